@@ -1,0 +1,56 @@
+"""The backlog report: what the backlog page shows and the Excel export writes.
+
+Produced by workshop.services.backlog from the database; consumed by the page and workshop.export.
+Every frame is plain pandas with the columns documented here (the contract between the two).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+#: stickies: one row per live (not deleted, not private) sticky of the discovery.
+STICKY_COLUMNS = [
+    "sticky_id",      # str
+    "workshop_id",    # int
+    "workshop",       # str, e.g. "Payments (2026-10-02)"
+    "team",           # str
+    "kind",           # str: event | pain | system | time | team | opportunity | note
+    "text",           # str, exactly as typed
+    "stage",          # str, one of the discovery's stages
+    "stage_index",    # int, 0-based position of the stage on the timeline
+    "position",       # float 0..1 along the timeline
+    "votes",          # int
+    "duration_minutes",  # float or NaN (time kind)
+    "author",         # str
+    "created_at",     # datetime64 (UTC, naive)
+    "theme_id",       # Int64 (nullable): the theme it belongs to, <NA> for none
+    "theme",          # str or None: the theme's title
+]
+
+#: backlog: one row per live theme, in rank order (rank 1 first).
+BACKLOG_COLUMNS = [
+    "rank", "theme_id", "title", "teams", "team_count", "workshops", "workshop_count",
+    "sticky_count", "pain_count", "opportunity_count", "votes", "stages", "value", "effort",
+    "priority", "quick_win", "status",
+]
+# teams / workshops / stages: list[str] (stages in timeline order); value / effort: Int64 1..5 or <NA>;
+# priority: float; quick_win: bool; status: str.
+
+#: workshops: one row per workshop.
+WORKSHOP_COLUMNS = [
+    "workshop_id", "team", "date", "facilitator", "template", "status", "participants",
+    "event", "pain", "system", "time", "team_stickies", "opportunity", "note", "votes",
+]
+
+
+@dataclass
+class BacklogReport:
+    discovery: dict  # name, problem, goal, stages (list[str]), start_label, end_label
+    generated_at: datetime
+    backlog: pd.DataFrame
+    heatmap: pd.DataFrame  # index: team (str), columns: stages in timeline order, values: int pain counts
+    workshops: pd.DataFrame
+    stickies: pd.DataFrame
+    totals: dict = field(default_factory=dict)  # workshops, teams, participants, votes, stickies_by_kind{}
