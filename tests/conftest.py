@@ -1,0 +1,97 @@
+"""Fixtures: each test gets its own database (a copy of a once-migrated SQLite file), an app,
+an HTTP client, a CLI runner and helpers that act as a person would."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workshop.db.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, migrated_template, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SOCKETIO_MESSAGE_QUEUE", raising=False)
+    db_path = tmp_path / "test.db"
+    shutil.copy(migrated_template, db_path)
+    from workshop import create_app
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{db_path}",
+        "AUTO_MIGRATE": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+        "EXPORT_DIR": str(tmp_path / "exports"), "SERVER_NAME": "storming.test",
+    })
+    yield app
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    return app.extensions["db"]
+
+
+class Auth:
+    """Acts as a person on the HTTP interface: set up, sign in, create things."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def setup(self, email="ada@example.com", name="Ada Facilitator", password="correct horse", role="facilitator"):
+        return self.client.post("/setup", data={"email": email, "name": name, "password": password, "role": role})
+
+    def login(self, email="ada@example.com", password="correct horse"):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+    def add_user(self, email, name, role, password="another pass"):
+        return self.client.post("/users", data={"email": email, "name": name, "password": password, "role": role})
+
+    def create_discovery(self, name="Platform discovery", **fields):
+        data = {"name": name, "problem": "Teams wait weeks to ship.", "goal": "2 weeks from idea to production",
+                "stages": "Idea\nPlan\nBuild\nTest\nRelease\nOperate", "start_label": "", "end_label": ""}
+        data.update(fields)
+        response = self.client.post("/discoveries/new", data=data)
+        match = re.search(r"/discoveries/(\d+)", response.headers.get("Location", ""))
+        return response, int(match.group(1)) if match else None
+
+    def create_workshop(self, discovery_id, team="Payments", template="discovery", held_on="2026-11-20"):
+        response = self.client.post(f"/discoveries/{discovery_id}",
+                                    data={"team": team, "template": template, "held_on": held_on})
+        match = re.search(r"#w(\d+)", response.headers.get("Location", ""))
+        return response, int(match.group(1)) if match else None
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def signed_in(auth):
+    """An install with its first account (an admin facilitator), signed in."""
+    auth.setup()
+    return auth

@@ -1,0 +1,255 @@
+"""Every board event through Flask-SocketIO's test client: success, each refusal, ordering,
+idempotent retry, resync, private writing, votes, isolation."""
+import pytest
+
+from workshop.extensions import socketio
+from tests.board_helpers import create, join, make_workshop, new_id, op
+
+
+@pytest.fixture
+def room(app, db):
+    """A workshop in the map phase with a facilitator and two guests connected."""
+    workshop_id, token, fac_secret = make_workshop(db)
+    _, ann_secret = join(db, token, "Ann")
+    _, bob_secret = join(db, token, "Bob")
+    clients = {}
+    for name, secret in (("fac", fac_secret), ("ann", ann_secret), ("bob", bob_secret)):
+        clients[name] = socketio.test_client(app, auth={"token": token, "secret": secret})
+        assert clients[name].is_connected()
+    send(clients["fac"], op("phase.set", phase="map"))
+    for c in clients.values():
+        c.get_received()
+    clients["token"] = token
+    yield clients
+    for key, c in clients.items():
+        if key != "token" and c.is_connected():
+            c.disconnect()
+
+
+def send(client, *ops):
+    return client.emit("ops", {"ops": list(ops)}, callback=True)
+
+
+def records(client):
+    return [r for message in client.get_received() if message["name"] == "ops" for r in message["args"][0]["ops"]]
+
+
+def result(ack, index=0):
+    assert ack["ok"], ack
+    return ack["results"][index]
+
+
+def test_connect_without_a_valid_token_or_secret_is_refused(app, db):
+    _, token, _ = make_workshop(db)
+    assert not socketio.test_client(app).is_connected()
+    assert not socketio.test_client(app, auth={"token": "x" * 32, "secret": "y" * 32}).is_connected()
+    assert not socketio.test_client(app, auth={"token": token, "secret": "not-a-participant-secret"}).is_connected()
+
+
+def test_snapshot_shows_the_board_and_who_is_here(room):
+    ack = room["ann"].emit("snapshot", {}, callback=True)
+    snapshot = ack["snapshot"]
+    assert snapshot["workshop"]["phase"] == "map"
+    assert {p["name"] for p in snapshot["participants"]} == {"Ann", "Bob", "Fran Facilitator"}
+    assert snapshot["me"]["name"] == "Ann" and not snapshot["me"]["facilitator"]
+
+
+def test_created_sticky_is_acknowledged_with_a_seq_and_reaches_everyone(room):
+    ack = send(room["ann"], create(text="Repo created from template"))
+    first = result(ack)
+    assert first["ok"] and first["seq"] >= 1
+    got = records(room["bob"])
+    assert [r["sticky"]["text"] for r in got] == ["Repo created from template"]
+    assert got[0]["seq"] == first["seq"] and got[0]["sticky"]["author_name"] == "Ann"
+
+
+def test_ops_in_one_message_apply_in_order_with_consecutive_seqs(room):
+    sticky = create()
+    sid = sticky["sticky"]["id"]
+    ack = send(room["ann"], sticky, op("sticky.update", sticky_id=sid, changes={"x": 0.5}),
+               op("sticky.update", sticky_id=sid, changes={"x": 0.7}))
+    seqs = [r["seq"] for r in ack["results"]]
+    assert seqs == list(range(seqs[0], seqs[0] + 3))
+    final = records(room["bob"])[-1]["sticky"]
+    assert final["x"] == 0.7 and final["version"] == 3
+
+
+def test_a_retried_op_is_applied_once_and_its_ack_repeated(room):
+    sticky = create(text="once")
+    first = result(send(room["ann"], sticky))
+    again = result(send(room["ann"], sticky))
+    assert again["ok"] and again["seq"] == first["seq"] and again["duplicate"]
+    snapshot = room["bob"].emit("snapshot", {}, callback=True)["snapshot"]
+    assert [s["text"] for s in snapshot["stickies"]] == ["once"]
+
+
+@pytest.mark.parametrize("bad,code", [
+    ({"type": "sticky.create"}, "invalid_op_id"),
+    ({"id": "a1", "type": "teleport"}, "unknown_op"),
+    ({"id": "a2", "type": "sticky.create", "sticky": {"id": "s", "kind": "unicorn", "x": 0, "y": 0}}, "unknown_kind"),
+    ({"id": "a3", "type": "sticky.create", "sticky": {"id": "s", "kind": "event", "text": "x" * 2001, "x": 0, "y": 0}}, "text_too_long"),
+    ({"id": "a4", "type": "sticky.create", "sticky": {"id": "s", "kind": "event", "text": "x", "x": 2, "y": 0}}, "invalid_position"),
+    ({"id": "a5", "type": "sticky.create", "sticky": {"id": "s", "kind": "event", "text": 5, "x": 0, "y": 0}}, "invalid_text"),
+    ({"id": "a6", "type": "sticky.create", "sticky": {"id": "s", "kind": "pain", "text": "x", "x": 0, "y": 0}}, "kind_not_in_phase"),
+    ({"id": "a7", "type": "sticky.update", "sticky_id": "nope", "changes": {"x": 0.1}}, "unknown_sticky"),
+    ({"id": "a8", "type": "phase.set", "phase": "vote"}, "not_facilitator"),
+    ({"id": "a9", "type": "vote.add", "sticky_id": "nope"}, "not_voting_phase"),
+])
+def test_invalid_ops_are_refused_and_not_broadcast(room, bad, code):
+    ack = send(room["ann"], bad)
+    assert ack["results"][0]["ok"] is False and ack["results"][0]["error"]["code"] == code
+    assert ack["results"][0]["error"]["message"]
+    assert records(room["bob"]) == []
+
+
+@pytest.mark.parametrize("payload,code", [
+    (None, "invalid_payload"), ("text", "invalid_payload"), ({"ops": []}, "invalid_payload"),
+    ({"ops": [{}] * 51}, "too_many_ops"),
+])
+def test_malformed_messages_get_an_error_ack(room, payload, code):
+    ack = room["ann"].emit("ops", payload, callback=True)
+    assert ack == {"ok": False, "error": {"code": code, "message": ack["error"]["message"]}}
+
+
+def test_unknown_events_get_an_error_ack(room):
+    ack = room["ann"].emit("format_disk", {}, callback=True)
+    assert ack["error"]["code"] == "unknown_event"
+
+
+def test_guests_change_only_their_own_stickies_facilitator_any(room):
+    sticky = create()
+    sid = sticky["sticky"]["id"]
+    send(room["ann"], sticky)
+    refused = send(room["bob"], op("sticky.update", sticky_id=sid, changes={"text": "hijack"}))
+    assert refused["results"][0]["error"]["code"] == "not_author"
+    assert send(room["bob"], op("sticky.delete", sticky_id=sid))["results"][0]["error"]["code"] == "not_author"
+    assert result(send(room["fac"], op("sticky.update", sticky_id=sid, changes={"text": "clarified"})))["ok"]
+    assert result(send(room["fac"], op("sticky.delete", sticky_id=sid)))["ok"]
+
+
+def test_a_deleted_sticky_stays_deleted(room):
+    sticky = create()
+    sid = sticky["sticky"]["id"]
+    send(room["ann"], sticky, op("sticky.delete", sticky_id=sid))
+    late = send(room["ann"], op("sticky.update", sticky_id=sid, changes={"x": 0.9}))
+    assert late["results"][0]["error"]["code"] == "sticky_deleted"
+    assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"] == []
+
+
+def test_time_sticky_carries_a_duration_and_others_do_not(room):
+    send(room["fac"], op("phase.set", phase="context"))
+    ok = send(room["ann"], create(kind="time", text="waiting for env", duration_minutes=30240))
+    assert result(ok)["ok"]
+    bad = send(room["ann"], create(kind="system", text="Jenkins", duration_minutes=5))
+    assert bad["results"][0]["error"]["code"] == "invalid_duration"
+
+
+def test_links_point_to_existing_stickies(room):
+    event = create()
+    send(room["ann"], event)
+    send(room["fac"], op("phase.set", phase="pain"))
+    linked = send(room["ann"], create(kind="pain", text="slow", link_to=event["sticky"]["id"]))
+    assert result(linked)["ok"]
+    dangling = send(room["ann"], create(kind="pain", text="slow", link_to="nope"))
+    assert dangling["results"][0]["error"]["code"] == "unknown_sticky"
+
+
+def test_phase_change_reaches_everyone_and_limits_the_palette(room):
+    ack = send(room["fac"], op("phase.set", phase="pain"))
+    assert result(ack)["ok"]
+    assert records(room["ann"])[-1]["workshop"]["phase"] == "pain"
+    assert send(room["ann"], create(kind="event"))["results"][0]["error"]["code"] == "kind_not_in_phase"
+    assert result(send(room["ann"], create(kind="pain", text="CAB meets monthly")))["ok"]
+    assert send(room["fac"], op("phase.set", phase="nope"))["results"][0]["error"]["code"] == "unknown_phase"
+
+
+def test_lock_stops_guests_not_the_facilitator(room):
+    send(room["fac"], op("board.lock", locked=True))
+    assert send(room["ann"], create())["results"][0]["error"]["code"] == "board_locked"
+    assert result(send(room["fac"], create()))["ok"]
+    send(room["fac"], op("board.lock", locked=False))
+    assert result(send(room["ann"], create()))["ok"]
+
+
+def test_timer_and_budget_are_facilitator_settings(room):
+    ack = send(room["fac"], op("timer.start", seconds=300), op("vote.budget", budget=3))
+    assert all(r["ok"] for r in ack["results"])
+    state = records(room["ann"])[-1]["workshop"]
+    assert state["timer_seconds"] == 300 and state["timer_ends_at"].endswith("Z") and state["vote_budget"] == 3
+    assert send(room["fac"], op("timer.start", seconds=0))["results"][0]["error"]["code"] == "invalid_seconds"
+    assert send(room["ann"], op("timer.stop"))["results"][0]["error"]["code"] == "not_facilitator"
+
+
+def test_votes_respect_the_budget_and_can_be_taken_back(room):
+    send(room["fac"], op("phase.set", phase="pain"))
+    pain = create(kind="pain", text="flaky e2e tests")
+    event = create(kind="event", text="merged")
+    send(room["ann"], pain)
+    send(room["fac"], event)
+    send(room["fac"], op("phase.set", phase="vote"), op("vote.budget", budget=2))
+    pid = pain["sticky"]["id"]
+    assert result(send(room["bob"], op("vote.add", sticky_id=pid)))["ok"]
+    assert result(send(room["bob"], op("vote.add", sticky_id=pid)))["ok"]
+    assert send(room["bob"], op("vote.add", sticky_id=pid))["results"][0]["error"]["code"] == "vote_budget_spent"
+    assert send(room["bob"], op("vote.add", sticky_id=event["sticky"]["id"]))["results"][0]["error"]["code"] == "not_votable"
+    assert result(send(room["bob"], op("vote.remove", sticky_id=pid)))["ok"]
+    assert send(room["ann"], op("vote.remove", sticky_id=pid))["results"][0]["error"]["code"] == "no_vote_to_remove"
+    snapshot = room["bob"].emit("snapshot", {}, callback=True)["snapshot"]
+    assert snapshot["stickies"][0]["votes"] == 1 and snapshot["my_votes"] == {pid: 1}
+
+
+def test_private_writing_hides_new_stickies_until_reveal(room):
+    send(room["fac"], op("private.set", on=True))
+    room["bob"].get_received()
+    secret = create(text="my private thought")
+    ack = result(send(room["ann"], secret))
+    bob_sees = records(room["bob"])
+    assert bob_sees == [{"seq": ack["seq"], "type": "hidden", "for": bob_sees[0]["for"]}]
+    assert "my private thought" in str(room["ann"].get_received())
+    assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"] == []
+    assert room["ann"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"][0]["private"] is True
+    # nobody else can touch it
+    assert send(room["fac"], op("sticky.update", sticky_id=secret["sticky"]["id"], changes={"x": 0.1}))[
+        "results"][0]["error"]["code"] == "unknown_sticky"
+    send(room["fac"], op("private.reveal"))
+    revealed = records(room["bob"])[-1]
+    assert [s["text"] for s in revealed["revealed"]] == ["my private thought"]
+    assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"][0]["private"] is False
+
+
+def test_resync_returns_what_was_missed_in_order(room):
+    before = room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["seq"]
+    for n in range(3):
+        send(room["ann"], create(text=f"event {n}"))
+    answer = room["bob"].emit("resync", {"since": before}, callback=True)
+    assert [r["sticky"]["text"] for r in answer["ops"]] == ["event 0", "event 1", "event 2"]
+    assert answer["seq"] == before + 3
+    assert room["bob"].emit("resync", {"since": "x"}, callback=True)["error"]["code"] == "invalid_payload"
+
+
+def test_close_makes_the_board_read_only(room):
+    assert result(send(room["fac"], op("workshop.close")))["ok"]
+    state = records(room["ann"])[-1]["workshop"]
+    assert state["status"] == "closed" and state["phase"] == "wrapup"
+    assert send(room["ann"], create())["results"][0]["error"]["code"] == "workshop_closed"
+
+
+def test_rooms_are_isolated(app, db, room):
+    other_id, other_token, other_secret = make_workshop(db, team="Search")
+    outsider = socketio.test_client(app, auth={"token": other_token, "secret": other_secret})
+    sticky = create(text="payments only")
+    send(room["ann"], sticky)
+    assert records(outsider) == []
+    # a sticky id from another workshop does not exist here
+    ack = send(outsider, op("sticky.update", sticky_id=sticky["sticky"]["id"], changes={"x": 0.9}))
+    assert ack["results"][0]["error"]["code"] == "unknown_sticky"
+    # the other workshop's secret does not open this one
+    assert not socketio.test_client(app, auth={"token": room["token"], "secret": other_secret}).is_connected()
+    outsider.disconnect()
+
+
+def test_cursors_are_relayed_not_stored(room):
+    room["ann"].emit("cursor", {"x": 0.4, "y": 0.5})
+    room["ann"].emit("ops", {"ops": [create()]}, callback=True)  # lets a tick pass
+    cursor_messages = [m for m in room["bob"].get_received() if m["name"] == "cursors"]
+    assert cursor_messages and cursor_messages[0]["args"][0]["cursors"][0]["name"] == "Ann"

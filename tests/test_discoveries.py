@@ -1,0 +1,156 @@
+"""Discoveries and workshops through the HTTP interface (as a facilitator would) and the domain."""
+import re
+
+import pytest
+from sqlmodel import select
+
+from workshop.db.models import Discovery, Workshop
+from workshop.domain.errors import ValidationError
+from workshop.domain.validation import parse_stages, validate_discovery, validate_workshop
+
+
+def test_facilitator_creates_a_discovery_with_default_timeline(signed_in, client, db):
+    response, discovery_id = signed_in.create_discovery(stages="", start_label="", end_label="")
+    assert response.status_code == 302 and discovery_id
+    with db.session() as session:
+        discovery = session.get(Discovery, discovery_id)
+    assert discovery.stages == ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
+    assert (discovery.start_label, discovery.end_label) == ("Project starts", "Live in production with users")
+    page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
+    assert "Platform discovery" in page and "Live in production with users" in page
+
+
+def test_custom_stages_keep_their_order(signed_in, db):
+    _, discovery_id = signed_in.create_discovery(stages="Request, Approve, Provision, Use")
+    with db.session() as session:
+        assert session.get(Discovery, discovery_id).stages == ["Request", "Approve", "Provision", "Use"]
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"name": ""}, "Name is required"),
+    ({"name": "x" * 121}, "the limit is 120"),
+    ({"stages": "Build\nTest\nbuild"}, "appears twice"),
+    ({"stages": "Only"}, "at least two stages"),
+])
+def test_bad_discovery_input_is_refused_and_nothing_written(signed_in, client, db, fields, message):
+    response, _ = signed_in.create_discovery(**fields)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.exec(select(Discovery)).all() == []
+
+
+def test_duplicate_discovery_name_is_refused(signed_in):
+    signed_in.create_discovery(name="Same")
+    response, _ = signed_in.create_discovery(name="same")
+    assert response.status_code == 400 and b"exists already" in response.data
+
+
+def test_facilitator_adds_workshops_with_unguessable_join_links(signed_in, client, db):
+    _, discovery_id = signed_in.create_discovery()
+    _, first = signed_in.create_workshop(discovery_id, team="Payments")
+    _, second = signed_in.create_workshop(discovery_id, team="Search", template="postmortem", held_on="")
+    with db.session() as session:
+        a, b = session.get(Workshop, first), session.get(Workshop, second)
+    assert a.template == "discovery" and b.template == "postmortem" and b.held_on is None
+    assert len(a.join_token) >= 32 and a.join_token != b.join_token  # 24 random bytes = 192 bits
+    page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
+    assert f"/w/{a.join_token}" in page and "Search" in page and "Post-mortem" in page
+
+
+@pytest.mark.parametrize("team,template,held_on,message", [
+    ("", "discovery", "", "Team is required"),
+    ("Payments", "astrology", "", "Unknown template"),
+    ("Payments", "discovery", "next tuesday", "is not a date"),
+])
+def test_bad_workshop_input_is_refused(signed_in, client, db, team, template, held_on, message):
+    _, discovery_id = signed_in.create_discovery()
+    response, _ = signed_in.create_workshop(discovery_id, team=team, template=template, held_on=held_on)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.exec(select(Workshop)).all() == []
+
+
+def test_discovery_page_lists_state_and_counts(signed_in, client, runner):
+    runner.invoke(args=["demo"])
+    page = client.get("/discoveries/1").get_data(as_text=True)
+    rows = re.findall(r'<tr id="w\d+">', page)
+    assert len(rows) >= 8
+    assert "closed" in page and "open" in page
+
+
+def test_closing_a_workshop_closes_its_join_link(signed_in, client, db):
+    _, discovery_id = signed_in.create_discovery()
+    _, workshop_id = signed_in.create_workshop(discovery_id)
+    with db.session() as session:
+        token = session.get(Workshop, workshop_id).join_token
+    client.post(f"/workshops/{workshop_id}/status", data={"status": "closed"})
+    signed_in.logout()
+    response = client.get(f"/w/{token}")
+    assert response.status_code == 410 and "closed" in response.get_data(as_text=True)
+    response = client.post(f"/w/{token}", data={"name": "Late Larry"})
+    assert response.status_code == 410
+
+
+def test_unknown_ids_are_404_with_a_message(signed_in, client):
+    assert client.get("/discoveries/999").status_code == 404
+    assert client.post("/discoveries/999", data={"team": "X"}).status_code == 404
+    assert client.post("/workshops/999/status", data={"status": "closed"}).status_code == 404
+    response = client.get("/w/not-a-real-token-at-all-xyz")
+    assert response.status_code == 404 and b"not valid" in response.data
+
+
+def test_json_clients_get_json_errors(signed_in, client):
+    response = client.get("/discoveries/999", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "unknown_discovery"
+
+
+def test_product_owner_cannot_create_discoveries_or_see_others(signed_in, client):
+    _, discovery_id = signed_in.create_discovery()
+    signed_in.add_user("po@example.com", "Pat", "product_owner")
+    signed_in.logout()
+    signed_in.login("po@example.com", "another pass")
+    assert signed_in.create_discovery(name="Mine")[0].status_code == 403
+    assert client.get(f"/discoveries/{discovery_id}").status_code == 404
+
+
+def test_member_product_owner_sees_the_discovery_but_cannot_add_workshops(signed_in, client):
+    _, discovery_id = signed_in.create_discovery()
+    signed_in.add_user("po@example.com", "Pat", "product_owner")
+    client.post(f"/discoveries/{discovery_id}/members", data={"email": "po@example.com"})
+    signed_in.logout()
+    signed_in.login("po@example.com", "another pass")
+    assert client.get(f"/discoveries/{discovery_id}").status_code == 200
+    assert signed_in.create_workshop(discovery_id)[0].status_code == 403
+
+
+def test_guest_joins_with_a_name_and_keeps_their_identity(signed_in, client, db, app):
+    _, discovery_id = signed_in.create_discovery()
+    _, workshop_id = signed_in.create_workshop(discovery_id, team="Payments")
+    with db.session() as session:
+        token = session.get(Workshop, workshop_id).join_token
+    guest = app.test_client()
+    form = guest.get(f"/w/{token}").get_data(as_text=True)
+    assert 'value="Payments"' in form  # team prefilled
+    assert guest.post(f"/w/{token}", data={"name": "", "team": "Payments"}).status_code == 400
+    response = guest.post(f"/w/{token}", data={"name": "Grace", "team": "Payments"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/w/{token}/board")
+    board = guest.get(f"/w/{token}/board").get_data(as_text=True)
+    assert "Grace" in board
+    # coming back with the same browser goes straight to the board
+    assert guest.get(f"/w/{token}").headers["Location"].endswith("/board")
+
+
+def test_home_page_offers_the_demo_in_one_click(signed_in, client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Load the demo discovery" in page
+    response = client.post("/demo")
+    assert response.status_code == 302
+    assert "Platform discovery 2026" in client.get("/").get_data(as_text=True)
+
+
+def test_domain_validation_without_flask():
+    assert parse_stages(" A ,B\n\nC ") == ["A", "B", "C"]
+    with pytest.raises(ValidationError) as info:
+        validate_discovery("Name\x00")
+    assert info.value.code == "invalid_name"
+    assert validate_workshop("Team", None, "2026-01-02").template == "discovery"

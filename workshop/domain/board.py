@@ -1,0 +1,258 @@
+"""The board's rules: what an operation looks like, who may apply it in which phase, and what it changes.
+
+Pure Python. The service (workshop.services.board) loads the rows, asks these functions, and writes
+what they decide. Objects passed in only need the attributes named here (duck typing), so the
+rules do not depend on the ORM.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import DomainError, Forbidden, NotFound, ValidationError
+from .kinds import KINDS_BY_KEY
+from .templates import Template
+
+MAX_OPS_PER_MESSAGE = 50
+MAX_TEXT = 2000
+MAX_TIMER_SECONDS = 7200
+MAX_VOTE_BUDGET = 50
+_OP_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
+FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
+                   "vote.budget", "workshop.close"}
+OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "vote.add", "vote.remove"} | FACILITATOR_OPS
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is sending: a participant of one workshop (guests and facilitators alike)."""
+    participant_id: int
+    name: str
+    facilitator: bool
+
+
+@dataclass
+class Op:
+    """A validated operation (schema and sizes checked; permissions not yet)."""
+    id: str
+    type: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def op_id_of(raw: object) -> str | None:
+    """The op's id if it has a usable one (so even a refusal can name the op it refuses)."""
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _OP_ID.match(raw["id"]):
+        return raw["id"]
+    return None
+
+
+def parse_ops_message(payload: object) -> list:
+    """The `ops` message: {ops: [...]} with 1..50 entries."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("ops"), list):
+        raise ValidationError("invalid_payload", "Send {ops: [...]}: a list of operations.")
+    ops = payload["ops"]
+    if not ops:
+        raise ValidationError("invalid_payload", "The list of operations is empty.")
+    if len(ops) > MAX_OPS_PER_MESSAGE:
+        raise ValidationError("too_many_ops", f"Send at most {MAX_OPS_PER_MESSAGE} operations at a time.")
+    return ops
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("invalid_text", "A sticky's text must be a string.")
+    if len(value) > MAX_TEXT:
+        raise ValidationError("text_too_long", f"A sticky holds at most {MAX_TEXT} characters; this has {len(value)}.")
+    if _CONTROL.search(value):
+        raise ValidationError("invalid_text", "A sticky's text cannot contain control characters.")
+    return value
+
+
+def _unit(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= 1:
+        raise ValidationError("invalid_position", f"{name} must be a number between 0 and 1.")
+    return float(value)
+
+
+def _duration(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 <= value <= 10_000_000:
+        raise ValidationError("invalid_duration", "A duration is a number of minutes (0 to 10,000,000).")
+    return float(value)
+
+
+def _sticky_id(value: object, name: str = "sticky_id") -> str:
+    if not isinstance(value, str) or not _OP_ID.match(value) or len(value) > 40:
+        raise ValidationError("invalid_payload", f"{name} must be an id of at most 40 characters.")
+    return value
+
+
+def parse_op(raw: object) -> Op:
+    """Check an operation's shape, types and sizes. Raises ValidationError with a precise code."""
+    if not isinstance(raw, dict):
+        raise ValidationError("invalid_payload", "An operation is an object {id, type, ...}.")
+    op_id = op_id_of(raw)
+    if op_id is None:
+        raise ValidationError("invalid_op_id", "An operation needs an id: 1 to 64 letters, digits or - _ : .")
+    kind = raw.get("type")
+    if kind not in OP_TYPES:
+        raise ValidationError("unknown_op", f"Unknown operation type {kind!r}.")
+    fields: dict[str, Any] = {}
+    if kind == "sticky.create":
+        sticky = raw.get("sticky")
+        if not isinstance(sticky, dict):
+            raise ValidationError("invalid_payload", "sticky.create needs a sticky object.")
+        if sticky.get("kind") not in KINDS_BY_KEY:
+            raise ValidationError("unknown_kind", f"Unknown sticky kind {sticky.get('kind')!r}.")
+        fields = {
+            "id": _sticky_id(sticky.get("id"), "sticky.id"),
+            "kind": sticky["kind"],
+            "text": _text(sticky.get("text", "")),
+            "x": _unit(sticky.get("x"), "x"),
+            "y": _unit(sticky.get("y"), "y"),
+            "duration_minutes": _duration(sticky.get("duration_minutes")),
+            "link_to": _sticky_id(sticky["link_to"], "link_to") if sticky.get("link_to") is not None else None,
+        }
+        if fields["duration_minutes"] is not None and not KINDS_BY_KEY[fields["kind"]].has_duration:
+            raise ValidationError("invalid_duration", "Only a time-taken sticky carries a duration.")
+    elif kind == "sticky.update":
+        changes = raw.get("changes")
+        if not isinstance(changes, dict) or not changes:
+            raise ValidationError("invalid_payload", "sticky.update needs a non-empty changes object.")
+        unknown = set(changes) - set(STICKY_FIELDS)
+        if unknown:
+            raise ValidationError("invalid_payload", f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        parsed: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name == "text":
+                parsed[name] = _text(value)
+            elif name in ("x", "y"):
+                parsed[name] = _unit(value, name)
+            elif name == "duration_minutes":
+                parsed[name] = _duration(value)
+            else:
+                parsed[name] = _sticky_id(value, "link_to") if value is not None else None
+        fields = {"sticky_id": _sticky_id(raw.get("sticky_id")), "changes": parsed}
+    elif kind in ("sticky.delete", "vote.add", "vote.remove"):
+        fields = {"sticky_id": _sticky_id(raw.get("sticky_id"))}
+    elif kind == "phase.set":
+        if not isinstance(raw.get("phase"), str):
+            raise ValidationError("unknown_phase", "phase.set needs a phase.")
+        fields = {"phase": raw["phase"]}
+    elif kind == "timer.start":
+        seconds = raw.get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_TIMER_SECONDS:
+            raise ValidationError("invalid_seconds", f"A timer runs 1 to {MAX_TIMER_SECONDS} seconds.")
+        fields = {"seconds": seconds}
+    elif kind in ("board.lock", "private.set"):
+        key = "locked" if kind == "board.lock" else "on"
+        if not isinstance(raw.get(key), bool):
+            raise ValidationError("invalid_payload", f"{kind} needs {key}: true or false.")
+        fields = {key: raw[key]}
+    elif kind == "vote.budget":
+        budget = raw.get("budget")
+        if isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_VOTE_BUDGET:
+            raise ValidationError("invalid_budget", f"The vote budget is 0 to {MAX_VOTE_BUDGET} dots.")
+        fields = {"budget": budget}
+    return Op(op_id, kind, fields)
+
+
+# --- permissions and phase rules -------------------------------------------------------------
+
+def check_board_writable(actor: Actor, workshop, template: Template) -> None:
+    """Closed workshops, read-only phases and (for guests) locked boards refuse every change."""
+    if workshop.status == "closed":
+        raise DomainError("workshop_closed", "This workshop is closed; the board is read-only.")
+    if template.phase(workshop.phase).readonly and not actor.facilitator:
+        raise DomainError("read_only_phase", "The board is read-only in this phase.")
+    if workshop.locked and not actor.facilitator:
+        raise DomainError("board_locked", "The facilitator has locked the board.")
+
+
+def check_facilitator(actor: Actor, op: Op) -> None:
+    if op.type in FACILITATOR_OPS and not actor.facilitator:
+        raise Forbidden("not_facilitator", "Only the facilitator can do that.")
+
+
+def check_can_create(actor: Actor, workshop, template: Template, kind: str) -> None:
+    phase = template.phase(workshop.phase)
+    if actor.facilitator:
+        return
+    if kind not in phase.kinds:
+        allowed = ", ".join(KINDS_BY_KEY[k].label.lower() for k in phase.kinds) or "no stickies"
+        raise DomainError("kind_not_in_phase",
+                          f"In the {phase.label} phase you can add {allowed}, not {KINDS_BY_KEY[kind].label.lower()}.")
+
+
+def check_can_change(actor: Actor, sticky) -> None:
+    """Guests change their own stickies; facilitators change anyone's."""
+    if sticky is None:
+        raise NotFound("unknown_sticky", "That sticky does not exist.")
+    if sticky.deleted:
+        raise DomainError("sticky_deleted", "That sticky was deleted.")
+    if not actor.facilitator and sticky.author_id != actor.participant_id:
+        raise Forbidden("not_author", "You can only change your own stickies.")
+
+
+def check_can_vote(workshop, template: Template, sticky) -> None:
+    if not template.phase(workshop.phase).voting:
+        raise DomainError("not_voting_phase", "Voting is open only in the vote phase.")
+    if sticky is None or sticky.private:
+        raise NotFound("unknown_sticky", "That sticky does not exist.")
+    if sticky.deleted:
+        raise DomainError("sticky_deleted", "That sticky was deleted.")
+    if not KINDS_BY_KEY[sticky.kind].votable:
+        raise DomainError("not_votable", "Dots go on pain points and opportunities.")
+
+
+def check_vote_budget(workshop, votes_used: int) -> None:
+    if votes_used >= workshop.vote_budget:
+        raise DomainError("vote_budget_spent", f"You have used all {workshop.vote_budget} of your dots.")
+
+
+def apply_sticky_changes(sticky, changes: dict, is_visible: Callable[[str], bool]) -> dict:
+    """Last writer wins per field: set each changed field, bump the version. Returns the changes applied."""
+    if "duration_minutes" in changes and changes["duration_minutes"] is not None \
+            and not KINDS_BY_KEY[sticky.kind].has_duration:
+        raise ValidationError("invalid_duration", "Only a time-taken sticky carries a duration.")
+    if changes.get("link_to") is not None:
+        if changes["link_to"] == sticky.id or not is_visible(changes["link_to"]):
+            raise NotFound("unknown_sticky", "The sticky to link to does not exist.")
+    for name, value in changes.items():
+        setattr(sticky, name, value)
+    sticky.version += 1
+    return changes
+
+
+def sticky_state(sticky, votes: int = 0) -> dict:
+    """A sticky as clients see it (the `sticky` of a record and of the snapshot)."""
+    return {
+        "id": sticky.id, "kind": sticky.kind, "text": sticky.text, "x": sticky.x, "y": sticky.y,
+        "duration_minutes": sticky.duration_minutes, "link_to": sticky.link_to, "author_id": sticky.author_id,
+        "author_name": sticky.author_name, "private": sticky.private, "deleted": sticky.deleted,
+        "version": sticky.version, "votes": votes,
+    }
+
+
+def workshop_state(workshop) -> dict:
+    ends = workshop.timer_ends_at
+    return {
+        "id": workshop.id, "team": workshop.team, "status": workshop.status, "phase": workshop.phase,
+        "locked": workshop.locked, "private_writing": workshop.private_writing,
+        "vote_budget": workshop.vote_budget, "timer_seconds": workshop.timer_seconds,
+        "timer_ends_at": ends.isoformat().replace("+00:00", "Z") if ends else None,
+    }
+
+
+def redact(record: dict, viewer_id: int) -> dict:
+    """A record about someone else's private sticky becomes a placeholder that only keeps its seq."""
+    private_to = record.get("private_to")
+    if private_to is not None and private_to != viewer_id:
+        return {"seq": record["seq"], "type": "hidden", "for": private_to}
+    return {k: v for k, v in record.items() if k != "private_to"}

@@ -1,0 +1,147 @@
+"""Input rules shared by every adapter (forms, JSON, CLI, sockets): one place, one message each."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import ValidationError
+from .templates import DEFAULT_TEMPLATE, get_template
+
+DEFAULT_STAGES = ("Idea", "Plan", "Build", "Test", "Release", "Operate")
+DEFAULT_START_LABEL = "Project starts"
+DEFAULT_END_LABEL = "Live in production with users"
+
+NAME_MAX = 120
+TEXT_MAX = 2000
+STAGE_MAX = 40
+MAX_STAGES = 12
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_line(value: object, field: str, *, max_length: int = NAME_MAX, required: bool = True) -> str:
+    """A one-line name: trimmed, no control characters, within its length."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(f"invalid_{field}", f"{field.replace('_', ' ').capitalize()} must be text.")
+    text = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(text) or "\n" in text or "\r" in text:
+        raise ValidationError(f"invalid_{field}",
+                              f"{field.replace('_', ' ').capitalize()} must be one line without control characters.")
+    if required and not text:
+        raise ValidationError(f"missing_{field}", f"{field.replace('_', ' ').capitalize()} is required.")
+    if len(text) > max_length:
+        raise ValidationError(f"{field}_too_long",
+                              f"{field.replace('_', ' ').capitalize()} is {len(text)} characters; the limit is {max_length}.")
+    return text
+
+
+def clean_text(value: object, field: str, *, max_length: int = TEXT_MAX) -> str:
+    """Free text (may span lines): control characters other than newline and tab are refused."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(f"invalid_{field}", f"{field.replace('_', ' ').capitalize()} must be text.")
+    text = value.replace("\r\n", "\n").strip()
+    if _CONTROL.search(text.replace("\t", " ")):
+        raise ValidationError(f"invalid_{field}",
+                              f"{field.replace('_', ' ').capitalize()} contains control characters.")
+    if len(text) > max_length:
+        raise ValidationError(f"{field}_too_long",
+                              f"{field.replace('_', ' ').capitalize()} is {len(text)} characters; the limit is {max_length}.")
+    return text
+
+
+def parse_stages(raw: object) -> list[str]:
+    """Stages as a list or as text, one per line or comma-separated; ordered, unique, 2..12 of them."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return list(DEFAULT_STAGES)
+    if isinstance(raw, str):
+        parts = re.split(r"[\n,]", raw)
+    elif isinstance(raw, (list, tuple)):
+        parts = list(raw)
+    else:
+        raise ValidationError("invalid_stages", "Stages must be a list of names.")
+    stages = [clean_line(p, "stage", max_length=STAGE_MAX, required=False) for p in parts]
+    stages = [s for s in stages if s]
+    if len(stages) < 2:
+        raise ValidationError("too_few_stages", "A timeline needs at least two stages.")
+    if len(stages) > MAX_STAGES:
+        raise ValidationError("too_many_stages", f"A timeline has at most {MAX_STAGES} stages.")
+    seen: set[str] = set()
+    for stage in stages:
+        if stage.casefold() in seen:
+            raise ValidationError("duplicate_stage", f"The stage {stage!r} appears twice; each stage must be unique.")
+        seen.add(stage.casefold())
+    return stages
+
+
+@dataclass(frozen=True)
+class DiscoveryDraft:
+    name: str
+    problem: str
+    goal: str
+    stages: list[str]
+    start_label: str
+    end_label: str
+
+
+def validate_discovery(name, problem="", goal="", stages=None, start_label="", end_label="") -> DiscoveryDraft:
+    return DiscoveryDraft(
+        name=clean_line(name, "name"),
+        problem=clean_text(problem, "problem_statement"),
+        goal=clean_text(goal, "goal", max_length=1000),
+        stages=parse_stages(stages),
+        start_label=clean_line(start_label, "start_label", required=False) or DEFAULT_START_LABEL,
+        end_label=clean_line(end_label, "end_label", required=False) or DEFAULT_END_LABEL,
+    )
+
+
+@dataclass(frozen=True)
+class WorkshopDraft:
+    team: str
+    template: str
+    held_on: date | None
+
+
+def validate_workshop(team, template=None, held_on=None) -> WorkshopDraft:
+    template_key = (template or DEFAULT_TEMPLATE)
+    if not isinstance(template_key, str):
+        raise ValidationError("unknown_template", "Template must be text.")
+    get_template(template_key)
+    day: date | None
+    if held_on in (None, ""):
+        day = None
+    elif isinstance(held_on, date):
+        day = held_on
+    else:
+        try:
+            day = date.fromisoformat(str(held_on).strip())
+        except ValueError:
+            raise ValidationError("invalid_date", f"{held_on!r} is not a date (use YYYY-MM-DD).") from None
+    return WorkshopDraft(team=clean_line(team, "team"), template=template_key, held_on=day)
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ROLES = ("facilitator", "product_owner")
+ROLE_LABELS = {"facilitator": "Facilitator", "product_owner": "Product owner"}
+
+
+def validate_account(email, name, password, role) -> tuple[str, str, str, str]:
+    email_clean = clean_line(email, "email", max_length=254).lower()
+    if not EMAIL_RE.match(email_clean):
+        raise ValidationError("invalid_email", f"{email_clean!r} is not an email address.")
+    name_clean = clean_line(name, "name")
+    if not isinstance(password, str) or len(password) < 8:
+        raise ValidationError("weak_password", "The password must have at least 8 characters.")
+    if len(password) > 200:
+        raise ValidationError("password_too_long", "The password is longer than 200 characters.")
+    if role not in ROLES:
+        raise ValidationError("unknown_role", f"Unknown role {role!r}; choose facilitator or product_owner.")
+    return email_clean, name_clean, password, role
+
+
+def validate_display_name(name) -> str:
+    return clean_line(name, "display_name", max_length=60)

@@ -1,0 +1,1 @@
+"""Use cases. Each function receives a SQLModel Session and plain values; none imports Flask."""

@@ -1,0 +1,211 @@
+"""Discoveries and their workshops: create, list with counts, close, share, join."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..db.models import Discovery, DiscoveryMember, Participant, Sticky, User, Vote, Workshop
+from ..domain.errors import Conflict, NotFound, ValidationError
+from ..domain.permissions import (Account, can_create_discovery, can_manage_discovery, can_read_backlog,
+                                  require)
+from ..domain.templates import get_template
+from ..domain.validation import validate_discovery, validate_display_name, validate_workshop, clean_line
+
+
+def new_join_token() -> str:
+    """192 random bits, URL-safe: a join link nobody can guess."""
+    return secrets.token_urlsafe(24)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def get_discovery(session: Session, discovery_id: int) -> Discovery:
+    discovery = session.get(Discovery, discovery_id)
+    if discovery is None:
+        raise NotFound("unknown_discovery", f"There is no discovery {discovery_id}.")
+    return discovery
+
+
+def get_workshop(session: Session, workshop_id: int) -> Workshop:
+    workshop = session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise NotFound("unknown_workshop", f"There is no workshop {workshop_id}.")
+    return workshop
+
+
+def member_ids(session: Session, discovery_id: int) -> set[int]:
+    return set(session.exec(select(DiscoveryMember.user_id).where(DiscoveryMember.discovery_id == discovery_id)))
+
+
+def create_discovery(session: Session, account: Account, **fields) -> Discovery:
+    require(can_create_discovery(account), "Only facilitators and admins create discoveries.")
+    draft = validate_discovery(**fields)
+    if session.exec(select(Discovery).where(func.lower(Discovery.name) == draft.name.lower())).first():
+        raise Conflict("discovery_exists", f"A discovery named {draft.name!r} exists already.")
+    discovery = Discovery(name=draft.name, problem=draft.problem, goal=draft.goal, stages=draft.stages,
+                          start_label=draft.start_label, end_label=draft.end_label, created_by_id=account.id)
+    session.add(discovery)
+    session.flush()
+    session.add(DiscoveryMember(discovery_id=discovery.id, user_id=account.id))
+    session.commit()
+    return discovery
+
+
+def visible_discoveries(session: Session, account: Account) -> list[dict]:
+    """The home page: discoveries this person may see, with workshop and sticky counts."""
+    query = select(Discovery).order_by(Discovery.created_at.desc())
+    if not account.is_admin:
+        query = query.join(DiscoveryMember, DiscoveryMember.discovery_id == Discovery.id).where(
+            DiscoveryMember.user_id == account.id)
+    discoveries = list(session.exec(query))
+    ids = [d.id for d in discoveries]
+    workshops = dict(session.exec(
+        select(Workshop.discovery_id, func.count()).where(Workshop.discovery_id.in_(ids)).group_by(Workshop.discovery_id)
+    ).all()) if ids else {}
+    stickies = dict(session.exec(
+        select(Workshop.discovery_id, func.count()).join(Sticky, Sticky.workshop_id == Workshop.id)
+        .where(Workshop.discovery_id.in_(ids), Sticky.deleted == False)  # noqa: E712
+        .group_by(Workshop.discovery_id)
+    ).all()) if ids else {}
+    return [{"discovery": d, "workshops": workshops.get(d.id, 0), "stickies": stickies.get(d.id, 0)}
+            for d in discoveries]
+
+
+def ensure_can_see(session: Session, account: Account, discovery_id: int) -> Discovery:
+    discovery = get_discovery(session, discovery_id)
+    if not can_read_backlog(account, member_ids(session, discovery_id)):
+        raise NotFound("unknown_discovery", f"There is no discovery {discovery_id}.")
+    return discovery
+
+
+def ensure_can_manage(session: Session, account: Account, discovery_id: int) -> Discovery:
+    discovery = ensure_can_see(session, account, discovery_id)
+    require(can_manage_discovery(account, member_ids(session, discovery_id)),
+            "Only this discovery's facilitators can do that.")
+    return discovery
+
+
+def create_workshop(session: Session, account: Account, discovery_id: int, team, template=None,
+                    held_on=None) -> Workshop:
+    ensure_can_manage(session, account, discovery_id)
+    draft = validate_workshop(team, template, held_on)
+    workshop = Workshop(discovery_id=discovery_id, team=draft.team, template=draft.template,
+                        held_on=draft.held_on, join_token=new_join_token(),
+                        phase=get_template(draft.template).first_phase.key, facilitator_id=account.id)
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
+@dataclass
+class WorkshopRow:
+    workshop: Workshop
+    participants: int
+    stickies: int
+    pain_points: int
+    votes: int
+
+
+def workshops_of(session: Session, discovery_id: int) -> list[WorkshopRow]:
+    """The discovery page's table: each workshop with its state and counts (four grouped queries)."""
+    workshops = list(session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id)
+                                  .order_by(Workshop.held_on, Workshop.id)))
+    ids = [w.id for w in workshops]
+    if not ids:
+        return []
+
+    def counts(query) -> dict:
+        return dict(session.exec(query).all())
+
+    participants = counts(select(Participant.workshop_id, func.count()).where(
+        Participant.workshop_id.in_(ids), Participant.is_facilitator == False).group_by(Participant.workshop_id))  # noqa: E712
+    live = (Sticky.deleted == False, Sticky.private == False)  # noqa: E712
+    stickies = counts(select(Sticky.workshop_id, func.count()).where(Sticky.workshop_id.in_(ids), *live)
+                      .group_by(Sticky.workshop_id))
+    pains = counts(select(Sticky.workshop_id, func.count()).where(Sticky.workshop_id.in_(ids), Sticky.kind == "pain",
+                                                                  *live).group_by(Sticky.workshop_id))
+    votes = counts(select(Vote.workshop_id, func.count()).where(Vote.workshop_id.in_(ids)).group_by(Vote.workshop_id))
+    return [WorkshopRow(w, participants.get(w.id, 0), stickies.get(w.id, 0), pains.get(w.id, 0), votes.get(w.id, 0))
+            for w in workshops]
+
+
+def set_workshop_status(session: Session, account: Account, workshop_id: int, status: str) -> Workshop:
+    workshop = get_workshop(session, workshop_id)
+    ensure_can_manage(session, account, workshop.discovery_id)
+    if status not in ("open", "closed"):
+        raise ValidationError("invalid_status", "A workshop is open or closed.")
+    workshop.status = status
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
+def add_member(session: Session, account: Account, discovery_id: int, email) -> User:
+    ensure_can_manage(session, account, discovery_id)
+    email = clean_line(email, "email", max_length=254).lower()
+    user = session.exec(select(User).where(User.email == email)).first()
+    if user is None:
+        raise NotFound("unknown_user", f"No account has the email {email}; an admin can add it.")
+    if user.id in member_ids(session, discovery_id):
+        raise Conflict("already_member", f"{user.name} is a member already.")
+    session.add(DiscoveryMember(discovery_id=discovery_id, user_id=user.id))
+    session.commit()
+    return user
+
+
+def members_of(session: Session, discovery_id: int) -> list[User]:
+    return list(session.exec(select(User).join(DiscoveryMember, DiscoveryMember.user_id == User.id)
+                             .where(DiscoveryMember.discovery_id == discovery_id).order_by(User.name)))
+
+
+def workshop_by_token(session: Session, token: object) -> Workshop:
+    if not isinstance(token, str) or not 16 <= len(token) <= 64:
+        raise NotFound("unknown_workshop", "This join link is not valid.")
+    workshop = session.exec(select(Workshop).where(Workshop.join_token == token)).first()
+    if workshop is None:
+        raise NotFound("unknown_workshop", "This join link is not valid.")
+    return workshop
+
+
+def join_as_guest(session: Session, token, name, team="") -> tuple[Participant, str]:
+    """A participant joins from the link with a display name; returns the row and its secret."""
+    workshop = workshop_by_token(session, token)
+    if workshop.status == "closed":
+        raise Conflict("workshop_closed", "This workshop is closed; ask the facilitator for the board's summary.")
+    display = validate_display_name(name)
+    team_name = clean_line(team, "team", required=False) or workshop.team
+    secret = secrets.token_urlsafe(32)
+    participant = Participant(workshop_id=workshop.id, name=display, team=team_name, secret_hash=hash_secret(secret))
+    session.add(participant)
+    session.commit()
+    return participant, secret
+
+
+def participant_for_secret(session: Session, workshop_id: int, secret: object) -> Participant | None:
+    if not isinstance(secret, str) or not 16 <= len(secret) <= 100:
+        return None
+    return session.exec(select(Participant).where(Participant.workshop_id == workshop_id,
+                                                  Participant.secret_hash == hash_secret(secret))).first()
+
+
+def facilitator_seat(session: Session, account: Account, user_name: str, workshop_id: int) -> tuple[Participant, str]:
+    """A facilitator opening the board gets a participant seat with the facilitator role (fresh secret)."""
+    workshop = get_workshop(session, workshop_id)
+    ensure_can_manage(session, account, workshop.discovery_id)
+    participant = session.exec(select(Participant).where(Participant.workshop_id == workshop_id,
+                                                         Participant.user_id == account.id)).first()
+    secret = secrets.token_urlsafe(32)
+    if participant is None:
+        participant = Participant(workshop_id=workshop_id, name=user_name[:60], team="Facilitation",
+                                  user_id=account.id, is_facilitator=True, secret_hash=hash_secret(secret))
+    else:
+        participant.secret_hash = hash_secret(secret)
+    session.add(participant)
+    session.commit()
+    return participant, secret
