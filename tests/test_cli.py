@@ -1,0 +1,98 @@
+"""The `flask --app app ...` commands, as an operator runs them, on fresh databases."""
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import select
+
+from workshop.db.migrate import upgrade
+from workshop.db.models import Discovery, Sticky, User, Vote, Workshop
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+
+def run_flask(tmp_path, *args, env_extra=None, input_text=None):
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path / "instance"), "EXPORT_DIR": str(tmp_path / "exports")}
+    env.pop("DATABASE_URL", None)
+    env.update(env_extra or {})
+    return subprocess.run([FLASK, "--app", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          input=input_text, timeout=120)
+
+
+def test_every_command_works_on_a_fresh_database(tmp_path):
+    result = run_flask(tmp_path, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "Loaded demo discovery 'Platform discovery 2026'" in result.stdout
+    assert (tmp_path / "instance" / "workshop.db").exists()
+    assert len((tmp_path / "instance" / "secret_key").read_text()) == 64  # generated once, kept
+    again = run_flask(tmp_path, "demo")
+    assert "Already loaded" in again.stdout
+    upgraded = run_flask(tmp_path, "db-upgrade")
+    assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
+
+
+def test_create_user_command_and_its_refusals(runner, db):
+    result = runner.invoke(args=["create-user", "--email", "ops@example.com", "--name", "Olu", "--role",
+                                 "product_owner", "--password", "longenough"])
+    assert result.exit_code == 0, result.output
+    with db.session() as session:
+        user = session.exec(select(User)).one()
+    assert user.role == "product_owner" and user.is_admin  # the first account is the admin
+    bad = runner.invoke(args=["create-user", "--email", "nope", "--name", "X", "--password", "longenough"])
+    assert bad.exit_code == 2 and "is not an email address" in bad.output
+
+
+def test_demo_is_realistic_enough_to_show_value(runner, db):
+    runner.invoke(args=["demo"])
+    with db.session() as session:
+        workshops = session.exec(select(Workshop)).all()
+        kinds = {s.kind for s in session.exec(select(Sticky))}
+        votes = session.exec(select(Vote)).all()
+    assert len({w.team for w in workshops}) >= 8
+    assert kinds == {"event", "pain", "system", "time", "team", "opportunity", "note"}
+    assert len(votes) > 100
+
+
+def test_migrations_build_the_same_schema_as_the_models(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+    tables = set(inspect(create_engine(url)).get_table_names())
+    assert {"user", "discovery", "workshop", "participant", "sticky", "vote", "operation", "theme",
+            "themeassignment", "discoverymember", "alembic_version"} <= tables
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", connect_args={"connect_timeout": 2})
+        with engine.connect():
+            return True
+    except Exception:
+        return False
+
+
+def test_database_url_switches_to_postgresql_with_no_code_change(tmp_path):
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
+        pytest.skip("PostgreSQL is not running here")
+    name = f"storming_cli_{uuid.uuid4().hex[:8]}"
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+        result = run_flask(tmp_path, "demo", env_extra={"DATABASE_URL": url})
+        assert result.returncode == 0, result.stderr
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            assert conn.execute(text("select count(*) from workshop")).scalar() >= 8
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
