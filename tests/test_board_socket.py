@@ -253,3 +253,11 @@ def test_cursors_are_relayed_not_stored(room):
     room["ann"].emit("ops", {"ops": [create()]}, callback=True)  # lets a tick pass
     cursor_messages = [m for m in room["bob"].get_received() if m["name"] == "cursors"]
     assert cursor_messages and cursor_messages[0]["args"][0]["cursors"][0]["name"] == "Ann"
+
+
+def test_wrap_up_is_read_only_for_everyone_but_the_room_can_move_on(room):
+    send(room["fac"], op("phase.set", phase="wrapup"))
+    assert send(room["ann"], create())["results"][0]["error"]["code"] == "read_only_phase"
+    assert send(room["fac"], create())["results"][0]["error"]["code"] == "read_only_phase"
+    assert result(send(room["fac"], op("phase.set", phase="map")))["ok"]
+    assert result(send(room["ann"], create()))["ok"]

@@ -96,3 +96,30 @@ def test_database_url_switches_to_postgresql_with_no_code_change(tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_import_and_export_commands_end_to_end(tmp_path):
+    good = tmp_path / "payments.csv"
+    good.write_text("kind,text,stage,position,votes,author\n"
+                    "event,Ticket raised,Plan,0.2,,Ana\n"
+                    "Hotspot,=waiting 3 weeks for an env,Plan,0.25,4,Ana\n"
+                    "technology,Jenkins,Build,,,\n", encoding="utf-8")
+    result = run_flask(tmp_path, "import-stickies", str(good), "--discovery", "Imported", "--team", "Payments")
+    assert result.returncode == 0, result.stderr
+    assert "Imported 3 stickies" in result.stdout and "1 pain" in result.stdout and "4 votes" in result.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,text\nevent,fine\nunicorn,nope\n", encoding="utf-8")
+    refused = run_flask(tmp_path, "import-stickies", str(bad), "--discovery", "Imported", "--team", "Search")
+    assert refused.returncode == 2 and "line 3" in refused.stderr.lower()
+    out = tmp_path / "out" / "backlog.xlsx"
+    exported = run_flask(tmp_path, "export-backlog", "--discovery", "imported", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.strip().endswith("backlog.xlsx") and out.exists()
+    import openpyxl
+    sheet = openpyxl.load_workbook(out)["Stickies"]
+    texts = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "=waiting 3 weeks for an env" in texts  # stored as text, never a formula
+    default = run_flask(tmp_path, "export-backlog", "--discovery", "Imported")
+    assert default.returncode == 0 and "/exports/imported-backlog-" in default.stdout
+    missing = run_flask(tmp_path, "export-backlog", "--discovery", "Nope")
+    assert missing.returncode == 2 and "no discovery named" in missing.stderr

@@ -89,12 +89,10 @@ def init_app(app: Flask) -> None:
 
 
 def _describe_import(result) -> str:
-    if isinstance(result, dict):
-        counts = result.get("counts") or result.get("by_kind") or {}
-        total = sum(counts.values()) if counts else result.get("imported", 0)
-        detail = ", ".join(f"{n} {k}" for k, n in counts.items())
-        return f"Imported {total} stickies into workshop {result.get('workshop_id')}" + (f" ({detail})." if detail else ".")
-    return str(result)
+    detail = ", ".join(f"{n} {kind}" for kind, n in sorted(result.by_kind.items()))
+    created = " (new discovery)" if result.created_discovery else ""
+    return (f"Imported {result.total} stickies ({detail}) and {result.votes} votes into workshop "
+            f"{result.workshop_id} of discovery {result.discovery_id}{created}.")
 
 
 def _safe_url(url: str) -> str:

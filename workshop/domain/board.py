@@ -101,15 +101,17 @@ def parse_op(raw: object) -> Op:
     if op_id is None:
         raise ValidationError("invalid_op_id", "An operation needs an id: 1 to 64 letters, digits or - _ : .")
     kind = raw.get("type")
-    if kind not in OP_TYPES:
-        raise ValidationError("unknown_op", f"Unknown operation type {kind!r}.")
+    if not isinstance(kind, str) or kind not in OP_TYPES:  # (a list or dict here must not raise TypeError)
+        shown = kind[:40] if isinstance(kind, str) else type(kind).__name__
+        raise ValidationError("unknown_op", f"Unknown operation type {shown!r}.")
     fields: dict[str, Any] = {}
     if kind == "sticky.create":
         sticky = raw.get("sticky")
         if not isinstance(sticky, dict):
             raise ValidationError("invalid_payload", "sticky.create needs a sticky object.")
-        if sticky.get("kind") not in KINDS_BY_KEY:
-            raise ValidationError("unknown_kind", f"Unknown sticky kind {sticky.get('kind')!r}.")
+        if not isinstance(sticky.get("kind"), str) or sticky["kind"] not in KINDS_BY_KEY:
+            shown = sticky["kind"][:40] if isinstance(sticky.get("kind"), str) else type(sticky.get("kind")).__name__
+            raise ValidationError("unknown_kind", f"Unknown sticky kind {shown!r}.")
         fields = {
             "id": _sticky_id(sticky.get("id"), "sticky.id"),
             "kind": sticky["kind"],
@@ -165,11 +167,13 @@ def parse_op(raw: object) -> Op:
 
 # --- permissions and phase rules -------------------------------------------------------------
 
-def check_board_writable(actor: Actor, workshop, template: Template) -> None:
-    """Closed workshops, read-only phases and (for guests) locked boards refuse every change."""
+def check_board_writable(actor: Actor, workshop, template: Template, op_type: str) -> None:
+    """Closed workshops refuse everything; a read-only phase (wrap-up) refuses every change to the
+    board's content, from anyone (the facilitator can still move the room to another phase);
+    a locked board refuses guests."""
     if workshop.status == "closed":
         raise DomainError("workshop_closed", "This workshop is closed; the board is read-only.")
-    if template.phase(workshop.phase).readonly and not actor.facilitator:
+    if template.phase(workshop.phase).readonly and op_type not in FACILITATOR_OPS:
         raise DomainError("read_only_phase", "The board is read-only in this phase.")
     if workshop.locked and not actor.facilitator:
         raise DomainError("board_locked", "The facilitator has locked the board.")

@@ -99,7 +99,7 @@ class _Batch:
 
     def apply(self, actor: Actor, op: Op) -> dict:
         rules.check_facilitator(actor, op)
-        rules.check_board_writable(actor, self.workshop, self.template)
+        rules.check_board_writable(actor, self.workshop, self.template, op.type)
         handler = getattr(self, "_" + op.type.replace(".", "_"))
         record = handler(actor, op)
         self.workshop.seq += 1
@@ -238,13 +238,28 @@ class BoardService:
         with self.db.session() as session:
             workshop = session.exec(select(Workshop).where(Workshop.id == workshop_id).with_for_update()).one()
             batch = _Batch(session, workshop, submissions)
+            seats = self._current_seats(session, workshop_id, submissions)
             for submission in submissions:
                 submission.results = []
+                actor = seats.get(submission.actor.participant_id)
                 for raw in submission.raw_ops:
-                    submission.results.append(self._apply_one(batch, submission.actor, raw))
+                    if actor is None:
+                        submission.results.append({"id": rules.op_id_of(raw), "ok": False, "error": {
+                            "code": "unknown_participant", "message": "Join the workshop from its link first."}})
+                    else:
+                        submission.results.append(self._apply_one(batch, actor, raw))
             session.add(workshop)
             session.commit()
             return batch.records
+
+    @staticmethod
+    def _current_seats(session: Session, workshop_id: int, submissions: list[Submission]) -> dict[int, Actor]:
+        """The senders as the database knows them now: a role is checked on every event, not only
+        at connect (a seat removed or demoted since the socket connected no longer counts)."""
+        ids = {submission.actor.participant_id for submission in submissions}
+        rows = session.exec(select(Participant).where(Participant.id.in_(ids),
+                                                      Participant.workshop_id == workshop_id))
+        return {p.id: Actor(p.id, p.name, p.is_facilitator) for p in rows}
 
     @staticmethod
     def _apply_one(batch: _Batch, actor: Actor, raw) -> dict:

@@ -12,16 +12,9 @@ def wants_json() -> bool:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, board, discoveries
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(discoveries.bp)
-    app.register_blueprint(board.bp)
-    try:
-        from . import backlog
-    except ImportError:  # the backlog pages land in their own change
-        backlog = None
-    if backlog is not None:
-        app.register_blueprint(backlog.bp)
+    from . import auth, backlog, board, discoveries
+    for blueprint in (auth.bp, discoveries.bp, board.bp, backlog.bp):
+        app.register_blueprint(blueprint)
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

@@ -1,0 +1,118 @@
+"""Aggregation at scale: a synthetic discovery, timed and measured at 10, 100, 1000... workshops.
+
+    .venv/bin/python benchmarks/backlog.py --workshops 1000     (make bench-backlog WORKSHOPS=1000)
+
+Each workshop has 300 stickies (about 80 of them pain points and opportunities). Themed texts are
+paraphrases of 40 platform pains (synonym swaps, typos, extra words, a team name), plus one-off
+complaints (~15%), so most texts are distinct, as on real boards. Measures the pure aggregation
+(workshop.aggregation.backlog.aggregate: propose, reconcile, backlog, heatmap): wall time of one run,
+then peak traced memory (tracemalloc) of a second run, plus the process's peak RSS. Prints a table and a final JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from workshop.aggregation.backlog import aggregate  # noqa: E402
+from workshop.aggregation.report import STICKY_COLUMNS  # noqa: E402
+
+STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
+SUBJECTS = ["test environment", "staging env", "firewall change", "opening a port", "CAB approval",
+            "change request", "flaky e2e tests", "CI pipeline", "build agents", "access request",
+            "IAM permissions", "secrets rotation", "db password", "prod logs", "alerting", "dashboards",
+            "manual deployment", "release runbook", "wiki docs", "API documentation", "test data",
+            "anonymised prod data", "schema migration", "DBA review", "TLS certificate", "cert renewal",
+            "CVE scan", "dependency upgrades", "docker base image", "k8s namespace", "DNS entry",
+            "load balancer config", "service account", "VPN access", "on-call handover", "rollback",
+            "feature flags", "API gateway", "message queue", "cost reports"]
+PROBLEMS = ["takes {n} weeks", "needs a ticket and {n} days", "is manual and slow", "blocks us every sprint",
+            "is never ready when we need it", "waits for another team", "breaks randomly",
+            "needs 3 approvals", "takes ages", "is unclear who owns it"]
+EXTRA = ["", "", "", " again", " (every time)", " !!", " - urgent", " for our team", " since Q1"]
+ONE_OFF = ["coffee", "parking", "meeting rooms", "laptop", "travel budget", "hiring", "offsite",
+           "badge", "printer", "standups", "retro", "timesheets", "licences", "roadmap", "OKRs"]
+
+
+def typo(text: str, rng: random.Random) -> str:
+    if len(text) < 6 or rng.random() > 0.3:
+        return text
+    i = rng.randrange(1, len(text) - 2)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+
+
+def synthetic(workshops: int, per_workshop: int = 300, seed: int = 1) -> pd.DataFrame:
+    rng = random.Random(seed)
+    rows = []
+    kinds = ["event"] * 120 + ["pain"] * 60 + ["opportunity"] * 20 + ["system"] * 50 + ["time"] * 25 \
+        + ["team"] * 15 + ["note"] * 10
+    start = pd.Timestamp("2026-10-01")
+    for w in range(workshops):
+        team = f"Team {w % max(1, workshops // 2):04d}"
+        for i in range(per_workshop):
+            kind = kinds[i % len(kinds)]
+            if kind in ("pain", "opportunity"):
+                if rng.random() < 0.15:
+                    text = f"{rng.choice(ONE_OFF)} problem #{rng.randrange(10_000)} in {team}"
+                else:
+                    subject = SUBJECTS[min(int(rng.paretovariate(1.2)) - 1, len(SUBJECTS) - 1)]
+                    text = typo(f"{subject} {rng.choice(PROBLEMS).format(n=rng.randrange(2, 6))}"
+                                f"{rng.choice(EXTRA)}", rng)
+            else:
+                text = f"{kind} {i} of {team}"
+            stage = rng.randrange(len(STAGES))
+            rows.append((f"w{w}-s{i}", w, f"{team} (2026-10-02)", team, kind, text, STAGES[stage], stage,
+                         (stage + rng.random()) / len(STAGES), rng.choice([0, 0, 0, 1, 2]), np.nan, "",
+                         start + pd.Timedelta(seconds=i), pd.NA, None))
+    frame = pd.DataFrame(rows, columns=STICKY_COLUMNS)
+    frame["theme_id"] = frame["theme_id"].astype("Int64")
+    return frame
+
+
+def measure(workshops: int, trace: bool = True) -> dict:
+    stickies = synthetic(workshops)
+    themed = int(stickies["kind"].isin(["pain", "opportunity"]).sum())
+    distinct = int(stickies.loc[stickies["kind"].isin(["pain", "opportunity"]), "text"].nunique())
+    start = time.perf_counter()
+    result = aggregate(stickies, STAGES)  # timed without tracemalloc (it slows Python down several-fold)
+    seconds = time.perf_counter() - start
+    peak = 0
+    if trace:
+        tracemalloc.start()
+        aggregate(stickies, STAGES)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return {"workshops": workshops, "stickies": len(stickies), "themed": themed, "distinct_texts": distinct,
+            "themes": len(result.backlog), "seconds": round(seconds, 2), "peak_traced_mib": round(peak / 2**20, 1),
+            "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workshops", type=int, default=1000, help="largest size (default 1000)")
+    parser.add_argument("--no-trace", action="store_true", help="skip the second, tracemalloc run")
+    args = parser.parse_args()
+    sizes = [n for n in (10, 100, 1000, 10_000) if n < args.workshops] + [args.workshops]
+    results = []
+    print("| workshops | stickies | themed | distinct themed texts | themes | seconds | peak traced MiB | max RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        r = measure(n, trace=not args.no_trace)
+        results.append(r)
+        print(f"| {r['workshops']} | {r['stickies']} | {r['themed']} | {r['distinct_texts']} | {r['themes']} | "
+              f"{r['seconds']} | {r['peak_traced_mib']} | {r['max_rss_mib']} |", flush=True)
+    print(json.dumps({"benchmark": "backlog_aggregation", "results": results}))
+
+
+if __name__ == "__main__":
+    main()

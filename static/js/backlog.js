@@ -1,0 +1,80 @@
+// The backlog page: sort by a column, filter by words / status / quick wins, open a theme's details.
+const table = document.getElementById("backlog");
+
+if (table) {
+  const themes = () => [...table.querySelectorAll("tbody.theme")];
+  const filterInput = document.getElementById("theme-filter");
+  const statusSelect = document.getElementById("status-filter");
+  const quickOnly = document.getElementById("quick-filter");
+  const count = document.getElementById("theme-count");
+  let sortKey = "rank";
+  let ascending = true;
+
+  function toggle(body, open) {
+    const details = body.querySelector("tr.details");
+    const summary = body.querySelector("tr.summary");
+    const show = open ?? details.hidden;
+    details.hidden = !show;
+    summary.setAttribute("aria-expanded", String(show));
+    body.classList.toggle("open", show);
+  }
+
+  table.addEventListener("click", (event) => {
+    const summary = event.target.closest("tr.summary");
+    if (summary) toggle(summary.parentElement);
+    const header = event.target.closest("th.sortable");
+    if (header) sortBy(header.dataset.sort);
+  });
+  table.addEventListener("keydown", (event) => {
+    const summary = event.target.closest("tr.summary");
+    if (summary && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      toggle(summary.parentElement);
+    }
+  });
+
+  function value(body, key) {
+    const raw = body.dataset[key];
+    if (key === "title" || key === "status") return raw.toLowerCase();
+    return raw === "" ? -Infinity : Number(raw);
+  }
+
+  function sortBy(key) {
+    ascending = key === sortKey ? !ascending : key === "rank" || key === "title" || key === "effort";
+    sortKey = key;
+    const sorted = themes().sort((a, b) => {
+      const x = value(a, key), y = value(b, key);
+      return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1) || value(a, "rank") - value(b, "rank");
+    });
+    sorted.forEach((body) => table.appendChild(body));
+    table.querySelectorAll("th.sortable").forEach((th) => {
+      th.classList.toggle("sorted", th.dataset.sort === key);
+      th.setAttribute("aria-sort", th.dataset.sort === key ? (ascending ? "ascending" : "descending") : "none");
+    });
+  }
+
+  function applyFilters() {
+    const words = filterInput.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const status = statusSelect.value;
+    let shown = 0;
+    for (const body of themes()) {
+      const visible = words.every((w) => body.dataset.search.includes(w))
+        && (!status || body.dataset.status === status)
+        && (!quickOnly.checked || body.dataset.quick === "1");
+      body.hidden = !visible;
+      if (visible) shown += 1;
+    }
+    count.textContent = `${shown} of ${themes().length} themes`;
+  }
+
+  filterInput.addEventListener("input", applyFilters);
+  statusSelect.addEventListener("change", applyFilters);
+  quickOnly.addEventListener("change", applyFilters);
+  applyFilters();
+
+  const target = location.hash && document.querySelector(location.hash);
+  if (target && target.matches("tbody.theme")) {
+    toggle(target, true);
+    target.scrollIntoView({ block: "center" });
+  }
+}

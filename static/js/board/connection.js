@@ -1,0 +1,222 @@
+// The only module that talks to the socket (docs/protocol.md).
+//
+// - On every connect: `resync {since}` when we have state, else `snapshot`; then re-send the outbox.
+// - Outbox: my ops stay queued until acknowledged; one `ops` message in flight at a time (≤ 50 ops).
+// - Broadcast records are applied strictly in seq order; a gap not filled within 1 s triggers a resync.
+import { io } from "/vendor/socket.io.esm.min.js";
+
+const MAX_BATCH = 50;
+const ACK_TIMEOUT_MS = 15000;
+const GAP_TIMEOUT_MS = 1000;
+
+export function createConnection(config, state, { onStatus, onError, onCursors, onFatal } = {}) {
+  const socket = io({ auth: { token: config.token, secret: config.secret }, transports: ["websocket"] });
+  const outbox = [];
+  const buffer = new Map(); // seq -> record waiting for its turn
+  let inflight = null; // {ids, gen}
+  let gen = 0; // connection generation: acks from an older connection are ignored
+  let syncing = false;
+  let syncAgain = false;
+  let gapTimer = null;
+  let status = "connecting";
+
+  function setStatus(next) {
+    status = next;
+    onStatus?.({ status, unsent: outbox.length });
+  }
+
+  // ---- incoming records, in order ------------------------------------------------------------
+  function receive(records) {
+    for (const rec of records) {
+      if (typeof rec.seq !== "number") continue;
+      if (state.lastSeq != null && rec.seq <= state.lastSeq) continue;
+      // my private sticky reaches me twice: in full (personal room, first) and as "hidden" (room)
+      if (rec.type === "hidden" && buffer.has(rec.seq)) continue;
+      buffer.set(rec.seq, rec);
+    }
+    drain();
+  }
+
+  function drain() {
+    if (!state.loaded) return;
+    for (const seq of buffer.keys()) if (seq <= state.lastSeq) buffer.delete(seq);
+    let next = buffer.get(state.lastSeq + 1);
+    while (next) {
+      buffer.delete(next.seq);
+      state.applyRecord(next);
+      next = buffer.get(state.lastSeq + 1);
+    }
+    if (buffer.size && !gapTimer) {
+      gapTimer = setTimeout(() => { gapTimer = null; if (buffer.size) resync(); }, GAP_TIMEOUT_MS);
+    } else if (!buffer.size && gapTimer) {
+      clearTimeout(gapTimer); gapTimer = null;
+    }
+  }
+
+  // ---- catching up ---------------------------------------------------------------------------
+  function resync() {
+    if (!socket.connected) return;
+    if (syncing) { syncAgain = true; return; }
+    syncing = true;
+    const myGen = gen;
+    const done = () => {
+      if (myGen !== gen) return;
+      syncing = false;
+      if (syncAgain) { syncAgain = false; resync(); return; }
+      drain();
+      flush();
+      setStatus(socket.connected ? "connected" : status);
+    };
+    if (!state.loaded) {
+      socket.timeout(ACK_TIMEOUT_MS).emit("snapshot", {}, (err, ack) => {
+        if (myGen !== gen) return;
+        if (err || !ack || !ack.ok) { syncing = false; fail(ack, "Could not load the board"); retryLater(); return; }
+        state.loadSnapshot(ack.snapshot);
+        done();
+      });
+      return;
+    }
+    socket.timeout(ACK_TIMEOUT_MS).emit("resync", { since: state.lastSeq }, (err, ack) => {
+      if (myGen !== gen) return;
+      if (err || !ack || !ack.ok) { syncing = false; fail(ack, "Could not catch up with the board"); retryLater(); return; }
+      if (ack.snapshot) {
+        state.loadSnapshot(ack.snapshot);
+      } else {
+        for (const rec of ack.ops || []) {
+          if (rec.seq > state.lastSeq && !(rec.type === "hidden" && buffer.has(rec.seq))) buffer.set(rec.seq, rec);
+        }
+        // apply what came back in order (the ack's ops are contiguous from since + 1)
+        let next = buffer.get(state.lastSeq + 1);
+        while (next) { buffer.delete(next.seq); state.applyRecord(next); next = buffer.get(state.lastSeq + 1); }
+      }
+      done();
+    });
+  }
+
+  function retryLater() { setTimeout(() => { if (socket.connected) resync(); }, 1500); }
+
+  function fail(ack, fallback) {
+    const msg = ack?.error?.message;
+    onError?.(msg || fallback);
+  }
+
+  // ---- outgoing ops --------------------------------------------------------------------------
+  function send(op) {
+    op.id = op.id || crypto.randomUUID();
+    state.addPending(op);
+    outbox.push(op);
+    setStatus(status);
+    flush();
+    return op.id;
+  }
+
+  function flush() {
+    if (!socket.connected || syncing || inflight || !outbox.length || !state.loaded) return;
+    const batch = outbox.slice(0, MAX_BATCH);
+    const myGen = gen;
+    inflight = { ids: batch.map((o) => o.id), gen: myGen };
+    socket.timeout(ACK_TIMEOUT_MS).emit("ops", { ops: batch }, (err, ack) => {
+      if (myGen !== gen || !inflight || inflight.gen !== myGen) return;
+      inflight = null;
+      if (err) { flush(); return; } // no answer: send again (the server answers duplicates from its log)
+      if (!ack || !ack.ok) {
+        const code = ack?.error?.code;
+        if (code === "rate_limited" || code === "server_error") {
+          onError?.(ack.error.message || "The server is busy; retrying…");
+          setTimeout(flush, 1000);
+          return;
+        }
+        // the whole message was refused: drop these ops and fall back to the server's state
+        for (const op of batch) { removeFromOutbox(op.id); state.rejectOp(op.id); }
+        fail(ack, "The board refused that change.");
+        setStatus(status);
+        resync();
+        flush();
+        return;
+      }
+      let rejected = false, retry = false;
+      for (const result of ack.results || []) {
+        const code = result.error?.code;
+        if (!result.ok && (code === "server_error" || code === "server_busy")) { retry = true; continue; }
+        removeFromOutbox(result.id);
+        if (result.ok) state.ackOp(result.id, result.seq);
+        else {
+          rejected = true;
+          state.rejectOp(result.id);
+          onError?.(result.error?.message || "The board refused that change.", result.error?.code);
+        }
+      }
+      // ops the server did not answer for stay in the outbox and go again
+      setStatus(status);
+      if (rejected) resync();
+      drain();
+      if (retry) setTimeout(flush, 1000); else flush();
+    });
+  }
+
+  function removeFromOutbox(id) {
+    const i = outbox.findIndex((o) => o.id === id);
+    if (i >= 0) outbox.splice(i, 1);
+  }
+
+  // ---- socket events -------------------------------------------------------------------------
+  socket.on("connect", () => {
+    gen += 1;
+    inflight = null;
+    syncing = false;
+    syncAgain = false;
+    setStatus("syncing");
+    resync();
+  });
+
+  socket.on("disconnect", (reason) => {
+    gen += 1;
+    inflight = null;
+    syncing = false;
+    if (reason === "io server disconnect") socket.connect(); // a server restart: come back by ourselves
+    setStatus(navigator.onLine ? "reconnecting" : "offline");
+  });
+
+  socket.on("connect_error", (err) => {
+    if (!socket.active) {
+      // refused by the server's connect handler: no point retrying
+      onFatal?.(err?.data?.message || err?.message || "This board refused the connection.", err?.data?.code);
+      setStatus("offline");
+      return;
+    }
+    setStatus(navigator.onLine ? "reconnecting" : "offline");
+  });
+
+  socket.on("ops", (msg) => receive(msg?.ops || []));
+  socket.on("presence", (msg) => state.setParticipants(msg?.participants || []));
+  socket.on("cursors", (msg) => onCursors?.(msg?.cursors || []));
+
+  window.addEventListener("online", () => { if (!socket.connected) setStatus("reconnecting"); });
+  window.addEventListener("offline", () => { if (!socket.connected) setStatus("offline"); });
+
+  let lastCursor = 0;
+  let cursorTimer = null;
+  let cursorPending = null;
+  function cursor(x, y) {
+    cursorPending = { x, y };
+    const wait = 100 - (Date.now() - lastCursor);
+    if (wait <= 0) sendCursor();
+    else if (!cursorTimer) cursorTimer = setTimeout(sendCursor, wait);
+  }
+  function sendCursor() {
+    cursorTimer = null;
+    if (!cursorPending || !socket.connected) return;
+    lastCursor = Date.now();
+    socket.volatile.emit("cursor", cursorPending);
+    cursorPending = null;
+  }
+
+  return {
+    socket,
+    send,
+    cursor,
+    resync,
+    get status() { return status; },
+    get unsent() { return outbox.length; },
+  };
+}

@@ -1,0 +1,144 @@
+// The facilitator's control bar: phases, timer, private writing and reveal, lock, vote budget,
+// closing, the join link. Only built when config.me.facilitator is true; every control sends an op.
+import { el } from "./format.js";
+
+export function createFacilitatorBar({ state, container, send, toast, confirmDialog, joinUrl }) {
+  container.hidden = false;
+  container.replaceChildren();
+
+  // ---- phases --------------------------------------------------------------------------------
+  const stepper = el("ol", "stepper");
+  stepper.setAttribute("aria-label", "Phases");
+  const steps = state.phases.map((phase, i) => {
+    const li = el("li", "step");
+    const b = el("button", "step-btn");
+    b.type = "button";
+    b.dataset.phase = phase.key;
+    b.append(el("span", "step-num", String(i + 1)), el("span", "step-label", phase.label));
+    b.title = phase.instruction;
+    b.addEventListener("click", () => {
+      if (state.workshop()?.phase === phase.key) return;
+      send({ type: "phase.set", phase: phase.key });
+    });
+    li.append(b);
+    stepper.append(li);
+    return { phase, li, b };
+  });
+
+  // ---- timer ----------------------------------------------------------------------------------
+  const timerGroup = group("Timer");
+  const minutes = el("input", "num-input");
+  minutes.type = "number"; minutes.min = "1"; minutes.max = "120"; minutes.step = "1"; minutes.value = "5";
+  minutes.setAttribute("aria-label", "Timer minutes");
+  const minLabel = el("span", "unit", "min");
+  const start = action("Start", "primary-ghost", () => {
+    const m = Number(minutes.value);
+    if (!Number.isFinite(m) || m <= 0 || m > 120) { toast("Set the timer between 1 and 120 minutes.", "error"); return; }
+    send({ type: "timer.start", seconds: Math.round(m * 60) });
+  });
+  start.dataset.action = "timer-start";
+  const stop = action("Stop", "", () => send({ type: "timer.stop" }));
+  stop.dataset.action = "timer-stop";
+  minutes.addEventListener("keydown", (e) => { if (e.key === "Enter") start.click(); });
+  timerGroup.body.append(minutes, minLabel, start, stop);
+
+  // ---- private writing ------------------------------------------------------------------------
+  const privGroup = group("Private writing");
+  const privToggle = toggle("Off", () => send({ type: "private.set", on: !state.workshop()?.private_writing }));
+  privToggle.dataset.action = "private";
+  const reveal = action("Reveal", "primary-ghost", () => send({ type: "private.reveal" }));
+  reveal.dataset.action = "reveal";
+  reveal.title = "Make every private sticky visible to everyone";
+  privGroup.body.append(privToggle, reveal);
+
+  // ---- lock -----------------------------------------------------------------------------------
+  const lockGroup = group("Board");
+  const lock = toggle("Unlocked", () => send({ type: "board.lock", locked: !state.workshop()?.locked }));
+  lock.dataset.action = "lock";
+  lockGroup.body.append(lock);
+
+  // ---- votes ----------------------------------------------------------------------------------
+  const voteGroup = group("Dots each");
+  const budget = el("input", "num-input");
+  budget.type = "number"; budget.min = "0"; budget.max = "50"; budget.step = "1";
+  budget.setAttribute("aria-label", "Vote budget (dots per participant)");
+  budget.addEventListener("change", () => {
+    const n = Number(budget.value);
+    if (!Number.isInteger(n) || n < 0 || n > 50) { toast("The vote budget is 0 to 50 dots.", "error"); refresh(); return; }
+    if (n !== state.workshop()?.vote_budget) send({ type: "vote.budget", budget: n });
+  });
+  voteGroup.body.append(budget);
+
+  // ---- join link, close -----------------------------------------------------------------------
+  const joinGroup = group("Join link");
+  const link = el("input", "join-link");
+  link.readOnly = true;
+  link.value = joinUrl;
+  link.setAttribute("aria-label", "Join link");
+  link.addEventListener("focus", () => link.select());
+  const copy = action("Copy", "", async () => {
+    try { await navigator.clipboard.writeText(joinUrl); }
+    catch { link.select(); document.execCommand?.("copy"); }
+    copy.textContent = "Copied ✓";
+    setTimeout(() => { copy.textContent = "Copy"; }, 1600);
+  });
+  copy.dataset.action = "copy-link";
+  joinGroup.body.append(link, copy);
+
+  const close = action("Close workshop", "danger-ghost", async () => {
+    const ok = await confirmDialog({
+      title: "Close this workshop?",
+      body: "The board becomes read-only for everyone and the join link stops admitting people. Its stickies go into the discovery's backlog.",
+      confirm: "Close workshop",
+    });
+    if (ok) send({ type: "workshop.close" });
+  });
+  close.dataset.action = "close";
+
+  const controls = el("div", "fbar-controls");
+  controls.append(timerGroup.root, privGroup.root, lockGroup.root, voteGroup.root, joinGroup.root, close);
+  container.append(stepper, controls);
+
+  function group(label) {
+    const root = el("div", "fgroup");
+    const body = el("div", "fgroup-body");
+    root.append(el("span", "fgroup-label", label), body);
+    return { root, body };
+  }
+  function action(label, cls, onClick) {
+    const b = el("button", `fbtn ${cls}`.trim(), label);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function toggle(label, onClick) {
+    const b = action(label, "toggle", onClick);
+    b.setAttribute("aria-pressed", "false");
+    return b;
+  }
+
+  function refresh() {
+    const w = state.workshop();
+    if (!w) return;
+    const current = state.phaseIndex();
+    const closed = w.status === "closed";
+    for (const [i, s] of steps.entries()) {
+      s.li.classList.toggle("done", i < current);
+      s.li.classList.toggle("current", i === current);
+      if (i === current) s.b.setAttribute("aria-current", "step"); else s.b.removeAttribute("aria-current");
+      s.b.disabled = closed;
+    }
+    const running = !!w.timer_ends_at && Date.parse(w.timer_ends_at) > state.now();
+    stop.hidden = !running;
+    start.textContent = running ? "Restart" : "Start";
+    privToggle.textContent = w.private_writing ? "On" : "Off";
+    privToggle.setAttribute("aria-pressed", String(!!w.private_writing));
+    lock.textContent = w.locked ? "Locked" : "Unlocked";
+    lock.setAttribute("aria-pressed", String(!!w.locked));
+    if (document.activeElement !== budget) budget.value = String(w.vote_budget ?? 0);
+    for (const b of [start, stop, minutes, privToggle, reveal, lock, budget, close]) b.disabled = closed;
+    close.textContent = closed ? "Closed" : "Close workshop";
+  }
+
+  return { refresh };
+}

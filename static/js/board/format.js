@@ -1,0 +1,70 @@
+// Small pure helpers: durations, initials, a stable colour per person.
+
+const UNITS = [
+  ["wk", 7 * 24 * 60],
+  ["d", 24 * 60],
+  ["h", 60],
+  ["min", 1],
+];
+
+const ALIASES = {
+  m: 1, min: 1, mins: 1, minute: 1, minutes: 1,
+  h: 60, hr: 60, hrs: 60, hour: 60, hours: 60,
+  d: 1440, day: 1440, days: 1440,
+  w: 10080, wk: 10080, wks: 10080, week: 10080, weeks: 10080,
+  mo: 43200, month: 43200, months: 43200,
+};
+
+/** "3d", "2w", "45m", "4h", "1.5 h", "1d 4h", "90" (minutes) -> minutes; null when not understood. */
+export function parseDuration(input) {
+  const text = String(input ?? "").trim().toLowerCase().replace(",", ".");
+  if (!text) return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(parseFloat(text));
+  const re = /(\d+(?:\.\d+)?)\s*([a-z]+)/g;
+  let total = 0, matched = "", m;
+  while ((m = re.exec(text))) {
+    const unit = ALIASES[m[2]];
+    if (!unit) return null;
+    total += parseFloat(m[1]) * unit;
+    matched += m[0];
+  }
+  if (!matched || matched.replace(/\s/g, "") !== text.replace(/\s/g, "")) return null;
+  return Math.round(total);
+}
+
+/** Minutes -> "45 min", "4 h", "3 d", "2 wk", "1.5 h". */
+export function formatDuration(minutes) {
+  if (minutes == null || !Number.isFinite(minutes)) return "";
+  if (minutes === 0) return "0 min";
+  for (const [label, size] of UNITS) {
+    if (minutes >= size) {
+      const v = minutes / size;
+      const rounded = v >= 10 ? Math.round(v) : Math.round(v * 10) / 10;
+      return `${rounded} ${label}`;
+    }
+  }
+  return `${minutes} min`;
+}
+
+export function initials(name) {
+  const parts = String(name || "?").trim().split(/\s+/).filter(Boolean);
+  if (!parts.length) return "?";
+  const first = [...parts[0]][0] || "?";
+  const last = parts.length > 1 ? [...parts[parts.length - 1]][0] : ([...parts[0]][1] || "");
+  return (first + last).toUpperCase();
+}
+
+const PALETTE = ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#4d7c0f",
+  "#9333ea", "#0f766e", "#c2410c", "#be185d"];
+
+export function personColour(id) {
+  const n = Math.abs(Number(id) || String(id).split("").reduce((a, c) => a * 31 + c.charCodeAt(0), 7));
+  return PALETTE[n % PALETTE.length];
+}
+
+export function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text != null) node.textContent = text;
+  return node;
+}

@@ -1,0 +1,89 @@
+// What frames the board: the phase and its instruction, why the board is read-only, the dots left,
+// the connection indicator, toasts and the confirm dialog.
+import { el } from "./format.js";
+
+export function createHud({ state, dom }) {
+  const { phaseStepEl, phaseLabelEl, instructionEl, readonlyEl, dotsEl, connEl, toastsEl, dialogEl, fatalEl } = dom;
+  let lastPhase = null;
+
+  function refresh() {
+    const w = state.workshop();
+    const phase = state.phase();
+    const i = state.phaseIndex();
+    phaseStepEl.textContent = `Step ${i + 1} of ${state.phases.length}`;
+    phaseLabelEl.textContent = phase.label;
+    if (instructionEl.textContent !== phase.instruction) instructionEl.textContent = phase.instruction;
+    document.body.dataset.phase = phase.key;
+    if (lastPhase && lastPhase !== phase.key) {
+      instructionEl.parentElement.classList.remove("flash-in");
+      void instructionEl.parentElement.offsetWidth; // restart the animation
+      instructionEl.parentElement.classList.add("flash-in");
+    }
+    lastPhase = phase.key;
+
+    const reason = state.loaded ? state.readOnlyReason() : null;
+    readonlyEl.hidden = !reason;
+    readonlyEl.textContent = reason || "";
+    document.body.classList.toggle("read-only", !!reason);
+
+    const notes = [];
+    if (w?.private_writing && !reason) notes.push(state.me.facilitator
+      ? "Private writing is on: guests only see their own new stickies until you reveal them."
+      : "Private writing: your new stickies are only visible to you until the facilitator reveals them.");
+    const privateNote = dom.privateEl;
+    privateNote.hidden = !notes.length;
+    privateNote.textContent = notes.join(" ");
+
+    if (phase.voting && w) {
+      const budget = w.vote_budget ?? 0;
+      const left = Math.max(0, budget - state.votesUsed());
+      dotsEl.hidden = false;
+      dotsEl.replaceChildren();
+      const pips = el("span", "dots-pips");
+      for (let k = 0; k < Math.min(budget, 20); k += 1) pips.append(el("span", k < left ? "pip" : "pip used"));
+      dotsEl.append(pips, el("span", "dots-text", `dots left: ${left} of ${budget}`));
+      dotsEl.classList.toggle("spent", left === 0);
+    } else {
+      dotsEl.hidden = true;
+    }
+  }
+
+  function connection({ status, unsent }) {
+    const labels = { connecting: "Connecting…", syncing: "Syncing…", connected: "Connected",
+      reconnecting: "Reconnecting…", offline: "Offline" };
+    let text = labels[status] || status;
+    if (unsent && status !== "connected") text += ` · ${unsent} unsent change${unsent === 1 ? "" : "s"}`;
+    else if (unsent) text += " · saving…";
+    connEl.dataset.status = status;
+    connEl.querySelector(".conn-text").textContent = text;
+    connEl.title = status === "connected" ? "Every change you see has been saved." : "Your changes are kept and sent when the connection is back.";
+  }
+
+  function toast(message, kind = "error") {
+    const t = el("div", `toast toast-${kind}`, message);
+    t.setAttribute("role", kind === "error" ? "alert" : "status");
+    toastsEl.append(t);
+    while (toastsEl.children.length > 4) toastsEl.firstElementChild.remove();
+    setTimeout(() => { t.classList.add("leaving"); setTimeout(() => t.remove(), 400); }, kind === "error" ? 5000 : 3000);
+  }
+
+  function confirmDialog({ title, body, confirm }) {
+    return new Promise((resolve) => {
+      dialogEl.querySelector(".dialog-title").textContent = title;
+      dialogEl.querySelector(".dialog-body").textContent = body;
+      const ok = dialogEl.querySelector(".dialog-confirm");
+      ok.textContent = confirm;
+      const done = () => { dialogEl.removeEventListener("close", done); resolve(dialogEl.returnValue === "confirm"); };
+      dialogEl.returnValue = "";
+      dialogEl.addEventListener("close", done);
+      dialogEl.showModal();
+    });
+  }
+
+  function fatal(message) {
+    fatalEl.hidden = false;
+    fatalEl.querySelector(".fatal-text").textContent = message;
+  }
+
+  return { refresh, connection, toast, confirmDialog, fatal };
+}

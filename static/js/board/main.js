@@ -1,0 +1,104 @@
+// Composes the board: config -> state -> connection, renderer, input, facilitator controls, presence.
+import { BoardState } from "./state.js";
+import { createConnection } from "./connection.js";
+import { createGeometry, drawTimeline } from "./timeline.js";
+import { createViewport } from "./viewport.js";
+import { createRenderer } from "./render.js";
+import { createPalette } from "./palette.js";
+import { createInteractions } from "./interactions.js";
+import { createPresence } from "./presence.js";
+import { createTimer } from "./timer.js";
+import { createHud } from "./hud.js";
+import { createFacilitatorBar } from "./facilitator.js";
+
+const $ = (id) => document.getElementById(id);
+
+const config = JSON.parse($("board-config").textContent);
+const state = new BoardState(config);
+const geometry = createGeometry(config.discovery.stages.length || 1);
+
+const world = $("world");
+world.style.width = `${geometry.W}px`;
+world.style.height = `${geometry.H}px`;
+drawTimeline($("timeline-layer"), geometry, config.discovery);
+
+const paletteEl = $("palette");
+const viewport = createViewport($("viewport"), world, geometry,
+  () => ({ left: paletteEl.offsetLeft + paletteEl.offsetWidth - 8 }));
+const renderer = createRenderer({ state, geometry, stickyLayer: $("sticky-layer"), linkLayer: $("link-layer") });
+const hud = createHud({
+  state,
+  dom: {
+    phaseStepEl: $("phase-step"), phaseLabelEl: $("phase-label"), instructionEl: $("phase-instruction"),
+    readonlyEl: $("readonly"), privateEl: $("private-note"), dotsEl: $("dots-left"), connEl: $("connection"),
+    toastsEl: $("toasts"), dialogEl: $("confirm-dialog"), fatalEl: $("fatal"),
+  },
+});
+const palette = createPalette($("palette"), state);
+const presence = createPresence({ state, avatarsEl: $("avatars"), cursorLayer: $("cursor-layer"), geometry, viewport });
+const timer = createTimer(state, $("timer"));
+
+const connection = createConnection(config, state, {
+  onStatus: (s) => hud.connection(s),
+  onError: (message) => hud.toast(message, "error"),
+  onCursors: (list) => presence.onCursors(list),
+  onFatal: (message) => hud.fatal(message),
+});
+const send = (op) => connection.send(op);
+
+const interactions = createInteractions({
+  state, renderer, viewport, geometry, palette, send,
+  toast: hud.toast,
+  cursor: (x, y) => connection.cursor(x, y),
+  dom: { viewportEl: $("viewport"), stickyLayer: $("sticky-layer"), selectionBar: $("selection-bar"), paletteEl: $("palette") },
+});
+
+const facilitator = config.me.facilitator
+  ? createFacilitatorBar({ state, container: $("facilitator-bar"), send, toast: hud.toast,
+    confirmDialog: hud.confirmDialog, joinUrl: config.joinUrl })
+  : null;
+
+// ---- state changes -> the parts of the page that show them ------------------------------------
+let chromeFrame = 0;
+function refreshChrome() {
+  chromeFrame = 0;
+  hud.refresh();
+  palette.refresh();
+  timer.refresh();
+  facilitator?.refresh();
+  interactions.refresh();
+}
+
+state.subscribe((change) => {
+  if (change.reset) {
+    renderer.markAll();
+    $("loading").hidden = true;
+  }
+  if (change.stickies) for (const id of change.stickies) renderer.mark(id);
+  if (change.workshop || change.reset) renderer.markAll(); // rights (editable) follow phase and lock
+  else if (change.votes) for (const id of state.stickyIds()) if (state.isVotable(state.sticky(id))) renderer.mark(id);
+  if (change.presence) { presence.renderAvatars(); presence.pruneOffline(); }
+  if ((change.workshop || change.votes || change.reset) && !chromeFrame) chromeFrame = requestAnimationFrame(refreshChrome);
+});
+
+// ---- zoom controls --------------------------------------------------------------------------------
+const zoomLevel = $("zoom-level");
+viewport.onChange(({ scale }) => { zoomLevel.textContent = `${Math.round(scale * 100)}%`; });
+document.querySelector(".zoom-controls").addEventListener("click", (e) => {
+  const b = e.target.closest("[data-zoom]");
+  if (!b) return;
+  if (b.dataset.zoom === "in") viewport.zoomBy(1.2);
+  else if (b.dataset.zoom === "out") viewport.zoomBy(1 / 1.2);
+  else viewport.fit();
+});
+let fitted = false;
+const fitOnce = () => { if (!fitted) { fitted = true; viewport.fit(); } };
+requestAnimationFrame(fitOnce);
+window.addEventListener("resize", () => viewport.fit());
+
+hud.refresh();
+palette.refresh();
+hud.connection({ status: "connecting", unsent: 0 });
+
+// For tests and debugging from the console: the page's own state and socket.
+window.__board = { state, connection, socket: connection.socket, send, renderer, viewport, geometry };

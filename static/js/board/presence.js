@@ -1,0 +1,73 @@
+// Who is in the room (avatars with initials) and where their pointers are (cursors with names).
+import { el, initials, personColour } from "./format.js";
+
+const MAX_AVATARS = 8;
+const CURSOR_IDLE_MS = 4000;
+
+export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewport }) {
+  function renderAvatars() {
+    const people = [...state.participants].sort((a, b) =>
+      (b.online - a.online) || (b.facilitator - a.facilitator) || String(a.name).localeCompare(String(b.name)));
+    const online = people.filter((p) => p.online);
+    avatarsEl.replaceChildren();
+    const shown = online.slice(0, MAX_AVATARS);
+    for (const p of shown) {
+      const a = el("span", `avatar${p.facilitator ? " facilitator" : ""}${p.id === state.me.id ? " me" : ""}`, initials(p.name));
+      a.style.setProperty("--person", personColour(p.id));
+      a.title = `${p.name}${p.team ? ` · ${p.team}` : ""}${p.facilitator ? " · facilitator" : ""}${p.id === state.me.id ? " (you)" : ""}`;
+      a.setAttribute("role", "listitem");
+      a.dataset.name = p.name;
+      avatarsEl.append(a);
+    }
+    if (online.length > MAX_AVATARS) {
+      const more = el("span", "avatar more", `+${online.length - MAX_AVATARS}`);
+      more.title = online.slice(MAX_AVATARS).map((p) => p.name).join(", ");
+      avatarsEl.append(more);
+    }
+    const count = el("span", "presence-count", `${online.length} here`);
+    count.title = people.map((p) => `${p.name}${p.online ? "" : " (away)"}`).join("\n");
+    avatarsEl.append(count);
+  }
+
+  // ---- cursors --------------------------------------------------------------------------------
+  const cursors = new Map(); // id -> {root, x, y, timer}
+
+  function place(c) {
+    const [px, py] = geometry.toWorld(c.x, c.y);
+    c.root.style.transform = `translate(${px}px, ${py}px) scale(${1 / viewport.scale})`;
+  }
+
+  function onCursors(list) {
+    for (const { id, name, x, y } of list) {
+      if (id === state.me.id || typeof x !== "number" || typeof y !== "number") continue;
+      let c = cursors.get(id);
+      if (!c) {
+        const root = el("div", "cursor");
+        root.style.setProperty("--person", personColour(id));
+        const arrow = el("span", "cursor-arrow");
+        const label = el("span", "cursor-name");
+        root.append(arrow, label);
+        cursorLayer.append(root);
+        c = { root, label, x, y, timer: 0 };
+        cursors.set(id, c);
+      }
+      c.label.textContent = name || "Someone";
+      c.x = x; c.y = y;
+      place(c);
+      c.root.classList.remove("idle");
+      clearTimeout(c.timer);
+      c.timer = setTimeout(() => c.root.classList.add("idle"), CURSOR_IDLE_MS);
+    }
+  }
+
+  viewport.onChange(() => { for (const c of cursors.values()) place(c); });
+
+  return {
+    renderAvatars,
+    onCursors,
+    pruneOffline() {
+      const online = new Set(state.participants.filter((p) => p.online).map((p) => p.id));
+      for (const [id, c] of cursors) if (!online.has(id)) { c.root.remove(); cursors.delete(id); }
+    },
+  };
+}

@@ -1,0 +1,232 @@
+// The local board state: what the server has confirmed, plus my own operations not yet confirmed.
+//
+// The view a user sees is always "server state + pending ops re-applied in order", so an optimistic
+// change is rolled back simply by forgetting the op, and a record from the server never fights with
+// a drag in flight. Nothing here talks to the socket or the DOM; listeners get told what changed.
+
+const FACILITATOR_OPS = new Set(["phase.set", "timer.start", "timer.stop", "board.lock", "private.set",
+  "private.reveal", "vote.budget", "workshop.close"]);
+
+export class BoardState {
+  constructor(config) {
+    this.config = config;
+    this.me = config.me;
+    this.phases = config.template.phases;
+    this.kinds = new Map(config.kinds.map((k) => [k.key, k]));
+    this.loaded = false;
+    this.lastSeq = null;
+    this.clockOffset = 0; // server time minus local time, ms
+    this.workshopServer = null;
+    this.stickiesServer = new Map();
+    this.myVotesServer = new Map();
+    this.participants = [];
+    this.pending = new Map(); // op id -> {op, ackSeq}
+    this.listeners = new Set();
+  }
+
+  // ---- change notification -------------------------------------------------------------------
+  subscribe(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+
+  emit(change) { for (const fn of this.listeners) fn(change); }
+
+  // ---- server side -----------------------------------------------------------------------------
+  loadSnapshot(snap) {
+    const before = new Set(this.stickyIds());
+    this.lastSeq = snap.seq;
+    if (snap.serverTime) this.clockOffset = Date.parse(snap.serverTime) - Date.now();
+    this.workshopServer = { ...snap.workshop };
+    this.stickiesServer = new Map(snap.stickies.map((s) => [s.id, { ...s }]));
+    this.myVotesServer = new Map(Object.entries(snap.my_votes || {}));
+    if (snap.participants) this.participants = snap.participants;
+    // Ops acknowledged at or before this snapshot are part of it now.
+    for (const [id, p] of this.pending) if (p.ackSeq != null && p.ackSeq <= snap.seq) this.pending.delete(id);
+    this.loaded = true;
+    const ids = new Set([...before, ...this.stickyIds()]);
+    this.emit({ reset: true, stickies: ids, workshop: true, votes: true, presence: true });
+  }
+
+  /** Apply one record whose seq is exactly lastSeq + 1. */
+  applyRecord(rec) {
+    this.lastSeq = rec.seq;
+    const change = { stickies: new Set(), workshop: false, votes: false };
+    if (rec.type === "hidden") { this.emit(change); return; }
+    if (rec.at && rec.type === "timer.start") {
+      // keep the clock roughly honest without a dedicated time sync
+      const offset = Date.parse(rec.at) - Date.now();
+      if (Number.isFinite(offset) && Math.abs(offset - this.clockOffset) > 2000) this.clockOffset = offset;
+    }
+    if (rec.sticky) this.upsertSticky(rec.sticky, change);
+    if (Array.isArray(rec.revealed)) {
+      for (const s of rec.revealed) {
+        if (s && typeof s === "object") this.upsertSticky({ ...s, private: false }, change);
+        else if (this.stickiesServer.has(s)) this.upsertSticky({ id: s, private: false }, change);
+      }
+    }
+    if (rec.workshop) { this.workshopServer = { ...this.workshopServer, ...rec.workshop }; change.workshop = true; }
+    if (rec.vote) {
+      const { sticky_id: sid, delta, total } = rec.vote;
+      const s = this.stickiesServer.get(sid);
+      if (s) { s.votes = total; change.stickies.add(sid); }
+      if (rec.by === this.me.id) {
+        this.myVotesServer.set(sid, Math.max(0, (this.myVotesServer.get(sid) || 0) + delta));
+      }
+      change.votes = true;
+    }
+    if (rec.id && this.pending.has(rec.id)) this.forget(rec.id, change);
+    // acknowledged ops whose record we have now passed
+    for (const [id, p] of this.pending) {
+      if (p.ackSeq != null && p.ackSeq <= this.lastSeq) this.forget(id, change);
+    }
+    this.emit(change);
+  }
+
+  upsertSticky(sticky, change) {
+    if (sticky.deleted) this.stickiesServer.delete(sticky.id);
+    else this.stickiesServer.set(sticky.id, { ...(this.stickiesServer.get(sticky.id) || {}), ...sticky });
+    change.stickies.add(sticky.id);
+  }
+
+  setParticipants(list) { this.participants = list; this.emit({ presence: true }); }
+
+  // ---- my pending ops --------------------------------------------------------------------------
+  addPending(op) {
+    this.pending.set(op.id, { op, ackSeq: null });
+    this.emit(this.changeFor(op));
+  }
+
+  ackOp(id, seq) {
+    const p = this.pending.get(id);
+    if (!p) return;
+    if (this.lastSeq != null && seq <= this.lastSeq) { const c = { stickies: new Set() }; this.forget(id, c); this.emit(c); }
+    else p.ackSeq = seq;
+  }
+
+  rejectOp(id) {
+    if (!this.pending.has(id)) return;
+    const c = { stickies: new Set() };
+    this.forget(id, c);
+    this.emit(c);
+  }
+
+  forget(id, change) {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    const c = this.changeFor(p.op);
+    for (const s of c.stickies) change.stickies.add(s);
+    change.workshop = change.workshop || c.workshop;
+    change.votes = change.votes || c.votes;
+  }
+
+  changeFor(op) {
+    const change = { stickies: new Set(), workshop: false, votes: false };
+    const sid = op.type === "sticky.create" ? op.sticky.id : op.sticky_id;
+    if (sid) change.stickies.add(sid);
+    if (op.type.startsWith("vote.") && op.type !== "vote.budget") change.votes = true;
+    if (FACILITATOR_OPS.has(op.type)) { change.workshop = true; change.votes = true; }
+    return change;
+  }
+
+  // ---- the view --------------------------------------------------------------------------------
+  workshop() {
+    let w = this.workshopServer ? { ...this.workshopServer } : null;
+    if (!w) return null;
+    for (const { op } of this.pending.values()) {
+      switch (op.type) {
+        case "phase.set": w.phase = op.phase; break;
+        case "timer.start": w.timer_seconds = op.seconds;
+          w.timer_ends_at = new Date(this.now() + op.seconds * 1000).toISOString(); break;
+        case "timer.stop": w.timer_ends_at = null; w.timer_seconds = null; break;
+        case "board.lock": w.locked = op.locked; break;
+        case "private.set": w.private_writing = op.on; break;
+        case "private.reveal": w.private_writing = false; break;
+        case "vote.budget": w.vote_budget = op.budget; break;
+        case "workshop.close": w.status = "closed"; break;
+        default: break;
+      }
+    }
+    return w;
+  }
+
+  phase() {
+    const w = this.workshop();
+    const key = w ? w.phase : this.phases[0].key;
+    return this.phases.find((p) => p.key === key) || this.phases[0];
+  }
+
+  phaseIndex() { return Math.max(0, this.phases.indexOf(this.phase())); }
+
+  now() { return Date.now() + this.clockOffset; }
+
+  stickyIds() {
+    const ids = new Set(this.stickiesServer.keys());
+    for (const { op } of this.pending.values()) if (op.type === "sticky.create") ids.add(op.sticky.id);
+    return ids;
+  }
+
+  sticky(id) {
+    const base = this.stickiesServer.get(id);
+    let s = base ? { ...base } : null;
+    for (const { op } of this.pending.values()) {
+      if (op.type === "sticky.create" && op.sticky.id === id && !s) {
+        const w = this.workshop();
+        s = { link_to: null, duration_minutes: null, ...op.sticky, author_id: this.me.id, author_name: this.me.name,
+          private: !!(w && w.private_writing && !this.me.facilitator), version: 0, votes: 0, pending: true };
+      } else if (!s) {
+        continue;
+      } else if (op.sticky_id === id) {
+        if (op.type === "sticky.update") { s = { ...s, ...op.changes, pending: true }; }
+        else if (op.type === "sticky.delete") { return null; }
+        else if (op.type === "vote.add") { s.votes = (s.votes || 0) + 1; }
+        else if (op.type === "vote.remove") { s.votes = Math.max(0, (s.votes || 0) - 1); }
+      }
+    }
+    return s;
+  }
+
+  myVotes(id) {
+    let n = this.myVotesServer.get(id) || 0;
+    for (const { op } of this.pending.values()) {
+      if (op.sticky_id !== id) continue;
+      if (op.type === "vote.add") n += 1;
+      else if (op.type === "vote.remove") n = Math.max(0, n - 1);
+    }
+    return n;
+  }
+
+  votesUsed() {
+    let n = 0;
+    for (const v of this.myVotesServer.values()) n += v;
+    for (const { op } of this.pending.values()) {
+      if (op.type === "vote.add") n += 1;
+      else if (op.type === "vote.remove") n -= 1;
+    }
+    return Math.max(0, n);
+  }
+
+  // ---- rules as the client sees them (the server decides; this only shapes the UI) -------------
+  /** Why the board is read-only for me, or null when I may change things. */
+  readOnlyReason() {
+    const w = this.workshop();
+    if (!w) return "Loading the board…";
+    if (w.status === "closed") return "This workshop is closed: the board is read-only.";
+    if (this.phase().readonly) return `${this.phase().label}: the board is read-only now.`;
+    if (w.locked && !this.me.facilitator) return "The facilitator has locked the board for now.";
+    return null;
+  }
+
+  canAdd(kind) {
+    if (this.readOnlyReason()) return false;
+    if (this.me.facilitator) return true;
+    return this.phase().kinds.includes(kind);
+  }
+
+  canEdit(sticky) {
+    if (!sticky || this.readOnlyReason()) return false;
+    return this.me.facilitator || sticky.author_id === this.me.id;
+  }
+
+  isVoting() { return !!this.phase().voting && !this.readOnlyReason(); }
+
+  isVotable(sticky) { return !!(sticky && this.kinds.get(sticky.kind)?.votable); }
+}

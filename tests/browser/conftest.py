@@ -1,0 +1,303 @@
+"""Browser tests: the real app in a subprocess (the production command), real headless Chromium.
+
+- `server` starts `.venv/bin/python app.py` on a free port with its own instance directory and can
+  be killed and started again on the same port and directory (`server.kill()`, `server.start()`).
+- `workshop_setup` creates the admin, a discovery and a workshop through the app's own HTTP pages
+  (a requests.Session reading the csrf tokens from the forms), and returns the join link.
+- `facilitator_page` opens the facilitator's board (the login cookie copied into the browser),
+  `guest_page(name)` joins through the join link like a participant would.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "tests" / "output"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+READY = ("() => window.__board && window.__board.state.loaded"
+         " && window.__board.connection.status === 'connected'")
+SETTLED = ("() => window.__board && window.__board.connection.unsent === 0"
+           " && window.__board.state.pending.size === 0")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The app as it runs in production (`python app.py`, gevent), in a subprocess."""
+
+    def __init__(self, instance: Path, port: int, log: Path):
+        self.instance = instance
+        self.port = port
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        env = {**os.environ, "PORT": str(self.port), "HOST": "127.0.0.1", "INSTANCE_PATH": str(self.instance),
+               "SECRET_KEY": "test", "RATELIMIT_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
+        env.pop("DATABASE_URL", None)
+        env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen([str(ROOT / ".venv/bin/python"), "app.py"], cwd=ROOT, env=env,
+                                            stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the app exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+            try:
+                requests.get(self.url + "/login", timeout=1, allow_redirects=False)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"the app did not answer within {timeout} s:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """Stop it the hard way (no clean shutdown), as a crash or a redeploy would."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def server(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    srv = Server(instance, free_port(), tmp_path / "server.log")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@dataclass
+class Workshop:
+    id: int
+    discovery_id: int
+    join_url: str
+    board_url: str
+    http: requests.Session
+
+
+class SetUp:
+    """Acts as the first facilitator through the app's own pages."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.http = requests.Session()
+
+    def _csrf(self, path: str) -> str:
+        page = self.http.get(self.base + path)
+        page.raise_for_status()
+        match = CSRF.search(page.text)
+        assert match, f"no csrf token on {path}"
+        return match.group(1)
+
+    def admin(self, name="Fran Facilitator", email="fran@example.com", password="correct horse battery") -> None:
+        token = self._csrf("/setup")
+        r = self.http.post(self.base + "/setup", data={"csrf_token": token, "name": name, "email": email,
+                                                      "password": password, "role": "facilitator"})
+        assert r.status_code == 200, r.text[:500]
+
+    def discovery(self, name="Platform discovery", stages="Idea\nPlan\nBuild\nTest\nRelease\nOperate") -> int:
+        token = self._csrf("/discoveries/new")
+        r = self.http.post(self.base + "/discoveries/new", data={
+            "csrf_token": token, "name": name, "problem": "Teams take months to reach production.",
+            "goal": "From idea to production in two weeks", "stages": stages,
+            "start_label": "Project starts", "end_label": "Live in production with users"})
+        assert r.status_code == 200, r.text[:500]
+        match = re.search(r"/discoveries/(\d+)", r.url)
+        assert match, r.url
+        return int(match.group(1))
+
+    def workshop(self, discovery_id: int, team="Payments", template="discovery") -> Workshop:
+        path = f"/discoveries/{discovery_id}"
+        token = self._csrf(path)
+        r = self.http.post(self.base + path, data={"csrf_token": token, "team": team, "template": template,
+                                                  "held_on": "2026-11-26"})
+        assert r.status_code == 200, r.text[:500]
+        rows = re.findall(r'<tr id="w(\d+)">(.*?)</tr>', r.text, re.S)
+        assert rows, "no workshop row on the discovery page"
+        workshop_id, row = max(rows, key=lambda row: int(row[0]))
+        join = re.search(r'<input class="copy"[^>]*value="([^"]+)"', row)
+        assert join, row
+        return Workshop(int(workshop_id), discovery_id, join.group(1).replace("&amp;", "&"),
+                        f"{self.base}/workshops/{workshop_id}/board", self.http)
+
+
+@pytest.fixture
+def workshop_setup(server) -> Workshop:
+    setup = SetUp(server.url)
+    setup.admin()
+    discovery_id = setup.discovery()
+    return setup.workshop(discovery_id)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (.ci/run installs it with apt-get)")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Pages:
+    """Opens board pages in separate browser contexts (separate people) and closes them afterwards."""
+
+    def __init__(self, browser, server, workshop: Workshop):
+        self.browser = browser
+        self.server = server
+        self.workshop = workshop
+        self.contexts = []
+        self.errors: list[str] = []
+
+    def _context(self, viewport=None):
+        ctx = self.browser.new_context(viewport=viewport or {"width": 1440, "height": 900})
+        ctx.set_default_timeout(30_000)
+        self.contexts.append(ctx)
+        return ctx
+
+    def _watch(self, page, who: str):
+        page.on("pageerror", lambda exc: self.errors.append(f"{who}: {exc}"))
+        page.on("console", lambda msg: msg.type == "error" and "WebSocket" not in msg.text
+                and "Failed to load resource" not in msg.text and self.errors.append(f"{who}: {msg.text}"))
+
+    def facilitator(self, viewport=None):
+        ctx = self._context(viewport)
+        ctx.add_cookies([{"name": c.name, "value": c.value, "url": self.server.url}
+                         for c in self.workshop.http.cookies])
+        page = ctx.new_page()
+        self._watch(page, "facilitator")
+        page.goto(self.workshop.board_url)
+        page.wait_for_function(READY)
+        return page
+
+    def guest(self, name: str, team: str | None = None, viewport=None):
+        ctx = self._context(viewport)
+        page = ctx.new_page()
+        self._watch(page, name)
+        page.goto(self.workshop.join_url)
+        page.fill("input[name=name]", name)
+        if team is not None:
+            page.fill("input[name=team]", team)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/w/[^/]+/board$"))
+        page.wait_for_function(READY)
+        return page
+
+    def close(self):
+        for ctx in self.contexts:
+            ctx.close()
+
+
+@pytest.fixture
+def pages(browser, server, workshop_setup):
+    p = Pages(browser, server, workshop_setup)
+    yield p
+    p.close()
+    assert not p.errors, "JavaScript errors on the page:\n" + "\n".join(p.errors)
+
+
+# ---- helpers the tests share ---------------------------------------------------------------------
+
+def wait_ready(page, timeout=30_000):
+    page.wait_for_function(READY, timeout=timeout)
+
+
+def wait_settled(page, timeout=20_000):
+    page.wait_for_function(SETTLED, timeout=timeout)
+
+
+def set_phase(page, key: str) -> None:
+    """The facilitator clicks a phase in the stepper and waits until the server has it."""
+    page.click(f".step-btn[data-phase='{key}']")
+    wait_settled(page)
+    page.wait_for_function(f"() => window.__board.state.workshopServer.phase === '{key}'")
+
+
+def board_point(page, x: float, y: float) -> tuple[float, float]:
+    """Screen coordinates of board coordinates (0..1)."""
+    return tuple(page.evaluate(
+        "([x, y]) => { const b = window.__board; const [px, py] = b.geometry.toWorld(x, y);"
+        " return b.viewport.toClient(px, py); }", [x, y]))
+
+
+def add_sticky_by_hand(page, kind: str, text: str, x: float, y: float, duration: str | None = None) -> str:
+    """Pick the kind in the palette, double-click the board, type, press Enter. Returns the sticky id."""
+    page.click(f".palette-item[data-kind='{kind}']")
+    sx, sy = board_point(page, x, y)
+    page.mouse.dblclick(sx, sy)
+    page.wait_for_selector(".sticky.draft .editor-text")
+    if duration is not None:
+        page.fill(".sticky.draft .editor-duration-input", duration)
+        page.focus(".sticky.draft .editor-text")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    wait_settled(page)
+    return page.evaluate("(t) => [...window.__board.state.stickiesServer.values()].find(s => s.text === t)?.id", text)
+
+
+def add_sticky(page, kind: str, text: str, x: float, y: float, **extra) -> str:
+    """Add a sticky through the page's own outbox (fast, for populating a board)."""
+    return page.evaluate(
+        "([kind, text, x, y, extra]) => { const id = crypto.randomUUID();"
+        " window.__board.send({type: 'sticky.create', sticky: {id, kind, text, x, y, ...extra}}); return id; }",
+        [kind, text, x, y, extra])
+
+
+def sticky_locator(page, text: str):
+    return page.locator(".sticky", has=page.locator(".sticky-text", has_text=text))
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT
+
+
+def publish_screenshot(source: Path, name: str) -> None:
+    target = ROOT / "docs" / "screenshots" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+@pytest.fixture
+def ui():
+    """The helpers above, as a fixture (test modules do not import conftest)."""
+    from types import SimpleNamespace
+    return SimpleNamespace(wait_ready=wait_ready, wait_settled=wait_settled, set_phase=set_phase,
+                           board_point=board_point, add_sticky_by_hand=add_sticky_by_hand, add_sticky=add_sticky,
+                           sticky=sticky_locator, publish_screenshot=publish_screenshot)

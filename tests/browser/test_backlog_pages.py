@@ -1,0 +1,80 @@
+"""The product owner's pages in a real browser: the demo in one click, the backlog sorted,
+filtered and opened, the heatmap and chart drawn; screenshots for the README."""
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_page(browser, server):
+    from tests.browser.conftest import SetUp
+    setup = SetUp(server.url)
+    setup.admin()
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page, server.url
+    context.close()
+    assert errors == []
+
+
+def test_demo_in_one_click_then_backlog_sorted_filtered_and_opened(demo_page, output_dir, ui):
+    page, base = demo_page
+    page.goto(base + "/")
+    page.click("[data-test=load-demo]")
+    page.wait_for_url(re.compile(r"/discoveries/\d+$"))
+    assert page.locator("table[data-test=workshops] tbody tr").count() >= 8
+    page.screenshot(path=str(output_dir / "discovery.png"), full_page=True)
+    ui.publish_screenshot(output_dir / "discovery.png", "discovery.png")
+
+    page.click("[data-test=backlog-link]")
+    page.wait_for_selector("table[data-test=heatmap]")
+    assert page.locator("svg.bars rect").count() == 10
+    page.screenshot(path=str(output_dir / "backlog.png"))
+    ui.publish_screenshot(output_dir / "backlog.png", "backlog.png")
+
+    themes = page.locator("tbody.theme")
+    total = themes.count()
+    assert total >= 10
+    ranks = [int(r) for r in themes.evaluate_all("bodies => bodies.map(b => b.dataset.rank)")]
+    assert ranks == sorted(ranks)
+    page.click("th[data-sort=votes]")  # most votes first
+    votes = [int(v) for v in themes.evaluate_all("bodies => bodies.map(b => b.dataset.votes)")]
+    assert votes == sorted(votes, reverse=True)
+
+    page.fill("#theme-filter", "env")
+    visible = page.locator("tbody.theme:not([hidden])").count()
+    assert 0 < visible < total
+    assert page.locator("#theme-count").inner_text() == f"{visible} of {total} themes"
+    page.fill("#theme-filter", "")
+
+    page.click("th[data-sort=rank]")
+    first = page.locator("tbody.theme").first
+    first.locator("tr.summary").click()
+    assert first.locator("tr.details").is_visible()
+    assert first.locator("table.sources tbody tr").count() >= 2
+    first.screenshot(path=str(output_dir / "backlog-theme.png"))
+    ui.publish_screenshot(output_dir / "backlog-theme.png", "backlog-theme.png")
+
+
+def test_product_owner_decision_shows_after_reload(demo_page, ui):
+    page, base = demo_page
+    page.goto(base + "/")
+    page.click("[data-test=load-demo]")
+    page.wait_for_url(re.compile(r"/discoveries/\d+$"))
+    page.click("[data-test=backlog-link]")
+    first = page.locator("tbody.theme").first
+    first.locator("tr.summary").click()
+    first.locator("input[name=title]").fill("Self-service environments in minutes")
+    first.locator("select[name=value]").select_option("5")
+    first.locator("select[name=effort]").select_option("1")
+    first.locator("form.decide button[type=submit]").click()
+    page.wait_for_selector(".flash-success")
+    opened = page.locator("tbody.theme.open")
+    assert "Self-service environments in minutes" in opened.locator("td.title").inner_text()
+    assert opened.locator(".pill.quick").count() == 1

@@ -1,0 +1,185 @@
+"""The pure aggregation chain on small frames: grouping, reconciliation, priority, heatmap, backlog."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from workshop.aggregation.backlog import aggregate, build_backlog
+from workshop.aggregation.heatmap import pain_heatmap
+from workshop.aggregation.priority import prioritise
+from workshop.aggregation.reconcile import reconcile
+from workshop.aggregation.report import BACKLOG_COLUMNS, STICKY_COLUMNS
+from workshop.aggregation.themes import propose_themes, shorten_title
+from workshop.aggregation.vocabulary import normalise_text
+
+STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    """rows: (sticky_id, team, kind, text, stage_index, votes)."""
+    data = []
+    for i, (sid, team, kind, text, stage, votes) in enumerate(rows):
+        data.append({"sticky_id": sid, "workshop_id": hash(team) % 1000, "workshop": f"{team} (2026-10-02)",
+                     "team": team, "kind": kind, "text": text, "stage": STAGES[stage], "stage_index": stage,
+                     "position": (stage + 0.5) / len(STAGES), "votes": votes, "duration_minutes": float("nan"),
+                     "author": "", "created_at": pd.Timestamp("2026-10-02 10:00") + pd.Timedelta(minutes=i),
+                     "theme_id": pd.NA, "theme": None})
+    out = pd.DataFrame(data, columns=STICKY_COLUMNS)
+    out["theme_id"] = out["theme_id"].astype("Int64")
+    return out
+
+
+SAMPLE = [
+    ("a1", "Payments", "pain", "Waiting weeks for a new environment", 2, 3),
+    ("a2", "Search", "pain", "Provisioning a test env takes three weeks", 3, 1),
+    ("a3", "Risk", "pain", "new test enviroment takes 3 wks", 3, 0),
+    ("b1", "Payments", "pain", "Firewall change takes 2 weeks", 4, 2),
+    ("b2", "Search", "pain", "Opening a port needs a network ticket", 4, 0),
+    ("b3", "Risk", "opportunity", "firewall rules as code", 4, 1),
+    ("c1", "Risk", "pain", "CAB meets only on Thursdays", 4, 5),
+    ("c2", "Search", "pain", "waiting for change advisory board approval", 4, 0),
+    ("e1", "Payments", "event", "Environment requested", 2, 0),
+    ("x1", "Payments", "pain", "Coffee machine broken", 0, 0),
+]
+
+
+def test_vocabulary_maps_synonyms_to_one_concept():
+    assert "network" in normalise_text("Opening a port").split()
+    assert "network" in normalise_text("firewall change").split()
+    assert normalise_text("CAB") == normalise_text("change approval board") == "cab"
+    assert normalise_text("env") == normalise_text("environments") == "environment"
+    assert normalise_text("") == ""
+
+
+def test_paraphrases_are_grouped_and_one_offs_stay_alone():
+    proposal = propose_themes(frame(SAMPLE)[lambda f: f["kind"] != "event"])
+    cluster = dict(zip(proposal["sticky_id"], proposal["cluster"]))
+    assert cluster["a1"] == cluster["a2"] == cluster["a3"]
+    assert cluster["b1"] == cluster["b2"] == cluster["b3"]
+    assert cluster["c1"] == cluster["c2"]
+    assert len({cluster["a1"], cluster["b1"], cluster["c1"], cluster["x1"]}) == 4
+
+
+def test_empty_discovery():
+    out = aggregate(frame([]), STAGES)
+    assert list(out.backlog.columns) == BACKLOG_COLUMNS
+    assert out.backlog.empty and out.stickies.empty
+    assert list(out.heatmap.columns) == STAGES and out.heatmap.empty
+
+
+def test_pipeline_does_not_mutate_input_and_fills_contract():
+    stickies = frame(SAMPLE)
+    before = stickies.copy(deep=True)
+    out = aggregate(stickies, STAGES)
+    pd.testing.assert_frame_equal(stickies, before)
+    assert list(out.stickies.columns) == STICKY_COLUMNS
+    assert list(out.backlog.columns) == BACKLOG_COLUMNS
+    events = out.stickies[out.stickies["kind"] == "event"]
+    assert events["theme_id"].isna().all() and events["theme"].isna().all()
+    themed = out.stickies[out.stickies["kind"].isin(["pain", "opportunity"])]
+    assert themed["theme_id"].notna().all()
+    top = out.backlog.iloc[0]
+    assert top["rank"] == 1 and top["team_count"] == 3
+    assert out.backlog["rank"].tolist() == list(range(1, len(out.backlog) + 1))
+    row = out.backlog.set_index("title").loc[out.stickies.set_index("sticky_id").at["b1", "theme"]]
+    assert row["teams"] == ["Payments", "Risk", "Search"] and row["stages"] == ["Release"]
+    assert row["pain_count"] == 2 and row["opportunity_count"] == 1 and row["votes"] == 3
+
+
+def test_one_team_unicode_emoji_and_blank_text():
+    out = aggregate(frame([
+        ("u1", "Équipe Zürich", "pain", "Déploiement manuel 😩 chaque vendredi", 4, 1),
+        ("u2", "Équipe Zürich", "pain", "🔥🔥🔥", 5, 0),
+        ("u3", "Équipe Zürich", "pain", "   ", 1, 0),
+        ("u4", "Équipe Zürich", "opportunity", "自動デプロイ", 4, 0),
+    ]), STAGES)
+    by_id = out.stickies.set_index("sticky_id")
+    assert pd.isna(by_id.at["u3", "theme_id"])  # nothing to group on a blank sticky
+    assert by_id.loc[["u1", "u2", "u4"], "theme_id"].notna().all()
+    assert out.heatmap.loc["Équipe Zürich"].tolist() == [0, 1, 0, 0, 1, 1]
+    assert set(out.backlog["teams"].map(tuple)) == {("Équipe Zürich",)}
+
+
+def test_ties_are_broken_deterministically():
+    rows = [(f"t{i}", f"Team {i}", "pain", text, 2, 1)
+            for i, text in enumerate(["Zebra crossing unclear", "apple pie recipe lost", "Mango shortage today"])]
+    first = aggregate(frame(rows), STAGES).backlog
+    second = aggregate(frame(list(reversed(rows))), STAGES).backlog
+    assert first["title"].tolist() == second["title"].tolist() == [
+        "apple pie recipe lost", "Mango shortage today", "Zebra crossing unclear"]
+    assert first["priority"].nunique() == 1
+
+
+def test_priority_formula_and_quick_wins():
+    themes = pd.DataFrame({
+        "theme_id": [1, 2, 3, 4], "title": ["wide", "narrow", "quick", "done"],
+        "team_count": [10, 1, 5, 10], "votes": [20, 0, 5, 20], "sticky_count": [30, 1, 6, 30],
+        "value": pd.array([None, None, 5, 5], dtype="Int64"), "effort": pd.array([None, None, 1, 1], dtype="Int64"),
+        "status": ["proposed", "proposed", "accepted", "done"]})
+    ranked = prioritise(themes, total_teams=10)
+    assert ranked["title"].tolist() == ["quick", "wide", "narrow", "done"]
+    wide = ranked.set_index("title").loc["wide"]
+    assert wide["priority"] == pytest.approx(3 * (1 + 2 * 1.0) / 3)  # demand 1.0, defaults 3/3
+    assert ranked.set_index("title")["quick_win"].to_dict() == {"quick": True, "wide": False, "narrow": False,
+                                                                 "done": False}
+
+
+def test_heatmap_has_every_stage_in_order_and_given_teams():
+    heat = pain_heatmap(frame(SAMPLE), STAGES, teams=["Search", "Payments", "Risk", "Quiet team"])
+    assert list(heat.columns) == STAGES
+    assert heat.index.tolist() == ["Search", "Payments", "Risk", "Quiet team"]
+    assert heat.loc["Quiet team"].sum() == 0
+    assert heat.loc["Payments", "Idea"] == 1 and heat.loc["Payments", "Build"] == 1
+    assert heat.to_numpy().sum() == 8  # pain only: events and opportunities are not counted
+
+
+def themes_frame(rows):
+    return pd.DataFrame({
+        "theme_id": pd.array([r[0] for r in rows], dtype="Int64"), "title": [r[1] for r in rows],
+        "title_is_custom": [r[2] for r in rows], "value": pd.array([r[3] for r in rows], dtype="Int64"),
+        "effort": pd.array([None] * len(rows), dtype="Int64"), "status": [r[4] for r in rows],
+        "merged_into_id": pd.array([r[5] for r in rows], dtype="Int64")})
+
+
+def test_reconcile_rules():
+    proposal = pd.DataFrame({"sticky_id": ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"],
+                             "cluster": [0, 0, 0, 1, 1, 2, 3, 1],
+                             "title": ["A", "A", "A", "B", "B", "C", "D", "B"]})
+    previous = pd.DataFrame({"sticky_id": ["s1", "s2", "s4", "s5", "s6"],
+                             "theme_id": pd.array([10, 10, 11, 12, 13], dtype="Int64"),
+                             "pinned": [False, False, False, True, False]})
+    themes = themes_frame([(10, "env", True, 4, "accepted", None), (11, "old", False, None, "proposed", None),
+                           (12, "net", False, None, "proposed", None), (13, "gone", False, None, "proposed", 10)])
+    rec = reconcile(proposal, previous, themes)
+    got = rec.assignments.set_index("sticky_id")
+    assert got.loc[["s1", "s2", "s3"], "theme_id"].tolist() == [10, 10, 10]   # overlap keeps the theme
+    assert got.loc[["s5", "s8"], "theme_id"].tolist() == [12, 12]             # new stickies follow the pin
+    assert got.at["s4", "theme_id"] == 11                                      # ...old ones keep their theme
+    assert got.at["s5", "pinned"] and not got.at["s4", "pinned"]
+    assert got.at["s6", "theme_id"] == 10                                      # 13 was merged into 10
+    assert pd.isna(got.at["s7", "theme_id"]) and got.at["s7", "new_key"] == "new-1"
+    assert rec.new_themes.to_dict("records") == [{"new_key": "new-1", "title": "D"}]
+    assert 13 not in set(got["theme_id"].dropna())
+
+
+def test_reconcile_keeps_pinned_sticky_missing_from_proposal():
+    proposal = pd.DataFrame({"sticky_id": ["s1"], "cluster": [0], "title": ["x"]})
+    previous = pd.DataFrame({"sticky_id": ["s9"], "theme_id": pd.array([5], dtype="Int64"), "pinned": [True]})
+    rec = reconcile(proposal, previous, themes_frame([(5, "t", False, None, "proposed", None)]))
+    assert rec.assignments.set_index("sticky_id").at["s9", "theme_id"] == 5
+
+
+def test_shorten_title():
+    assert shorten_title("  short\ntext ") == "short text"
+    long = "Provisioning a brand new test environment for the payments team takes three to four weeks every time"
+    out = shorten_title(long)
+    assert len(out) <= 80 and out.endswith("…") and long.startswith(out[:-1])
+
+
+def test_build_backlog_skips_merged_and_empty_themes():
+    stickies = frame(SAMPLE[:2])
+    stickies["theme_id"] = pd.array([1, 2], dtype="Int64")
+    themes = themes_frame([(1, "one", False, None, "proposed", None), (2, "two", False, None, "proposed", 1),
+                           (3, "three", False, None, "proposed", None)])
+    backlog = build_backlog(stickies, themes, stages=STAGES)
+    assert backlog["theme_id"].tolist() == [1]

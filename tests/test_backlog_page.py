@@ -1,0 +1,107 @@
+"""The product owner's backlog page and download, through HTTP as a person uses them."""
+import re
+from io import BytesIO
+
+import openpyxl
+import pytest
+from sqlmodel import select
+
+from workshop.db.models import Theme, ThemeAssignment
+
+
+@pytest.fixture
+def demo(signed_in, client, runner):
+    """The demo discovery, seen by its product owner (a member) and the admin facilitator."""
+    signed_in.add_user("po@example.com", "Pat Owner", "product_owner")
+    runner.invoke(args=["demo"])
+    signed_in.logout()
+    signed_in.login("po@example.com", "another pass")
+    return 1
+
+
+def themes_on_page(html: str) -> list[tuple[int, str]]:
+    return [(int(i), t) for i, t in re.findall(r'<tbody class="theme" id="t(\d+)" data-rank="\d+" data-title="([^"]*)"', html)]
+
+
+def test_product_owner_sees_ranked_themes_heatmap_and_chart(demo, client):
+    response = client.get("/discoveries/1/backlog")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    themes = themes_on_page(html)
+    assert len(themes) >= 10
+    ranks = [int(r) for r in re.findall(r'data-rank="(\d+)"', html)]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    assert 'data-test="heatmap"' in html and "<svg class=\"bars\"" in html
+    assert all(stage in html for stage in ("Idea", "Plan", "Build", "Test", "Release", "Operate"))
+
+
+def test_decisions_on_a_theme_are_saved_and_survive_reaggregation(demo, client, db):
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    (first, _), (second, _) = themes_on_page(html)[:2]
+    client.post(f"/discoveries/1/themes/{first}", data={"title": "Self-service environments", "value": "5",
+                                                        "effort": "2", "status": "accepted"})
+    client.post(f"/discoveries/1/themes/{second}/merge", data={"into": str(first)})
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)  # re-aggregates
+    titles = dict(themes_on_page(html))
+    assert titles[first] == "Self-service environments" and second not in titles
+    with db.session() as session:
+        theme = session.get(Theme, first)
+        assert (theme.value, theme.effort, theme.status) == (5, 2, "accepted")
+        assert session.get(Theme, second).merged_into_id == first
+    assert 'class="pill quick"' in html
+
+
+def test_split_and_move_stickies_between_themes(demo, client, db):
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    (first, _), (second, _) = themes_on_page(html)[:2]
+    with db.session() as session:
+        members = [a.sticky_id for a in session.exec(select(ThemeAssignment).where(ThemeAssignment.theme_id == first))]
+    response = client.post(f"/discoveries/1/themes/{first}/split", data={"sticky": members[:2], "title": "Shared staging"})
+    new_id = int(re.search(r"#t(\d+)", response.headers["Location"]).group(1))
+    client.post("/discoveries/1/stickies/move", data={"sticky": members[2], "theme": str(second)})
+    client.get("/discoveries/1/backlog")
+    with db.session() as session:
+        assert session.get(Theme, new_id).title == "Shared staging"
+        assert session.get(ThemeAssignment, members[0]).theme_id == new_id
+        moved = session.get(ThemeAssignment, members[2])
+        assert moved.theme_id == second and moved.pinned
+
+
+def test_bad_decisions_get_a_message_and_change_nothing(demo, client, db):
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    first = themes_on_page(html)[0][0]
+    response = client.post(f"/discoveries/1/themes/{first}", data={"value": "9"}, follow_redirects=True)
+    assert response.status_code == 200 and "flash-error" in response.get_data(as_text=True)
+    response = client.post(f"/discoveries/1/themes/{first}/merge", data={"into": str(first)}, follow_redirects=True)
+    assert "cannot be merged into itself" in response.get_data(as_text=True)
+    assert client.post("/discoveries/1/themes/99999", data={"title": "x"}, follow_redirects=True).status_code == 200
+    with db.session() as session:
+        assert session.get(Theme, first).value is None
+
+
+def test_download_is_a_workbook_with_the_backlog(demo, client):
+    response = client.get("/discoveries/1/export.xlsx")
+    assert response.status_code == 200
+    assert "platform-discovery-2026-backlog" in response.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(BytesIO(response.data), read_only=True)
+    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Workshops", "Stickies"]
+    header = next(workbook["Backlog"].iter_rows(max_row=1, values_only=True))
+    assert header[:3] == ("Rank", "Theme ID", "Theme")
+
+
+def test_outsiders_cannot_see_the_backlog_or_export(signed_in, client, runner):
+    runner.invoke(args=["demo"])  # every account existing now is a member
+    signed_in.add_user("late@example.com", "Late Lou", "product_owner")
+    signed_in.logout()
+    signed_in.login("late@example.com", "another pass")
+    assert client.get("/discoveries/1/backlog").status_code == 404
+    assert client.get("/discoveries/1/export.xlsx").status_code == 404
+    signed_in.logout()
+    assert client.get("/discoveries/1/export.xlsx").status_code == 302  # to sign in
+
+
+def test_empty_discovery_has_a_friendly_backlog(signed_in, client):
+    _, discovery_id = signed_in.create_discovery(name="Nothing yet")
+    html = client.get(f"/discoveries/{discovery_id}/backlog").get_data(as_text=True)
+    assert "No pain points yet" in html
+    assert client.get(f"/discoveries/{discovery_id}/export.xlsx").status_code == 200

@@ -1,0 +1,102 @@
+"""Importing a typed-up in-person workshop (or another tool's export) from CSV: all or nothing."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlmodel import SQLModel, select
+
+import workshop.db.models  # noqa: F401
+from workshop.db.engine import Database
+from workshop.db.models import Discovery, Sticky, Vote, Workshop
+from workshop.domain.errors import ValidationError
+from workshop.services.importer import import_stickies
+
+
+@pytest.fixture
+def session():
+    db = Database("sqlite://")
+    SQLModel.metadata.create_all(db.engine)
+    with db.session() as s:
+        yield s
+    db.dispose()
+
+
+GOOD = (
+    "\ufeffKind,Text,Stage,Position,Votes,Author\n"
+    "Hotspot,Waiting weeks for a new environment 🐢,build,,3,Ana\n"
+    "pain point,\"Firewall change, then wait\",,0.75,,\n"
+    "Technology,Jenkins,,,,\n"
+    "idea,Self-service environments,Build,,1,Bo\n"
+    "\n"
+    "event,Code merged,,,0,\n"
+)
+
+
+def test_good_file_creates_discovery_workshop_stickies_and_votes(session):
+    result = import_stickies(session, GOOD, "Path to prod", "Payments")
+    assert result.created_discovery
+    assert result.by_kind == {"pain": 2, "system": 1, "opportunity": 1, "event": 1} and result.votes == 4
+    d = session.exec(select(Discovery)).one()
+    assert d.stages == ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
+    assert (d.start_label, d.end_label) == ("Project starts", "Live in production with users")
+    w = session.get(Workshop, result.workshop_id)
+    assert (w.team, w.template, w.status, w.phase) == ("Payments", "discovery", "closed", "wrapup")
+    assert len(w.join_token) >= 32
+    stickies = {s.text: s for s in session.exec(select(Sticky)).all()}
+    assert stickies["Firewall change, then wait"].x == 0.75
+    build = (2 / 6, 3 / 6)
+    assert build[0] < stickies["Waiting weeks for a new environment 🐢"].x < stickies["Self-service environments"].x < build[1]
+    assert 0 < stickies["Jenkins"].x < stickies["Code merged"].x < 1  # spread evenly
+    assert stickies["Waiting weeks for a new environment 🐢"].author_name == "Ana"
+    votes = session.exec(select(Vote)).all()
+    assert len(votes) == 4 and all(v.participant_id is None for v in votes)
+    # A second team joins the same discovery.
+    again = import_stickies(session, io.BytesIO("kind,text\npain,CAB only on Thursdays\n".encode("utf-8-sig")),
+                            "Path to prod", "Search")
+    assert not again.created_discovery and again.discovery_id == d.id
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_imported(session):
+    bad = ("kind,text,stage,position,votes\n"
+           "pain,ok row,,,\n"
+           "gossip,unknown kind,,,\n"
+           "pain,,,,\n"
+           f"pain,{'x' * 2001},,,\n"
+           "pain,bad position,,abc,\n"
+           "pain,out of range,,1.5,\n"
+           "pain,bad votes,,,many\n"
+           "pain,bad stage,Deploy,,\n")
+    with pytest.raises(ValidationError) as e:
+        import_stickies(session, bad, "Path to prod", "Payments")
+    message = e.value.message
+    assert e.value.code == "invalid_csv" and "7 bad row(s)" in message
+    for expected in ("line 3: unknown kind 'gossip'", "line 4: text is empty", "line 5: text is 2001 characters",
+                     "line 6: position 'abc' is not a number", "line 7: position '1.5' is outside 0..1",
+                     "line 8: votes 'many' is not a whole number", "line 9: unknown stage 'Deploy'"):
+        assert expected in message
+    assert session.exec(select(Discovery)).all() == []
+    assert session.exec(select(Sticky)).all() == []
+
+
+@pytest.mark.parametrize("content, needle", [
+    ("", "empty"),
+    ("\ufeff", "empty"),
+    ("kind,words\npain,x\n", "missing required column(s): text"),
+    ("kind,text\n", "no stickies"),
+])
+def test_unusable_files(session, content, needle):
+    with pytest.raises(ValidationError) as e:
+        import_stickies(session, content, "Path to prod", "Payments")
+    assert needle in e.value.message
+    assert session.exec(select(Workshop)).all() == []
+
+
+def test_existing_discovery_stages_are_used(session):
+    session.add(Discovery(name="Custom", stages=["Discover", "Deliver"], start_label="a", end_label="b"))
+    session.commit()
+    with pytest.raises(ValidationError, match="line 3: unknown stage 'Build'"):
+        import_stickies(session, "kind,text,stage\npain,slow,deliver\npain,bad,Build\n", "Custom", "T")
+    result = import_stickies(session, "kind,text,stage\npain,slow,DELIVER\n", "Custom", "T")
+    sticky = session.exec(select(Sticky)).one()
+    assert 0.5 < sticky.x < 1.0 and result.by_kind == {"pain": 1}

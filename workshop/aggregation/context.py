@@ -1,0 +1,29 @@
+"""What stood near a theme's stickies on their boards: the events, systems and times around them.
+
+Pure pandas: the stickies frame (report.STICKY_COLUMNS) in, a frame of neighbours out.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+CONTEXT_KINDS = ("event", "system", "time")
+
+
+def neighbours(stickies: pd.DataFrame, sticky_ids: list[str], window: float = 0.05, limit: int = 12) -> pd.DataFrame:
+    """Events, systems and times within `window` of each given sticky along the same workshop's timeline.
+
+    Returns columns kind, text, team, workshop, stage, duration_minutes, distance; nearest first,
+    each neighbour once, at most `limit` rows.
+    """
+    columns = ["kind", "text", "team", "workshop", "stage", "duration_minutes", "distance"]
+    if stickies.empty or not sticky_ids:
+        return pd.DataFrame(columns=columns)
+    sources = stickies.loc[stickies["sticky_id"].isin(sticky_ids), ["workshop_id", "position"]]
+    context = stickies.loc[stickies["kind"].isin(CONTEXT_KINDS)]
+    if sources.empty or context.empty:
+        return pd.DataFrame(columns=columns)
+    pairs = context.merge(sources.rename(columns={"position": "source_position"}), on="workshop_id")
+    pairs = pairs.assign(distance=(pairs["position"] - pairs["source_position"]).abs())
+    near = pairs.loc[pairs["distance"] <= window].sort_values(["distance", "sticky_id"])
+    near = near.drop_duplicates("sticky_id").head(limit)
+    return near[columns].reset_index(drop=True)

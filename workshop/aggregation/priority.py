@@ -1,0 +1,67 @@
+"""Priority: *most value, quickest* first.
+
+Formula (documented in docs/adr/0005-theme-clustering.md too):
+
+    demand   = 0.5 * breadth + 0.3 * votes_score + 0.2 * pain_score            (0..1)
+      breadth     = team_count / teams in the discovery     (how widely it hurts)
+      votes_score = log(1 + votes) / log(1 + most votes on any theme)
+      pain_score  = log(1 + sticky_count) / log(1 + most stickies on any theme)
+    priority = value * (1 + 2 * demand) / effort                               (0.2 .. 15)
+      value, effort: the product owner's 1..5 estimates; 3 when unset.
+
+Why: breadth weighs most because a pain shared by many teams is what a platform fixes once for
+all; votes and sticky counts are log-scaled so one loud workshop cannot drown the others. Until the
+product owner estimates, value = effort = 3 and the order is by demand alone; once estimated, value
+per unit of effort dominates (a factor of up to 25) and demand refines it (a factor of up to 3).
+
+Quick win: effort is set and <= 2, and either value >= 4 or demand >= 0.5 (strong breadth/votes);
+never for themes that are done or rejected.
+
+Rank: open themes (proposed, accepted, in progress) first, then done, then rejected; within each,
+priority descending, then team_count, votes, sticky_count descending, then title (case-insensitive)
+and theme_id ascending, so equal scores always come out in the same order.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_VALUE = 3
+DEFAULT_EFFORT = 3
+STATUS_ORDER = {"proposed": 0, "accepted": 0, "in progress": 0, "done": 1, "rejected": 2}
+
+
+def _log_share(x: pd.Series) -> pd.Series:
+    top = float(x.max()) if len(x) else 0.0
+    if top <= 0:
+        return pd.Series(0.0, index=x.index)
+    return np.log1p(x.astype("float64")) / np.log1p(top)
+
+
+def prioritise(themes: pd.DataFrame, total_teams: int) -> pd.DataFrame:
+    """Add demand, priority, quick_win and rank; return the rows in rank order (a new frame).
+
+    Input columns: theme_id, title, team_count, votes, sticky_count, value, effort, status.
+    """
+    out = themes.copy()
+    if out.empty:
+        for col, dtype in (("demand", "float64"), ("priority", "float64"), ("quick_win", bool), ("rank", "int64")):
+            out[col] = pd.Series(dtype=dtype)
+        return out
+    breadth = out["team_count"].astype("float64") / max(int(total_teams), 1)
+    demand = 0.5 * breadth.clip(upper=1.0) + 0.3 * _log_share(out["votes"]) + 0.2 * _log_share(out["sticky_count"])
+    value = out["value"].astype("Float64").fillna(DEFAULT_VALUE).astype("float64")
+    effort = out["effort"].astype("Float64").fillna(DEFAULT_EFFORT).astype("float64")
+    out["demand"] = demand.round(6)
+    out["priority"] = (value * (1.0 + 2.0 * demand) / effort).round(6)
+    status = out["status"].fillna("proposed")
+    open_ = status.map(STATUS_ORDER).fillna(0).astype("int64")
+    out["quick_win"] = (out["effort"].notna() & (effort <= 2) & ((value >= 4) | (demand >= 0.5))
+                        & (open_ == 0)).astype(bool)
+    out["_status_rank"] = open_
+    out["_title_key"] = out["title"].fillna("").astype(str).str.casefold()
+    out = out.sort_values(["_status_rank", "priority", "team_count", "votes", "sticky_count", "_title_key", "theme_id"],
+                          ascending=[True, False, False, False, False, True, True], kind="mergesort")
+    out = out.drop(columns=["_status_rank", "_title_key"])
+    out["rank"] = np.arange(1, len(out) + 1, dtype=np.int64)
+    return out.reset_index(drop=True)

@@ -1,0 +1,179 @@
+"""Reconcile a fresh proposal with the decisions people have stored: the machine proposes, the person decides.
+
+Rules, in order (each is why a product owner's edit survives re-aggregation when new workshops arrive):
+
+1. A pinned sticky stays in the theme a person put it in (through merges: a sticky pinned to a theme
+   that was later merged into another follows the merge).
+2. A proposed cluster that contains pinned stickies joins the theme most of them are pinned to
+   (ties: the theme more of the cluster was in before, then the smaller theme id). This applies to
+   the cluster's *new* stickies; stickies that already had a theme follow rule 3, so moving one
+   sticky by hand does not drag the stickies it resembles along with it.
+3. Otherwise the cluster keeps the theme its (unpinned) stickies were in before, the one it overlaps
+   most, so the theme's id, title, value, effort and status survive. A theme nobody has decided anything about
+   (auto title, no value/effort, status "proposed") is kept by one cluster only, the one that overlaps
+   it most, so the machine may still split its own earlier proposal; a theme with a decision is kept
+   by every cluster that overlaps it most (a decided theme is never silently split).
+4. Otherwise the cluster is a new theme (theme_id <NA>, new_key "new-<n>") titled with its most
+   representative sticky text.
+
+Themes merged into another (merged_into_id set) never come back as their own. Pure: no I/O, inputs
+are not mutated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ASSIGNMENT_COLUMNS = ["sticky_id", "theme_id", "new_key", "pinned"]
+PREVIOUS_COLUMNS = ["sticky_id", "theme_id", "pinned"]
+THEME_COLUMNS = ["theme_id", "title", "title_is_custom", "value", "effort", "status", "merged_into_id"]
+
+
+@dataclass
+class Reconciliation:
+    #: one row per sticky: theme_id (Int64, <NA> when the sticky goes to a new theme), new_key, pinned.
+    assignments: pd.DataFrame
+    #: new themes to create: new_key, title.
+    new_themes: pd.DataFrame
+    #: existing themes with an automatic title whose most representative text changed: theme_id, title.
+    retitled: pd.DataFrame
+
+
+def empty_previous() -> pd.DataFrame:
+    return pd.DataFrame({"sticky_id": pd.Series(dtype=object), "theme_id": pd.Series(dtype="Int64"),
+                         "pinned": pd.Series(dtype=bool)})
+
+
+def empty_themes() -> pd.DataFrame:
+    return pd.DataFrame({"theme_id": pd.Series(dtype="Int64"), "title": pd.Series(dtype=object),
+                         "title_is_custom": pd.Series(dtype=bool), "value": pd.Series(dtype="Int64"),
+                         "effort": pd.Series(dtype="Int64"), "status": pd.Series(dtype=object),
+                         "merged_into_id": pd.Series(dtype="Int64")})
+
+
+def resolve_merges(themes: pd.DataFrame) -> dict[int, int]:
+    """theme id -> the live theme it ends up in after following merged_into_id (cycle-safe)."""
+    parent = {int(t): (None if pd.isna(m) else int(m))
+              for t, m in zip(themes["theme_id"], themes["merged_into_id"])}
+    final: dict[int, int] = {}
+    for start in parent:
+        seen, current = [start], start
+        while parent.get(current) is not None and parent[current] in parent and parent[current] not in seen:
+            current = parent[current]
+            seen.append(current)
+        final[start] = current
+    return final
+
+
+def _decided(themes: pd.DataFrame) -> set[int]:
+    mask = (themes["title_is_custom"].fillna(False).astype(bool)
+            | themes["value"].notna() | themes["effort"].notna()
+            | (themes["status"].fillna("proposed") != "proposed"))
+    return set(themes.loc[mask, "theme_id"].astype(int))
+
+
+def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
+              themes: pd.DataFrame | None = None) -> Reconciliation:
+    """Turn a proposal (sticky_id, cluster, title) into assignments that respect stored decisions.
+
+    ``previous``: sticky_id, theme_id, pinned (the stored ThemeAssignment rows of the stickies to
+    aggregate). ``themes``: THEME_COLUMNS (all the discovery's themes, merged ones included).
+    Pinned stickies that are absent from the proposal (e.g. their text is blank) keep their theme.
+    """
+    previous = empty_previous() if previous is None else previous
+    themes = empty_themes() if themes is None else themes
+    final = resolve_merges(themes)
+    live = {t for t, f in final.items() if t == f}
+    decided = _decided(themes)
+
+    prev = previous.loc[:, PREVIOUS_COLUMNS].copy()
+    prev["sticky_id"] = prev["sticky_id"].astype(str)
+    prev["theme_id"] = prev["theme_id"].map(lambda t: final.get(int(t)) if pd.notna(t) else None)
+    prev = prev[prev["theme_id"].isin(live)]
+    prev["theme_id"] = prev["theme_id"].astype("int64")
+    prev["pinned"] = prev["pinned"].fillna(False).astype(bool)
+    prev = prev.drop_duplicates("sticky_id", keep="last")
+
+    prop = proposal.loc[:, ["sticky_id", "cluster", "title"]].copy()
+    prop["sticky_id"] = prop["sticky_id"].astype(str)
+    merged = prop.merge(prev, on="sticky_id", how="left")
+    merged["pinned"] = merged["pinned"].fillna(False).astype(bool)
+
+    pin_target: dict[int, int] = {}
+    # Rule 2: clusters with pinned stickies take their new stickies to the majority of their pins.
+    pins = merged[merged["pinned"]]
+    if not pins.empty:
+        overlap_all = merged.dropna(subset=["theme_id"]).groupby(["cluster", "theme_id"]).size()
+        counts = pins.groupby(["cluster", "theme_id"]).size().rename("pins").reset_index()
+        counts["overlap"] = [int(overlap_all.get((c, t), 0)) for c, t in zip(counts["cluster"], counts["theme_id"])]
+        counts = counts.sort_values(["cluster", "pins", "overlap", "theme_id"],
+                                    ascending=[True, False, False, True])
+        for c, t in counts.drop_duplicates("cluster")[["cluster", "theme_id"]].itertuples(index=False):
+            pin_target[int(c)] = int(t)
+    # Rule 3: the theme the cluster's unpinned stickies were in before (undecided themes: one cluster each).
+    overlap_target: dict[int, int] = {}
+    unpinned_prev = merged[~merged["pinned"] & merged["theme_id"].notna()]
+    if not unpinned_prev.empty:
+        overlap = unpinned_prev.groupby(["cluster", "theme_id"]).size().rename("n").reset_index()
+        sizes = merged.groupby("cluster").size()
+        overlap["size"] = overlap["cluster"].map(sizes)
+        best = overlap.sort_values(["cluster", "n", "theme_id"], ascending=[True, False, True]) \
+                      .drop_duplicates("cluster")
+        claimed: set[int] = set()
+        for c, t, _n in best.sort_values(["n", "size", "cluster"], ascending=[False, False, True]) \
+                            [["cluster", "theme_id", "n"]].itertuples(index=False):
+            t = int(t)
+            if t in decided or t not in claimed:
+                overlap_target[int(c)] = t
+                claimed.add(t)
+    # New stickies follow the pins, else the overlap; stickies already in a theme follow the overlap
+    # (so moving one sticky by hand does not drag the stickies it resembles along with it).
+    target = {**overlap_target, **pin_target}
+
+    # Rule 4: the rest are new themes, numbered in cluster order.
+    clusters = np.sort(merged["cluster"].unique())
+    new_clusters = [int(c) for c in clusters if int(c) not in target]
+    new_key = {c: f"new-{i + 1}" for i, c in enumerate(new_clusters)}
+    titles = prop.drop_duplicates("cluster").set_index("cluster")["title"]
+
+    out = merged.loc[:, ["sticky_id", "cluster", "theme_id", "pinned"]].copy()
+    had_theme = out["theme_id"].notna() & ~out["pinned"]
+    follow = [overlap_target.get(int(c)) if old else target.get(int(c))
+              for c, old in zip(out["cluster"], had_theme)]
+    out["theme_id"] = np.where(out["pinned"], out["theme_id"], pd.Series(follow, index=out.index, dtype=object))
+    out["theme_id"] = pd.array([None if pd.isna(t) else int(t) for t in out["theme_id"]], dtype="Int64")
+    out["new_key"] = [None if (p or pd.notna(t)) else new_key.get(int(c))
+                      for p, t, c in zip(out["pinned"], out["theme_id"], out["cluster"])]
+    # Pinned stickies that the proposal did not cover keep their theme.
+    missing = prev[prev["pinned"] & ~prev["sticky_id"].isin(out["sticky_id"])]
+    if not missing.empty:
+        extra = pd.DataFrame({"sticky_id": missing["sticky_id"],
+                              "theme_id": pd.array(missing["theme_id"].tolist(), dtype="Int64"),
+                              "new_key": None, "pinned": True})
+        out = pd.concat([out.drop(columns="cluster"), extra], ignore_index=True)
+    else:
+        out = out.drop(columns="cluster")
+    out = out.loc[:, ASSIGNMENT_COLUMNS].sort_values("sticky_id", kind="stable").reset_index(drop=True)
+
+    used_keys = set(out["new_key"].dropna())
+    new_themes = pd.DataFrame({"new_key": [new_key[c] for c in new_clusters if new_key[c] in used_keys],
+                               "title": [titles[c] for c in new_clusters if new_key[c] in used_keys]})
+
+    # Auto titles follow the biggest cluster that joined an existing theme.
+    auto = themes[~themes["title_is_custom"].fillna(False).astype(bool)].set_index(
+        themes.loc[~themes["title_is_custom"].fillna(False).astype(bool), "theme_id"].astype(int))["title"]
+    retitled_rows = []
+    if target:
+        joined = merged[merged["cluster"].isin(list(target))].copy()
+        joined["target"] = joined["cluster"].map(target)
+        biggest = joined.groupby(["target", "cluster"]).size().rename("n").reset_index() \
+                        .sort_values(["target", "n", "cluster"], ascending=[True, False, True]) \
+                        .drop_duplicates("target")
+        for t, c in biggest[["target", "cluster"]].itertuples(index=False):
+            t = int(t)
+            if t in auto.index and auto[t] != titles[c]:
+                retitled_rows.append((t, titles[c]))
+    retitled = pd.DataFrame(retitled_rows, columns=["theme_id", "title"])
+    return Reconciliation(assignments=out, new_themes=new_themes, retitled=retitled)

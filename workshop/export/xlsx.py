@@ -1,0 +1,607 @@
+"""The Excel export: one :class:`~workshop.aggregation.report.BacklogReport` in, one .xlsx workbook out.
+
+A pure writer (no Flask, no database); the only module of the project that imports openpyxl.
+
+Sheets, in order: ``Summary`` (discovery, problem, goal, generation time, totals, top-10 themes and a
+native bar chart of them), ``Backlog`` (the ranked themes as an Excel table, a colour scale on
+Priority), ``Heatmap`` (pain points by team and stage, colour scale), ``Workshops`` (one row per
+workshop) and ``Stickies`` (one row per sticky, traced to its theme).
+
+Spreadsheet quality: numbers are numbers, dates and datetimes are real date cells with number
+formats, every data sheet has a bold, frozen header row and an auto-filter (the Backlog's comes from
+its table), column widths are estimated from a sample of rows and capped, and long or multi-line
+text is wrapped (only the cells that need it, so big sheets stay fast).
+
+User text follows the policy of :mod:`workshop.export.text` (illegal characters replaced with U+FFFD,
+text over 32,767 characters truncated with a visible "… [truncated, N characters]" marker, OOXML
+``_xHHHH_`` escaped) and is never a formula: any cell that could be read as one (``=``, ``+``, ``-``,
+``@``, tab, CR, LF first, or an error literal such as ``#N/A``) is stored with data type ``s``.
+
+Speed: openpyxl's write-only mode (rows streamed to disk, near-constant memory); column values are
+converted to Python lists once, styles are built once and shared, and a styled cell object is only
+made for the cells that need one (header, wrapped text, formula-like text, formatted numbers).
+Datetimes are passed as plain values: openpyxl gives them its date formats itself.
+"""
+from __future__ import annotations
+
+import os
+from copy import copy
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import IO, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from workshop.aggregation.report import BacklogReport
+from workshop.domain.kinds import KINDS_BY_KEY
+
+from .text import clean_column, clean_text, escape_ooxml, needs_string_type
+
+__all__ = ["SHEET_NAMES", "BACKLOG_HEADERS", "STICKY_HEADERS", "WORKSHOP_HEADERS",
+           "write_backlog_workbook", "default_export_filename"]
+
+ProgressCallback = Callable[[int, int], None]
+
+SHEET_NAMES = ("Summary", "Backlog", "Heatmap", "Workshops", "Stickies")
+
+BACKLOG_HEADERS = ("Rank", "Theme ID", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages",
+                   "Value", "Effort", "Priority", "Quick win", "Status",
+                   "Pain points", "Opportunities", "Team names", "Workshop names")
+WORKSHOP_HEADERS = ("Workshop ID", "Team", "Date", "Facilitator", "Template", "Status", "Participants",
+                    "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
+                    "Opportunities", "Notes", "Stickies", "Votes")
+STICKY_HEADERS = ("Sticky ID", "Workshop", "Team", "Kind", "Text", "Stage", "Position", "Votes",
+                  "Theme ID", "Theme", "Created", "Author", "Duration (min)")
+
+#: Workshop frame column -> sticky kind key, in the order of WORKSHOP_HEADERS.
+_WORKSHOP_KIND_COLUMNS = ("event", "pain", "system", "time", "team_stickies", "opportunity", "note")
+
+TOP_THEMES = 10
+BACKLOG_TABLE_NAME = "BacklogTable"
+TABLE_STYLE = "TableStyleMedium2"
+
+WIDTH_SAMPLE_ROWS = 500       # rows sampled (evenly spread) to estimate a column's width
+MAX_TEXT_WIDTH = 60           # cap for free-text columns (they wrap beyond it)
+MAX_WIDTH = 40                # cap for other columns
+PROGRESS_EVERY = 2_000        # rows between two progress callbacks
+_CHUNK = 4_096                # rows converted to cells at a time (bounds memory)
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+PRIORITY_FORMAT = "0.00"
+POSITION_FORMAT = "0.000"
+DURATION_FORMAT = "0.#"
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+
+def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO[bytes],
+                           progress: ProgressCallback | None = None) -> None:
+    """Write ``report`` as an .xlsx workbook to ``target`` (a path, or a binary file-like object).
+
+    A path is written to a temporary file beside it and renamed into place, so a failed or
+    interrupted export never leaves a half-written workbook under the final name.
+    ``progress(rows_written, total_rows)`` is called every few thousand rows and once at the end.
+    """
+    wb = _build_workbook(report, progress)
+    if isinstance(target, (str, os.PathLike)):
+        path = Path(target)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            wb.save(tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    else:
+        wb.save(target)
+
+
+def default_export_filename(discovery_name: str, today: date) -> str:
+    """``"<discovery-slug>-backlog-<YYYY-MM-DD>.xlsx"``: ASCII, lower case, safe in any file system
+    and in a Content-Disposition header. Falls back to ``discovery`` when the name has no letters
+    or digits left (e.g. all emoji)."""
+    ascii_name = unicodedata.normalize("NFKD", clean_text(discovery_name)).encode("ascii", "ignore")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.decode("ascii").lower()).strip("-")[:60].strip("-")
+    return f"{slug or 'discovery'}-backlog-{today:%Y-%m-%d}.xlsx"
+
+
+# --------------------------------------------------------------------------------------------------
+# Column model
+
+@dataclass
+class _Column:
+    header: str
+    values: list                 # Python values: str (stored form) / int / float / bool / date / None
+    kind: str = "text"           # text | int | float | bool | date | datetime
+    number_format: str | None = None
+    wrap: bool = False           # free text: wrap the cells longer than the column width
+    max_width: int = MAX_WIDTH
+
+
+class _Styles:
+    """Every style built once on a prototype cell; cells copy its style array."""
+
+    def __init__(self, ws):
+        def proto(**kw):
+            cell = WriteOnlyCell(ws)
+            for name, value in kw.items():
+                setattr(cell, name, value)
+            return cell._style  # openpyxl's own copy idiom (cf. WorksheetCopy)
+
+        self.header = proto(font=Font(bold=True), fill=PatternFill("solid", fgColor="DDEBF7"),
+                            alignment=Alignment(vertical="top"))
+        self.label = proto(font=Font(bold=True), alignment=Alignment(vertical="top"))
+        self.title = proto(font=Font(bold=True, size=14), alignment=Alignment(vertical="top"))
+        self.section = proto(font=Font(bold=True, size=12))
+        self.wrap = proto(alignment=Alignment(wrap_text=True, vertical="top"))
+        self.plain = None
+        self._formats: dict[str, object] = {}
+        self._ws = ws
+
+    def number(self, fmt: str):
+        style = self._formats.get(fmt)
+        if style is None:
+            cell = WriteOnlyCell(self._ws)
+            cell.number_format = fmt
+            style = self._formats[fmt] = cell._style
+        return style
+
+
+def _cell(ws, value, style=None, force_string=False):
+    cell = WriteOnlyCell(ws)
+    if style is not None:
+        cell._style = copy(style)
+    cell.value = value
+    if force_string:
+        cell.data_type = "s"
+    return cell
+
+
+def _text_cell(ws, stored: str | None, style=None):
+    """A cell for user text (already in stored form): always a string, never a formula."""
+    if stored is None:
+        return None if style is None else _cell(ws, None, style)
+    return _cell(ws, stored, style, force_string=True)
+
+
+# ---- pandas -> Python lists ----------------------------------------------------------------------
+
+def _series(frame: pd.DataFrame, name: str, n: int) -> pd.Series:
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series([None] * n, index=frame.index, dtype=object)
+
+
+def _text_list(series: pd.Series) -> list:
+    """Stored-form strings (None for blanks); list-likes (teams, stages) joined with ", "."""
+    values = series.tolist()
+    if series.dtype == object:
+        values = [", ".join(clean_text(x) for x in v) if isinstance(v, (list, tuple, np.ndarray))
+                  else v for v in values]
+    return clean_column(values)
+
+
+def _number_list(series: pd.Series, integer: bool = False) -> list:
+    numpy_dtype = isinstance(series.dtype, np.dtype)  # no missing values possible
+    if numpy_dtype and series.dtype.kind in "iu":
+        return series.tolist()
+    if numpy_dtype and series.dtype.kind == "b":
+        return [int(v) for v in series.tolist()]
+    numeric = pd.to_numeric(series, errors="coerce")
+    floats = numeric.to_numpy(dtype="float64", na_value=np.nan)
+    finite = np.isfinite(floats).tolist()
+    values = floats.tolist()
+    if integer:
+        return [int(round(v)) if ok else None for v, ok in zip(values, finite)]
+    return [v if ok else None for v, ok in zip(values, finite)]
+
+
+def _bool_list(series: pd.Series) -> list:
+    return [None if _blank(v) else bool(v) for v in series.tolist()]
+
+
+def _naive_utc(value: pd.Series) -> pd.Series:
+    dt = pd.to_datetime(value, errors="coerce", utc=False)
+    if getattr(dt.dt, "tz", None) is not None:
+        dt = dt.dt.tz_convert("UTC").dt.tz_localize(None)
+    return dt
+
+
+def _datetime_list(series: pd.Series) -> list:
+    if len(series) == 0:
+        return []
+    try:
+        dt = _naive_utc(series)
+    except (TypeError, ValueError):  # mixed time zones
+        dt = pd.to_datetime(series, errors="coerce", utc=True).dt.tz_localize(None)
+    missing = dt.isna().tolist()
+    values = dt.dt.to_pydatetime()
+    values = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [None if miss else v for v, miss in zip(values, missing)]
+
+
+def _date_list(series: pd.Series) -> list:
+    return [None if v is None else v.date() for v in _datetime_list(series)]
+
+
+def _blank(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _scalar_datetime(value) -> datetime | None:
+    if _blank(value):
+        return None
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(timezone.utc).tz_localize(None)
+    return ts.to_pydatetime()
+
+
+# ---- widths ----------------------------------------------------------------------------------------
+
+def _display_width(text: str) -> int:
+    longest = 0
+    for line in text.split("\n"):
+        width = len(line)
+        if not line.isascii():
+            width += sum(1 for ch in line if unicodedata.east_asian_width(ch) in "WF")
+        longest = max(longest, width)
+    return longest
+
+
+def _sample(values: list) -> list:
+    n = len(values)
+    if n <= WIDTH_SAMPLE_ROWS:
+        return values
+    step = n / WIDTH_SAMPLE_ROWS
+    return [values[int(i * step)] for i in range(WIDTH_SAMPLE_ROWS)]
+
+
+def _column_width(col: _Column) -> int:
+    header = _display_width(col.header) + 4  # room for the filter button
+    widest = 0
+    if col.kind == "datetime":
+        widest = 19
+    elif col.kind == "date":
+        widest = 10
+    elif col.kind == "bool":
+        widest = 5
+    else:
+        for v in _sample(col.values):
+            if v is None:
+                continue
+            if col.kind == "text":
+                w = _display_width(v)
+            elif col.kind == "float":
+                w = len(f"{v:.2f}")
+            else:
+                w = len(str(v))
+            if w > widest:
+                widest = w
+    cap = col.max_width
+    return max(6, min(cap, max(header, widest + 2)))
+
+
+# ---- sheet writer ------------------------------------------------------------------------------------
+
+class _Progress:
+    def __init__(self, callback: ProgressCallback | None, total: int):
+        self.callback, self.total, self.done, self._next = callback, total, 0, PROGRESS_EVERY
+
+    def add(self, rows: int) -> None:
+        self.done += rows
+        if self.callback is not None and self.done >= self._next:
+            self.callback(min(self.done, self.total), self.total)
+            self._next = self.done + PROGRESS_EVERY
+
+    def finish(self) -> None:
+        if self.callback is not None:
+            self.callback(self.total, self.total)
+
+
+def _convert_column(ws, styles: _Styles, col: _Column, width: int, chunk: list) -> list:
+    """Turn a slice of a column's values into what ``append`` takes: values or styled cells."""
+    if col.kind == "text":
+        if col.wrap:
+            wrap = styles.wrap
+            return [v if v is None or (len(v) <= width and "\n" not in v and not needs_string_type(v))
+                    else _text_cell(ws, v, wrap if (len(v) > width or "\n" in v) else None)
+                    for v in chunk]
+        return [v if v is None or not needs_string_type(v) else _text_cell(ws, v) for v in chunk]
+    if col.number_format is not None:
+        style = styles.number(col.number_format)
+        return [None if v is None else _cell(ws, v, style) for v in chunk]
+    return chunk
+
+
+def _write_data_sheet(wb: Workbook, title: str, columns: list[_Column], progress: _Progress,
+                      *, autofilter: bool = True):
+    ws = wb.create_sheet(title)
+    styles = _Styles(ws)
+    widths = [_column_width(c) for c in columns]
+    for idx, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(idx)].width = width
+    ws.freeze_panes = "A2"
+    n_rows = len(columns[0].values) if columns else 0
+    last = get_column_letter(len(columns))
+    if autofilter:
+        ws.auto_filter.ref = f"A1:{last}{n_rows + 1}"
+
+    ws.append([_text_cell(ws, escape_ooxml(clean_text(c.header)), styles.header) for c in columns])
+    progress.add(1)
+    for start in range(0, n_rows, _CHUNK):
+        stop = min(start + _CHUNK, n_rows)
+        converted = [_convert_column(ws, styles, c, w, c.values[start:stop])
+                     for c, w in zip(columns, widths)]
+        append = ws.append
+        for row in zip(*converted):
+            append(row)
+        progress.add(stop - start)
+    return ws, n_rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Sheets
+
+def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
+    if "rank" in backlog.columns and len(backlog):
+        backlog = backlog.sort_values("rank", kind="stable")
+    n = len(backlog)
+    s = lambda name: _series(backlog, name, n)  # noqa: E731
+    return [
+        _Column("Rank", _number_list(s("rank"), True), "int"),
+        _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
+        _Column("Theme", _text_list(s("title")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Teams", _number_list(s("team_count"), True), "int"),
+        _Column("Workshops", _number_list(s("workshop_count"), True), "int"),
+        _Column("Stickies", _number_list(s("sticky_count"), True), "int"),
+        _Column("Votes", _number_list(s("votes"), True), "int"),
+        _Column("Stages", _text_list(s("stages")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Value", _number_list(s("value"), True), "int"),
+        _Column("Effort", _number_list(s("effort"), True), "int"),
+        _Column("Priority", _number_list(s("priority")), "float", PRIORITY_FORMAT),
+        _Column("Quick win", _bool_list(s("quick_win")), "bool"),
+        _Column("Status", _text_list(s("status"))),
+        _Column("Pain points", _number_list(s("pain_count"), True), "int"),
+        _Column("Opportunities", _number_list(s("opportunity_count"), True), "int"),
+        _Column("Team names", _text_list(s("teams")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Workshop names", _text_list(s("workshops")), wrap=True, max_width=MAX_TEXT_WIDTH),
+    ]
+
+
+def _workshop_columns(workshops: pd.DataFrame) -> list[_Column]:
+    n = len(workshops)
+    s = lambda name: _series(workshops, name, n)  # noqa: E731
+    counts = [_number_list(s(k), True) for k in _WORKSHOP_KIND_COLUMNS]
+    totals = [sum(v for v in row if v is not None) for row in zip(*counts)] if n else []
+    cols = [
+        _Column("Workshop ID", _number_list(s("workshop_id"), True), "int"),
+        _Column("Team", _text_list(s("team"))),
+        _Column("Date", _date_list(s("date")), "date"),
+        _Column("Facilitator", _text_list(s("facilitator"))),
+        _Column("Template", _text_list(s("template"))),
+        _Column("Status", _text_list(s("status"))),
+        _Column("Participants", _number_list(s("participants"), True), "int"),
+    ]
+    cols += [_Column(h, v, "int") for h, v in zip(WORKSHOP_HEADERS[7:14], counts)]
+    cols += [_Column("Stickies", totals, "int"),
+             _Column("Votes", _number_list(s("votes"), True), "int")]
+    return cols
+
+
+def _kind_labels(series: pd.Series) -> list:
+    labels = {k: v.label for k, v in KINDS_BY_KEY.items()}
+    return clean_column([labels.get(v, v) if isinstance(v, str) else v for v in series.tolist()])
+
+
+def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
+    n = len(stickies)
+    s = lambda name: _series(stickies, name, n)  # noqa: E731
+    return [
+        _Column("Sticky ID", _text_list(s("sticky_id"))),
+        _Column("Workshop", _text_list(s("workshop"))),
+        _Column("Team", _text_list(s("team"))),
+        _Column("Kind", _kind_labels(s("kind"))),
+        _Column("Text", _text_list(s("text")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Stage", _text_list(s("stage"))),
+        _Column("Position", _number_list(s("position")), "float", POSITION_FORMAT),
+        _Column("Votes", _number_list(s("votes"), True), "int"),
+        _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
+        _Column("Theme", _text_list(s("theme")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Created", _datetime_list(s("created_at")), "datetime"),
+        _Column("Author", _text_list(s("author"))),
+        _Column("Duration (min)", _number_list(s("duration_minutes")), "float", DURATION_FORMAT),
+    ]
+
+
+def _heatmap_columns(report: BacklogReport) -> list[_Column]:
+    heat = report.heatmap if report.heatmap is not None else pd.DataFrame()
+    stages = [str(s) for s in (report.discovery or {}).get("stages") or []]
+    present = [str(c) for c in heat.columns]
+    order = [s for s in stages if s in present] + [c for c in present if c not in stages]
+    by_name = {str(c): c for c in heat.columns}
+    cols = [_Column("Team", _text_list(pd.Series(list(heat.index), dtype=object)))]
+    counts = [_number_list(heat[by_name[name]], True) for name in order]
+    cols += [_Column(clean_text(name), v, "int") for name, v in zip(order, counts)]
+    totals = [sum(v for v in row if v is not None) for row in zip(*counts)] if counts else \
+        [0] * len(heat.index)
+    cols.append(_Column("Total", totals, "int"))
+    return cols
+
+
+def _totals(report: BacklogReport) -> list[tuple[str, object]]:
+    t = dict(report.totals or {})
+    w, st = report.workshops, report.stickies
+    if "workshops" not in t:
+        t["workshops"] = len(w) if w is not None else 0
+    if "teams" not in t:
+        t["teams"] = int(w["team"].nunique()) if w is not None and "team" in w else 0
+    if "participants" not in t:
+        t["participants"] = int(pd.to_numeric(w["participants"], errors="coerce").fillna(0).sum()) \
+            if w is not None and "participants" in w else 0
+    if "votes" not in t:
+        t["votes"] = int(pd.to_numeric(st["votes"], errors="coerce").fillna(0).sum()) \
+            if st is not None and "votes" in st else 0
+    by_kind = t.get("stickies_by_kind")
+    if by_kind is None:
+        by_kind = st["kind"].value_counts().to_dict() if st is not None and "kind" in st else {}
+    ordered = [k for k in KINDS_BY_KEY if k in by_kind] + [k for k in by_kind if k not in KINDS_BY_KEY]
+
+    def num(v):
+        return None if _blank(v) else (int(v) if float(v).is_integer() else float(v))
+
+    rows: list[tuple[str, object]] = [
+        ("Workshops", num(t["workshops"])), ("Teams", num(t["teams"])),
+        ("Participants", num(t["participants"])),
+        ("Stickies", sum(num(by_kind[k]) or 0 for k in ordered)),
+    ]
+    rows += [(f"  {KINDS_BY_KEY[k].label if k in KINDS_BY_KEY else k}", num(by_kind[k])) for k in ordered]
+    rows.append(("Votes", num(t["votes"])))
+    return rows
+
+
+def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], progress: _Progress) -> None:
+    ws = wb.create_sheet("Summary")
+    styles = _Styles(ws)
+    for letter, width in zip("ABCDE", (24, MAX_TEXT_WIDTH, 10, 8, 8)):
+        ws.column_dimensions[letter].width = width
+    d = report.discovery or {}
+    txt = lambda v: escape_ooxml(clean_text(v)) or None  # noqa: E731
+    rows: list[list] = []
+
+    def label(text):
+        return _text_cell(ws, text, styles.label)
+
+    rows.append([label("Discovery"), _text_cell(ws, txt(d.get("name")), styles.title)])
+    rows.append([label("Problem statement"), _text_cell(ws, txt(d.get("problem")), styles.wrap)])
+    rows.append([label("Goal"), _text_cell(ws, txt(d.get("goal")), styles.wrap)])
+    if d.get("start_label") or d.get("end_label"):
+        rows.append([label("Timeline"), _text_cell(
+            ws, txt(f"{clean_text(d.get('start_label'))} \u2192 {clean_text(d.get('end_label'))}"), styles.wrap)])
+    if d.get("stages"):
+        rows.append([label("Stages"), _text_cell(ws, txt(", ".join(clean_text(s) for s in d["stages"])),
+                                                 styles.wrap)])
+    generated = _scalar_datetime(report.generated_at)
+    rows.append([label("Generated at (UTC)"),
+                 None if generated is None else _cell(ws, generated, styles.number("yyyy-mm-dd hh:mm"))])
+    rows.append([])
+    rows.append([_text_cell(ws, "Totals", styles.section)])
+    for name, value in _totals(report):
+        rows.append([label(name), value])
+    rows.append([])
+    rows.append([_text_cell(ws, f"Top {TOP_THEMES} themes", styles.section)])
+    header_row = len(rows) + 1
+    rows.append([_text_cell(ws, c.header, styles.header) for c in top])
+    n_top = len(top[0].values)
+    prio = styles.number(PRIORITY_FORMAT)
+    for i in range(n_top):
+        row = []
+        for c in top:
+            v = c.values[i]
+            if c.kind == "text":
+                row.append(_text_cell(ws, v, styles.wrap))
+            elif c.number_format and v is not None:
+                row.append(_cell(ws, v, prio))
+            else:
+                row.append(v)
+        rows.append(row)
+    if n_top == 0:
+        rows.append([None, _text_cell(ws, "No themes yet.")])
+
+    if n_top:
+        chart = BarChart()
+        chart.type = "bar"  # horizontal bars: long theme titles stay readable
+        chart.style = 10
+        chart.title = f"Top {n_top} themes by priority"
+        chart.y_axis.title = "Priority"
+        chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.legend = None
+        data = Reference(ws, min_col=3, min_row=header_row, max_row=header_row + n_top)
+        cats = Reference(ws, min_col=2, min_row=header_row + 1, max_row=header_row + n_top)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        chart.width, chart.height = 22, max(7.5, 1.1 * n_top + 3)
+        ws.add_chart(chart, "G2")
+
+    for row in rows:
+        ws.append(row)
+    progress.add(len(rows))
+
+
+def _write_backlog(wb: Workbook, columns: list[_Column], progress: _Progress) -> None:
+    ws, n = _write_data_sheet(wb, "Backlog", columns, progress, autofilter=False)
+    last = get_column_letter(len(columns))
+    # An empty table keeps one blank data row, as Excel itself does (a header-only table is invalid).
+    ref = f"A1:{last}{max(n, 1) + 1}"
+    table = Table(displayName=BACKLOG_TABLE_NAME, ref=ref,
+                  tableStyleInfo=TableStyleInfo(name=TABLE_STYLE, showRowStripes=True))
+    table.tableColumns = [TableColumn(id=i, name=c.header) for i, c in enumerate(columns, 1)]
+    table.autoFilter = AutoFilter(ref=ref)
+    with warnings.catch_warnings():  # "add table columns manually": done above
+        warnings.simplefilter("ignore", UserWarning)
+        ws.add_table(table)
+    if n:
+        col = get_column_letter(BACKLOG_HEADERS.index("Priority") + 1)
+        ws.conditional_formatting.add(
+            f"{col}2:{col}{n + 1}",
+            ColorScaleRule(start_type="min", start_color="F8696B", mid_type="percentile",
+                           mid_value=50, mid_color="FFEB84", end_type="max", end_color="63BE7B"))
+
+
+def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress) -> None:
+    ws, n = _write_data_sheet(wb, "Heatmap", columns, progress)
+    if n and len(columns) > 2:
+        last_stage = get_column_letter(len(columns) - 1)
+        ws.conditional_formatting.add(
+            f"B2:{last_stage}{n + 1}",
+            ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
+                           end_type="max", end_color="F8696B"))
+
+
+def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) -> Workbook:
+    backlog = report.backlog if report.backlog is not None else pd.DataFrame()
+    workshops = report.workshops if report.workshops is not None else pd.DataFrame()
+    stickies = report.stickies if report.stickies is not None else pd.DataFrame()
+
+    backlog_cols = _backlog_columns(backlog)
+    heat_cols = _heatmap_columns(report)
+    workshop_cols = _workshop_columns(workshops)
+    sticky_cols = _sticky_columns(stickies)
+    top = [_Column(c.header, c.values[:TOP_THEMES], c.kind, c.number_format)
+           for c in backlog_cols if c.header in ("Rank", "Theme", "Priority", "Teams", "Votes")]
+    top = [next(c for c in top if c.header == h) for h in ("Rank", "Theme", "Priority", "Teams", "Votes")]
+
+    summary_rows = 20 + len(top[0].values)
+    total = summary_rows + sum(len(cols[0].values) + 1 for cols in
+                               (backlog_cols, heat_cols, workshop_cols, sticky_cols))
+    progress = _Progress(callback, total)
+
+    wb = Workbook(write_only=True)
+    _write_summary(wb, report, top, progress)
+    _write_backlog(wb, backlog_cols, progress)
+    _write_heatmap(wb, heat_cols, progress)
+    _write_data_sheet(wb, "Workshops", workshop_cols, progress)
+    _write_data_sheet(wb, "Stickies", sticky_cols, progress)
+    progress.finish()
+    return wb

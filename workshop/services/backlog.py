@@ -1,0 +1,413 @@
+"""The backlog service: database in, BacklogReport out; and the product owner's edits to themes.
+
+Plain Python (no Flask): the page, the export and the CLI call these with a SQLModel Session.
+
+* ``build_report(session, discovery_id)`` loads the discovery's live stickies (not deleted, not
+  private), proposes themes, reconciles them with stored decisions, persists Theme and
+  ThemeAssignment rows in one transaction and returns the BacklogReport.
+* Edits (each validated, each committed): ``rename_theme``, ``set_estimate`` (value / effort),
+  ``set_status``, ``merge_themes``, ``split_theme``, ``move_sticky``. Every edit is stored as a
+  decision (a custom title, an estimate, a status, or pinned assignments) so it survives
+  re-aggregation when new workshops and stickies arrive.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, insert
+from sqlmodel import Session, select
+
+from workshop.aggregation.backlog import attach_themes, build_backlog, themed
+from workshop.aggregation.heatmap import pain_heatmap
+from workshop.aggregation.reconcile import empty_previous, empty_themes, reconcile
+from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport
+from workshop.aggregation.themes import DEFAULT_CONFIG, GroupingConfig, propose_themes, shorten_title
+from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssignment, User, Vote, Workshop
+from workshop.domain.errors import NotFound, ValidationError
+from workshop.domain.kinds import KINDS, THEMED_KINDS
+
+#: A theme's lifecycle as the product owner sees it.
+STATUSES: tuple[str, ...] = ("proposed", "accepted", "in progress", "done", "rejected")
+TITLE_MAX = 200
+_CHUNK = 500  # ids per IN (...) clause: well under SQLite's variable limit
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def stage_index(x: float, n_stages: int) -> int:
+    """Equal-width columns: the stage a position 0..1 falls in (1.0 belongs to the last stage)."""
+    if n_stages <= 0:
+        return 0
+    x = 0.0 if x is None or (isinstance(x, float) and math.isnan(x)) else min(max(float(x), 0.0), 1.0)
+    return min(int(x * n_stages), n_stages - 1)
+
+
+def _discovery(session: Session, discovery_id: int) -> Discovery:
+    discovery = session.get(Discovery, discovery_id)
+    if discovery is None:
+        raise NotFound("discovery_not_found", f"No discovery with id {discovery_id}.")
+    return discovery
+
+
+def _workshop_label(team: str, held_on, created_at) -> str:
+    day = held_on or (created_at.date() if created_at else None)
+    return f"{team} ({day.isoformat()})" if day else team
+
+
+def _utc_naive(values: list) -> pd.Series:
+    if not values:
+        return pd.Series(dtype="datetime64[ns]")
+    return pd.Series(pd.to_datetime(values, utc=True).tz_localize(None))
+
+
+def load_stickies(session: Session, discovery: Discovery) -> tuple[pd.DataFrame, list[Workshop]]:
+    """The discovery's live stickies as STICKY_COLUMNS (theme columns empty), and its workshops."""
+    workshops = list(session.exec(select(Workshop).where(Workshop.discovery_id == discovery.id)
+                                  .order_by(Workshop.id)).all())
+    stages = list(discovery.stages or [])
+    by_id = {w.id: w for w in workshops}
+    rows = []
+    if workshops:
+        stmt = (select(Sticky.id, Sticky.workshop_id, Sticky.kind, Sticky.text, Sticky.x, Sticky.duration_minutes,
+                       Sticky.author_name, Sticky.created_at)
+                .join(Workshop, Workshop.id == Sticky.workshop_id)
+                .where(Workshop.discovery_id == discovery.id, Sticky.deleted == False,  # noqa: E712
+                       Sticky.private == False)  # noqa: E712
+                .order_by(Sticky.workshop_id, Sticky.created_at, Sticky.id))
+        rows = session.exec(stmt).all()
+    votes = {}
+    if rows:
+        vstmt = (select(Vote.sticky_id, func.count(Vote.id)).join(Workshop, Workshop.id == Vote.workshop_id)
+                 .where(Workshop.discovery_id == discovery.id).group_by(Vote.sticky_id))
+        votes = dict(session.exec(vstmt).all())
+    n = len(stages)
+    frame = pd.DataFrame({
+        "sticky_id": pd.Series([r[0] for r in rows], dtype=object),
+        "workshop_id": pd.Series([r[1] for r in rows], dtype="int64"),
+        "workshop": pd.Series([_workshop_label(by_id[r[1]].team, by_id[r[1]].held_on, by_id[r[1]].created_at)
+                               for r in rows], dtype=object),
+        "team": pd.Series([by_id[r[1]].team for r in rows], dtype=object),
+        "kind": pd.Series([r[2] for r in rows], dtype=object),
+        "text": pd.Series([r[3] or "" for r in rows], dtype=object),
+        "stage": pd.Series([stages[stage_index(r[4], n)] if n else "" for r in rows], dtype=object),
+        "stage_index": pd.Series([stage_index(r[4], n) for r in rows], dtype="int64"),
+        "position": pd.Series([min(max(float(r[4] if r[4] is not None else 0.0), 0.0), 1.0) for r in rows],
+                              dtype="float64"),
+        "votes": pd.Series([int(votes.get(r[0], 0)) for r in rows], dtype="int64"),
+        "duration_minutes": pd.Series([np.nan if r[5] is None else float(r[5]) for r in rows], dtype="float64"),
+        "author": pd.Series([r[6] or "" for r in rows], dtype=object),
+        "created_at": _utc_naive([r[7] for r in rows]),
+        "theme_id": pd.array([None] * len(rows), dtype="Int64"),
+        "theme": pd.Series([None] * len(rows), dtype=object),
+    })
+    return frame.loc[:, STICKY_COLUMNS], workshops
+
+
+def _themes_frame(themes: list[Theme]) -> pd.DataFrame:
+    if not themes:
+        return empty_themes()
+    return pd.DataFrame({
+        "theme_id": pd.array([t.id for t in themes], dtype="Int64"),
+        "title": [t.title for t in themes],
+        "title_is_custom": [bool(t.title_is_custom) for t in themes],
+        "value": pd.array([t.value for t in themes], dtype="Int64"),
+        "effort": pd.array([t.effort for t in themes], dtype="Int64"),
+        "status": [t.status for t in themes],
+        "merged_into_id": pd.array([t.merged_into_id for t in themes], dtype="Int64"),
+    })
+
+
+def _discovery_themes(session: Session, discovery_id: int) -> list[Theme]:
+    return list(session.exec(select(Theme).where(Theme.discovery_id == discovery_id).order_by(Theme.id)).all())
+
+
+def _assignments(session: Session, theme_ids: Sequence[int]) -> list[ThemeAssignment]:
+    out: list[ThemeAssignment] = []
+    for part in _chunks(list(theme_ids)):
+        out.extend(session.exec(select(ThemeAssignment).where(ThemeAssignment.theme_id.in_(part))).all())
+    return out
+
+
+def _is_decided(theme: Theme) -> bool:
+    return bool(theme.title_is_custom or theme.value is not None or theme.effort is not None
+                or theme.status != "proposed")
+
+
+def aggregate_discovery(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG
+                        ) -> tuple[Discovery, pd.DataFrame, list[Workshop], list[Theme]]:
+    """Propose, reconcile and persist themes in one transaction; return the themed stickies frame."""
+    discovery = _discovery(session, discovery_id)
+    stickies, workshops = load_stickies(session, discovery)
+    themes = _discovery_themes(session, discovery_id)
+    theme_ids = [t.id for t in themes]
+    live_themed = set(stickies.loc[stickies["kind"].isin(THEMED_KINDS), "sticky_id"])
+    stored = [a for a in _assignments(session, theme_ids) if a.sticky_id in live_themed]
+    previous = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
+                             "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64"),
+                             "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
+    proposal = propose_themes(themed(stickies), config)
+    rec = reconcile(proposal, previous, _themes_frame(themes))
+    try:
+        by_id = {t.id: t for t in themes}
+        new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, TITLE_MAX))
+                    for title in rec.new_themes["title"]]
+        session.add_all(new_rows)
+        session.flush()
+        ids = {key: row.id for key, row in zip(rec.new_themes["new_key"], new_rows)}
+        for theme_id, title in rec.retitled.itertuples(index=False):
+            by_id[int(theme_id)].title = shorten_title(title, TITLE_MAX)
+            session.add(by_id[int(theme_id)])
+        assignments = rec.assignments.copy()
+        assignments["theme_id"] = assignments["theme_id"].fillna(assignments["new_key"].map(ids).astype("Int64"))
+        for part in _chunks(sorted(live_themed)):
+            session.execute(delete(ThemeAssignment).where(ThemeAssignment.sticky_id.in_(part)))
+        values = [{"sticky_id": s, "theme_id": int(t), "pinned": bool(p)}
+                  for s, t, p in assignments[["sticky_id", "theme_id", "pinned"]].itertuples(index=False)]
+        if values:
+            session.execute(insert(ThemeAssignment), values)
+        # Themes left with nothing and no decision are removed (they were only ever a proposal).
+        session.flush()
+        used: set[int] = set()
+        for part in _chunks([t.id for t in themes]):
+            used |= set(session.execute(select(ThemeAssignment.theme_id)
+                                        .where(ThemeAssignment.theme_id.in_(part)).distinct()).scalars())
+        referenced = {t.merged_into_id for t in themes if t.merged_into_id is not None}
+        for theme in themes:
+            if (theme.id not in used and theme.id not in referenced and theme.merged_into_id is None
+                    and not _is_decided(theme)):
+                session.delete(theme)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    all_themes = _discovery_themes(session, discovery_id)
+    titles = {t.id: t.title for t in all_themes}
+    stickies = attach_themes(stickies, assignments[["sticky_id", "theme_id"]], titles)
+    return discovery, stickies, workshops, all_themes
+
+
+def _workshops_frame(session: Session, workshops: list[Workshop], stickies: pd.DataFrame) -> pd.DataFrame:
+    ids = [w.id for w in workshops]
+    participants: dict[int, int] = {}
+    facilitators: dict[int, str] = {}
+    if ids:
+        for part in _chunks(ids):
+            for wid, count in session.exec(select(Participant.workshop_id, func.count(Participant.id))
+                                           .where(Participant.workshop_id.in_(part),
+                                                  Participant.is_facilitator == False)  # noqa: E712
+                                           .group_by(Participant.workshop_id)).all():
+                participants[wid] = int(count)
+            for wid, name in session.exec(select(Participant.workshop_id, Participant.name)
+                                          .where(Participant.workshop_id.in_(part),
+                                                 Participant.is_facilitator == True)  # noqa: E712
+                                          .order_by(Participant.id)).all():
+                facilitators.setdefault(wid, name)
+    users = {}
+    user_ids = sorted({w.facilitator_id for w in workshops if w.facilitator_id is not None})
+    if user_ids:
+        users = dict(session.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+    counts = pd.crosstab(stickies["workshop_id"], stickies["kind"]) if len(stickies) else pd.DataFrame()
+    votes = stickies.groupby("workshop_id")["votes"].sum() if len(stickies) else pd.Series(dtype="int64")
+    rows = []
+    for w in workshops:
+        row = {"workshop_id": w.id, "team": w.team,
+               "date": w.held_on or (w.created_at.date() if w.created_at else None),
+               "facilitator": users.get(w.facilitator_id) or facilitators.get(w.id, ""),
+               "template": w.template, "status": w.status, "participants": participants.get(w.id, 0)}
+        for kind in KINDS:
+            col = "team_stickies" if kind.key == "team" else kind.key
+            row[col] = int(counts.at[w.id, kind.key]) if (w.id in counts.index and kind.key in counts.columns) else 0
+        row["votes"] = int(votes.get(w.id, 0))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=WORKSHOP_COLUMNS)
+
+
+def build_report(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG) -> BacklogReport:
+    """Aggregate the discovery (persisting themes and assignments) and return the BacklogReport."""
+    discovery, stickies, workshops, themes = aggregate_discovery(session, discovery_id, config)
+    stages = list(discovery.stages or [])
+    teams = sorted({w.team for w in workshops}, key=str.casefold)
+    backlog = build_backlog(stickies, _themes_frame(themes), total_teams=len(teams), stages=stages)
+    heatmap = pain_heatmap(stickies, stages, teams)
+    workshops_frame = _workshops_frame(session, workshops, stickies)
+    by_kind = stickies["kind"].value_counts()
+    totals = {
+        "workshops": len(workshops),
+        "teams": len(teams),
+        "participants": int(workshops_frame["participants"].sum()) if len(workshops_frame) else 0,
+        "votes": int(stickies["votes"].sum()) if len(stickies) else 0,
+        "stickies_by_kind": {k.key: int(by_kind.get(k.key, 0)) for k in KINDS},
+    }
+    return BacklogReport(
+        discovery={"id": discovery.id, "name": discovery.name, "problem": discovery.problem,
+                   "goal": discovery.goal, "stages": stages, "start_label": discovery.start_label,
+                   "end_label": discovery.end_label},
+        generated_at=datetime.now(timezone.utc), backlog=backlog, heatmap=heatmap,
+        workshops=workshops_frame, stickies=stickies, totals=totals)
+
+
+# --- the product owner's edits -------------------------------------------------------------------
+
+def _theme(session: Session, discovery_id: int, theme_id: int) -> Theme:
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.discovery_id != discovery_id:
+        raise NotFound("theme_not_found", f"No theme {theme_id} in this discovery.")
+    if theme.merged_into_id is not None:
+        raise ValidationError("theme_merged", f"Theme {theme_id} was merged into theme {theme.merged_into_id}.")
+    return theme
+
+
+def _commit(session: Session, *rows) -> None:
+    try:
+        for row in rows:
+            session.add(row)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def rename_theme(session: Session, discovery_id: int, theme_id: int, title: str) -> Theme:
+    """Give a theme a person's title; it is kept from then on (title_is_custom)."""
+    theme = _theme(session, discovery_id, theme_id)
+    clean = " ".join(str(title or "").split())
+    if not clean:
+        raise ValidationError("invalid_title", "A theme title cannot be empty.")
+    if len(clean) > TITLE_MAX:
+        raise ValidationError("invalid_title", f"A theme title is at most {TITLE_MAX} characters.")
+    theme.title, theme.title_is_custom = clean, True
+    _commit(session, theme)
+    return theme
+
+
+def _estimate(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"invalid_{name}", f"{name.capitalize()} must be a whole number from 1 to 5.")
+    try:
+        number = int(value) if not isinstance(value, float) or value.is_integer() else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not 1 <= number <= 5 or (isinstance(value, str) and value.strip() != str(number)):
+        raise ValidationError(f"invalid_{name}", f"{name.capitalize()} must be a whole number from 1 to 5 "
+                                                 f"(or empty), not {value!r}.")
+    return number
+
+
+def set_estimate(session: Session, discovery_id: int, theme_id: int, *, value: Any = UNSET,
+                 effort: Any = UNSET) -> Theme:
+    """Set value and/or effort (1..5, or None to clear). Arguments left out are not changed."""
+    theme = _theme(session, discovery_id, theme_id)
+    if value is not UNSET:
+        theme.value = _estimate("value", value)
+    if effort is not UNSET:
+        theme.effort = _estimate("effort", effort)
+    _commit(session, theme)
+    return theme
+
+
+def set_status(session: Session, discovery_id: int, theme_id: int, status: str) -> Theme:
+    """Move a theme through STATUSES ("in_progress" / "In-Progress" are accepted for "in progress")."""
+    theme = _theme(session, discovery_id, theme_id)
+    clean = " ".join(str(status or "").strip().lower().replace("_", " ").replace("-", " ").split())
+    if clean not in STATUSES:
+        raise ValidationError("invalid_status", f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.")
+    theme.status = clean
+    _commit(session, theme)
+    return theme
+
+
+def _assignments_of(session: Session, theme_id: int) -> list[ThemeAssignment]:
+    return list(session.exec(select(ThemeAssignment).where(ThemeAssignment.theme_id == theme_id)).all())
+
+
+def merge_themes(session: Session, discovery_id: int, target_id: int, source_id: int) -> Theme:
+    """Merge theme ``source_id`` into ``target_id``: its stickies are pinned to the target, and the
+    source is marked merged (it never comes back as its own theme)."""
+    if target_id == source_id:
+        raise ValidationError("merge_into_self", "A theme cannot be merged into itself.")
+    target = _theme(session, discovery_id, target_id)
+    source = _theme(session, discovery_id, source_id)
+    rows: list = []
+    for a in _assignments_of(session, source.id):
+        a.theme_id, a.pinned = target.id, True
+        rows.append(a)
+    for earlier in session.exec(select(Theme).where(Theme.merged_into_id == source.id)).all():
+        earlier.merged_into_id = target.id
+        rows.append(earlier)
+    source.merged_into_id = target.id
+    _commit(session, *rows, source)
+    return target
+
+
+def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: Sequence[str],
+                title: str | None = None) -> Theme:
+    """Split the given stickies off into a new theme. Both sides are pinned: a person decided where
+    the line goes, so the next aggregation keeps it (even though the texts are alike)."""
+    theme = _theme(session, discovery_id, theme_id)
+    wanted = list(dict.fromkeys(str(s) for s in (sticky_ids or [])))
+    if not wanted:
+        raise ValidationError("empty_split", "Choose at least one sticky to split off.")
+    current = {a.sticky_id: a for a in _assignments_of(session, theme.id)}
+    missing = [s for s in wanted if s not in current]
+    if missing:
+        raise ValidationError("sticky_not_in_theme",
+                              f"Not in theme {theme_id}: {', '.join(missing[:10])}.")
+    if len(wanted) == len(current):
+        raise ValidationError("split_all", "Splitting off every sticky leaves the theme empty; rename it instead.")
+    if title is not None and " ".join(str(title).split()):
+        clean = " ".join(str(title).split())
+        if len(clean) > TITLE_MAX:
+            raise ValidationError("invalid_title", f"A theme title is at most {TITLE_MAX} characters.")
+        new = Theme(discovery_id=discovery_id, title=clean, title_is_custom=True)
+    else:
+        first = session.get(Sticky, wanted[0])
+        new = Theme(discovery_id=discovery_id, title=shorten_title(first.text if first else "Split theme"))
+    try:
+        session.add(new)
+        session.flush()
+        for sticky_id, a in current.items():
+            if sticky_id in wanted:
+                a.theme_id = new.id
+            a.pinned = True
+            session.add(a)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return new
+
+
+def move_sticky(session: Session, discovery_id: int, sticky_id: str, theme_id: int) -> ThemeAssignment:
+    """Put one sticky into another theme, pinned (it stays there across re-aggregation)."""
+    theme = _theme(session, discovery_id, theme_id)
+    sticky = session.get(Sticky, str(sticky_id))
+    workshop = session.get(Workshop, sticky.workshop_id) if sticky is not None else None
+    if sticky is None or workshop is None or workshop.discovery_id != discovery_id or sticky.deleted or sticky.private:
+        raise NotFound("sticky_not_found", f"No sticky {sticky_id} in this discovery.")
+    if sticky.kind not in THEMED_KINDS:
+        raise ValidationError("sticky_not_themed", "Only pain points and opportunities belong to themes.")
+    assignment = session.get(ThemeAssignment, sticky.id)
+    if assignment is None:
+        assignment = ThemeAssignment(sticky_id=sticky.id, theme_id=theme.id, pinned=True)
+    else:
+        assignment.theme_id, assignment.pinned = theme.id, True
+    _commit(session, assignment)
+    return assignment

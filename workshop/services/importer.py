@@ -1,0 +1,223 @@
+"""Import a CSV of stickies: an in-person workshop typed up afterwards, or another tool's export.
+
+    import_stickies(session, csv_text_or_file, discovery_name, team) -> ImportResult
+
+Columns (header row, any order, case-insensitive): ``kind`` and ``text`` required; ``stage``,
+``position`` (0..1 along the timeline), ``votes`` and ``author`` optional. Placement: position wins;
+with only a stage the sticky goes inside that stage's column (spread evenly within it); with neither,
+the file's stickies are spread evenly along the whole timeline. ``votes`` become Vote rows without a
+participant.
+
+All or nothing: every bad row is reported with its line number and reason in one ValidationError
+(code "invalid_csv"), and nothing of that file is imported. The discovery is created if it does not
+exist (default stages and labels); the file becomes one closed workshop of ``team``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import IO
+
+from sqlmodel import Session, select
+
+from workshop.db.models import Discovery, Sticky, Vote, Workshop
+from workshop.domain.errors import ValidationError
+from workshop.domain.kinds import kind_from_name
+
+DEFAULT_STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
+DEFAULT_START_LABEL = "Project starts"
+DEFAULT_END_LABEL = "Live in production with users"
+TEXT_MAX = 2000
+AUTHOR_MAX = 60
+TEAM_MAX = 120
+MAX_VOTES = 1000
+REQUIRED = ("kind", "text")
+OPTIONAL = ("stage", "position", "votes", "author")
+MAX_REPORTED = 50
+
+
+@dataclass
+class ImportResult:
+    discovery_id: int
+    workshop_id: int
+    created_discovery: bool
+    by_kind: dict[str, int] = field(default_factory=dict)
+    votes: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+
+@dataclass
+class _Row:
+    line: int
+    kind: str
+    text: str
+    stage: int | None
+    position: float | None
+    votes: int
+    author: str
+
+
+def _read_text(source: str | bytes | IO) -> str:
+    data = source.read() if hasattr(source, "read") else source
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("invalid_csv", "The file is not UTF-8 text; save it as CSV UTF-8.") from None
+    return str(data).lstrip("\ufeff")
+
+
+def _parse(text: str, stages: list[str]) -> list[_Row]:
+    if not text.strip():
+        raise ValidationError("invalid_csv", "The file is empty: expected a header row with kind,text.")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise ValidationError("invalid_csv", f"Cannot read the header row: {exc}.") from None
+    names = [h.strip().lstrip("\ufeff").lower() for h in header]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise ValidationError("invalid_csv", f"Line 1: missing required column(s): {', '.join(missing)} "
+                                             f"(found: {', '.join(n for n in names if n) or 'nothing'}).")
+    col = {name: names.index(name) for name in (*REQUIRED, *OPTIONAL) if name in names}
+    stage_by_name = {s.strip().lower(): i for i, s in enumerate(stages)}
+    rows: list[_Row] = []
+    problems: list[str] = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue  # blank line
+            get = lambda name: record[col[name]].strip() if name in col and col[name] < len(record) else ""  # noqa: E731
+            reasons: list[str] = []
+            kind = ""
+            try:
+                kind = kind_from_name(get("kind")) if get("kind") else ""
+                if not kind:
+                    reasons.append("kind is empty")
+            except ValidationError:
+                reasons.append(f"unknown kind {get('kind')!r}")
+            raw_text = record[col["text"]] if col["text"] < len(record) else ""
+            text_value = raw_text.strip()
+            if not text_value:
+                reasons.append("text is empty")
+            elif len(text_value) > TEXT_MAX:
+                reasons.append(f"text is {len(text_value)} characters (at most {TEXT_MAX})")
+            stage = None
+            if get("stage"):
+                stage = stage_by_name.get(get("stage").lower())
+                if stage is None:
+                    reasons.append(f"unknown stage {get('stage')!r} (stages: {', '.join(stages)})")
+            position = None
+            if get("position"):
+                try:
+                    position = float(get("position").replace(",", "."))
+                    if position != position or not 0.0 <= position <= 1.0:
+                        reasons.append(f"position {get('position')!r} is outside 0..1")
+                        position = None
+                except ValueError:
+                    reasons.append(f"position {get('position')!r} is not a number")
+            votes = 0
+            if get("votes"):
+                try:
+                    votes = int(get("votes"))
+                    if votes < 0 or votes > MAX_VOTES:
+                        reasons.append(f"votes {get('votes')!r} must be 0..{MAX_VOTES}")
+                        votes = 0
+                except ValueError:
+                    reasons.append(f"votes {get('votes')!r} is not a whole number")
+            author = get("author")
+            if len(author) > AUTHOR_MAX:
+                reasons.append(f"author is longer than {AUTHOR_MAX} characters")
+            if reasons:
+                problems.append(f"line {line}: {'; '.join(reasons)}")
+            else:
+                rows.append(_Row(line, kind, text_value, stage, position, votes, author))
+    except csv.Error as exc:
+        problems.append(f"line {reader.line_num}: cannot read the row ({exc})")
+    if problems:
+        shown = problems[:MAX_REPORTED]
+        more = f"\n… and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
+        raise ValidationError("invalid_csv", f"{len(problems)} bad row(s); nothing was imported:\n"
+                              + "\n".join(shown) + more)
+    if not rows:
+        raise ValidationError("invalid_csv", "The file has a header but no stickies.")
+    return rows
+
+
+def _place(rows: list[_Row], n_stages: int) -> list[float]:
+    """x for each row: its position; inside its stage's column; or spread over the timeline."""
+    xs: list[float] = []
+    per_stage = Counter(r.stage for r in rows if r.position is None and r.stage is not None)
+    seen_stage: Counter = Counter()
+    unplaced = [r for r in rows if r.position is None and r.stage is None]
+    seen_free = 0
+    width = 1.0 / max(n_stages, 1)
+    for r in rows:
+        if r.position is not None:
+            xs.append(r.position)
+        elif r.stage is not None:
+            seen_stage[r.stage] += 1
+            xs.append((r.stage + seen_stage[r.stage] / (per_stage[r.stage] + 1)) * width)
+        else:
+            seen_free += 1
+            xs.append(seen_free / (len(unplaced) + 1))
+    return xs
+
+
+def import_stickies(session: Session, source: str | bytes | IO, discovery_name: str, team: str,
+                    held_on: date | None = None) -> ImportResult:
+    """Create (if needed) the discovery, add a closed workshop for ``team`` and import its stickies.
+
+    One transaction: on any problem nothing is written and a ValidationError lists every bad row.
+    """
+    name = " ".join(str(discovery_name or "").split())
+    team_name = " ".join(str(team or "").split())
+    if not name or len(name) > 120:
+        raise ValidationError("invalid_discovery", "The discovery name must be 1 to 120 characters.")
+    if not team_name or len(team_name) > TEAM_MAX:
+        raise ValidationError("invalid_team", f"The team must be 1 to {TEAM_MAX} characters.")
+    text = _read_text(source)
+    discovery = session.exec(select(Discovery).where(Discovery.name == name)).first()
+    stages = list(discovery.stages) if discovery is not None and discovery.stages else list(DEFAULT_STAGES)
+    rows = _parse(text, stages)
+    xs = _place(rows, len(stages))
+    created = discovery is None
+    now = datetime.now(timezone.utc)
+    try:
+        if created:
+            discovery = Discovery(name=name, stages=list(DEFAULT_STAGES), start_label=DEFAULT_START_LABEL,
+                                  end_label=DEFAULT_END_LABEL)
+            session.add(discovery)
+            session.flush()
+        workshop = Workshop(discovery_id=discovery.id, team=team_name, template="discovery",
+                            join_token=secrets.token_urlsafe(24), status="closed", phase="wrapup",
+                            held_on=held_on or now.date())
+        session.add(workshop)
+        session.flush()
+        stickies, votes = [], []
+        for i, (row, x) in enumerate(zip(rows, xs)):
+            sticky = Sticky(id=str(uuid.uuid4()), workshop_id=workshop.id, kind=row.kind, text=row.text,
+                            x=x, y=min(0.9, 0.1 + 0.8 * (i % 8) / 8), author_name=row.author,
+                            created_at=now, updated_at=now)
+            stickies.append(sticky)
+            votes.extend(Vote(workshop_id=workshop.id, sticky_id=sticky.id, participant_id=None, created_at=now)
+                         for _ in range(row.votes))
+        session.add_all(stickies)
+        session.flush()
+        session.add_all(votes)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return ImportResult(discovery_id=discovery.id, workshop_id=workshop.id, created_discovery=created,
+                        by_kind=dict(Counter(r.kind for r in rows)), votes=len(votes))

@@ -1,0 +1,138 @@
+"""The product owner's backlog page: themes ranked, heatmap, chart; and their decisions on themes."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..database import get_session
+from ..domain.errors import DomainError
+from ..domain.kinds import KINDS_BY_KEY
+from ..services.discoveries import ensure_can_see
+
+bp = Blueprint("backlog", __name__)
+
+
+def _services():
+    """The aggregation stack (pandas, scikit-learn) loads on first use, not when the app starts."""
+    from ..aggregation import context
+    from ..services import backlog
+    return backlog, context
+
+
+@bp.get("/discoveries/<int:discovery_id>/backlog")
+@login_required
+def show(discovery_id: int):
+    session = get_session()
+    discovery = ensure_can_see(session, current_user.account, discovery_id)
+    svc, context = _services()
+    report = svc.build_report(session, discovery_id)
+    stickies = report.stickies
+    backlog = report.backlog.astype(object).where(report.backlog.notna(), None)
+    themes = []
+    for row in backlog.to_dict("records"):
+        sources = stickies.loc[stickies["theme_id"] == row["theme_id"]].sort_values(
+            ["votes", "team"], ascending=[False, True])
+        themes.append({"row": row, "sources": sources.to_dict("records"),
+                       "context": context.neighbours(stickies, sources["sticky_id"].tolist()).to_dict("records")})
+    heat = report.heatmap
+    peak = int(heat.to_numpy().max()) if heat.size else 0
+    top = report.backlog.head(10)
+    top_max = float(top["priority"].max()) if len(top) else 0.0
+    return render_template("backlog/show.html", discovery=discovery, report=report, themes=themes, heat=heat,
+                           peak=peak, top=[t["row"] for t in themes[:10]], top_max=top_max or 1.0,
+                           statuses=svc.STATUSES, kinds=KINDS_BY_KEY,
+                           theme_choices=[(t["row"]["theme_id"], t["row"]["title"]) for t in themes])
+
+
+def _back(discovery_id: int, theme_id: int | None = None):
+    return redirect(url_for("backlog.show", discovery_id=discovery_id, _anchor=f"t{theme_id}" if theme_id else None))
+
+
+def _decide(discovery_id: int, theme_id: int | None, action, success: str):
+    """Run one decision on a theme for a member of the discovery; report the outcome on the page."""
+    session = get_session()
+    ensure_can_see(session, current_user.account, discovery_id)
+    try:
+        action(session, _services()[0])
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(success, "success")
+    return _back(discovery_id, theme_id)
+
+
+def _int(name: str) -> int | None:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.post("/discoveries/<int:discovery_id>/themes/<int:theme_id>")
+@login_required
+def update(discovery_id: int, theme_id: int):
+    """Rename, value, effort and status in one form."""
+    def action(session, svc):
+        if "title" in request.form:
+            svc.rename_theme(session, discovery_id, theme_id, request.form["title"])
+        if "value" in request.form or "effort" in request.form:
+            svc.set_estimate(session, discovery_id, theme_id, value=request.form.get("value", ""),
+                             effort=request.form.get("effort", ""))
+        if "status" in request.form:
+            svc.set_status(session, discovery_id, theme_id, request.form["status"])
+    return _decide(discovery_id, theme_id, action, "Saved.")
+
+
+@bp.post("/discoveries/<int:discovery_id>/themes/<int:theme_id>/merge")
+@login_required
+def merge(discovery_id: int, theme_id: int):
+    target = _int("into")
+    if target is None:
+        flash("Choose the theme to merge into.", "error")
+        return _back(discovery_id, theme_id)
+    return _decide(discovery_id, target,
+                   lambda session, svc: svc.merge_themes(session, discovery_id, target, theme_id), "Themes merged.")
+
+
+@bp.post("/discoveries/<int:discovery_id>/themes/<int:theme_id>/split")
+@login_required
+def split(discovery_id: int, theme_id: int):
+    ids = request.form.getlist("sticky")
+    holder = {}
+
+    def action(session, svc):
+        holder["theme"] = svc.split_theme(session, discovery_id, theme_id, ids, request.form.get("title") or None)
+    response = _decide(discovery_id, theme_id, action, f"Split {len(ids)} sticky(ies) into a new theme.")
+    return _back(discovery_id, holder["theme"].id) if "theme" in holder else response
+
+
+@bp.post("/discoveries/<int:discovery_id>/stickies/move")
+@login_required
+def move(discovery_id: int):
+    sticky_id = request.form.get("sticky", "")
+    target = _int("theme")
+    if target is None:
+        flash("Choose the theme to move the sticky to.", "error")
+        return _back(discovery_id)
+    return _decide(discovery_id, target,
+                   lambda session, svc: svc.move_sticky(session, discovery_id, sticky_id, target), "Sticky moved.")
+
+
+@bp.get("/discoveries/<int:discovery_id>/export.xlsx")
+@login_required
+def export(discovery_id: int):
+    """The workbook as a download (only for the discovery's facilitators, product owners and admins)."""
+    from io import BytesIO
+
+    from flask import send_file
+
+    from ..services.export import export_discovery
+    session = get_session()
+    ensure_can_see(session, current_user.account, discovery_id)
+    buffer = BytesIO()
+    filename = export_discovery(session, discovery_id, buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=filename,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
