@@ -70,7 +70,7 @@ def test_product_owner_decision_shows_after_reload(demo_page, ui):
     page.click("[data-test=backlog-link]")
     first = page.locator("tbody.theme").first
     first.locator("tr.summary").click()
-    first.locator("input[name=title]").fill("Self-service environments in minutes")
+    first.locator("form.decide input[name=title]").fill("Self-service environments in minutes")
     first.locator("select[name=value]").select_option("5")
     first.locator("select[name=effort]").select_option("1")
     first.locator("form.decide button[type=submit]").click()
