@@ -7,7 +7,7 @@ PARTICIPANTS ?= 300
 SECONDS ?= 20
 WORKSHOPS ?= 1000
 
-.PHONY: run test deps deps-test migrate bench-realtime bench-backlog bench-export bench-grouping audit clean
+.PHONY: run test deps deps-test migrate screenshots bench-realtime bench-backlog bench-export bench-grouping audit clean
 
 run: deps migrate
 	$(PY) app.py
@@ -48,8 +48,11 @@ bench-export: deps-test
 bench-grouping: deps-test
 	$(PY) benchmarks/grouping.py
 
+screenshots: deps-test
+	PUBLISH_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
+
 audit: deps-test
-	$(VENV)/bin/pip-audit --skip-editable
+	$(PY) .ci/audit.py
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules

@@ -6,15 +6,18 @@ Each workshop has 300 stickies (about 80 of them pain points and opportunities).
 paraphrases of 40 platform pains (synonym swaps, typos, extra words, a team name), plus one-off
 complaints (~15%), so most texts are distinct, as on real boards. Measures the pure aggregation
 (workshop.aggregation.backlog.aggregate: propose, reconcile, backlog, heatmap): wall time of one run,
-then peak traced memory (tracemalloc) of a second run, plus the process's peak RSS. Prints a table and a final JSON line.
+then peak traced memory (tracemalloc) of a second run, plus the process's peak RSS; then the same for
+the Excel export of the resulting report (workshop.export.write_backlog_workbook). Prints a table and a final JSON line.
 """
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timezone
 import json
 import random
 import resource
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -25,7 +28,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workshop.aggregation.backlog import aggregate  # noqa: E402
-from workshop.aggregation.report import STICKY_COLUMNS  # noqa: E402
+from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport  # noqa: E402
+from workshop.export import write_backlog_workbook  # noqa: E402
 
 STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
 SUBJECTS = ["test environment", "staging env", "firewall change", "opening a port", "CAB approval",
@@ -79,7 +83,44 @@ def synthetic(workshops: int, per_workshop: int = 300, seed: int = 1) -> pd.Data
     return frame
 
 
-def measure(workshops: int, trace: bool = True) -> dict:
+def report_of(result, stickies: pd.DataFrame) -> BacklogReport:
+    """The report the export writes, from an aggregation (workshops frame derived from the stickies)."""
+    counts = stickies.pivot_table(index="workshop_id", columns="kind", values="sticky_id", aggfunc="count",
+                                  fill_value=0)
+    first = stickies.drop_duplicates("workshop_id").set_index("workshop_id")
+    workshops = pd.DataFrame({
+        "workshop_id": counts.index, "team": first.loc[counts.index, "team"].to_numpy(),
+        "date": pd.Timestamp("2026-10-02").date(), "facilitator": "Priya Raman", "template": "discovery",
+        "status": "closed", "participants": 6,
+        **{k: counts.get(k, 0).to_numpy() for k in ("event", "pain", "system", "time", "opportunity", "note")},
+        "team_stickies": counts.get("team", 0).to_numpy(),
+        "votes": stickies.groupby("workshop_id")["votes"].sum().loc[counts.index].to_numpy()})
+    by_kind = stickies["kind"].value_counts()
+    return BacklogReport(
+        discovery={"name": "Synthetic discovery", "problem": "Benchmark", "goal": "Seconds, not minutes",
+                   "stages": STAGES, "start_label": "Project starts", "end_label": "Live in production with users"},
+        generated_at=datetime.now(timezone.utc), backlog=result.backlog, heatmap=result.heatmap,
+        workshops=workshops[WORKSHOP_COLUMNS], stickies=result.stickies,
+        totals={"workshops": len(workshops), "teams": int(stickies["team"].nunique()), "participants": 6 * len(workshops),
+                "votes": int(stickies["votes"].sum()), "stickies_by_kind": {k: int(v) for k, v in by_kind.items()}})
+
+
+def measure_export(report: BacklogReport, trace: bool) -> tuple[float, float]:
+    """Seconds to write the workbook, and the peak traced MiB of a second (traced) write."""
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        write_backlog_workbook(report, Path(folder) / "backlog.xlsx")
+        seconds = time.perf_counter() - start
+        peak = 0
+        if trace:
+            tracemalloc.start()
+            write_backlog_workbook(report, Path(folder) / "again.xlsx")
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+    return seconds, peak / 2**20
+
+
+def measure(workshops: int, trace: bool = True, export: bool = True) -> dict:
     stickies = synthetic(workshops)
     themed = int(stickies["kind"].isin(["pain", "opportunity"]).sum())
     distinct = int(stickies.loc[stickies["kind"].isin(["pain", "opportunity"]), "text"].nunique())
@@ -92,8 +133,10 @@ def measure(workshops: int, trace: bool = True) -> dict:
         aggregate(stickies, STAGES)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+    export_seconds, export_peak = measure_export(report_of(result, stickies), trace) if export else (float("nan"), 0.0)
     return {"workshops": workshops, "stickies": len(stickies), "themed": themed, "distinct_texts": distinct,
             "themes": len(result.backlog), "seconds": round(seconds, 2), "peak_traced_mib": round(peak / 2**20, 1),
+            "export_seconds": round(export_seconds, 2), "export_peak_traced_mib": round(export_peak, 1),
             "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
@@ -101,16 +144,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workshops", type=int, default=1000, help="largest size (default 1000)")
     parser.add_argument("--no-trace", action="store_true", help="skip the second, tracemalloc run")
+    parser.add_argument("--no-export", action="store_true", help="measure the aggregation only")
     args = parser.parse_args()
     sizes = [n for n in (10, 100, 1000, 10_000) if n < args.workshops] + [args.workshops]
     results = []
-    print("| workshops | stickies | themed | distinct themed texts | themes | seconds | peak traced MiB | max RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| workshops | stickies | themed | distinct themed texts | themes | aggregation s | aggregation peak traced MiB"
+          " | export s | export peak traced MiB | max RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
-        r = measure(n, trace=not args.no_trace)
+        r = measure(n, trace=not args.no_trace, export=not args.no_export)
         results.append(r)
         print(f"| {r['workshops']} | {r['stickies']} | {r['themed']} | {r['distinct_texts']} | {r['themes']} | "
-              f"{r['seconds']} | {r['peak_traced_mib']} | {r['max_rss_mib']} |", flush=True)
+              f"{r['seconds']} | {r['peak_traced_mib']} | {r['export_seconds']} | {r['export_peak_traced_mib']} | "
+              f"{r['max_rss_mib']} |", flush=True)
     print(json.dumps({"benchmark": "backlog_aggregation", "results": results}))
 
 

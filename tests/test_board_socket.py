@@ -251,7 +251,8 @@ def test_rooms_are_isolated(app, db, room):
 def test_cursors_are_relayed_not_stored(room):
     room["ann"].emit("cursor", {"x": 0.4, "y": 0.5})
     room["ann"].emit("ops", {"ops": [create()]}, callback=True)  # lets a tick pass
-    cursor_messages = [m for m in room["bob"].get_received() if m["name"] == "cursors"]
+    # a flush with ops and cursors sends them in one `ops` message; cursors alone in a `cursors` one
+    cursor_messages = [m for m in room["bob"].get_received() if m["args"][0].get("cursors")]
     assert cursor_messages and cursor_messages[0]["args"][0]["cursors"][0]["name"] == "Ann"
 
 
@@ -261,3 +262,11 @@ def test_wrap_up_is_read_only_for_everyone_but_the_room_can_move_on(room):
     assert send(room["fac"], create())["results"][0]["error"]["code"] == "read_only_phase"
     assert result(send(room["fac"], op("phase.set", phase="map")))["ok"]
     assert result(send(room["ann"], create()))["ok"]
+
+
+def test_an_unexpected_failure_still_answers_the_sender(room, app, monkeypatch):
+    hub = app.extensions["room_hub"]
+    monkeypatch.setattr(hub.service, "snapshot", lambda *_args: 1 / 0)
+    ack = room["ann"].emit("snapshot", {}, callback=True)
+    assert ack == {"ok": False, "error": {"code": "server_error",
+                                          "message": "Something went wrong on the server; retrying is safe."}}

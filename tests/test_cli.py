@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlmodel import select
 
 from workshop.db.migrate import upgrade
-from workshop.db.models import Discovery, Sticky, User, Vote, Workshop
+from workshop.db.models import Sticky, User, Vote, Workshop
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).with_name("flask"))

@@ -43,4 +43,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     init_realtime(app, socketio)
     cli.init_app(app)
+    if app.config.get("TRUST_PROXY"):
+        # Behind nginx: take the client's address and scheme from the proxy's X-Forwarded-* headers
+        # (the proxy must overwrite them), so rate limits see people, not the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUST_PROXY"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

@@ -12,14 +12,23 @@ def load_secret_key(instance_path: str) -> str:
     if from_env:
         return from_env
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Several processes may start at once: write a private temporary file, then link it into
+        # place atomically; whoever links first wins and everybody reads the winner's key.
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
 
 
 def settings_from_environment(instance_path: str) -> dict:
@@ -36,6 +45,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "HOST": os.environ.get("HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("PORT", "5000")),
+        "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "storming"),
         "CORS_ALLOWED_ORIGINS": [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o] or None,
     }
 

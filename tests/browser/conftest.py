@@ -12,10 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,64 +31,11 @@ SETTLED = ("() => window.__board && window.__board.connection.unsent === 0"
            " && window.__board.state.pending.size === 0")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """The app as it runs in production (`python app.py`, gevent), in a subprocess."""
-
-    def __init__(self, instance: Path, port: int, log: Path):
-        self.instance = instance
-        self.port = port
-        self.log = log
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> None:
-        env = {**os.environ, "PORT": str(self.port), "HOST": "127.0.0.1", "INSTANCE_PATH": str(self.instance),
-               "SECRET_KEY": "test", "RATELIMIT_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
-        env.pop("DATABASE_URL", None)
-        env.pop("SOCKETIO_MESSAGE_QUEUE", None)
-        with open(self.log, "ab") as out:
-            self.process = subprocess.Popen([str(ROOT / ".venv/bin/python"), "app.py"], cwd=ROOT, env=env,
-                                            stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the app exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                requests.get(self.url + "/login", timeout=1, allow_redirects=False)
-                return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError(f"the app did not answer within {timeout} s:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """Stop it the hard way (no clean shutdown), as a crash or a redeploy would."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture
 def server(tmp_path):
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    srv = Server(instance, free_port(), tmp_path / "server.log")
+    """The app as it runs in production (`python app.py`, gevent), in a subprocess (tests/live_server.py)."""
+    from tests.live_server import LiveServer
+    srv = LiveServer(tmp_path)
     srv.start()
     yield srv
     srv.stop()
@@ -289,6 +232,10 @@ def output_dir() -> Path:
 
 
 def publish_screenshot(source: Path, name: str) -> None:
+    """Copy a screenshot to docs/screenshots for the README, only when asked (`make screenshots`),
+    so an ordinary test run leaves the work tree clean."""
+    if os.environ.get("PUBLISH_SCREENSHOTS") != "1":
+        return
     target = ROOT / "docs" / "screenshots" / name
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)

@@ -15,6 +15,7 @@ def demo_page(browser, server):
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
     page = context.new_page()
+    page.set_default_timeout(90_000)  # the first backlog view loads the aggregation stack (scikit-learn)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)

@@ -32,7 +32,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import IO, Callable, Iterable
+from typing import IO, Callable
 
 import numpy as np
 import pandas as pd

@@ -4,6 +4,7 @@ See docs/protocol.md for every event, who sends it and what follows.
 """
 from __future__ import annotations
 
+import logging
 import math
 
 from flask import request
@@ -18,6 +19,11 @@ from .hub import Connection, RoomHub, personal_room, room_of
 RATE_LIMITED = {"ok": False, "error": {"code": "rate_limited",
                                        "message": "Too many messages; slow down for a moment."}}
 NOT_CONNECTED = {"ok": False, "error": {"code": "not_connected", "message": "Reconnect to the board first."}}
+SERVER_ERROR = {"ok": False, "error": {"code": "server_error",
+                                       "message": "Something went wrong on the server; retrying is safe."}}
+MAX_SEQ = 2 ** 53  # larger numbers are no sequence number (and overflow SQLite's INTEGER)
+
+log = logging.getLogger(__name__)
 
 
 def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
@@ -25,17 +31,20 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
 
     @socketio.on("connect")
     def on_connect(auth=None):
-        """A browser opens the board: admit it to its workshop's room only, or refuse."""
+        """A browser opens the board: admit it to its workshop's room only, or refuse.
+
+        A refusal reaches the client as connect_error with err.message and err.data = {code, message}
+        (ConnectionRefusedError(message, data): a single dict argument would arrive as its repr)."""
         auth = auth if isinstance(auth, dict) else {}
         with db.session() as session:
             try:
                 workshop = discoveries.workshop_by_token(session, auth.get("token"))
             except DomainError as error:
-                raise ConnectionRefusedError(error.as_dict()) from None
+                raise ConnectionRefusedError(error.message, error.as_dict()) from None
             participant = discoveries.participant_for_secret(session, workshop.id, auth.get("secret"))
             if participant is None:
-                raise ConnectionRefusedError({"code": "unknown_participant",
-                                              "message": "Join the workshop from its link first."})
+                refusal = {"code": "unknown_participant", "message": "Join the workshop from its link first."}
+                raise ConnectionRefusedError(refusal["message"], refusal)
             actor = Actor(participant.id, participant.name, participant.is_facilitator)
             connection = Connection(workshop.id, actor, participant.team)
         join_room(room_of(connection.workshop_id))
@@ -47,10 +56,26 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         hub.disconnected(request.sid)
 
 
-    @socketio.on("snapshot")
-    def on_snapshot(_payload=None):
+    def answered(event: str):
+        """Register a board event on the python-socketio server itself, not through Flask-SocketIO:
+        these handlers use only the hub and the service, so they skip the Flask app/request context
+        (and session cookie) Flask-SocketIO builds per event (ADR 0009). Like `on_error` below, any
+        unexpected failure still answers the sender with `server_error`."""
+        def decorate(handler):
+            def guarded(sid, payload=None, *_args):
+                try:
+                    return handler(sid, payload)
+                except Exception:
+                    log.exception("socket event %r failed", event)
+                    return SERVER_ERROR
+            socketio.server.on(event, guarded, namespace="/")
+            return handler
+        return decorate
+
+    @answered("snapshot")
+    def on_snapshot(sid, _payload=None):
         """The whole board as this participant may see it, plus who is here."""
-        connection = hub.connections.get(request.sid)
+        connection = hub.connections.get(sid)
         if connection is None:
             return NOT_CONNECTED
         if not connection.allow():
@@ -61,26 +86,26 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
                           "facilitator": connection.actor.facilitator}
         return {"ok": True, "snapshot": snapshot}
 
-    @socketio.on("resync")
-    def on_resync(payload=None):
+    @answered("resync")
+    def on_resync(sid, payload=None):
         """A client that was away asks for every operation after the last one it saw."""
-        connection = hub.connections.get(request.sid)
+        connection = hub.connections.get(sid)
         if connection is None:
             return NOT_CONNECTED
         if not connection.allow():
             return RATE_LIMITED
         since = payload.get("since") if isinstance(payload, dict) else None
-        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+        if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= MAX_SEQ:
             return {"ok": False, "error": {"code": "invalid_payload", "message": "resync needs since: a sequence number."}}
         answer = service.ops_since(connection.workshop_id, since, connection.actor)
         if "snapshot" in answer:
             answer["snapshot"]["participants"] = hub.participants(connection.workshop_id)
         return {"ok": True, **answer}
 
-    @socketio.on("ops")
-    def on_ops(payload=None):
+    @answered("ops")
+    def on_ops(sid, payload=None):
         """Operations from a client: acknowledged after their tick commits them."""
-        connection = hub.connections.get(request.sid)
+        connection = hub.connections.get(sid)
         if connection is None:
             return NOT_CONNECTED
         if not connection.allow():
@@ -92,17 +117,33 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         results = hub.submit(connection.workshop_id, connection.actor, raw_ops)
         return {"ok": True, "results": results}
 
-    @socketio.on("cursor")
-    def on_cursor(payload=None):
-        """Pointer position, throttled by the client; relayed once per tick, never stored."""
-        connection = hub.connections.get(request.sid)
+    def on_cursor(sid, payload=None):
+        """Pointer position, throttled by the client; relayed once per tick, never stored.
+
+        Registered on the python-socketio server itself, not through Flask-SocketIO: it needs no
+        Flask app/request context (cursors are 10 per participant per second, the bulk of incoming
+        events), and `init_realtime` runs it inline in the socket's reader, without a greenlet per
+        event (ADR 0009). It must stay cheap and never block."""
+        connection = hub.connections.get(sid)
         if connection is None or not isinstance(payload, dict):
             return
         x, y = payload.get("x"), payload.get("y")
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y)):
             return
-        if connection.allow(rate=30, burst=30):
+        if connection.allow_cursor():  # its own bucket: cursor floods never refuse an op
             hub.cursor(connection.workshop_id, connection.actor, max(-1.0, min(2.0, x)), max(-1.0, min(2.0, y)))
+
+    socketio.server.on("cursor", on_cursor, namespace="/")
+
+    @socketio.on_error_default
+    def on_error(_error):
+        """Any unexpected failure in a handler still answers the sender (never a silent, hung ack);
+        a failing connect is refused, never half-admitted."""
+        event = getattr(request, "event", None) or {}
+        log.exception("socket event %r failed", event.get("message"))
+        if event.get("message") == "connect":
+            raise ConnectionRefusedError(SERVER_ERROR["error"]["message"], SERVER_ERROR["error"])
+        return SERVER_ERROR
 
     @socketio.on("*")
     def on_unknown(event, *_args):

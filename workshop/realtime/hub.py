@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..domain.board import Actor, redact
 from ..services.board import BoardService, Submission
@@ -25,22 +25,41 @@ def personal_room(participant_id: int) -> str:
 
 
 @dataclass
-class Connection:
-    workshop_id: int
-    actor: Actor
-    team: str
-    tokens: float = 40.0
+class TokenBucket:
+    """`rate` tokens per second, at most `burst` saved up."""
+    rate: float
+    burst: float
+    tokens: float = -1.0
     refilled_at: float = 0.0
 
-    def allow(self, rate: float = 20.0, burst: float = 40.0) -> bool:
-        """A token bucket per connection: one flooding client cannot slow the others."""
+    def take(self) -> bool:
         now = time.monotonic()
-        self.tokens = min(burst, self.tokens + (now - self.refilled_at) * rate)
+        if self.tokens < 0:  # a new bucket starts full
+            self.tokens, self.refilled_at = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.refilled_at) * self.rate)
         self.refilled_at = now
         if self.tokens < 1:
             return False
         self.tokens -= 1
         return True
+
+
+@dataclass
+class Connection:
+    """One socket's participant, with two token buckets per connection so that one flooding client
+    cannot slow the others: `ops`/`snapshot`/`resync` (20/s, bursts of 40) and `cursor` (30/s, bursts
+    of 30) count separately, so a queue of cursor moves never makes an op `rate_limited`."""
+    workshop_id: int
+    actor: Actor
+    team: str
+    requests: TokenBucket = field(default_factory=lambda: TokenBucket(20.0, 40.0))
+    cursors: TokenBucket = field(default_factory=lambda: TokenBucket(30.0, 30.0))
+
+    def allow(self) -> bool:
+        return self.requests.take()
+
+    def allow_cursor(self) -> bool:
+        return self.cursors.take()
 
 
 class _Pending:
@@ -120,15 +139,14 @@ class RoomHub:
     def tick(self) -> None:
         pending, self._pending = self._pending, {}
         cursors, self._cursors = self._cursors, {}
-        for workshop_id, items in pending.items():
-            self._flush(workshop_id, items)
-        for workshop_id, moved in cursors.items():
-            self.socketio.emit("cursors", {"cursors": list(moved.values())}, to=room_of(workshop_id))
+        for workshop_id in {*pending, *cursors}:
+            self._flush(workshop_id, pending.get(workshop_id, []), cursors.get(workshop_id))
 
-    def _flush(self, workshop_id: int, items: list[_Pending]) -> None:
+    def _flush(self, workshop_id: int, items: list[_Pending], moved: dict[int, dict] | None = None) -> None:
+        cursors = list(moved.values()) if moved else []
         submissions = [item.submission for item in items]
         try:
-            records = self.service.apply_batch(workshop_id, submissions)
+            records = self.service.apply_batch(workshop_id, submissions) if submissions else []
         except Exception:
             log.exception("committing the operations of workshop %s failed", workshop_id)
             for submission in submissions:
@@ -145,7 +163,10 @@ class RoomHub:
             for participant_id, own in private.items():  # the author's full records go first
                 self.socketio.emit("ops", {"ops": own}, to=personal_room(participant_id))
             public = [redact(record, -1) for record in records]
-            self.socketio.emit("ops", {"ops": public}, to=room_of(workshop_id))
+            message = {"ops": public, "cursors": cursors} if cursors else {"ops": public}
+            self.socketio.emit("ops", message, to=room_of(workshop_id))  # one frame per client per tick
+        elif cursors:
+            self.socketio.emit("cursors", {"cursors": cursors}, to=room_of(workshop_id))
         for item in items:
             item.event.set()
 

@@ -18,41 +18,24 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        if wants_json():
-            return jsonify(error=error.as_dict()), error.status
-        return render_template("error.html", error=error), error.status
+        return answer_error(error, error.status)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        message = "Your form expired or was sent from another site. Reload the page and try again."
-        if wants_json():
-            return jsonify(error={"code": "csrf", "message": message}), 400
-        return render_template("error.html", error=DomainError("csrf", message)), 400
+    def csrf_error(_error):
+        return answer_error(DomainError(
+            "csrf", "Your form expired or was sent from another site. Reload the page and try again."), 400)
 
-    @app.errorhandler(404)
-    def not_found(_error):
-        error = DomainError("not_found", "There is nothing at this address.")
-        if wants_json():
-            return jsonify(error=error.as_dict()), 404
-        return render_template("error.html", error=error), 404
+    for status, code, message in (
+        (404, "not_found", "There is nothing at this address."),
+        (405, "method_not_allowed", "That action is not available here."),
+        (413, "too_large", "That request is too large."),
+        (429, "rate_limited", "Too many attempts. Wait a minute and try again."),
+    ):
+        app.register_error_handler(status, lambda _e, s=status, c=code, m=message: answer_error(DomainError(c, m), s))
 
-    @app.errorhandler(405)
-    def not_allowed(_error):
-        error = DomainError("method_not_allowed", "That action is not available here.")
-        if wants_json():
-            return jsonify(error=error.as_dict()), 405
-        return render_template("error.html", error=error), 405
 
-    @app.errorhandler(413)
-    def too_large(_error):
-        error = DomainError("too_large", "That request is too large.")
-        if wants_json():
-            return jsonify(error=error.as_dict()), 413
-        return render_template("error.html", error=error), 413
-
-    @app.errorhandler(429)
-    def rate_limited(_error):
-        error = DomainError("rate_limited", "Too many attempts. Wait a minute and try again.")
-        if wants_json():
-            return jsonify(error=error.as_dict()), 429
-        return render_template("error.html", error=error), 429
+def answer_error(error: DomainError, status: int):
+    """A refusal as JSON for API clients, as the error page for people."""
+    if wants_json():
+        return jsonify(error=error.as_dict()), status
+    return render_template("error.html", error=error), status

@@ -36,7 +36,7 @@ def setup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], deduct_when=lambda response: response.status_code >= 400)
 def login():
     session = get_session()
     if not accounts.count_users(session):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session as cookie, url_for
 from flask_login import current_user, login_required
 
 from ..database import get_session
@@ -26,8 +26,22 @@ def _remember_seat(workshop_id: int, secret: str) -> None:
     cookie.permanent = True
 
 
+def _join_limit() -> str:
+    """Valid joins per client address: a whole room behind one office NAT must get in."""
+    return current_app.config.get("JOIN_RATE_LIMIT", "300 per minute")
+
+
+def _unknown_link(response) -> bool:
+    return response.status_code == 404
+
+
+# Guessing join links costs: every unknown token counts against the address, valid ones do not.
+GUESS_LIMIT = limiter.shared_limit("20 per minute", scope="join-link-guess", deduct_when=_unknown_link)
+
+
 @bp.route("/w/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@GUESS_LIMIT
+@limiter.limit(_join_limit, methods=["POST"])
 def join(token: str):
     """Two steps from link to board: type a name (team prefilled), land on the board."""
     session = get_session()
@@ -54,6 +68,7 @@ def join(token: str):
 
 
 @bp.get("/w/<token>/board")
+@GUESS_LIMIT
 def board(token: str):
     session = get_session()
     workshop = svc.workshop_by_token(session, token)

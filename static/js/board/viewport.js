@@ -1,22 +1,66 @@
 // Pan and zoom: one transform on the world container, nothing else moves.
+//
+// Kept cheap for big boards (2,000 stickies): a viewport change writes only compositor-friendly
+// properties. The world is its own compositing layer (board.css), so panning re-rasters nothing; the dot
+// grid is a separate layer moved by a transform (its tile size changes only on zoom); no inherited CSS
+// variable changes on zoom (that restyled every sticky each frame). While the view moves, the viewport
+// carries `.moving` (cheaper sticky shadows); when it stops, the world is re-rastered once, crisp.
 
 const MIN_SCALE = 0.15;
 const MAX_SCALE = 2.5;
+const GRID = 32; // px between grid dots at 100%
+const GRID_PAD = Math.ceil(GRID * MAX_SCALE); // the grid layer overhangs the viewport by one tile
+const SETTLE_MS = 180; // no viewport change for this long: the view is at rest
 
 export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ left: 0 })) {
   let tx = 0, ty = 0, scale = 1;
   let frame = 0;
+  let settleTimer = 0;
+  let gridScale = 0;
+  let rasterScale = 0; // the scale the world was last rastered at (crisp)
   const listeners = new Set();
+
+  let gridEl = viewportEl.querySelector(".grid");
+  if (!gridEl) {
+    gridEl = document.createElement("div");
+    gridEl.className = "grid";
+    gridEl.setAttribute("aria-hidden", "true");
+    viewportEl.prepend(gridEl);
+  }
+  viewportEl.classList.add("has-grid");
 
   function apply() {
     frame = 0;
     worldEl.style.transform = `translate(${tx}px, ${ty}px) scale(${scale})`;
-    viewportEl.style.setProperty("--zoom", String(scale));
-    viewportEl.style.backgroundSize = `${32 * scale}px ${32 * scale}px`;
-    viewportEl.style.backgroundPosition = `${tx}px ${ty}px`;
+    const step = GRID * scale;
+    if (scale !== gridScale) { gridEl.style.backgroundSize = `${step}px ${step}px`; gridScale = scale; }
+    // the tiles start at (tx, ty) modulo one tile, as a background-position of (tx, ty) would
+    const ox = (((tx + GRID_PAD) % step) + step) % step;
+    const oy = (((ty + GRID_PAD) % step) + step) % step;
+    gridEl.style.transform = `translate(${ox}px, ${oy}px)`;
     for (const fn of listeners) fn({ tx, ty, scale });
   }
-  function schedule() { if (!frame) frame = requestAnimationFrame(apply); }
+
+  function settle() {
+    settleTimer = 0;
+    viewportEl.classList.remove("moving");
+    if (scale !== rasterScale) recrisp();
+  }
+
+  // A composited layer keeps the raster scale it was promoted at; after a zoom, drop the layer hint
+  // for one frame so the browser rasters the world again at the new scale (sharp text), then restore it.
+  function recrisp() {
+    rasterScale = scale;
+    worldEl.classList.add("rerasterize");
+    requestAnimationFrame(() => requestAnimationFrame(() => worldEl.classList.remove("rerasterize")));
+  }
+
+  function schedule() {
+    if (!viewportEl.classList.contains("moving")) viewportEl.classList.add("moving");
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(settle, SETTLE_MS);
+    if (!frame) frame = requestAnimationFrame(apply);
+  }
 
   function rect() { return viewportEl.getBoundingClientRect(); }
 
@@ -48,7 +92,9 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
         Math.min((width - 2 * pad) / b.width, (r.height - 2 * pad) / b.height)));
       tx = left + (width - b.width * scale) / 2 - b.left * scale;
       ty = Math.max(pad, (r.height - b.height * scale) / 2) - b.top * scale;
+      if (frame) { cancelAnimationFrame(frame); frame = 0; }
       apply();
+      if (scale !== rasterScale) recrisp();
     },
     /** Client (screen) coordinates to world pixels. */
     toWorldPx(clientX, clientY) {

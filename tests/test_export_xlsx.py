@@ -1,0 +1,431 @@
+"""The Excel export: structure, types, safety, and that real readers (openpyxl, pandas, LibreOffice)
+open what we write. Reports are built by hand here (the contract of workshop.aggregation.report)."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import os
+import shutil
+import subprocess
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from workshop.aggregation.report import BacklogReport
+from workshop.export import default_export_filename, write_backlog_workbook
+from workshop.export.text import EXCEL_CELL_LIMIT, decode_ooxml, utf16_len
+from workshop.export.xlsx import (BACKLOG_HEADERS, BACKLOG_TABLE_NAME, SHEET_NAMES, STICKY_HEADERS,
+                                  WORKSHOP_HEADERS)
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ["Request", "=Approval", "Build", "Release"]
+
+#: Text a spreadsheet would run or reinterpret if it were not stored as a string.
+INJECTIONS = ["=1+1", "=HYPERLINK(\"http://evil.example\",\"x\")", "+1", "-2+3", "@SUM(A1:A2)",
+              "\tTab first", "\rCR first", "\nLF first", "#N/A", "#DIV/0!", "=", "-", "1e5", "0012"]
+UNICODE = ["R\u00e9sum\u00e9 \U0001f525\U0001f469\u200d\U0001f4bb", "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",
+           "e\u0301 n\u0303 Z\u0336\u0337", "  leading and trailing  ", "line 1\nline 2\r\nline 3",
+           "_x0041_ is not A", "a_x005F_b"]
+
+
+def make_report(n_themes: int = 12, bad: bool = True) -> BacklogReport:
+    texts = [*INJECTIONS, *UNICODE, "plain text", "x" * 120]
+    if bad:
+        texts += ["nul\x00bell\x07vt\x0bend\x1f", "y" * 40_000, "\U0001f600" * 20_000]
+    n = len(texts)
+    themes = [1 + i % n_themes if i % 3 else None for i in range(n)]
+    titles = {t: (INJECTIONS + UNICODE)[t % len(INJECTIONS + UNICODE)] + f" theme {t}"
+              if t % 2 else f"Theme {t}" for t in range(1, n_themes + 1)}
+    titles[1] = "=1+1"
+    stickies = pd.DataFrame({
+        "sticky_id": [f"s{i:03d}" for i in range(n)],
+        "workshop_id": [1 + i % 3 for i in range(n)],
+        "workshop": [f"{['Payments', '+Cards', '@Ops'][i % 3]} (2026-10-0{1 + i % 3})" for i in range(n)],
+        "team": [["Payments", "+Cards", "@Ops"][i % 3] for i in range(n)],
+        "kind": [["pain", "opportunity", "event", "time"][i % 4] for i in range(n)],
+        "text": texts,
+        "stage": [STAGES[i % 4] for i in range(n)],
+        "stage_index": [i % 4 for i in range(n)],
+        "position": [round((i % 10) / 10 + 0.05, 4) for i in range(n)],
+        "votes": [i % 5 for i in range(n)],
+        "duration_minutes": [30.0 if i % 4 == 3 else float("nan") for i in range(n)],
+        "author": [f"=author{i}" if i == 0 else f"author{i}" for i in range(n)],
+        "created_at": pd.to_datetime([datetime(2026, 10, 1, 9, 0, i % 60) for i in range(n)]),
+        "theme_id": pd.array(themes, dtype="Int64"),
+        "theme": [titles[t] if t else None for t in themes],
+    })
+    backlog = pd.DataFrame({
+        "rank": list(range(1, n_themes + 1)),
+        "theme_id": [n_themes + 1 - r for r in range(1, n_themes + 1)],
+        "title": [titles[n_themes + 1 - r] for r in range(1, n_themes + 1)],
+        "teams": [["Payments", "+Cards"] if r % 2 else ["@Ops"] for r in range(1, n_themes + 1)],
+        "team_count": [2 if r % 2 else 1 for r in range(1, n_themes + 1)],
+        "workshops": [["Payments (2026-10-01)"] for _ in range(n_themes)],
+        "workshop_count": [1] * n_themes,
+        "sticky_count": [10 - r % 10 for r in range(1, n_themes + 1)],
+        "pain_count": [3] * n_themes, "opportunity_count": [1] * n_themes,
+        "votes": [50 - r for r in range(1, n_themes + 1)],
+        "stages": [STAGES[: 1 + r % 4] for r in range(1, n_themes + 1)],
+        "value": pd.array([None if r == 3 else 1 + r % 5 for r in range(1, n_themes + 1)], dtype="Int64"),
+        "effort": pd.array([1 + r % 3 for r in range(1, n_themes + 1)], dtype="Int64"),
+        "priority": [round(100 / r, 2) for r in range(1, n_themes + 1)],
+        "quick_win": [r % 4 == 0 for r in range(1, n_themes + 1)],
+        "status": ["proposed"] * n_themes,
+    })
+    # heat map columns deliberately out of timeline order: the export uses the discovery's order
+    heatmap = pd.DataFrame([[1, 0, 3, 2], [0, 4, 0, 1], [2, 2, 2, 2]],
+                           index=pd.Index(["Payments", "+Cards", "@Ops"], name="team"),
+                           columns=[STAGES[2], STAGES[0], STAGES[3], STAGES[1]])
+    workshops = pd.DataFrame({
+        "workshop_id": [1, 2, 3], "team": ["Payments", "+Cards", "@Ops"],
+        "date": [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)],
+        "facilitator": ["Ana", "-Bob", "Chen"], "template": ["Path to production"] * 3,
+        "status": ["closed", "closed", "open"], "participants": [7, 5, 9],
+        "event": [10, 11, 12], "pain": [5, 6, 7], "system": [1, 2, 3], "time": [0, 1, 0],
+        "team_stickies": [2, 2, 2], "opportunity": [3, 3, 3], "note": [0, 0, 1], "votes": [20, 21, 22],
+    })
+    return BacklogReport(
+        discovery={"name": "=Path to production \U0001f680", "problem": "Shipping takes\nsix weeks.",
+                   "goal": "@One day", "stages": STAGES, "start_label": "Idea", "end_label": "Live"},
+        generated_at=datetime(2026, 11, 26, 9, 30, 15),
+        backlog=backlog, heatmap=heatmap, workshops=workshops, stickies=stickies,
+        totals={"workshops": 3, "teams": 3, "participants": 21, "votes": 63,
+                "stickies_by_kind": {"event": 33, "pain": 18, "opportunity": 9, "note": 1}})
+
+
+def empty_report() -> BacklogReport:
+    from workshop.aggregation.report import BACKLOG_COLUMNS, STICKY_COLUMNS, WORKSHOP_COLUMNS
+    return BacklogReport(
+        discovery={"name": "Empty", "problem": "", "goal": None, "stages": []},
+        generated_at=datetime(2026, 11, 26, 9, 30),
+        backlog=pd.DataFrame(columns=BACKLOG_COLUMNS), heatmap=pd.DataFrame(),
+        workshops=pd.DataFrame(columns=WORKSHOP_COLUMNS), stickies=pd.DataFrame(columns=STICKY_COLUMNS))
+
+
+@pytest.fixture(scope="module")
+def report() -> BacklogReport:
+    return make_report()
+
+
+@pytest.fixture(scope="module")
+def xlsx(report, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("xlsx") / "export.xlsx"
+    write_backlog_workbook(report, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def wb(xlsx):
+    return load_workbook(xlsx)
+
+
+def rows(ws) -> list[list]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def header(ws) -> list:
+    return [c.value for c in ws[1]]
+
+
+# ---- structure ------------------------------------------------------------------------------------
+
+def test_sheets_in_order_with_headers(wb):
+    assert wb.sheetnames == list(SHEET_NAMES) == ["Summary", "Backlog", "Heatmap", "Workshops", "Stickies"]
+    assert header(wb["Backlog"])[:13] == ["Rank", "Theme ID", "Theme", "Teams", "Workshops", "Stickies",
+                                          "Votes", "Stages", "Value", "Effort", "Priority", "Quick win",
+                                          "Status"]
+    assert header(wb["Backlog"]) == list(BACKLOG_HEADERS)
+    assert header(wb["Stickies"])[:11] == ["Sticky ID", "Workshop", "Team", "Kind", "Text", "Stage",
+                                           "Position", "Votes", "Theme ID", "Theme", "Created"]
+    assert header(wb["Stickies"]) == list(STICKY_HEADERS)
+    assert header(wb["Workshops"]) == list(WORKSHOP_HEADERS)
+    assert header(wb["Heatmap"]) == ["Team", *STAGES, "Total"]  # timeline order, not the frame's
+
+
+def test_data_sheets_have_bold_frozen_header_filter_and_widths(wb, report):
+    for name in SHEET_NAMES[1:]:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2", name
+        assert all(c.font.b for c in ws[1]), name
+        assert all(c.data_type == "s" for c in ws[1]), name
+        widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
+        assert all(6 <= w <= 60 for w in widths), (name, widths)
+    n = len(report.stickies)
+    assert wb["Stickies"].auto_filter.ref == f"A1:M{n + 1}"
+    assert wb["Workshops"].auto_filter.ref == "A1:P4"
+    assert wb["Heatmap"].auto_filter.ref == "A1:F4"
+    # the Backlog's filter is its table's (a sheet filter over a table is a repair prompt in Excel)
+    assert not wb["Backlog"].auto_filter.ref
+    text_width = wb["Stickies"].column_dimensions["E"].width
+    assert text_width == 60  # capped; longer text wraps
+    id_width = wb["Stickies"].column_dimensions["A"].width
+    assert id_width < 20
+
+
+def test_backlog_table_rank_order_and_colour_scale(wb, report):
+    ws = wb["Backlog"]
+    n = len(report.backlog)
+    assert list(ws.tables) == [BACKLOG_TABLE_NAME]
+    table = ws.tables[BACKLOG_TABLE_NAME]
+    assert table.ref == f"A1:Q{n + 1}"
+    assert table.tableStyleInfo.name.startswith("TableStyle")
+    assert [c.name for c in table.tableColumns] == list(BACKLOG_HEADERS)
+    data = rows(ws)[1:]
+    assert [r[0] for r in data] == list(range(1, n + 1))
+    first = dict(zip(BACKLOG_HEADERS, data[0]))
+    assert first["Theme ID"] == 12 and first["Theme"] == "Theme 12"
+    last = dict(zip(BACKLOG_HEADERS, data[-1]))
+    assert last["Theme ID"] == 1 and last["Theme"] == "=1+1" and ws[f"C{n + 1}"].data_type == "s"
+    assert first["Teams"] == 2 and first["Team names"] == "Payments, +Cards"
+    assert first["Stages"] == ", ".join(STAGES[:2])
+    assert first["Priority"] == 100.0 and ws["K2"].number_format == "0.00"
+    assert isinstance(first["Quick win"], bool)
+    assert dict(zip(BACKLOG_HEADERS, data[2]))["Value"] is None  # <NA> -> blank
+    formats = list(ws.conditional_formatting)
+    assert [str(cf.sqref) for cf in formats] == [f"K2:K{n + 1}"]
+    assert [r.type for r in formats[0].rules] == ["colorScale"]
+
+
+def test_heatmap_numbers_in_timeline_order(wb):
+    ws = wb["Heatmap"]
+    data = rows(ws)[1:]
+    # frame columns were [Build, Request, Release, =Approval]
+    assert data[0] == ["Payments", 0, 2, 1, 3, 6]
+    assert data[1] == ["+Cards", 4, 1, 0, 0, 5]
+    assert ws["A3"].data_type == "s" and ws["C1"].value == "=Approval" and ws["C1"].data_type == "s"
+    formats = list(ws.conditional_formatting)
+    assert [str(cf.sqref) for cf in formats] == ["B2:E4"]
+    assert [r.type for r in formats[0].rules] == ["colorScale"]
+
+
+def test_workshops_sheet_dates_and_counts(wb):
+    ws = wb["Workshops"]
+    first = dict(zip(WORKSHOP_HEADERS, rows(ws)[1]))
+    assert first["Date"] == datetime(2026, 10, 1)  # openpyxl reads date cells back as datetimes
+    assert ws["C2"].is_date and ws["C2"].number_format == "yyyy-mm-dd"
+    assert first["Participants"] == 7 and first["Stickies"] == 10 + 5 + 1 + 0 + 2 + 3 + 0
+    assert ws["D3"].value == "-Bob" and ws["D3"].data_type == "s"
+
+
+def test_stickies_sheet_values_and_types(wb, report):
+    ws = wb["Stickies"]
+    data = [dict(zip(STICKY_HEADERS, r)) for r in rows(ws)[1:]]
+    assert len(data) == len(report.stickies)
+    for got, (_, want) in zip(data, report.stickies.iterrows()):
+        assert got["Sticky ID"] == want["sticky_id"]
+        assert isinstance(got["Created"], datetime) and got["Created"] == want["created_at"]
+        assert isinstance(got["Position"], float) and got["Position"] == pytest.approx(want["position"])
+        assert isinstance(got["Votes"], int)
+        if pd.isna(want["theme_id"]):
+            assert got["Theme ID"] is None and got["Theme"] is None
+        else:
+            assert got["Theme ID"] == want["theme_id"] and got["Theme"] == want["theme"]
+    assert data[0]["Kind"] == "Pain point" and data[1]["Kind"] == "Opportunity"
+    assert data[3]["Duration (min)"] == 30 and data[0]["Duration (min)"] is None
+    assert ws["K2"].is_date and ws["G2"].number_format == "0.000"
+
+
+def test_summary_totals_top_themes_and_chart(wb, xlsx, report):
+    ws = wb["Summary"]
+    cells = rows(ws)
+    by_label = {r[0]: r[1] for r in cells if r and isinstance(r[0], str)}
+    assert by_label["Discovery"] == "=Path to production \U0001f680"
+    assert ws["B1"].data_type == "s"
+    assert by_label["Problem statement"] == "Shipping takes\nsix weeks."
+    assert by_label["Goal"] == "@One day"
+    assert by_label["Generated at (UTC)"] == datetime(2026, 11, 26, 9, 30, 15)
+    assert by_label["Workshops"] == 3 and by_label["Participants"] == 21 and by_label["Votes"] == 63
+    assert by_label["Stickies"] == 61 and by_label["  Pain point"] == 18
+    start = next(i for i, r in enumerate(cells) if r[:5] == ["Rank", "Theme", "Priority", "Teams", "Votes"])
+    top = cells[start + 1: start + 11]
+    assert [r[0] for r in top] == list(range(1, 11))
+    assert [r[1] for r in top] == report.backlog["title"].tolist()[:10]
+    assert [r[2] for r in top] == report.backlog["priority"].tolist()[:10]
+    assert len(cells) == start + 11  # exactly ten
+    with zipfile.ZipFile(xlsx) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = z.read(charts[0]).decode()
+    assert "<barChart>" in xml and '<barDir val="bar"/>' in xml
+    row = start + 1
+    assert f"'Summary'!$C${row + 1}:$C${row + 10}" in xml and f"'Summary'!$B${row + 1}:$B${row + 10}" in xml
+
+
+# ---- safety ---------------------------------------------------------------------------------------
+
+def _all_cells(wb):
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            yield from row
+
+
+def test_no_cell_is_a_formula_or_error(wb, xlsx):
+    assert not [c.coordinate for c in _all_cells(wb) if c.data_type in ("f", "e")]
+    with zipfile.ZipFile(xlsx) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
+
+
+def test_formula_like_text_round_trips_as_string(wb, report):
+    ws = wb["Stickies"]
+    for i, text in enumerate(INJECTIONS):
+        cell = ws.cell(row=i + 2, column=5)
+        assert cell.value == text and cell.data_type == "s", (text, cell.value)
+    assert ws.cell(row=2, column=12).value == "=author0"
+
+
+def test_unicode_survives_exactly(wb):
+    ws = wb["Stickies"]
+    got = [ws.cell(row=len(INJECTIONS) + 2 + i, column=5).value for i in range(len(UNICODE))]
+    # openpyxl does not decode the OOXML _xHHHH_ escape; Excel and LibreOffice do
+    assert [decode_ooxml(v) for v in got] == UNICODE
+    assert got[:5] == UNICODE[:5]
+
+
+def test_illegal_characters_and_overlong_text(wb, report):
+    ws = wb["Stickies"]
+    texts = report.stickies["text"].tolist()
+    i = texts.index("nul\x00bell\x07vt\x0bend\x1f")
+    assert ws.cell(row=i + 2, column=5).value == "nul\ufffdbell\ufffdvt\ufffdend\ufffd"
+    long_value = ws.cell(row=i + 3, column=5).value
+    assert long_value.startswith("y" * 30_000)
+    assert long_value.endswith("\u2026 [truncated, 40,000 characters]")
+    assert utf16_len(long_value) <= EXCEL_CELL_LIMIT and len(long_value) > 32_700
+    emoji_value = ws.cell(row=i + 4, column=5).value
+    assert emoji_value.endswith("\u2026 [truncated, 20,000 characters]")
+    assert utf16_len(emoji_value) <= EXCEL_CELL_LIMIT
+    assert set(emoji_value[: -len("\u2026 [truncated, 20,000 characters]")]) == {"\U0001f600"}
+
+
+# ---- other readers, targets, options ---------------------------------------------------------------
+
+def test_pandas_reads_every_sheet(xlsx, report):
+    frames = pd.read_excel(xlsx, sheet_name=None, engine="openpyxl")
+    assert list(frames) == list(SHEET_NAMES)
+    st = frames["Stickies"]
+    assert list(st.columns) == list(STICKY_HEADERS)
+    assert len(st) == len(report.stickies)
+    assert pd.api.types.is_datetime64_any_dtype(st["Created"])
+    assert pd.api.types.is_float_dtype(st["Position"])
+    # pandas itself turns the text "#N/A" into NaN unless told not to
+    texts = pd.read_excel(xlsx, sheet_name="Stickies", engine="openpyxl", keep_default_na=False)["Text"]
+    assert texts.tolist()[: len(INJECTIONS)] == INJECTIONS
+    bl = frames["Backlog"]
+    assert list(bl.columns) == list(BACKLOG_HEADERS) and len(bl) == len(report.backlog)
+    assert bl["Rank"].tolist() == list(range(1, len(report.backlog) + 1))
+    ws = frames["Workshops"]
+    assert pd.api.types.is_datetime64_any_dtype(ws["Date"])
+
+
+def test_file_like_target_and_progress(report):
+    buf = io.BytesIO()
+    calls = []
+    write_backlog_workbook(report, buf, progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1]
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    assert len({c[1] for c in calls}) == 1
+    buf.seek(0)
+    assert load_workbook(buf).sheetnames == list(SHEET_NAMES)
+
+
+def test_path_target_leaves_no_temporary_file(report, tmp_path):
+    target = tmp_path / "out.xlsx"
+    write_backlog_workbook(report, str(target))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
+
+
+def test_empty_report_is_a_valid_workbook(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    write_backlog_workbook(empty_report(), path)
+    wb = load_workbook(path)
+    assert wb.sheetnames == list(SHEET_NAMES)
+    assert rows(wb["Stickies"]) == [list(STICKY_HEADERS)]
+    assert rows(wb["Backlog"]) == [list(BACKLOG_HEADERS)]
+    assert wb["Backlog"].tables[BACKLOG_TABLE_NAME].ref == "A1:Q2"  # one blank data row, as Excel does
+    assert rows(wb["Heatmap"]) == [["Team", "Total"]]
+    frames = pd.read_excel(path, sheet_name=None, engine="openpyxl")
+    assert list(frames) == list(SHEET_NAMES) and frames["Stickies"].empty
+    with zipfile.ZipFile(path) as z:
+        assert not [n for n in z.namelist() if n.startswith("xl/charts/")]
+
+
+def test_default_export_filename():
+    assert default_export_filename("Path to Production", date(2026, 10, 2)) == \
+        "path-to-production-backlog-2026-10-02.xlsx"
+    assert default_export_filename("Caf\u00e9 / Zahlungsverkehr: \"Q3\"", date(2026, 1, 5)) == \
+        "cafe-zahlungsverkehr-q3-backlog-2026-01-05.xlsx"
+    assert default_export_filename("\U0001f525\U0001f525", date(2026, 1, 5)) == "discovery-backlog-2026-01-05.xlsx"
+    assert default_export_filename("../../etc/passwd\x00", date(2026, 1, 5)) == "etc-passwd-backlog-2026-01-05.xlsx"
+    assert len(default_export_filename("x" * 500, date(2026, 1, 5))) < 90
+
+
+def test_benchmark_runs_and_matches_the_floor(capsys):
+    spec = importlib.util.spec_from_file_location("bench_export", ROOT / "benchmarks" / "export.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.main(["--workshops", "4", "--stickies-per-workshop", "25", "--verify"])
+    assert result["verified"] is True and result["stickies"] == 100
+
+
+# ---- LibreOffice ----------------------------------------------------------------------------------
+
+def _soffice() -> str:
+    exe = shutil.which("soffice")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("soffice (LibreOffice) is required in CI: apt-get install -y libreoffice-calc-nogui")
+        pytest.skip("LibreOffice (soffice) not installed")
+    return exe
+
+
+def _read_csvs(out: Path, stem: str) -> dict[str, list[list[str]]]:
+    sheets = {}
+    for name in SHEET_NAMES:
+        path = out / f"{stem}-{name}.csv"
+        assert path.exists(), sorted(p.name for p in out.iterdir())
+        with open(path, newline="", encoding="utf-8") as fh:
+            sheets[name] = list(csv.reader(fh))
+    return sheets
+
+
+@pytest.fixture(scope="module")
+def libreoffice_csv(xlsx, tmp_path_factory) -> dict[str, dict[str, list[list[str]]]]:
+    """The full and the empty workbook converted by LibreOffice in one run: every sheet to CSV
+    (UTF-8; the trailing -1 of the filter options means all sheets), in an isolated profile."""
+    exe = _soffice()
+    out = tmp_path_factory.mktemp("lo")
+    empty = out / "empty.xlsx"
+    write_backlog_workbook(empty_report(), empty)
+    profile = out / "lo-profile"
+    subprocess.run(
+        [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+         "--outdir", str(out), str(xlsx), str(empty)],
+        check=True, capture_output=True, timeout=180)
+    return {"full": _read_csvs(out, xlsx.stem), "empty": _read_csvs(out, "empty")}
+
+
+def test_libreoffice_opens_and_shows_text_not_formulas(libreoffice_csv):
+    sheets = libreoffice_csv["full"]
+    st = sheets["Stickies"]
+    assert st[0] == list(STICKY_HEADERS)
+    texts = [r[4] for r in st[1:]]
+    assert texts[: len(INJECTIONS)] == INJECTIONS  # "=1+1" shown as typed, not 2
+    # LibreOffice stores a CRLF line break as LF; everything else shows exactly, "_x0041_" included
+    assert texts[len(INJECTIONS): len(INJECTIONS) + len(UNICODE)] == \
+        [u.replace("\r\n", "\n") for u in UNICODE]
+    assert st[1][10] == "2026-10-01 09:00:00"  # a formatted date cell
+    assert sheets["Summary"][0][:2] == ["Discovery", "=Path to production \U0001f680"]
+    assert sheets["Backlog"][0][:13] == list(BACKLOG_HEADERS[:13])
+    assert sheets["Heatmap"][1] == ["Payments", "0", "2", "1", "3", "6"]
+
+
+def test_libreoffice_opens_the_empty_workbook(libreoffice_csv):
+    assert libreoffice_csv["empty"]["Stickies"] == [list(STICKY_HEADERS)]
+    assert libreoffice_csv["empty"]["Backlog"][0] == list(BACKLOG_HEADERS)
