@@ -74,7 +74,6 @@ function makeClient(idx, secret, facilitator) {
   c.socket.on("presence", () => { lastPresence = now(); });
   c.socket.on("ops", (msg) => {
     const t = now();
-    if (msg.cursors) receiveCursors(msg.cursors); // the server sends a flush's ops and cursors together
     for (const rec of msg.ops) {
       if (rec.workshop?.phase) c.phase = rec.workshop.phase;
       else if (rec.type === "phase.set" && rec.phase) c.phase = rec.phase; // relay: the raw op
@@ -87,16 +86,15 @@ function makeClient(idx, secret, facilitator) {
       if (d > st.max) st.max = d;
     }
   });
-  c.socket.on("cursors", (msg) => receiveCursors(msg.cursors));
-  function receiveCursors(cursors) {
+  c.socket.on("cursors", (msg) => {
     const t = now();
-    for (const cur of cursors) {
+    for (const cur of msg.cursors) {
       const sent = cursorSent.get(cur.x);
       if (!sent || sent.sender === idx) continue;
       cursorsReceived++;
       cursorHist.add(t - sent.t);
     }
-  }
+  });
   return c;
 }
 let lastPresence = 0;

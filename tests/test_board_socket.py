@@ -251,8 +251,7 @@ def test_rooms_are_isolated(app, db, room):
 def test_cursors_are_relayed_not_stored(room):
     room["ann"].emit("cursor", {"x": 0.4, "y": 0.5})
     room["ann"].emit("ops", {"ops": [create()]}, callback=True)  # lets a tick pass
-    # a flush with ops and cursors sends them in one `ops` message; cursors alone in a `cursors` one
-    cursor_messages = [m for m in room["bob"].get_received() if m["args"][0].get("cursors")]
+    cursor_messages = [m for m in room["bob"].get_received() if m["name"] == "cursors"]
     assert cursor_messages and cursor_messages[0]["args"][0]["cursors"][0]["name"] == "Ann"
 
 
@@ -270,3 +269,11 @@ def test_an_unexpected_failure_still_answers_the_sender(room, app, monkeypatch):
     ack = room["ann"].emit("snapshot", {}, callback=True)
     assert ack == {"ok": False, "error": {"code": "server_error",
                                           "message": "Something went wrong on the server; retrying is safe."}}
+
+
+def test_a_cursor_flood_never_makes_an_op_rate_limited(room):
+    for i in range(200):  # far beyond the cursor bucket (30/s, bursts of 30)
+        room["ann"].emit("cursor", {"x": i / 200, "y": 0.5})
+    assert result(send(room["ann"], create()))["ok"]
+    cursors = [m for m in room["bob"].get_received() if m["name"] == "cursors"]
+    assert cursors and all(c["name"] == "Ann" for m in cursors for c in m["args"][0]["cursors"])

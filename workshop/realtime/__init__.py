@@ -66,7 +66,7 @@ def decline_websocket_compression() -> None:
     behind a proxy, so we decline the extension (the client then sends and receives uncompressed
     frames). Set WEBSOCKET_DEFLATE=True in the config to keep it. ADR 0009."""
     try:
-        import simple_websocket.ws as ws
+        from simple_websocket import ws
         from wsproto.extensions import PerMessageDeflate
     except ImportError:  # another websocket server: nothing to do
         return

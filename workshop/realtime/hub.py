@@ -139,14 +139,15 @@ class RoomHub:
     def tick(self) -> None:
         pending, self._pending = self._pending, {}
         cursors, self._cursors = self._cursors, {}
-        for workshop_id in {*pending, *cursors}:
-            self._flush(workshop_id, pending.get(workshop_id, []), cursors.get(workshop_id))
+        for workshop_id, items in pending.items():
+            self._flush(workshop_id, items)
+        for workshop_id, moved in cursors.items():
+            self.socketio.emit("cursors", {"cursors": list(moved.values())}, to=room_of(workshop_id))
 
-    def _flush(self, workshop_id: int, items: list[_Pending], moved: dict[int, dict] | None = None) -> None:
-        cursors = list(moved.values()) if moved else []
+    def _flush(self, workshop_id: int, items: list[_Pending]) -> None:
         submissions = [item.submission for item in items]
         try:
-            records = self.service.apply_batch(workshop_id, submissions) if submissions else []
+            records = self.service.apply_batch(workshop_id, submissions)
         except Exception:
             log.exception("committing the operations of workshop %s failed", workshop_id)
             for submission in submissions:
@@ -163,10 +164,7 @@ class RoomHub:
             for participant_id, own in private.items():  # the author's full records go first
                 self.socketio.emit("ops", {"ops": own}, to=personal_room(participant_id))
             public = [redact(record, -1) for record in records]
-            message = {"ops": public, "cursors": cursors} if cursors else {"ops": public}
-            self.socketio.emit("ops", message, to=room_of(workshop_id))  # one frame per client per tick
-        elif cursors:
-            self.socketio.emit("cursors", {"cursors": cursors}, to=room_of(workshop_id))
+            self.socketio.emit("ops", {"ops": public}, to=room_of(workshop_id))
         for item in items:
             item.event.set()
 

@@ -187,10 +187,7 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
     setStatus(navigator.onLine ? "reconnecting" : "offline");
   });
 
-  socket.on("ops", (msg) => {
-    receive(msg?.ops || []);
-    if (msg?.cursors) onCursors?.(msg.cursors); // a flush with both sends them in one message
-  });
+  socket.on("ops", (msg) => receive(msg?.ops || []));
   socket.on("presence", (msg) => state.setParticipants(msg?.participants || []));
   socket.on("cursors", (msg) => onCursors?.(msg?.cursors || []));
 
