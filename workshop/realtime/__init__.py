@@ -25,11 +25,13 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
         message_queue=queue,
+        channel=app.config.get("SOCKETIO_CHANNEL", "storming"),
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
         max_http_buffer_size=4 * 1024 * 1024,
         json=None,
     )
-    presence = RedisPresence(queue) if queue and queue.startswith("redis") else LocalPresence()
+    presence = (RedisPresence(queue, app.config.get("SOCKETIO_CHANNEL", "storming"))
+                if queue and queue.startswith("redis") else LocalPresence())
     hub = RoomHub(socketio, BoardService(get_db(app)), app.config["BOARD_TICK_MS"] / 1000.0, presence)
     app.extensions["room_hub"] = hub
     from . import handlers

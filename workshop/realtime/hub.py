@@ -84,6 +84,7 @@ class RoomHub:
     # --- connections --------------------------------------------------------------------
 
     def connected(self, sid: str, connection: Connection) -> None:
+        self._ensure_running()  # the tick also renews this process's presence heartbeat
         self.connections[sid] = connection
         self.presence.add(connection.workshop_id, sid, self._participant_info(connection))
         self.broadcast_presence(connection.workshop_id)
@@ -129,8 +130,15 @@ class RoomHub:
             self._task = self.socketio.start_background_task(self._run)
 
     def _run(self) -> None:
+        last_beat = time.monotonic()
         while True:
             self.socketio.sleep(self.tick_seconds)
+            if time.monotonic() - last_beat > 10:
+                last_beat = time.monotonic()
+                try:
+                    self.presence.beat()
+                except Exception:
+                    log.exception("presence heartbeat failed")
             try:
                 self.tick()
             except Exception:  # the loop must survive anything one tick does
@@ -181,6 +189,9 @@ class LocalPresence:
     def __init__(self):
         self._rooms: dict[int, dict[str, dict]] = {}
 
+    def beat(self) -> None:
+        """Nothing to renew: this process's memory dies with it."""
+
     def add(self, workshop_id: int, sid: str, info: dict) -> None:
         self._rooms.setdefault(workshop_id, {})[sid] = info
 
@@ -192,23 +203,53 @@ class LocalPresence:
 
 
 class RedisPresence(LocalPresence):
-    """Presence shared by every process through Redis (scale-out)."""
+    """Presence shared by every process through Redis (scale-out).
 
-    def __init__(self, url: str):
+    Each entry is tagged with the process that holds the connection; each process renews a
+    heartbeat key while it runs. When a process dies (kill -9, OOM), its heartbeat expires and its
+    entries are dropped at the next read, so nobody looks online for longer than HEARTBEAT_TTL.
+    """
+
+    HEARTBEAT_TTL = 30
+
+    def __init__(self, url: str, channel: str = "storming"):
         super().__init__()
         import json
+        import uuid
 
         import redis
         self._json = json
         self._redis = redis.Redis.from_url(url)
+        self._prefix = f"{channel}:presence"
+        self.process = uuid.uuid4().hex[:12]
+        self.beat()
+
+    def _room(self, workshop_id: int) -> str:
+        return f"{self._prefix}:{workshop_id}"
+
+    def _alive(self, process: str) -> str:
+        return f"{self._prefix}:alive:{process}"
+
+    def beat(self) -> None:
+        self._redis.set(self._alive(self.process), 1, ex=self.HEARTBEAT_TTL)
 
     def add(self, workshop_id: int, sid: str, info: dict) -> None:
-        key = f"storming:presence:{workshop_id}"
-        self._redis.hset(key, sid, self._json.dumps(info))
+        key = self._room(workshop_id)
+        self._redis.hset(key, f"{self.process}/{sid}", self._json.dumps(info))
         self._redis.expire(key, 24 * 3600)
 
     def remove(self, workshop_id: int, sid: str) -> None:
-        self._redis.hdel(f"storming:presence:{workshop_id}", sid)
+        self._redis.hdel(self._room(workshop_id), f"{self.process}/{sid}")
 
     def list(self, workshop_id: int) -> list[dict]:
-        return by_person(self._json.loads(raw) for raw in self._redis.hvals(f"storming:presence:{workshop_id}"))
+        key = self._room(workshop_id)
+        entries = {field.decode(): value for field, value in self._redis.hgetall(key).items()}
+        processes = sorted({field.split("/", 1)[0] for field in entries})
+        if not processes:
+            return []
+        alive = {p for p, up in zip(processes, self._redis.mget([self._alive(p) for p in processes])) if up}
+        stale = [field for field in entries if field.split("/", 1)[0] not in alive]
+        if stale:
+            self._redis.hdel(key, *stale)
+        return by_person(self._json.loads(value) for field, value in entries.items()
+                         if field.split("/", 1)[0] in alive)
