@@ -288,7 +288,8 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
     } else {
       draftEl = el("div", `sticky draft editing k-${kind.key} shape-${kind.shape}`);
       const [px, py] = geometry.toWorld(draft.x, draft.y);
-      draftEl.style.transform = `translate(${px}px, ${py}px)`;
+      draftEl.style.left = `${px}px`; // like every sticky (render.js): no transform of its own
+      draftEl.style.top = `${py}px`;
       draftEl.style.zIndex = "100000";
       host = el("div", "sticky-body");
       host.style.setProperty("--sticky", kind.colour);

@@ -17,9 +17,17 @@ const config = JSON.parse($("board-config").textContent);
 const state = new BoardState(config);
 const geometry = createGeometry(config.discovery.stages.length || 1);
 
+// The world's box reaches WORLD_PAD beyond the timeline on every side: it paint-contains its content
+// (board.css), and everything drawn (stage header, start / end markers, stickies on the edges) must be
+// inside. Its layers sit at (WORLD_PAD, WORLD_PAD) and the transform origin is there, so world pixels
+// map to the screen exactly as if the box began at the timeline's origin.
+const WORLD_PAD = 480;
 const world = $("world");
-world.style.width = `${geometry.W}px`;
-world.style.height = `${geometry.H}px`;
+world.style.width = `${geometry.W + 2 * WORLD_PAD}px`;
+world.style.height = `${geometry.H + 2 * WORLD_PAD}px`;
+world.style.left = world.style.top = `${-WORLD_PAD}px`;
+world.style.transformOrigin = `${WORLD_PAD}px ${WORLD_PAD}px`;
+for (const layer of world.children) layer.style.left = layer.style.top = `${WORLD_PAD}px`;
 drawTimeline($("timeline-layer"), geometry, config.discovery);
 
 const paletteEl = $("palette");
@@ -83,7 +91,11 @@ state.subscribe((change) => {
 
 // ---- zoom controls --------------------------------------------------------------------------------
 const zoomLevel = $("zoom-level");
-viewport.onChange(({ scale }) => { zoomLevel.textContent = `${Math.round(scale * 100)}%`; });
+// written only when the figure changes: a text write per pan frame would mean a layout per frame
+viewport.onChange(({ scale }) => {
+  const text = `${Math.round(scale * 100)}%`;
+  if (zoomLevel.textContent !== text) zoomLevel.textContent = text;
+});
 document.querySelector(".zoom-controls").addEventListener("click", (e) => {
   const b = e.target.closest("[data-zoom]");
   if (!b) return;

@@ -1,5 +1,7 @@
-// Stickies and their links: one keyed element per sticky, updated in place, positioned by transform,
+// Stickies and their links: one keyed element per sticky, updated in place, positioned by left/top,
 // batched in requestAnimationFrame. Never re-renders the whole board for one change.
+// (Not by transform: no per-sticky transform node for the compositor to layerize, 2,000 times over; a
+// left/top move of an absolutely positioned sticky is a cheap, local layout.)
 import { el, formatDuration } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -91,7 +93,8 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
     const [x, y] = previews.get(id) || [s.x, s.y];
     if (x !== last.x || y !== last.y) {
       const [px, py] = geometry.toWorld(x, y);
-      node.root.style.transform = `translate(${px}px, ${py}px)`;
+      node.root.style.left = `${px}px`;
+      node.root.style.top = `${py}px`;
       last.x = x; last.y = y;
     }
     if (s.text !== last.text) {

@@ -4,7 +4,8 @@
 // properties. The world is its own compositing layer (board.css), so panning re-rasters nothing; the dot
 // grid is a separate layer moved by a transform (its tile size changes only on zoom); no inherited CSS
 // variable changes on zoom (that restyled every sticky each frame). While the view moves, the viewport
-// carries `.moving` (cheaper sticky shadows); when it stops, the world is re-rastered once, crisp.
+// carries `.moving` (a hook for styles; none is needed while nothing repaints); when it stops after a
+// zoom, the world is re-rastered once at the new scale, crisp.
 
 const MIN_SCALE = 0.15;
 const MAX_SCALE = 2.5;
