@@ -3,14 +3,22 @@
 Knows nothing of Socket.IO: the realtime adapter hands it batches and broadcasts what it returns.
 Serialisation: each batch locks its workshop row (SELECT ... FOR UPDATE on PostgreSQL; SQLite has
 one writer at a time), so sequence numbers stay gap-free and ordered across processes.
+
+apply_batch runs once per workshop per 25 ms tick, so it uses SQLAlchemy Core, not the ORM unit of
+work (ADR 0009): three SELECTs (the locked workshop with its senders' current seats and dots used;
+the referenced stickies with their vote counts; the already-applied op ids), the rules applied to
+plain objects in memory, then one executemany per table (new stickies, changed stickies, new votes,
+operation rows) and one UPDATE of the workshop's changed columns, then the commit.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import and_, bindparam, delete, func, insert, update
+from sqlalchemy import select as core_select
+from sqlalchemy.exc import NoResultFound
+from sqlmodel import select
 
 from ..db.engine import Database
 from ..db.models import Operation, Participant, Sticky, Vote, Workshop
@@ -20,6 +28,53 @@ from ..domain.errors import DomainError, NotFound
 from ..domain.templates import get_template
 
 RESYNC_LIMIT = 500
+
+_W = Workshop.__table__
+_P = Participant.__table__
+_S = Sticky.__table__
+_V = Vote.__table__
+_O = Operation.__table__
+
+# The workshop's columns the board reads or changes (written back only when changed, as the ORM did).
+_WORKSHOP_STATE = ("status", "phase", "private_writing", "locked", "vote_budget", "timer_ends_at", "timer_seconds",
+                   "seq")
+# The sticky's columns a board operation can change (the UPDATE writes these; nothing else writes them).
+_STICKY_MUTABLE = ("text", "x", "y", "duration_minutes", "link_to", "private", "deleted", "version", "updated_at")
+_STICKY_COLUMNS = ("id", "workshop_id", "kind", "text", "x", "y", "duration_minutes", "link_to", "author_id",
+                   "author_name", "private", "deleted", "version", "updated_at")
+
+# 1. The workshop row, locked, joined with the senders' seats as the database knows them now (a role
+#    is checked on every tick, not only at connect) and the dots each sender has on this board.
+_dots_used = (core_select(func.count()).select_from(_V)
+              .where(_V.c.workshop_id == _W.c.id, _V.c.participant_id == _P.c.id)
+              .correlate(_W, _P).scalar_subquery())
+_LOCK_WORKSHOP_AND_SEATS = (
+    core_select(_W.c.id, _W.c.team, _W.c.template, *(_W.c[name] for name in _WORKSHOP_STATE),
+                _P.c.id, _P.c.name, _P.c.is_facilitator, _dots_used)
+    .select_from(_W.outerjoin(_P, and_(_P.c.workshop_id == _W.c.id,
+                                       _P.c.id.in_(bindparam("senders", expanding=True)))))
+    .where(_W.c.id == bindparam("workshop_id"))
+    .with_for_update(of=_W))
+# 2. The stickies the batch names (any workshop: ids are global) with their vote counts.
+_vote_count = (core_select(func.count()).select_from(_V).where(_V.c.sticky_id == _S.c.id)
+               .correlate(_S).scalar_subquery())
+_STICKIES = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS), _vote_count)
+             .where(_S.c.id.in_(bindparam("ids", expanding=True))))
+# 3. The ops of the batch already applied earlier (idempotency).
+_APPLIED = (core_select(_O.c.op_id, _O.c.seq)
+            .where(_O.c.workshop_id == bindparam("workshop_id"), _O.c.op_id.in_(bindparam("op_ids", expanding=True))))
+_HIDDEN = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS))
+           .where(_S.c.workshop_id == bindparam("workshop_id"), _S.c.private == True,
+                  _S.c.deleted == False))
+_LATEST_VOTE = (core_select(_V.c.id)
+                .where(_V.c.sticky_id == bindparam("sticky_id"), _V.c.participant_id == bindparam("participant_id"))
+                .order_by(_V.c.id.desc()).limit(1))
+_DELETE_VOTE = delete(_V).where(_V.c.id == bindparam("vote_id"))
+_INSERT_STICKY = insert(_S)
+_INSERT_VOTE = insert(_V)
+_INSERT_OPERATION = insert(_O)
+_UPDATE_STICKY = (update(_S).where(_S.c.id == bindparam("b_id"))
+                  .values({name: bindparam("b_" + name) for name in _STICKY_MUTABLE}))
 
 
 @dataclass
@@ -38,40 +93,69 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-class _Batch:
-    """Working state of one transaction: the locked workshop and caches of what the ops touch."""
+class _WorkshopState:
+    """The locked workshop row as a plain object (the rules read attributes; the service writes them)."""
+    __slots__ = ("id", "team", "template") + _WORKSHOP_STATE
 
-    def __init__(self, session: Session, workshop: Workshop, submissions: list[Submission]):
-        self.session = session
+    def __init__(self, values):
+        for name, value in zip(self.__slots__, values):
+            setattr(self, name, value)
+
+    def changes(self, before: tuple) -> dict:
+        return {name: getattr(self, name) for name, old in zip(_WORKSHOP_STATE, before)
+                if getattr(self, name) != old}
+
+
+class _StickyState:
+    """A sticky row as a plain object (duck-typed for the rules, as the ORM object was)."""
+    __slots__ = _STICKY_COLUMNS
+
+    def __init__(self, values):
+        for name, value in zip(_STICKY_COLUMNS, values):
+            setattr(self, name, value)
+
+
+class _Batch:
+    """Working state of one transaction: the locked workshop and caches of what the ops touch.
+
+    Reads happen up front (and, for the rare vote.remove and private.reveal, when needed); every
+    write is collected and executed in `write()`, one statement per table.
+    """
+
+    def __init__(self, conn, workshop: _WorkshopState, dots_used: dict[int, int], submissions: list[Submission]):
+        self.conn = conn
         self.workshop = workshop
         self.template = get_template(workshop.template)
         self.records: list[dict] = []
+        self._budget_used = dots_used
         raws = [raw for s in submissions for raw in s.raw_ops]
         ids = {rules.op_id_of(raw) for raw in raws} - {None}
         self.applied: dict[str, int] = {}
         if ids:
-            self.applied = dict(session.exec(select(Operation.op_id, Operation.seq).where(
-                Operation.workshop_id == workshop.id, Operation.op_id.in_(ids))).all())
+            self.applied = dict(conn.execute(_APPLIED, {"workshop_id": workshop.id, "op_ids": list(ids)}).all())
         sticky_ids: set[str] = set()
         for raw in raws:
             if isinstance(raw, dict):
-                for key in ("sticky_id",):
-                    if isinstance(raw.get(key), str):
-                        sticky_ids.add(raw[key])
+                if isinstance(raw.get("sticky_id"), str):
+                    sticky_ids.add(raw["sticky_id"])
                 for holder in (raw.get("sticky"), raw.get("changes")):
                     if isinstance(holder, dict):
                         for key in ("id", "link_to"):
                             if isinstance(holder.get(key), str):
                                 sticky_ids.add(holder[key])
-        self.stickies: dict[str, Sticky] = {}
+        self.stickies: dict[str, _StickyState] = {}
         self.votes: dict[str, int] = {}
         if sticky_ids:
-            self.stickies = {s.id: s for s in session.exec(select(Sticky).where(Sticky.id.in_(sticky_ids)))}
-            self.votes = dict(session.exec(select(Vote.sticky_id, func.count()).where(
-                Vote.sticky_id.in_(sticky_ids)).group_by(Vote.sticky_id)).all())
-        self._budget_used: dict[int, int] = {}
+            for row in conn.execute(_STICKIES, {"ids": list(sticky_ids)}):
+                self.stickies[row[0]] = _StickyState(row)
+                if row[-1]:
+                    self.votes[row[0]] = row[-1]
+        self.new_stickies: dict[str, _StickyState] = {}
+        self.changed_stickies: dict[str, _StickyState] = {}
+        self.new_votes: list[dict] = []
+        self.operations: list[dict] = []
 
-    def sticky(self, sticky_id: str) -> Sticky | None:
+    def sticky(self, sticky_id: str) -> _StickyState | None:
         sticky = self.stickies.get(sticky_id)
         if sticky is not None and sticky.workshop_id != self.workshop.id:
             return None  # rooms are isolated: another workshop's sticky does not exist here
@@ -82,18 +166,19 @@ class _Batch:
         return sticky is not None and not sticky.deleted and (not sticky.private or sticky.author_id == actor.participant_id)
 
     def budget_used(self, participant_id: int) -> int:
-        if participant_id not in self._budget_used:
-            self._budget_used[participant_id] = self.session.exec(select(func.count()).select_from(Vote).where(
-                Vote.workshop_id == self.workshop.id, Vote.participant_id == participant_id)).one()
-        return self._budget_used[participant_id]
+        return self._budget_used.get(participant_id, 0)
 
-    def _changeable(self, actor: Actor, sticky_id: str) -> Sticky:
+    def _changeable(self, actor: Actor, sticky_id: str) -> _StickyState:
         """The sticky an update or delete targets; someone else's private sticky does not exist."""
         sticky = self.sticky(sticky_id)
         if sticky is not None and sticky.private and sticky.author_id != actor.participant_id:
             sticky = None
         rules.check_can_change(actor, sticky)
         return sticky
+
+    def _changed(self, sticky: _StickyState) -> None:
+        if sticky.id not in self.new_stickies:  # a sticky created in this batch is inserted as it ends up
+            self.changed_stickies[sticky.id] = sticky
 
     # --- one operation ---------------------------------------------------------------------
 
@@ -103,16 +188,17 @@ class _Batch:
         handler = getattr(self, "_" + op.type.replace(".", "_"))
         record = handler(actor, op)
         self.workshop.seq += 1
+        now = _now()
         record.update({"seq": self.workshop.seq, "id": op.id, "type": op.type, "by": actor.participant_id,
-                       "at": _iso(_now())})
-        self.session.add(Operation(workshop_id=self.workshop.id, seq=record["seq"], op_id=op.id,
-                                   participant_id=actor.participant_id, type=op.type,
-                                   private_to=record.get("private_to"), result=record))
+                       "at": _iso(now)})
+        self.operations.append({"workshop_id": self.workshop.id, "seq": record["seq"], "op_id": op.id,
+                                "participant_id": actor.participant_id, "type": op.type,
+                                "private_to": record.get("private_to"), "result": record, "created_at": now})
         self.applied[op.id] = record["seq"]
         self.records.append(record)
         return record
 
-    def _sticky_record(self, sticky: Sticky) -> dict:
+    def _sticky_record(self, sticky: _StickyState) -> dict:
         return {"sticky": rules.sticky_state(sticky, self.votes.get(sticky.id, 0)),
                 "private_to": sticky.author_id if sticky.private else None}
 
@@ -123,10 +209,11 @@ class _Batch:
             raise DomainError("duplicate_sticky", "A sticky with this id exists already.")
         if f["link_to"] is not None and not self.visible_to(actor, f["link_to"]):
             raise NotFound("unknown_sticky", "The sticky to link to does not exist.")
-        sticky = Sticky(id=f["id"], workshop_id=self.workshop.id, kind=f["kind"], text=f["text"], x=f["x"], y=f["y"],
-                        duration_minutes=f["duration_minutes"], link_to=f["link_to"], author_id=actor.participant_id,
-                        author_name=actor.name, private=self.workshop.private_writing and not actor.facilitator)
-        self.session.add(sticky)
+        now = _now()
+        sticky = _StickyState((f["id"], self.workshop.id, f["kind"], f["text"], f["x"], f["y"], f["duration_minutes"],
+                               f["link_to"], actor.participant_id, actor.name,
+                               self.workshop.private_writing and not actor.facilitator, False, 1, now))
+        self.new_stickies[sticky.id] = sticky
         self.stickies[sticky.id] = sticky
         return self._sticky_record(sticky)
 
@@ -134,7 +221,7 @@ class _Batch:
         sticky = self._changeable(actor, op.fields["sticky_id"])
         rules.apply_sticky_changes(sticky, op.fields["changes"], lambda sid: self.visible_to(actor, sid))
         sticky.updated_at = _now()
-        self.session.add(sticky)
+        self._changed(sticky)
         return self._sticky_record(sticky)
 
     def _sticky_delete(self, actor: Actor, op: Op) -> dict:
@@ -142,34 +229,40 @@ class _Batch:
         sticky.deleted = True
         sticky.version += 1
         sticky.updated_at = _now()
-        self.session.add(sticky)
+        self._changed(sticky)
         return self._sticky_record(sticky)
 
     def _vote_add(self, actor: Actor, op: Op) -> dict:
         sticky = self.sticky(op.fields["sticky_id"])
         rules.check_can_vote(self.workshop, self.template, sticky)
         rules.check_vote_budget(self.workshop, self.budget_used(actor.participant_id))
-        self.session.add(Vote(workshop_id=self.workshop.id, sticky_id=sticky.id, participant_id=actor.participant_id))
-        self._budget_used[actor.participant_id] += 1
+        self.new_votes.append({"workshop_id": self.workshop.id, "sticky_id": sticky.id,
+                               "participant_id": actor.participant_id, "created_at": _now()})
+        self._budget_used[actor.participant_id] = self.budget_used(actor.participant_id) + 1
         self.votes[sticky.id] = self.votes.get(sticky.id, 0) + 1
         return {"vote": {"sticky_id": sticky.id, "delta": 1, "total": self.votes[sticky.id]}}
 
     def _vote_remove(self, actor: Actor, op: Op) -> dict:
         sticky = self.sticky(op.fields["sticky_id"])
         rules.check_can_vote(self.workshop, self.template, sticky)
-        self.session.flush()
-        vote = self.session.exec(select(Vote).where(Vote.sticky_id == sticky.id,
-                                                    Vote.participant_id == actor.participant_id)
-                                 .order_by(Vote.id.desc())).first()
-        if vote is None:
-            raise DomainError("no_vote_to_remove", "You have no dot on this sticky.")
-        self.session.delete(vote)
+        # The newest of the sender's dots on it: one added earlier in this batch (not written yet), else
+        # the newest stored one (deleted at once, so a later vote.remove in the batch finds the next).
+        for index in range(len(self.new_votes) - 1, -1, -1):
+            vote = self.new_votes[index]
+            if vote["sticky_id"] == sticky.id and vote["participant_id"] == actor.participant_id:
+                del self.new_votes[index]
+                break
+        else:
+            vote_id = self.conn.execute(_LATEST_VOTE, {"sticky_id": sticky.id,
+                                                       "participant_id": actor.participant_id}).scalar()
+            if vote_id is None:
+                raise DomainError("no_vote_to_remove", "You have no dot on this sticky.")
+            self.conn.execute(_DELETE_VOTE, {"vote_id": vote_id})
         self._budget_used[actor.participant_id] = self.budget_used(actor.participant_id) - 1
         self.votes[sticky.id] = self.votes.get(sticky.id, 1) - 1
         return {"vote": {"sticky_id": sticky.id, "delta": -1, "total": self.votes[sticky.id]}}
 
     def _workshop_record(self) -> dict:
-        self.session.add(self.workshop)
         return {"workshop": rules.workshop_state(self.workshop)}
 
     def _phase_set(self, actor: Actor, op: Op) -> dict:
@@ -195,15 +288,23 @@ class _Batch:
         return self._workshop_record()
 
     def _private_reveal(self, actor: Actor, op: Op) -> dict:
-        self.session.flush()
-        hidden = list(self.session.exec(select(Sticky).where(Sticky.workshop_id == self.workshop.id,
-                                                             Sticky.private == True,  # noqa: E712
-                                                             Sticky.deleted == False)))  # noqa: E712
+        # The stored private stickies (in their state as changed by this batch so far), then the ones
+        # created in this batch, in the order a flush-then-SELECT gave them (insertion order).
+        hidden: list[_StickyState] = []
+        seen: set[str] = set()
+        for row in self.conn.execute(_HIDDEN, {"workshop_id": self.workshop.id}):
+            sticky = self.stickies.get(row[0])
+            if sticky is None:
+                sticky = self.stickies[row[0]] = _StickyState(row)
+            seen.add(sticky.id)
+            if sticky.private and not sticky.deleted:
+                hidden.append(sticky)
+        hidden.extend(s for s in self.new_stickies.values()
+                      if s.id not in seen and s.private and not s.deleted)
         for sticky in hidden:
             sticky.private = False
             sticky.version += 1
-            self.session.add(sticky)
-            self.stickies[sticky.id] = sticky
+            self._changed(sticky)
         self.workshop.private_writing = False
         record = self._workshop_record()
         record["revealed"] = [rules.sticky_state(s, self.votes.get(s.id, 0)) for s in hidden]
@@ -222,6 +323,32 @@ class _Batch:
         self.workshop.timer_seconds = None
         return self._workshop_record()
 
+    # --- the writes ------------------------------------------------------------------------
+
+    def write(self, workshop_before: tuple) -> None:
+        """Everything the batch changed, one executemany per table, in foreign-key order."""
+        conn = self.conn
+        if self.new_stickies:
+            conn.execute(_INSERT_STICKY, [
+                {"id": s.id, "workshop_id": s.workshop_id, "kind": s.kind, "text": s.text, "x": s.x, "y": s.y,
+                 "duration_minutes": s.duration_minutes, "link_to": s.link_to, "author_id": s.author_id,
+                 "author_name": s.author_name, "private": s.private, "deleted": s.deleted, "version": s.version,
+                 "created_at": s.updated_at, "updated_at": s.updated_at}
+                for s in self.new_stickies.values()])
+        if self.changed_stickies:
+            conn.execute(_UPDATE_STICKY, [
+                {"b_id": s.id, "b_text": s.text, "b_x": s.x, "b_y": s.y, "b_duration_minutes": s.duration_minutes,
+                 "b_link_to": s.link_to, "b_private": s.private, "b_deleted": s.deleted, "b_version": s.version,
+                 "b_updated_at": s.updated_at}
+                for s in self.changed_stickies.values()])
+        if self.new_votes:
+            conn.execute(_INSERT_VOTE, self.new_votes)
+        if self.operations:
+            conn.execute(_INSERT_OPERATION, self.operations)
+        changes = self.workshop.changes(workshop_before)
+        if changes:
+            conn.execute(update(_W).where(_W.c.id == self.workshop.id).values(changes))
+
 
 class BoardService:
     """Snapshot, resync and batch application over a Database (one session per call)."""
@@ -236,9 +363,24 @@ class BoardService:
         failure, in which case nothing was committed and no result was given.
         """
         with self.db.session() as session:
-            workshop = session.exec(select(Workshop).where(Workshop.id == workshop_id).with_for_update()).one()
-            batch = _Batch(session, workshop, submissions)
-            seats = self._current_seats(session, workshop_id, submissions)
+            conn = session.connection()
+            rows = conn.execute(_LOCK_WORKSHOP_AND_SEATS, {
+                "workshop_id": workshop_id,
+                "senders": list({submission.actor.participant_id for submission in submissions})}).all()
+            if not rows:
+                raise NoResultFound(f"workshop {workshop_id} does not exist")
+            width = 3 + len(_WORKSHOP_STATE)
+            workshop = _WorkshopState(rows[0][:width])
+            before = rows[0][3:width]
+            # The senders as the database knows them now: a role is checked on every event, not only
+            # at connect (a seat removed or demoted since the socket connected no longer counts).
+            seats: dict[int, Actor] = {}
+            dots_used: dict[int, int] = {}
+            for row in rows:
+                if row[width] is not None:
+                    seats[row[width]] = Actor(row[width], row[width + 1], row[width + 2])
+                    dots_used[row[width]] = row[width + 3]
+            batch = _Batch(conn, workshop, dots_used, submissions)
             for submission in submissions:
                 submission.results = []
                 actor = seats.get(submission.actor.participant_id)
@@ -248,18 +390,9 @@ class BoardService:
                             "code": "unknown_participant", "message": "Join the workshop from its link first."}})
                     else:
                         submission.results.append(self._apply_one(batch, actor, raw))
-            session.add(workshop)
+            batch.write(before)
             session.commit()
             return batch.records
-
-    @staticmethod
-    def _current_seats(session: Session, workshop_id: int, submissions: list[Submission]) -> dict[int, Actor]:
-        """The senders as the database knows them now: a role is checked on every event, not only
-        at connect (a seat removed or demoted since the socket connected no longer counts)."""
-        ids = {submission.actor.participant_id for submission in submissions}
-        rows = session.exec(select(Participant).where(Participant.id.in_(ids),
-                                                      Participant.workshop_id == workshop_id))
-        return {p.id: Actor(p.id, p.name, p.is_facilitator) for p in rows}
 
     @staticmethod
     def _apply_one(batch: _Batch, actor: Actor, raw) -> dict:
