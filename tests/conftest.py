@@ -38,6 +38,20 @@ def app(tmp_path, migrated_template, monkeypatch):
 
 
 @pytest.fixture
+def session():
+    """A SQLModel session on a throw-away in-memory database (for service-level tests, no app)."""
+    from sqlmodel import SQLModel
+
+    from workshop.db import models  # noqa: F401  (registers the tables)
+    from workshop.db.engine import Database
+    database = Database("sqlite://")
+    SQLModel.metadata.create_all(database.engine)
+    with database.session() as s:
+        yield s
+    database.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -6,11 +6,10 @@ import itertools
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 import workshop.db.models  # noqa: F401  (registers the tables)
 from workshop.aggregation.report import BACKLOG_COLUMNS, STICKY_COLUMNS, WORKSHOP_COLUMNS
-from workshop.db.engine import Database
 from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssignment, Vote, Workshop
 from workshop.domain.errors import NotFound, ValidationError
 from workshop.services import backlog as svc
@@ -20,13 +19,6 @@ _ids = itertools.count(1)
 _tokens = itertools.count(1)
 
 
-@pytest.fixture
-def session():
-    db = Database("sqlite://")
-    SQLModel.metadata.create_all(db.engine)
-    with db.session() as s:
-        yield s
-    db.dispose()
 
 
 def add_discovery(session) -> Discovery:

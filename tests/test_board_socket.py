@@ -3,7 +3,7 @@ idempotent retry, resync, private writing, votes, isolation."""
 import pytest
 
 from workshop.extensions import socketio
-from tests.board_helpers import create, join, make_workshop, new_id, op
+from tests.board_helpers import create, join, make_workshop, op
 
 
 @pytest.fixture

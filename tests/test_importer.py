@@ -4,22 +4,14 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 import workshop.db.models  # noqa: F401
-from workshop.db.engine import Database
 from workshop.db.models import Discovery, Sticky, Vote, Workshop
 from workshop.domain.errors import ValidationError
 from workshop.services.importer import import_stickies
 
 
-@pytest.fixture
-def session():
-    db = Database("sqlite://")
-    SQLModel.metadata.create_all(db.engine)
-    with db.session() as s:
-        yield s
-    db.dispose()
 
 
 GOOD = (

@@ -60,11 +60,17 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         """Register a board event on the python-socketio server itself, not through Flask-SocketIO:
         these handlers use only the hub and the service, so they skip the Flask app/request context
         (and session cookie) Flask-SocketIO builds per event (ADR 0009). Like `on_error` below, any
-        unexpected failure still answers the sender with `server_error`."""
+        unexpected failure still answers the sender with `server_error`. The wrapper finds the sender's
+        connection and applies its rate limit; the handler receives the connection."""
         def decorate(handler):
             def guarded(sid, payload=None, *_args):
+                connection = hub.connections.get(sid)
+                if connection is None:
+                    return NOT_CONNECTED
+                if not connection.allow():
+                    return RATE_LIMITED
                 try:
-                    return handler(sid, payload)
+                    return handler(connection, payload)
                 except Exception:
                     log.exception("socket event %r failed", event)
                     return SERVER_ERROR
@@ -73,13 +79,8 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         return decorate
 
     @answered("snapshot")
-    def on_snapshot(sid, _payload=None):
+    def on_snapshot(connection: Connection, _payload=None):
         """The whole board as this participant may see it, plus who is here."""
-        connection = hub.connections.get(sid)
-        if connection is None:
-            return NOT_CONNECTED
-        if not connection.allow():
-            return RATE_LIMITED
         snapshot = service.snapshot(connection.workshop_id, connection.actor)
         snapshot["participants"] = hub.participants(connection.workshop_id)
         snapshot["me"] = {"id": connection.actor.participant_id, "name": connection.actor.name,
@@ -87,13 +88,8 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         return {"ok": True, "snapshot": snapshot}
 
     @answered("resync")
-    def on_resync(sid, payload=None):
+    def on_resync(connection: Connection, payload=None):
         """A client that was away asks for every operation after the last one it saw."""
-        connection = hub.connections.get(sid)
-        if connection is None:
-            return NOT_CONNECTED
-        if not connection.allow():
-            return RATE_LIMITED
         since = payload.get("since") if isinstance(payload, dict) else None
         if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= MAX_SEQ:
             return {"ok": False, "error": {"code": "invalid_payload", "message": "resync needs since: a sequence number."}}
@@ -103,13 +99,8 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         return {"ok": True, **answer}
 
     @answered("ops")
-    def on_ops(sid, payload=None):
+    def on_ops(connection: Connection, payload=None):
         """Operations from a client: acknowledged after their tick commits them."""
-        connection = hub.connections.get(sid)
-        if connection is None:
-            return NOT_CONNECTED
-        if not connection.allow():
-            return RATE_LIMITED
         try:
             raw_ops = parse_ops_message(payload)
         except DomainError as error:

@@ -19,6 +19,12 @@ def _seats() -> dict:
     return cookie.get("seats", {})
 
 
+def _seat(workshop):
+    """This browser's participant in the workshop (from its signed session cookie), and its secret."""
+    secret = _seats().get(str(workshop.id))
+    return svc.participant_for_secret(get_session(), workshop.id, secret), secret
+
+
 def _remember_seat(workshop_id: int, secret: str) -> None:
     seats = dict(_seats())
     seats[str(workshop_id)] = secret
@@ -46,7 +52,7 @@ def join(token: str):
     """Two steps from link to board: type a name (team prefilled), land on the board."""
     session = get_session()
     workshop = svc.workshop_by_token(session, token)
-    seat = svc.participant_for_secret(session, workshop.id, _seats().get(str(workshop.id)))
+    seat, _ = _seat(workshop)
     if seat is not None and request.method == "GET":
         return redirect(url_for("board.board", token=token))
     discovery = svc.get_discovery(session, workshop.discovery_id)
@@ -70,10 +76,8 @@ def join(token: str):
 @bp.get("/w/<token>/board")
 @GUESS_LIMIT
 def board(token: str):
-    session = get_session()
-    workshop = svc.workshop_by_token(session, token)
-    secret = _seats().get(str(workshop.id))
-    participant = svc.participant_for_secret(session, workshop.id, secret)
+    workshop = svc.workshop_by_token(get_session(), token)
+    participant, secret = _seat(workshop)
     if participant is None:
         return redirect(url_for("board.join", token=token))
     return _render_board(workshop, participant, secret)
@@ -85,8 +89,7 @@ def facilitate(workshop_id: int):
     """A facilitator opens the board from the discovery page and gets the facilitator's controls."""
     session = get_session()
     workshop = svc.get_workshop(session, workshop_id)
-    secret = _seats().get(str(workshop.id))
-    participant = svc.participant_for_secret(session, workshop.id, secret)
+    participant, secret = _seat(workshop)
     if participant is None or not participant.is_facilitator:
         participant, secret = svc.facilitator_seat(session, current_user.account, current_user.name, workshop_id)
         _remember_seat(workshop.id, secret)
