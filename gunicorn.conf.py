@@ -1,4 +1,4 @@
-"""Gunicorn settings for the production command (docs/deployment.md, ADR 0008):
+"""Gunicorn settings for the production command (docs/deployment.md, ADR 0007):
 
     gunicorn -k gevent -w 1 --bind 127.0.0.1:8001 app:app
 
@@ -30,7 +30,7 @@ forwarded_allow_ips = "127.0.0.1,::1"
 
 
 def on_starting(server):
-    """Refuse a configuration that would silently break Socket.IO (ADR 0008)."""
+    """Refuse a configuration that would silently break Socket.IO (ADR 0007)."""
     cfg = server.cfg
     problems = []
     if cfg.workers != 1:
@@ -44,7 +44,7 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Log, once the app is loaded in the worker, that gevent patched first (ADR 0008): a Redis or
+    """Log, once the app is loaded in the worker, that gevent patched first (ADR 0007): a Redis or
     PostgreSQL wait outside gevent's hub would freeze every connection of the process."""
     import sys
 

@@ -1,4 +1,4 @@
-"""Micro-benchmark of BoardService.apply_batch: one tick's transaction, before and after (ADR 0009).
+"""Micro-benchmark of BoardService.apply_batch: one tick's transaction, before and after (ADR 0008).
 
     .venv/bin/python benchmarks/apply_batch.py                 # SQLite file (WAL, synchronous=FULL) + PostgreSQL
     .venv/bin/python benchmarks/apply_batch.py --batches 300 --skip-postgres

@@ -1,4 +1,4 @@
-"""Scale-out (ADR 0008): two server processes started with the production command (gunicorn, one
+"""Scale-out (ADR 0007): two server processes started with the production command (gunicorn, one
 gevent worker each) share a Redis message queue and a PostgreSQL database.
 
 Proves that participants on different processes see the same operations in the same gap-free

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def make_psycopg_green() -> bool:
-    """Make psycopg 3 yield to other greenlets while it waits for PostgreSQL (ADR 0008).
+    """Make psycopg 3 yield to other greenlets while it waits for PostgreSQL (ADR 0007).
 
     psycopg (>= 3.1.14) cooperates with gevent by itself, but it chooses how to wait once, when
     `psycopg.waiting` is first imported: its C wait function (which blocks the whole process) unless

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 # Events handled inline, in the socket's reader greenlet: no greenlet per event (python-socketio
 # spawns one per event when async_handlers=True) and no Flask context. Only for handlers that never
-# block and never answer (no ack): see handlers.on_cursor. ADR 0009.
+# block and never answer (no ack): see handlers.on_cursor. ADR 0008.
 INLINE_EVENTS = frozenset({"cursor"})
 
 
@@ -66,7 +66,7 @@ def decline_websocket_compression() -> None:
     is not installed) always accepts permessage-deflate, which compresses every frame once per
     recipient: the same tick message is deflated N times. Board messages are small JSON on a LAN or
     behind a proxy, so we decline the extension (the client then sends and receives uncompressed
-    frames). Set WEBSOCKET_DEFLATE=True in the config to keep it. ADR 0009."""
+    frames). Set WEBSOCKET_DEFLATE=True in the config to keep it. ADR 0008."""
     try:
         from simple_websocket import ws
         from wsproto.extensions import PerMessageDeflate

@@ -59,7 +59,7 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
     def answered(event: str):
         """Register a board event on the python-socketio server itself, not through Flask-SocketIO:
         these handlers use only the hub and the service, so they skip the Flask app/request context
-        (and session cookie) Flask-SocketIO builds per event (ADR 0009). Like `on_error` below, any
+        (and session cookie) Flask-SocketIO builds per event (ADR 0008). Like `on_error` below, any
         unexpected failure still answers the sender with `server_error`. The wrapper finds the sender's
         connection and applies its rate limit; the handler receives the connection."""
         def decorate(handler):
@@ -114,7 +114,7 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         Registered on the python-socketio server itself, not through Flask-SocketIO: it needs no
         Flask app/request context (cursors are 10 per participant per second, the bulk of incoming
         events), and `init_realtime` runs it inline in the socket's reader, without a greenlet per
-        event (ADR 0009). It must stay cheap and never block."""
+        event (ADR 0008). It must stay cheap and never block."""
         connection = hub.connections.get(sid)
         if connection is None or not isinstance(payload, dict):
             return

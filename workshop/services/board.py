@@ -5,7 +5,7 @@ Serialisation: each batch locks its workshop row (SELECT ... FOR UPDATE on Postg
 one writer at a time), so sequence numbers stay gap-free and ordered across processes.
 
 apply_batch runs once per workshop per 25 ms tick, so it uses SQLAlchemy Core, not the ORM unit of
-work (ADR 0009): three SELECTs (the locked workshop with its senders' current seats and dots used;
+work (ADR 0008): three SELECTs (the locked workshop with its senders' current seats and dots used;
 the referenced stickies with their vote counts; the already-applied op ids), the rules applied to
 plain objects in memory, then one executemany per table (new stickies, changed stickies, new votes,
 operation rows) and one UPDATE of the workshop's changed columns, then the commit.

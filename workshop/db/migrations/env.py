@@ -11,7 +11,7 @@ target_metadata = SQLModel.metadata
 
 # Several server processes start at once and each runs the migrations (AUTO_MIGRATE): on PostgreSQL
 # they queue on this session-level advisory lock, and each one after the first finds the schema at
-# head and does nothing (ADR 0008). Any constant works; this one spells "stormmig".
+# head and does nothing (ADR 0007). Any constant works; this one spells "stormmig".
 MIGRATION_LOCK_KEY = 0x73746F726D6D6967
 
 
