@@ -80,6 +80,8 @@ class RoomHub:
         self._pending: dict[int, list[_Pending]] = {}
         self._cursors: dict[int, dict[int, dict]] = {}
         self._task = None
+        self.cursor_interval = 0.1  # seconds between two cursor messages to a room (10 Hz)
+        self._cursors_sent_at = 0.0
 
     # --- connections --------------------------------------------------------------------
 
@@ -146,9 +148,13 @@ class RoomHub:
 
     def tick(self) -> None:
         pending, self._pending = self._pending, {}
-        cursors, self._cursors = self._cursors, {}
         for workshop_id, items in pending.items():
             self._flush(workshop_id, items)
+        now = time.monotonic()
+        if now - self._cursors_sent_at < self.cursor_interval:
+            return  # cursors move at 10 Hz: sending them every 25 ms tick would only add frames
+        self._cursors_sent_at = now
+        cursors, self._cursors = self._cursors, {}
         for workshop_id, moved in cursors.items():
             self.socketio.emit("cursors", {"cursors": list(moved.values())}, to=room_of(workshop_id))
 
