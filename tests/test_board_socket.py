@@ -280,3 +280,14 @@ def test_a_cursor_flood_never_makes_an_op_rate_limited(room):
     socketio.sleep(0.25)  # cursors go out at most every 100 ms, on a tick
     cursors = [m for m in room["bob"].get_received() if m["name"] == "cursors"]
     assert cursors and all(c["name"] == "Ann" for m in cursors for c in m["args"][0]["cursors"])
+
+
+def test_presence_carries_the_last_seq_so_a_client_behind_it_can_catch_up(app, db, room):
+    ack = result(send(room["ann"], create(text="before the newcomer")))
+    room["bob"].get_received()
+    _, secret = join(db, room["token"], "Newcomer")
+    newcomer = socketio.test_client(app, auth={"token": room["token"], "secret": secret})
+    presence = [m["args"][0] for m in room["bob"].get_received() if m["name"] == "presence"]
+    assert presence[-1]["seq"] == ack["seq"]
+    assert "Newcomer" in {p["name"] for p in presence[-1]["participants"]}
+    newcomer.disconnect()

@@ -107,7 +107,10 @@ class RoomHub:
         return self.presence.list(workshop_id)
 
     def broadcast_presence(self, workshop_id: int) -> None:
-        self.socketio.emit("presence", {"participants": self.participants(workshop_id)}, to=room_of(workshop_id))
+        """Who is here, with the last committed seq: a client behind it (a batch whose broadcast was
+        lost with a crashed process) resyncs instead of waiting for the next operation."""
+        self.socketio.emit("presence", {"participants": self.participants(workshop_id),
+                                        "seq": self.service.current_seq(workshop_id)}, to=room_of(workshop_id))
 
     # --- operations -----------------------------------------------------------------------
 

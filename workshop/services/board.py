@@ -440,6 +440,12 @@ class BoardService:
                 seq = workshop.seq if workshop else since
         return {"seq": seq, "ops": ops}
 
+    def current_seq(self, workshop_id: int) -> int:
+        """The workshop's last committed sequence number (0 for an unknown workshop)."""
+        with self.db.session() as session:
+            workshop = session.get(Workshop, workshop_id)
+            return workshop.seq if workshop else 0
+
     def actor_for(self, workshop_id: int, participant_id: int) -> Actor | None:
         with self.db.session() as session:
             participant = session.get(Participant, participant_id)

@@ -188,7 +188,15 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
   });
 
   socket.on("ops", (msg) => receive(msg?.ops || []));
-  socket.on("presence", (msg) => state.setParticipants(msg?.participants || []));
+  socket.on("presence", (msg) => {
+    state.setParticipants(msg?.participants || []);
+    // The server's last seq: if we are still behind it once in-flight broadcasts had time to
+    // arrive, a broadcast was lost (e.g. with a crashed server process): catch up.
+    const seq = msg?.seq;
+    if (Number.isInteger(seq) && state.loaded && seq > state.lastSeq) {
+      setTimeout(() => { if (socket.connected && state.lastSeq < seq) resync(); }, GAP_TIMEOUT_MS);
+    }
+  });
   socket.on("cursors", (msg) => onCursors?.(msg?.cursors || []));
 
   window.addEventListener("online", () => { if (!socket.connected) setStatus("reconnecting"); });
