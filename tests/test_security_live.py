@@ -168,11 +168,9 @@ def test_one_flooding_client_is_rate_limited_and_does_not_slow_the_others(server
     limited = [a for a in answers if a and not a.get("ok") and a["error"]["code"] == "rate_limited"]
     assert limited, "the flooding client was never rate limited"
     latencies.sort()
-    # p90 within the budget. The worst one is bounded more loosely: each of the 600 events still costs
-    # the server a greenlet and a request context before the bucket refuses it, so the flood's onset
-    # can stall the loop for a moment on a loaded 2-core machine (docs/reliability.md, follow-ups).
-    assert latencies[int(len(latencies) * 0.9) - 1] < ACK_BUDGET, latencies
-    assert latencies[-1] < 5 * ACK_BUDGET, latencies
+    # Every one of the other client's acks within the budget while the flood runs (measured on a quiet
+    # machine: worst 0.10-0.13 s in three runs, p50 0.05 s; ACK_BUDGET_SECONDS widens it on a busy one).
+    assert latencies[-1] < ACK_BUDGET, latencies
     flooder.disconnect()
 
 

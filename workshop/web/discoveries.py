@@ -91,8 +91,8 @@ def add_member(discovery_id: int):
     try:
         user = svc.add_member(get_session(), current_user.account, discovery_id, request.form.get("email"))
     except DomainError as exc:
-        if exc.status == 403:
-            raise
+        if exc.code in ("forbidden", "unknown_discovery"):
+            raise  # not yours to manage: 403/404, not a flash on a page you cannot see
         flash(exc.message, "error")
     else:
         flash(f"{user.name} can now see this discovery.", "success")
