@@ -8,9 +8,12 @@ For each server, in the same run and on the same machine:
      phase, a facilitator seat and N guests, created through the services as the tests do);
   2. the server as a subprocess on a free loopback port (`python app.py`, or
      benchmarks/relay_server.py for the baseline);
-  3. benchmarks/realtime_load.mjs under Node.js: N + 1 socket.io-client connections in one process
-     (one clock), each guest one durable op per second and its cursor at 10 Hz, the facilitator
-     switching between the deepdive and vote phases; it prints one JSON line of results;
+  3. benchmarks/realtime_load.mjs under Node.js: N + 1 socket.io-client connections split across
+     --workers K processes (default 2; 1 = one process, as before, which saturates its event loop at
+     300), each guest one durable op per second and its cursor at 10 Hz, the facilitator (worker 0)
+     switching between the deepdive and vote phases. The workers start the load together (stdin
+     barrier), stamp every send and receive with absolute times (performance.timeOrigin + now(), one
+     machine clock) and write raw records that are merged here;
   4. the server's CPU (utime + stime from /proc/<pid>/stat over the load window) and memory
      (VmRSS sampled every 0.25 s, VmHWM from /proc/<pid>/status); then the server is stopped.
 
@@ -22,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -32,6 +37,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -143,15 +150,173 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def run_load(server: subprocess.Popen, config: dict, workdir: Path, profile: str | None = None) -> dict:
-    """Run the Node load generator against a started server; add the server's CPU and memory."""
-    config_path = workdir / f"load-{config['mode']}.json"
-    config_path.write_text(json.dumps(config))
-    node = subprocess.Popen(["node", str(ROOT / "benchmarks" / "realtime_load.mjs"), str(config_path)],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True, preexec_fn=_niced)
-    prioritise(node.pid)
+def split_clients(config: dict, workers: int) -> list[dict]:
+    """One config per load-generator worker: guest i goes to worker i % K (global index i), the
+    facilitator (index N, the last) to worker 0, which also switches the phases."""
+    secrets = config["secrets"]
+    total = len(secrets) + 1
+    out = []
+    for w in range(workers):
+        worker = {k: v for k, v in config.items() if k not in ("secrets", "facilitatorSecret")}
+        worker.update(worker=w, workers=workers, total=total,
+                      guests=[{"idx": i, "secret": s} for i, s in enumerate(secrets) if i % workers == w],
+                      facilitator={"idx": len(secrets), "secret": config["facilitatorSecret"]} if w == 0 else None)
+        out.append(worker)
+    return out
+
+
+def _pct(values: list, p: float):
+    return values[min(len(values) - 1, math.ceil(len(values) * p) - 1)] if values else None
+
+
+def _r1(v):
+    return None if v is None else round(v * 10) / 10
+
+
+def merge_workers(raws: list[dict], participants: int) -> dict:
+    """Merge the workers' raw records (absolute times, one machine clock) into one result: an op's
+    latency = the latest receipt among ALL other clients, in any worker, minus its send time; lost =
+    acknowledged ops that some other client (in any worker) never received."""
+    total = raws[0]["total"]
+    sends: dict[str, list] = {}
+    for raw in raws:
+        sends.update(raw["sends"])
+    received: dict[str, list] = {}  # op id -> [receipts, latest receive time]
+    unknown = 0
+    for raw in raws:
+        for op_id, (n, latest) in raw["recv"].items():
+            if op_id not in sends:
+                unknown += n
+                continue
+            entry = received.setdefault(op_id, [0, 0.0])
+            entry[0] += n
+            entry[1] = max(entry[1], latest)
+    acked = [op_id for op_id, st in sends.items() if st[2] == "acked"]
+    lost = [op_id for op_id in acked if received.get(op_id, [0])[0] < total - 1]  # every other client
+    complete = sorted(received[op_id][1] - sends[op_id][0] for op_id in acked
+                      if received.get(op_id, [0])[0] >= total - 1)
+    acks = sorted(st[3] for st in sends.values() if st[3] is not None)
+    by_type: dict[str, int] = {}
+    refusals: dict[str, int] = {}
+    for st in sends.values():
+        by_type[st[4]] = by_type.get(st[4], 0) + 1
+    for raw in raws:
+        for code, n in raw["refusals"].items():
+            refusals[code] = refusals.get(code, 0) + n
+
+    # cursors: every receipt of a batch, minus the send time of each cursor in it not the receiver's own;
+    # 0.1 ms bins up to 60 s as before
+    cursor_sent = {x: (t, sender) for raw in raws for x, t, sender in raw["cursor_sends"]}
+    bins = np.zeros(600001, dtype=np.int64)
+    cursor_max = 0.0
+    received_cursors = 0
+    for raw in raws:
+        for batch in raw["cursor_batches"]:
+            known = [cursor_sent[x] for x in batch["xs"] if x in cursor_sent]
+            if not known or not batch["times"]:
+                continue
+            sent_t = np.array([k[0] for k in known])
+            sent_by = np.array([k[1] for k in known])
+            times = np.array(batch["times"])
+            delay = times[:, :1] - sent_t[None, :]
+            delay = delay[times[:, 1:2].astype(np.int64) != sent_by[None, :]]
+            if delay.size:
+                received_cursors += delay.size
+                cursor_max = max(cursor_max, float(delay.max()))
+                bins += np.bincount(np.clip(np.floor(delay * 10 + 0.5), 0, 600000).astype(np.int64),
+                                    minlength=600001)
+    cum = np.cumsum(bins)
+
+    def cursor_pct(p: float):
+        if not received_cursors:
+            return None
+        return int(np.searchsorted(cum, math.ceil(received_cursors * p))) / 10
+
+    cursors_sent = sum(raw["cursors_sent"] for raw in raws)
+    cursor_expected = cursors_sent * (total - 1)
+    load_seconds = max(raw["load_seconds"] for raw in raws)
+    cpu_by_worker = [_r1(100 * raw["cpu_seconds"] / raw["load_seconds"]) for raw in raws]
+    return {
+        "mode": raws[0]["mode"], "participants": participants, "clients": total,
+        "connected": sum(raw["connected"] for raw in raws), "connect_ms": max(raw["connect_ms"] for raw in raws),
+        "load_seconds": _r1(load_seconds),
+        "ops_sent": len(sends), "ops_acked": len(acked),
+        "ops_refused": sum(1 for st in sends.values() if st[2] == "refused"),
+        "ops_unanswered": sum(1 for st in sends.values() if st[2] not in ("acked", "refused")),
+        "ops_skipped": sum(raw["ops_skipped"] for raw in raws),
+        "refusals": refusals, "ops_by_type": by_type,
+        "ops_lost": len(lost), "deliveries": sum(entry[0] for entry in received.values()),
+        "duplicate_deliveries": sum(raw["duplicate_deliveries"] for raw in raws), "unknown_ops_received": unknown,
+        "ops_per_second": _r1(len(sends) / load_seconds),
+        "p50_ms": _r1(_pct(complete, 0.5)), "p90_ms": _r1(_pct(complete, 0.9)), "p99_ms": _r1(_pct(complete, 0.99)),
+        "max_ms": _r1(complete[-1] if complete else None),
+        "ack_p50_ms": _r1(_pct(acks, 0.5)), "ack_p99_ms": _r1(_pct(acks, 0.99)),
+        "cursors_sent": cursors_sent, "cursors_received": received_cursors,
+        "cursor_delivery": round(received_cursors / cursor_expected, 3) if cursor_expected else None,
+        "cursor_p50_ms": cursor_pct(0.5), "cursor_p99_ms": cursor_pct(0.99), "cursor_max_ms": _r1(cursor_max),
+        "disconnects": sum(raw["disconnects"] for raw in raws),
+        "loadgen_workers": len(raws),
+        "loadgen_cpu_percent": _r1(sum(100 * raw["cpu_seconds"] / raw["load_seconds"] for raw in raws)),
+        "loadgen_cpu_percent_by_worker": cpu_by_worker,
+        "loadgen_loop_delay_p99_ms": max(raw["loop_delay_p99_ms"] for raw in raws),
+        "loadgen_loop_delay_p99_ms_by_worker": [raw["loop_delay_p99_ms"] for raw in raws],
+        "loadgen_loop_delay_max_ms": max(raw["loop_delay_max_ms"] for raw in raws),
+    }
+
+
+def run_load(server: subprocess.Popen, config: dict, workdir: Path, workers: int = 1,
+             profile: str | None = None) -> dict:
+    """Run the Node load generator (K worker processes) against a started server; merge their raw
+    records; add the server's CPU and memory."""
+    lines: queue.Queue = queue.Queue()
+    nodes = []
+    for w, worker in enumerate(split_clients(config, workers)):
+        worker["out"] = str(workdir / f"raw-{config['mode']}-{w}.json")
+        config_path = workdir / f"load-{config['mode']}-{w}.json"
+        config_path.write_text(json.dumps(worker))
+        node = subprocess.Popen(["node", str(ROOT / "benchmarks" / "realtime_load.mjs"), str(config_path)],
+                                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                preexec_fn=_niced)
+        prioritise(node.pid)
+        nodes.append((node, worker["out"]))
+
+        def read(w=w, node=node) -> None:
+            for line in node.stdout:
+                lines.put((w, line.strip()))
+            lines.put((w, None))
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def node_cpu() -> float:
+        total = 0.0
+        for node, _ in nodes:
+            try:
+                total += cpu_seconds(node.pid)
+            except OSError:
+                pass
+        return total
+
+    def barrier(word: str, timeout: float = 300.0) -> None:
+        """Wait until every worker printed `word`."""
+        waiting = set(range(workers))
+        deadline = time.monotonic() + timeout
+        while waiting:
+            try:
+                w, line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise RuntimeError(f"load generator: no {word} from workers {sorted(waiting)}") from None
+            if line is None:
+                raise RuntimeError(f"load generator worker {w} exited ({nodes[w][0].wait()}) before {word}")
+            if line == word:
+                waiting.discard(w)
+
+    def tell(word: str) -> None:
+        for node, _ in nodes:
+            node.stdin.write(word + "\n")
+            node.stdin.flush()
+
     pid = server.pid
-    marks: dict[str, tuple[float, float]] = {}
+    marks: dict[str, tuple] = {}
     rss_peak = [0]
     sampling = threading.Event()
     done = threading.Event()
@@ -167,33 +332,37 @@ def run_load(server: subprocess.Popen, config: dict, workdir: Path, profile: str
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    result, spy = None, None
-    rss_before = status_kb(pid, "VmRSS")
-    for line in node.stdout:
-        line = line.strip()
-        if line.startswith("#MARK "):
-            name = line.split()[1]
-            marks[name] = (time.monotonic(), cpu_seconds(pid), machine_ticks(), cpu_seconds(node.pid))
-            if name == "load_start" and profile:
-                spy = subprocess.Popen([str(Path(PY).parent / "py-spy"), "record", "-p", str(pid), "-r", "50",
-                                        "-d", str(config["seconds"]), "-f", "raw", "-o", profile],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if name == "load_start":
-                rss_before = status_kb(pid, "VmRSS")
-                sampling.set()
-            elif name == "load_end":
-                sampling.clear()
-        elif line.startswith("{"):
-            result = json.loads(line)
-    node.wait()
-    done.set()
-    if spy is not None:
-        try:
-            spy.wait(30)
-        except subprocess.TimeoutExpired:
-            spy.kill()
-    if result is None or "load_start" not in marks or "load_end" not in marks:
-        raise RuntimeError(f"load generator failed (exit {node.returncode})")
+    spy = None
+    try:
+        barrier("#READY")
+        rss_before = status_kb(pid, "VmRSS")
+        marks["load_start"] = (time.monotonic(), cpu_seconds(pid), machine_ticks(), node_cpu())
+        if profile:
+            spy = subprocess.Popen([str(Path(PY).parent / "py-spy"), "record", "-p", str(pid), "-r", "50",
+                                    "-d", str(config["seconds"]), "-f", "raw", "-o", profile],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sampling.set()
+        tell("GO")
+        barrier("#MARK load_end", config["seconds"] + 60)
+        marks["load_end"] = (time.monotonic(), cpu_seconds(pid), machine_ticks(), node_cpu())
+        sampling.clear()
+        barrier("#DRAINED", 60)
+        tell("STOP")
+        barrier("#DONE", 120)
+        for node, _ in nodes:
+            node.wait(60)
+    finally:
+        done.set()
+        for node, _ in nodes:
+            if node.poll() is None:
+                node.kill()
+                node.wait()
+        if spy is not None:
+            try:
+                spy.wait(30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+    result = merge_workers([json.loads(Path(out).read_text()) for _, out in nodes], len(config["secrets"]))
     (t0, c0, m0, n0), (t1, c1, m1, n1) = marks["load_start"], marks["load_end"]
     result["server_cpu_percent"] = round(100 * (c1 - c0) / (t1 - t0), 1)  # 100 = one core busy
     # all CPUs of the machine, 100 = every core busy; anything beyond server + load generator is
@@ -226,7 +395,7 @@ def bench_ours(args, workdir: Path) -> dict:
         return run_load(server, {
             "mode": "app", "url": f"http://127.0.0.1:{port}", "token": info["token"],
             "secrets": info["secrets"], "facilitatorSecret": info["facilitator_secret"],
-            "seconds": args.seconds, "cursorHz": args.cursor_hz}, workdir, args.py_spy)
+            "seconds": args.seconds, "cursorHz": args.cursor_hz}, workdir, args.workers, args.py_spy)
     finally:
         stop(server)
         log.close()
@@ -245,7 +414,8 @@ def bench_relay(args, workdir: Path) -> dict:
         secrets = [f"relay-secret-{i:04d}-xxxxxxxx" for i in range(args.participants)]
         return run_load(server, {
             "mode": "relay", "url": f"http://127.0.0.1:{port}", "token": "relay", "secrets": secrets,
-            "facilitatorSecret": "relay-facilitator-xxxxxxxx", "seconds": args.seconds, "cursorHz": args.cursor_hz}, workdir)
+            "facilitatorSecret": "relay-facilitator-xxxxxxxx", "seconds": args.seconds, "cursorHz": args.cursor_hz},
+            workdir, args.workers)
     finally:
         stop(server)
         log.close()
@@ -280,6 +450,9 @@ def main() -> None:
     parser.add_argument("--relay-cursors", choices=("tick", "naive"), default="tick",
                         help="tick: the relay batches cursors per 25 ms like ours; naive: one emit per cursor")
     parser.add_argument("--skip-relay", action="store_true")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="Node processes of the load generator, the participants split across them "
+                             "(1 = one process driving every connection, as before)")
     parser.add_argument("--py-spy", metavar="FILE", help="profile our server during the load (collapsed stacks)")
     parser.add_argument("--nice", type=int, default=0,
                         help="niceness of the servers and the load generator (e.g. -10 on a shared machine; needs root)")
@@ -289,6 +462,8 @@ def main() -> None:
     if args.setup:
         print(json.dumps(setup_instance(args.setup[0], int(args.setup[1]))))
         return
+    if args.workers < 1 or args.workers > args.participants + 1:
+        parser.error("--workers must be between 1 and participants + 1")
     global NICE
     NICE = args.nice
     if shutil.which("node") is None:
@@ -306,12 +481,14 @@ def main() -> None:
 
     rows = [("ours", ours)] + ([("relay", relay)] if relay else [])
     print(f"\nReal-time board: {args.participants} participants x 1 op/s + cursor {args.cursor_hz:g} Hz, {args.seconds} s, "
-          f"tick {args.tick_ms} ms, relay cursors {args.relay_cursors}, nice {args.nice}")
+          f"tick {args.tick_ms} ms, relay cursors {args.relay_cursors}, nice {args.nice}, "
+          f"load generator {args.workers} process(es)")
     print_table(rows)
     for name, result in rows:
         extra = {k: result.get(k) for k in ("refusals", "ops_unanswered", "ops_skipped", "disconnects",
                                             "connected", "clients", "connect_ms",
-                                            "loadgen_loop_delay_p99_ms", "machine_busy_percent")}
+                                            "loadgen_loop_delay_p99_ms", "loadgen_cpu_percent_by_worker",
+                                            "loadgen_loop_delay_p99_ms_by_worker", "machine_busy_percent")}
         print(f"  {name}: {json.dumps(extra)}")
     relay_p99 = relay.get("p99_ms") if relay else None
     summary = {
@@ -331,6 +508,7 @@ def main() -> None:
         "relay_server_rss_mb_peak": relay and relay["server_rss_mb_peak"],
         "relay_others_cpu_percent": relay and relay["others_cpu_percent"],
         "ratio": round(ours["p99_ms"] / relay_p99, 2) if relay_p99 and ours["p99_ms"] is not None else None,
+        "loadgen_workers": args.workers,
     }
     print(json.dumps(summary))
 

@@ -1,19 +1,30 @@
-// Load generator for benchmarks/realtime.py: N board participants (plus one facilitator) as real
-// socket.io-client connections in ONE Node process, so every send and receive time comes from the
-// same clock (performance.now()).
+// Load generator for benchmarks/realtime.py: one WORKER of K. The N board participants (plus one
+// facilitator) are real socket.io-client connections split across K Node processes (realtime.py
+// --workers K) so that no single event loop saturates. Every send and receive time is absolute
+// (performance.timeOrigin + performance.now(): high resolution, the same machine clock in every
+// process), so realtime.py can merge the workers' raw records: an op's latency is the latest arrival
+// among ALL other clients, in any worker, minus its send time.
 //
 //   node benchmarks/realtime_load.mjs config.json
 //
-// config: {url, token, secrets: [...N guests], facilitatorSecret, seconds, mode: "app"|"relay",
+// config: {url, token, mode: "app"|"relay", seconds, out (path of the raw JSON this worker writes),
+//          worker (0..K-1), workers (K), total (N + 1 clients in all workers),
+//          guests: [{idx, secret}] (this worker's share, global client indices),
+//          facilitator: {idx, secret} | null (worker 0 only),
 //          opsPerSecond (1), cursorHz (10), deepdiveSeconds (7), voteSeconds (3), voteBudget (5)}
 //
 // Each guest sends one durable op per second (one `ops` message at a time, as the board client
 // does: the next waits for the previous acknowledgement) and a volatile `cursor` at cursorHz.
 // The facilitator alternates the phase between "deepdive" (guests create notes/opportunities/pains,
 // move and edit them) and "vote" (guests move, edit, vote.add / vote.remove on votable stickies).
-// Prints "#MARK load_start" / "#MARK load_end" lines while running, then one JSON line of results.
+//
+// Protocol with realtime.py (stdout lines / stdin lines), so that all workers load the server over
+// the same window: connect, wait for the presence storm to settle, print "#READY"; on "GO" run the
+// load for `seconds`, print "#MARK load_end"; drain, print "#DRAINED"; on "STOP" (every worker has
+// drained; receipts keep being recorded until then) write the raw records to `out`, print "#DONE".
 import { io } from "socket.io-client";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { performance, monitorEventLoopDelay } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
 
@@ -28,40 +39,31 @@ const RELAY = cfg.mode === "relay";
 const KINDS = ["note", "opportunity", "pain"];
 const VOTABLE = new Set(["opportunity", "pain"]);
 
-const now = () => performance.now();
+const now = () => performance.timeOrigin + performance.now(); // absolute ms: comparable across workers
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const mark = (name) => console.log(`#MARK ${name}`);
 
-// ---- histograms (0.1 ms bins up to 60 s) for the very many cursor samples ----
-class Histogram {
-  constructor() { this.bins = new Uint32Array(600001); this.n = 0; this.max = 0; }
-  add(ms) { const b = Math.min(600000, Math.max(0, Math.round(ms * 10))); this.bins[b]++; this.n++; if (ms > this.max) this.max = ms; }
-  pct(p) {
-    if (!this.n) return null;
-    const target = Math.ceil(this.n * p); let seen = 0;
-    for (let i = 0; i < this.bins.length; i++) { seen += this.bins[i]; if (seen >= target) return i / 10; }
-    return this.max;
-  }
-}
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)] : null);
 const r1 = (v) => (v == null ? null : Math.round(v * 10) / 10);
 
-// ---- global bookkeeping (one process: one clock) ----
-const ops = new Map();          // op id -> {sender, t0, seen: Uint8Array, recv, max, acked, refused, ackMs}
-const cursorSent = new Map();   // x value -> {sender, t}
-const cursorHist = new Histogram();
-let cursorsSent = 0, cursorsReceived = 0, unknownOps = 0, duplicateDeliveries = 0;
+// ---- this worker's bookkeeping (raw records; realtime.py merges the workers) ----
+const guests = cfg.guests ?? cfg.secrets.map((secret, idx) => ({ idx, secret })); // (old config: one worker)
+const facSeat = cfg.guests ? cfg.facilitator : { idx: cfg.secrets.length, secret: cfg.facilitatorSecret ?? cfg.secrets[0] };
+const total = cfg.total ?? cfg.secrets.length + 1; // clients in ALL workers (the facilitator is the last index)
+const ops = new Map();          // op id sent HERE -> {sender, t0, acked, refused, timedOut, ackMs, type}
+const recv = new Map();         // op id received here (any sender) -> {seen: Uint8Array(local clients), n, max}
+const cursorSends = [];         // [x, t, sender] of every cursor sent here
+const cursorBatches = new Map(); // "first x:length" -> {xs: [...], times: [[t, receiver], ...]}
+let cursorsSent = 0, duplicateDeliveries = 0, lastOpsAt = 0;
 const refusals = {};
-const votable = [];             // sticky ids of visible pains/opportunities (from acknowledged creates)
+const votable = [];             // sticky ids of visible pains/opportunities (acknowledged or received creates)
+const votableSeen = new Set();
 let loadRunning = false;
 
 const clients = [];
-const secrets = cfg.secrets;
-const total = secrets.length + 1; // guests + the facilitator (who is the last client)
 
-function makeClient(idx, secret, facilitator) {
+function makeClient(pos, idx, secret, facilitator) {
   const c = {
-    idx, facilitator, phase: "deepdive", stickies: [], myVotes: new Map(), voteTotal: 0,
+    pos, idx, facilitator, phase: "deepdive", stickies: [], myVotes: new Map(), voteTotal: 0,
     due: 0, inFlight: false, connected: false, disconnects: 0, timers: [],
   };
   c.socket = io(cfg.url, {
@@ -74,30 +76,35 @@ function makeClient(idx, secret, facilitator) {
   c.socket.on("presence", () => { lastPresence = now(); });
   c.socket.on("ops", (msg) => {
     const t = now();
+    lastOpsAt = t;
     for (const rec of msg.ops) {
       if (rec.workshop?.phase) c.phase = rec.workshop.phase;
       else if (rec.type === "phase.set" && rec.phase) c.phase = rec.phase; // relay: the raw op
       const st = ops.get(rec.id);
-      if (!st) { unknownOps++; continue; }
-      if (st.sender === idx) continue;
-      if (st.seen[idx]) { duplicateDeliveries++; continue; }
-      st.seen[idx] = 1; st.recv++;
-      const d = t - st.t0;
-      if (d > st.max) st.max = d;
+      if (st && st.sender === idx) continue;
+      if (!st && rec.type === "sticky.create" && VOTABLE.has(rec.sticky?.kind) && !votableSeen.has(rec.sticky.id)) {
+        votableSeen.add(rec.sticky.id); votable.push(rec.sticky.id); // created in another worker
+      }
+      let r = recv.get(rec.id);
+      if (!r) { r = { seen: new Uint8Array(localCount), n: 0, max: 0 }; recv.set(rec.id, r); }
+      if (r.seen[pos]) { duplicateDeliveries++; continue; }
+      r.seen[pos] = 1; r.n++;
+      if (t > r.max) r.max = t;
     }
   });
   c.socket.on("cursors", (msg) => {
+    // every client of the room gets the same batch: keep its cursors once and one time per receipt
     const t = now();
-    for (const cur of msg.cursors) {
-      const sent = cursorSent.get(cur.x);
-      if (!sent || sent.sender === idx) continue;
-      cursorsReceived++;
-      cursorHist.add(t - sent.t);
-    }
+    if (!msg.cursors?.length) return;
+    const key = `${msg.cursors[0].x}:${msg.cursors.length}`;
+    let b = cursorBatches.get(key);
+    if (!b) { b = { xs: msg.cursors.map((cur) => cur.x), times: [] }; cursorBatches.set(key, b); }
+    b.times.push([t, idx]);
   });
   return c;
 }
 let lastPresence = 0;
+const localCount = guests.length + (facSeat ? 1 : 0);
 
 // ---- what a participant does ----
 function nextOp(c) {
@@ -134,7 +141,7 @@ function recordAck(c, op, ack, st) {
     st.acked = true;
     if (op.type === "sticky.create") {
       c.stickies.push({ id: op.sticky.id, kind: op.sticky.kind });
-      if (VOTABLE.has(op.sticky.kind)) votable.push(op.sticky.id);
+      if (VOTABLE.has(op.sticky.kind) && !votableSeen.has(op.sticky.id)) { votableSeen.add(op.sticky.id); votable.push(op.sticky.id); }
     } else if (op.type === "vote.add") {
       c.myVotes.set(op.sticky_id, (c.myVotes.get(op.sticky_id) ?? 0) + 1); c.voteTotal++;
     } else if (op.type === "vote.remove") {
@@ -150,7 +157,7 @@ function recordAck(c, op, ack, st) {
 }
 
 function send(c, op) {
-  const st = { sender: c.idx, t0: now(), seen: new Uint8Array(total), recv: 0, max: 0, acked: false, refused: false, ackMs: null, type: op.type };
+  const st = { sender: c.idx, t0: now(), acked: false, refused: false, ackMs: null, type: op.type };
   ops.set(op.id, st);
   c.inFlight = true;
   c.socket.timeout(30000).emit("ops", { ops: [op] }, (err, ack) => {
@@ -171,23 +178,35 @@ let skippedOps = 0;
 
 // ---- run ----
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+const stdinLines = createInterface({ input: process.stdin });
+const waiters = [];
+stdinLines.on("line", (line) => {
+  for (const w of waiters.splice(0)) w(line.trim());
+});
+async function waitFor(word) {
+  for (;;) {
+    const line = await new Promise((resolve) => waiters.push(resolve));
+    if (line === word) return;
+  }
+}
 
 async function main() {
   const t0 = now();
-  for (let i = 0; i < secrets.length; i++) clients.push(makeClient(i, secrets[i], false));
-  const fac = makeClient(secrets.length, cfg.facilitatorSecret ?? secrets[0], true);
-  clients.push(fac);
+  guests.forEach((g, pos) => clients.push(makeClient(pos, g.idx, g.secret, false)));
+  const fac = facSeat ? makeClient(guests.length, facSeat.idx, facSeat.secret, true) : null;
+  if (fac) clients.push(fac);
   // wait for everyone to connect, then for the presence storm to settle
   while (clients.some((c) => !c.connected && !c.error) && now() - t0 < 120000) await sleep(50);
   const failed = clients.filter((c) => !c.connected);
   const connectMs = now() - t0;
-  if (failed.length) console.error(`${failed.length} clients did not connect: ${failed[0].error}`);
+  if (failed.length) console.error(`worker ${cfg.worker ?? 0}: ${failed.length} clients did not connect: ${failed[0].error}`);
   while (now() - lastPresence < 1000 && now() - t0 < 180000) await sleep(100);
+  console.log("#READY");
+  await waitFor("GO"); // every worker is connected and settled: start together
 
   const cpu0 = process.cpuUsage();
   loopDelay.enable();
   loadRunning = true;
-  mark("load_start");
   const start = now();
   for (const c of clients) {
     if (c.facilitator) continue;
@@ -199,30 +218,26 @@ async function main() {
       c.timers.push(setInterval(() => {
         if (!c.connected) return;
         const x = Math.random(), y = Math.random();
-        cursorSent.set(x, { sender: c.idx, t: now() });
+        cursorSends.push([x, now(), c.idx]);
         cursorsSent++;
         c.socket.volatile.emit("cursor", { x, y });
       }, 1000 / CURSOR_HZ));
     }, Math.random() * 1000 / CURSOR_HZ);
     c.timers.push(opTimer, curTimer);
   }
-  // the facilitator alternates deepdive / vote
-  (async () => {
+  // the facilitator (worker 0) alternates deepdive / vote
+  if (fac) (async () => {
     let phase = "deepdive";
     while (loadRunning) {
       await sleep((phase === "deepdive" ? DEEPDIVE_S : VOTE_S) * 1000);
       if (!loadRunning) break;
       phase = phase === "deepdive" ? "vote" : "deepdive";
       const op = { id: randomUUID(), type: "phase.set", phase };
-      const st = { sender: fac.idx, t0: now(), seen: new Uint8Array(total), recv: 0, max: 0, acked: false, refused: false, ackMs: null, type: op.type };
+      const st = { sender: fac.idx, t0: now(), acked: false, refused: false, ackMs: null, type: op.type };
       ops.set(op.id, st);
       fac.socket.timeout(30000).emit("ops", { ops: [op] }, (err, ack) => { if (err) st.timedOut = true; else recordAck(fac, op, ack, st); });
     }
   })();
-  const sweep = setInterval(() => {
-    const cutoff = now() - 10000;
-    for (const [x, s] of cursorSent) if (s.t < cutoff) cursorSent.delete(x);
-  }, 1000);
 
   await sleep(SECONDS * 1000);
   loadRunning = false;
@@ -232,47 +247,38 @@ async function main() {
   loopDelay.disable();
   mark("load_end");
 
-  // drain: wait for outstanding acks and deliveries (at most 10 s)
-  const expected = (st) => clients.filter((c) => c.idx !== st.sender && c.connected).length;
+  // drain (at most 10 s): own acks outstanding, own ops not yet at all of this worker's clients, or
+  // ops (from any worker) still arriving in the last second
+  const local = new Set(clients.filter((c) => c.connected).map((c) => c.idx));
+  const expected = (st) => local.size - (local.has(st.sender) ? 1 : 0);
   const drainStart = now();
   while (now() - drainStart < 10000) {
-    const busy = clients.some((c) => c.inFlight) ||
-      [...ops.values()].some((st) => st.acked && st.recv < expected(st));
+    const busy = clients.some((c) => c.inFlight) || now() - lastOpsAt < 1000 ||
+      [...ops].some(([id, st]) => st.acked && (recv.get(id)?.n ?? 0) < expected(st));
     if (!busy) break;
     await sleep(100);
   }
-  clearInterval(sweep);
+  console.log("#DRAINED");
+  await waitFor("STOP"); // every worker has drained; receipts until now count
 
-  const all = [...ops.values()];
-  const acked = all.filter((st) => st.acked);
-  const lost = acked.filter((st) => st.recv < total - 1); // every other client, connected or not
-  const complete = acked.filter((st) => st.recv >= total - 1).map((st) => st.max).sort((a, b) => a - b);
-  const acks = all.filter((st) => st.ackMs != null).map((st) => st.ackMs).sort((a, b) => a - b);
-  const byType = {};
-  for (const st of all) byType[st.type] = (byType[st.type] ?? 0) + 1;
-  const cursorExpected = cursorsSent * (total - 1);
-  const result = {
-    mode: cfg.mode, participants: secrets.length, clients: total, connected: clients.filter((c) => c.connected).length,
-    connect_ms: Math.round(connectMs), load_seconds: r1(loadSeconds),
-    ops_sent: all.length, ops_acked: acked.length, ops_refused: all.filter((st) => st.refused).length,
-    ops_unanswered: all.filter((st) => !st.acked && !st.refused).length, ops_skipped: skippedOps,
-    refusals, ops_by_type: byType,
-    ops_lost: lost.length, deliveries: all.reduce((n, st) => n + st.recv, 0),
-    duplicate_deliveries: duplicateDeliveries, unknown_ops_received: unknownOps,
-    ops_per_second: r1(all.length / loadSeconds),
-    p50_ms: r1(pct(complete, 0.5)), p90_ms: r1(pct(complete, 0.9)), p99_ms: r1(pct(complete, 0.99)),
-    max_ms: r1(complete.length ? complete[complete.length - 1] : null),
-    ack_p50_ms: r1(pct(acks, 0.5)), ack_p99_ms: r1(pct(acks, 0.99)),
-    cursors_sent: cursorsSent, cursors_received: cursorsReceived,
-    cursor_delivery: cursorExpected ? Math.round((cursorsReceived / cursorExpected) * 1000) / 1000 : null,
-    cursor_p50_ms: r1(cursorHist.pct(0.5)), cursor_p99_ms: r1(cursorHist.pct(0.99)), cursor_max_ms: r1(cursorHist.max),
-    disconnects: clients.reduce((n, c) => n + c.disconnects, 0),
-    loadgen_cpu_percent: r1(((cpu.user + cpu.system) / 1e6 / loadSeconds) * 100),
-    loadgen_loop_delay_p99_ms: r1(loopDelay.percentile(99) / 1e6),
-    loadgen_loop_delay_max_ms: r1(loopDelay.max / 1e6),
+  const raw = {
+    worker: cfg.worker ?? 0, mode: cfg.mode, total, clients: clients.map((c) => c.idx),
+    connected: clients.filter((c) => c.connected).length, connect_ms: Math.round(connectMs),
+    load_seconds: loadSeconds, cpu_seconds: (cpu.user + cpu.system) / 1e6,
+    loop_delay_p99_ms: r1(loopDelay.percentile(99) / 1e6), loop_delay_max_ms: r1(loopDelay.max / 1e6),
+    disconnects: clients.reduce((n, c) => n + c.disconnects, 0), ops_skipped: skippedOps, refusals,
+    duplicate_deliveries: duplicateDeliveries, cursors_sent: cursorsSent,
+    // op id -> [send time, sender, "acked"|"refused"|"timeout"|null, ack ms, type]
+    sends: Object.fromEntries([...ops].map(([id, st]) => [id, [st.t0, st.sender,
+      st.acked ? "acked" : st.refused ? "refused" : st.timedOut ? "timeout" : null, st.ackMs, st.type]])),
+    // op id -> [receipts by this worker's clients (sender excluded), latest receive time]
+    recv: Object.fromEntries([...recv].map(([id, r]) => [id, [r.n, r.max]])),
+    cursor_sends: cursorSends,                  // [x, send time, sender]
+    cursor_batches: [...cursorBatches.values()], // {xs, times: [[receive time, receiver]]}
   };
+  writeFileSync(cfg.out, JSON.stringify(raw));
+  console.log("#DONE");
   for (const c of clients) c.socket.disconnect();
-  console.log(JSON.stringify(result));
   process.exit(0);
 }
 
