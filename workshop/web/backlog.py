@@ -54,9 +54,7 @@ def _decide(discovery_id: int, theme_id: int | None, action, success: str):
     ensure_can_see(session, current_user.account, discovery_id)
     try:
         action(session, _services()[0])
-    except DomainError as error:
-        if error.status == 403:
-            raise
+    except DomainError as error:  # access was checked above; what is left is the decision's own refusal
         flash(error.message, "error")
     else:
         flash(success, "success")

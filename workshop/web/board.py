@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 
-from flask import Blueprint, current_app, redirect, render_template, request, session as cookie, url_for
+from flask import (Blueprint, current_app, redirect, render_template, request, send_from_directory,
+                   session as cookie, url_for)
 from flask_login import current_user, login_required
 
 from ..database import get_session
@@ -121,7 +122,5 @@ def _render_board(workshop, participant, secret):
 @bp.get("/vendor/socket.io.esm.min.js")
 def socketio_client():
     """The Socket.IO client, from the npm package pinned in package.json (never a CDN, never committed)."""
-    from flask import current_app, send_from_directory
     folder = current_app.config["NODE_MODULES"] + "/socket.io-client/dist"
-    response = send_from_directory(folder, "socket.io.esm.min.js", mimetype="text/javascript", max_age=3600)
-    return response
+    return send_from_directory(folder, "socket.io.esm.min.js", mimetype="text/javascript", max_age=3600)

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..database import get_session
-from ..domain.errors import DomainError
+from ..domain.errors import Conflict, DomainError, ValidationError
 from ..domain.permissions import can_create_discovery, can_manage_discovery
 from ..domain.templates import DEFAULT_TEMPLATE, all_templates
 from ..domain.validation import DEFAULT_END_LABEL, DEFAULT_STAGES, DEFAULT_START_LABEL
@@ -50,9 +50,7 @@ def new():
                 problem=request.form.get("problem"), goal=request.form.get("goal"),
                 stages=request.form.get("stages"), start_label=request.form.get("start_label"),
                 end_label=request.form.get("end_label"))
-        except DomainError as exc:
-            if exc.status == 403:
-                raise
+        except (ValidationError, Conflict) as exc:  # access refusals propagate as 403/404
             error = exc
         else:
             flash(f"Discovery {discovery.name!r} created. Now add a workshop for each team.", "success")
@@ -71,9 +69,7 @@ def show(discovery_id: int):
         try:
             workshop = svc.create_workshop(session, current_user.account, discovery_id, request.form.get("team"),
                                            request.form.get("template"), request.form.get("held_on"))
-        except DomainError as exc:
-            if exc.status == 403:
-                raise
+        except (ValidationError, Conflict) as exc:  # access refusals propagate as 403/404
             error = exc
         else:
             flash(f"Workshop for {workshop.team} created. Share its join link with the team.", "success")

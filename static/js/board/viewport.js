@@ -3,9 +3,8 @@
 // Kept cheap for big boards (2,000 stickies): a viewport change writes only compositor-friendly
 // properties. The world is its own compositing layer (board.css), so panning re-rasters nothing; the dot
 // grid is a separate layer moved by a transform (its tile size changes only on zoom); no inherited CSS
-// variable changes on zoom (that restyled every sticky each frame). While the view moves, the viewport
-// carries `.moving` (a hook for styles; none is needed while nothing repaints); when it stops after a
-// zoom, the world is re-rastered once at the new scale, crisp.
+// variable or class changes on the viewport while it moves (that restyles every sticky). When the view
+// stops after a zoom, the world is re-rastered once at the new scale, crisp.
 
 const MIN_SCALE = 0.15;
 const MAX_SCALE = 2.5;
@@ -44,7 +43,6 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
 
   function settle() {
     settleTimer = 0;
-    viewportEl.classList.remove("moving");
     if (scale !== rasterScale) recrisp();
   }
 
@@ -57,7 +55,6 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
   }
 
   function schedule() {
-    if (!viewportEl.classList.contains("moving")) viewportEl.classList.add("moving");
     clearTimeout(settleTimer);
     settleTimer = setTimeout(settle, SETTLE_MS);
     if (!frame) frame = requestAnimationFrame(apply);
