@@ -83,3 +83,283 @@ def test_service_refuses_a_second_first_admin(db):
             accounts.create_first_admin(session, "b@example.com", "B", "password2")
         with pytest.raises(ValidationError):
             accounts.authenticate(session, "a@example.com", "nope")
+
+
+# --- account management: an admin edits, resets, deactivates; a person changes their password -----
+
+from workshop.domain.errors import Forbidden, NotFound  # noqa: E402
+from workshop.domain.permissions import Account  # noqa: E402
+
+
+def user_row(db, email) -> User:
+    with db.session() as session:
+        return session.exec(select(User).where(User.email == email)).one()
+
+
+@pytest.fixture
+def fay(signed_in, db):
+    """A second account, a facilitator, added by the signed-in admin Ada."""
+    signed_in.add_user("fay@example.com", "Fay Facilitator", "facilitator")
+    return user_row(db, "fay@example.com")
+
+
+def other_browser(app, email="fay@example.com", password="another pass"):
+    """A second browser, signed in as someone else."""
+    browser = app.test_client()
+    assert browser.post("/login", data={"email": email, "password": password}).status_code == 302
+    assert browser.get("/").status_code == 200
+    return browser
+
+
+def is_signed_out(browser) -> bool:
+    response = browser.get("/")
+    return response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_people_page_lists_status_and_links_to_each_person(signed_in, client, fay):
+    page = client.get("/users").get_data(as_text=True)
+    assert f'href="/users/{fay.id}"' in page and "active" in page
+
+
+def test_admin_changes_a_persons_name_and_role(signed_in, client, db, fay):
+    response = client.post(f"/users/{fay.id}", data={"name": "Fay Owner", "role": "product_owner"})
+    assert response.status_code == 302
+    row = user_row(db, "fay@example.com")
+    assert (row.name, row.role, row.is_admin) == ("Fay Owner", "product_owner", False)
+
+
+def test_admin_grants_then_revokes_admin_rights(signed_in, client, db, fay):
+    client.post(f"/users/{fay.id}", data={"name": fay.name, "role": "facilitator", "is_admin": "on"})
+    assert user_row(db, "fay@example.com").is_admin
+    client.post(f"/users/{fay.id}", data={"name": fay.name, "role": "facilitator"})
+    assert not user_row(db, "fay@example.com").is_admin
+
+
+def test_a_changed_role_applies_to_a_live_session_on_its_next_request(app, signed_in, client, fay):
+    browser = other_browser(app)
+    assert browser.get("/users").status_code == 404
+    client.post(f"/users/{fay.id}", data={"name": fay.name, "role": "facilitator", "is_admin": "on"})
+    assert browser.get("/users").status_code == 200
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"name": "", "role": "product_owner", "is_admin": "on"}, b"Name is required"),
+    ({"name": "X" * 121, "role": "product_owner"}, b"the limit is 120"),
+    ({"name": "Fay Owner", "role": "wizard", "is_admin": "on"}, b"Unknown role"),
+])
+def test_a_bad_edit_is_refused_and_nothing_changes(signed_in, client, db, fay, data, message):
+    response = client.post(f"/users/{fay.id}", data=data)
+    assert response.status_code == 400 and message in response.data
+    row = user_row(db, "fay@example.com")
+    assert (row.name, row.role, row.is_admin) == ("Fay Facilitator", "facilitator", False)
+
+
+def test_admin_resets_a_password_and_the_persons_other_sessions_end(app, signed_in, client, fay):
+    browser = other_browser(app)
+    response = client.post(f"/users/{fay.id}/password", data={"password": "brand new pass", "repeat": "brand new pass"})
+    assert response.status_code == 302
+    assert is_signed_out(browser)
+    assert browser.post("/login", data={"email": "fay@example.com", "password": "another pass"}).status_code == 400
+    assert browser.post("/login", data={"email": "fay@example.com", "password": "brand new pass"}).status_code == 302
+    assert client.get("/").status_code == 200  # the admin's own session is untouched
+
+
+@pytest.mark.parametrize("password,repeat,message", [
+    ("short", "short", b"at least 8 characters"),
+    ("x" * 201, "x" * 201, b"longer than 200 characters"),
+    ("brand new pass", "brand new pasS", b"not the same"),
+])
+def test_a_password_reset_follows_the_password_rules(signed_in, client, db, fay, password, repeat, message):
+    response = client.post(f"/users/{fay.id}/password", data={"password": password, "repeat": repeat})
+    assert response.status_code == 400 and message in response.data
+    assert user_row(db, "fay@example.com").password_hash == fay.password_hash
+
+
+def test_admin_resets_their_own_password_only_on_the_account_page(signed_in, client, db):
+    ada = user_row(db, "ada@example.com")
+    response = client.post(f"/users/{ada.id}/password", data={"password": "brand new pass", "repeat": "brand new pass"})
+    assert response.status_code == 400 and b"Account page" in response.data
+    assert user_row(db, "ada@example.com").password_hash == ada.password_hash
+
+
+def test_a_deactivated_account_cannot_sign_in(signed_in, client, auth, db, fay):
+    assert client.post(f"/users/{fay.id}/status", data={"active": "0"}).status_code == 302
+    assert not user_row(db, "fay@example.com").is_active
+    auth.logout()
+    refused = auth.login("fay@example.com", "another pass")
+    assert refused.status_code == 400 and b"This account is deactivated; ask an admin." in refused.data
+    # without the right password nothing tells a deactivated account from a wrong password or no account
+    for email, password in (("fay@example.com", "wrong password"), ("nobody@example.com", "another pass")):
+        response = auth.login(email, password)
+        assert response.status_code == 400 and b"Wrong email or password" in response.data
+        assert b"deactivated" not in response.data
+
+
+def test_a_deactivated_persons_live_session_is_refused_on_its_next_request(app, signed_in, client, fay):
+    browser = other_browser(app)
+    client.post(f"/users/{fay.id}/status", data={"active": "0"})
+    assert is_signed_out(browser)
+    assert browser.get("/account").status_code == 302
+
+
+def test_a_reactivated_account_signs_in_again_with_everything_as_it_was(signed_in, client, auth, db, fay):
+    client.post(f"/users/{fay.id}/status", data={"active": "0"})
+    assert client.post(f"/users/{fay.id}/status", data={"active": "1"}).status_code == 302
+    row = user_row(db, "fay@example.com")
+    assert row.is_active and row.role == "facilitator" and row.password_hash == fay.password_hash
+    auth.logout()
+    assert auth.login("fay@example.com", "another pass").status_code == 302
+
+
+def test_an_admin_cannot_deactivate_or_demote_themselves(signed_in, client, db, fay):
+    client.post(f"/users/{fay.id}", data={"name": fay.name, "role": "facilitator", "is_admin": "on"})  # not the last
+    ada = user_row(db, "ada@example.com")
+    deactivate = client.post(f"/users/{ada.id}/status", data={"active": "0"})
+    assert deactivate.status_code == 400 and b"cannot deactivate your own account" in deactivate.data
+    demote = client.post(f"/users/{ada.id}", data={"name": "Ada Renamed", "role": "product_owner"})
+    assert demote.status_code == 400 and b"cannot remove your own admin rights" in demote.data
+    row = user_row(db, "ada@example.com")  # nothing half-written: not the name, not the role
+    assert (row.name, row.role, row.is_admin, row.is_active) == ("Ada Facilitator", "facilitator", True, True)
+    assert client.get("/").status_code == 200
+
+
+def test_an_admin_may_rename_themselves_and_change_their_role(signed_in, client, db):
+    ada = user_row(db, "ada@example.com")
+    response = client.post(f"/users/{ada.id}", data={"name": "Ada L.", "role": "product_owner", "is_admin": "on"})
+    assert response.status_code == 302
+    row = user_row(db, "ada@example.com")
+    assert (row.name, row.role, row.is_admin) == ("Ada L.", "product_owner", True)
+
+
+def test_the_last_active_admin_can_never_be_deactivated_or_demoted(signed_in, client, db, fay):
+    """Two admins demote each other (the second with a view of the world from before the first did):
+    one succeeds, the other is refused, and one active admin remains."""
+    client.post(f"/users/{fay.id}", data={"name": fay.name, "role": "facilitator", "is_admin": "on"})
+    ada = user_row(db, "ada@example.com")
+    stale_fay = Account(id=fay.id, role="facilitator", is_admin=True)
+    with db.session() as session:
+        accounts.set_active(session, accounts.as_account(ada), fay.id, False)
+        with pytest.raises(Conflict) as refused:
+            accounts.set_active(session, stale_fay, ada.id, False)
+        assert refused.value.code == "last_admin"
+        with pytest.raises(Conflict) as refused:
+            accounts.update_user(session, stale_fay, ada.id, name="Ada", role="facilitator", is_admin=False)
+        assert refused.value.code == "last_admin"
+    row = user_row(db, "ada@example.com")
+    assert row.is_admin and row.is_active and row.name == "Ada Facilitator"
+    # the People page says so instead of offering the button
+    page = client.get(f"/users/{ada.id}").get_data(as_text=True)
+    assert "cannot deactivate your own account" in page and 'data-test="deactivate"' not in page
+
+
+def test_a_deactivated_admin_does_not_count_as_an_admin(signed_in, client, db, fay):
+    client.post(f"/users/{fay.id}", data={"name": fay.name, "role": "facilitator", "is_admin": "on"})
+    client.post(f"/users/{fay.id}/status", data={"active": "0"})
+    with db.session() as session:
+        assert accounts.active_admin_count(session) == 1
+        with pytest.raises(Conflict):
+            accounts.set_active_by_email(session, "ada@example.com", False)
+
+
+@pytest.mark.parametrize("method,path,data", [
+    ("get", "/users/{id}", None),
+    ("post", "/users/{id}", {"name": "Hacked", "role": "facilitator", "is_admin": "on"}),
+    ("post", "/users/{id}/password", {"password": "hacked pass", "repeat": "hacked pass"}),
+    ("post", "/users/{id}/status", {"active": "0"}),
+])
+def test_non_admins_get_403_on_account_management(app, signed_in, db, fay, method, path, data):
+    signed_in.add_user("pat@example.com", "Pat Owner", "product_owner")
+    ada = user_row(db, "ada@example.com")
+    for email in ("fay@example.com", "pat@example.com"):
+        browser = other_browser(app, email)
+        for target in (ada.id, fay.id, 999999):
+            response = getattr(browser, method)(path.format(id=target), data=data)
+            assert response.status_code == 403, (email, target, response.status_code)
+    row = user_row(db, "ada@example.com")
+    assert (row.name, row.is_active, row.password_hash) == ("Ada Facilitator", True, ada.password_hash)
+    assert not user_row(db, "fay@example.com").is_admin
+
+
+def test_management_needs_a_signed_in_admin_and_a_real_account(signed_in, client, auth, fay):
+    assert client.get("/users/999999").status_code == 404
+    auth.logout()
+    response = client.post(f"/users/{fay.id}/status", data={"active": "0"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_account_forms_are_csrf_protected(app, signed_in, client, db, fay):
+    page = client.get(f"/users/{fay.id}").get_data(as_text=True)
+    assert page.count('name="csrf_token"') >= 4  # sign out, profile, password, deactivate
+    assert 'name="csrf_token"' in client.get("/account").get_data(as_text=True)
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(f"/users/{fay.id}/status", data={"active": "0"})
+    assert response.status_code == 400 and b"Your form expired" in response.data
+    assert client.post("/account", data={"current": "correct horse", "password": "new pass 123",
+                                         "repeat": "new pass 123"}).status_code == 400
+    assert user_row(db, "fay@example.com").is_active
+
+
+def test_a_person_changes_their_own_password(app, signed_in, client, auth, db, fay):
+    browser = other_browser(app)
+    elsewhere = other_browser(app)
+    assert b'href="/account"' in browser.get("/").data  # linked from the header
+    response = browser.post("/account", data={"current": "another pass", "password": "my new secret",
+                                              "repeat": "my new secret"})
+    assert response.status_code == 302
+    assert browser.get("/").status_code == 200  # this session carries on
+    assert is_signed_out(elsewhere)  # the others end
+    assert elsewhere.post("/login", data={"email": "fay@example.com", "password": "another pass"}).status_code == 400
+    assert elsewhere.post("/login", data={"email": "fay@example.com", "password": "my new secret"}).status_code == 302
+
+
+@pytest.mark.parametrize("current,password,repeat,message", [
+    ("wrong password", "my new secret", "my new secret", b"current password is not right"),
+    ("another pass", "short", "short", b"at least 8 characters"),
+    ("another pass", "my new secret", "my new secreT", b"not the same"),
+])
+def test_changing_your_password_needs_the_current_one_and_follows_the_rules(app, signed_in, db, fay,
+                                                                            current, password, repeat, message):
+    browser = other_browser(app)
+    response = browser.post("/account", data={"current": current, "password": password, "repeat": repeat})
+    assert response.status_code == 400 and message in response.data
+    assert user_row(db, "fay@example.com").password_hash == fay.password_hash
+
+
+def test_a_deactivated_person_cannot_be_added_to_a_discovery(signed_in, client, fay):
+    _, discovery_id = signed_in.create_discovery()
+    client.post(f"/users/{fay.id}/status", data={"active": "0"})
+    response = client.post(f"/discoveries/{discovery_id}/members", data={"email": "fay@example.com"},
+                           follow_redirects=True)
+    assert b"deactivated" in response.data
+    client.post(f"/users/{fay.id}/status", data={"active": "1"})
+    response = client.post(f"/discoveries/{discovery_id}/members", data={"email": "fay@example.com"},
+                           follow_redirects=True)
+    assert b"can now see this discovery" in response.data
+
+
+def test_a_deactivated_facilitators_board_seat_no_longer_opens(signed_in, client, db, fay):
+    from workshop.services import discoveries
+    _, discovery_id = signed_in.create_discovery()
+    _, workshop_id = signed_in.create_workshop(discovery_id)
+    client.post(f"/discoveries/{discovery_id}/members", data={"email": "fay@example.com"})
+    with db.session() as session:
+        _, secret = discoveries.facilitator_seat(session, accounts.as_account(fay), fay.name, workshop_id)
+        assert discoveries.participant_for_secret(session, workshop_id, secret) is not None
+    client.post(f"/users/{fay.id}/status", data={"active": "0"})
+    with db.session() as session:
+        assert discoveries.participant_for_secret(session, workshop_id, secret) is None
+
+
+def test_service_refuses_management_to_non_admins_and_unknown_accounts(db):
+    with db.session() as session:
+        admin = accounts.create_first_admin(session, "a@example.com", "A", "password1")
+        other = accounts.create_user(session, "b@example.com", "B", "password2", "facilitator")
+        with pytest.raises(Forbidden):
+            accounts.set_active(session, accounts.as_account(other), admin.id, False)
+        with pytest.raises(Forbidden):
+            accounts.reset_password(session, accounts.as_account(other), admin.id, "password3")
+        with pytest.raises(NotFound):
+            accounts.update_user(session, accounts.as_account(admin), 999999, name="X", role="facilitator",
+                                 is_admin=False)
+        with pytest.raises(ValidationError):
+            accounts.change_own_password(session, other.id, "nope", "password3")

@@ -47,6 +47,37 @@ def test_create_user_command_and_its_refusals(runner, db):
     assert bad.exit_code == 2 and "is not an email address" in bad.output
 
 
+def test_deactivate_and_activate_user_commands(runner, db):
+    for email, admin in (("ops@example.com", True), ("fay@example.com", False)):
+        runner.invoke(args=["create-user", "--email", email, "--name", "X", "--password", "longenough"]
+                      + (["--admin"] if admin else []))
+    result = runner.invoke(args=["deactivate-user", "Fay@Example.com"])
+    assert result.exit_code == 0 and "fay@example.com is deactivated" in result.output, result.output
+    with db.session() as session:
+        assert not session.exec(select(User).where(User.email == "fay@example.com")).one().is_active
+    result = runner.invoke(args=["activate-user", "fay@example.com"])
+    assert result.exit_code == 0 and "fay@example.com is active" in result.output
+    last = runner.invoke(args=["deactivate-user", "ops@example.com"])
+    assert last.exit_code == 2 and "last active admin" in last.output
+    unknown = runner.invoke(args=["deactivate-user", "nobody@example.com"])
+    assert unknown.exit_code == 2 and "No account has the email" in unknown.output
+    with db.session() as session:
+        assert all(user.is_active for user in session.exec(select(User)))
+
+
+def test_the_is_active_migration_keeps_existing_accounts_active(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, "0001")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO user (email, name, password_hash, role, is_admin, created_at) "
+                                "VALUES ('old@example.com', 'Old', 'x', 'facilitator', 1, '2026-01-01 00:00:00')"))
+    upgrade(url)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT is_active FROM user")).scalar_one() == 1
+    engine.dispose()
+
+
 def test_demo_is_realistic_enough_to_show_value(runner, db):
     runner.invoke(args=["demo"])
     with db.session() as session:

@@ -40,6 +40,27 @@ def init_app(app: Flask) -> None:
                 _fail(error)
             click.echo(f"Created {user.role.replace('_', ' ')} {user.email}{' (admin)' if user.is_admin else ''}.")
 
+    @app.cli.command("deactivate-user")
+    @click.argument("email")
+    def deactivate_user_command(email) -> None:
+        """Deactivate an account: it cannot sign in and its sessions end (the last active admin stays)."""
+        _set_active(email, False)
+
+    @app.cli.command("activate-user")
+    @click.argument("email")
+    def activate_user_command(email) -> None:
+        """Reactivate a deactivated account."""
+        _set_active(email, True)
+
+    def _set_active(email, active: bool) -> None:
+        from .services.accounts import set_active_by_email
+        with get_db(app).session() as session:
+            try:
+                user = set_active_by_email(session, email, active)
+            except DomainError as error:
+                _fail(error)
+            click.echo(f"{user.email} is {'active' if active else 'deactivated'}.")
+
     @app.cli.command("demo")
     def demo_command() -> None:
         """Load a realistic demo discovery (idempotent)."""

@@ -1,9 +1,20 @@
 """Security wiring: the login loader, security headers with a CSP that forbids inline script."""
 from __future__ import annotations
 
-from flask import Flask, request
+import hashlib
+import hmac
+
+from flask import Flask, current_app, request
 
 from .extensions import login_manager
+
+
+def password_stamp(password_hash: str) -> str:
+    """A short keyed digest of the account's password hash, kept in the session: a new password
+    (reset by an admin or changed by the person) ends every session signed in with the old one."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:20]
 
 
 class LoginUser:
@@ -15,13 +26,14 @@ class LoginUser:
         self.name = user.name
         self.role = user.role
         self.is_admin = user.is_admin
+        self.is_active = user.is_active
+        self.stamp = password_stamp(user.password_hash)
 
     is_authenticated = True
-    is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.stamp}"
 
     @property
     def account(self):
@@ -39,14 +51,21 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        """Each request re-reads the account: a deactivated account, or a session from before the
+        last password change, is signed out on its next request."""
         from .database import get_session
         from .db.models import User
+        user_id, _, stamp = str(session_id).partition(":")
         try:
             user = get_session().get(User, int(user_id))
         except (TypeError, ValueError):
             return None
-        return LoginUser(user) if user else None
+        if user is None or not user.is_active:
+            return None
+        if not hmac.compare_digest(stamp.encode(), password_stamp(user.password_hash).encode()):
+            return None
+        return LoginUser(user)
 
     @app.after_request
     def security_headers(response):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 
@@ -22,6 +22,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=20)  # facilitator | product_owner
     is_admin: bool = False
+    # A deactivated account cannot sign in and its sessions end; nothing it made is removed.
+    is_active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -134,13 +134,22 @@ def validate_account(email, name, password, role) -> tuple[str, str, str, str]:
     if not EMAIL_RE.match(email_clean):
         raise ValidationError("invalid_email", f"{email_clean!r} is not an email address.")
     name_clean = clean_line(name, "name")
+    return email_clean, name_clean, validate_password(password), validate_role(role)
+
+
+def validate_password(password) -> str:
+    """The one password rule, for new accounts, resets and changes alike."""
     if not isinstance(password, str) or len(password) < 8:
         raise ValidationError("weak_password", "The password must have at least 8 characters.")
     if len(password) > 200:
         raise ValidationError("password_too_long", "The password is longer than 200 characters.")
+    return password
+
+
+def validate_role(role) -> str:
     if role not in ROLES:
         raise ValidationError("unknown_role", f"Unknown role {role!r}; choose facilitator or product_owner.")
-    return email_clean, name_clean, password, role
+    return role
 
 
 def validate_display_name(name) -> str:

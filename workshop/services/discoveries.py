@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from ..db.models import Discovery, DiscoveryMember, Participant, Sticky, User, Vote, Workshop
@@ -152,6 +152,8 @@ def add_member(session: Session, account: Account, discovery_id: int, email) -> 
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
         raise NotFound("unknown_user", f"No account has the email {email}; an admin can add it.")
+    if not user.is_active:
+        raise Conflict("deactivated_user", f"{user.name}'s account is deactivated; an admin can reactivate it.")
     if user.id in member_ids(session, discovery_id):
         raise Conflict("already_member", f"{user.name} is a member already.")
     session.add(DiscoveryMember(discovery_id=discovery_id, user_id=user.id))
@@ -188,10 +190,13 @@ def join_as_guest(session: Session, token, name, team="") -> tuple[Participant, 
 
 
 def participant_for_secret(session: Session, workshop_id: int, secret: object) -> Participant | None:
+    """The seat this secret opens; a facilitator's seat closes with their account's deactivation."""
     if not isinstance(secret, str) or not 16 <= len(secret) <= 100:
         return None
-    return session.exec(select(Participant).where(Participant.workshop_id == workshop_id,
-                                                  Participant.secret_hash == hash_secret(secret))).first()
+    return session.exec(select(Participant).outerjoin(User, Participant.user_id == User.id)
+                        .where(Participant.workshop_id == workshop_id,
+                               Participant.secret_hash == hash_secret(secret),
+                               or_(Participant.user_id.is_(None), User.is_active == True))).first()  # noqa: E712
 
 
 def facilitator_seat(session: Session, account: Account, user_name: str, workshop_id: int) -> tuple[Participant, str]:

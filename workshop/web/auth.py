@@ -1,11 +1,11 @@
-"""Sign-in, sign-out, the first account, and the admin's list of accounts."""
+"""Sign-in, sign-out, the first account, the admin's People pages and each person's Account page."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import get_session
-from ..domain.errors import DomainError
+from ..domain.errors import Conflict, DomainError, ValidationError
 from ..domain.validation import ROLE_LABELS
 from ..extensions import limiter
 from ..security import LoginUser
@@ -86,3 +86,82 @@ def users():
             return redirect(url_for("auth.users"))
     return render_template("auth/users.html", users=accounts.list_users(session), error=error,
                            form=request.form, roles=ROLE_LABELS), 400 if error else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def person(user_id: int):
+    """An admin changes a person's name, role and admin rights (403 for anyone else)."""
+    session = get_session()
+    user = accounts.get_user(session, current_user.account, user_id)
+    error = None
+    if request.method == "POST":
+        try:
+            user = accounts.update_user(session, current_user.account, user_id, name=request.form.get("name"),
+                                        role=request.form.get("role"),
+                                        is_admin=request.form.get("is_admin") == "on")
+        except (ValidationError, Conflict) as exc:  # access refusals propagate as 403/404
+            error = exc
+        else:
+            flash(f"Saved {user.name}.", "success")
+            return redirect(url_for("auth.person", user_id=user_id))
+    return _person_page(user, error, request.form if error else None)
+
+
+@bp.post("/users/<int:user_id>/password")
+@login_required
+def reset_password(user_id: int):
+    """An admin types a new password for someone (their other sessions end)."""
+    session = get_session()
+    user = accounts.get_user(session, current_user.account, user_id)
+    try:
+        accounts.reset_password(session, current_user.account, user_id, request.form.get("password"),
+                                request.form.get("repeat"))
+    except (ValidationError, Conflict) as exc:
+        return _person_page(user, exc)
+    flash(f"{user.name}'s password is changed. Tell them the new one; they are signed out elsewhere.", "success")
+    return redirect(url_for("auth.person", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/status")
+@login_required
+def set_status(user_id: int):
+    """An admin deactivates (cannot sign in, signed out at once) or reactivates an account."""
+    session = get_session()
+    user = accounts.get_user(session, current_user.account, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        user = accounts.set_active(session, current_user.account, user_id, active)
+    except (ValidationError, Conflict) as exc:
+        return _person_page(user, exc)
+    flash(f"{user.name} can sign in again." if active
+          else f"{user.name} is deactivated: signed out and unable to sign in. Nothing they made is removed.",
+          "success")
+    return redirect(url_for("auth.person", user_id=user_id))
+
+
+def _person_page(user, error=None, form=None):
+    session = get_session()
+    last_admin = user.is_admin and user.is_active and accounts.active_admin_count(session) <= 1
+    return render_template("auth/person.html", person=user, error=error, form=form, roles=ROLE_LABELS,
+                           is_self=user.id == current_user.id, last_admin=last_admin), 400 if error else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"], deduct_when=lambda response: response.status_code >= 400)
+def account():
+    """Anyone signed in changes their own password (the current one is required)."""
+    session = get_session()
+    error = None
+    if request.method == "POST":
+        try:
+            user = accounts.change_own_password(session, current_user.id, request.form.get("current"),
+                                                request.form.get("password"), request.form.get("repeat"))
+        except (ValidationError, Conflict) as exc:
+            error = exc
+        else:
+            login_user(LoginUser(user), remember=True)  # this session carries on; the others end
+            flash("Your password is changed. Any other session of yours is signed out.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", error=error, roles=ROLE_LABELS), 400 if error else 200
