@@ -1,6 +1,6 @@
 """Gunicorn settings for the production command (docs/deployment.md, ADR 0007):
 
-    gunicorn -k gevent -w 1 --bind 127.0.0.1:8001 app:app
+    gunicorn -w 1 --bind 127.0.0.1:8001 app:app
 
 Gunicorn reads this file by itself when it starts in the repository root (or with -c). It runs in
 the master process, which is never monkey-patched and must hold no connection: import nothing from
@@ -9,8 +9,11 @@ the board.
 """
 
 # One gevent worker per process: Socket.IO keeps a client's state in the process that accepted it,
-# so scaling is more processes (ports) behind nginx, never more workers behind one port.
-worker_class = "gevent"
+# so scaling is more processes (ports) behind nginx, never more workers behind one port. The worker
+# is gevent's pywsgi server with gevent-websocket's handler, which python-engineio uses for the
+# websocket transport (ADR 0009).
+WORKER_CLASS = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+worker_class = WORKER_CLASS
 workers = 1
 # Greenlets per process; every open websocket holds one.
 worker_connections = 1000
@@ -35,8 +38,8 @@ def on_starting(server):
     problems = []
     if cfg.workers != 1:
         problems.append(f"-w {cfg.workers}: use -w 1 and run more processes on other ports")
-    if cfg.worker_class_str != "gevent":
-        problems.append(f"-k {cfg.worker_class_str}: use -k gevent")
+    if cfg.worker_class_str != WORKER_CLASS:
+        problems.append(f"-k {cfg.worker_class_str}: leave the worker class to gunicorn.conf.py ({WORKER_CLASS})")
     if cfg.preload_app:
         problems.append("--preload: the app must be loaded in the worker, after gevent patches it")
     if problems:

@@ -42,6 +42,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+NODE_FLAGS: list[str] = []  # --node-prof adds node's --cpu-prof flags
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -274,7 +275,7 @@ def run_load(server: subprocess.Popen, config: dict, workdir: Path, workers: int
         worker["out"] = str(workdir / f"raw-{config['mode']}-{w}.json")
         config_path = workdir / f"load-{config['mode']}-{w}.json"
         config_path.write_text(json.dumps(worker))
-        node = subprocess.Popen(["node", str(ROOT / "benchmarks" / "realtime_load.mjs"), str(config_path)],
+        node = subprocess.Popen(["node", *NODE_FLAGS, str(ROOT / "benchmarks" / "realtime_load.mjs"), str(config_path)],
                                 cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                 preexec_fn=_niced)
         prioritise(node.pid)
@@ -454,11 +455,15 @@ def main() -> None:
                         help="Node processes of the load generator, the participants split across them "
                              "(1 = one process driving every connection, as before)")
     parser.add_argument("--py-spy", metavar="FILE", help="profile our server during the load (collapsed stacks)")
+    parser.add_argument("--node-prof", metavar="DIR",
+                        help="profile the load generator too (node --cpu-prof, one .cpuprofile per worker in DIR)")
     parser.add_argument("--nice", type=int, default=0,
                         help="niceness of the servers and the load generator (e.g. -10 on a shared machine; needs root)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, DB)")
     parser.add_argument("--setup", nargs=2, metavar=("INSTANCE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.node_prof:
+        NODE_FLAGS.extend(["--cpu-prof", "--cpu-prof-dir", str(Path(args.node_prof).resolve())])
     if args.setup:
         print(json.dumps(setup_instance(args.setup[0], int(args.setup[1]))))
         return

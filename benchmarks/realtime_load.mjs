@@ -77,6 +77,7 @@ function makeClient(pos, idx, secret, facilitator) {
   c.socket.on("ops", (msg) => {
     const t = now();
     lastOpsAt = t;
+    if (msg.cursors) cursorBatch(msg.cursors, t, idx); // a room's message carries the cursors that moved
     for (const rec of msg.ops) {
       if (rec.workshop?.phase) c.phase = rec.workshop.phase;
       else if (rec.type === "phase.set" && rec.phase) c.phase = rec.phase; // relay: the raw op
@@ -92,16 +93,19 @@ function makeClient(pos, idx, secret, facilitator) {
       if (t > r.max) r.max = t;
     }
   });
-  c.socket.on("cursors", (msg) => {
-    // every client of the room gets the same batch: keep its cursors once and one time per receipt
-    const t = now();
-    if (!msg.cursors?.length) return;
-    const key = `${msg.cursors[0].x}:${msg.cursors.length}`;
-    let b = cursorBatches.get(key);
-    if (!b) { b = { xs: msg.cursors.map((cur) => cur.x), times: [] }; cursorBatches.set(key, b); }
-    b.times.push([t, idx]);
-  });
+  c.socket.on("cursors", (msg) => cursorBatch(msg.cursors, now(), idx));
   return c;
+}
+// A cursor is [participant id, x, y] (both servers send this compact form); x and y are sent
+// rounded to 1/10,000 (what the server keeps), so x * 1e4 * 1e4 + y * 1e4 identifies one move.
+const cursorKey = (x, y) => Math.round(x * 1e4) * 1e4 + Math.round(y * 1e4);
+function cursorBatch(list, t, idx) {
+  // every client of the room gets the same batch: keep its cursors once and one time per receipt
+  if (!list?.length) return;
+  const key = `${cursorKey(list[0][1], list[0][2])}:${list.length}`;
+  let b = cursorBatches.get(key);
+  if (!b) { b = { xs: list.map((cur) => cursorKey(cur[1], cur[2])), times: [] }; cursorBatches.set(key, b); }
+  b.times.push([t, idx]);
 }
 let lastPresence = 0;
 const localCount = guests.length + (facSeat ? 1 : 0);
@@ -217,8 +221,8 @@ async function main() {
     const curTimer = CURSOR_HZ > 0 && setTimeout(() => {
       c.timers.push(setInterval(() => {
         if (!c.connected) return;
-        const x = Math.random(), y = Math.random();
-        cursorSends.push([x, now(), c.idx]);
+        const x = Math.round(Math.random() * 1e4) / 1e4, y = Math.round(Math.random() * 1e4) / 1e4;
+        cursorSends.push([cursorKey(x, y), now(), c.idx]);
         cursorsSent++;
         c.socket.volatile.emit("cursor", { x, y });
       }, 1000 / CURSOR_HZ));
@@ -273,7 +277,7 @@ async function main() {
       st.acked ? "acked" : st.refused ? "refused" : st.timedOut ? "timeout" : null, st.ackMs, st.type]])),
     // op id -> [receipts by this worker's clients (sender excluded), latest receive time]
     recv: Object.fromEntries([...recv].map(([id, r]) => [id, [r.n, r.max]])),
-    cursor_sends: cursorSends,                  // [x, send time, sender]
+    cursor_sends: cursorSends,                  // [cursor key, send time, sender]
     cursor_batches: [...cursorBatches.values()], // {xs, times: [[receive time, receiver]]}
   };
   writeFileSync(cfg.out, JSON.stringify(raw));

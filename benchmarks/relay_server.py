@@ -57,7 +57,7 @@ def create_relay(cursor_mode: str = "tick") -> tuple[Flask, SocketIO]:
     def on_cursor(payload=None):
         if not isinstance(payload, dict):
             return
-        cursor = {"id": request.sid, "x": payload.get("x"), "y": payload.get("y")}
+        cursor = [request.sid, payload.get("x"), payload.get("y")]  # the compact form ours sends
         if cursor_mode == "naive":
             emit("cursors", {"cursors": [cursor]}, to=ROOM)
         else:

@@ -200,8 +200,8 @@ class BoardClient:
             state = record["sticky"]
             if state.get("deleted"):
                 self.board.pop(state["id"], None)
-            else:
-                self.board[state["id"]] = state
+            else:  # a create carries the whole sticky, an update what changed (as the board client)
+                self.board[state["id"]] = {**self.board.get(state["id"], {}), **state}
         for state in record.get("revealed") or []:
             self.board[state["id"]] = state
         self.last_seq = record["seq"]

@@ -1,5 +1,5 @@
 """Helpers for the scale-out tests: a throw-away PostgreSQL database, server processes started with
-the production command (gunicorn, one gevent worker each) and a board client that follows
+the production command (gunicorn with gunicorn.conf.py, one gevent worker each) and a board client that follows
 docs/protocol.md the way the browser does (lastSeq, a reorder buffer, an outbox, resync).
 
 The test process itself is not monkey-patched: python-socketio's Client runs in real threads here.
@@ -71,7 +71,7 @@ def free_port() -> int:
 
 def production_command(port: int) -> list[str]:
     """The documented command (docs/deployment.md), one process per port."""
-    return [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--bind", f"127.0.0.1:{port}",
+    return [sys.executable, "-m", "gunicorn", "-w", "1", "--bind", f"127.0.0.1:{port}",
             "--no-control-socket", "--graceful-timeout", "2", "app:app"]
 
 

@@ -10,7 +10,7 @@ from tests.board_helpers import create, join, make_workshop, op
 def room(app, db):
     """A workshop in the map phase with a facilitator and two guests connected."""
     workshop_id, token, fac_secret = make_workshop(db)
-    _, ann_secret = join(db, token, "Ann")
+    ann_id, ann_secret = join(db, token, "Ann")
     _, bob_secret = join(db, token, "Bob")
     clients = {}
     for name, secret in (("fac", fac_secret), ("ann", ann_secret), ("bob", bob_secret)):
@@ -20,9 +20,10 @@ def room(app, db):
     for c in clients.values():
         c.get_received()
     clients["token"] = token
+    clients["ann_id"] = ann_id
     yield clients
     for key, c in clients.items():
-        if key != "token" and c.is_connected():
+        if key in ("fac", "ann", "bob") and c.is_connected():
             c.disconnect()
 
 
@@ -72,6 +73,17 @@ def test_ops_in_one_message_apply_in_order_with_consecutive_seqs(room):
     assert seqs == list(range(seqs[0], seqs[0] + 3))
     final = records(room["bob"])[-1]["sticky"]
     assert final["x"] == 0.7 and final["version"] == 3
+
+
+def test_an_update_or_delete_carries_only_what_changed_and_the_new_version(room):
+    sticky = create(text="Whole sticky on create")
+    sid = sticky["sticky"]["id"]
+    send(room["ann"], sticky, op("sticky.update", sticky_id=sid, changes={"x": 0.5, "text": "Edited"}))
+    send(room["ann"], op("sticky.delete", sticky_id=sid))
+    created, updated, deleted = [r["sticky"] for r in records(room["bob"])]
+    assert created["text"] == "Whole sticky on create" and created["kind"] == "event" and created["version"] == 1
+    assert updated == {"id": sid, "x": 0.5, "text": "Edited", "version": 2}
+    assert deleted == {"id": sid, "deleted": True, "version": 3}
 
 
 def test_a_retried_op_is_applied_once_and_its_ack_repeated(room):
@@ -249,12 +261,36 @@ def test_rooms_are_isolated(app, db, room):
 
 
 def test_cursors_are_relayed_not_stored(room):
-    room["ann"].emit("cursor", {"x": 0.4, "y": 0.5})
-    socketio.sleep(0.25)  # cursors go out at most every 100 ms, on a tick
+    room["ann"].emit("cursor", {"x": 0.4, "y": 0.123456789})
+    socketio.sleep(0.25)  # a room with no operations gets cursors at most every 100 ms, on a tick
     cursor_messages = [m for m in room["bob"].get_received() if m["name"] == "cursors"]
-    assert [c["name"] for c in cursor_messages[0]["args"][0]["cursors"]] == ["Ann"]
     assert len(cursor_messages) == 1  # one message for the move, not one per tick
-    assert cursor_messages[0]["args"][0]["cursors"][0]["x"] == 0.4
+    # compact: [participant id, x, y], positions to 1/10,000 of the board; names come with presence
+    assert cursor_messages[0]["args"][0]["cursors"] == [[room["ann_id"], 0.4, 0.1235]]
+
+
+def test_cursors_ride_along_with_the_operations_of_the_same_tick(room):
+    room["ann"].emit("cursor", {"x": 0.25, "y": 0.75})
+    assert result(send(room["fac"], create(text="with a cursor")))["ok"]
+    socketio.sleep(0.15)
+    received = room["bob"].get_received()
+    ops_messages = [m["args"][0] for m in received if m["name"] == "ops"]
+    assert [r["sticky"]["text"] for m in ops_messages for r in m["ops"]] == ["with a cursor"]
+    assert ops_messages[0]["cursors"] == [[room["ann_id"], 0.25, 0.75]]
+    assert not [m for m in received if m["name"] == "cursors"]  # not sent twice
+
+
+def test_a_big_room_is_flushed_less_often_so_fan_out_stays_within_budget(app):
+    hub = app.extensions["room_hub"]
+    budget = hub.FANOUT_FRAMES_PER_SECOND
+    hub._room_sizes[991] = 10
+    hub._room_sizes[992] = 2 * budget // 10  # one message per 100 ms keeps it at the budget
+    try:
+        assert hub.flush_interval(991) == hub.tick_seconds
+        assert hub.flush_interval(992) == pytest.approx(0.2)
+        assert hub.flush_interval(993) == hub.tick_seconds  # a room with nobody here
+    finally:
+        hub._room_sizes.pop(991), hub._room_sizes.pop(992)
 
 
 def test_wrap_up_is_read_only_for_everyone_but_the_room_can_move_on(room):
@@ -278,8 +314,9 @@ def test_a_cursor_flood_never_makes_an_op_rate_limited(room):
         room["ann"].emit("cursor", {"x": i / 200, "y": 0.5})
     assert result(send(room["ann"], create()))["ok"]
     socketio.sleep(0.25)  # cursors go out at most every 100 ms, on a tick
-    cursors = [m for m in room["bob"].get_received() if m["name"] == "cursors"]
-    assert cursors and all(c["name"] == "Ann" for m in cursors for c in m["args"][0]["cursors"])
+    received = room["bob"].get_received()
+    moved = [c for m in received if m["name"] in ("cursors", "ops") for c in m["args"][0].get("cursors", [])]
+    assert moved and all(c[0] == room["ann_id"] for c in moved)
 
 
 def test_presence_carries_the_last_seq_so_a_client_behind_it_can_catch_up(app, db, room):

@@ -116,13 +116,12 @@ def _stickies_from_db(db, workshop_id: int) -> dict[str, tuple]:
 
 def _stickies_seen(client: so.BoardClient) -> dict[str, tuple]:
     """The board a client built only from the records it applied."""
-    board = {}
+    board: dict[str, dict] = {}
     for record in client.applied:
         sticky = record.get("sticky")
-        if sticky:
-            board[sticky["id"]] = (sticky["text"], sticky["x"], sticky["y"], bool(sticky.get("deleted")),
-                                   sticky["version"])
-    return board
+        if sticky:  # a create carries the whole sticky, an update or delete what changed
+            board[sticky["id"]] = {**board.get(sticky["id"], {}), **sticky}
+    return {sid: (s["text"], s["x"], s["y"], bool(s.get("deleted")), s["version"]) for sid, s in board.items()}
 
 
 def _assert_converged(db, workshop_id: int, clients: list[so.BoardClient], sent_ids: set[str]) -> None:

@@ -252,10 +252,14 @@ def test_oversized_payloads_are_refused_clearly_and_hurt_nobody_else(server, roo
         answer = big.send([create_op(text="x" * size)], timeout=20)
         assert answer["results"][0]["error"]["code"] == "text_too_long"
         assert responsive(victim)
-    # beyond engine.io's max_http_buffer_size (4 MB) the sender's connection is closed, nothing else
+    # beyond the 4 MB limit the sender's connection is closed as soon as the frame's header announces
+    # the size, without reading the payload (the sender may see its own send fail), nothing else
     raw = RawSocket(server)
     assert raw.join(workshop.token, workshop.guests[2]).startswith("40{")
-    raw.send("421" + json.dumps(["ops", {"ops": [create_op(text="y" * (5 * 1024 * 1024))]}]))
+    try:
+        raw.send("421" + json.dumps(["ops", {"ops": [create_op(text="y" * (5 * 1024 * 1024))]}]))
+    except ConnectionError:
+        pass  # reset by the server while the client was still writing the payload
     assert raw.recv_until("431", timeout=10) is None  # closed, no ack
     raw.close()
     assert server.alive()

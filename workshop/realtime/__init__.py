@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Flask
 from flask_socketio import SocketIO
 
 from ..database import get_db
 from ..services.board import BoardService
+from . import websocket, wire
 from .hub import LocalPresence, RedisPresence, RoomHub
 
 log = logging.getLogger(__name__)
@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 # spawns one per event when async_handlers=True) and no Flask context. Only for handlers that never
 # block and never answer (no ack): see handlers.on_cursor. ADR 0008.
 INLINE_EVENTS = frozenset({"cursor"})
+# The largest message a client may send (an `ops` message of 50 ops is far below it).
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
 def init_realtime(app: Flask, socketio: SocketIO) -> None:
@@ -27,8 +29,8 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
         message_queue=queue,
         channel=app.config.get("SOCKETIO_CHANNEL", "storming"),
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
-        max_http_buffer_size=4 * 1024 * 1024,
-        json=None,
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
+        json=wire,
     )
     presence = (RedisPresence(queue, app.config.get("SOCKETIO_CHANNEL", "storming"))
                 if queue and queue.startswith("redis") else LocalPresence())
@@ -37,8 +39,20 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     from . import handlers
     handlers.register(socketio, hub, get_db(app))
     handle_inline(socketio.server, INLINE_EVENTS)
-    if not app.config.get("WEBSOCKET_DEFLATE", os.environ.get("WEBSOCKET_DEFLATE", "0") == "1"):
-        decline_websocket_compression()
+    # gevent-websocket: a size limit, reading in C, and no upgrade engine.io would refuse (ADR 0009)
+    websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio))
+
+
+def origin_check(eio):
+    """Whether engine.io accepts a request's Origin: the same rule as its own `handle_request`
+    (no Origin header: accepted; `cors_allowed_origins` None means this host only)."""
+    def accepts_origin(environ: dict) -> bool:
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin or eio.cors_allowed_origins == []:
+            return True
+        allowed = eio._cors_allowed_origins(environ)
+        return allowed is None or origin in allowed
+    return accepts_origin
 
 
 def handle_inline(server, events: frozenset) -> None:
@@ -59,26 +73,3 @@ def handle_inline(server, events: frozenset) -> None:
         return usual(eio_sid, namespace, id, data)
 
     server._handle_event = _handle_event
-
-
-def decline_websocket_compression() -> None:
-    """simple-websocket (the websocket server python-engineio uses under gevent when gevent-websocket
-    is not installed) always accepts permessage-deflate, which compresses every frame once per
-    recipient: the same tick message is deflated N times. Board messages are small JSON on a LAN or
-    behind a proxy, so we decline the extension (the client then sends and receives uncompressed
-    frames). Set WEBSOCKET_DEFLATE=True in the config to keep it. ADR 0008."""
-    try:
-        from simple_websocket import ws
-        from wsproto.extensions import PerMessageDeflate
-    except ImportError:  # another websocket server: nothing to do
-        return
-    if getattr(ws.PerMessageDeflate, "declined", False):
-        return
-
-    class DeclinedDeflate(PerMessageDeflate):
-        declined = True
-
-        def accept(self, offer):  # never negotiated: the extension stays disabled
-            return None
-
-    ws.PerMessageDeflate = DeclinedDeflate

@@ -1,6 +1,10 @@
 """The tick: collect a room's operations for a few tens of milliseconds, commit them in one
 transaction, then acknowledge each sender and send each room one message (ADR 0004).
 
+A room's message also carries the cursors that moved since the last one, and a big room is
+flushed less often than every tick, so that the frames this process writes per second stay within
+a budget whatever the size of the room (ADR 0009).
+
 Also holds the throw-away state of the room: who is connected and where their cursors are.
 Nothing here knows Flask; it talks to Socket.IO through the `socketio` object it is given.
 """
@@ -70,30 +74,53 @@ class _Pending:
         self.event = event
 
 
+def compact_cursor(participant_id: int, x: float, y: float) -> list:
+    """`[id, x, y]`, positions to 1/10,000 of the board: a third of the bytes of `{id, name, x, y}`
+    (names come with presence), and cursors are most of what a big room sends."""
+    return [participant_id, round(x, 4), round(y, 4)]
+
+
 class RoomHub:
+    # Frames per second one room's messages may cost this process (one frame per connection per
+    # message): a room is flushed every tick while it is small, and every size / budget seconds once
+    # it is big (300 connections: 50 ms). Measured in docs/benchmarks.md, ADR 0009.
+    FANOUT_FRAMES_PER_SECOND = 6000
+    # Cursor positions per second one room's messages may carry to all its connections: a room gets
+    # the cursors that moved every 100 ms (10 Hz) while it is small, less often once it is big (300
+    # connections: every 300 ms; the board glides each pointer to its new place). ADR 0009.
+    FANOUT_CURSORS_PER_SECOND = 300_000
+    CURSOR_INTERVAL = 0.1
+
     def __init__(self, socketio, service: BoardService, tick_seconds: float, presence):
         self.socketio = socketio
         self.service = service
         self.tick_seconds = tick_seconds
         self.presence = presence
         self.connections: dict[str, Connection] = {}
+        self._room_sizes: dict[int, int] = {}  # connections of this process per workshop
         self._pending: dict[int, list[_Pending]] = {}
-        self._cursors: dict[int, dict[int, dict]] = {}
+        self._cursors: dict[int, dict[int, list]] = {}
+        self._flushed_at: dict[int, float] = {}  # workshop -> when its last ops message went out
+        self._cursors_sent_at: dict[int, float] = {}  # workshop -> when its cursors last went out
         self._task = None
-        self.cursor_interval = 0.1  # seconds between two cursor messages to a room (10 Hz)
-        self._cursors_sent_at = 0.0
 
     # --- connections --------------------------------------------------------------------
 
     def connected(self, sid: str, connection: Connection) -> None:
         self._ensure_running()  # the tick also renews this process's presence heartbeat
         self.connections[sid] = connection
+        self._room_sizes[connection.workshop_id] = self._room_sizes.get(connection.workshop_id, 0) + 1
         self.presence.add(connection.workshop_id, sid, self._participant_info(connection))
         self.broadcast_presence(connection.workshop_id)
 
     def disconnected(self, sid: str) -> None:
         connection = self.connections.pop(sid, None)
         if connection is not None:
+            left = self._room_sizes.get(connection.workshop_id, 1) - 1
+            if left > 0:
+                self._room_sizes[connection.workshop_id] = left
+            else:
+                self._forget_room(connection.workshop_id)
             self.presence.remove(connection.workshop_id, sid)
             self.broadcast_presence(connection.workshop_id)
 
@@ -127,8 +154,22 @@ class RoomHub:
 
     def cursor(self, workshop_id: int, actor: Actor, x: float, y: float) -> None:
         self._ensure_running()
-        self._cursors.setdefault(workshop_id, {})[actor.participant_id] = {
-            "id": actor.participant_id, "name": actor.name, "x": x, "y": y}
+        self._cursors.setdefault(workshop_id, {})[actor.participant_id] = compact_cursor(actor.participant_id, x, y)
+
+    def flush_interval(self, workshop_id: int) -> float:
+        """Seconds between two messages to a room: one tick, or longer for a room so big that one
+        message per tick would exceed the process's fan-out budget."""
+        return max(self.tick_seconds, self._room_sizes.get(workshop_id, 0) / self.FANOUT_FRAMES_PER_SECOND)
+
+    def cursor_interval(self, workshop_id: int) -> float:
+        """Seconds between two batches of cursors to a room: each of the room's n pointers goes to
+        its n connections, so the positions sent per second grow as n squared."""
+        size = self._room_sizes.get(workshop_id, 0)
+        return max(self.CURSOR_INTERVAL, size * size / self.FANOUT_CURSORS_PER_SECOND)
+
+    def _forget_room(self, workshop_id: int) -> None:
+        for state in (self._room_sizes, self._flushed_at, self._cursors_sent_at):
+            state.pop(workshop_id, None)
 
     def _ensure_running(self) -> None:
         if self._task is None:
@@ -150,18 +191,31 @@ class RoomHub:
                 log.exception("board tick failed")
 
     def tick(self) -> None:
-        pending, self._pending = self._pending, {}
-        for workshop_id, items in pending.items():
-            self._flush(workshop_id, items)
+        """Flush every room that is due: its operations, with the cursors that moved if their batch
+        is due too (one message), then the cursors of rooms that had no operations to send."""
         now = time.monotonic()
-        if now - self._cursors_sent_at < self.cursor_interval:
-            return  # cursors move at 10 Hz: sending them every 25 ms tick would only add frames
-        self._cursors_sent_at = now
-        cursors, self._cursors = self._cursors, {}
-        for workshop_id, moved in cursors.items():
-            self.socketio.emit("cursors", {"cursors": list(moved.values())}, to=room_of(workshop_id))
+        # a little early rather than a whole tick late: sleep() wakes a few ms either side
+        slack = self.tick_seconds / 2
+        for workshop_id in list(self._pending):
+            if now - self._flushed_at.get(workshop_id, 0.0) + slack >= self.flush_interval(workshop_id):
+                self._flushed_at[workshop_id] = now
+                self._flush(workshop_id, self._pending.pop(workshop_id), self._take_cursors(workshop_id, now))
+        for workshop_id in list(self._cursors):
+            moved = self._take_cursors(workshop_id, now)
+            if moved:
+                self.socketio.emit("cursors", {"cursors": moved}, to=room_of(workshop_id))
 
-    def _flush(self, workshop_id: int, items: list[_Pending]) -> None:
+    def _take_cursors(self, workshop_id: int, now: float) -> list:
+        """The cursors that moved in the room since its last batch, if the next batch is due."""
+        if now - self._cursors_sent_at.get(workshop_id, 0.0) + self.tick_seconds / 2 < self.cursor_interval(workshop_id):
+            return []
+        moved = self._cursors.pop(workshop_id, None)
+        if not moved:
+            return []
+        self._cursors_sent_at[workshop_id] = now
+        return list(moved.values())
+
+    def _flush(self, workshop_id: int, items: list[_Pending], cursors: list) -> None:
         submissions = [item.submission for item in items]
         try:
             records = self.service.apply_batch(workshop_id, submissions)
@@ -180,8 +234,12 @@ class RoomHub:
                     private.setdefault(record["private_to"], []).append(redact(record, record["private_to"]))
             for participant_id, own in private.items():  # the author's full records go first
                 self.socketio.emit("ops", {"ops": own}, to=personal_room(participant_id))
-            public = [redact(record, -1) for record in records]
-            self.socketio.emit("ops", {"ops": public}, to=room_of(workshop_id))
+            message = {"ops": [redact(record, -1) for record in records]}
+            if cursors:
+                message["cursors"] = cursors
+            self.socketio.emit("ops", message, to=room_of(workshop_id))
+        elif cursors:  # nothing committed (every op refused): the cursors still go out
+            self.socketio.emit("cursors", {"cursors": cursors}, to=room_of(workshop_id))
         for item in items:
             item.event.set()
 

@@ -217,12 +217,19 @@ class _Batch:
         self.stickies[sticky.id] = sticky
         return self._sticky_record(sticky)
 
+    def _sticky_change_record(self, sticky: _StickyState, changes: dict) -> dict:
+        """An update or delete carries only what changed, with the new version: every client holds
+        the sticky already (records arrive in seq order after a snapshot), and moves and edits are
+        most of a board's traffic, sent to everyone in the room (ADR 0009)."""
+        return {"sticky": {"id": sticky.id, **changes, "version": sticky.version},
+                "private_to": sticky.author_id if sticky.private else None}
+
     def _sticky_update(self, actor: Actor, op: Op) -> dict:
         sticky = self._changeable(actor, op.fields["sticky_id"])
-        rules.apply_sticky_changes(sticky, op.fields["changes"], lambda sid: self.visible_to(actor, sid))
+        changes = rules.apply_sticky_changes(sticky, op.fields["changes"], lambda sid: self.visible_to(actor, sid))
         sticky.updated_at = _now()
         self._changed(sticky)
-        return self._sticky_record(sticky)
+        return self._sticky_change_record(sticky, changes)
 
     def _sticky_delete(self, actor: Actor, op: Op) -> dict:
         sticky = self._changeable(actor, op.fields["sticky_id"])
@@ -230,7 +237,7 @@ class _Batch:
         sticky.version += 1
         sticky.updated_at = _now()
         self._changed(sticky)
-        return self._sticky_record(sticky)
+        return self._sticky_change_record(sticky, {"deleted": True})
 
     def _vote_add(self, actor: Actor, op: Op) -> dict:
         sticky = self.sticky(op.fields["sticky_id"])

@@ -187,7 +187,12 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
     setStatus(navigator.onLine ? "reconnecting" : "offline");
   });
 
-  socket.on("ops", (msg) => receive(msg?.ops || []));
+  // A room's message carries the operations of a tick and, in `cursors`, the pointers that moved
+  // since the last one; a room with no operations gets `cursors` messages alone (docs/protocol.md).
+  socket.on("ops", (msg) => {
+    receive(msg?.ops || []);
+    if (Array.isArray(msg?.cursors)) onCursors?.(msg.cursors);
+  });
   socket.on("presence", (msg) => {
     state.setParticipants(msg?.participants || []);
     // The server's last seq: if we are still behind it once in-flight broadcasts had time to

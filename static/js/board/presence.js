@@ -37,8 +37,21 @@ export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewpo
     c.root.style.transform = `translate(${px}px, ${py}px) scale(${1 / viewport.scale})`;
   }
 
+  let namesFor = null; // the participants list the map below was built from
+  let names = new Map();
+  function nameOf(id) {
+    if (namesFor !== state.participants) {
+      namesFor = state.participants;
+      names = new Map(namesFor.map((p) => [p.id, p.name]));
+    }
+    return names.get(id) || "Someone";
+  }
+
+  // `list`: [[participantId, x, y], ...], positions in board units (0..1)
   function onCursors(list) {
-    for (const { id, name, x, y } of list) {
+    for (const entry of list) {
+      if (!Array.isArray(entry)) continue;
+      const [id, x, y] = entry;
       if (id === state.me.id || typeof x !== "number" || typeof y !== "number") continue;
       let c = cursors.get(id);
       if (!c) {
@@ -48,11 +61,21 @@ export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewpo
         const label = el("span", "cursor-name");
         root.append(arrow, label);
         cursorLayer.append(root);
-        c = { root, label, x, y, timer: 0 };
+        c = { root, label, x, y, timer: 0, at: 0 };
         cursors.set(id, c);
       }
-      c.label.textContent = name || "Someone";
+      const name = nameOf(id);
+      if (c.label.textContent !== name) c.label.textContent = name;
+      // glide over about the time since the last position, so pointers move smoothly whatever the
+      // room's cursor rate; a pointer that was idle (or is new) jumps
+      const now = performance.now();
+      const since = now - c.at;
+      c.at = now;
       c.x = x; c.y = y;
+      if (since < 1000) {
+        c.root.style.setProperty("--glide", `${Math.round(Math.min(400, Math.max(50, since)))}ms`);
+        c.root.classList.add("gliding");
+      } else c.root.classList.remove("gliding");
       place(c);
       c.root.classList.remove("idle");
       clearTimeout(c.timer);
@@ -60,7 +83,8 @@ export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewpo
     }
   }
 
-  viewport.onChange(() => { for (const c of cursors.values()) place(c); });
+  // panning and zooming move every pointer with the board at once, without gliding
+  viewport.onChange(() => { for (const c of cursors.values()) { c.root.classList.remove("gliding"); place(c); } });
 
   return {
     renderAvatars,

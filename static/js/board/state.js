@@ -80,9 +80,12 @@ export class BoardState {
     this.emit(change);
   }
 
+  // A create (and a reveal) carries the whole sticky; an update only what changed, merged here.
   upsertSticky(sticky, change) {
+    const known = this.stickiesServer.get(sticky.id);
     if (sticky.deleted) this.stickiesServer.delete(sticky.id);
-    else this.stickiesServer.set(sticky.id, { ...(this.stickiesServer.get(sticky.id) || {}), ...sticky });
+    else if (known || sticky.kind) this.stickiesServer.set(sticky.id, { ...(known || {}), ...sticky });
+    else return; // a change to a sticky this client never saw (it cannot be drawn from a delta)
     change.stickies.add(sticky.id);
   }
 
