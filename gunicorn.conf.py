@@ -56,6 +56,9 @@ def post_worker_init(worker):
     unpatched = [name for name in ("socket", "select", "threading", "ssl", "time") if not monkey.is_module_patched(name)]
     waiting = sys.modules.get("psycopg.waiting")  # only if the app uses PostgreSQL; never import it here
     wait = getattr(getattr(waiting, "wait", None), "__name__", "not loaded")
+    from workshop import heap
+
+    heap.settle()  # the app is loaded: its objects leave the garbage collector's walks (ADR 0009)
     if unpatched or wait == "wait_c":
         worker.log.error("storming: not cooperative: unpatched %s, psycopg waits with %s", unpatched, wait)
     else:

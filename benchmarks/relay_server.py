@@ -1,6 +1,7 @@
 """The baseline for benchmarks/realtime.py: the smallest Socket.IO server that relays board ops.
 
-Same stack as the real server (Flask-SocketIO on gevent, `socketio.run`), but no authentication,
+Same stack as the real server (Flask-SocketIO on gevent, `socketio.run`, the same websocket layer
+and packet JSON), but no authentication,
 no validation, no storage and no batching: each `ops` message is acknowledged at once and
 re-broadcast to the room as it is (one emit per message, like a naive server). Cursors are, by
 default, relayed the same way as the real server does (latest position per client, one `cursors`
@@ -19,13 +20,17 @@ import os  # noqa: E402
 from flask import Flask, request  # noqa: E402
 from flask_socketio import SocketIO, emit, join_room  # noqa: E402
 
+from workshop.realtime import MAX_MESSAGE_BYTES, origin_check, websocket, wire  # noqa: E402
+
 ROOM = "board"
 TICK_SECONDS = 0.025
 
 
 def create_relay(cursor_mode: str = "tick") -> tuple[Flask, SocketIO]:
     app = Flask(__name__)
-    socketio = SocketIO(app, async_mode="gevent", max_http_buffer_size=4 * 1024 * 1024)
+    # the same stack as ours underneath: orjson packets and the websocket layer of ADR 0009
+    socketio = SocketIO(app, async_mode="gevent", max_http_buffer_size=MAX_MESSAGE_BYTES, json=wire)
+    websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio))
     moved: dict[str, dict] = {}
     ticking = []
 
