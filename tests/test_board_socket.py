@@ -86,6 +86,15 @@ def test_an_update_or_delete_carries_only_what_changed_and_the_new_version(room)
     assert deleted == {"id": sid, "deleted": True, "version": 3}
 
 
+def test_positions_are_kept_to_five_decimals_and_only_a_timer_start_carries_the_server_time(room):
+    sticky = create(x=0.3729184631298412, y=0.1234567890123)
+    send(room["ann"], sticky)
+    send(room["fac"], op("timer.start", seconds=60))
+    created, timer = records(room["bob"])
+    assert (created["sticky"]["x"], created["sticky"]["y"]) == (0.37292, 0.12346)
+    assert "at" not in created and timer["at"].endswith("Z")
+
+
 def test_a_retried_op_is_applied_once_and_its_ack_repeated(room):
     sticky = create(text="once")
     first = result(send(room["ann"], sticky))

@@ -144,3 +144,33 @@ def test_only_the_socket_io_path_from_an_accepted_origin_is_upgraded(server):
     assert not head.startswith(b"HTTP/1.1 101")  # an ordinary page stays an HTTP request
     _, head = handshake(server, origin=server.url)
     assert head.startswith(b"HTTP/1.1 101")
+
+
+def test_cursor_moves_take_the_fast_path_and_reach_the_room_compact(server):
+    """`42["cursor",...]` is handled as the websocket reads it (ADR 0009); odd ones take the usual
+    path and change nothing."""
+    import socketio as sio_client
+
+    workshop = server.workshop(guests=2)
+    moved, clients = [], []
+    for index, secret in enumerate(workshop.guests[:2]):
+        client = sio_client.Client(reconnection=False)
+        if index == 1:  # the watcher (the mover gets its own cursor too; the board skips it)
+            client.on("cursors", lambda msg: moved.extend(msg["cursors"]))
+            client.on("ops", lambda msg: moved.extend(msg.get("cursors", [])))
+        client.connect(server.url, auth={"token": workshop.token, "secret": secret}, transports=["websocket"],
+                       wait_timeout=10)
+        clients.append(client)
+    mover, watcher = clients
+    try:
+        mover.emit("cursor", {"x": 0.25, "y": 1 / 3})
+        mover.emit("cursor", {"x": "left", "y": 0.5})   # not a number: ignored
+        mover.emit("cursor")                            # no payload: the usual path, ignored
+        deadline = time.monotonic() + 5
+        while not moved and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert moved == [[workshop.guest_ids[0], 0.25, 0.3333]]
+        assert mover.connected and watcher.connected
+    finally:
+        for client in clients:
+            client.disconnect()

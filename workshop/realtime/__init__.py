@@ -13,9 +13,10 @@ from .hub import LocalPresence, RedisPresence, RoomHub
 
 log = logging.getLogger(__name__)
 
-# Events handled inline, in the socket's reader greenlet: no greenlet per event (python-socketio
-# spawns one per event when async_handlers=True) and no Flask context. Only for handlers that never
-# block and never answer (no ack): see handlers.on_cursor. ADR 0008.
+# Events handled inline, in the socket's reader greenlet, as soon as the websocket layer has read
+# them: no engine.io or Socket.IO packet objects, no greenlet per event (python-socketio spawns one
+# when async_handlers=True), no Flask context. Only for handlers that never block and never answer
+# (no ack): see handlers.on_cursor. ADR 0008, 0009.
 INLINE_EVENTS = frozenset({"cursor"})
 # The largest message a client may send (an `ops` message of 50 ops is far below it).
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -38,9 +39,10 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     app.extensions["room_hub"] = hub
     from . import handlers
     handlers.register(socketio, hub, get_db(app))
-    handle_inline(socketio.server, INLINE_EVENTS)
-    # gevent-websocket: a size limit, reading in C, and no upgrade engine.io would refuse (ADR 0009)
-    websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio))
+    # gevent-websocket: a size limit, reading in C, no upgrade engine.io would refuse, and cursor
+    # moves handled as they are read (ADR 0008, 0009)
+    websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio),
+                     on_text=inline_events(socketio.server, INLINE_EVENTS))
 
 
 def origin_check(eio):
@@ -55,21 +57,29 @@ def origin_check(eio):
     return accepts_origin
 
 
-def handle_inline(server, events: frozenset) -> None:
-    """Dispatch `events` (without an ack id, on the default namespace) straight to the handler
-    registered on the python-socketio server, instead of `Server._handle_event`, which starts a
-    greenlet per event. Anything else takes the library's usual path."""
-    usual = server._handle_event
+def inline_events(server, events: frozenset):
+    """The websocket layer's fast path for `events`: a text message `42["<event>",<payload>]` (an
+    engine.io message carrying a Socket.IO event on the default namespace with no ack id) from a
+    connected socket goes straight to the handler registered on the python-socketio server. Anything
+    else, or anything odd about it, is left to the usual path (which answers or refuses it)."""
+    prefixes = tuple(f'42["{event}",' for event in events)
 
-    def _handle_event(eio_sid, namespace, id, data):
-        if id is None and data and data[0] in events and (namespace or "/") == "/":
-            sid = server.manager.sid_from_eio_sid(eio_sid, "/")
-            if sid is not None and server.manager.is_connected(sid, "/"):
-                try:
-                    server.handlers["/"][data[0]](sid, *data[1:2])
-                except Exception:  # never let a bad event break the socket's reader
-                    log.exception("socket event %r failed", data[0])
-            return None
-        return usual(eio_sid, namespace, id, data)
+    def on_text(eio_socket, text: str) -> bool:
+        if not text.startswith(prefixes) or eio_socket.closed:
+            return False
+        try:
+            event = wire.loads(text[2:])
+        except ValueError:
+            return False
+        if not isinstance(event, list) or len(event) != 2:
+            return False
+        sid = server.manager.sid_from_eio_sid(eio_socket.sid, "/")
+        if sid is None or not server.manager.is_connected(sid, "/"):
+            return False
+        try:
+            server.handlers["/"][event[0]](sid, event[1])
+        except Exception:  # never let a bad event break the socket's reader
+            log.exception("socket event %r failed", event[0])
+        return True
 
-    server._handle_event = _handle_event
+    return on_text

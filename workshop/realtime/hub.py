@@ -83,8 +83,8 @@ def compact_cursor(participant_id: int, x: float, y: float) -> list:
 class RoomHub:
     # Frames per second one room's messages may cost this process (one frame per connection per
     # message): a room is flushed every tick while it is small, and every size / budget seconds once
-    # it is big (300 connections: 50 ms). Measured in docs/benchmarks.md, ADR 0009.
-    FANOUT_FRAMES_PER_SECOND = 6000
+    # it is big (600 connections: 50 ms). Measured in docs/benchmarks.md, ADR 0009.
+    FANOUT_FRAMES_PER_SECOND = 12000
     # Cursor positions per second one room's messages may carry to all its connections: a room gets
     # the cursors that moved every 100 ms (10 Hz) while it is small, less often once it is big (300
     # connections: every 300 ms; the board glides each pointer to its new place). ADR 0009.

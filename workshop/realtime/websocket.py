@@ -42,9 +42,12 @@ def unmask(payload: bytes, mask: bytes) -> bytes:
     return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(size, "big")
 
 
-def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path: str = "/socket.io/") -> None:
+def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path: str = "/socket.io/",
+           on_text: Callable[[object, str], bool] | None = None) -> None:
     """Replace gevent-websocket's readers and upgrade check (see the module docstring).
-    `accepts_origin(environ)`: whether engine.io would accept the request's Origin."""
+    `accepts_origin(environ)`: whether engine.io would accept the request's Origin.
+    `on_text(engineio_socket, text)`: a fast path for incoming text messages, called in the
+    connection's reader before engine.io sees them; True means handled (engine.io never sees it)."""
     from socket import error as socket_error
 
     from geventwebsocket import handler as gws_handler
@@ -87,6 +90,17 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
         return header, payload
 
     def read_message(self):
+        """The next message the app must see: a text message the fast path handles (see
+        `harden`'s `on_text`) is consumed here and the next one is read."""
+        while True:
+            message = read_one(self)
+            if not isinstance(message, str) or on_text is None:
+                return message
+            owner = self.handler.__dict__.get("storming_eio") if self.handler is not None else None
+            if owner is None or not on_text(owner, message):
+                return message
+
+    def read_one(self):
         opcode = None
         message = bytearray()
         while True:
@@ -167,6 +181,7 @@ def _write_through_engineio() -> None:
         owner = getattr(self.app, "__self__", None)  # the engine.io socket whose handler this is
         if isinstance(owner, eio_socket.Socket) and environ.get("wsgi.websocket") is not None:
             owner.storming_ws = environ["wsgi.websocket"]
+            environ["wsgi.websocket"].handler.storming_eio = owner
         return wrap(self, environ, start_response)
 
     queue_send = eio_socket.Socket.send

@@ -189,8 +189,9 @@ class _Batch:
         record = handler(actor, op)
         self.workshop.seq += 1
         now = _now()
-        record.update({"seq": self.workshop.seq, "id": op.id, "type": op.type, "by": actor.participant_id,
-                       "at": _iso(now)})
+        record.update({"seq": self.workshop.seq, "id": op.id, "type": op.type, "by": actor.participant_id})
+        if op.type == "timer.start":  # the server's clock, for the countdown (the log keeps every op's time)
+            record["at"] = _iso(now)
         self.operations.append({"workshop_id": self.workshop.id, "seq": record["seq"], "op_id": op.id,
                                 "participant_id": actor.participant_id, "type": op.type,
                                 "private_to": record.get("private_to"), "result": record, "created_at": now})
