@@ -234,6 +234,7 @@ def merge_workers(raws: list[dict], participants: int) -> dict:
         return int(np.searchsorted(cum, math.ceil(received_cursors * p))) / 10
 
     cursors_sent = sum(raw["cursors_sent"] for raw in raws)
+    cursor_moves = sum(raw.get("cursor_moves", raw["cursors_sent"]) for raw in raws)
     cursor_expected = cursors_sent * (total - 1)
     load_seconds = max(raw["load_seconds"] for raw in raws)
     cpu_by_worker = [_r1(100 * raw["cpu_seconds"] / raw["load_seconds"]) for raw in raws]
@@ -252,7 +253,7 @@ def merge_workers(raws: list[dict], participants: int) -> dict:
         "p50_ms": _r1(_pct(complete, 0.5)), "p90_ms": _r1(_pct(complete, 0.9)), "p99_ms": _r1(_pct(complete, 0.99)),
         "max_ms": _r1(complete[-1] if complete else None),
         "ack_p50_ms": _r1(_pct(acks, 0.5)), "ack_p99_ms": _r1(_pct(acks, 0.99)),
-        "cursors_sent": cursors_sent, "cursors_received": received_cursors,
+        "cursor_moves": cursor_moves, "cursors_sent": cursors_sent, "cursors_received": received_cursors,
         "cursor_delivery": round(received_cursors / cursor_expected, 3) if cursor_expected else None,
         "cursor_p50_ms": cursor_pct(0.5), "cursor_p99_ms": cursor_pct(0.99), "cursor_max_ms": _r1(cursor_max),
         "disconnects": sum(raw["disconnects"] for raw in raws),
@@ -399,7 +400,8 @@ def bench_ours(args, workdir: Path) -> dict:
         return run_load(server, {
             "mode": "app", "url": f"http://127.0.0.1:{port}", "token": info["token"],
             "secrets": info["secrets"], "facilitatorSecret": info["facilitator_secret"],
-            "seconds": args.seconds, "cursorHz": args.cursor_hz}, workdir, args.workers, args.py_spy)
+            "seconds": args.seconds, "cursorHz": args.cursor_hz, "adaptiveCursors": not args.fixed_cursor_rate},
+            workdir, args.workers, args.py_spy)
     finally:
         stop(server)
         log.close()
@@ -450,6 +452,8 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--cursor-hz", type=float, default=10, help="cursor moves per participant per second")
+    parser.add_argument("--fixed-cursor-rate", action="store_true",
+                        help="send every cursor move, ignoring the room's cursor_ms (as a client that does not adapt)")
     parser.add_argument("--tick-ms", type=int, default=25, help="BOARD_TICK_MS for our server")
     parser.add_argument("--relay-cursors", choices=("tick", "naive"), default="tick",
                         help="tick: the relay batches cursors per 25 ms like ours; naive: one emit per cursor")
@@ -494,6 +498,7 @@ def main() -> None:
     print_table(rows)
     for name, result in rows:
         extra = {k: result.get(k) for k in ("refusals", "ops_unanswered", "ops_skipped", "disconnects",
+                                            "cursor_moves", "cursors_sent",
                                             "connected", "clients", "connect_ms",
                                             "loadgen_loop_delay_p99_ms", "loadgen_cpu_percent_by_worker",
                                             "loadgen_loop_delay_p99_ms_by_worker", "machine_busy_percent")}
@@ -501,7 +506,7 @@ def main() -> None:
     relay_p99 = relay.get("p99_ms") if relay else None
     summary = {
         "participants": args.participants, "seconds": args.seconds, "tick_ms": args.tick_ms, "nice": args.nice,
-        "cursor_hz": args.cursor_hz,
+        "cursor_hz": args.cursor_hz, "cursor_rate": "fixed" if args.fixed_cursor_rate else "adaptive",
         "ops_sent": ours["ops_sent"], "ops_acked": ours["ops_acked"], "ops_refused": ours["ops_refused"],
         "ops_lost": ours["ops_lost"], "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"], "max_ms": ours["max_ms"],
         "ack_p99_ms": ours["ack_p99_ms"],

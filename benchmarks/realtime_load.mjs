@@ -14,7 +14,9 @@
 //          opsPerSecond (1), cursorHz (10), deepdiveSeconds (7), voteSeconds (3), voteBudget (5)}
 //
 // Each guest sends one durable op per second (one `ops` message at a time, as the board client
-// does: the next waits for the previous acknowledgement) and a volatile `cursor` at cursorHz.
+// does: the next waits for the previous acknowledgement) and moves its pointer at cursorHz; like the
+// board client it sends the latest position at most every `cursor_ms` the room announces in presence
+// (adaptiveCursors: false sends every move, as a client that ignores it would).
 // The facilitator alternates the phase between "deepdive" (guests create notes/opportunities/pains,
 // move and edit them) and "vote" (guests move, edit, vote.add / vote.remove on votable stickies).
 //
@@ -53,7 +55,8 @@ const ops = new Map();          // op id sent HERE -> {sender, t0, acked, refuse
 const recv = new Map();         // op id received here (any sender) -> {seen: Uint8Array(local clients), n, max}
 const cursorSends = [];         // [x, t, sender] of every cursor sent here
 const cursorBatches = new Map(); // "first x:length" -> {xs: [...], times: [[t, receiver], ...]}
-let cursorsSent = 0, duplicateDeliveries = 0, lastOpsAt = 0;
+let cursorsSent = 0, cursorMoves = 0, duplicateDeliveries = 0, lastOpsAt = 0;
+const ADAPTIVE_CURSORS = cfg.adaptiveCursors ?? true;
 const refusals = {};
 const votable = [];             // sticky ids of visible pains/opportunities (acknowledged or received creates)
 const votableSeen = new Set();
@@ -65,6 +68,7 @@ function makeClient(pos, idx, secret, facilitator) {
   const c = {
     pos, idx, facilitator, phase: "deepdive", stickies: [], myVotes: new Map(), voteTotal: 0,
     due: 0, inFlight: false, connected: false, disconnects: 0, timers: [],
+    cursorMs: 0, lastCursorSent: -Infinity, // as the board client: at most one pointer per cursor_ms
   };
   c.socket = io(cfg.url, {
     auth: { token: cfg.token, secret }, transports: ["websocket"], forceNew: true,
@@ -73,7 +77,10 @@ function makeClient(pos, idx, secret, facilitator) {
   c.socket.on("connect", () => { c.connected = true; });
   c.socket.on("disconnect", () => { c.connected = false; c.disconnects++; });
   c.socket.on("connect_error", (err) => { c.error = String(err?.message ?? err); });
-  c.socket.on("presence", () => { lastPresence = now(); });
+  c.socket.on("presence", (msg) => {
+    lastPresence = now();
+    if (ADAPTIVE_CURSORS && Number.isInteger(msg?.cursor_ms)) c.cursorMs = Math.min(2000, Math.max(50, msg.cursor_ms));
+  });
   c.socket.on("ops", (msg) => {
     const t = now();
     lastOpsAt = t;
@@ -221,8 +228,14 @@ async function main() {
     const curTimer = CURSOR_HZ > 0 && setTimeout(() => {
       c.timers.push(setInterval(() => {
         if (!c.connected) return;
+        // the pointer moves at CURSOR_HZ; like the board client, the latest position is sent when
+        // the room's cursor_ms (presence) has passed since the last one sent
         const x = Math.round(Math.random() * 1e4) / 1e4, y = Math.round(Math.random() * 1e4) / 1e4;
-        cursorSends.push([cursorKey(x, y), now(), c.idx]);
+        const t = now();
+        cursorMoves++;
+        if (t - c.lastCursorSent < c.cursorMs - 1000 / CURSOR_HZ / 2) return;
+        c.lastCursorSent = t;
+        cursorSends.push([cursorKey(x, y), t, c.idx]);
         cursorsSent++;
         c.socket.volatile.emit("cursor", { x, y });
       }, 1000 / CURSOR_HZ));
@@ -271,7 +284,7 @@ async function main() {
     load_seconds: loadSeconds, cpu_seconds: (cpu.user + cpu.system) / 1e6,
     loop_delay_p99_ms: r1(loopDelay.percentile(99) / 1e6), loop_delay_max_ms: r1(loopDelay.max / 1e6),
     disconnects: clients.reduce((n, c) => n + c.disconnects, 0), ops_skipped: skippedOps, refusals,
-    duplicate_deliveries: duplicateDeliveries, cursors_sent: cursorsSent,
+    duplicate_deliveries: duplicateDeliveries, cursors_sent: cursorsSent, cursor_moves: cursorMoves,
     // op id -> [send time, sender, "acked"|"refused"|"timeout"|null, ack ms, type]
     sends: Object.fromEntries([...ops].map(([id, st]) => [id, [st.t0, st.sender,
       st.acked ? "acked" : st.refused ? "refused" : st.timedOut ? "timeout" : null, st.ackMs, st.type]])),

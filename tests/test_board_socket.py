@@ -337,3 +337,32 @@ def test_presence_carries_the_last_seq_so_a_client_behind_it_can_catch_up(app, d
     assert presence[-1]["seq"] == ack["seq"]
     assert "Newcomer" in {p["name"] for p in presence[-1]["participants"]}
     newcomer.disconnect()
+
+
+def test_each_pointer_is_relayed_at_most_once_per_cursor_interval_and_the_latest_position_wins():
+    from workshop.domain.board import Actor
+    from workshop.realtime.hub import LocalPresence, RoomHub
+
+    class NoLoop:  # the tick is driven by hand below
+        def start_background_task(self, _target):
+            return object()
+
+    hub = RoomHub(NoLoop(), service=None, tick_seconds=0.025, presence=LocalPresence())
+    ann, bob = Actor(1, "Ann", False), Actor(2, "Bob", False)
+    hub._room_sizes[7] = 300  # 300 here: one position per pointer every 300 ms
+    assert hub.cursor_interval(7) == pytest.approx(0.3) and hub.cursor_ms(7) == 300
+    hub.cursor(7, ann, 0.1, 0.1)
+    assert hub._take_cursors(7, now=10.0) == [[1, 0.1, 0.1]]
+    hub.cursor(7, ann, 0.2, 0.2)
+    hub.cursor(7, bob, 0.5, 0.5)
+    hub.cursor(7, ann, 0.3, 0.3)
+    assert hub._take_cursors(7, now=10.1) == [[2, 0.5, 0.5]]  # Ann's next is not due yet; Bob's first is
+    assert hub._take_cursors(7, now=10.3) == [[1, 0.3, 0.3]]  # her latest; 0.2 was never relayed
+    assert hub._take_cursors(7, now=10.4) == []
+
+
+def test_presence_and_the_snapshot_announce_the_rooms_cursor_interval(room):
+    room["ann"].disconnect()
+    presence = [m["args"][0] for m in room["bob"].get_received() if m["name"] == "presence"]
+    assert presence and presence[-1]["cursor_ms"] == 100  # a small room: 10 Hz
+    assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["cursor_ms"] == 100

@@ -83,6 +83,7 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         """The whole board as this participant may see it, plus who is here."""
         snapshot = service.snapshot(connection.workshop_id, connection.actor)
         snapshot["participants"] = hub.participants(connection.workshop_id)
+        snapshot["cursor_ms"] = hub.cursor_ms(connection.workshop_id)
         snapshot["me"] = {"id": connection.actor.participant_id, "name": connection.actor.name,
                           "facilitator": connection.actor.facilitator}
         return {"ok": True, "snapshot": snapshot}
@@ -96,6 +97,7 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         answer = service.ops_since(connection.workshop_id, since, connection.actor)
         if "snapshot" in answer:
             answer["snapshot"]["participants"] = hub.participants(connection.workshop_id)
+            answer["snapshot"]["cursor_ms"] = hub.cursor_ms(connection.workshop_id)
         return {"ok": True, **answer}
 
     @answered("ops")

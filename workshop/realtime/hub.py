@@ -85,9 +85,10 @@ class RoomHub:
     # message): a room is flushed every tick while it is small, and every size / budget seconds once
     # it is big (600 connections: 50 ms). Measured in docs/benchmarks.md, ADR 0009.
     FANOUT_FRAMES_PER_SECOND = 12000
-    # Cursor positions per second one room's messages may carry to all its connections: a room gets
-    # the cursors that moved every 100 ms (10 Hz) while it is small, less often once it is big (300
-    # connections: every 300 ms; the board glides each pointer to its new place). ADR 0009.
+    # Cursor positions per second one room's messages may carry to all its connections: each
+    # participant's pointer is relayed at most every 100 ms (10 Hz) while the room is small, less often
+    # once it is big (300 connections: every 300 ms; the board glides each pointer to its new place).
+    # The room announces the interval (`cursor_ms`) and clients send no more often. ADR 0009.
     FANOUT_CURSORS_PER_SECOND = 300_000
     CURSOR_INTERVAL = 0.1
 
@@ -101,7 +102,7 @@ class RoomHub:
         self._pending: dict[int, list[_Pending]] = {}
         self._cursors: dict[int, dict[int, list]] = {}
         self._flushed_at: dict[int, float] = {}  # workshop -> when its last ops message went out
-        self._cursors_sent_at: dict[int, float] = {}  # workshop -> when its cursors last went out
+        self._cursors_sent_at: dict[int, dict[int, float]] = {}  # workshop -> participant -> last relayed
         self._task = None
 
     # --- connections --------------------------------------------------------------------
@@ -134,10 +135,16 @@ class RoomHub:
         return self.presence.list(workshop_id)
 
     def broadcast_presence(self, workshop_id: int) -> None:
-        """Who is here, with the last committed seq: a client behind it (a batch whose broadcast was
-        lost with a crashed process) resyncs instead of waiting for the next operation."""
+        """Who is here, with the last committed seq (a client behind it, a batch whose broadcast was
+        lost with a crashed process, resyncs instead of waiting for the next operation), and how
+        often the room relays cursors (`cursor_ms`): clients send their pointer no more often than
+        that, since the room would only keep the latest position anyway (ADR 0009)."""
         self.socketio.emit("presence", {"participants": self.participants(workshop_id),
-                                        "seq": self.service.current_seq(workshop_id)}, to=room_of(workshop_id))
+                                        "seq": self.service.current_seq(workshop_id),
+                                        "cursor_ms": self.cursor_ms(workshop_id)}, to=room_of(workshop_id))
+
+    def cursor_ms(self, workshop_id: int) -> int:
+        return round(1000 * self.cursor_interval(workshop_id))
 
     # --- operations -----------------------------------------------------------------------
 
@@ -191,8 +198,8 @@ class RoomHub:
                 log.exception("board tick failed")
 
     def tick(self) -> None:
-        """Flush every room that is due: its operations, with the cursors that moved if their batch
-        is due too (one message), then the cursors of rooms that had no operations to send."""
+        """Flush every room that is due: its operations, with the cursors that are due (one message),
+        then, in rooms with no operations, the cursors alone."""
         now = time.monotonic()
         # a little early rather than a whole tick late: sleep() wakes a few ms either side
         slack = self.tick_seconds / 2
@@ -201,19 +208,30 @@ class RoomHub:
                 self._flushed_at[workshop_id] = now
                 self._flush(workshop_id, self._pending.pop(workshop_id), self._take_cursors(workshop_id, now))
         for workshop_id in list(self._cursors):
+            if now - self._flushed_at.get(workshop_id, 0.0) + slack < self.flush_interval(workshop_id):
+                continue  # a room gets at most one message per flush interval
             moved = self._take_cursors(workshop_id, now)
             if moved:
+                self._flushed_at[workshop_id] = now
                 self.socketio.emit("cursors", {"cursors": moved}, to=room_of(workshop_id))
 
     def _take_cursors(self, workshop_id: int, now: float) -> list:
-        """The cursors that moved in the room since its last batch, if the next batch is due."""
-        if now - self._cursors_sent_at.get(workshop_id, 0.0) + self.tick_seconds / 2 < self.cursor_interval(workshop_id):
-            return []
-        moved = self._cursors.pop(workshop_id, None)
+        """The latest position of each pointer that moved and was last relayed at least the room's
+        cursor interval ago; the others wait (only their latest position is kept)."""
+        moved = self._cursors.get(workshop_id)
         if not moved:
             return []
-        self._cursors_sent_at[workshop_id] = now
-        return list(moved.values())
+        relayed = self._cursors_sent_at.setdefault(workshop_id, {})
+        # clients send every cursor interval already; a quarter's margin keeps a position that
+        # arrives a little early (network jitter) from waiting a whole interval here
+        interval = 0.75 * self.cursor_interval(workshop_id) - self.tick_seconds / 2
+        due = [pid for pid in moved if now - relayed.get(pid, 0.0) >= interval]
+        for pid in due:
+            relayed[pid] = now
+        taken = [moved.pop(pid) for pid in due]
+        if not moved:
+            del self._cursors[workshop_id]
+        return taken
 
     def _flush(self, workshop_id: int, items: list[_Pending], cursors: list) -> None:
         submissions = [item.submission for item in items]

@@ -72,6 +72,7 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
         if (myGen !== gen) return;
         if (err || !ack || !ack.ok) { syncing = false; fail(ack, "Could not load the board"); retryLater(); return; }
         state.loadSnapshot(ack.snapshot);
+        setCursorRate(ack.snapshot.cursor_ms);
         done();
       });
       return;
@@ -195,6 +196,7 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
   });
   socket.on("presence", (msg) => {
     state.setParticipants(msg?.participants || []);
+    setCursorRate(msg?.cursor_ms);
     // The server's last seq: if we are still behind it once in-flight broadcasts had time to
     // arrive, a broadcast was lost (e.g. with a crashed server process): catch up.
     const seq = msg?.seq;
@@ -207,12 +209,18 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
   window.addEventListener("online", () => { if (!socket.connected) setStatus("reconnecting"); });
   window.addEventListener("offline", () => { if (!socket.connected) setStatus("offline"); });
 
+  // The pointer goes at most every `cursorMs`: 100 ms, or what the room relays (presence's
+  // `cursor_ms`, longer in a big room, ADR 0009); the latest position is the one sent.
+  let cursorMs = 100;
+  function setCursorRate(ms) {
+    if (Number.isInteger(ms)) cursorMs = Math.min(2000, Math.max(50, ms));
+  }
   let lastCursor = 0;
   let cursorTimer = null;
   let cursorPending = null;
   function cursor(x, y) {
     cursorPending = { x, y };
-    const wait = 100 - (Date.now() - lastCursor);
+    const wait = cursorMs - (Date.now() - lastCursor);
     if (wait <= 0) sendCursor();
     else if (!cursorTimer) cursorTimer = setTimeout(sendCursor, wait);
   }
