@@ -101,7 +101,7 @@ class RoomHub:
         self._room_sizes: dict[int, int] = {}  # connections of this process per workshop
         self._pending: dict[int, list[_Pending]] = {}
         self._cursors: dict[int, dict[int, list]] = {}
-        self._flushed_at: dict[int, float] = {}  # workshop -> when its last ops message went out
+        self._flushed_at: dict[int, float] = {}  # workshop -> when its last message (ops or cursors) went out
         self._cursors_sent_at: dict[int, dict[int, float]] = {}  # workshop -> participant -> last relayed
         self._task = None
 
@@ -169,8 +169,8 @@ class RoomHub:
         return max(self.tick_seconds, self._room_sizes.get(workshop_id, 0) / self.FANOUT_FRAMES_PER_SECOND)
 
     def cursor_interval(self, workshop_id: int) -> float:
-        """Seconds between two batches of cursors to a room: each of the room's n pointers goes to
-        its n connections, so the positions sent per second grow as n squared."""
+        """Seconds between two relayed positions of one pointer: each of the room's n pointers goes
+        to its n connections, so the positions sent per second grow as n squared."""
         size = self._room_sizes.get(workshop_id, 0)
         return max(self.CURSOR_INTERVAL, size * size / self.FANOUT_CURSORS_PER_SECOND)
 
@@ -203,13 +203,14 @@ class RoomHub:
         now = time.monotonic()
         # a little early rather than a whole tick late: sleep() wakes a few ms either side
         slack = self.tick_seconds / 2
-        for workshop_id in list(self._pending):
-            if now - self._flushed_at.get(workshop_id, 0.0) + slack >= self.flush_interval(workshop_id):
-                self._flushed_at[workshop_id] = now
-                self._flush(workshop_id, self._pending.pop(workshop_id), self._take_cursors(workshop_id, now))
-        for workshop_id in list(self._cursors):
-            if now - self._flushed_at.get(workshop_id, 0.0) + slack < self.flush_interval(workshop_id):
-                continue  # a room gets at most one message per flush interval
+
+        def due(workshop_id: int) -> bool:  # a room gets at most one message per flush interval
+            return now - self._flushed_at.get(workshop_id, 0.0) + slack >= self.flush_interval(workshop_id)
+
+        for workshop_id in [w for w in self._pending if due(w)]:
+            self._flushed_at[workshop_id] = now
+            self._flush(workshop_id, self._pending.pop(workshop_id), self._take_cursors(workshop_id, now))
+        for workshop_id in [w for w in self._cursors if due(w)]:
             moved = self._take_cursors(workshop_id, now)
             if moved:
                 self._flushed_at[workshop_id] = now
@@ -225,10 +226,10 @@ class RoomHub:
         # clients send every cursor interval already; a quarter's margin keeps a position that
         # arrives a little early (network jitter) from waiting a whole interval here
         interval = 0.75 * self.cursor_interval(workshop_id) - self.tick_seconds / 2
-        due = [pid for pid in moved if now - relayed.get(pid, 0.0) >= interval]
-        for pid in due:
+        taken = []
+        for pid in [pid for pid in moved if now - relayed.get(pid, 0.0) >= interval]:
             relayed[pid] = now
-        taken = [moved.pop(pid) for pid in due]
+            taken.append(moved.pop(pid))
         if not moved:
             del self._cursors[workshop_id]
         return taken

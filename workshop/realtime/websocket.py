@@ -4,7 +4,7 @@ python-engineio's gevent driver uses gevent-websocket when it is installed (Flas
 `socketio.run` and gunicorn's `GeventWebSocketWorker` give it the socket). It reads a frame with one
 buffered read where simple-websocket (the fallback) runs a second greenlet per connection and wsproto's
 generators: at 300 participants, reading the 3,300 incoming frames per second (cursor moves, mostly)
-was the largest part of the server's time. Two things in gevent-websocket are not acceptable as they
+was the largest part of the server's time. Four things in gevent-websocket are not acceptable as they
 are, and `harden` replaces them, once per process:
 
 - it reads a frame of any announced length (up to 2**63 bytes) and joins fragments without limit,
@@ -29,8 +29,10 @@ from __future__ import annotations
 import struct
 from typing import Callable
 
-_MESSAGE_TOO_BIG = 1009
+import gevent
+from gevent.lock import Semaphore
 
+_MESSAGE_TOO_BIG = 1009
 
 
 def unmask(payload: bytes, mask: bytes) -> bytes:
@@ -165,7 +167,6 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
     gws.WebSocket.hardened = True
 
 
-
 def _write_through_engineio() -> None:
     """engine.io queues every packet for a connection's writer greenlet, which wakes, polls the
     queue and writes: a room message to 300 connections was 300 wake-ups, most of the server's time
@@ -205,17 +206,12 @@ _last_frame: tuple = (None, b"")  # (message, its frame): a room message goes to
 def text_frame(message) -> bytes:
     """The unmasked server frame of a text or binary message; the same message object (a room
     message on its way to every connection) is framed once."""
-    last, framed = _last_frame
-    if message is last:
-        return framed
-    framed = frame(0x2 if isinstance(message, (bytes, bytearray)) else 0x1, message)
-    _remember(message, framed)
-    return framed
-
-
-def _remember(message, framed: bytes) -> None:
     global _last_frame
+    if message is _last_frame[0]:
+        return _last_frame[1]
+    framed = frame(0x2 if isinstance(message, (bytes, bytearray)) else 0x1, message)
     _last_frame = (message, framed)
+    return framed
 
 
 def frame(opcode: int, payload) -> bytes:
@@ -235,7 +231,6 @@ def write_lock(ws):
     handler = ws.handler
     lock = handler.__dict__.get("storming_write_lock")
     if lock is None:
-        from gevent.lock import Semaphore
         lock = handler.storming_write_lock = Semaphore()
     return lock
 
@@ -257,7 +252,6 @@ def write_through(ws, message) -> bool:
         return False  # nothing written; the usual path reports a dead socket
     if sent < len(data):  # the rest goes as soon as the socket drains, before anything else
         lock.acquire()
-        import gevent
         gevent.spawn(_finish, ws, lock, memoryview(data)[sent:])
     return True
 
