@@ -15,7 +15,10 @@ For each server, in the same run and on the same machine:
      barrier), stamp every send and receive with absolute times (performance.timeOrigin + now(), one
      machine clock) and write raw records that are merged here;
   4. the server's CPU (utime + stime from /proc/<pid>/stat over the load window) and memory
-     (VmRSS sampled every 0.25 s, VmHWM from /proc/<pid>/status); then the server is stopped.
+     (VmRSS sampled every 0.25 s, VmHWM from /proc/<pid>/status); then the server is stopped;
+  5. what sets the figures besides our code: the CPU model, the steal time over the load, and a
+     calibration before and after it (ms one core takes for a fixed piece of work); and what one
+     participant's browser downloads (KB/s, messages/s).
 
 Latency of an op = the latest arrival among ALL other clients minus the moment the sender emitted
 it. Lost = acknowledged ops that some other client never received (must be 0).
@@ -134,11 +137,43 @@ def status_kb(pid: int, key: str) -> int:
     return 0
 
 
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs, from /proc/stat: what else runs on the machine shows here."""
+def machine_ticks() -> tuple[int, int, int]:
+    """(busy, total, steal) jiffies of all CPUs, from /proc/stat: what else runs on the machine shows
+    here, and steal is what the hypervisor gave to other machines."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
+    return sum(values) - idle, sum(values), values[7]
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def calibrate(rounds: int = 3) -> float:
+    """Milliseconds one core of this machine takes for a fixed piece of work like the server's (build
+    2,000 board records as dicts and encode them with the stdlib json, 20 times; no GC); the best of
+    `rounds`. Machines of this kind differ, and one machine's speed drifts with its neighbours (the
+    same work took 120 ms and 210 ms a minute apart, no steal reported): taken before and after each
+    load so that a result carries the speed it was measured at."""
+    import gc
+    import json as stdlib_json
+    best = float("inf")
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for _ in range(20):
+                records = [{"sticky": {"id": f"{i:08x}-0000-4000-8000-000000000000", "x": i / 2000,
+                                       "y": 1 - i / 2000, "version": i % 7},
+                            "seq": i, "type": "sticky.update", "by": i % 300} for i in range(2000)]
+                stdlib_json.dumps({"ops": records})
+            best = min(best, time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return round(best * 1000, 1)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -257,6 +292,9 @@ def merge_workers(raws: list[dict], participants: int) -> dict:
         "cursor_delivery": round(received_cursors / cursor_expected, 3) if cursor_expected else None,
         "cursor_p50_ms": cursor_pct(0.5), "cursor_p99_ms": cursor_pct(0.99), "cursor_max_ms": _r1(cursor_max),
         "disconnects": sum(raw["disconnects"] for raw in raws),
+        # what one participant's browser receives (worker 0's first client, over the load)
+        "participant_download_kb_per_s": _r1(raws[0].get("download_bytes", 0) / 1024 / raws[0]["load_seconds"]),
+        "participant_messages_per_s": _r1(raws[0].get("download_messages", 0) / raws[0]["load_seconds"]),
         "loadgen_workers": len(raws),
         "loadgen_cpu_percent": _r1(sum(100 * raw["cpu_seconds"] / raw["load_seconds"] for raw in raws)),
         "loadgen_cpu_percent_by_worker": cpu_by_worker,
@@ -340,6 +378,7 @@ def run_load(server: subprocess.Popen, config: dict, workdir: Path, workers: int
     spy = None
     try:
         barrier("#READY")
+        calibration_before = calibrate()
         rss_before = status_kb(pid, "VmRSS")
         marks["load_start"] = (time.monotonic(), cpu_seconds(pid), machine_ticks(), node_cpu())
         if profile:
@@ -352,6 +391,7 @@ def run_load(server: subprocess.Popen, config: dict, workdir: Path, workers: int
         marks["load_end"] = (time.monotonic(), cpu_seconds(pid), machine_ticks(), node_cpu())
         sampling.clear()
         barrier("#DRAINED", 60)
+        calibration_after = calibrate()
         tell("STOP")
         barrier("#DONE", 120)
         for node, _ in nodes:
@@ -373,8 +413,10 @@ def run_load(server: subprocess.Popen, config: dict, workdir: Path, workers: int
     # all CPUs of the machine, 100 = every core busy; anything beyond server + load generator is
     # other work on the machine (the benchmark shares it)
     result["machine_busy_percent"] = round(100 * (m1[0] - m0[0]) / max(1, m1[1] - m0[1]), 1)
+    result["steal_percent"] = round(100 * (m1[2] - m0[2]) / max(1, m1[1] - m0[1]), 1)
     result["others_cpu_percent"] = round(
         100 * (m1[0] - m0[0]) / CLK_TCK / (t1 - t0) - 100 * (c1 - c0 + n1 - n0) / (t1 - t0), 1)
+    result["calibration_ms"] = [calibration_before, calibration_after]
     result["loadavg_1m"] = float(Path("/proc/loadavg").read_text().split()[0])
     result["server_rss_mb_before"] = round(rss_before / 1024, 1)
     result["server_rss_mb_peak"] = round(max(rss_peak[0], rss_before) / 1024, 1)
@@ -481,6 +523,7 @@ def main() -> None:
     if shutil.which("node") is None:
         sys.exit("Node.js is required (node not on PATH)")
 
+    machine = {"cpu_model": cpu_model(), "cpus": os.cpu_count()}
     workdir = Path(tempfile.mkdtemp(prefix="bench-realtime-"))
     try:
         ours = bench_ours(args, workdir)
@@ -495,13 +538,18 @@ def main() -> None:
     print(f"\nReal-time board: {args.participants} participants x 1 op/s + cursor {args.cursor_hz:g} Hz, {args.seconds} s, "
           f"tick {args.tick_ms} ms, relay cursors {args.relay_cursors}, nice {args.nice}, "
           f"load generator {args.workers} process(es)")
+    print(f"Machine: {machine['cpu_model']}, {machine['cpus']} CPUs; calibration before / after each load "
+          f"(ms of one core for a fixed piece of work, lower is faster): "
+          + ", ".join(f"{name} {result['calibration_ms']}" for name, result in rows))
     print_table(rows)
     for name, result in rows:
         extra = {k: result.get(k) for k in ("refusals", "ops_unanswered", "ops_skipped", "disconnects",
+                                            "participant_download_kb_per_s", "participant_messages_per_s",
                                             "cursor_moves", "cursors_sent",
                                             "connected", "clients", "connect_ms",
                                             "loadgen_loop_delay_p99_ms", "loadgen_cpu_percent_by_worker",
-                                            "loadgen_loop_delay_p99_ms_by_worker", "machine_busy_percent")}
+                                            "loadgen_loop_delay_p99_ms_by_worker", "machine_busy_percent",
+                                            "steal_percent")}
         print(f"  {name}: {json.dumps(extra)}")
     relay_p99 = relay.get("p99_ms") if relay else None
     summary = {
@@ -513,6 +561,7 @@ def main() -> None:
         "cursor_p50_ms": ours["cursor_p50_ms"], "cursor_p99_ms": ours["cursor_p99_ms"],
         "cursor_delivery": ours["cursor_delivery"],
         "server_cpu_percent": ours["server_cpu_percent"], "server_rss_mb_peak": ours["server_rss_mb_peak"],
+        "participant_download_kb_per_s": ours["participant_download_kb_per_s"],
         "loadgen_cpu_percent": ours["loadgen_cpu_percent"], "others_cpu_percent": ours["others_cpu_percent"],
         "relay_ops_sent": relay and relay["ops_sent"], "relay_ops_lost": relay and relay["ops_lost"],
         "relay_p50_ms": relay and relay["p50_ms"], "relay_p99_ms": relay_p99,
@@ -522,6 +571,8 @@ def main() -> None:
         "relay_others_cpu_percent": relay and relay["others_cpu_percent"],
         "ratio": round(ours["p99_ms"] / relay_p99, 2) if relay_p99 and ours["p99_ms"] is not None else None,
         "loadgen_workers": args.workers,
+        "cpu_model": machine["cpu_model"], "calibration_ms": ours["calibration_ms"],
+        "steal_percent": ours["steal_percent"],
     }
     print(json.dumps(summary))
 

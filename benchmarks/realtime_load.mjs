@@ -56,6 +56,7 @@ const recv = new Map();         // op id received here (any sender) -> {seen: Ui
 const cursorSends = [];         // [x, t, sender] of every cursor sent here
 const cursorBatches = new Map(); // "first x:length" -> {xs: [...], times: [[t, receiver], ...]}
 let cursorsSent = 0, cursorMoves = 0, duplicateDeliveries = 0, lastOpsAt = 0;
+let downloadBytes = 0, downloadMessages = 0; // received by one participant (worker 0 only) during the load
 const ADAPTIVE_CURSORS = cfg.adaptiveCursors ?? true;
 const refusals = {};
 const votable = [];             // sticky ids of visible pains/opportunities (acknowledged or received creates)
@@ -74,7 +75,17 @@ function makeClient(pos, idx, secret, facilitator) {
     auth: { token: cfg.token, secret }, transports: ["websocket"], forceNew: true,
     reconnection: false, timeout: 60000,
   });
-  c.socket.on("connect", () => { c.connected = true; });
+  c.socket.on("connect", () => {
+    c.connected = true;
+    // what one participant's browser downloads: the text of every engine.io packet the first
+    // client of worker 0 receives during the load (ASCII JSON: characters = bytes)
+    if (pos === 0 && (cfg.worker ?? 0) === 0 && !c.counting) {
+      c.counting = true;
+      c.socket.io.engine.on("packet", (packet) => {
+        if (loadRunning && typeof packet.data === "string") { downloadBytes += packet.data.length; downloadMessages++; }
+      });
+    }
+  });
   c.socket.on("disconnect", () => { c.connected = false; c.disconnects++; });
   c.socket.on("connect_error", (err) => { c.error = String(err?.message ?? err); });
   c.socket.on("presence", (msg) => {
@@ -285,6 +296,7 @@ async function main() {
     loop_delay_p99_ms: r1(loopDelay.percentile(99) / 1e6), loop_delay_max_ms: r1(loopDelay.max / 1e6),
     disconnects: clients.reduce((n, c) => n + c.disconnects, 0), ops_skipped: skippedOps, refusals,
     duplicate_deliveries: duplicateDeliveries, cursors_sent: cursorsSent, cursor_moves: cursorMoves,
+    download_bytes: downloadBytes, download_messages: downloadMessages,
     // op id -> [send time, sender, "acked"|"refused"|"timeout"|null, ack ms, type]
     sends: Object.fromEntries([...ops].map(([id, st]) => [id, [st.t0, st.sender,
       st.acked ? "acked" : st.refused ? "refused" : st.timedOut ? "timeout" : null, st.ackMs, st.type]])),
