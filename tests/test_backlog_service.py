@@ -87,6 +87,7 @@ def test_report_contract_and_totals(session, seeded):
     assert report.backlog["team_count"].tolist()[:3] == [2, 2, 2]
     assert list(report.heatmap.columns) == STAGES and report.heatmap.index.tolist() == ["Payments", "Search"]
     assert report.discovery["stages"] == STAGES
+    assert report.workshops["template"].tolist() == ["Discovery Event Storming"] * 2  # the label people see
     assert session.exec(select(ThemeAssignment)).all()
 
 

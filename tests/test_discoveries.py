@@ -1,4 +1,5 @@
 """Discoveries and workshops through the HTTP interface (as a facilitator would) and the domain."""
+import json
 import re
 
 import pytest
@@ -55,6 +56,20 @@ def test_facilitator_adds_workshops_with_unguessable_join_links(signed_in, clien
     assert len(a.join_token) >= 32 and a.join_token != b.join_token  # 24 random bytes = 192 bits
     page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
     assert f"/w/{a.join_token}" in page and "Search" in page and "Post-mortem" in page
+
+
+def test_the_board_timeline_runs_between_the_ends_of_the_workshop_template(signed_in, client):
+    _, discovery_id = signed_in.create_discovery(start_label="Someone has an idea", end_label="Customers use it")
+    _, discovery = signed_in.create_workshop(discovery_id, team="Payments")
+    _, postmortem = signed_in.create_workshop(discovery_id, team="Search", template="postmortem")
+
+    def ends(workshop_id: int) -> tuple[str, str]:
+        page = client.get(f"/workshops/{workshop_id}/board").get_data(as_text=True)
+        config = json.loads(re.search(r'<script type="application/json" id="board-config">(.*?)</script>', page, re.S)[1])
+        return config["discovery"]["startLabel"], config["discovery"]["endLabel"]
+
+    assert ends(discovery) == ("Someone has an idea", "Customers use it")  # the discovery's own journey
+    assert ends(postmortem) == ("Incident starts", "Service restored")    # the template's story
 
 
 @pytest.mark.parametrize("team,template,held_on,message", [

@@ -186,6 +186,16 @@ def test_backlog_and_export_only_for_the_discoverys_people_and_admins(app, clien
     assert client.get(ROUTES[page].replace("<int:discovery_id>", str(people["a"]))).status_code in (403, 404)
 
 
+def test_a_product_owner_is_refused_the_new_discovery_form_before_filling_it_in(client, auth, people):
+    as_user(auth, "pat@example.com")
+    assert "New discovery" not in client.get("/").get_data(as_text=True)
+    response = client.get("/discoveries/new")
+    assert response.status_code == 403 and "Only facilitators and admins create discoveries" in response.get_data(as_text=True)
+    assert client.post("/discoveries/new", data={"name": "Pat's own"}).status_code == 403
+    as_user(auth, "fay@example.com")
+    assert client.get("/discoveries/new").status_code == 200
+
+
 def test_guests_cannot_reach_backlog_or_export_with_a_board_seat(app, client, db, people):
     with db.session() as session:
         b_token = session.get(Workshop, people["b_workshop"]).join_token

@@ -117,11 +117,22 @@ def test_accepted_text_round_trips_exactly_in_acks_broadcasts_and_snapshots(boar
 @pytest.mark.parametrize("text,code", [
     ("x" * 100_000, "text_too_long"), ("x" * (2 * 1024 * 1024), "text_too_long"), ("nul\x00", "invalid_text"),
     ("esc\x1b[2J", "invalid_text"), (["list"], "invalid_text"), ({"$gt": ""}, "invalid_text"),
+    ("", "empty_text"), ("   \n\t ", "empty_text"), (None, "invalid_text"),
 ])
 def test_bad_text_is_refused_with_a_precise_code(board, text, code):
     _, guest = board
     result = guest.emit("ops", {"ops": [create(text=text)]}, callback=True)["results"][0]
     assert result["ok"] is False and result["error"]["code"] == code
+
+
+def test_clearing_a_stickys_text_is_refused_and_the_text_kept(board):
+    fac, guest = board
+    sticky = create(text="Waiting for a cloud account")
+    assert guest.emit("ops", {"ops": [sticky]}, callback=True)["results"][0]["ok"]
+    cleared = {"id": "clear-1", "type": "sticky.update", "sticky_id": sticky["sticky"]["id"], "changes": {"text": "  "}}
+    result = guest.emit("ops", {"ops": [cleared]}, callback=True)["results"][0]
+    assert result["ok"] is False and result["error"]["code"] == "empty_text"
+    assert fac.emit("snapshot", {}, callback=True)["snapshot"]["stickies"][0]["text"] == "Waiting for a cloud account"
 
 
 def test_resync_with_an_absurd_sequence_number_is_refused_not_crashed(board):

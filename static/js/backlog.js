@@ -6,6 +6,7 @@ if (table) {
   const filterInput = document.getElementById("theme-filter");
   const statusSelect = document.getElementById("status-filter");
   const quickOnly = document.getElementById("quick-filter");
+  const noMatch = document.getElementById("no-theme-match");
   const count = document.getElementById("theme-count");
   let sortKey = "rank";
   let ascending = true;
@@ -65,6 +66,7 @@ if (table) {
       if (visible) shown += 1;
     }
     count.textContent = `${shown} of ${themes().length} themes`;
+    noMatch.hidden = shown > 0 || themes().length === 0;
   }
 
   filterInput.addEventListener("input", applyFilters);

@@ -52,7 +52,12 @@ def test_demo_in_one_click_then_backlog_sorted_filtered_and_opened(demo_page, ou
     visible = page.locator("tbody.theme:not([hidden])").count()
     assert 0 < visible < total
     assert page.locator("#theme-count").inner_text() == f"{visible} of {total} themes"
+    assert page.locator("#no-theme-match").is_hidden()
+    page.fill("#theme-filter", "zebra quokka")  # nothing matches: the page says so
+    assert page.locator("tbody.theme:not([hidden])").count() == 0
+    assert page.locator("#no-theme-match").is_visible()
     page.fill("#theme-filter", "")
+    assert page.locator("#no-theme-match").is_hidden()
 
     page.click("th[data-sort=rank]")
     first = page.locator("tbody.theme").first

@@ -69,6 +69,8 @@ def _text(value: object) -> str:
         raise ValidationError("text_too_long", f"A sticky holds at most {MAX_TEXT} characters; this has {len(value)}.")
     if _CONTROL.search(value):
         raise ValidationError("invalid_text", "A sticky's text cannot contain control characters.")
+    if not value.strip():
+        raise ValidationError("empty_text", "A sticky needs some text (to remove one, delete it).")
     return value
 
 
@@ -120,7 +122,7 @@ def parse_op(raw: object) -> Op:
         fields = {
             "id": _sticky_id(sticky.get("id"), "sticky.id"),
             "kind": sticky["kind"],
-            "text": _text(sticky.get("text", "")),
+            "text": _text(sticky.get("text")),
             "x": _unit(sticky.get("x"), "x"),
             "y": _unit(sticky.get("y"), "y"),
             "duration_minutes": _duration(sticky.get("duration_minutes")),

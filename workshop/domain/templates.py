@@ -39,6 +39,15 @@ class Template:
     def first_phase(self) -> Phase:
         return self.phases[0]
 
+    def timeline_ends(self, discovery_start: str, discovery_end: str) -> tuple[str, str]:
+        """What the board's timeline runs from and to. A discovery workshop walks the discovery's
+        own journey (its facilitator may have renamed the ends); the other templates keep the
+        discovery's stages but tell another story along them (a post-mortem runs from "Incident
+        starts" to "Service restored")."""
+        if self.key == DEFAULT_TEMPLATE:
+            return discovery_start, discovery_end
+        return self.start_label, self.end_label
+
     def as_dict(self) -> dict:
         return {
             "key": self.key, "label": self.label, "description": self.description,

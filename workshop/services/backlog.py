@@ -30,6 +30,7 @@ from workshop.aggregation.themes import DEFAULT_CONFIG, GroupingConfig, propose_
 from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssignment, User, Vote, Workshop
 from workshop.domain.errors import NotFound, ValidationError
 from workshop.domain.kinds import KINDS, THEMED_KINDS
+from workshop.domain.templates import all_templates
 
 #: A theme's lifecycle as the product owner sees it.
 STATUSES: tuple[str, ...] = ("proposed", "accepted", "in progress", "done", "rejected")
@@ -202,6 +203,13 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
     return discovery, stickies, workshops, all_themes
 
 
+def _template_label(key: str) -> str:
+    """What people call a workshop's template ("Post-mortem"), as the pages show it; the key if a
+    template was retired since."""
+    template = all_templates().get(key)
+    return template.label if template else key
+
+
 def _workshops_frame(session: Session, workshops: list[Workshop], stickies: pd.DataFrame) -> pd.DataFrame:
     ids = [w.id for w in workshops]
     participants: dict[int, int] = {}
@@ -229,7 +237,7 @@ def _workshops_frame(session: Session, workshops: list[Workshop], stickies: pd.D
         row = {"workshop_id": w.id, "team": w.team,
                "date": w.held_on or (w.created_at.date() if w.created_at else None),
                "facilitator": users.get(w.facilitator_id) or facilitators.get(w.id, ""),
-               "template": w.template, "status": w.status, "participants": participants.get(w.id, 0)}
+               "template": _template_label(w.template), "status": w.status, "participants": participants.get(w.id, 0)}
         for kind in KINDS:
             col = "team_stickies" if kind.key == "team" else kind.key
             row[col] = int(counts.at[w.id, kind.key]) if (w.id in counts.index and kind.key in counts.columns) else 0

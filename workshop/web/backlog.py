@@ -102,7 +102,7 @@ def split(discovery_id: int, theme_id: int):
 
     def action(session, svc):
         holder["theme"] = svc.split_theme(session, discovery_id, theme_id, ids, request.form.get("title") or None)
-    response = _decide(discovery_id, theme_id, action, f"Split {len(ids)} sticky(ies) into a new theme.")
+    response = _decide(discovery_id, theme_id, action, f"Split {len(ids)} {'sticky' if len(ids) == 1 else 'stickies'} into a new theme.")
     return _back(discovery_id, holder["theme"].id) if "theme" in holder else response
 
 

@@ -101,16 +101,18 @@ def facilitate(workshop_id: int):
 
 def _render_board(workshop, participant, secret):
     discovery = svc.get_discovery(get_session(), workshop.discovery_id)
+    template = get_template(workshop.template)
+    start_label, end_label = template.timeline_ends(discovery.start_label, discovery.end_label)
     config = {
         "token": workshop.join_token,
         "secret": secret,
         "workshopId": workshop.id,
         "me": {"id": participant.id, "name": participant.name, "team": participant.team,
                "facilitator": participant.is_facilitator},
-        "discovery": {"name": discovery.name, "stages": discovery.stages, "startLabel": discovery.start_label,
-                      "endLabel": discovery.end_label},
+        "discovery": {"name": discovery.name, "stages": discovery.stages, "startLabel": start_label,
+                      "endLabel": end_label},
         "team": workshop.team,
-        "template": get_template(workshop.template).as_dict(),
+        "template": template.as_dict(),
         "kinds": kinds_as_dicts(),
         "joinUrl": url_for("board.join", token=workshop.join_token, _external=True),
         "backUrl": url_for("discoveries.show", discovery_id=discovery.id) if participant.is_facilitator else None,

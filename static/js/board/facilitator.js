@@ -33,7 +33,7 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
   const minLabel = el("span", "unit", "min");
   const start = action("Start", "primary-ghost", () => {
     const m = Number(minutes.value);
-    if (!Number.isFinite(m) || m <= 0 || m > 120) { toast("Set the timer between 1 and 120 minutes.", "error"); return; }
+    if (!Number.isInteger(m) || m < 1 || m > 120) { toast("Set the timer in whole minutes, from 1 to 120.", "error"); return; }
     send({ type: "timer.start", seconds: Math.round(m * 60) });
   });
   start.dataset.action = "timer-start";

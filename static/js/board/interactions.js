@@ -140,7 +140,9 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
 
   viewportEl.addEventListener("dblclick", (e) => {
     if (e.target.closest(".editor")) return;
-    const id = stickyAt(e.target);
+    // a press on a sticky captures the pointer (for a drag), which retargets the click and the
+    // dblclick to the viewport: find the sticky under the pointer
+    const id = stickyAt(e.target) || stickyAt(document.elementFromPoint(e.clientX, e.clientY));
     if (id) {
       const s = state.sticky(id);
       if (state.canEdit(s) && !state.phase().voting) openEditor({ id });
@@ -370,8 +372,8 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
     if (!s) return;
     const changes = {};
     if (text && text !== s.text) changes.text = text;
+    if (!text && s.text) toast("A sticky needs some text, so it keeps its old one. To remove it, press Delete.", "info");
     if (ed.durInput && duration !== undefined && duration !== s.duration_minutes) changes.duration_minutes = duration;
-    if (!text && !s.text) return;
     if (Object.keys(changes).length) send({ type: "sticky.update", sticky_id: ed.id, changes });
   }
 

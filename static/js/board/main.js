@@ -106,7 +106,7 @@ document.querySelector(".zoom-controls").addEventListener("click", (e) => {
 let fitted = false;
 const fitOnce = () => { if (!fitted) { fitted = true; viewport.fit(); } };
 requestAnimationFrame(fitOnce);
-window.addEventListener("resize", () => viewport.fit());
+window.addEventListener("resize", () => viewport.resized());
 
 hud.refresh();
 palette.refresh();

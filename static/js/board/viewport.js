@@ -18,6 +18,8 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
   let settleTimer = 0;
   let gridScale = 0;
   let rasterScale = 0; // the scale the world was last rastered at (crisp)
+  let adjusted = false; // the person panned or zoomed since the last fit: a resize keeps their view
+  let size = null;      // the viewport's size at the last fit or resize
   const listeners = new Set();
 
   let gridEl = viewportEl.querySelector(".grid");
@@ -65,7 +67,7 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
   const api = {
     get scale() { return scale; },
     onChange(fn) { listeners.add(fn); },
-    panBy(dx, dy) { tx += dx; ty += dy; schedule(); },
+    panBy(dx, dy) { tx += dx; ty += dy; adjusted = true; schedule(); },
     zoomAt(clientX, clientY, factor) {
       const r = rect();
       const sx = clientX - r.left, sy = clientY - r.top;
@@ -74,6 +76,7 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       tx = sx - (sx - tx) * k;
       ty = sy - (sy - ty) * k;
       scale = next;
+      adjusted = true;
       schedule();
     },
     zoomBy(factor) {
@@ -91,8 +94,21 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       tx = left + (width - b.width * scale) / 2 - b.left * scale;
       ty = Math.max(pad, (r.height - b.height * scale) / 2) - b.top * scale;
       if (frame) { cancelAnimationFrame(frame); frame = 0; }
+      adjusted = false;
+      size = { width: r.width, height: r.height };
       apply();
       if (scale !== rasterScale) recrisp();
+    },
+    /** The window changed size (a phone's keyboard or address bar, a rotated tablet, a resized
+     * window): an untouched view fits again; a view the person panned or zoomed keeps its zoom
+     * and the board point at its centre. */
+    resized() {
+      const r = rect();
+      if (!adjusted || !size) { api.fit(); return; }
+      tx += (r.width - size.width) / 2;
+      ty += (r.height - size.height) / 2;
+      size = { width: r.width, height: r.height };
+      schedule();
     },
     /** Client (screen) coordinates to world pixels. */
     toWorldPx(clientX, clientY) {

@@ -1,0 +1,60 @@
+"""Small things a person does on the board that must not surprise them: resizing the window while
+zoomed in, clearing a sticky's text."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_resize_keeps_the_zoom_and_the_point_in_the_middle_once_the_person_has_zoomed(pages, ui):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.wait_ready(fac)
+    fitted = fac.evaluate("() => window.__board.viewport.scale")
+
+    for _ in range(3):
+        fac.click("[data-zoom='in']")
+    zoomed = fac.evaluate("() => window.__board.viewport.scale")
+    assert zoomed == pytest.approx(fitted * 1.2 ** 3, rel=0.01)
+
+    def centre() -> list[float]:
+        return fac.evaluate("() => { const r = document.querySelector('#viewport').getBoundingClientRect();"
+                            " return window.__board.viewport.toBoard(r.left + r.width / 2, r.top + r.height / 2); }")
+
+    before = centre()
+    fac.set_viewport_size({"width": 1100, "height": 600})  # a smaller window; on a phone, the keyboard
+    fac.wait_for_timeout(300)
+    assert fac.evaluate("() => window.__board.viewport.scale") == pytest.approx(zoomed)
+    assert centre() == pytest.approx(before, abs=0.005)
+    expect(fac.locator("#zoom-level")).to_have_text(f"{round(zoomed * 100)}%")
+
+    # "Fit" hands the view back: the next resize fits the board to the new window again
+    fac.click("[data-zoom='fit']")
+    fac.set_viewport_size({"width": 1280, "height": 800})
+    fac.wait_for_timeout(300)
+    assert fac.evaluate("() => window.__board.viewport.scale") == pytest.approx(fitted, rel=0.01)
+
+
+def test_clearing_a_stickys_text_keeps_the_old_text_and_says_how_to_remove_it(pages, ui):
+    fac = pages.facilitator()
+    ui.set_phase(fac, "map")
+    ui.add_sticky_by_hand(fac, "event", "Ticket raised", 0.3, 0.4)
+    sticky = ui.sticky(fac, "Ticket raised")
+    sticky.dblclick()  # a double-click on a sticky edits it (it does not start a new one)
+    expect(fac.locator(".sticky.draft")).to_have_count(0)
+    editor = fac.locator(".editor-text")
+    expect(editor).to_have_value("Ticket raised")
+    editor.fill("")
+    fac.keyboard.press("Enter")
+    ui.wait_settled(fac)
+    expect(fac.locator(".toast").last).to_contain_text("press Delete")
+    expect(ui.sticky(fac, "Ticket raised")).to_be_visible()
+    # the server refuses an empty text from a client that does not check (and keeps the sticky's)
+    result = fac.evaluate("""async () => {
+        const s = [...window.__board.state.stickiesServer.values()].find(s => s.text === 'Ticket raised');
+        return await new Promise((resolve) => window.__board.socket.timeout(5000).emit('ops',
+            {ops: [{id: crypto.randomUUID(), type: 'sticky.update', sticky_id: s.id, changes: {text: ''}}]},
+            (err, ack) => resolve(err ? String(err) : ack.results[0])));
+    }""")
+    assert result["ok"] is False and result["error"]["code"] == "empty_text"
