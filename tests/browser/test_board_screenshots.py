@@ -131,3 +131,28 @@ def test_screenshots_of_a_populated_board(pages, ui, output_dir):
     shot = output_dir / "board-vote.png"
     ben.screenshot(path=str(shot))
     ui.publish_screenshot(shot, "board-vote.png")
+
+    # wrap-up: the board is read-only and everyone sees what the session produced
+    ui.set_phase(fac, "wrapup")
+    summary = ana.locator("#summary")
+    expect(summary).to_be_visible(timeout=2000)
+    total = len(ids)
+    expect(summary.locator(".summary-lede")).to_have_text(f"{total} stickies from 1 person, 5 dots placed.")
+    voted = summary.locator(".summary-voted li")
+    expect(voted.first).to_contain_text("Waiting 3 weeks for a cloud account")
+    expect(voted.first).to_contain_text("3 dots · Plan")
+    expect(voted).to_have_count(3)
+    expect(summary.locator(".summary-bar")).to_have_count(6)
+    expect(summary.locator(".summary-row", has_text="Account request")).to_contain_text("3 wk")
+    ana.wait_for_timeout(300)
+    shot = output_dir / "board-wrapup.png"
+    ana.screenshot(path=str(shot))
+    ui.publish_screenshot(shot, "board-wrapup.png")
+    # a most-voted item shows its sticky on the board
+    voted.first.locator(".summary-link").click()
+    ana.wait_for_function("(id) => window.__board.renderer.selected === id", arg=ids["Waiting 3 weeks for a cloud account"])
+    # folded away to look at the board, and back
+    summary.locator(".summary-fold").click()
+    expect(summary).to_be_hidden()
+    ana.click(".summary-reopen")
+    expect(summary).to_be_visible()

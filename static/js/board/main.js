@@ -10,6 +10,7 @@ import { createPresence } from "./presence.js";
 import { createTimer } from "./timer.js";
 import { createHud } from "./hud.js";
 import { createFacilitatorBar } from "./facilitator.js";
+import { createSummary } from "./summary.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,8 +32,13 @@ for (const layer of world.children) layer.style.left = layer.style.top = `${WORL
 drawTimeline($("timeline-layer"), geometry, config.discovery);
 
 const paletteEl = $("palette");
-const viewport = createViewport($("viewport"), world, geometry,
-  () => ({ left: paletteEl.offsetLeft + paletteEl.offsetWidth - 8 }));
+// the palette on the left and an open summary on the right cover the board: Fit keeps the timeline beside them
+// (on a phone the summary covers the whole width and is folded away to see the board)
+let summary = null;
+const viewport = createViewport($("viewport"), world, geometry, () => ({
+  left: paletteEl.offsetLeft + paletteEl.offsetWidth - 8,
+  right: summary && summary.coveredRight < window.innerWidth / 2 ? summary.coveredRight : 0,
+}));
 const renderer = createRenderer({ state, geometry, stickyLayer: $("sticky-layer"), linkLayer: $("link-layer") });
 const hud = createHud({
   state,
@@ -66,8 +72,20 @@ const facilitator = config.me.facilitator
     confirmDialog: hud.confirmDialog, joinUrl: config.joinUrl })
   : null;
 
+summary = createSummary({
+  state, geometry, stages: config.discovery.stages, host: $("viewport").parentElement,
+  onShowSticky: (id) => {
+    const s = state.sticky(id);
+    if (!s) return;
+    viewport.centreOn(...geometry.toWorld(s.x, s.y));
+    interactions.select(id);
+  },
+  onToggle: () => viewport.resized(), // an untouched view fits beside the panel (or the whole width again)
+});
+
 // ---- state changes -> the parts of the page that show them ------------------------------------
 let chromeFrame = 0;
+let summaryFrame = 0;
 function refreshChrome() {
   chromeFrame = 0;
   hud.refresh();
@@ -75,6 +93,7 @@ function refreshChrome() {
   timer.refresh();
   facilitator?.refresh();
   interactions.refresh();
+  summary.refresh();
 }
 
 state.subscribe((change) => {
@@ -87,6 +106,10 @@ state.subscribe((change) => {
   else if (change.votes) for (const id of state.stickyIds()) if (state.isVotable(state.sticky(id))) renderer.mark(id);
   if (change.presence) { presence.renderAvatars(); presence.pruneOffline(); }
   if ((change.workshop || change.votes || change.reset) && !chromeFrame) chromeFrame = requestAnimationFrame(refreshChrome);
+  // a sticky revealed or deleted while the summary is open: recount (once a frame at most)
+  else if (change.stickies?.size && summary.open && !summaryFrame) {
+    summaryFrame = requestAnimationFrame(() => { summaryFrame = 0; summary.refresh(); });
+  }
 });
 
 // ---- zoom controls --------------------------------------------------------------------------------
@@ -113,4 +136,4 @@ palette.refresh();
 hud.connection({ status: "connecting", unsent: 0 });
 
 // For tests and debugging from the console: the page's own state and socket.
-window.__board = { state, connection, socket: connection.socket, send, renderer, viewport, geometry };
+window.__board = { state, connection, socket: connection.socket, send, renderer, viewport, geometry, summary };

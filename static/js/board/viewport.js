@@ -8,11 +8,13 @@
 
 const MIN_SCALE = 0.15;
 const MAX_SCALE = 2.5;
+const READABLE = 0.3; // below this zoom a sticky's text cannot be read
+const READABLE_PORTRAIT = 0.55; // the zoom a portrait phone starts at (a stage and a half across)
 const GRID = 32; // px between grid dots at 100%
 const GRID_PAD = Math.ceil(GRID * MAX_SCALE); // the grid layer overhangs the viewport by one tile
 const SETTLE_MS = 180; // no viewport change for this long: the view is at rest
 
-export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ left: 0 })) {
+export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ left: 0, right: 0 })) {
   let tx = 0, ty = 0, scale = 1;
   let frame = 0;
   let settleTimer = 0;
@@ -87,11 +89,19 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       const r = rect();
       const b = geometry.bounds;
       const pad = 24;
-      const left = Math.max(0, insets().left || 0);
-      const width = r.width - left;
-      scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE,
-        Math.min((width - 2 * pad) / b.width, (r.height - 2 * pad) / b.height)));
-      tx = left + (width - b.width * scale) / 2 - b.left * scale;
+      const { left: insetLeft = 0, right: insetRight = 0 } = insets();
+      const left = Math.max(0, insetLeft);
+      const width = r.width - left - Math.max(0, insetRight);
+      const whole = Math.min((width - 2 * pad) / b.width, (r.height - 2 * pad) / b.height);
+      if (whole < READABLE && r.width < r.height) {
+        // a phone held upright: the whole timeline would be unreadably small, so fit its height and
+        // start at its beginning; the journey is then panned sideways
+        scale = Math.min(MAX_SCALE, Math.max(whole, Math.min(READABLE_PORTRAIT, (r.height - 2 * pad) / b.height)));
+        tx = left + pad - b.left * scale;
+      } else {
+        scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, whole));
+        tx = left + (width - b.width * scale) / 2 - b.left * scale;
+      }
       ty = Math.max(pad, (r.height - b.height * scale) / 2) - b.top * scale;
       if (frame) { cancelAnimationFrame(frame); frame = 0; }
       adjusted = false;
@@ -108,6 +118,15 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       tx += (r.width - size.width) / 2;
       ty += (r.height - size.height) / 2;
       size = { width: r.width, height: r.height };
+      schedule();
+    },
+    /** Put a world point (pixels) in the middle of the view, at the current zoom. */
+    centreOn(px, py) {
+      const r = rect();
+      const left = Math.max(0, insets().left || 0);
+      tx = left + (r.width - left) / 2 - px * scale;
+      ty = r.height / 2 - py * scale;
+      adjusted = true;
       schedule();
     },
     /** Client (screen) coordinates to world pixels. */
