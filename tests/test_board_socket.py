@@ -225,10 +225,19 @@ def test_private_writing_hides_new_stickies_until_reveal(room):
     secret = create(text="my private thought")
     ack = result(send(room["ann"], secret))
     bob_sees = records(room["bob"])
-    assert bob_sees == [{"seq": ack["seq"], "type": "hidden", "for": bob_sees[0]["for"]}]
+    assert bob_sees == [{"seq": ack["seq"], "type": "hidden", "for": bob_sees[0]["for"], "change": "created"}]
     assert "my private thought" in str(room["ann"].get_received())
     assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"] == []
     assert room["ann"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"][0]["private"] is True
+    # the room can count what a reveal will show: created, changed and deleted, never the content
+    second = create(text="another private thought")
+    result(send(room["ann"], second))
+    result(send(room["ann"], op("sticky.update", sticky_id=second["sticky"]["id"], changes={"x": 0.5})))
+    result(send(room["ann"], op("sticky.delete", sticky_id=second["sticky"]["id"])))
+    assert [r["change"] for r in records(room["bob"])] == ["created", "changed", "deleted"]
+    assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["hidden_count"] == 1
+    assert room["fac"].emit("snapshot", {}, callback=True)["snapshot"]["hidden_count"] == 1
+    assert room["ann"].emit("snapshot", {}, callback=True)["snapshot"]["hidden_count"] == 0  # hers are shown to her
     # nobody else can touch it
     assert send(room["fac"], op("sticky.update", sticky_id=secret["sticky"]["id"], changes={"x": 0.1}))[
         "results"][0]["error"]["code"] == "unknown_sticky"
@@ -236,6 +245,7 @@ def test_private_writing_hides_new_stickies_until_reveal(room):
     revealed = records(room["bob"])[-1]
     assert [s["text"] for s in revealed["revealed"]] == ["my private thought"]
     assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"][0]["private"] is False
+    assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["hidden_count"] == 0
 
 
 def test_resync_returns_what_was_missed_in_order(room):

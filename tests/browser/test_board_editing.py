@@ -58,3 +58,30 @@ def test_clearing_a_stickys_text_keeps_the_old_text_and_says_how_to_remove_it(pa
             (err, ack) => resolve(err ? String(err) : ack.results[0])));
     }""")
     assert result["ok"] is False and result["error"]["code"] == "empty_text"
+
+
+def test_the_facilitator_sees_how_many_private_stickies_wait_for_the_reveal(pages, ui):
+    fac = pages.facilitator()
+    ui.set_phase(fac, "map")
+    fac.click("[data-action='private']")
+    fac.wait_for_function("() => window.__board.state.workshopServer.private_writing === true")
+    ana = pages.guest("Ana")
+    ben = pages.guest("Ben")
+    reveal = fac.locator("[data-action='reveal']")
+    expect(reveal).to_have_text("Reveal")
+    ui.add_sticky_by_hand(ana, "event", "Ticket raised", 0.2, 0.3)
+    ui.add_sticky_by_hand(ben, "event", "Access granted", 0.5, 0.3)
+    expect(reveal).to_have_text("Reveal 2")
+    expect(ui.sticky(fac, "Ticket raised")).to_have_count(0)  # private until the reveal
+    # a guest who reloads (a fresh snapshot) is counted in too, and a deleted one is counted out
+    ben.reload()
+    ui.wait_ready(ben)
+    ben_sticky = ben.evaluate("() => [...window.__board.state.stickiesServer.values()].find(s => s.text === 'Access granted').id")
+    ben.evaluate("(id) => window.__board.send({type: 'sticky.delete', sticky_id: id})", ben_sticky)
+    expect(reveal).to_have_text("Reveal 1")
+    fac.reload()
+    ui.wait_ready(fac)
+    expect(fac.locator("[data-action='reveal']")).to_have_text("Reveal 1")
+    fac.click("[data-action='reveal']")
+    expect(ui.sticky(fac, "Ticket raised")).to_be_visible()
+    expect(fac.locator("[data-action='reveal']")).to_have_text("Reveal")

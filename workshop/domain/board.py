@@ -261,9 +261,15 @@ def workshop_state(workshop) -> dict:
     }
 
 
+_HIDDEN_CHANGE = {"sticky.create": "created", "sticky.delete": "deleted"}
+
+
 def redact(record: dict, viewer_id: int) -> dict:
-    """A record about someone else's private sticky becomes a placeholder that only keeps its seq."""
+    """A record about someone else's private sticky becomes a placeholder that keeps its seq, whose
+    it is and whether one was created, changed or deleted (so the room can count what a reveal will
+    show), nothing of its content."""
     private_to = record.get("private_to")
     if private_to is not None and private_to != viewer_id:
-        return {"seq": record["seq"], "type": "hidden", "for": private_to}
+        return {"seq": record["seq"], "type": "hidden", "for": private_to,
+                "change": _HIDDEN_CHANGE.get(record.get("type"), "changed")}
     return {k: v for k, v in record.items() if k != "private_to"}

@@ -427,9 +427,13 @@ class BoardService:
             mine = dict(session.exec(select(Vote.sticky_id, func.count()).where(
                 Vote.workshop_id == workshop_id, Vote.participant_id == viewer.participant_id)
                 .group_by(Vote.sticky_id)).all())
+            hidden = session.exec(select(func.count()).select_from(Sticky).where(
+                Sticky.workshop_id == workshop_id, Sticky.deleted == False, Sticky.private == True,  # noqa: E712
+                Sticky.author_id != viewer.participant_id)).one()
             return {
                 "seq": workshop.seq, "serverTime": _iso(_now()), "workshop": rules.workshop_state(workshop),
                 "stickies": [rules.sticky_state(s, votes.get(s.id, 0)) for s in stickies], "my_votes": mine,
+                "hidden_count": hidden,  # others' private stickies: what a reveal will show this viewer
             }
 
     def ops_since(self, workshop_id: int, since: int, viewer: Actor) -> dict:

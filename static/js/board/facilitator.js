@@ -132,6 +132,11 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     stop.hidden = !running;
     start.textContent = running ? "Restart" : "Start";
     privToggle.textContent = w.private_writing ? "On" : "Off";
+    const waiting = state.hiddenCount;
+    reveal.textContent = waiting ? `Reveal ${waiting}` : "Reveal";
+    reveal.title = waiting
+      ? `${waiting} private ${waiting === 1 ? "sticky is" : "stickies are"} waiting: make them visible to everyone`
+      : "Make every private sticky visible to everyone (none is waiting)";
     privToggle.setAttribute("aria-pressed", String(!!w.private_writing));
     lock.textContent = w.locked ? "Locked" : "Unlocked";
     lock.setAttribute("aria-pressed", String(!!w.locked));

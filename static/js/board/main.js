@@ -105,7 +105,7 @@ state.subscribe((change) => {
   if (change.workshop || change.reset) renderer.markAll(); // rights (editable) follow phase and lock
   else if (change.votes) for (const id of state.stickyIds()) if (state.isVotable(state.sticky(id))) renderer.mark(id);
   if (change.presence) { presence.renderAvatars(); presence.pruneOffline(); }
-  if ((change.workshop || change.votes || change.reset) && !chromeFrame) chromeFrame = requestAnimationFrame(refreshChrome);
+  if ((change.workshop || change.votes || change.reset || change.hidden) && !chromeFrame) chromeFrame = requestAnimationFrame(refreshChrome);
   // a sticky revealed or deleted while the summary is open: recount (once a frame at most)
   else if (change.stickies?.size && summary.open && !summaryFrame) {
     summaryFrame = requestAnimationFrame(() => { summaryFrame = 0; summary.refresh(); });

@@ -21,6 +21,7 @@ export class BoardState {
     this.myVotesServer = new Map();
     this.participants = [];
     this.pending = new Map(); // op id -> {op, ackSeq}
+    this.hiddenCount = 0; // others' private stickies: what a reveal will show
     this.listeners = new Set();
   }
 
@@ -33,6 +34,7 @@ export class BoardState {
   loadSnapshot(snap) {
     const before = new Set(this.stickyIds());
     this.lastSeq = snap.seq;
+    this.hiddenCount = snap.hidden_count ?? 0;
     if (snap.serverTime) this.clockOffset = Date.parse(snap.serverTime) - Date.now();
     this.workshopServer = { ...snap.workshop };
     this.stickiesServer = new Map(snap.stickies.map((s) => [s.id, { ...s }]));
@@ -49,7 +51,12 @@ export class BoardState {
   applyRecord(rec) {
     this.lastSeq = rec.seq;
     const change = { stickies: new Set(), workshop: false, votes: false };
-    if (rec.type === "hidden") { this.emit(change); return; }
+    if (rec.type === "hidden") {
+      const delta = rec.change === "created" ? 1 : rec.change === "deleted" ? -1 : 0;
+      if (delta) { this.hiddenCount = Math.max(0, this.hiddenCount + delta); change.hidden = true; }
+      this.emit(change);
+      return;
+    }
     if (rec.at && rec.type === "timer.start") {
       // keep the clock roughly honest without a dedicated time sync
       const offset = Date.parse(rec.at) - Date.now();
@@ -57,6 +64,8 @@ export class BoardState {
     }
     if (rec.sticky) this.upsertSticky(rec.sticky, change);
     if (Array.isArray(rec.revealed)) {
+      this.hiddenCount = 0; // a reveal shows every private sticky
+      change.hidden = true;
       for (const s of rec.revealed) {
         if (s && typeof s === "object") this.upsertSticky({ ...s, private: false }, change);
         else if (this.stickiesServer.has(s)) this.upsertSticky({ id: s, private: false }, change);
