@@ -151,6 +151,13 @@ def test_screenshots_of_a_populated_board(pages, ui, output_dir):
     # a most-voted item shows its sticky on the board
     voted.first.locator(".summary-link").click()
     ana.wait_for_function("(id) => window.__board.renderer.selected === id", arg=ids["Waiting 3 weeks for a cloud account"])
+    ana.wait_for_timeout(300)
+    # centred in the part of the board that neither the palette nor the summary covers
+    shown = ana.locator(".sticky.selected").bounding_box()
+    palette = ana.locator("#palette").bounding_box()
+    panel = summary.bounding_box()
+    middle = (palette["x"] + palette["width"] - 8 + panel["x"] - 14) / 2
+    assert abs(shown["x"] + shown["width"] / 2 - middle) < 40, (shown, palette, panel)
     # folded away to look at the board, and back
     summary.locator(".summary-fold").click()
     expect(summary).to_be_hidden()

@@ -43,8 +43,12 @@ def member_ids(session: Session, discovery_id: int) -> set[int]:
     return set(session.exec(select(DiscoveryMember.user_id).where(DiscoveryMember.discovery_id == discovery_id)))
 
 
-def create_discovery(session: Session, account: Account, **fields) -> Discovery:
+def ensure_can_create(account: Account) -> None:
     require(can_create_discovery(account), "Only facilitators and admins create discoveries.")
+
+
+def create_discovery(session: Session, account: Account, **fields) -> Discovery:
+    ensure_can_create(account)
     draft = validate_discovery(**fields)
     if session.exec(select(Discovery).where(func.lower(Discovery.name) == draft.name.lower())).first():
         raise Conflict("discovery_exists", f"A discovery named {draft.name!r} exists already.")

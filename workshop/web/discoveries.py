@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..database import get_session
 from ..domain.errors import Conflict, DomainError, ValidationError
-from ..domain.permissions import can_create_discovery, can_manage_discovery, require
+from ..domain.permissions import can_create_discovery, can_manage_discovery
 from ..domain.templates import DEFAULT_TEMPLATE, all_templates
 from ..domain.validation import DEFAULT_END_LABEL, DEFAULT_STAGES, DEFAULT_START_LABEL
 from ..services import discoveries as svc
@@ -41,7 +41,7 @@ def load_demo():
 @login_required
 def new():
     # a product owner is refused before filling the form in, not after
-    require(can_create_discovery(current_user.account), "Only facilitators and admins create discoveries.")
+    svc.ensure_can_create(current_user.account)
     error = None
     form = request.form if request.method == "POST" else {
         "stages": "\n".join(DEFAULT_STAGES), "start_label": DEFAULT_START_LABEL, "end_label": DEFAULT_END_LABEL}

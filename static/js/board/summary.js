@@ -4,7 +4,7 @@
 // the participant sees (nothing new is sent); it can be folded away to look at the board again.
 import { el, formatDuration } from "./format.js";
 
-export const TOP = 5;
+const TOP = 5; // most voted stickies shown
 
 /** What the summary shows, from the visible stickies (pure: testable without a page). */
 export function summarise(stickies, { kinds, stages, stageAt }) {
@@ -46,6 +46,7 @@ export function createSummary({ state, geometry, stages, host, onShowSticky, onT
 
   function finished() {
     const w = state.workshop();
+    if (!w) return null; // no snapshot yet
     if (w.status === "closed") return "closed";
     const phase = state.phase();
     return phase.readonly && state.phases.indexOf(phase) === state.phases.length - 1 ? phase.key : null;

@@ -66,6 +66,13 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
 
   function rect() { return viewportEl.getBoundingClientRect(); }
 
+  /** The part of the viewport not covered by the panels at its sides (palette, summary). */
+  function uncovered(r) {
+    const { left = 0, right = 0 } = insets();
+    const from = Math.max(0, left);
+    return { left: from, width: r.width - from - Math.max(0, right) };
+  }
+
   const api = {
     get scale() { return scale; },
     onChange(fn) { listeners.add(fn); },
@@ -89,9 +96,7 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       const r = rect();
       const b = geometry.bounds;
       const pad = 24;
-      const { left: insetLeft = 0, right: insetRight = 0 } = insets();
-      const left = Math.max(0, insetLeft);
-      const width = r.width - left - Math.max(0, insetRight);
+      const { left, width } = uncovered(r);
       const whole = Math.min((width - 2 * pad) / b.width, (r.height - 2 * pad) / b.height);
       if (whole < READABLE && r.width < r.height) {
         // a phone held upright: the whole timeline would be unreadably small, so fit its height and
@@ -120,11 +125,11 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       size = { width: r.width, height: r.height };
       schedule();
     },
-    /** Put a world point (pixels) in the middle of the view, at the current zoom. */
+    /** Put a world point (pixels) in the middle of the uncovered view, at the current zoom. */
     centreOn(px, py) {
       const r = rect();
-      const left = Math.max(0, insets().left || 0);
-      tx = left + (r.width - left) / 2 - px * scale;
+      const { left, width } = uncovered(r);
+      tx = left + width / 2 - px * scale;
       ty = r.height / 2 - py * scale;
       adjusted = true;
       schedule();
