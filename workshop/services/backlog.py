@@ -12,6 +12,7 @@ Plain Python (no Flask): the page, the export and the CLI call these with a SQLM
 """
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -24,13 +25,17 @@ from sqlmodel import Session, select
 
 from workshop.aggregation.backlog import attach_themes, build_backlog, themed
 from workshop.aggregation.heatmap import pain_heatmap
-from workshop.aggregation.reconcile import empty_previous, empty_themes, reconcile
+from workshop.aggregation.embedding import EmbeddingUnavailable, get_embedder, text_key
+from workshop.aggregation.reconcile import empty_previous, empty_themes, pin_groups, reconcile
 from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport
-from workshop.aggregation.themes import DEFAULT_CONFIG, GroupingConfig, propose_themes, shorten_title
-from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssignment, User, Vote, Workshop
+from workshop.aggregation.themes import DEFAULT_CONFIG, GroupingConfig, cohesion, group_stickies, shorten_title
+from workshop.db.models import (Discovery, Participant, Sticky, TextEmbedding, Theme, ThemeAssignment, User, Vote,
+                                Workshop)
 from workshop.domain.errors import NotFound, ValidationError
 from workshop.domain.kinds import KINDS, THEMED_KINDS
 from workshop.domain.templates import all_templates
+
+log = logging.getLogger(__name__)
 
 #: A theme's lifecycle as the product owner sees it.
 STATUSES: tuple[str, ...] = ("proposed", "accepted", "in progress", "done", "rejected")
@@ -145,6 +150,55 @@ def _assignments(session: Session, theme_ids: Sequence[int]) -> list[ThemeAssign
     return out
 
 
+class CachedEmbed:
+    """The process's embedder behind the text_embedding table: a text embedded once is never embedded
+    again (re-aggregation, other discoveries, other processes sharing the database)."""
+
+    def __init__(self, session: Session, embedder):
+        self.session, self.embedder = session, embedder
+        self.parts = embedder.parts
+        self.computed = 0
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        keys = [text_key(t) for t in texts]
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, np.ndarray] = {}
+        model = self.embedder.model_id
+        for part in _chunks(wanted):
+            for key, blob in self.session.execute(
+                    select(TextEmbedding.text_key, TextEmbedding.vector)
+                    .where(TextEmbedding.model == model, TextEmbedding.text_key.in_(part))).all():
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if len(vector) == self.embedder.dim:
+                    found[key] = vector
+        missing = [k for k in wanted if k not in found]
+        if missing:
+            text_of = dict(zip(keys, texts))
+            vectors = self.embedder.embed([text_of[k] for k in missing])
+            self.computed += len(missing)
+            rows = [{"model": model, "text_key": k, "vector": v.astype(np.float32).tobytes()}
+                    for k, v in zip(missing, vectors)]
+            found.update(zip(missing, vectors))
+            try:  # stored at once, in its own transaction: a later failure of the aggregation keeps them
+                for part in _chunks(rows):
+                    self.session.execute(insert(TextEmbedding), list(part))
+                self.session.commit()
+            except Exception as error:  # another process stored some of them first: recomputed next time
+                self.session.rollback()
+                log.info("embedding cache not written (%s)", type(error).__name__)
+        return np.vstack([found[k] for k in keys]) if keys else np.zeros((0, self.embedder.dim), np.float32)
+
+
+def cached_embed(session: Session) -> CachedEmbed | None:
+    """The embed function of the grouping, backed by the database; None when no model can be loaded
+    (the grouping then runs on the lexical views alone, and says so in the log)."""
+    try:
+        return CachedEmbed(session, get_embedder())
+    except EmbeddingUnavailable as error:
+        log.warning("grouping without sentence embeddings: %s", error)
+        return None
+
+
 def _is_decided(theme: Theme) -> bool:
     return bool(theme.title_is_custom or theme.value is not None or theme.effort is not None
                 or theme.status != "proposed")
@@ -162,8 +216,10 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
     previous = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
                              "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64"),
                              "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
-    proposal = propose_themes(themed(stickies), config)
-    rec = reconcile(proposal, previous, _themes_frame(themes))
+    themes_frame = _themes_frame(themes)
+    embed = cached_embed(session) if config.embedding_weight > 0 else None
+    grouping = group_stickies(themed(stickies), config, embed, pin_groups(previous, themes_frame))
+    rec = reconcile(grouping.proposal, previous, themes_frame)
     try:
         by_id = {t.id: t for t in themes}
         new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, TITLE_MAX))
@@ -200,6 +256,10 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
     all_themes = _discovery_themes(session, discovery_id)
     titles = {t.id: t.title for t in all_themes}
     stickies = attach_themes(stickies, assignments[["sticky_id", "theme_id"]], titles)
+    # How sure each theme is (build_report puts it on the backlog); carried on the frame so that the
+    # return value stays the same for every caller.
+    stickies.attrs["theme_cohesion"] = cohesion(grouping, assignments[["sticky_id", "theme_id"]]).to_dict()
+    stickies.attrs["cut"] = grouping.threshold
     return discovery, stickies, workshops, all_themes
 
 
@@ -251,7 +311,8 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
     discovery, stickies, workshops, themes = aggregate_discovery(session, discovery_id, config)
     stages = list(discovery.stages or [])
     teams = sorted({w.team for w in workshops}, key=str.casefold)
-    backlog = build_backlog(stickies, _themes_frame(themes), total_teams=len(teams), stages=stages)
+    backlog = build_backlog(stickies, _themes_frame(themes), total_teams=len(teams), stages=stages,
+                            cohesion=stickies.attrs.get("theme_cohesion"))
     heatmap = pain_heatmap(stickies, stages, teams)
     workshops_frame = _workshops_frame(session, workshops, stickies)
     by_kind = stickies["kind"].value_counts()
@@ -347,14 +408,15 @@ def _assignments_of(session: Session, theme_id: int) -> list[ThemeAssignment]:
 
 
 def merge_themes(session: Session, discovery_id: int, target_id: int, source_id: int) -> Theme:
-    """Merge theme ``source_id`` into ``target_id``: its stickies are pinned to the target, and the
+    """Merge theme ``source_id`` into ``target_id``: the stickies of both are pinned to the target (the
+    owner shaped it: they group together from now on, and new stickies close to it join it), and the
     source is marked merged (it never comes back as its own theme)."""
     if target_id == source_id:
         raise ValidationError("merge_into_self", "A theme cannot be merged into itself.")
     target = _theme(session, discovery_id, target_id)
     source = _theme(session, discovery_id, source_id)
     rows: list = []
-    for a in _assignments_of(session, source.id):
+    for a in _assignments_of(session, source.id) + _assignments_of(session, target.id):
         a.theme_id, a.pinned = target.id, True
         rows.append(a)
     for earlier in session.exec(select(Theme).where(Theme.merged_into_id == source.id)).all():
