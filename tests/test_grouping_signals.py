@@ -190,6 +190,7 @@ def test_embeddings_are_cached_in_the_database(session, monkeypatch):
     assert len(np.frombuffer(rows[0].vector, dtype=np.float32)) == made[-1].embedder.dim
     svc.build_report(session, d.id)
     assert made[-1].computed == 0  # re-aggregation computes nothing
+    assert made[-1]._embedder is None  # and does not even load the model
     add_workshop(session, d, "Risk", [("pain", "CAB meets on Thursdays only", 0.8, 0)])
     svc.build_report(session, d.id)
     assert made[-1].computed == 1

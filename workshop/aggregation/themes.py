@@ -177,7 +177,13 @@ def vectorise(texts: list[str], stages: np.ndarray | None, config: GroupingConfi
             except EmbeddingUnavailable as error:
                 log.warning("grouping without sentence embeddings: %s", error)
         if embed is not None:
-            dense = np.asarray(embed(list(texts)), dtype=np.float32).copy()
+            from .embedding import EmbeddingUnavailable
+            try:
+                dense = np.asarray(embed(list(texts)), dtype=np.float32).copy()
+            except EmbeddingUnavailable as error:
+                log.warning("grouping without sentence embeddings: %s", error)
+                embed = None
+        if embed is not None:
             parts = tuple(getattr(embed, "parts", None) or (dense.shape[1],))
             if len(parts) == 1:
                 shares = [1.0]

@@ -25,7 +25,8 @@ from sqlmodel import Session, select
 
 from workshop.aggregation.backlog import attach_themes, build_backlog, themed
 from workshop.aggregation.heatmap import pain_heatmap
-from workshop.aggregation.embedding import EmbeddingUnavailable, get_embedder, text_key
+from workshop.aggregation.embedding import (DEFAULT_MODEL_ID, DEFAULT_PARTS, EmbeddingUnavailable, configured_model,
+                                            get_embedder, text_key)
 from workshop.aggregation.reconcile import empty_previous, empty_themes, pin_groups, reconcile
 from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport
 from workshop.aggregation.themes import DEFAULT_CONFIG, GroupingConfig, cohesion, group_stickies, shorten_title
@@ -152,31 +153,42 @@ def _assignments(session: Session, theme_ids: Sequence[int]) -> list[ThemeAssign
 
 class CachedEmbed:
     """The process's embedder behind the text_embedding table: a text embedded once is never embedded
-    again (re-aggregation, other discoveries, other processes sharing the database)."""
+    again (re-aggregation, other discoveries, other processes sharing the database). The model itself
+    is loaded only when a text is missing from the table."""
 
-    def __init__(self, session: Session, embedder):
-        self.session, self.embedder = session, embedder
-        self.parts = embedder.parts
+    def __init__(self, session: Session, model_id: str):
+        self.session, self.model_id = session, model_id
         self.computed = 0
+        self._embedder = None
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = get_embedder()
+        return self._embedder
+
+    @property
+    def parts(self) -> tuple[int, ...]:
+        return DEFAULT_PARTS if self.model_id == DEFAULT_MODEL_ID else self.embedder.parts
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         keys = [text_key(t) for t in texts]
         wanted = list(dict.fromkeys(keys))
         found: dict[str, np.ndarray] = {}
-        model = self.embedder.model_id
+        dim = sum(self.parts)
         for part in _chunks(wanted):
             for key, blob in self.session.execute(
                     select(TextEmbedding.text_key, TextEmbedding.vector)
-                    .where(TextEmbedding.model == model, TextEmbedding.text_key.in_(part))).all():
+                    .where(TextEmbedding.model == self.model_id, TextEmbedding.text_key.in_(part))).all():
                 vector = np.frombuffer(blob, dtype=np.float32)
-                if len(vector) == self.embedder.dim:
+                if len(vector) == dim:
                     found[key] = vector
         missing = [k for k in wanted if k not in found]
         if missing:
             text_of = dict(zip(keys, texts))
             vectors = self.embedder.embed([text_of[k] for k in missing])
             self.computed += len(missing)
-            rows = [{"model": model, "text_key": k, "vector": v.astype(np.float32).tobytes()}
+            rows = [{"model": self.model_id, "text_key": k, "vector": v.astype(np.float32).tobytes()}
                     for k, v in zip(missing, vectors)]
             found.update(zip(missing, vectors))
             try:  # stored at once, in its own transaction: a later failure of the aggregation keeps them
@@ -186,14 +198,14 @@ class CachedEmbed:
             except Exception as error:  # another process stored some of them first: recomputed next time
                 self.session.rollback()
                 log.info("embedding cache not written (%s)", type(error).__name__)
-        return np.vstack([found[k] for k in keys]) if keys else np.zeros((0, self.embedder.dim), np.float32)
+        return np.vstack([found[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
 
 
 def cached_embed(session: Session) -> CachedEmbed | None:
-    """The embed function of the grouping, backed by the database; None when no model can be loaded
-    (the grouping then runs on the lexical views alone, and says so in the log)."""
+    """The embed function of the grouping, backed by the database; None when no model is configured
+    or installed (the grouping then runs on the lexical views alone, and says so in the log)."""
     try:
-        return CachedEmbed(session, get_embedder())
+        return CachedEmbed(session, configured_model()[0])
     except EmbeddingUnavailable as error:
         log.warning("grouping without sentence embeddings: %s", error)
         return None
