@@ -21,7 +21,7 @@ def dumps(obj, **_stdlib_options) -> str:
     try:
         return orjson.dumps(obj, option=_OPTIONS).decode()
     except TypeError:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(obj, separators=(",", ":"))  # ASCII escapes: a lone surrogate stays sendable
 
 
 def loads(text, **_stdlib_options):
