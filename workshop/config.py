@@ -39,6 +39,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "BOARD_TICK_MS": int(os.environ.get("BOARD_TICK_MS", "25")),
+        "ACCOUNT_SWEEP_SECONDS": float(os.environ.get("ACCOUNT_SWEEP_SECONDS", "5")),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(Path(instance_path).parent / "exports")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",

@@ -11,6 +11,7 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
 from ..db.engine import Database
+from ..db.models import User
 from ..domain.board import Actor, parse_ops_message
 from ..domain.errors import DomainError
 from ..services import discoveries
@@ -46,7 +47,9 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
                 refusal = {"code": "unknown_participant", "message": "Join the workshop from its link first."}
                 raise ConnectionRefusedError(refusal["message"], refusal)
             actor = Actor(participant.id, participant.name, participant.is_facilitator)
-            connection = Connection(workshop.id, actor, participant.team)
+            account = session.get(User, participant.user_id) if participant.user_id is not None else None
+            connection = Connection(workshop.id, actor, participant.team, user_id=participant.user_id,
+                                    password_hash=account.password_hash if account is not None else None)
         join_room(room_of(connection.workshop_id))
         join_room(personal_room(actor.participant_id))
         hub.connected(request.sid, connection)

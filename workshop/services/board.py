@@ -533,6 +533,24 @@ class BoardService:
             workshop = session.get(Workshop, workshop_id)
             return workshop.seq if workshop else 0
 
+    def seats_of_user(self, user_id: int) -> dict[int, set[int]]:
+        """The board seats (participants) of an account, by workshop."""
+        seats: dict[int, set[int]] = {}
+        with self.db.session() as session:
+            for workshop_id, participant_id in session.exec(
+                    select(Participant.workshop_id, Participant.id).where(Participant.user_id == user_id)):
+                seats.setdefault(workshop_id, set()).add(participant_id)
+        return seats
+
+    def account_states(self, user_ids) -> dict[int, tuple[bool, str]]:
+        """Whether each account is active, and its password hash (a change ends its board sockets)."""
+        if not user_ids:
+            return {}
+        with self.db.session() as session:
+            rows = session.exec(select(User.id, User.is_active, User.password_hash)
+                                .where(User.id.in_(list(user_ids)))).all()
+        return {user_id: (bool(active), password_hash) for user_id, active, password_hash in rows}
+
     def actor_for(self, workshop_id: int, participant_id: int) -> Actor | None:
         with self.db.session() as session:
             participant = session.get(Participant, participant_id)

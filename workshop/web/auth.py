@@ -1,13 +1,14 @@
 """Sign-in, sign-out, the first account, the admin's People pages and each person's Account page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import get_session
 from ..domain.errors import Conflict, DomainError, ValidationError
 from ..domain.validation import ROLE_LABELS
 from ..extensions import limiter
+from ..realtime import end_live_sessions
 from ..security import LoginUser
 from ..services import accounts
 
@@ -119,6 +120,7 @@ def reset_password(user_id: int):
                                 request.form.get("repeat"))
     except (ValidationError, Conflict) as exc:
         return _person_page(user, exc)
+    end_live_sessions(current_app, user_id)
     flash(f"{user.name}'s password is changed. Tell them the new one; they are signed out elsewhere.", "success")
     return redirect(url_for("auth.person", user_id=user_id))
 
@@ -134,6 +136,8 @@ def set_status(user_id: int):
         user = accounts.set_active(session, current_user.account, user_id, active)
     except (ValidationError, Conflict) as exc:
         return _person_page(user, exc)
+    if not active:
+        end_live_sessions(current_app, user_id)
     flash(f"{user.name} can sign in again." if active
           else f"{user.name} is deactivated: signed out and unable to sign in. Nothing they made is removed.",
           "success")
@@ -161,6 +165,7 @@ def account():
         except (ValidationError, Conflict) as exc:
             error = exc
         else:
+            end_live_sessions(current_app, user.id)  # board sockets too (the seat's secret changed)
             login_user(LoginUser(user), remember=True)  # this session carries on; the others end
             flash("Your password is changed. Any other session of yours is signed out.", "success")
             return redirect(url_for("auth.account"))
