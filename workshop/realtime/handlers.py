@@ -15,6 +15,7 @@ from ..db.models import User
 from ..domain.board import Actor, parse_ops_message
 from ..domain.errors import DomainError
 from ..services import discoveries
+from . import wire
 from .hub import Connection, RoomHub, personal_room, room_of
 
 RATE_LIMITED = {"ok": False, "error": {"code": "rate_limited",
@@ -22,6 +23,9 @@ RATE_LIMITED = {"ok": False, "error": {"code": "rate_limited",
 NOT_CONNECTED = {"ok": False, "error": {"code": "not_connected", "message": "Reconnect to the board first."}}
 SERVER_ERROR = {"ok": False, "error": {"code": "server_error",
                                        "message": "Something went wrong on the server; retrying is safe."}}
+INVALID_JSON = {"ok": False, "error": {"code": "invalid_payload",
+                                       "message": "The message could not be decoded (nested too deeply, or a "
+                                                  "number too long)."}}
 MAX_SEQ = 2 ** 53  # larger numbers are no sequence number (and overflow SQLite's INTEGER)
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,8 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
                     return NOT_CONNECTED
                 if not connection.allow():
                     return RATE_LIMITED
+                if payload is wire.UNDECODABLE:
+                    return INVALID_JSON
                 try:
                     return handler(connection, payload)
                 except Exception:
