@@ -44,6 +44,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Flask-Login's one-year remember_token: Secure behind HTTPS like the session cookie
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "HOST": os.environ.get("HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("PORT", "5000")),
         "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),
@@ -55,6 +57,8 @@ def settings_from_environment(instance_path: str) -> dict:
 DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
