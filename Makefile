@@ -6,8 +6,9 @@ STAMPS := .make
 PARTICIPANTS ?= 300
 SECONDS ?= 20
 WORKSHOPS ?= 1000
+MINUTES ?= 10
 
-.PHONY: run test deps deps-test migrate screenshots bench-realtime bench-backlog bench-export bench-grouping audit clean
+.PHONY: run test deps deps-test migrate screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping audit clean
 
 run: deps migrate
 	$(PY) app.py
@@ -38,6 +39,9 @@ migrate: deps
 
 bench-realtime: deps-test
 	$(PY) benchmarks/realtime.py --participants $(PARTICIPANTS) --seconds $(SECONDS)
+
+bench-soak: deps-test
+	$(PY) benchmarks/soak.py --participants $(PARTICIPANTS) --minutes $(MINUTES)
 
 bench-backlog: deps-test
 	$(PY) benchmarks/backlog.py --workshops $(WORKSHOPS)

@@ -50,6 +50,10 @@ def settings_from_environment(instance_path: str) -> dict:
         "PORT": int(os.environ.get("PORT", "5000")),
         "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "storming"),
+        # engine.io's heartbeat: a ping every interval, and a client that has not answered one
+        # within the timeout is gone (Socket.IO's defaults: 25 s and 20 s)
+        "SOCKETIO_PING_INTERVAL": float(os.environ.get("SOCKETIO_PING_INTERVAL", "25")),
+        "SOCKETIO_PING_TIMEOUT": float(os.environ.get("SOCKETIO_PING_TIMEOUT", "20")),
         "CORS_ALLOWED_ORIGINS": [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o] or None,
     }
 

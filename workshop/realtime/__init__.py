@@ -31,6 +31,8 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
         channel=app.config.get("SOCKETIO_CHANNEL", "storming"),
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
         max_http_buffer_size=MAX_MESSAGE_BYTES,
+        ping_interval=app.config.get("SOCKETIO_PING_INTERVAL", 25),
+        ping_timeout=app.config.get("SOCKETIO_PING_TIMEOUT", 20),
         json=wire,
     )
     presence = (RedisPresence(queue, app.config.get("SOCKETIO_CHANNEL", "storming"))

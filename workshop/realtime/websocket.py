@@ -106,6 +106,8 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
         opcode = None
         message = bytearray()
         while True:
+            if self.closed and self.stream is None:
+                return None
             header, payload = self.read_frame()
             f_opcode = header.opcode
             if f_opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY):
@@ -136,6 +138,10 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
         return bytes(message)
 
     def close(self, code=1000, message=b""):
+        """Send the close frame once and refuse further writes. The reading side stays intact: the
+        reader greenlet may be inside `raw_read` right now (gevent-websocket set it to None here,
+        and the reader then failed with "'NoneType' object is not callable"); it goes on until the
+        peer's close frame or the end of the stream, and `read_one` stops at the next frame."""
         if self.closed:
             return
         reason = message.encode() if isinstance(message, str) else bytes(message or b"")
@@ -145,7 +151,6 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
             pass  # the peer is gone: nothing to tell it
         finally:
             self.closed = True
-            self.stream = self.raw_write = self.raw_read = self.environ = None
 
     def send_frame(self, message, opcode):
         data = text_frame(message) if opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY) else frame(opcode, message)
@@ -173,6 +178,7 @@ def _write_through_engineio() -> None:
     at 300 participants. A packet for a websocket whose queue is empty and whose writer is idle is
     now written at once, in the sender's greenlet, if the socket takes it without waiting; otherwise
     it is queued as before (order is kept: nothing overtakes a queued packet or a write in progress)."""
+    from engineio import exceptions as eio_exceptions
     from engineio import socket as eio_socket
     from engineio.async_drivers import gevent as eio_gevent
 
@@ -186,6 +192,28 @@ def _write_through_engineio() -> None:
         return wrap(self, environ, start_response)
 
     queue_send = eio_socket.Socket.send
+    queue_poll = eio_socket.Socket.poll
+
+    def poll(self):
+        """engine.io's writer greenlet waits here for the next queued packet, with the timeout
+        ping interval + ping timeout, and closes the connection when none came: without the
+        write-through, the pings themselves went through the queue, so an empty queue meant a dead
+        connection. With it, pings and messages are written without the queue, which may stay
+        empty for ever on a healthy connection (every connection was closed 45 s after it opened,
+        issue 12). Whether the client is gone is the heartbeat's call (`check_ping_timeout`, also
+        run by engine.io's service task), so the writer waits on until the socket closes."""
+        if self.__dict__.get("storming_ws") is None:
+            return queue_poll(self)
+        while True:
+            try:
+                return queue_poll(self)
+            except eio_exceptions.QueueEmpty:
+                if self.closed or self.closing:
+                    raise
+                try:
+                    self.check_ping_timeout()  # a client that stopped answering is closed here
+                except eio_exceptions.SocketIsClosedError:
+                    raise eio_exceptions.QueueEmpty() from None
 
     def send(self, pkt):
         ws = self.__dict__.get("storming_ws")
@@ -196,6 +224,7 @@ def _write_through_engineio() -> None:
 
     eio_gevent.WebSocketWSGI.__call__ = __call__
     eio_socket.Socket.send = send
+    eio_socket.Socket.poll = poll
 
 
 # --- writing -------------------------------------------------------------------------------------
