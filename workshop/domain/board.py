@@ -19,7 +19,7 @@ MAX_OPS_PER_MESSAGE = 50
 MAX_TEXT = 2000
 MAX_TIMER_SECONDS = 7200
 MAX_VOTE_BUDGET = 50
-_OP_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
+_OP_ID = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")  # always with fullmatch ("$" would let a final newline in)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
@@ -45,9 +45,48 @@ class Op:
 
 def op_id_of(raw: object) -> str | None:
     """The op's id if it has a usable one (so even a refusal can name the op it refuses)."""
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _OP_ID.match(raw["id"]):
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _OP_ID.fullmatch(raw["id"]):
         return raw["id"]
     return None
+
+
+# How deep an op's JSON may nest: no op has more than two levels (`sticky.create`'s sticky, an
+# update's changes); anything deeper is refused before it is walked any further.
+MAX_OP_DEPTH = 8
+
+
+def storable(value: str) -> bool:
+    """Whether the database can store `value` and every client can receive it: valid UTF-8, so no
+    unpaired UTF-16 surrogate (which JSON's \\ud800 escape can carry). NUL and the other control
+    characters are the text rules' business (`invalid_text`); ids allow neither."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_storable(raw: object) -> None:
+    """Refuse an op any of whose strings (keys and values, at any depth) cannot be stored or sent,
+    before any other rule reads it: such a string used to reach the tick's transaction (a sticky id
+    in a SELECT, a text in an INSERT) and fail the commit of every op in the tick (issue 12)."""
+    stack = [(raw, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not storable(value):
+                raise ValidationError("invalid_unicode", "The operation holds characters that cannot be stored "
+                                                         "(an unpaired UTF-16 surrogate).")
+        elif isinstance(value, (dict, list)):
+            if depth >= MAX_OP_DEPTH:
+                raise ValidationError("invalid_payload", "An operation nests too deeply.")
+            items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+            for key, item in items:
+                if isinstance(key, str):
+                    stack.append((key, depth + 1))
+                stack.append((item, depth + 1))
 
 
 def parse_ops_message(payload: object) -> list:
@@ -65,6 +104,9 @@ def parse_ops_message(payload: object) -> list:
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValidationError("invalid_text", "A sticky's text must be a string.")
+    if not storable(value):
+        raise ValidationError("invalid_unicode", "The text holds characters that cannot be stored "
+                                                 "(an unpaired UTF-16 surrogate).")
     if len(value) > MAX_TEXT:
         raise ValidationError("text_too_long", f"A sticky holds at most {MAX_TEXT} characters; this has {len(value)}.")
     if _CONTROL.search(value):
@@ -95,7 +137,7 @@ def _duration(value: object) -> float | None:
 
 
 def _sticky_id(value: object, name: str = "sticky_id") -> str:
-    if not isinstance(value, str) or not _OP_ID.match(value) or len(value) > 40:
+    if not isinstance(value, str) or not _OP_ID.fullmatch(value) or len(value) > 40:
         raise ValidationError("invalid_payload", f"{name} must be an id of at most 40 characters.")
     return value
 
@@ -104,6 +146,7 @@ def parse_op(raw: object) -> Op:
     """Check an operation's shape, types and sizes. Raises ValidationError with a precise code."""
     if not isinstance(raw, dict):
         raise ValidationError("invalid_payload", "An operation is an object {id, type, ...}.")
+    check_storable(raw)
     op_id = op_id_of(raw)
     if op_id is None:
         raise ValidationError("invalid_op_id", "An operation needs an id: 1 to 64 letters, digits or - _ : .")

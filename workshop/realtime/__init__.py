@@ -38,6 +38,7 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     presence = (RedisPresence(queue, app.config.get("SOCKETIO_CHANNEL", "storming"))
                 if queue and queue.startswith("redis") else LocalPresence())
     hub = RoomHub(socketio, BoardService(get_db(app)), app.config["BOARD_TICK_MS"] / 1000.0, presence)
+    hub.ACCOUNT_SWEEP_SECONDS = app.config.get("ACCOUNT_SWEEP_SECONDS", RoomHub.ACCOUNT_SWEEP_SECONDS)
     app.extensions["room_hub"] = hub
     from . import handlers
     handlers.register(socketio, hub, get_db(app))
@@ -45,6 +46,16 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     # moves handled as they are read (ADR 0008, 0009)
     websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio),
                      on_text=inline_events(socketio.server, INLINE_EVENTS))
+
+
+def end_live_sessions(app: Flask, user_id: int) -> None:
+    """A deactivated account, or one whose password changed, loses its open board sockets at once,
+    on every process (docs/protocol.md). Never fails the change that called it: each process's
+    account sweep (RoomHub.ACCOUNT_SWEEP_SECONDS) ends what this could not reach."""
+    try:
+        app.extensions["room_hub"].end_sessions_of_user(user_id)
+    except Exception:
+        log.exception("ending the board sockets of account %s failed", user_id)
 
 
 def origin_check(eio):

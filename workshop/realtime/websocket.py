@@ -26,6 +26,7 @@ packet for an idle connection is written through at once instead of waking its w
 """
 from __future__ import annotations
 
+import logging
 import struct
 from typing import Callable
 
@@ -33,6 +34,7 @@ import gevent
 from gevent.lock import Semaphore
 
 _MESSAGE_TOO_BIG = 1009
+log = logging.getLogger(__name__)
 
 
 def unmask(payload: bytes, mask: bytes) -> bytes:
@@ -45,22 +47,30 @@ def unmask(payload: bytes, mask: bytes) -> bytes:
 
 
 def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path: str = "/socket.io/",
-           on_text: Callable[[object, str], bool] | None = None) -> None:
+           on_text: Callable[[object, str], bool] | None = None) -> bool:
     """Replace gevent-websocket's readers and upgrade check (see the module docstring).
     `accepts_origin(environ)`: whether engine.io would accept the request's Origin.
     `on_text(engineio_socket, text)`: a fast path for incoming text messages, called in the
     connection's reader before engine.io sees them; True means handled (engine.io never sees it)."""
     from socket import error as socket_error
 
-    from geventwebsocket import handler as gws_handler
-    from geventwebsocket import websocket as gws
-    from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
+    try:
+        from geventwebsocket import handler as gws_handler
+        from geventwebsocket import websocket as gws
+        from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
+    except ImportError:
+        # WEBSOCKET_SERVER=simple-websocket, or gevent-websocket uninstalled: engine.io serves
+        # websockets with simple-websocket, which limits sizes itself (max_http_buffer_size) and
+        # upgrades only after engine.io's Origin check; no write-through, no inline cursor path
+        # (ADR 0010, the exit plan)
+        log.warning("gevent-websocket is not in use: websockets go through simple-websocket (ADR 0010)")
+        return False
 
     gws.WebSocket.max_message_bytes = max_message_bytes
     gws_handler.WebSocketHandler.accepts = staticmethod(
         lambda environ: environ.get("PATH_INFO", "").startswith(path) and accepts_origin(environ))
     if getattr(gws.WebSocket, "hardened", False):
-        return
+        return True
 
     upgrade = gws_handler.WebSocketHandler.upgrade_websocket
 
@@ -170,6 +180,7 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
     gws.WebSocket.read_message = read_message
     gws.Header.mask_payload = gws.Header.unmask_payload = lambda header, payload: unmask(payload, header.mask)
     gws.WebSocket.hardened = True
+    return True
 
 
 def _write_through_engineio() -> None:

@@ -5,13 +5,14 @@ themselves, and the last active admin can never be demoted or deactivated, not e
 """
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db.models import User
+from ..db.models import Participant, User
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.permissions import Account, require
 from ..domain.validation import clean_line, validate_account, validate_password, validate_role
@@ -103,6 +104,7 @@ def reset_password(session: Session, actor: Account, user_id: int, password, rep
     if user.id == actor.id:
         raise Conflict("own_password", "Change your own password on your Account page (it asks for the current one).")
     _set_password(user, password, repeat)
+    _close_board_seats(session, user)
     session.add(user)
     session.commit()
     return user
@@ -133,6 +135,8 @@ def _set_active(session: Session, user: User, active: bool) -> User:
     if losing_an_admin:
         _lock_admins_keeping_one(session, user, "deactivate")
     user.is_active = active
+    if not active:
+        _close_board_seats(session, user)
     _commit(session, user, keep_an_admin="deactivate" if losing_an_admin else None)
     return user
 
@@ -176,9 +180,20 @@ def change_own_password(session: Session, user_id: int, current, new, repeat=Non
     if not check_password_hash(user.password_hash, str(current or "")):
         raise ValidationError("wrong_password", "The current password is not right.")
     _set_password(user, new, repeat)
+    _close_board_seats(session, user)
     session.add(user)
     session.commit()
     return user
+
+
+def _close_board_seats(session: Session, user: User) -> None:
+    """The person's facilitator seats get a new secret nobody knows: a board socket that ends with a
+    password change or a deactivation cannot come back with the secret it had (opening the board
+    again, signed in, gives a fresh one)."""
+    from .discoveries import hash_secret
+    for seat in session.exec(select(Participant).where(Participant.user_id == user.id)):
+        seat.secret_hash = hash_secret(secrets.token_urlsafe(32))
+        session.add(seat)
 
 
 def _set_password(user: User, password, repeat) -> None:
