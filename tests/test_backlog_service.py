@@ -178,3 +178,30 @@ def test_empty_discovery(session):
     report = svc.build_report(session, d.id)
     assert report.backlog.empty and report.stickies.empty and report.workshops.empty
     assert report.totals["workshops"] == 0 and list(report.heatmap.columns) == STAGES
+
+
+def test_a_read_aggregates_again_only_when_a_sticky_or_a_decision_changed(session, seeded, monkeypatch):
+    d, a, b = seeded
+    first = svc.build_report(session, d.id)
+    proposals = []
+    real = svc.propose_themes
+    monkeypatch.setattr(svc, "propose_themes", lambda *args, **kw: proposals.append(1) or real(*args, **kw))
+
+    again = svc.build_report(session, d.id)
+    assert proposals == []  # nothing changed: nothing proposed, nothing written
+    assert again.stickies[["sticky_id", "theme_id"]].equals(first.stickies[["sticky_id", "theme_id"]])
+    assert again.backlog[["theme_id", "title"]].equals(first.backlog[["theme_id", "title"]])
+
+    add_workshop(session, d, "Ops", [("pain", "Waiting weeks for an environment again", 0.4, 0)])
+    svc.build_report(session, d.id)
+    assert len(proposals) == 1  # a new sticky
+
+    svc.rename_theme(session, d.id, theme_of(first, a[0]), "Environments take weeks")
+    svc.build_report(session, d.id)
+    assert len(proposals) == 2  # a product owner's decision
+    svc.build_report(session, d.id)
+    assert len(proposals) == 2
+
+    monkeypatch.setattr(svc, "AGGREGATION_VERSION", "next")
+    svc.build_report(session, d.id)
+    assert len(proposals) == 3  # a new aggregation runs once over every discovery

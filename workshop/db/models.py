@@ -37,6 +37,9 @@ class Discovery(SQLModel, table=True):
     end_label: str = Field(max_length=120)
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # What the last aggregation's themes were computed from (services/backlog.py): a read of the
+    # backlog aggregates again only when the stickies or the product owner's decisions changed.
+    aggregation_fingerprint: Optional[str] = Field(default=None, max_length=64)
 
 
 class DiscoveryMember(SQLModel, table=True):

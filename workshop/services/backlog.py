@@ -12,6 +12,7 @@ Plain Python (no Flask): the page, the export and the CLI call these with a SQLM
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, select
 
 from workshop.aggregation.backlog import attach_themes, build_backlog, themed
@@ -150,50 +151,76 @@ def _is_decided(theme: Theme) -> bool:
                 or theme.status != "proposed")
 
 
+# Bump when the aggregation's output for the same stickies and decisions changes (a new grouping,
+# a new reconciliation rule): every discovery is then aggregated again on its next read.
+AGGREGATION_VERSION = "1"
+
+
+def _lock_discovery(session: Session, discovery_id: int) -> Discovery:
+    """The discovery row, read fresh and locked until the transaction ends, so that one aggregation
+    of a discovery runs at a time across requests, exports and processes.
+
+    PostgreSQL: SELECT ... FOR UPDATE (a second caller waits, then reads what the first committed).
+    SQLite: a write to the row takes the database's single write lock before anything is read (a
+    deferred read-then-write transaction could otherwise work on what another process replaces).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Discovery).where(Discovery.id == discovery_id)
+                        .values(aggregation_fingerprint=Discovery.aggregation_fingerprint))
+        locked = select(Discovery).where(Discovery.id == discovery_id)
+    else:
+        locked = select(Discovery).where(Discovery.id == discovery_id).with_for_update()
+    discovery = session.exec(locked.execution_options(populate_existing=True)).first()
+    if discovery is None:
+        raise NotFound("discovery_not_found", f"No discovery with id {discovery_id}.")
+    return discovery
+
+
+def aggregation_fingerprint(stickies: pd.DataFrame, themes: Sequence[Theme],
+                            assignments: Sequence[ThemeAssignment], config: GroupingConfig) -> str:
+    """What the aggregation's result depends on: the live stickies (text, kind, place, votes...),
+    the themes with the product owner's decisions, the stored assignments (pinned or not), the
+    grouping configuration and AGGREGATION_VERSION. Equal fingerprints: nothing to recompute."""
+    digest = hashlib.sha256()
+    digest.update(f"{AGGREGATION_VERSION}|{config!r}|".encode())
+    inputs = stickies.drop(columns=["theme_id", "theme"])
+    digest.update(repr(list(inputs.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(inputs, index=False).to_numpy().tobytes())
+    for t in sorted(themes, key=lambda t: t.id):
+        digest.update(repr((t.id, t.title, bool(t.title_is_custom), t.value, t.effort, t.status,
+                            t.merged_into_id)).encode())
+    for a in sorted(assignments, key=lambda a: a.sticky_id):
+        digest.update(repr((a.sticky_id, a.theme_id, bool(a.pinned))).encode())
+    return digest.hexdigest()
+
+
 def aggregate_discovery(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG
                         ) -> tuple[Discovery, pd.DataFrame, list[Workshop], list[Theme]]:
-    """Propose, reconcile and persist themes in one transaction; return the themed stickies frame."""
-    discovery = _discovery(session, discovery_id)
-    stickies, workshops = load_stickies(session, discovery)
-    themes = _discovery_themes(session, discovery_id)
-    theme_ids = [t.id for t in themes]
-    live_themed = set(stickies.loc[stickies["kind"].isin(THEMED_KINDS), "sticky_id"])
-    stored = [a for a in _assignments(session, theme_ids) if a.sticky_id in live_themed]
-    previous = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
-                             "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64"),
-                             "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
-    proposal = propose_themes(themed(stickies), config)
-    rec = reconcile(proposal, previous, _themes_frame(themes))
+    """Propose, reconcile and persist themes in one transaction; return the themed stickies frame.
+
+    Serialised per discovery (the discovery row is locked first), and a no-op when nothing the
+    aggregation depends on changed since it last ran (the discovery's aggregation_fingerprint): a
+    read of the backlog then writes nothing, and two people opening it at once agree on its themes.
+    """
     try:
-        by_id = {t.id: t for t in themes}
-        new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, TITLE_MAX))
-                    for title in rec.new_themes["title"]]
-        session.add_all(new_rows)
-        session.flush()
-        ids = {key: row.id for key, row in zip(rec.new_themes["new_key"], new_rows)}
-        for theme_id, title in rec.retitled.itertuples(index=False):
-            by_id[int(theme_id)].title = shorten_title(title, TITLE_MAX)
-            session.add(by_id[int(theme_id)])
-        assignments = rec.assignments.copy()
-        assignments["theme_id"] = assignments["theme_id"].fillna(assignments["new_key"].map(ids).astype("Int64"))
-        for part in _chunks(sorted(live_themed)):
-            session.execute(delete(ThemeAssignment).where(ThemeAssignment.sticky_id.in_(part)))
-        values = [{"sticky_id": s, "theme_id": int(t), "pinned": bool(p)}
-                  for s, t, p in assignments[["sticky_id", "theme_id", "pinned"]].itertuples(index=False)]
-        if values:
-            session.execute(insert(ThemeAssignment), values)
-        # Themes left with nothing and no decision are removed (they were only ever a proposal).
-        session.flush()
-        used: set[int] = set()
-        for part in _chunks([t.id for t in themes]):
-            used |= set(session.execute(select(ThemeAssignment.theme_id)
-                                        .where(ThemeAssignment.theme_id.in_(part)).distinct()).scalars())
-        referenced = {t.merged_into_id for t in themes if t.merged_into_id is not None}
-        for theme in themes:
-            if (theme.id not in used and theme.id not in referenced and theme.merged_into_id is None
-                    and not _is_decided(theme)):
-                session.delete(theme)
-        session.commit()
+        discovery = _lock_discovery(session, discovery_id)
+        stickies, workshops = load_stickies(session, discovery)
+        themes = _discovery_themes(session, discovery_id)
+        stored_all = _assignments(session, [t.id for t in themes])
+        fingerprint = aggregation_fingerprint(stickies, themes, stored_all, config)
+        live_themed = set(stickies.loc[stickies["kind"].isin(THEMED_KINDS), "sticky_id"])
+        if discovery.aggregation_fingerprint == fingerprint:
+            stored = [a for a in stored_all if a.sticky_id in live_themed]
+            assignments = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
+                                        "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64")})
+        else:
+            assignments = _reaggregate(session, discovery_id, stickies, themes, stored_all, live_themed, config)
+            session.flush()
+            themes_now = _discovery_themes(session, discovery_id)
+            discovery.aggregation_fingerprint = aggregation_fingerprint(
+                stickies, themes_now, _assignments(session, [t.id for t in themes_now]), config)
+            session.add(discovery)
+        session.commit()  # ends the transaction: the lock is released
     except Exception:
         session.rollback()
         raise
@@ -201,6 +228,48 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
     titles = {t.id: t.title for t in all_themes}
     stickies = attach_themes(stickies, assignments[["sticky_id", "theme_id"]], titles)
     return discovery, stickies, workshops, all_themes
+
+
+def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, themes: list[Theme],
+                 stored_all: list[ThemeAssignment], live_themed: set, config: GroupingConfig) -> pd.DataFrame:
+    """Propose themes, reconcile them with the stored decisions and write the result (uncommitted):
+    new themes, new titles, every live pain point's and opportunity's assignment; themes left with
+    nothing and no decision are removed. Returns the assignments (sticky_id, theme_id, ...)."""
+    stored = [a for a in stored_all if a.sticky_id in live_themed]
+    previous = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
+                             "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64"),
+                             "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
+    proposal = propose_themes(themed(stickies), config)
+    rec = reconcile(proposal, previous, _themes_frame(themes))
+    by_id = {t.id: t for t in themes}
+    new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, TITLE_MAX))
+                for title in rec.new_themes["title"]]
+    session.add_all(new_rows)
+    session.flush()
+    ids = {key: row.id for key, row in zip(rec.new_themes["new_key"], new_rows)}
+    for theme_id, title in rec.retitled.itertuples(index=False):
+        by_id[int(theme_id)].title = shorten_title(title, TITLE_MAX)
+        session.add(by_id[int(theme_id)])
+    assignments = rec.assignments.copy()
+    assignments["theme_id"] = assignments["theme_id"].fillna(assignments["new_key"].map(ids).astype("Int64"))
+    for part in _chunks(sorted(live_themed)):
+        session.execute(delete(ThemeAssignment).where(ThemeAssignment.sticky_id.in_(part)))
+    values = [{"sticky_id": s, "theme_id": int(t), "pinned": bool(p)}
+              for s, t, p in assignments[["sticky_id", "theme_id", "pinned"]].itertuples(index=False)]
+    if values:
+        session.execute(insert(ThemeAssignment), values)
+    # Themes left with nothing and no decision are removed (they were only ever a proposal).
+    session.flush()
+    used: set[int] = set()
+    for part in _chunks([t.id for t in themes]):
+        used |= set(session.execute(select(ThemeAssignment.theme_id)
+                                    .where(ThemeAssignment.theme_id.in_(part)).distinct()).scalars())
+    referenced = {t.merged_into_id for t in themes if t.merged_into_id is not None}
+    for theme in themes:
+        if (theme.id not in used and theme.id not in referenced and theme.merged_into_id is None
+                and not _is_decided(theme)):
+            session.delete(theme)
+    return assignments
 
 
 def _template_label(key: str) -> str:
