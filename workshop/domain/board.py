@@ -23,7 +23,7 @@ _OP_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
-                   "vote.budget", "workshop.close"}
+                   "vote.budget", "workshop.close", "workshop.reopen"}
 OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "vote.add", "vote.remove"} | FACILITATOR_OPS
 
 
@@ -177,7 +177,11 @@ def parse_op(raw: object) -> Op:
 def check_board_writable(actor: Actor, workshop, template: Template, op_type: str) -> None:
     """Closed workshops refuse everything; a read-only phase (wrap-up) refuses every change to the
     board's content, from anyone (the facilitator can still move the room to another phase);
-    a locked board refuses guests."""
+    a locked board refuses guests. Only a reopen goes to a closed workshop, and only to one."""
+    if op_type == "workshop.reopen":
+        if workshop.status != "closed":
+            raise DomainError("workshop_open", "This workshop is open already.")
+        return
     if workshop.status == "closed":
         raise DomainError("workshop_closed", "This workshop is closed; the board is read-only.")
     if template.phase(workshop.phase).readonly and op_type not in FACILITATOR_OPS:

@@ -331,6 +331,12 @@ class _Batch:
         self.workshop.timer_seconds = None
         return self._workshop_record()
 
+    def _workshop_reopen(self, actor: Actor, op: Op) -> dict:
+        # Open again in the phase it was closed in (wrap-up: read-only until the facilitator moves
+        # the room to the phase to go on with).
+        self.workshop.status = "open"
+        return self._workshop_record()
+
     # --- the writes ------------------------------------------------------------------------
 
     def write(self, workshop_before: tuple) -> None:
