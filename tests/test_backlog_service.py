@@ -205,3 +205,22 @@ def test_a_read_aggregates_again_only_when_a_sticky_or_a_decision_changed(sessio
     monkeypatch.setattr(svc, "AGGREGATION_VERSION", "next")
     svc.build_report(session, d.id)
     assert len(proposals) == 3  # a new aggregation runs once over every discovery
+
+
+def test_update_theme_saves_every_field_in_one_commit_or_none(session, seeded):
+    d, a, b = seeded
+    theme_id = theme_of(svc.build_report(session, d.id), a[0])
+    svc.update_theme(session, d.id, theme_id, title="  Environments   take weeks ", value="4", effort=2,
+                     status="In-Progress")
+    theme = session.get(Theme, theme_id)
+    assert (theme.title, theme.title_is_custom, theme.value, theme.effort, theme.status) == \
+        ("Environments take weeks", True, 4, 2, "in progress")
+    for refused in ({"title": "x" * (svc.TITLE_MAX + 1)}, {"effort": "6"}, {"value": 0}, {"status": "maybe"}):
+        with pytest.raises(ValidationError):
+            svc.update_theme(session, d.id, theme_id, **{"title": "Not saved", "value": 1, "effort": 1, **refused})
+        session.expire_all()
+        theme = session.get(Theme, theme_id)
+        assert (theme.title, theme.value, theme.effort, theme.status) == \
+            ("Environments take weeks", 4, 2, "in progress"), refused
+    svc.update_theme(session, d.id, theme_id, value=None)  # a field left out is not changed
+    assert (session.get(Theme, theme_id).value, session.get(Theme, theme_id).effort) == (None, 2)

@@ -4,11 +4,13 @@ Plain Python (no Flask): the page, the export and the CLI call these with a SQLM
 
 * ``build_report(session, discovery_id)`` loads the discovery's live stickies (not deleted, not
   private), proposes themes, reconciles them with stored decisions, persists Theme and
-  ThemeAssignment rows in one transaction and returns the BacklogReport.
-* Edits (each validated, each committed): ``rename_theme``, ``set_estimate`` (value / effort),
-  ``set_status``, ``merge_themes``, ``split_theme``, ``move_sticky``. Every edit is stored as a
-  decision (a custom title, an estimate, a status, or pinned assignments) so it survives
-  re-aggregation when new workshops and stickies arrive.
+  ThemeAssignment rows in one transaction and returns the BacklogReport. The discovery row is locked
+  for it, and it is skipped when nothing it depends on changed (``aggregation_fingerprint``).
+* Edits (each validated, each one commit): ``update_theme`` (title, value, effort and status at
+  once, all or nothing; ``rename_theme``, ``set_estimate`` and ``set_status`` are its one-field
+  forms), ``merge_themes``, ``split_theme``, ``move_sticky``. Every edit is stored as a decision (a
+  custom title, an estimate, a status, or pinned assignments) so it survives re-aggregation when new
+  workshops and stickies arrive.
 """
 from __future__ import annotations
 
@@ -360,17 +362,13 @@ def _commit(session: Session, *rows) -> None:
         raise
 
 
-def rename_theme(session: Session, discovery_id: int, theme_id: int, title: str) -> Theme:
-    """Give a theme a person's title; it is kept from then on (title_is_custom)."""
-    theme = _theme(session, discovery_id, theme_id)
+def _title(title: Any) -> str:
     clean = " ".join(str(title or "").split())
     if not clean:
         raise ValidationError("invalid_title", "A theme title cannot be empty.")
     if len(clean) > TITLE_MAX:
         raise ValidationError("invalid_title", f"A theme title is at most {TITLE_MAX} characters.")
-    theme.title, theme.title_is_custom = clean, True
-    _commit(session, theme)
-    return theme
+    return clean
 
 
 def _estimate(name: str, value: Any) -> int | None:
@@ -388,27 +386,50 @@ def _estimate(name: str, value: Any) -> int | None:
     return number
 
 
+def _status(status: Any) -> str:
+    clean = " ".join(str(status or "").strip().lower().replace("_", " ").replace("-", " ").split())
+    if clean not in STATUSES:
+        raise ValidationError("invalid_status", f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.")
+    return clean
+
+
+def update_theme(session: Session, discovery_id: int, theme_id: int, *, title: Any = UNSET, value: Any = UNSET,
+                 effort: Any = UNSET, status: Any = UNSET) -> Theme:
+    """The product owner's decisions on one theme, all or nothing: every given field is checked
+    first, then all are saved in one commit (a refused estimate leaves a new title unsaved too).
+    Fields left out are not changed. A title given is kept from then on (title_is_custom); value
+    and effort are 1..5 or empty (None); a status is one of STATUSES ("in_progress" and
+    "In-Progress" mean "in progress")."""
+    theme = _theme(session, discovery_id, theme_id)
+    changes: dict[str, Any] = {}
+    if title is not UNSET:
+        changes.update(title=_title(title), title_is_custom=True)
+    if value is not UNSET:
+        changes["value"] = _estimate("value", value)
+    if effort is not UNSET:
+        changes["effort"] = _estimate("effort", effort)
+    if status is not UNSET:
+        changes["status"] = _status(status)
+    for name, new in changes.items():
+        setattr(theme, name, new)
+    _commit(session, theme)
+    return theme
+
+
+def rename_theme(session: Session, discovery_id: int, theme_id: int, title: str) -> Theme:
+    """Give a theme a person's title; it is kept from then on (title_is_custom)."""
+    return update_theme(session, discovery_id, theme_id, title=title)
+
+
 def set_estimate(session: Session, discovery_id: int, theme_id: int, *, value: Any = UNSET,
                  effort: Any = UNSET) -> Theme:
     """Set value and/or effort (1..5, or None to clear). Arguments left out are not changed."""
-    theme = _theme(session, discovery_id, theme_id)
-    if value is not UNSET:
-        theme.value = _estimate("value", value)
-    if effort is not UNSET:
-        theme.effort = _estimate("effort", effort)
-    _commit(session, theme)
-    return theme
+    return update_theme(session, discovery_id, theme_id, value=value, effort=effort)
 
 
 def set_status(session: Session, discovery_id: int, theme_id: int, status: str) -> Theme:
     """Move a theme through STATUSES ("in_progress" / "In-Progress" are accepted for "in progress")."""
-    theme = _theme(session, discovery_id, theme_id)
-    clean = " ".join(str(status or "").strip().lower().replace("_", " ").replace("-", " ").split())
-    if clean not in STATUSES:
-        raise ValidationError("invalid_status", f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.")
-    theme.status = clean
-    _commit(session, theme)
-    return theme
+    return update_theme(session, discovery_id, theme_id, status=status)
 
 
 def _assignments_of(session: Session, theme_id: int) -> list[ThemeAssignment]:
@@ -450,10 +471,7 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
     if len(wanted) == len(current):
         raise ValidationError("split_all", "Splitting off every sticky leaves the theme empty; rename it instead.")
     if title is not None and " ".join(str(title).split()):
-        clean = " ".join(str(title).split())
-        if len(clean) > TITLE_MAX:
-            raise ValidationError("invalid_title", f"A theme title is at most {TITLE_MAX} characters.")
-        new = Theme(discovery_id=discovery_id, title=clean, title_is_custom=True)
+        new = Theme(discovery_id=discovery_id, title=_title(title), title_is_custom=True)
     else:
         first = session.get(Sticky, wanted[0])
         new = Theme(discovery_id=discovery_id, title=shorten_title(first.text if first else "Split theme"))
