@@ -12,6 +12,7 @@ import workshop.db.models  # noqa: F401  (registers the tables)
 from workshop.aggregation.report import BACKLOG_COLUMNS, STICKY_COLUMNS, WORKSHOP_COLUMNS
 from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssignment, Vote, Workshop
 from workshop.domain.errors import NotFound, ValidationError
+from workshop.domain.validation import THEME_TITLE_MAX
 from workshop.services import backlog as svc
 
 STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
@@ -215,7 +216,7 @@ def test_update_theme_saves_every_field_in_one_commit_or_none(session, seeded):
     theme = session.get(Theme, theme_id)
     assert (theme.title, theme.title_is_custom, theme.value, theme.effort, theme.status) == \
         ("Environments take weeks", True, 4, 2, "in progress")
-    for refused in ({"title": "x" * (svc.TITLE_MAX + 1)}, {"effort": "6"}, {"value": 0}, {"status": "maybe"}):
+    for refused in ({"title": "x" * (THEME_TITLE_MAX + 1)}, {"effort": "6"}, {"value": 0}, {"status": "maybe"}):
         with pytest.raises(ValidationError):
             svc.update_theme(session, d.id, theme_id, **{"title": "Not saved", "value": 1, "effort": 1, **refused})
         session.expire_all()

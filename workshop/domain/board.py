@@ -14,13 +14,12 @@ from typing import Any, Callable
 from .errors import DomainError, Forbidden, NotFound, ValidationError
 from .kinds import KINDS_BY_KEY
 from .templates import Template
+from .validation import sticky_text
 
 MAX_OPS_PER_MESSAGE = 50
-MAX_TEXT = 2000
 MAX_TIMER_SECONDS = 7200
 MAX_VOTE_BUDGET = 50
 _OP_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
                    "vote.budget", "workshop.close", "workshop.reopen"}
@@ -60,18 +59,6 @@ def parse_ops_message(payload: object) -> list:
     if len(ops) > MAX_OPS_PER_MESSAGE:
         raise ValidationError("too_many_ops", f"Send at most {MAX_OPS_PER_MESSAGE} operations at a time.")
     return ops
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValidationError("invalid_text", "A sticky's text must be a string.")
-    if len(value) > MAX_TEXT:
-        raise ValidationError("text_too_long", f"A sticky holds at most {MAX_TEXT} characters; this has {len(value)}.")
-    if _CONTROL.search(value):
-        raise ValidationError("invalid_text", "A sticky's text cannot contain control characters.")
-    if not value.strip():
-        raise ValidationError("empty_text", "A sticky needs some text (to remove one, delete it).")
-    return value
 
 
 # Positions are kept to 1/100,000 of the board (a fraction of a pixel on any screen): a browser's
@@ -122,7 +109,7 @@ def parse_op(raw: object) -> Op:
         fields = {
             "id": _sticky_id(sticky.get("id"), "sticky.id"),
             "kind": sticky["kind"],
-            "text": _text(sticky.get("text")),
+            "text": sticky_text(sticky.get("text")),
             "x": _unit(sticky.get("x"), "x"),
             "y": _unit(sticky.get("y"), "y"),
             "duration_minutes": _duration(sticky.get("duration_minutes")),
@@ -140,7 +127,7 @@ def parse_op(raw: object) -> Op:
         parsed: dict[str, Any] = {}
         for name, value in changes.items():
             if name == "text":
-                parsed[name] = _text(value)
+                parsed[name] = sticky_text(value)
             elif name in ("x", "y"):
                 parsed[name] = _unit(value, name)
             elif name == "duration_minutes":

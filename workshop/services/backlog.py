@@ -34,10 +34,10 @@ from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssig
 from workshop.domain.errors import NotFound, ValidationError
 from workshop.domain.kinds import KINDS, THEMED_KINDS
 from workshop.domain.templates import all_templates
+from workshop.domain.validation import THEME_TITLE_MAX, theme_title
 
 #: A theme's lifecycle as the product owner sees it.
 STATUSES: tuple[str, ...] = ("proposed", "accepted", "in progress", "done", "rejected")
-TITLE_MAX = 200
 _CHUNK = 500  # ids per IN (...) clause: well under SQLite's variable limit
 
 
@@ -244,13 +244,13 @@ def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, th
     proposal = propose_themes(themed(stickies), config)
     rec = reconcile(proposal, previous, _themes_frame(themes))
     by_id = {t.id: t for t in themes}
-    new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, TITLE_MAX))
+    new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, THEME_TITLE_MAX))
                 for title in rec.new_themes["title"]]
     session.add_all(new_rows)
     session.flush()
     ids = {key: row.id for key, row in zip(rec.new_themes["new_key"], new_rows)}
     for theme_id, title in rec.retitled.itertuples(index=False):
-        by_id[int(theme_id)].title = shorten_title(title, TITLE_MAX)
+        by_id[int(theme_id)].title = shorten_title(title, THEME_TITLE_MAX)
         session.add(by_id[int(theme_id)])
     assignments = rec.assignments.copy()
     assignments["theme_id"] = assignments["theme_id"].fillna(assignments["new_key"].map(ids).astype("Int64"))
@@ -362,15 +362,6 @@ def _commit(session: Session, *rows) -> None:
         raise
 
 
-def _title(title: Any) -> str:
-    clean = " ".join(str(title or "").split())
-    if not clean:
-        raise ValidationError("invalid_title", "A theme title cannot be empty.")
-    if len(clean) > TITLE_MAX:
-        raise ValidationError("invalid_title", f"A theme title is at most {TITLE_MAX} characters.")
-    return clean
-
-
 def _estimate(name: str, value: Any) -> int | None:
     if value is None or value == "":
         return None
@@ -403,7 +394,7 @@ def update_theme(session: Session, discovery_id: int, theme_id: int, *, title: A
     theme = _theme(session, discovery_id, theme_id)
     changes: dict[str, Any] = {}
     if title is not UNSET:
-        changes.update(title=_title(title), title_is_custom=True)
+        changes.update(title=theme_title(title), title_is_custom=True)
     if value is not UNSET:
         changes["value"] = _estimate("value", value)
     if effort is not UNSET:
@@ -471,7 +462,7 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
     if len(wanted) == len(current):
         raise ValidationError("split_all", "Splitting off every sticky leaves the theme empty; rename it instead.")
     if title is not None and " ".join(str(title).split()):
-        new = Theme(discovery_id=discovery_id, title=_title(title), title_is_custom=True)
+        new = Theme(discovery_id=discovery_id, title=theme_title(title), title_is_custom=True)
     else:
         first = session.get(Sticky, wanted[0])
         new = Theme(discovery_id=discovery_id, title=shorten_title(first.text if first else "Split theme"))
