@@ -192,6 +192,12 @@ def check_can_create(actor: Actor, workshop, template: Template, kind: str) -> N
                           f"In the {phase.label} phase you can add {allowed}, not {KINDS_BY_KEY[kind].label.lower()}.")
 
 
+def starts_private(workshop, actor: Actor) -> bool:
+    """A new sticky is private while private writing is on, unless a facilitator wrote it (the
+    facilitator's stickies frame the room: everyone sees them at once)."""
+    return bool(workshop.private_writing) and not actor.facilitator
+
+
 def check_can_change(actor: Actor, sticky) -> None:
     """Guests change their own stickies; facilitators change anyone's."""
     if sticky is None:

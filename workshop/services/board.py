@@ -213,7 +213,7 @@ class _Batch:
         now = _now()
         sticky = _StickyState((f["id"], self.workshop.id, f["kind"], f["text"], f["x"], f["y"], f["duration_minutes"],
                                f["link_to"], actor.participant_id, actor.name,
-                               self.workshop.private_writing and not actor.facilitator, False, 1, now))
+                               rules.starts_private(self.workshop, actor), False, 1, now))
         self.new_stickies[sticky.id] = sticky
         self.stickies[sticky.id] = sticky
         return self._sticky_record(sticky)
