@@ -35,7 +35,7 @@ _S = Sticky.__table__
 _V = Vote.__table__
 _O = Operation.__table__
 
-# The workshop's columns the board reads or changes (written back only when changed, as the ORM did).
+# The workshop's columns the board reads or changes (an UPDATE writes back only those that changed).
 _WORKSHOP_STATE = ("status", "phase", "private_writing", "locked", "vote_budget", "timer_ends_at", "timer_seconds",
                    "seq")
 # The sticky's columns a board operation can change (the UPDATE writes these; nothing else writes them).
@@ -107,7 +107,7 @@ class _WorkshopState:
 
 
 class _StickyState:
-    """A sticky row as a plain object (duck-typed for the rules, as the ORM object was)."""
+    """A sticky row as a plain object (the rules read and set its attributes by name)."""
     __slots__ = _STICKY_COLUMNS
 
     def __init__(self, values):
@@ -297,7 +297,7 @@ class _Batch:
 
     def _private_reveal(self, actor: Actor, op: Op) -> dict:
         # The stored private stickies (in their state as changed by this batch so far), then the ones
-        # created in this batch, in the order a flush-then-SELECT gave them (insertion order).
+        # created in this batch and not written yet, in the order they were created.
         hidden: list[_StickyState] = []
         seen: set[str] = set()
         for row in self.conn.execute(_HIDDEN, {"workshop_id": self.workshop.id}):
@@ -463,10 +463,3 @@ class BoardService:
         with self.db.session() as session:
             workshop = session.get(Workshop, workshop_id)
             return workshop.seq if workshop else 0
-
-    def actor_for(self, workshop_id: int, participant_id: int) -> Actor | None:
-        with self.db.session() as session:
-            participant = session.get(Participant, participant_id)
-            if participant is None or participant.workshop_id != workshop_id:
-                return None
-            return Actor(participant.id, participant.name, participant.is_facilitator)
