@@ -49,7 +49,7 @@ bench-grouping: deps-test
 	$(PY) benchmarks/grouping.py
 
 screenshots: deps-test
-	PUBLISH_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
+	PUBLISH_SCREENSHOTS=1 $(PY) -m pytest tests/browser tests/test_export_print.py -q
 
 audit: deps-test
 	$(PY) .ci/audit.py

@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 from workshop.export import write_backlog_workbook
 from workshop.export.xlsx import SHEET_NAMES
 
-PAGE_HEADER = re.compile(r"^\s*(\S+)\s*$")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tool(name: str, package: str) -> str:
@@ -59,7 +59,7 @@ def printed(tmp_path_factory):
     pages = text.split("\f")
     if pages and not pages[-1].strip():
         pages.pop()
-    return report, pages
+    return report, pages, pdf
 
 
 def sheet_of(page: str) -> str:
@@ -69,7 +69,7 @@ def sheet_of(page: str) -> str:
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_few_pages(printed):
-    report, pages = printed
+    report, pages, _ = printed
     sheets = [sheet_of(p) for p in pages]
     assert set(sheets) == set(SHEET_NAMES)
     assert sheets[:4] == ["Summary", "Backlog", "Heatmap", "Workshops"]  # one page each
@@ -80,7 +80,7 @@ def test_every_sheet_prints_landscape_one_page_wide_with_few_pages(printed):
 
 
 def test_each_page_has_the_footer_with_discovery_page_number_and_date(printed):
-    report, pages = printed
+    report, pages, _ = printed
     day = f"{report.generated_at:%Y-%m-%d}"
     for number, page in enumerate(pages, 1):
         footer = [line for line in page.splitlines() if line.strip()][-1]
@@ -90,7 +90,7 @@ def test_each_page_has_the_footer_with_discovery_page_number_and_date(printed):
 
 
 def test_summary_page_holds_labels_with_their_values_and_the_whole_chart(printed):
-    report, pages = printed
+    report, pages, _ = printed
     page = pages[0]
     d, totals = report.discovery, report.totals
 
@@ -119,7 +119,7 @@ def test_summary_page_holds_labels_with_their_values_and_the_whole_chart(printed
 
 
 def test_ids_and_raw_positions_stay_out_of_print_and_stages_print(printed):
-    report, pages = printed
+    report, pages, _ = printed
     everything = "\n".join(pages)
     for header in ("Sticky ID", "Theme ID", "Workshop ID", "Position", "Workshop names"):
         assert header not in everything, header
@@ -136,10 +136,24 @@ def test_ids_and_raw_positions_stay_out_of_print_and_stages_print(printed):
 
 
 def test_backlog_prints_on_one_page_in_rank_order(printed):
-    report, pages = printed
+    report, pages, _ = printed
     page = next(p for p in pages if sheet_of(p) == "Backlog")
     titles = [t for t in report.backlog.sort_values("rank")["title"] if len(t) < 45]  # longer ones wrap
     assert len(titles) >= 15
     positions = [page.index(t) for t in titles]
     assert positions == sorted(positions)
     assert "Team names" in page and "Priority" in page
+
+
+def test_printed_summary_page_picture(printed):
+    """Page 1 as a picture (tests/output/print-summary.png; `make screenshots` copies it for the
+    README): rendered from the PDF LibreOffice printed, so it shows what paper would."""
+    pdftoppm = _tool("pdftoppm", "poppler-utils")
+    out = ROOT / "tests" / "output"
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run([pdftoppm, "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile", str(printed[2]),
+                    str(out / "print-summary")], check=True, capture_output=True, timeout=60)
+    picture = out / "print-summary.png"
+    assert picture.stat().st_size > 20_000  # a page with text and a chart, not a blank one
+    if os.environ.get("PUBLISH_SCREENSHOTS") == "1":
+        shutil.copyfile(picture, ROOT / "docs" / "screenshots" / "print-summary.png")

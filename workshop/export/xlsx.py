@@ -95,6 +95,7 @@ LIST_WIDTH = 30               # stages and team names (wrapped)
 PROGRESS_EVERY = 2_000        # rows between two progress callbacks
 _CHUNK = 4_096                # rows converted to cells at a time (bounds memory)
 
+FONT = "Calibri"              # the workbook's default; a Font without a name prints in a serif in LibreOffice
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 PRIORITY_FORMAT = "0.00"
@@ -159,11 +160,11 @@ class _Styles:
                 setattr(cell, name, value)
             return cell._style  # openpyxl's own copy idiom (cf. WorksheetCopy)
 
-        self.header = proto(font=Font(bold=True), fill=PatternFill("solid", fgColor="DDEBF7"),
+        self.header = proto(font=Font(name=FONT, size=11, bold=True), fill=PatternFill("solid", fgColor="DDEBF7"),
                             alignment=Alignment(vertical="top", wrap_text=True))
-        self.label = proto(font=Font(bold=True), alignment=Alignment(vertical="top"))
-        self.title = proto(font=Font(bold=True, size=14), alignment=Alignment(vertical="top", wrap_text=True))
-        self.section = proto(font=Font(bold=True, size=12))
+        self.label = proto(font=Font(name=FONT, size=11, bold=True), alignment=Alignment(vertical="top"))
+        self.title = proto(font=Font(name=FONT, bold=True, size=14), alignment=Alignment(vertical="top", wrap_text=True))
+        self.section = proto(font=Font(name=FONT, bold=True, size=12))
         self.wrap = proto(alignment=Alignment(wrap_text=True, vertical="top"))
         # in a data row, wrapped text keeps the default bottom alignment, as its unstyled neighbours do
         self.wrap_row = proto(alignment=Alignment(wrap_text=True))
