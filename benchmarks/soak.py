@@ -111,7 +111,7 @@ def main() -> None:
         "participants": args.participants, "minutes": args.minutes,
         "disconnects": result["disconnects"], "reconnects": result["reconnects"],
         "ops_sent": result["ops_sent"], "ops_acked": result["ops_acked"], "ops_refused": result["ops_refused"],
-        "ops_unanswered": result["ops_unanswered"], "ops_lost": result["ops_lost"],
+        "ops_unanswered": result["ops_unanswered"], "ops_lost": result["ops_lost"], "refusals": result["refusals"],
         "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
         "p99_ms_first_minute": series[0]["p99_ms"], "p99_ms_last_minute": series[-1]["p99_ms"],
         "rss_start_mb": round(load_rss[0], 1) if load_rss else None,

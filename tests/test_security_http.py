@@ -35,7 +35,7 @@ def _pages(client, auth, db) -> dict[str, object]:
         "home": client.get("/"), "new discovery": client.get("/discoveries/new"),
         "discovery": client.get(f"/discoveries/{discovery_id}"), "users": client.get("/users"),
         "facilitator board": client.get(f"/workshops/{workshop_id}/board"),
-        "404 page": client.get("/no/such/page"), "404 json": client.get("/api/nothing"),
+        "404 page": client.get("/no/such/page"), "404 json": client.get("/no/such/data", headers={"Accept": "application/json"}),
         "403 page": client.get("/discoveries/999999"), "static": client.get("/static/css/board.css"),
     })
     auth.logout()

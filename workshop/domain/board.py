@@ -14,16 +14,15 @@ from typing import Any, Callable
 from .errors import DomainError, Forbidden, NotFound, ValidationError
 from .kinds import KINDS_BY_KEY
 from .templates import Template
+from .validation import sticky_text, storable
 
 MAX_OPS_PER_MESSAGE = 50
-MAX_TEXT = 2000
 MAX_TIMER_SECONDS = 7200
 MAX_VOTE_BUDGET = 50
 _OP_ID = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")  # always with fullmatch ("$" would let a final newline in)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
-                   "vote.budget", "workshop.close"}
+                   "vote.budget", "workshop.close", "workshop.reopen"}
 OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "vote.add", "vote.remove"} | FACILITATOR_OPS
 
 
@@ -53,19 +52,6 @@ def op_id_of(raw: object) -> str | None:
 # How deep an op's JSON may nest: no op has more than two levels (`sticky.create`'s sticky, an
 # update's changes); anything deeper is refused before it is walked any further.
 MAX_OP_DEPTH = 8
-
-
-def storable(value: str) -> bool:
-    """Whether the database can store `value` and every client can receive it: valid UTF-8, so no
-    unpaired UTF-16 surrogate (which JSON's \\ud800 escape can carry). NUL and the other control
-    characters are the text rules' business (`invalid_text`); ids allow neither."""
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_storable(raw: object) -> None:
@@ -99,21 +85,6 @@ def parse_ops_message(payload: object) -> list:
     if len(ops) > MAX_OPS_PER_MESSAGE:
         raise ValidationError("too_many_ops", f"Send at most {MAX_OPS_PER_MESSAGE} operations at a time.")
     return ops
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValidationError("invalid_text", "A sticky's text must be a string.")
-    if not storable(value):
-        raise ValidationError("invalid_unicode", "The text holds characters that cannot be stored "
-                                                 "(an unpaired UTF-16 surrogate).")
-    if len(value) > MAX_TEXT:
-        raise ValidationError("text_too_long", f"A sticky holds at most {MAX_TEXT} characters; this has {len(value)}.")
-    if _CONTROL.search(value):
-        raise ValidationError("invalid_text", "A sticky's text cannot contain control characters.")
-    if not value.strip():
-        raise ValidationError("empty_text", "A sticky needs some text (to remove one, delete it).")
-    return value
 
 
 # Positions are kept to 1/100,000 of the board (a fraction of a pixel on any screen): a browser's
@@ -165,7 +136,7 @@ def parse_op(raw: object) -> Op:
         fields = {
             "id": _sticky_id(sticky.get("id"), "sticky.id"),
             "kind": sticky["kind"],
-            "text": _text(sticky.get("text")),
+            "text": sticky_text(sticky.get("text")),
             "x": _unit(sticky.get("x"), "x"),
             "y": _unit(sticky.get("y"), "y"),
             "duration_minutes": _duration(sticky.get("duration_minutes")),
@@ -183,7 +154,7 @@ def parse_op(raw: object) -> Op:
         parsed: dict[str, Any] = {}
         for name, value in changes.items():
             if name == "text":
-                parsed[name] = _text(value)
+                parsed[name] = sticky_text(value)
             elif name in ("x", "y"):
                 parsed[name] = _unit(value, name)
             elif name == "duration_minutes":
@@ -220,7 +191,11 @@ def parse_op(raw: object) -> Op:
 def check_board_writable(actor: Actor, workshop, template: Template, op_type: str) -> None:
     """Closed workshops refuse everything; a read-only phase (wrap-up) refuses every change to the
     board's content, from anyone (the facilitator can still move the room to another phase);
-    a locked board refuses guests."""
+    a locked board refuses guests. Only a reopen goes to a closed workshop, and only to one."""
+    if op_type == "workshop.reopen":
+        if workshop.status != "closed":
+            raise DomainError("workshop_open", "This workshop is open already.")
+        return
     if workshop.status == "closed":
         raise DomainError("workshop_closed", "This workshop is closed; the board is read-only.")
     if template.phase(workshop.phase).readonly and op_type not in FACILITATOR_OPS:
@@ -242,6 +217,12 @@ def check_can_create(actor: Actor, workshop, template: Template, kind: str) -> N
         allowed = ", ".join(KINDS_BY_KEY[k].label.lower() for k in phase.kinds) or "no stickies"
         raise DomainError("kind_not_in_phase",
                           f"In the {phase.label} phase you can add {allowed}, not {KINDS_BY_KEY[kind].label.lower()}.")
+
+
+def starts_private(workshop, actor: Actor) -> bool:
+    """A new sticky is private while private writing is on, unless a facilitator wrote it (the
+    facilitator's stickies frame the room: everyone sees them at once)."""
+    return bool(workshop.private_writing) and not actor.facilitator
 
 
 def check_can_change(actor: Actor, sticky) -> None:

@@ -26,7 +26,7 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     socketio.init_app(
         app,
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        async_mode="gevent",  # ADR 0002: never auto-detected (eventlet would be tried first)
         message_queue=queue,
         channel=app.config.get("SOCKETIO_CHANNEL", "storming"),
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),

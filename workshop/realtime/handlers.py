@@ -120,7 +120,9 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         return {"ok": True, "results": results}
 
     def on_cursor(sid, payload=None):
-        """Pointer position, throttled by the client; relayed once per tick, never stored.
+        """Pointer position, throttled by the client (once per `cursor_ms`); the hub relays its latest
+        position with the room's next message once the room's cursor interval allows (ADR 0009,
+        docs/protocol.md); never stored.
 
         Registered on the python-socketio server itself, not through Flask-SocketIO: it needs no
         Flask app/request context (cursors are 10 per participant per second, the bulk of incoming

@@ -38,7 +38,7 @@ _V = Vote.__table__
 _O = Operation.__table__
 _U = User.__table__
 
-# The workshop's columns the board reads or changes (written back only when changed, as the ORM did).
+# The workshop's columns the board reads or changes (an UPDATE writes back only those that changed).
 _WORKSHOP_STATE = ("status", "phase", "private_writing", "locked", "vote_budget", "timer_ends_at", "timer_seconds",
                    "seq")
 # The sticky's columns a board operation can change (the UPDATE writes these; nothing else writes them).
@@ -133,7 +133,7 @@ class _WorkshopState:
 
 
 class _StickyState:
-    """A sticky row as a plain object (duck-typed for the rules, as the ORM object was)."""
+    """A sticky row as a plain object (the rules read and set its attributes by name)."""
     __slots__ = _STICKY_COLUMNS
 
     def __init__(self, values):
@@ -236,7 +236,7 @@ class _Batch:
         now = _now()
         sticky = _StickyState((f["id"], self.workshop.id, f["kind"], f["text"], f["x"], f["y"], f["duration_minutes"],
                                f["link_to"], actor.participant_id, actor.name,
-                               self.workshop.private_writing and not actor.facilitator, False, 1, now))
+                               rules.starts_private(self.workshop, actor), False, 1, now))
         self.new_stickies[sticky.id] = sticky
         self.stickies[sticky.id] = sticky
         return self._sticky_record(sticky)
@@ -320,7 +320,7 @@ class _Batch:
 
     def _private_reveal(self, actor: Actor, op: Op) -> dict:
         # The stored private stickies (in their state as changed by this batch so far), then the ones
-        # created in this batch, in the order a flush-then-SELECT gave them (insertion order).
+        # created in this batch and not written yet, in the order they were created.
         hidden: list[_StickyState] = []
         seen: set[str] = set()
         for row in self.conn.execute(_HIDDEN, {"workshop_id": self.workshop.id}):
@@ -352,6 +352,12 @@ class _Batch:
         self.workshop.status = "closed"
         self.workshop.timer_ends_at = None
         self.workshop.timer_seconds = None
+        return self._workshop_record()
+
+    def _workshop_reopen(self, actor: Actor, op: Op) -> dict:
+        # Open again in the phase it was closed in (wrap-up: read-only until the facilitator moves
+        # the room to the phase to go on with).
+        self.workshop.status = "open"
         return self._workshop_record()
 
     # --- the writes ------------------------------------------------------------------------
@@ -553,10 +559,3 @@ class BoardService:
             rows = session.exec(select(User.id, User.is_active, User.password_hash)
                                 .where(User.id.in_(list(user_ids)))).all()
         return {user_id: (bool(active), password_hash) for user_id, active, password_hash in rows}
-
-    def actor_for(self, workshop_id: int, participant_id: int) -> Actor | None:
-        with self.db.session() as session:
-            participant = session.get(Participant, participant_id)
-            if participant is None or participant.workshop_id != workshop_id:
-                return None
-            return Actor(participant.id, participant.name, participant.is_facilitator)
