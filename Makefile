@@ -57,7 +57,7 @@ bench-sync-fuzz: deps-test
 	$(PY) benchmarks/sync_fuzz.py --seeds $(SEEDS)
 
 screenshots: deps-test
-	PUBLISH_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
+	PUBLISH_SCREENSHOTS=1 $(PY) -m pytest tests/browser tests/test_export_print.py -q
 
 audit: deps-test
 	$(PY) .ci/audit.py

@@ -86,6 +86,16 @@ def db(app):
     return app.extensions["db"]
 
 
+INVITE_LINK = re.compile(r'value="(https?://[^"]+/invite/[A-Za-z0-9_-]+)"')
+
+
+def invite_link(html: str) -> str:
+    """The one-time link shown on a person's page right after it was made (its path)."""
+    match = INVITE_LINK.search(html)
+    assert match, "no invite link on the page"
+    return "/invite/" + match.group(1).rsplit("/invite/", 1)[1]
+
+
 class Auth:
     """Acts as a person on the HTTP interface: set up, sign in, create things."""
 
@@ -101,8 +111,19 @@ class Auth:
     def logout(self):
         return self.client.post("/logout")
 
-    def add_user(self, email, name, role, password="another pass"):
-        return self.client.post("/users", data={"email": email, "name": name, "password": password, "role": role})
+    def add_user(self, email, name, role, password="another pass", is_admin=False):
+        """The admin adds a person (who gets a one-time link) and the person sets `password` on the
+        link in their own browser. Returns the admin's response to the add."""
+        data = {"email": email, "name": name, "role": role}
+        if is_admin:
+            data["is_admin"] = "on"
+        response = self.client.post("/users", data=data)
+        if response.status_code == 302:
+            link = invite_link(self.client.get(response.headers["Location"]).get_data(as_text=True))
+            theirs = self.client.application.test_client()
+            accepted = theirs.post(link, data={"password": password, "repeat": password})
+            assert accepted.status_code == 302, accepted.get_data(as_text=True)[:500]
+        return response
 
     def create_discovery(self, name="Platform discovery", **fields):
         data = {"name": name, "problem": "Teams wait weeks to ship.", "goal": "2 weeks from idea to production",

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.board_helpers import create, make_workshop, op
+from tests.conftest import invite_link
 from workshop.db.models import Participant, User
 from workshop.domain.board import Actor
 from workshop.extensions import socketio
@@ -48,10 +49,15 @@ def test_deactivating_a_facilitator_ends_their_open_board_socket_at_once(client,
     assert not _reconnects(app, facilitated["token"], facilitated["secret"])
 
 
-def test_an_admin_resetting_a_password_ends_the_persons_board_sockets(client, app, facilitated):
-    response = client.post(f"/users/{facilitated['fran_id']}/password",
-                           data={"password": "a brand new one", "repeat": "a brand new one"})
+def test_a_new_password_set_on_an_admins_link_ends_the_persons_board_sockets(client, app, facilitated):
+    """An admin no longer chooses passwords: they make a one-time link (the current password and
+    sockets keep working), and when the person sets a new password on it, their board sockets end."""
+    response = client.post(f"/users/{facilitated['fran_id']}/password")
     assert response.status_code == 302
+    link = invite_link(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert facilitated["fran"].is_connected(), "making a link changes nothing yet"
+    theirs = app.test_client()
+    assert theirs.post(link, data={"password": "a brand new one", "repeat": "a brand new one"}).status_code == 302
     assert not facilitated["fran"].is_connected()
     # the seat's secret was replaced: the old socket cannot come back with it
     assert not _reconnects(app, facilitated["token"], facilitated["secret"])
