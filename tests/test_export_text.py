@@ -82,6 +82,18 @@ def test_truncation_at_the_limit(length, unit):
         assert set(out[: -len(marker)]) == {unit}  # never half a surrogate pair
 
 
+@pytest.mark.parametrize("length, unit", [(32_767, "a"), (32_768, "a"), (16_383, "\U0001f600"),
+                                          (16_384, "\U0001f600"), (100_000, "b")])
+def test_a_column_of_clean_text_is_cut_at_the_limit_like_one_cell(length, unit):
+    # clean_column's fast path (no illegal character, no escape) must still check lengths: openpyxl
+    # would otherwise cut a long text at 32,767 characters without the marker
+    long = unit * length
+    out = clean_column(["short", long, None])
+    assert out == ["short", clean_text(long), None]
+    assert utf16_len(out[1]) <= EXCEL_CELL_LIMIT
+    assert out[1].endswith(truncation_marker(length)) is (utf16_len(long) > EXCEL_CELL_LIMIT)
+
+
 def test_truncation_counts_the_ooxml_escape():
     s = "_x0041_" * 6_000  # 42,000 characters, each sequence grows by 6 when stored
     stored = cell_text(s)
@@ -120,13 +132,14 @@ def test_any_text_round_trips_as_its_cleaned_form_and_never_as_a_formula(strings
     buf.seek(0)
     wb = load_workbook(buf)
     stickies, backlog = wb["Stickies"], wb["Backlog"]
+    column = {(sheet.title, cell.value): cell.column for sheet in (stickies, backlog) for cell in sheet[1]}
     for i, s in enumerate(strings):
         expected = clean_text(s)
-        for cell in (stickies.cell(row=i + 2, column=5),    # Text
-                     stickies.cell(row=i + 2, column=3),    # Team
-                     stickies.cell(row=i + 2, column=10),   # Theme
-                     stickies.cell(row=i + 2, column=12),   # Author
-                     backlog.cell(row=i + 2, column=3)):    # Theme title
+        for cell in (stickies.cell(row=i + 2, column=column["Stickies", "Text"]),
+                     stickies.cell(row=i + 2, column=column["Stickies", "Team"]),
+                     stickies.cell(row=i + 2, column=column["Stickies", "Theme"]),
+                     stickies.cell(row=i + 2, column=column["Stickies", "Author"]),
+                     backlog.cell(row=i + 2, column=column["Backlog", "Theme"])):
             if expected == "":
                 assert cell.value is None
             else:

