@@ -122,16 +122,17 @@ def test_who_can_change_a_sticky(actor, target, code):
 
 # --- what a change does --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("target, changes, visible, code", [
-    (sticky(), {"link_to": "s1"}, {"s1"}, "unknown_sticky"),        # a sticky linked to itself
-    (sticky(), {"link_to": "s2"}, set(), "unknown_sticky"),         # to one this person cannot see
-    (sticky(), {"link_to": "s2"}, {"s2"}, None),
-    (sticky(), {"link_to": None}, set(), None),                     # unlinking
-    (sticky(), {"duration_minutes": 30.0}, set(), "invalid_duration"),
-    (sticky(kind="time"), {"duration_minutes": 30.0}, set(), None),
-    (sticky(), {"duration_minutes": None}, set(), None),
+@pytest.mark.parametrize("state, changes, visible, code", [
+    ({}, {"link_to": "s1"}, {"s1"}, "unknown_sticky"),        # a sticky linked to itself
+    ({}, {"link_to": "s2"}, set(), "unknown_sticky"),         # to one this person cannot see
+    ({}, {"link_to": "s2"}, {"s2"}, None),
+    ({}, {"link_to": None}, set(), None),                     # unlinking
+    ({}, {"duration_minutes": 30.0}, set(), "invalid_duration"),
+    ({"kind": "time"}, {"duration_minutes": 30.0}, set(), None),
+    ({}, {"duration_minutes": None}, set(), None),
 ])
-def test_sticky_changes(target, changes, visible, code):
+def test_sticky_changes(state, changes, visible, code):
+    target = sticky(**state)  # a fresh object per run: the rule changes it
     assert code_of(lambda: rules.apply_sticky_changes(target, changes, visible.__contains__)) == code
     if code is None:
         assert target.version == 2 and all(getattr(target, k) == v for k, v in changes.items())
@@ -326,3 +327,8 @@ def test_close_ends_the_timer_and_reopen_opens_in_the_phase_it_closed_in(board):
     _, [reopened] = board.send(board.fac, {"type": "workshop.reopen"})
     assert (reopened["workshop"]["status"], reopened["workshop"]["phase"]) == ("open", "wrapup")
     assert reopened["seq"] == closed["seq"] + 1
+
+
+def test_every_operation_type_has_its_field_parser():
+    assert set(rules.FIELD_PARSERS) == rules.OP_TYPES
+    assert rules.FACILITATOR_OPS < rules.OP_TYPES
