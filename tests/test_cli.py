@@ -157,7 +157,8 @@ def test_import_and_export_commands_end_to_end(tmp_path):
     assert exported.stdout.strip().endswith("backlog.xlsx") and out.exists()
     import openpyxl
     sheet = openpyxl.load_workbook(out)["Stickies"]
-    texts = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    header = [c.value for c in sheet[1]]
+    texts = [row[header.index("Text")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert "=waiting 3 weeks for an env" in texts  # stored as text, never a formula
     default = run_flask(tmp_path, "export-backlog", "--discovery", "Imported")
     assert default.returncode == 0 and "/exports/imported-backlog-" in default.stdout

@@ -145,3 +145,15 @@ class ThemeAssignment(SQLModel, table=True):
     sticky_id: str = Field(foreign_key="sticky.id", primary_key=True, max_length=40)
     theme_id: int = Field(foreign_key="theme.id", index=True)
     pinned: bool = False
+
+
+class Invite(SQLModel, table=True):
+    """A one-time link on which a person sets their own password: a new account's invitation, or a
+    new password an admin offers. Only the token's hash is kept; used or expired, it opens nothing."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: Optional[datetime] = None

@@ -14,12 +14,12 @@ from typing import Any, Callable
 from .errors import DomainError, Forbidden, NotFound, ValidationError
 from .kinds import KINDS_BY_KEY
 from .templates import Template
-from .validation import sticky_text
+from .validation import sticky_text, storable
 
 MAX_OPS_PER_MESSAGE = 50
 MAX_TIMER_SECONDS = 7200
 MAX_VOTE_BUDGET = 50
-_OP_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
+_OP_ID = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")  # always with fullmatch ("$" would let a final newline in)
 STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
                    "vote.budget", "workshop.close", "workshop.reopen"}
@@ -44,9 +44,35 @@ class Op:
 
 def op_id_of(raw: object) -> str | None:
     """The op's id if it has a usable one (so even a refusal can name the op it refuses)."""
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _OP_ID.match(raw["id"]):
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _OP_ID.fullmatch(raw["id"]):
         return raw["id"]
     return None
+
+
+# How deep an op's JSON may nest: no op has more than two levels (`sticky.create`'s sticky, an
+# update's changes); anything deeper is refused before it is walked any further.
+MAX_OP_DEPTH = 8
+
+
+def check_storable(raw: object) -> None:
+    """Refuse an op any of whose strings (keys and values, at any depth) cannot be stored or sent,
+    before any other rule reads it: such a string used to reach the tick's transaction (a sticky id
+    in a SELECT, a text in an INSERT) and fail the commit of every op in the tick (issue 12)."""
+    stack = [(raw, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not storable(value):
+                raise ValidationError("invalid_unicode", "The operation holds characters that cannot be stored "
+                                                         "(an unpaired UTF-16 surrogate).")
+        elif isinstance(value, (dict, list)):
+            if depth >= MAX_OP_DEPTH:
+                raise ValidationError("invalid_payload", "An operation nests too deeply.")
+            items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+            for key, item in items:
+                if isinstance(key, str):
+                    stack.append((key, depth + 1))
+                stack.append((item, depth + 1))
 
 
 def parse_ops_message(payload: object) -> list:
@@ -82,7 +108,7 @@ def _duration(value: object) -> float | None:
 
 
 def _sticky_id(value: object, name: str = "sticky_id") -> str:
-    if not isinstance(value, str) or not _OP_ID.match(value) or len(value) > 40:
+    if not isinstance(value, str) or not _OP_ID.fullmatch(value) or len(value) > 40:
         raise ValidationError("invalid_payload", f"{name} must be an id of at most 40 characters.")
     return value
 
@@ -188,6 +214,7 @@ def parse_op(raw: object) -> Op:
     """Check an operation's shape, types and sizes. Raises ValidationError with a precise code."""
     if not isinstance(raw, dict):
         raise ValidationError("invalid_payload", "An operation is an object {id, type, ...}.")
+    check_storable(raw)
     op_id = op_id_of(raw)
     if op_id is None:
         raise ValidationError("invalid_op_id", "An operation needs an id: 1 to 64 letters, digits or - _ : .")

@@ -36,12 +36,28 @@ def theme_title(value: object) -> str:
     return clean
 
 
+def storable(value: str) -> bool:
+    """Whether the database can store `value` and every client can receive it: valid UTF-8, so no
+    unpaired UTF-16 surrogate (which JSON's \\ud800 escape can carry). NUL and the other control
+    characters are the text rules' business (`invalid_text`); ids allow neither."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def sticky_text(value: object) -> str:
     """The one rule for a sticky's text, wherever it comes from (the board, the importer, a form):
     a string of at most TEXT_MAX characters, not only spaces, without control characters (tabs and
     line breaks are fine). Returned as given."""
     if not isinstance(value, str):
         raise ValidationError("invalid_text", "A sticky's text must be a string.")
+    if not storable(value):
+        raise ValidationError("invalid_unicode", "The text holds characters that cannot be stored "
+                                                 "(an unpaired UTF-16 surrogate).")
     if len(value) > TEXT_MAX:
         raise ValidationError("text_too_long", f"A sticky holds at most {TEXT_MAX} characters; this has {len(value)}.")
     if CONTROL.search(value):
@@ -160,17 +176,27 @@ ROLES = ("facilitator", "product_owner")
 ROLE_LABELS = {"facilitator": "Facilitator", "product_owner": "Product owner"}
 
 
-def validate_account(email, name, password, role) -> tuple[str, str, str, str]:
+def validate_email(email) -> str:
     email_clean = clean_line(email, "email", max_length=254).lower()
     if not EMAIL_RE.match(email_clean):
         raise ValidationError("invalid_email", f"{email_clean!r} is not an email address.")
+    return email_clean
+
+
+def validate_account(email, name, password, role) -> tuple[str, str, str, str]:
+    email_clean = validate_email(email)
     name_clean = clean_line(name, "name")
     return email_clean, name_clean, validate_password(password), validate_role(role)
 
 
+PASSWORD_MIN = 8
+#: The rule as the forms show it, before anyone submits.
+PASSWORD_RULE = f"At least {PASSWORD_MIN} characters (a few words are easy to remember)."
+
+
 def validate_password(password) -> str:
     """The one password rule, for new accounts, resets and changes alike."""
-    if not isinstance(password, str) or len(password) < 8:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise ValidationError("weak_password", "The password must have at least 8 characters.")
     if len(password) > 200:
         raise ValidationError("password_too_long", "The password is longer than 200 characters.")
