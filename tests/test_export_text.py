@@ -132,13 +132,14 @@ def test_any_text_round_trips_as_its_cleaned_form_and_never_as_a_formula(strings
     buf.seek(0)
     wb = load_workbook(buf)
     stickies, backlog = wb["Stickies"], wb["Backlog"]
+    # columns by their header (the sheets' column order is the export's to choose)
+    sticky_col = {cell.value: cell.column for cell in stickies[1]}
+    backlog_col = {cell.value: cell.column for cell in backlog[1]}
     for i, s in enumerate(strings):
         expected = clean_text(s)
-        for cell in (stickies.cell(row=i + 2, column=5),    # Text
-                     stickies.cell(row=i + 2, column=3),    # Team
-                     stickies.cell(row=i + 2, column=10),   # Theme
-                     stickies.cell(row=i + 2, column=12),   # Author
-                     backlog.cell(row=i + 2, column=3)):    # Theme title
+        for cell in (*(stickies.cell(row=i + 2, column=sticky_col[name])
+                       for name in ("Text", "Team", "Theme", "Author", "Workshop")),
+                     backlog.cell(row=i + 2, column=backlog_col["Theme"])):  # the theme's title
             if expected == "":
                 assert cell.value is None
             else:
