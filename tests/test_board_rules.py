@@ -332,3 +332,119 @@ def test_close_ends_the_timer_and_reopen_opens_in_the_phase_it_closed_in(board):
 def test_every_operation_type_has_its_field_parser():
     assert set(rules.FIELD_PARSERS) == rules.OP_TYPES
     assert rules.FACILITATOR_OPS < rules.OP_TYPES
+
+
+# --- every refusal's message (what the person reads) ----------------------------------------------------
+
+def refusal(call) -> tuple[str, str] | None:
+    try:
+        call()
+    except DomainError as error:
+        return error.code, error.message
+    return None
+
+
+def nested(depth: int):
+    value: object = "leaf"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("op", ("invalid_payload", "An operation is an object {id, type, ...}.")),
+    ({"type": "timer.stop"}, ("invalid_op_id", "An operation needs an id: 1 to 64 letters, digits or - _ : .")),
+    ({"id": "o", "type": "x" * 50}, ("unknown_op", f"Unknown operation type {'x' * 40!r}.")),
+    ({"id": "o", "type": 3}, ("unknown_op", "Unknown operation type 'int'.")),
+    ({"id": "o", "type": "timer.stop", "note": "lone \ud800"},
+     ("invalid_unicode", "The operation holds characters that cannot be stored (an unpaired UTF-16 surrogate).")),
+    ({"id": "o", "type": "timer.stop", "lone \udfff": 1},
+     ("invalid_unicode", "The operation holds characters that cannot be stored (an unpaired UTF-16 surrogate).")),
+    ({"id": "o", "type": "timer.stop", "deep": nested(rules.MAX_OP_DEPTH)},
+     ("invalid_payload", "An operation nests too deeply.")),
+    ({"id": "o", "type": "sticky.create"}, ("invalid_payload", "sticky.create needs a sticky object.")),
+    (create_op(kind="gossip" * 10), ("unknown_kind", f"Unknown sticky kind {('gossip' * 10)[:40]!r}.")),
+    (create_op(kind=None), ("unknown_kind", "Unknown sticky kind 'NoneType'.")),
+    (create_op(x=2), ("invalid_position", "x must be a number between 0 and 1.")),
+    (create_op(y="0.5"), ("invalid_position", "y must be a number between 0 and 1.")),
+    (create_op(kind="time", duration_minutes="5"),
+     ("invalid_duration", "A duration is a number of minutes (0 to 10,000,000).")),
+    (create_op(duration_minutes=5), ("invalid_duration", "Only a time-taken sticky carries a duration.")),
+    (create_op(id=None), ("invalid_payload", "sticky.id must be an id of at most 40 characters.")),
+    (create_op(link_to="a b"), ("invalid_payload", "link_to must be an id of at most 40 characters.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": "s", "changes": []},
+     ("invalid_payload", "sticky.update needs a non-empty changes object.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": "s", "changes": {"kind": "x", "author_id": 1}},
+     ("invalid_payload", "These fields cannot be changed: author_id, kind.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": None, "changes": {"x": 0.5}},
+     ("invalid_payload", "sticky_id must be an id of at most 40 characters.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": "s", "changes": {"link_to": "a b"}},
+     ("invalid_payload", "link_to must be an id of at most 40 characters.")),
+    ({"id": "o", "type": "phase.set"}, ("unknown_phase", "phase.set needs a phase.")),
+    ({"id": "o", "type": "timer.start", "seconds": 0}, ("invalid_seconds", "A timer runs 1 to 7200 seconds.")),
+    ({"id": "o", "type": "board.lock"}, ("invalid_payload", "board.lock needs locked: true or false.")),
+    ({"id": "o", "type": "private.set", "on": "yes"}, ("invalid_payload", "private.set needs on: true or false.")),
+    ({"id": "o", "type": "vote.budget", "budget": 51}, ("invalid_budget", "The vote budget is 0 to 50 dots.")),
+])
+def test_parse_op_refusals_say_what_is_wrong(raw, expected):
+    assert refusal(lambda: rules.parse_op(raw)) == expected
+
+
+def test_parse_op_reads_the_fields_of_each_flag_and_reference():
+    assert rules.parse_op({"id": "o", "type": "board.lock", "locked": True}).fields == {"locked": True}
+    assert rules.parse_op({"id": "o", "type": "private.set", "on": False}).fields == {"on": False}
+    assert rules.parse_op({"id": "o", "type": "vote.remove", "sticky_id": "s-1"}).fields == {"sticky_id": "s-1"}
+    assert rules.parse_op({"id": "o", "type": "phase.set", "phase": "vote"}).fields == {"phase": "vote"}
+    assert rules.parse_op({"id": "o", "type": "timer.stop", "deep": nested(rules.MAX_OP_DEPTH - 1)}).fields == {}
+
+
+@pytest.mark.parametrize("payload, expected", [
+    ([], ("invalid_payload", "Send {ops: [...]}: a list of operations.")),
+    ({"ops": ()}, ("invalid_payload", "Send {ops: [...]}: a list of operations.")),
+    ({"ops": []}, ("invalid_payload", "The list of operations is empty.")),
+    ({"ops": [{}] * 51}, ("too_many_ops", "Send at most 50 operations at a time.")),
+])
+def test_ops_message_refusals(payload, expected):
+    assert refusal(lambda: rules.parse_ops_message(payload)) == expected
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: rules.check_board_writable(FACILITATOR, workshop(), TEMPLATE, "workshop.reopen"),
+     ("workshop_open", "This workshop is open already.")),
+    (lambda: rules.check_board_writable(GUEST, workshop(status="closed"), TEMPLATE, "sticky.create"),
+     ("workshop_closed", "This workshop is closed; the board is read-only.")),
+    (lambda: rules.check_board_writable(GUEST, workshop(phase="wrapup"), TEMPLATE, "sticky.create"),
+     ("read_only_phase", "The board is read-only in this phase.")),
+    (lambda: rules.check_board_writable(GUEST, workshop(locked=True), TEMPLATE, "sticky.create"),
+     ("board_locked", "The facilitator has locked the board.")),
+    (lambda: rules.check_facilitator(GUEST, rules.Op("o", "timer.stop")),
+     ("not_facilitator", "Only the facilitator can do that.")),
+    (lambda: rules.check_can_create(GUEST, workshop(phase="map"), TEMPLATE, "pain"),
+     ("kind_not_in_phase", "In the Map the journey phase you can add event, not pain point.")),
+    (lambda: rules.check_can_create(GUEST, workshop(phase="setup"), TEMPLATE, "event"),
+     ("kind_not_in_phase", "In the Set-up phase you can add no stickies, not event.")),
+    (lambda: rules.check_can_change(GUEST, None), ("unknown_sticky", "That sticky does not exist.")),
+    (lambda: rules.check_can_change(GUEST, sticky(deleted=True)), ("sticky_deleted", "That sticky was deleted.")),
+    (lambda: rules.check_can_change(OTHER, sticky()), ("not_author", "You can only change your own stickies.")),
+    (lambda: rules.check_can_vote(workshop(phase="map"), TEMPLATE, sticky()),
+     ("not_voting_phase", "Voting is open only in the vote phase.")),
+    (lambda: rules.check_can_vote(workshop(phase="vote"), TEMPLATE, None),
+     ("unknown_sticky", "That sticky does not exist.")),
+    (lambda: rules.check_can_vote(workshop(phase="vote"), TEMPLATE, sticky(deleted=True)),
+     ("sticky_deleted", "That sticky was deleted.")),
+    (lambda: rules.check_can_vote(workshop(phase="vote"), TEMPLATE, sticky(kind="event")),
+     ("not_votable", "Dots go on pain points and opportunities.")),
+    (lambda: rules.check_vote_budget(workshop(vote_budget=3), 3),
+     ("vote_budget_spent", "You have used all 3 of your dots.")),
+    (lambda: rules.apply_sticky_changes(sticky(), {"duration_minutes": 5.0}, lambda _id: True),
+     ("invalid_duration", "Only a time-taken sticky carries a duration.")),
+    (lambda: rules.apply_sticky_changes(sticky(), {"link_to": "s1"}, lambda _id: True),
+     ("unknown_sticky", "The sticky to link to does not exist.")),
+])
+def test_rule_refusals_say_what_is_wrong(call, expected):
+    assert refusal(call) == expected
+
+
+def test_op_id_of_names_only_usable_ids():
+    assert rules.op_id_of({"id": "op-1"}) == "op-1"
+    assert [rules.op_id_of(raw) for raw in ({"id": 1}, {"id": "a b"}, {"id": "x" * 65}, ["op-1"], {})] == [None] * 5

@@ -305,3 +305,31 @@ def test_each_refusal_has_its_status_and_plain_form():
     error = NotFound("unknown_sticky", "That sticky does not exist.")
     assert error.as_dict() == {"code": "unknown_sticky", "message": "That sticky does not exist."}
     assert str(error) == "That sticky does not exist."
+
+
+def test_a_discovery_with_only_a_name_gets_the_defaults():
+    assert v.validate_discovery("D") == v.DiscoveryDraft("D", "", "", list(v.DEFAULT_STAGES), "Project starts",
+                                                         "Live in production with users")
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"name": ""}, ("missing_name", "Name is required.")),
+    ({"name": "x" * 121}, ("name_too_long", "Name is 121 characters; the limit is 120.")),
+    ({"problem": "bell \x07"}, ("invalid_problem_statement", "Problem statement contains control characters.")),
+    ({"goal": "bell \x07"}, ("invalid_goal", "Goal contains control characters.")),
+    ({"stages": "one"}, ("too_few_stages", "A timeline needs at least two stages.")),
+    ({"start_label": "a\nb"}, ("invalid_start_label", "Start label must be one line without control characters.")),
+    ({"end_label": "a\nb"}, ("invalid_end_label", "End label must be one line without control characters.")),
+    ({"start_label": "x" * 121}, ("start_label_too_long", "Start label is 121 characters; the limit is 120.")),
+    ({"end_label": "x" * 121}, ("end_label_too_long", "End label is 121 characters; the limit is 120.")),
+])
+def test_a_discovery_refusal_names_its_field(fields, expected):
+    assert refusal(lambda: v.validate_discovery(**{"name": "D", **fields})) == expected
+
+
+def test_an_email_may_be_as_long_as_the_standard_allows():
+    long = "x" * 240 + "@example.com"  # 252 characters
+    assert v.validate_email(long) == long
+    assert refusal(lambda: v.validate_email("x" * 243 + "@example.com")) == (
+        "email_too_long", "Email is 255 characters; the limit is 254.")
+    assert refusal(lambda: v.validate_workshop("x" * 121)) == ("team_too_long", "Team is 121 characters; the limit is 120.")

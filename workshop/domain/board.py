@@ -172,12 +172,18 @@ def _timer_fields(raw: dict) -> dict[str, Any]:
     return {"seconds": seconds}
 
 
-def _flag_fields(op_type: str, key: str) -> Callable[[dict], dict[str, Any]]:
-    def parse(raw: dict) -> dict[str, Any]:
-        if not isinstance(raw.get(key), bool):
-            raise ValidationError("invalid_payload", f"{op_type} needs {key}: true or false.")
-        return {key: raw[key]}
-    return parse
+def _flag(raw: dict, op_type: str, key: str) -> dict[str, Any]:
+    if not isinstance(raw.get(key), bool):
+        raise ValidationError("invalid_payload", f"{op_type} needs {key}: true or false.")
+    return {key: raw[key]}
+
+
+def _lock_fields(raw: dict) -> dict[str, Any]:
+    return _flag(raw, "board.lock", "locked")
+
+
+def _private_fields(raw: dict) -> dict[str, Any]:
+    return _flag(raw, "private.set", "on")
 
 
 def _budget_fields(raw: dict) -> dict[str, Any]:
@@ -201,8 +207,8 @@ FIELD_PARSERS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "phase.set": _phase_fields,
     "timer.start": _timer_fields,
     "timer.stop": _no_fields,
-    "board.lock": _flag_fields("board.lock", "locked"),
-    "private.set": _flag_fields("private.set", "on"),
+    "board.lock": _lock_fields,
+    "private.set": _private_fields,
     "private.reveal": _no_fields,
     "vote.budget": _budget_fields,
     "workshop.close": _no_fields,
