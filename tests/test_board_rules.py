@@ -448,3 +448,102 @@ def test_rule_refusals_say_what_is_wrong(call, expected):
 def test_op_id_of_names_only_usable_ids():
     assert rules.op_id_of({"id": "op-1"}) == "op-1"
     assert [rules.op_id_of(raw) for raw in ({"id": 1}, {"id": "a b"}, {"id": "x" * 65}, ["op-1"], {})] == [None] * 5
+
+
+# --- the board service: votes, room controls, changes, duplicates, resync --------------------------------
+
+def ok_records(results, records):
+    assert all(r["ok"] for r in results), results
+    return records
+
+
+def test_dots_within_the_budget_and_taken_back(board):
+    ok_records(*board.send(board.guest, new("g1")))
+    ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 2}, {"type": "phase.set", "phase": "vote"}))
+    records = ok_records(*board.send(board.guest, {"type": "vote.add", "sticky_id": "g1"},
+                                     {"type": "vote.add", "sticky_id": "g1"}))
+    assert [r["vote"] for r in records] == [{"sticky_id": "g1", "delta": 1, "total": 1},
+                                            {"sticky_id": "g1", "delta": 1, "total": 2}]
+    results, records = board.send(board.guest, {"type": "vote.add", "sticky_id": "g1"})
+    assert results[0]["error"] == {"code": "vote_budget_spent", "message": "You have used all 2 of your dots."}
+    # the facilitator has a budget of their own
+    ok_records(*board.send(board.fac, {"type": "vote.add", "sticky_id": "g1"}))
+    # one taken back (the stored one), then added and taken back within one message
+    records = ok_records(*board.send(board.guest, {"type": "vote.remove", "sticky_id": "g1"},
+                                     {"type": "vote.add", "sticky_id": "g1"},
+                                     {"type": "vote.remove", "sticky_id": "g1"}))
+    assert [r["vote"]["total"] for r in records] == [2, 3, 2]
+    assert [r["vote"]["delta"] for r in records] == [-1, 1, -1]
+    mine = board.service.snapshot(board.workshop_id, board.guest)
+    assert mine["my_votes"] == {"g1": 1} and mine["stickies"][0]["votes"] == 2
+    ok_records(*board.send(board.guest, {"type": "vote.remove", "sticky_id": "g1"}))
+    results, _ = board.send(board.guest, {"type": "vote.remove", "sticky_id": "g1"})
+    assert results[0]["error"] == {"code": "no_vote_to_remove", "message": "You have no dot on this sticky."}
+    assert board.service.snapshot(board.workshop_id, board.fac)["my_votes"] == {"g1": 1}
+
+
+def test_room_controls_change_the_workshop_state(board):
+    [timer] = ok_records(*board.send(board.fac, {"type": "timer.start", "seconds": 90}))
+    assert timer["workshop"]["timer_seconds"] == 90 and timer["at"].endswith("Z")
+    ends = datetime.fromisoformat(timer["workshop"]["timer_ends_at"].replace("Z", "+00:00"))
+    assert 89 <= (ends - datetime.fromisoformat(timer["at"].replace("Z", "+00:00"))).total_seconds() <= 91
+    records = ok_records(*board.send(board.fac, {"type": "timer.stop"}, {"type": "board.lock", "locked": True},
+                                     {"type": "private.set", "on": True}, {"type": "vote.budget", "budget": 7},
+                                     {"type": "phase.set", "phase": "vote"}))
+    state = records[-1]["workshop"]
+    assert (state["timer_seconds"], state["timer_ends_at"], state["locked"], state["private_writing"],
+            state["vote_budget"], state["phase"]) == (None, None, True, True, 7, "vote")
+    assert [r["type"] for r in records] == ["timer.stop", "board.lock", "private.set", "vote.budget", "phase.set"]
+    assert all("at" not in r for r in records)
+    snapshot = board.service.snapshot(board.workshop_id, board.guest)
+    assert snapshot["workshop"] == state and snapshot["seq"] == records[-1]["seq"] == 6
+    results, _ = board.send(board.guest, new("g1"))
+    assert results[0]["error"]["code"] == "board_locked"
+    results, _ = board.send(board.fac, {"type": "phase.set", "phase": "dance"})
+    assert results[0]["error"]["code"] == "unknown_phase"
+
+
+def test_changes_carry_only_what_changed_and_a_new_version(board):
+    [created] = ok_records(*board.send(board.guest, new("g1")))
+    assert created["sticky"]["version"] == 1 and created["sticky"]["author_name"] == "Gus"
+    assert (created["seq"], created["by"], created["type"]) == (1, board.guest.participant_id, "sticky.create")
+    [moved] = ok_records(*board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1",
+                                                   "changes": {"x": 0.7, "text": "Waiting for a VM, again"}}))
+    assert moved["sticky"] == {"id": "g1", "x": 0.7, "text": "Waiting for a VM, again", "version": 2}
+    results, _ = board.send(board.fac, {"type": "sticky.update", "sticky_id": "g1", "changes": {"y": 0.9}})
+    assert results[0]["ok"]  # a facilitator changes anyone's sticky
+    [deleted] = ok_records(*board.send(board.guest, {"type": "sticky.delete", "sticky_id": "g1"}))
+    assert deleted["sticky"] == {"id": "g1", "deleted": True, "version": 4}
+    results, _ = board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1", "changes": {"x": 0.1}})
+    assert results[0]["error"]["code"] == "sticky_deleted"
+    results, _ = board.send(board.guest, new("g1"))
+    assert results[0]["error"] == {"code": "duplicate_sticky", "message": "A sticky with this id exists already."}
+    results, _ = board.send(board.guest, {"type": "sticky.update", "sticky_id": "nope", "changes": {"x": 0.1}})
+    assert results[0]["error"]["code"] == "unknown_sticky"
+    assert board.service.snapshot(board.workshop_id, board.fac)["stickies"] == []
+    assert board.service.current_seq(board.workshop_id) == 4
+
+
+def test_a_repeated_op_is_answered_from_the_log_and_resync_replays_in_order(board):
+    from workshop.services.board import Submission
+    op = {"id": "same-op", **new("g1")}
+    first = Submission(board.guest, [op])
+    board.service.apply_batch(board.workshop_id, [first])
+    again = Submission(board.guest, [op])
+    records = board.service.apply_batch(board.workshop_id, [again])
+    assert records == [] and again.results == [{"id": "same-op", "ok": True, "seq": 1, "duplicate": True}]
+    board.send(board.fac, {"type": "private.set", "on": True})
+    board.send(board.guest, new("g2"))
+    since = board.service.ops_since(board.workshop_id, 0, board.fac)
+    assert since["seq"] == 3 and [r["seq"] for r in since["ops"]] == [1, 2, 3]
+    assert since["ops"][2] == {"seq": 3, "type": "hidden", "for": board.guest.participant_id, "change": "created"}
+    assert board.service.ops_since(board.workshop_id, 1, board.guest)["ops"][1]["sticky"]["id"] == "g2"
+    assert board.service.ops_since(board.workshop_id, 3, board.guest) == {"seq": 3, "ops": []}
+
+
+def test_an_unknown_seat_is_refused_and_nothing_is_logged(board):
+    stranger = Actor(999, "Nobody", True)
+    results, records = board.send(stranger, new("s1"), {"type": "timer.stop"})
+    assert records == [] and [r["error"]["code"] for r in results] == ["unknown_participant"] * 2
+    assert results[0]["error"]["message"] == "Join the workshop from its link first."
+    assert board.service.current_seq(board.workshop_id) == 0
