@@ -44,10 +44,12 @@ lock:
 	rm -rf .lock-venv build
 
 # Mutation testing (outside make test): mutmut over the rules, the aggregation, the export's text
-# policy and the board service ([tool.mutmut] in pyproject.toml). Slow: run it niced, in the background.
+# policy and the board service ([tool.mutmut] in pyproject.toml). Slow (about an hour on 2 busy cores):
+# run it in the background; MUTANTS narrows it to name patterns, e.g. MUTANTS='workshop.domain.*'.
+MUTANTS ?=
 mutation: deps-test
 	$(PY) -m pip install --quiet -c requirements.lock -e '.[mutation]'
-	nice -n 19 $(VENV)/bin/mutmut run --max-children 2
+	nice -n 19 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(MAKE) mutation-report
 
 mutation-report:
