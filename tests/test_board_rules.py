@@ -209,6 +209,8 @@ def create_op(**sticky_fields):
     ({"id": "op-1", "type": "vote.budget", "budget": 50}, None),
     ({"id": "op-1", "type": "vote.budget", "budget": 51}, "invalid_budget"),
     ({"id": "op-1", "type": "vote.budget", "budget": -1}, "invalid_budget"),
+    ({"id": "op-1", "type": "vote.budget", "budget": True}, "invalid_budget"),
+    ({"id": "op-1", "type": "vote.budget", "budget": "5"}, "invalid_budget"),
     ({"id": "op-1", "type": "board.lock", "locked": 1}, "invalid_payload"),
     ({"id": "op-1", "type": "private.set", "on": False}, None),
     ({"id": "op-1", "type": "phase.set", "phase": 3}, "unknown_phase"),

@@ -60,3 +60,9 @@ def test_nothing_to_show():
     for result in (neighbours(STICKIES, []), neighbours(STICKIES.iloc[0:0], ["p"]),
                    neighbours(STICKIES, ["missing"]), neighbours(board(("p", 1, "pain", 0.5)), ["p"])):
         assert result.empty and list(result.columns) == empty_columns
+
+
+def test_a_neighbour_near_two_sources_is_shown_once_at_its_nearest():
+    near = neighbours(board(("p", 1, "pain", 0.5), ("p2", 1, "pain", 0.546875), ("e", 1, "event", 0.515625)),
+                      ["p", "p2"])
+    assert near["text"].tolist() == ["t e"] and near["distance"].tolist() == [0.015625]

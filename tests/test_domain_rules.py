@@ -333,3 +333,14 @@ def test_an_email_may_be_as_long_as_the_standard_allows():
     assert refusal(lambda: v.validate_email("x" * 243 + "@example.com")) == (
         "email_too_long", "Email is 255 characters; the limit is 254.")
     assert refusal(lambda: v.validate_workshop("x" * 121)) == ("team_too_long", "Team is 121 characters; the limit is 120.")
+
+
+def test_field_names_read_as_words_in_every_message():
+    assert refusal(lambda: v.clean_line(3, "start_label")) == ("invalid_start_label", "Start label must be text.")
+    assert refusal(lambda: v.clean_text(3, "problem_statement")) == (
+        "invalid_problem_statement", "Problem statement must be text.")
+    assert refusal(lambda: v.clean_text("x" * 11, "problem_statement", max_length=10)) == (
+        "problem_statement_too_long", "Problem statement is 11 characters; the limit is 10.")
+    assert refusal(lambda: v.clean_text("bell \x07", "problem_statement")) == (
+        "invalid_problem_statement", "Problem statement contains control characters.")
+    assert v.clean_text("a\tb", "problem_statement") == "a\tb"

@@ -94,6 +94,17 @@ def test_a_column_of_clean_text_is_cut_at_the_limit_like_one_cell(length, unit):
     assert out[1].endswith(truncation_marker(length)) is (utf16_len(long) > EXCEL_CELL_LIMIT)
 
 
+@pytest.mark.parametrize("short_by", [1, 2])
+def test_truncation_keeps_exactly_as_much_mixed_text_as_fits(short_by):
+    # ASCII up to just before the budget, then emoji: the first cut overshoots by 1 or 2 units
+    length = 40_000
+    budget = EXCEL_CELL_LIMIT - utf16_len(truncation_marker(length))
+    s = ("a" * (budget - short_by) + "\U0001f600" * length)[:length]
+    out = clean_text(s)
+    assert out.endswith(truncation_marker(length))
+    assert utf16_len(out) == EXCEL_CELL_LIMIT - (short_by % 2)  # one unit stays free only when an emoji cannot fit
+
+
 def test_truncation_counts_the_ooxml_escape():
     s = "_x0041_" * 6_000  # 42,000 characters, each sequence grows by 6 when stored
     stored = cell_text(s)
