@@ -22,9 +22,12 @@ MAX_VOTE_BUDGET = 50
 _OP_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
+# What anyone in the room may change on anyone's sticky, as on a paper wall: where it stands.
+MOVE_FIELDS = frozenset({"x", "y"})
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
                    "vote.budget", "workshop.close"}
-OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "vote.add", "vote.remove"} | FACILITATOR_OPS
+OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "sticky.restore", "vote.add",
+            "vote.remove"} | FACILITATOR_OPS
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ def parse_op(raw: object) -> Op:
             else:
                 parsed[name] = _sticky_id(value, "link_to") if value is not None else None
         fields = {"sticky_id": _sticky_id(raw.get("sticky_id")), "changes": parsed}
-    elif kind in ("sticky.delete", "vote.add", "vote.remove"):
+    elif kind in ("sticky.delete", "sticky.restore", "vote.add", "vote.remove"):
         fields = {"sticky_id": _sticky_id(raw.get("sticky_id"))}
     elif kind == "phase.set":
         if not isinstance(raw.get("phase"), str):
@@ -201,14 +204,30 @@ def check_can_create(actor: Actor, workshop, template: Template, kind: str) -> N
                           f"In the {phase.label} phase you can add {allowed}, not {KINDS_BY_KEY[kind].label.lower()}.")
 
 
-def check_can_change(actor: Actor, sticky) -> None:
-    """Guests change their own stickies; facilitators change anyone's."""
+def check_can_change(actor: Actor, sticky, changes: dict | None = None) -> None:
+    """Anyone may move any sticky (the group tidies the wall together); its text, duration and link,
+    and deleting it, stay with its author and the facilitators. `changes` None means a delete."""
     if sticky is None:
         raise NotFound("unknown_sticky", "That sticky does not exist.")
     if sticky.deleted:
         raise DomainError("sticky_deleted", "That sticky was deleted.")
+    if actor.facilitator or sticky.author_id == actor.participant_id:
+        return
+    if changes is not None and set(changes) <= MOVE_FIELDS:
+        return
+    who = sticky.author_name or "its author"
+    what = "delete it" if changes is None else "change its text"
+    raise Forbidden("not_author", f"Only {who} (who wrote this sticky) or a facilitator can {what}; anyone can move it.")
+
+
+def check_can_restore(actor: Actor, sticky) -> None:
+    """Bringing a deleted sticky back (the undo of a delete): whoever could delete it."""
+    if sticky is None:
+        raise NotFound("unknown_sticky", "That sticky does not exist.")
+    if not sticky.deleted:
+        raise DomainError("sticky_not_deleted", "That sticky is on the board already.")
     if not actor.facilitator and sticky.author_id != actor.participant_id:
-        raise Forbidden("not_author", "You can only change your own stickies.")
+        raise Forbidden("not_author", f"Only {sticky.author_name or 'its author'} or a facilitator can bring this sticky back.")
 
 
 def check_can_vote(workshop, template: Template, sticky) -> None:
@@ -261,7 +280,7 @@ def workshop_state(workshop) -> dict:
     }
 
 
-_HIDDEN_CHANGE = {"sticky.create": "created", "sticky.delete": "deleted"}
+_HIDDEN_CHANGE = {"sticky.create": "created", "sticky.restore": "created", "sticky.delete": "deleted"}
 
 
 def redact(record: dict, viewer_id: int) -> dict:
