@@ -2,7 +2,7 @@
 // closing, the join link. Only built when config.me.facilitator is true; every control sends an op.
 import { el } from "./format.js";
 
-export function createFacilitatorBar({ state, container, send, toast, confirmDialog, joinUrl, onTidy, onSummon }) {
+export function createFacilitatorBar({ state, container, send, toast, confirmDialog, joinUrl, onTidy, onSummon, tools }) {
   container.hidden = false;
   container.replaceChildren();
 
@@ -102,14 +102,18 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
   });
   close.dataset.action = "close";
 
-  const roomGroup = group("Room");
-  const summon = action("Bring everyone here", "", () => onSummon());
+  // on the board's toolbar (they act on the board, not on the room's settings)
+  const summon = el("button", "zbtn wide", "Bring everyone here");
+  summon.type = "button";
+  summon.addEventListener("click", () => onSummon());
   summon.dataset.action = "summon";
   summon.title = "Everyone's view jumps to yours and follows it until they pan or zoom";
-  const tidy = action("Tidy", "", () => onTidy());
+  const tidy = el("button", "zbtn wide", "Tidy");
+  tidy.type = "button";
+  tidy.addEventListener("click", () => onTidy());
   tidy.dataset.action = "tidy";
   tidy.title = "Lay out overlapping stickies, each within its stage (Ctrl+Z undoes it)";
-  roomGroup.body.append(summon, tidy);
+  tools.prepend(summon, tidy);
 
   // who is typing (a draft or an edit open): worth a moment before moving the room on
   const typing = el("span", "typing-note");
@@ -117,7 +121,7 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
   typing.dataset.role = "typing";
 
   const controls = el("div", "fbar-controls");
-  controls.append(timerGroup.root, privGroup.root, lockGroup.root, voteGroup.root, roomGroup.root, joinGroup.root, close);
+  controls.append(timerGroup.root, privGroup.root, lockGroup.root, voteGroup.root, joinGroup.root, close);
   container.append(stepper, typing, controls);
 
   function group(label) {

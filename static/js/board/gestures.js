@@ -48,7 +48,9 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
     if (link.active) { link.finish(id); return; }
     if (e.target.closest(".sticky-del")) { actions.remove([id]); return; }
     if (e.target.closest(".sticky-unvote")) { actions.vote(id, -1); return; }
+    selection.pointerFocus = true; // the click decides the selection, not the focus it moves
     renderer.element(id)?.focus({ preventScroll: true });
+    selection.pointerFocus = false;
     if (state.isVoting() && state.isVotable(s)) {
       selection.select(id);
       actions.vote(id, e.altKey ? -1 : +1);

@@ -72,7 +72,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     const id = renderer.idFrom(e.target);
     if (!id || e.target !== renderer.element(id)) return;
     if (current !== id) setCurrent(id, { focus: false });
-    if (!renderer.isSelected(id)) selection.select(id);
+    if (!selection.pointerFocus && !renderer.isSelected(id)) selection.select(id);
   });
 
   function step(delta) {

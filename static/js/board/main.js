@@ -120,7 +120,7 @@ listView = createListView({ state, geometry, actions: interactions.actions, host
 facilitator = config.me.facilitator
   ? createFacilitatorBar({ state, container: $("facilitator-bar"), send, toast: hud.toast,
     confirmDialog: hud.confirmDialog, joinUrl: config.joinUrl,
-    onSummon: () => follow.bringEveryone(),
+    onSummon: () => follow.bringEveryone(), tools: document.querySelector(".board-tools"),
     onTidy: () => {
       const list = [...state.stickyIds()].map((id) => state.sticky(id)).filter(Boolean);
       const moves = tidyMoves(list, state.kinds, geometry, config.discovery.stages.length || 1);

@@ -16,14 +16,16 @@ export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewpo
       const item = el("span", "avatar-item");
       item.setAttribute("role", "listitem");
       const me = p.id === state.me.id;
-      const a = el(me ? "span" : "button", `avatar${p.facilitator ? " facilitator" : ""}${me ? " me" : ""}`, initials(p.name));
+      const a = el(me ? "span" : "button", `avatar${p.facilitator ? " facilitator" : ""}${me ? " me" : ""}`);
       a.style.setProperty("--person", personColour(p.id));
       const who = `${p.name}${p.team ? ` · ${p.team}` : ""}${p.facilitator ? " · facilitator" : ""}`;
-      if (me) { a.title = `${who} (you)`; a.setAttribute("aria-label", `${p.name} (you)`); a.setAttribute("role", "img"); }
+      const initialsEl = el("span", "avatar-initials", initials(p.name));
+      initialsEl.setAttribute("aria-hidden", "true");
+      a.append(initialsEl, el("span", "visually-hidden", me ? `${p.name} (you)` : `Follow ${p.name}${p.facilitator ? " (facilitator)" : ""}`));
+      if (me) a.title = `${who} (you)`;
       else {
         a.type = "button";
         a.title = `${who}: click to follow their view`;
-        a.setAttribute("aria-label", `Follow ${p.name}${p.facilitator ? " (facilitator)" : ""}`);
         a.addEventListener("click", () => onFollow(p.id));
       }
       a.dataset.name = p.name;

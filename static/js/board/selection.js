@@ -163,6 +163,7 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
 
   return {
     select, selectMany, ids, update, copy, paste, duplicate,
+    pointerFocus: false,
     setHidden(on) { hidden = on; update(); },
     all() { selectMany([...state.stickyIds()].filter((id) => state.sticky(id))); },
   };
