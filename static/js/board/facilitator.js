@@ -153,7 +153,8 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
       if (i === current) s.b.setAttribute("aria-current", "step"); else s.b.removeAttribute("aria-current");
       s.b.disabled = closed;
     }
-    const running = !!w.timer_ends_at && Date.parse(w.timer_ends_at) > state.now();
+    // as the countdown rounds it (timer.js): "Time's up" and "Clear" together
+    const running = !!w.timer_ends_at && Math.round((Date.parse(w.timer_ends_at) - state.now()) / 1000) > 0;
     // a timer that ended can be cleared for everyone ("Time's up" goes away)
     stop.hidden = !w.timer_ends_at;
     stop.textContent = running ? "Stop" : "Clear";

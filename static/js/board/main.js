@@ -144,6 +144,7 @@ summary = createSummary({
 
 // ---- state changes -> the parts of the page that show them ------------------------------------
 let chromeFrame = 0;
+let hasMine = false;
 let summaryFrame = 0;
 function refreshChrome() {
   chromeFrame = 0;
@@ -161,6 +162,11 @@ state.subscribe((change) => {
     $("loading").hidden = true;
   }
   if (change.stickies) for (const id of change.stickies) renderer.mark(id);
+  if (!hasMine && change.stickies) {
+    // the "double-tap to add" hint on a phone has done its job once I have a sticky on the board
+    for (const id of change.stickies) if (state.sticky(id)?.author_id === state.me.id) { hasMine = true; break; }
+    if (hasMine) document.body.classList.add("has-stickies-of-mine");
+  }
   if (change.workshop || change.reset) renderer.markAll(); // rights (editable) follow phase and lock
   else if (change.votes) for (const id of state.stickyIds()) if (state.isVotable(state.sticky(id))) renderer.mark(id);
   if (change.presence) {
