@@ -4,7 +4,7 @@
 // it is open the room knows someone is typing (the facilitator sees "2 people are typing").
 import { el, formatDuration, parseDuration } from "./format.js";
 
-export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose }) {
+export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {} }) {
   let editor = null;
   const kindOf = (key) => state.kinds.get(key);
 
@@ -109,6 +109,7 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
       if (ed.durInput && duration != null) sticky.duration_minutes = duration;
       if (ed.draft.link_to) sticky.link_to = ed.draft.link_to;
       actions.create([sticky]);
+      onCreated(sticky.id);
       return sticky.id;
     }
     const s = state.sticky(ed.id);

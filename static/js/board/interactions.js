@@ -43,6 +43,13 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
   let selection = null;
   const editor = createEditor({
     state, renderer, geometry, actions, toast, stickyLayer: dom.stickyLayer, signal,
+    // a new sticky is selected and takes the keyboard's focus once drawn (N, then arrows, Enter…)
+    onCreated: (id) => requestAnimationFrame(() => requestAnimationFrame(() => {
+      if (!state.sticky(id) || editor.isOpen) return;
+      const focusWasOnBoard = document.activeElement === document.body || dom.viewportEl.contains(document.activeElement);
+      selection.select(id);
+      keyboard.setCurrent(id, { focus: focusWasOnBoard });
+    })),
     onClose: (closed) => {
       selection?.update();
       // back to the sticky (the keyboard's place) once the editor closes

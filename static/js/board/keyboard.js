@@ -151,6 +151,11 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (e.target.closest?.("dialog, .listview, .search")) return; // their own keys
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    // plain keys belong to the focused control (Enter and Space on a button); the board's own keys
+    // work when the focus is on the board (a sticky, the board itself) or nowhere in particular
+    const t = e.target;
+    const onBoard = t === window || t === document.body || t === document.documentElement || viewportEl.contains(t);
+    if (!onBoard && !(mod && !e.altKey)) return;
     if (mod && key === "z") { e.preventDefault(); undoRedo(e.shiftKey); return; }
     if (mod && key === "y") { e.preventDefault(); undoRedo(true); return; }
     if (mod && key === "f") { e.preventDefault(); hooks.search(); return; }

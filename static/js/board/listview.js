@@ -78,7 +78,7 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       const caption = el("caption", null, `Stage ${i + 1}: ${names[i]} (${list.length} ${list.length === 1 ? "sticky" : "stickies"})`);
       const thead = el("thead");
       const hr = el("tr");
-      for (const h of ["Kind", "Text", "By", "Dots", "Actions"]) { const th = el("th", null, h); th.scope = "col"; hr.append(th); }
+      for (const h of ["Kind", "Text", "By", "Dots", "Actions"]) { const th = el("th", `lv-col-${h.toLowerCase()}`, h); th.scope = "col"; hr.append(th); }
       thead.append(hr);
       const tbody = el("tbody");
       for (const s of list) tbody.append(row(s, i, editValue));
@@ -122,7 +122,9 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
     const by = el("td", null, s.author_id === state.me.id ? "you" : s.author_name || "");
     const mine = state.myVotes(s.id);
     const dots = el("td", "lv-dots", state.isVotable(s) ? `${s.votes || 0}${mine ? ` (${mine} yours)` : ""}` : "–");
-    const act = el("td", "lv-actions");
+    const cell = el("td");
+    const act = el("div", "lv-actions");
+    cell.append(act);
     if (state.canEdit(s) && editing !== s.id) act.append(button("Edit", "", () => { editing = s.id; schedule(); }, `edit-btn:${s.id}`, `Edit ${s.text}`));
     if (state.canMove(s)) {
       const move = select("lv-move", `Move ${s.text} to stage`, names.map((n, i) => [String(i), n]), String(stage), `move:${s.id}`, true);
@@ -138,7 +140,7 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       if (mine) act.append(button("− Dot", "", () => actions.vote(s.id, -1), `unvote:${s.id}`, `Take a dot back from ${s.text}`));
     }
     if (state.canEdit(s)) act.append(button("Delete", "danger-ghost", () => actions.remove([s.id]), `del:${s.id}`, `Delete ${s.text}`));
-    tr.append(kind, text, by, dots, act);
+    tr.append(kind, text, by, dots, cell);
     return tr;
   }
 
