@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, server, output_dir):
+def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, server, output_dir, ui):
     from tests.browser.conftest import SetUp
     setup = SetUp(server.url)
     setup.admin()
@@ -19,6 +19,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(server.url + "/users")
+    ui.axe(page)
     page.fill("input[name=name]", "Priya Owner")
     page.fill("input[name=email]", "priya@example.com")
     page.fill("input[name=password]", "a long enough password")
@@ -30,6 +31,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
 
     row.locator("a:text('Manage')").click()
     page.wait_for_url(re.compile(r"/users/\d+$"))
+    ui.axe(page)
     page.select_option("form[data-test=profile] select[name=role]", "product_owner")
     page.click("form[data-test=profile] button:text('Save')")
     page.wait_for_selector("form[data-test=deactivate]")
@@ -49,6 +51,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     other = browser.new_context()
     login = other.new_page()
     login.goto(server.url + "/login")
+    ui.axe(login)
     login.fill("input[name=email]", "priya@example.com")
     login.fill("input[name=password]", "a long enough password")
     login.click("button[type=submit]")
@@ -64,6 +67,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
 
     page.goto(server.url + "/account")
     page.wait_for_selector("form[data-test=change-password]")
+    ui.axe(page)
     page.screenshot(path=str(output_dir / "account.png"), full_page=True)
     admin.close()
     assert errors == []
