@@ -269,3 +269,66 @@ def test_readable_at_the_default_view_and_the_facilitator_tidies_overlaps_within
     for i in range(4):
         s = server_sticky(fac, f"Pile {i}")
         assert (s["x"], s["y"]) == (before[f"Pile {i}"]["x"], before[f"Pile {i}"]["y"])
+
+
+FUZZ_STEP = """([seed, kind]) => {
+  // one random action of this person, through the board's own verbs (the ones keys and gestures use)
+  const b = window.__board, st = b.state, act = b.interactions.actions, h = b.interactions.history;
+  let r = seed;
+  const rnd = () => { r = (r * 1103515245 + 12345) % 2147483648; return r / 2147483648; };
+  const ids = [...st.stickyIds()].filter((id) => st.sticky(id));
+  const mine = ids.filter((id) => st.sticky(id).author_id === st.me.id);
+  const pick = (list) => list[Math.floor(rnd() * list.length)];
+  if (kind < 0.25 || !ids.length) {
+    act.create([{ id: crypto.randomUUID(), kind: 'event', text: 'S' + Math.floor(rnd() * 1000), x: rnd(), y: rnd() }]);
+  } else if (kind < 0.45) {
+    const some = ids.filter(() => rnd() < 0.4).slice(0, 4);
+    act.move((some.length ? some : [pick(ids)]).map((id) => ({ id, x: rnd(), y: rnd() })));
+  } else if (kind < 0.55 && mine.length) {
+    act.update(pick(mine), { text: 'T' + Math.floor(rnd() * 1000) });
+  } else if (kind < 0.62 && mine.length) {
+    act.remove([pick(mine)]);
+  } else if (kind < 0.85) {
+    h.undo();
+  } else {
+    h.redo();
+  }
+}"""
+
+DOC = ("() => JSON.stringify([...window.__board.state.stickiesServer.values()].map(s => [s.id, s.text, s.x, s.y, s.deleted || false])"
+       ".sort((a, b) => a[0] < b[0] ? -1 : 1))")
+
+
+def test_seeded_fuzz_three_people_undo_and_redo_with_a_disconnect_and_end_with_the_same_board(pages, ui):
+    import random
+    rng = random.Random(int(__import__("os").environ.get("FUZZ_SEED", "1414")))
+    fac = pages.facilitator()
+    ui.set_phase(fac, "map")
+    people = [fac, pages.guest("Ana"), pages.guest("Ben")]
+    for step in range(60):
+        page = rng.choice(people)
+        if step == 25:  # one person drops off for a moment: their changes wait in the outbox
+            people[1].evaluate("() => window.__board.socket.disconnect()")
+        if step == 35:
+            people[1].evaluate("() => window.__board.socket.connect()")
+        page.evaluate(FUZZ_STEP, [rng.randrange(1, 2 ** 30), rng.random()])
+        if rng.random() < 0.3:
+            page.wait_for_timeout(rng.choice([0, 20, 60]))
+    people[1].evaluate("() => window.__board.socket.connected || window.__board.socket.connect()")
+    for page in people:
+        ui.wait_ready(page)
+        ui.wait_settled(page)
+    fac.wait_for_timeout(300)
+    docs = {page.evaluate(DOC) for page in people}
+    assert len(docs) == 1, "the three boards differ"
+    # undo n then redo n, with nothing between, gives the same board back (for each person in turn)
+    for page in people:
+        before = page.evaluate(DOC)
+        n = page.evaluate("""() => { const h = window.__board.interactions.history; let n = 0;
+            while (n < 5 && h.canUndo) { if (!h.undo()) break; n += 1; } return n; }""")
+        ui.wait_settled(page)
+        page.evaluate("(n) => { const h = window.__board.interactions.history; for (let i = 0; i < n; i += 1) h.redo(); }", n)
+        ui.wait_settled(page)
+        assert page.evaluate(DOC) == before
+    fac.wait_for_timeout(300)
+    assert len({page.evaluate(DOC) for page in people}) == 1
