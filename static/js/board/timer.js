@@ -10,6 +10,7 @@ export function createTimer(state, timerEl, { announce = () => {}, onDone = () =
   let dismissed = null; // the timer_ends_at whose "Time's up" was put away
   let doneAt = null;
   let phaseAtEnd = null;
+  let minuteSaid = null;
 
   dismissEl?.addEventListener("click", () => { dismissed = state.workshop()?.timer_ends_at || null; tick(); });
 
@@ -35,7 +36,7 @@ export function createTimer(state, timerEl, { announce = () => {}, onDone = () =
     timerEl.setAttribute("aria-label", left > 0 ? `${m} minutes ${s} seconds left` : "Time is up");
     if (left === 0 && doneAt !== w.timer_ends_at) { doneAt = w.timer_ends_at; phaseAtEnd = state.phase().key; announce("Time's up", true); onDone(); }
     if (left > 0) phaseAtEnd = null;
-    if (left === 60 && lastText === "1:00") announce("One minute left");
+    if (left === 60 && minuteSaid !== w.timer_ends_at) { minuteSaid = w.timer_ends_at; announce("One minute left"); }
   }
 
   return {
