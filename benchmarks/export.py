@@ -174,28 +174,34 @@ def floor_frames(report: BacklogReport) -> dict[str, pd.DataFrame]:
     """Per data sheet, a frame holding exactly the values our export displays (prepared untimed)."""
     join = lambda v: ", ".join(v) if isinstance(v, (list, tuple, np.ndarray)) else v  # noqa: E731
     b = report.backlog
-    backlog = pd.DataFrame({h: b[c].map(join) if c in ("stages", "teams", "workshops") else b[c]
-                            for h, c in zip(BACKLOG_HEADERS, [
-                                "rank", "theme_id", "title", "team_count", "workshop_count",
-                                "sticky_count", "votes", "stages", "value", "effort", "priority",
-                                "quick_win", "status", "pain_count", "opportunity_count", "teams",
-                                "workshops"])})
+    backlog_source = dict(zip(
+        ["Rank", "Theme ID", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages", "Value", "Effort",
+         "Priority", "Quick win", "Status", "Pain points", "Opportunities", "Team names", "Workshop names"],
+        ["rank", "theme_id", "title", "team_count", "workshop_count", "sticky_count", "votes", "stages",
+         "value", "effort", "priority", "quick_win", "status", "pain_count", "opportunity_count", "teams",
+         "workshops"]))
+    backlog = pd.DataFrame({h: b[backlog_source[h]].map(join)
+                            if backlog_source[h] in ("stages", "teams", "workshops") else b[backlog_source[h]]
+                            for h in BACKLOG_HEADERS})
     heat = report.heatmap.reset_index().rename(columns={report.heatmap.index.name or "index": "Team"})
     heat.columns = ["Team", *map(str, report.heatmap.columns)]
     heat["Total"] = report.heatmap.sum(axis=1).to_numpy()
     w = report.workshops
     kind_cols = ["event", "pain", "system", "time", "team_stickies", "opportunity", "note"]
-    workshops = pd.DataFrame({
-        **{h: w[c] for h, c in zip(WORKSHOP_HEADERS[:7], ["workshop_id", "team", "date", "facilitator",
-                                                         "template", "status", "participants"])},
-        **{h: w[c] for h, c in zip(WORKSHOP_HEADERS[7:14], kind_cols)},
-        "Stickies": w[kind_cols].sum(axis=1), "Votes": w["votes"]})
+    workshop_source = {
+        "Workshop ID": w["workshop_id"], "Team": w["team"], "Date": w["date"], "Facilitator": w["facilitator"],
+        "Template": w["template"], "Status": w["status"], "Participants": w["participants"],
+        **{h: w[c] for h, c in zip(WORKSHOP_HEADERS[6:13], kind_cols)},
+        "Stickies": w[kind_cols].sum(axis=1), "Votes": w["votes"]}
+    workshops = pd.DataFrame({h: workshop_source[h] for h in WORKSHOP_HEADERS})
     s = report.stickies
     labels = {k: v.label for k, v in KINDS_BY_KEY.items()}
-    stickies = pd.DataFrame(dict(zip(STICKY_HEADERS, [
-        s["sticky_id"], s["workshop"], s["team"], s["kind"].map(labels), s["text"], s["stage"],
-        s["position"], s["votes"], s["theme_id"], s["theme"], s["created_at"], s["author"],
-        s["duration_minutes"]])))
+    sticky_source = {
+        "Sticky ID": s["sticky_id"], "Workshop": s["workshop"], "Team": s["team"],
+        "Kind": s["kind"].map(labels), "Text": s["text"], "Stage": s["stage"], "Position": s["position"],
+        "Votes": s["votes"], "Theme ID": s["theme_id"], "Theme": s["theme"], "Created": s["created_at"],
+        "Author": s["author"], "Duration (min)": s["duration_minutes"]}
+    stickies = pd.DataFrame({h: sticky_source[h] for h in STICKY_HEADERS})
     return {"Backlog": backlog, "Heatmap": heat, "Workshops": workshops, "Stickies": stickies}
 
 

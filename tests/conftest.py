@@ -52,6 +52,26 @@ def session():
 
 
 @pytest.fixture
+def limited_app(tmp_path, migrated_template, monkeypatch):
+    """An app with Flask-Limiter on (the other tests run with RATELIMIT_ENABLED False)."""
+    import shutil
+
+    from workshop import create_app
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    db_path = tmp_path / "limited.db"
+    shutil.copy(migrated_template, db_path)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{db_path}",
+                      "AUTO_MIGRATE": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_STORAGE_URI": "memory://", "SERVER_NAME": "storming.test"})
+    from workshop.extensions import limiter
+    limiter.reset()
+    yield app
+    limiter.reset()
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -64,6 +84,16 @@ def runner(app):
 @pytest.fixture
 def db(app):
     return app.extensions["db"]
+
+
+INVITE_LINK = re.compile(r'value="(https?://[^"]+/invite/[A-Za-z0-9_-]+)"')
+
+
+def invite_link(html: str) -> str:
+    """The one-time link shown on a person's page right after it was made (its path)."""
+    match = INVITE_LINK.search(html)
+    assert match, "no invite link on the page"
+    return "/invite/" + match.group(1).rsplit("/invite/", 1)[1]
 
 
 class Auth:
@@ -81,8 +111,19 @@ class Auth:
     def logout(self):
         return self.client.post("/logout")
 
-    def add_user(self, email, name, role, password="another pass"):
-        return self.client.post("/users", data={"email": email, "name": name, "password": password, "role": role})
+    def add_user(self, email, name, role, password="another pass", is_admin=False):
+        """The admin adds a person (who gets a one-time link) and the person sets `password` on the
+        link in their own browser. Returns the admin's response to the add."""
+        data = {"email": email, "name": name, "role": role}
+        if is_admin:
+            data["is_admin"] = "on"
+        response = self.client.post("/users", data=data)
+        if response.status_code == 302:
+            link = invite_link(self.client.get(response.headers["Location"]).get_data(as_text=True))
+            theirs = self.client.application.test_client()
+            accepted = theirs.post(link, data={"password": password, "repeat": password})
+            assert accepted.status_code == 302, accepted.get_data(as_text=True)[:500]
+        return response
 
     def create_discovery(self, name="Platform discovery", **fields):
         data = {"name": name, "problem": "Teams wait weeks to ship.", "goal": "2 weeks from idea to production",

@@ -5,6 +5,7 @@ from sqlmodel import select
 from workshop.db.models import User
 from workshop.domain.errors import Conflict, ValidationError
 from workshop.services import accounts
+from tests.conftest import invite_link
 
 
 def test_empty_install_sends_the_first_visitor_to_setup(client):
@@ -54,7 +55,6 @@ def test_admin_adds_a_product_owner(signed_in, client, db):
     ("not-an-email", "X", "long enough", "facilitator", b"is not an email address"),
     ("x@example.com", "", "long enough", "facilitator", b"Name is required"),
     ("x@example.com", "X" * 121, "long enough", "facilitator", b"the limit is 120"),
-    ("x@example.com", "X", "short", "facilitator", b"at least 8 characters"),
     ("x@example.com", "X", "long enough", "wizard", b"Unknown role"),
 ])
 def test_bad_account_input_is_refused_with_a_message(signed_in, client, db, email, name, password, role, message):
@@ -154,14 +154,24 @@ def test_a_bad_edit_is_refused_and_nothing_changes(signed_in, client, db, fay, d
     assert (row.name, row.role, row.is_admin) == ("Fay Facilitator", "facilitator", False)
 
 
-def test_admin_resets_a_password_and_the_persons_other_sessions_end(app, signed_in, client, fay):
+def test_admin_makes_a_password_link_and_the_persons_other_sessions_end_once_it_is_used(app, signed_in, client, fay):
     browser = other_browser(app)
-    response = client.post(f"/users/{fay.id}/password", data={"password": "brand new pass", "repeat": "brand new pass"})
+    response = client.post(f"/users/{fay.id}/password")
     assert response.status_code == 302
+    link = invite_link(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert client.get(f"/users/{fay.id}").get_data(as_text=True).count("/invite/") == 0  # shown once
+    # until the link is used, the current password still works and the session goes on
+    assert browser.get("/").status_code == 200
+    theirs = app.test_client()
+    page = theirs.get(link)
+    assert page.status_code == 200 and b"fay@example.com" in page.data and b"At least 8 characters" in page.data
+    assert theirs.post(link, data={"password": "brand new pass", "repeat": "brand new pass"}).status_code == 302
+    assert theirs.get("/").status_code == 200  # signed in by the link
     assert is_signed_out(browser)
     assert browser.post("/login", data={"email": "fay@example.com", "password": "another pass"}).status_code == 400
     assert browser.post("/login", data={"email": "fay@example.com", "password": "brand new pass"}).status_code == 302
     assert client.get("/").status_code == 200  # the admin's own session is untouched
+    assert theirs.get(link).status_code == 404  # once only
 
 
 @pytest.mark.parametrize("password,repeat,message", [
@@ -169,15 +179,20 @@ def test_admin_resets_a_password_and_the_persons_other_sessions_end(app, signed_
     ("x" * 201, "x" * 201, b"longer than 200 characters"),
     ("brand new pass", "brand new pasS", b"not the same"),
 ])
-def test_a_password_reset_follows_the_password_rules(signed_in, client, db, fay, password, repeat, message):
-    response = client.post(f"/users/{fay.id}/password", data={"password": password, "repeat": repeat})
+def test_a_password_set_on_a_link_follows_the_password_rules(app, signed_in, client, db, fay, password, repeat,
+                                                             message):
+    response = client.post(f"/users/{fay.id}/password")
+    link = invite_link(client.get(response.headers["Location"]).get_data(as_text=True))
+    theirs = app.test_client()
+    response = theirs.post(link, data={"password": password, "repeat": repeat})
     assert response.status_code == 400 and message in response.data
     assert user_row(db, "fay@example.com").password_hash == fay.password_hash
+    assert theirs.get(link).status_code == 200  # a refused attempt does not spend the link
 
 
 def test_admin_resets_their_own_password_only_on_the_account_page(signed_in, client, db):
     ada = user_row(db, "ada@example.com")
-    response = client.post(f"/users/{ada.id}/password", data={"password": "brand new pass", "repeat": "brand new pass"})
+    response = client.post(f"/users/{ada.id}/password")
     assert response.status_code == 400 and b"Account page" in response.data
     assert user_row(db, "ada@example.com").password_hash == ada.password_hash
 
@@ -264,7 +279,7 @@ def test_a_deactivated_admin_does_not_count_as_an_admin(signed_in, client, db, f
 @pytest.mark.parametrize("method,path,data", [
     ("get", "/users/{id}", None),
     ("post", "/users/{id}", {"name": "Hacked", "role": "facilitator", "is_admin": "on"}),
-    ("post", "/users/{id}/password", {"password": "hacked pass", "repeat": "hacked pass"}),
+    ("post", "/users/{id}/password", {}),
     ("post", "/users/{id}/status", {"active": "0"}),
 ])
 def test_non_admins_get_403_on_account_management(app, signed_in, db, fay, method, path, data):
@@ -357,9 +372,89 @@ def test_service_refuses_management_to_non_admins_and_unknown_accounts(db):
         with pytest.raises(Forbidden):
             accounts.set_active(session, accounts.as_account(other), admin.id, False)
         with pytest.raises(Forbidden):
-            accounts.reset_password(session, accounts.as_account(other), admin.id, "password3")
+            accounts.password_link(session, accounts.as_account(other), admin.id)
         with pytest.raises(NotFound):
             accounts.update_user(session, accounts.as_account(admin), 999999, name="X", role="facilitator",
                                  is_admin=False)
         with pytest.raises(ValidationError):
             accounts.change_own_password(session, other.id, "nope", "password3")
+
+
+# --- invitations: people set their own password on a one-time link ----------------------------------
+
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+from workshop.db.models import Invite  # noqa: E402
+
+
+def _invite(client, email="priya@example.com", name="Priya", role="product_owner"):
+    response = client.post("/users", data={"email": email, "name": name, "role": role})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    return invite_link(page), page
+
+
+def test_an_invited_person_sets_their_own_password_within_seven_days(app, signed_in, client, db):
+    link, page = _invite(client)
+    assert "Send this link to Priya" in page and 'data-copy="invite-url"' in page
+    with db.session() as session:
+        user = session.exec(select(User).where(User.email == "priya@example.com")).one()
+        (invite,) = session.exec(select(Invite).where(Invite.user_id == user.id)).all()
+        created, expires = invite.created_at, invite.expires_at
+        assert not accounts.has_password(user) and invite.token_hash not in link  # only a hash is kept
+    assert timedelta(days=7) - (expires - created) < timedelta(seconds=1)
+    people = client.get("/users").get_data(as_text=True)
+    assert "invited" in people and f"until {expires:%Y-%m-%d}" in people
+    # nobody signs in to an account whose password is not set, whatever they type
+    stranger = app.test_client()
+    for guess in ("", "!unset", "another pass"):
+        response = stranger.post("/login", data={"email": "priya@example.com", "password": guess})
+        assert response.status_code == 400 and b"Wrong email or password" in response.data
+    theirs = app.test_client()
+    form = theirs.get(link)
+    assert b"Welcome, Priya" in form.data and b'data-test="password-rule"' in form.data
+    assert b'minlength="8"' in form.data  # the rule is enforced in the form too, before submit
+    assert theirs.post(link, data={"password": "priya's own words", "repeat": "priya's own words"}).status_code == 302
+    assert b"Priya" in theirs.get("/").data
+    assert theirs.get(link).status_code == 404 and stranger.get(link).status_code == 404
+    assert stranger.post("/login", data={"email": "priya@example.com",
+                                         "password": "priya's own words"}).status_code == 302
+    assert "invited" not in client.get("/users").get_data(as_text=True)
+
+
+def test_an_expired_or_replaced_link_opens_nothing(app, signed_in, client, db):
+    first, _ = _invite(client)
+    with db.session() as session:
+        user = session.exec(select(User).where(User.email == "priya@example.com")).one()
+    second = invite_link(client.get(client.post(f"/users/{user.id}/password").headers["Location"])
+                         .get_data(as_text=True))
+    theirs = app.test_client()
+    refused = theirs.get(first)
+    assert refused.status_code == 404 and b"replaced by a newer one" in refused.data
+    assert theirs.post(first, data={"password": "long enough", "repeat": "long enough"}).status_code == 404
+    assert theirs.get(second).status_code == 200
+    with db.session() as session:  # a week and a second later
+        for invite in session.exec(select(Invite).where(Invite.user_id == user.id)).all():
+            invite.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+            session.add(invite)
+        session.commit()
+    assert theirs.get(second).status_code == 404
+    assert b"link expired" in client.get("/users").data
+    with db.session() as session:
+        assert not accounts.has_password(session.get(User, user.id))
+
+
+def test_a_deactivated_persons_link_opens_nothing(app, signed_in, client, db):
+    link, _ = _invite(client)
+    with db.session() as session:
+        user = session.exec(select(User).where(User.email == "priya@example.com")).one()
+    assert client.post(f"/users/{user.id}/status", data={"active": "0"}).status_code == 302
+    assert app.test_client().get(link).status_code == 404
+    response = client.post(f"/users/{user.id}/password")
+    assert response.status_code == 400 and b"deactivated" in response.data
+
+
+def test_garbage_tokens_are_refused_quietly(app, signed_in):
+    browser = app.test_client()
+    for token in ("x", "a" * 65, "not-a-real-token-but-long-enough", "%00%00"):
+        assert browser.get(f"/invite/{token}").status_code == 404

@@ -19,10 +19,12 @@ from openpyxl import load_workbook
 from workshop.aggregation.report import BacklogReport
 from workshop.export import default_export_filename, write_backlog_workbook
 from workshop.export.text import EXCEL_CELL_LIMIT, decode_ooxml, utf16_len
-from workshop.export.xlsx import (BACKLOG_HEADERS, BACKLOG_TABLE_NAME, SHEET_NAMES, STICKY_HEADERS,
-                                  WORKSHOP_HEADERS)
+from workshop.export.xlsx import (BACKLOG_HEADERS, BACKLOG_TABLE_NAME, PRINTED_COLUMNS, SHEET_NAMES,
+                                  STICKY_HEADERS, WORKSHOP_HEADERS)
 
 ROOT = Path(__file__).resolve().parents[1]
+TEXT_COL = STICKY_HEADERS.index("Text") + 1
+AUTHOR_COL = STICKY_HEADERS.index("Author") + 1
 STAGES = ["Request", "=Approval", "Build", "Release"]
 
 #: Text a spreadsheet would run or reinterpret if it were not stored as a string.
@@ -136,12 +138,13 @@ def header(ws) -> list:
 
 def test_sheets_in_order_with_headers(wb):
     assert wb.sheetnames == list(SHEET_NAMES) == ["Summary", "Backlog", "Heatmap", "Workshops", "Stickies"]
-    assert header(wb["Backlog"])[:13] == ["Rank", "Theme ID", "Theme", "Teams", "Workshops", "Stickies",
-                                          "Votes", "Stages", "Value", "Effort", "Priority", "Quick win",
-                                          "Status"]
+    # what a printed page shows first; internal ids and raw positions last, outside the print area
+    assert header(wb["Backlog"]) == ["Rank", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages",
+                                     "Value", "Effort", "Priority", "Quick win", "Status", "Pain points",
+                                     "Opportunities", "Team names", "Workshop names", "Theme ID"]
     assert header(wb["Backlog"]) == list(BACKLOG_HEADERS)
-    assert header(wb["Stickies"])[:11] == ["Sticky ID", "Workshop", "Team", "Kind", "Text", "Stage",
-                                           "Position", "Votes", "Theme ID", "Theme", "Created"]
+    assert header(wb["Stickies"]) == ["Team", "Kind", "Text", "Stage", "Votes", "Theme", "Created", "Author",
+                                      "Duration (min)", "Workshop", "Position", "Theme ID", "Sticky ID"]
     assert header(wb["Stickies"]) == list(STICKY_HEADERS)
     assert header(wb["Workshops"]) == list(WORKSHOP_HEADERS)
     assert header(wb["Heatmap"]) == ["Team", *STAGES, "Total"]  # timeline order, not the frame's
@@ -161,9 +164,9 @@ def test_data_sheets_have_bold_frozen_header_filter_and_widths(wb, report):
     assert wb["Heatmap"].auto_filter.ref == "A1:F4"
     # the Backlog's filter is its table's (a sheet filter over a table is a repair prompt in Excel)
     assert not wb["Backlog"].auto_filter.ref
-    text_width = wb["Stickies"].column_dimensions["E"].width
+    text_width = wb["Stickies"].column_dimensions["C"].width
     assert text_width == 60  # capped; longer text wraps
-    id_width = wb["Stickies"].column_dimensions["A"].width
+    id_width = wb["Stickies"].column_dimensions["M"].width
     assert id_width < 20
 
 
@@ -180,14 +183,14 @@ def test_backlog_table_rank_order_and_colour_scale(wb, report):
     first = dict(zip(BACKLOG_HEADERS, data[0]))
     assert first["Theme ID"] == 12 and first["Theme"] == "Theme 12"
     last = dict(zip(BACKLOG_HEADERS, data[-1]))
-    assert last["Theme ID"] == 1 and last["Theme"] == "=1+1" and ws[f"C{n + 1}"].data_type == "s"
+    assert last["Theme ID"] == 1 and last["Theme"] == "=1+1" and ws[f"B{n + 1}"].data_type == "s"
     assert first["Teams"] == 2 and first["Team names"] == "Payments, +Cards"
     assert first["Stages"] == ", ".join(STAGES[:2])
-    assert first["Priority"] == 100.0 and ws["K2"].number_format == "0.00"
+    assert first["Priority"] == 100.0 and ws["J2"].number_format == "0.00"
     assert isinstance(first["Quick win"], bool)
     assert dict(zip(BACKLOG_HEADERS, data[2]))["Value"] is None  # <NA> -> blank
     formats = list(ws.conditional_formatting)
-    assert [str(cf.sqref) for cf in formats] == [f"K2:K{n + 1}"]
+    assert [str(cf.sqref) for cf in formats] == [f"J2:J{n + 1}"]
     assert [r.type for r in formats[0].rules] == ["colorScale"]
 
 
@@ -207,9 +210,9 @@ def test_workshops_sheet_dates_and_counts(wb):
     ws = wb["Workshops"]
     first = dict(zip(WORKSHOP_HEADERS, rows(ws)[1]))
     assert first["Date"] == datetime(2026, 10, 1)  # openpyxl reads date cells back as datetimes
-    assert ws["C2"].is_date and ws["C2"].number_format == "yyyy-mm-dd"
+    assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd"
     assert first["Participants"] == 7 and first["Stickies"] == 10 + 5 + 1 + 0 + 2 + 3 + 0
-    assert ws["D3"].value == "-Bob" and ws["D3"].data_type == "s"
+    assert ws["C3"].value == "-Bob" and ws["C3"].data_type == "s"
 
 
 def test_stickies_sheet_values_and_types(wb, report):
@@ -227,7 +230,7 @@ def test_stickies_sheet_values_and_types(wb, report):
             assert got["Theme ID"] == want["theme_id"] and got["Theme"] == want["theme"]
     assert data[0]["Kind"] == "Pain point" and data[1]["Kind"] == "Opportunity"
     assert data[3]["Duration (min)"] == 30 and data[0]["Duration (min)"] is None
-    assert ws["K2"].is_date and ws["G2"].number_format == "0.000"
+    assert ws["G2"].is_date and ws["K2"].number_format == "0.000"
 
 
 def test_summary_totals_top_themes_and_chart(wb, xlsx, report):
@@ -256,6 +259,64 @@ def test_summary_totals_top_themes_and_chart(wb, xlsx, report):
     assert f"'Summary'!$C${row + 1}:$C${row + 10}" in xml and f"'Summary'!$B${row + 1}:$B${row + 10}" in xml
 
 
+# ---- printing -------------------------------------------------------------------------------------
+
+def test_every_sheet_has_a_print_setup(wb, report):
+    """Landscape A4, one page wide, header row repeated, margins, footer; ids out of the print area
+    (tests/test_export_print.py prints the demo with LibreOffice and reads the pages back)."""
+    n = {"Backlog": len(report.backlog), "Heatmap": 3, "Workshops": 3, "Stickies": len(report.stickies)}
+    for name in SHEET_NAMES:
+        ws = wb[name]
+        setup = ws.page_setup
+        assert setup.orientation == "landscape" and setup.paperSize == 9 and setup.fitToWidth == 1, name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.page_margins.left == 0.4 and ws.page_margins.top == 0.6, name
+        assert ws.oddHeader.center.text == "&A"  # the sheet's name
+        # "&" starts a header/footer code: the name's own would have been doubled
+        assert ws.oddFooter.left.text == "=Path to production \U0001f680"
+        assert ws.oddFooter.center.text == "Page &P of &N" and ws.oddFooter.right.text == "2026-11-26"
+        if name != "Summary":
+            assert ws.print_title_rows == "$1:$1", name
+            assert setup.fitToHeight == (1 if name == "Heatmap" else 0), name
+    printed = {name: [c.value for c in wb[name][1]][:PRINTED_COLUMNS[name]] for name in PRINTED_COLUMNS}
+    assert wb["Backlog"].print_area == f"'Backlog'!$A$1:$O${n['Backlog'] + 1}"
+    assert wb["Stickies"].print_area == f"'Stickies'!$A$1:$I${n['Stickies'] + 1}"
+    assert wb["Workshops"].print_area == "'Workshops'!$A$1:$O$4"
+    assert wb["Heatmap"].print_area == "'Heatmap'!$A$1:$F$4"
+    for name, headers in printed.items():
+        assert not {"Theme ID", "Sticky ID", "Workshop ID", "Position"} & set(headers), name
+    assert printed["Stickies"][-1] == "Duration (min)" and "Stage" in printed["Stickies"]
+
+
+def test_summary_prints_on_one_page_with_its_chart_inside(wb):
+    ws = wb["Summary"]
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 1
+    (chart,) = ws._charts
+    anchor = chart.anchor
+    assert type(anchor).__name__ == "TwoCellAnchor"
+    # the print area (A1:N<last>) ends where the chart ends: right edge of N, bottom of the last row
+    assert ws.print_area == f"'Summary'!$A$1:$N${ws.max_row}"
+    assert (anchor._from.col, anchor.to.col) == (6, 14) and anchor.to.row == ws.max_row
+    totals_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Totals")
+    assert anchor._from.row == totals_row - 1  # beside the totals, below the problem and goal
+    assert {str(m) for m in ws.merged_cells.ranges} >= {"B1:E1", "B2:E2", "B3:E3"}
+    assert ws.row_dimensions[2].height == 30  # "Shipping takes\nsix weeks.": two lines
+    assert ws.cell(totals_row + 1, 2).alignment.horizontal == "left"  # values beside their labels
+
+
+def test_wrapped_rows_are_as_tall_as_their_lines(wb, report):
+    """LibreOffice does not grow a row for wrapped text it opens: the export sets the height."""
+    ws = wb["Stickies"]
+    texts = report.stickies["text"].tolist()
+    i = texts.index("line 1\nline 2\r\nline 3")
+    assert ws.row_dimensions[i + 2].height == 45
+    assert ws.cell(i + 2, TEXT_COL).alignment.wrap_text
+    short = texts.index("plain text")
+    assert not ws.row_dimensions[short + 2].height  # an unwrapped row keeps the default height
+    assert ws.row_dimensions[texts.index("x" * 120) + 2].height == 30  # 120 characters in 60
+    assert wb["Backlog"].row_dimensions[1].height == 30  # "Quick win", "Pain points" wrap in the header
+
+
 # ---- safety ---------------------------------------------------------------------------------------
 
 def _all_cells(wb):
@@ -275,14 +336,14 @@ def test_no_cell_is_a_formula_or_error(wb, xlsx):
 def test_formula_like_text_round_trips_as_string(wb, report):
     ws = wb["Stickies"]
     for i, text in enumerate(INJECTIONS):
-        cell = ws.cell(row=i + 2, column=5)
+        cell = ws.cell(row=i + 2, column=TEXT_COL)
         assert cell.value == text and cell.data_type == "s", (text, cell.value)
-    assert ws.cell(row=2, column=12).value == "=author0"
+    assert ws.cell(row=2, column=AUTHOR_COL).value == "=author0"
 
 
 def test_unicode_survives_exactly(wb):
     ws = wb["Stickies"]
-    got = [ws.cell(row=len(INJECTIONS) + 2 + i, column=5).value for i in range(len(UNICODE))]
+    got = [ws.cell(row=len(INJECTIONS) + 2 + i, column=TEXT_COL).value for i in range(len(UNICODE))]
     # openpyxl does not decode the OOXML _xHHHH_ escape; Excel and LibreOffice do
     assert [decode_ooxml(v) for v in got] == UNICODE
     assert got[:5] == UNICODE[:5]
@@ -292,12 +353,12 @@ def test_illegal_characters_and_overlong_text(wb, report):
     ws = wb["Stickies"]
     texts = report.stickies["text"].tolist()
     i = texts.index("nul\x00bell\x07vt\x0bend\x1f")
-    assert ws.cell(row=i + 2, column=5).value == "nul\ufffdbell\ufffdvt\ufffdend\ufffd"
-    long_value = ws.cell(row=i + 3, column=5).value
+    assert ws.cell(row=i + 2, column=TEXT_COL).value == "nul\ufffdbell\ufffdvt\ufffdend\ufffd"
+    long_value = ws.cell(row=i + 3, column=TEXT_COL).value
     assert long_value.startswith("y" * 30_000)
     assert long_value.endswith("\u2026 [truncated, 40,000 characters]")
     assert utf16_len(long_value) <= EXCEL_CELL_LIMIT and len(long_value) > 32_700
-    emoji_value = ws.cell(row=i + 4, column=5).value
+    emoji_value = ws.cell(row=i + 4, column=TEXT_COL).value
     assert emoji_value.endswith("\u2026 [truncated, 20,000 characters]")
     assert utf16_len(emoji_value) <= EXCEL_CELL_LIMIT
     assert set(emoji_value[: -len("\u2026 [truncated, 20,000 characters]")]) == {"\U0001f600"}
@@ -415,12 +476,12 @@ def test_libreoffice_opens_and_shows_text_not_formulas(libreoffice_csv):
     sheets = libreoffice_csv["full"]
     st = sheets["Stickies"]
     assert st[0] == list(STICKY_HEADERS)
-    texts = [r[4] for r in st[1:]]
+    texts = [r[2] for r in st[1:]]
     assert texts[: len(INJECTIONS)] == INJECTIONS  # "=1+1" shown as typed, not 2
     # LibreOffice stores a CRLF line break as LF; everything else shows exactly, "_x0041_" included
     assert texts[len(INJECTIONS): len(INJECTIONS) + len(UNICODE)] == \
         [u.replace("\r\n", "\n") for u in UNICODE]
-    assert st[1][10] == "2026-10-01 09:00:00"  # a formatted date cell
+    assert st[1][6] == "2026-10-01 09:00:00"  # a formatted date cell
     assert sheets["Summary"][0][:2] == ["Discovery", "=Path to production \U0001f680"]
     assert sheets["Backlog"][0][:13] == list(BACKLOG_HEADERS[:13])
     assert sheets["Heatmap"][1] == ["Payments", "0", "2", "1", "3", "6"]

@@ -1,5 +1,6 @@
-"""An admin manages people in a real browser: adds a product owner, changes the role, deactivates
-the account (who then cannot sign in), reactivates it; everyone's own Account page. Screenshots."""
+"""An admin manages people in a real browser: adds a person (who sets their own password on the
+one-time link the admin copies to them), changes the role, deactivates the account (who then cannot
+sign in), reactivates it; everyone's own Account page. Screenshots."""
 import re
 
 import pytest
@@ -11,7 +12,8 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     from tests.browser.conftest import SetUp
     setup = SetUp(server.url)
     setup.admin()
-    admin = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = browser.new_context(viewport={"width": 1280, "height": 900},
+                                permissions=["clipboard-read", "clipboard-write"])
     admin.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
     page = admin.new_page()
     page.set_default_timeout(30_000)
@@ -20,14 +22,37 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
 
     page.goto(server.url + "/users")
     ui.axe(page)
+    assert page.locator("form[data-test=add-person] input[type=password]").count() == 0  # no password to choose
     page.fill("input[name=name]", "Priya Owner")
     page.fill("input[name=email]", "priya@example.com")
-    page.fill("input[name=password]", "a long enough password")
     page.select_option("select[name=role]", "facilitator")
-    page.click("button:text('Add account')")
+    page.click("button:text('Add and get their link')")
+    page.wait_for_url(re.compile(r"/users/\d+$"))
+    link = page.locator("[data-test=invite-link] input.copy").input_value()
+    assert re.search(r"/invite/[A-Za-z0-9_-]{30,}$", link), link
+    page.click("[data-test=invite-link] button[data-copy]")
+    page.wait_for_selector("[data-test=invite-link] button:text('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    page.screenshot(path=str(output_dir / "person-invited.png"), full_page=True)
+
+    # Priya opens the link in her own browser: the password rule is there before she types
+    theirs = browser.new_context()
+    priya = theirs.new_page()
+    priya.goto(link)
+    ui.axe(priya)  # the invitation page
+    assert "At least 8 characters" in priya.locator("[data-test=password-rule]").inner_text()
+    priya.fill("input[name=password]", "a long enough password")
+    priya.fill("input[name=repeat]", "a long enough password")
+    priya.click("button[type=submit]")
+    priya.wait_for_selector("text=Welcome, Priya Owner")
+    priya.goto(link)  # once only
+    priya.wait_for_selector("text=This link is not valid any more")
+    theirs.close()
+
+    page.goto(server.url + "/users")
     row = page.locator("table[data-test=people] tr", has_text="priya@example.com")
     row.wait_for()
-    assert "active" in row.inner_text()
+    assert "active" in row.inner_text() and "invited" not in row.inner_text()
 
     row.locator("a:text('Manage')").click()
     page.wait_for_url(re.compile(r"/users/\d+$"))

@@ -12,6 +12,11 @@ formats, every data sheet has a bold, frozen header row and an auto-filter (the 
 its table), column widths are estimated from a sample of rows and capped, and long or multi-line
 text is wrapped (only the cells that need it, so big sheets stay fast).
 
+Printing: every sheet is landscape A4, one page wide, its header row repeated, with a footer (the
+discovery, ``Page N of M``, the date); Summary and Heatmap print on one page. Internal columns (ids,
+raw positions) come last and stay outside the print area (:data:`PRINTED_COLUMNS`); rows whose text
+wraps get an explicit height, as LibreOffice does not grow them.
+
 User text follows the policy of :mod:`workshop.export.text` (illegal characters replaced with U+FFFD,
 text over 32,767 characters truncated with a visible "… [truncated, N characters]" marker, OOXML
 ``_xHHHH_`` escaped) and is never a formula: any cell that could be read as one (``=``, ``+``, ``-``,
@@ -39,10 +44,13 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from workshop.aggregation.report import BacklogReport
@@ -50,21 +58,27 @@ from workshop.domain.kinds import KINDS_BY_KEY
 
 from .text import clean_column, clean_text, escape_ooxml, needs_string_type
 
-__all__ = ["SHEET_NAMES", "BACKLOG_HEADERS", "STICKY_HEADERS", "WORKSHOP_HEADERS",
+__all__ = ["SHEET_NAMES", "BACKLOG_HEADERS", "STICKY_HEADERS", "WORKSHOP_HEADERS", "PRINTED_COLUMNS",
            "write_backlog_workbook", "default_export_filename"]
 
 ProgressCallback = Callable[[int, int], None]
 
 SHEET_NAMES = ("Summary", "Backlog", "Heatmap", "Workshops", "Stickies")
 
-BACKLOG_HEADERS = ("Rank", "Theme ID", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages",
+# The columns a printed page shows come first; the internal ones (ids, raw 0-1 positions, the long
+# workshop list) stay in the data, at the right, outside the print area (see PRINTED_COLUMNS).
+BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages",
                    "Value", "Effort", "Priority", "Quick win", "Status",
-                   "Pain points", "Opportunities", "Team names", "Workshop names")
-WORKSHOP_HEADERS = ("Workshop ID", "Team", "Date", "Facilitator", "Template", "Status", "Participants",
+                   "Pain points", "Opportunities", "Team names", "Workshop names", "Theme ID")
+WORKSHOP_HEADERS = ("Team", "Date", "Facilitator", "Template", "Status", "Participants",
                     "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
-                    "Opportunities", "Notes", "Stickies", "Votes")
-STICKY_HEADERS = ("Sticky ID", "Workshop", "Team", "Kind", "Text", "Stage", "Position", "Votes",
-                  "Theme ID", "Theme", "Created", "Author", "Duration (min)")
+                    "Opportunities", "Notes", "Stickies", "Votes", "Workshop ID")
+STICKY_HEADERS = ("Team", "Kind", "Text", "Stage", "Votes", "Theme", "Created", "Author",
+                  "Duration (min)", "Workshop", "Position", "Theme ID", "Sticky ID")
+#: How many leading columns of each data sheet are printed (the rest are data, not for the meeting).
+PRINTED_COLUMNS = {"Backlog": BACKLOG_HEADERS.index("Workshop names"),
+                   "Workshops": WORKSHOP_HEADERS.index("Workshop ID"),
+                   "Stickies": STICKY_HEADERS.index("Workshop")}
 
 #: Workshop frame column -> sticky kind key, in the order of WORKSHOP_HEADERS.
 _WORKSHOP_KIND_COLUMNS = ("event", "pain", "system", "time", "team_stickies", "opportunity", "note")
@@ -76,14 +90,18 @@ TABLE_STYLE = "TableStyleMedium2"
 WIDTH_SAMPLE_ROWS = 500       # rows sampled (evenly spread) to estimate a column's width
 MAX_TEXT_WIDTH = 60           # cap for free-text columns (they wrap beyond it)
 MAX_WIDTH = 40                # cap for other columns
+THEME_WIDTH = 45              # theme titles (wrapped): narrower, so a printed page keeps a readable scale
+LIST_WIDTH = 30               # stages and team names (wrapped)
 PROGRESS_EVERY = 2_000        # rows between two progress callbacks
 _CHUNK = 4_096                # rows converted to cells at a time (bounds memory)
 
+FONT = "Calibri"              # the workbook's default; a Font without a name prints in a serif in LibreOffice
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 PRIORITY_FORMAT = "0.00"
 POSITION_FORMAT = "0.000"
 DURATION_FORMAT = "0.#"
+YES_NO_FORMAT = '"Yes";"Yes";"No"'
 
 
 # --------------------------------------------------------------------------------------------------
@@ -142,12 +160,14 @@ class _Styles:
                 setattr(cell, name, value)
             return cell._style  # openpyxl's own copy idiom (cf. WorksheetCopy)
 
-        self.header = proto(font=Font(bold=True), fill=PatternFill("solid", fgColor="DDEBF7"),
-                            alignment=Alignment(vertical="top"))
-        self.label = proto(font=Font(bold=True), alignment=Alignment(vertical="top"))
-        self.title = proto(font=Font(bold=True, size=14), alignment=Alignment(vertical="top"))
-        self.section = proto(font=Font(bold=True, size=12))
+        self.header = proto(font=Font(name=FONT, size=11, bold=True), fill=PatternFill("solid", fgColor="DDEBF7"),
+                            alignment=Alignment(vertical="top", wrap_text=True))
+        self.label = proto(font=Font(name=FONT, size=11, bold=True), alignment=Alignment(vertical="top"))
+        self.title = proto(font=Font(name=FONT, bold=True, size=14), alignment=Alignment(vertical="top", wrap_text=True))
+        self.section = proto(font=Font(name=FONT, bold=True, size=12))
         self.wrap = proto(alignment=Alignment(wrap_text=True, vertical="top"))
+        # in a data row, wrapped text keeps the default bottom alignment, as its unstyled neighbours do
+        self.wrap_row = proto(alignment=Alignment(wrap_text=True))
         self.plain = None
         self._formats: dict[str, object] = {}
         self._ws = ws
@@ -277,7 +297,9 @@ def _sample(values: list) -> list:
 
 
 def _column_width(col: _Column) -> int:
-    header = _display_width(col.header) + 4  # room for the filter button
+    # The header wraps at its spaces ("Pain / points"), so a count column is as wide as its longest
+    # word plus the filter button, not its whole header: more columns fit a printed page.
+    header = max(_display_width(word) for word in (col.header.split() or [""])) + 3
     widest = 0
     if col.kind == "datetime":
         widest = 19
@@ -301,6 +323,73 @@ def _column_width(col: _Column) -> int:
     return max(6, min(cap, max(header, widest + 2)))
 
 
+# ---- printing ----------------------------------------------------------------------------------------
+
+LINE_HEIGHT = 15.0            # points per line of 11 pt text (Excel's default row is 15)
+MAX_ROW_HEIGHT = 409.0        # Excel's limit
+FOOTER_NAME_MAX = 80          # characters of the discovery's name in the footer
+
+
+@dataclass
+class _Print:
+    """What every printed page carries: the discovery's name and the date in the footer."""
+    name: str
+    date: str
+
+
+def _hf_text(value: str, limit: int) -> str:
+    """Text for a header/footer section: one line, cut to `limit`, "&" doubled (it starts a code)."""
+    text = " ".join(clean_text(value).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return text.replace("&", "&&")
+
+
+def _print_setup(ws, page: _Print, last_col: int, last_row: int, *, title_rows: bool = True,
+                 one_page: bool = False) -> None:
+    """Landscape A4, one page wide (and one page tall when `one_page`), the header row repeated on
+    every page, margins, the sheet's name at the top and the discovery, page number and date below.
+    The print area is A1 to (last_col, last_row): columns to the right of it stay out of print.
+    Call it before the first row is appended: a write-only sheet writes its properties then."""
+    setup = ws.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = 9  # A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 1 if one_page else 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.25, footer=0.25)
+    ws.print_options.horizontalCentered = one_page
+    if title_rows:
+        ws.print_title_rows = "1:1"
+    ws.print_area = f"A1:{get_column_letter(max(last_col, 1))}{max(last_row, 1)}"
+    ws.oddHeader.center.text = "&A"  # the sheet's name
+    ws.oddHeader.center.size = 9
+    ws.oddFooter.left.text = _hf_text(page.name, FOOTER_NAME_MAX)
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.oddFooter.right.text = _hf_text(page.date, 40)
+    for part in (ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right):
+        part.size = 9
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide (an estimate that errs
+    towards one line too many: a clipped line is worse than a little white space)."""
+    per_line = max(1, int(width))
+    return sum(max(1, -(-_display_width(line) // per_line)) for line in text.split("\n"))
+
+
+def _header_lines(header: str, width: float) -> int:
+    """Lines of a wrapped header: words packed greedily into the width left beside the filter button."""
+    room, lines, used = max(1, int(width) - 3), 1, 0
+    for word in header.split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if used and need > room:
+            lines, used = lines + 1, len(word)
+        else:
+            used = need
+    return lines
+
+
 # ---- sheet writer ------------------------------------------------------------------------------------
 
 class _Progress:
@@ -322,7 +411,7 @@ def _convert_column(ws, styles: _Styles, col: _Column, width: int, chunk: list) 
     """Turn a slice of a column's values into what ``append`` takes: values or styled cells."""
     if col.kind == "text":
         if col.wrap:
-            wrap = styles.wrap
+            wrap = styles.wrap_row
             return [v if v is None or (len(v) <= width and "\n" not in v and not needs_string_type(v))
                     else _text_cell(ws, v, wrap if (len(v) > width or "\n" in v) else None)
                     for v in chunk]
@@ -333,8 +422,29 @@ def _convert_column(ws, styles: _Styles, col: _Column, width: int, chunk: list) 
     return chunk
 
 
-def _write_data_sheet(wb: Workbook, title: str, columns: list[_Column], progress: _Progress,
-                      *, autofilter: bool = True):
+def _set_wrapped_heights(ws, columns: list[_Column], widths: list[int], start: int, stop: int) -> None:
+    """Rows whose text wraps get a height for their lines (LibreOffice does not grow a row for wrapped
+    text it opens, and a printed row would show one line over the next); other rows stay default."""
+    lines: dict[int, int] = {}
+    for col, width in zip(columns, widths):
+        if col.kind != "text" or not col.wrap:
+            continue
+        for i, v in enumerate(col.values[start:stop]):
+            if v is not None and (len(v) > width or "\n" in v):
+                n = _lines(v, width)
+                if n > lines.get(i, 1):
+                    lines[i] = n
+    # The write-only writer only reads a row's attributes from row_dimensions (``attrs.update(...)``);
+    # a plain dict of them costs a tenth of a RowDimension object, which matters at 300,000 rows.
+    rows = ws.row_dimensions
+    for i, n in lines.items():
+        dict.__setitem__(rows, start + i + 2,
+                         {"ht": f"{min(MAX_ROW_HEIGHT, LINE_HEIGHT * n):g}", "customHeight": "1"})
+
+
+def _write_data_sheet(wb: Workbook, title: str, columns: list[_Column], progress: _Progress, page: _Print,
+                      *, autofilter: bool = True, printed: int | None = None, one_page: bool = False):
+    """A header row and the columns' values; `printed` leading columns are in the print area."""
     ws = wb.create_sheet(title)
     styles = _Styles(ws)
     widths = [_column_width(c) for c in columns]
@@ -345,6 +455,10 @@ def _write_data_sheet(wb: Workbook, title: str, columns: list[_Column], progress
     last = get_column_letter(len(columns))
     if autofilter:
         ws.auto_filter.ref = f"A1:{last}{n_rows + 1}"
+    header_lines = max((_header_lines(c.header, w) for c, w in zip(columns, widths)), default=1)
+    if header_lines > 1:
+        ws.row_dimensions[1].height = LINE_HEIGHT * header_lines
+    _print_setup(ws, page, len(columns) if printed is None else printed, n_rows + 1, one_page=one_page)
 
     ws.append([_text_cell(ws, escape_ooxml(clean_text(c.header)), styles.header) for c in columns])
     progress.add(1)
@@ -352,6 +466,7 @@ def _write_data_sheet(wb: Workbook, title: str, columns: list[_Column], progress
         stop = min(start + _CHUNK, n_rows)
         converted = [_convert_column(ws, styles, c, w, c.values[start:stop])
                      for c, w in zip(columns, widths)]
+        _set_wrapped_heights(ws, columns, widths, start, stop)
         append = ws.append
         for row in zip(*converted):
             append(row)
@@ -367,25 +482,28 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
         backlog = backlog.sort_values("rank", kind="stable")
     n = len(backlog)
     s = lambda name: _series(backlog, name, n)  # noqa: E731
-    return [
+    cols = [
         _Column("Rank", _number_list(s("rank"), True), "int"),
-        _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
-        _Column("Theme", _text_list(s("title")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Theme", _text_list(s("title")), wrap=True, max_width=THEME_WIDTH),
         _Column("Teams", _number_list(s("team_count"), True), "int"),
         _Column("Workshops", _number_list(s("workshop_count"), True), "int"),
         _Column("Stickies", _number_list(s("sticky_count"), True), "int"),
         _Column("Votes", _number_list(s("votes"), True), "int"),
-        _Column("Stages", _text_list(s("stages")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Stages", _text_list(s("stages")), wrap=True, max_width=LIST_WIDTH),
         _Column("Value", _number_list(s("value"), True), "int"),
         _Column("Effort", _number_list(s("effort"), True), "int"),
         _Column("Priority", _number_list(s("priority")), "float", PRIORITY_FORMAT),
-        _Column("Quick win", _bool_list(s("quick_win")), "bool"),
+        # TRUE/FALSE in Excel; LibreOffice shows a boolean as 1/0 unless formatted, so: Yes/No
+        _Column("Quick win", _bool_list(s("quick_win")), "bool", YES_NO_FORMAT),
         _Column("Status", _text_list(s("status"))),
         _Column("Pain points", _number_list(s("pain_count"), True), "int"),
         _Column("Opportunities", _number_list(s("opportunity_count"), True), "int"),
-        _Column("Team names", _text_list(s("teams")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Team names", _text_list(s("teams")), wrap=True, max_width=LIST_WIDTH),
         _Column("Workshop names", _text_list(s("workshops")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
     ]
+    assert tuple(c.header for c in cols) == BACKLOG_HEADERS
+    return cols
 
 
 def _workshop_columns(workshops: pd.DataFrame) -> list[_Column]:
@@ -394,7 +512,6 @@ def _workshop_columns(workshops: pd.DataFrame) -> list[_Column]:
     counts = [_number_list(s(k), True) for k in _WORKSHOP_KIND_COLUMNS]
     totals = [sum(v for v in row if v is not None) for row in zip(*counts)] if n else []
     cols = [
-        _Column("Workshop ID", _number_list(s("workshop_id"), True), "int"),
         _Column("Team", _text_list(s("team"))),
         _Column("Date", _date_list(s("date")), "date"),
         _Column("Facilitator", _text_list(s("facilitator"))),
@@ -402,9 +519,11 @@ def _workshop_columns(workshops: pd.DataFrame) -> list[_Column]:
         _Column("Status", _text_list(s("status"))),
         _Column("Participants", _number_list(s("participants"), True), "int"),
     ]
-    cols += [_Column(h, v, "int") for h, v in zip(WORKSHOP_HEADERS[7:14], counts)]
+    cols += [_Column(h, v, "int") for h, v in zip(WORKSHOP_HEADERS[6:13], counts)]
     cols += [_Column("Stickies", totals, "int"),
-             _Column("Votes", _number_list(s("votes"), True), "int")]
+             _Column("Votes", _number_list(s("votes"), True), "int"),
+             _Column("Workshop ID", _number_list(s("workshop_id"), True), "int")]
+    assert tuple(c.header for c in cols) == WORKSHOP_HEADERS
     return cols
 
 
@@ -416,21 +535,23 @@ def _kind_labels(series: pd.Series) -> list:
 def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
     n = len(stickies)
     s = lambda name: _series(stickies, name, n)  # noqa: E731
-    return [
-        _Column("Sticky ID", _text_list(s("sticky_id"))),
-        _Column("Workshop", _text_list(s("workshop"))),
+    cols = [
         _Column("Team", _text_list(s("team"))),
         _Column("Kind", _kind_labels(s("kind"))),
         _Column("Text", _text_list(s("text")), wrap=True, max_width=MAX_TEXT_WIDTH),
         _Column("Stage", _text_list(s("stage"))),
-        _Column("Position", _number_list(s("position")), "float", POSITION_FORMAT),
         _Column("Votes", _number_list(s("votes"), True), "int"),
-        _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
-        _Column("Theme", _text_list(s("theme")), wrap=True, max_width=MAX_TEXT_WIDTH),
+        _Column("Theme", _text_list(s("theme")), wrap=True, max_width=LIST_WIDTH),
         _Column("Created", _datetime_list(s("created_at")), "datetime"),
         _Column("Author", _text_list(s("author"))),
         _Column("Duration (min)", _number_list(s("duration_minutes")), "float", DURATION_FORMAT),
+        _Column("Workshop", _text_list(s("workshop"))),
+        _Column("Position", _number_list(s("position")), "float", POSITION_FORMAT),
+        _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
+        _Column("Sticky ID", _text_list(s("sticky_id"))),
     ]
+    assert tuple(c.header for c in cols) == STICKY_HEADERS
+    return cols
 
 
 def _heatmap_columns(report: BacklogReport) -> list[_Column]:
@@ -479,11 +600,26 @@ def _totals(report: BacklogReport) -> list[tuple[str, object]]:
     return rows
 
 
-def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], progress: _Progress) -> None:
+# The Summary's grid: labels, values (merged across B:E for the long texts), the top themes' Priority,
+# Teams and Votes, a narrow gap, then the chart's columns. Printed on one landscape page.
+SUMMARY_WIDTHS = {"A": 20, "B": 50, "C": 9, "D": 7, "E": 7, "F": 2}
+CHART_COLUMNS = 8             # G..N
+CHART_COLUMN_WIDTH = 8
+
+
+def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], progress: _Progress,
+                   page: _Print) -> None:
     ws = wb.create_sheet("Summary")
     styles = _Styles(ws)
-    for letter, width in zip("ABCDE", (24, MAX_TEXT_WIDTH, 10, 8, 8)):
+    for letter, width in SUMMARY_WIDTHS.items():
         ws.column_dimensions[letter].width = width
+    first_chart_col = len(SUMMARY_WIDTHS) + 1
+    for idx in range(first_chart_col, first_chart_col + CHART_COLUMNS):
+        ws.column_dimensions[get_column_letter(idx)].width = CHART_COLUMN_WIDTH
+    wide = sum(SUMMARY_WIDTHS[c] for c in "BCDE")   # a long text merged across B:E
+    left_proto = WriteOnlyCell(ws)
+    left_proto.alignment = Alignment(horizontal="left", vertical="top")
+    left = left_proto._style
     d = report.discovery or {}
     txt = lambda v: escape_ooxml(clean_text(v)) or None  # noqa: E731
     rows: list[list] = []
@@ -491,34 +627,53 @@ def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], prog
     def label(text):
         return _text_cell(ws, text, styles.label)
 
-    rows.append([label("Discovery"), _text_cell(ws, txt(d.get("name")), styles.title)])
-    rows.append([label("Problem statement"), _text_cell(ws, txt(d.get("problem")), styles.wrap)])
-    rows.append([label("Goal"), _text_cell(ws, txt(d.get("goal")), styles.wrap)])
+    def long_text(name, value, style=styles.wrap, scale=1.0):
+        """A label and a text merged across B:E, its row as tall as the wrapped text
+        (`scale`: the font's size against 11 pt)."""
+        rows.append([label(name), _text_cell(ws, value, style)])
+        n = len(rows)
+        ws.merged_cells.add(f"B{n}:E{n}")
+        lines = _lines(value or "", wide / scale)
+        if lines > 1 or scale > 1:
+            ws.row_dimensions[n].height = LINE_HEIGHT * scale * lines
+
+    long_text("Discovery", txt(d.get("name")), styles.title, scale=14 / 11)
+    long_text("Problem statement", txt(d.get("problem")))
+    long_text("Goal", txt(d.get("goal")))
     if d.get("start_label") or d.get("end_label"):
-        rows.append([label("Timeline"), _text_cell(
-            ws, txt(f"{clean_text(d.get('start_label'))} \u2192 {clean_text(d.get('end_label'))}"), styles.wrap)])
+        long_text("Timeline", txt(f"{clean_text(d.get('start_label'))} \u2192 {clean_text(d.get('end_label'))}"))
     if d.get("stages"):
-        rows.append([label("Stages"), _text_cell(ws, txt(", ".join(clean_text(s) for s in d["stages"])),
-                                                 styles.wrap)])
+        long_text("Stages", txt(", ".join(clean_text(s) for s in d["stages"])))
     generated = _scalar_datetime(report.generated_at)
+    gen_proto = WriteOnlyCell(ws)
+    gen_proto.number_format = "yyyy-mm-dd hh:mm"
+    gen_proto.alignment = Alignment(horizontal="left", vertical="top")
     rows.append([label("Generated at (UTC)"),
-                 None if generated is None else _cell(ws, generated, styles.number("yyyy-mm-dd hh:mm"))])
+                 None if generated is None else _cell(ws, generated, gen_proto._style)])
     rows.append([])
     rows.append([_text_cell(ws, "Totals", styles.section)])
+    chart_top = len(rows) - 1  # 0-based row of "Totals": the chart starts beside it
     for name, value in _totals(report):
-        rows.append([label(name), value])
+        # values left-aligned, next to their labels (not at the far edge of the wide column B)
+        rows.append([label(name), None if value is None else _cell(ws, value, left)])
     rows.append([])
     rows.append([_text_cell(ws, f"Top {TOP_THEMES} themes", styles.section)])
     header_row = len(rows) + 1
     rows.append([_text_cell(ws, c.header, styles.header) for c in top])
     n_top = len(top[0].values)
     prio = styles.number(PRIORITY_FORMAT)
+    theme_width = SUMMARY_WIDTHS["B"]
     for i in range(n_top):
         row = []
         for c in top:
             v = c.values[i]
-            if c.kind == "text":
+            if c.header == "Rank":
+                row.append(None if v is None else _cell(ws, v, left))  # under its header, not far right
+            elif c.kind == "text":
                 row.append(_text_cell(ws, v, styles.wrap))
+                lines = _lines(v or "", theme_width)
+                if lines > 1:
+                    ws.row_dimensions[len(rows) + 1].height = LINE_HEIGHT * lines
             elif c.number_format and v is not None:
                 row.append(_cell(ws, v, prio))
             else:
@@ -527,6 +682,7 @@ def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], prog
     if n_top == 0:
         rows.append([None, _text_cell(ws, "No themes yet.")])
 
+    last_col = len(top)
     if n_top:
         chart = BarChart()
         chart.type = "bar"  # horizontal bars: long theme titles stay readable
@@ -541,16 +697,24 @@ def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], prog
         cats = Reference(ws, min_col=2, min_row=header_row + 1, max_row=header_row + n_top)
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
-        chart.width, chart.height = 22, max(7.5, 1.1 * n_top + 3)
-        ws.add_chart(chart, "G2")
+        # Anchored to cells (G beside "Totals" down to the last top theme), so it moves and sizes
+        # with them and lies inside the print area however tall the rows are.
+        anchor = TwoCellAnchor()
+        anchor._from = AnchorMarker(col=first_chart_col - 1, row=chart_top)
+        anchor.to = AnchorMarker(col=first_chart_col - 1 + CHART_COLUMNS, row=len(rows))
+        chart.anchor = anchor
+        ws.add_chart(chart)
+        last_col = first_chart_col - 1 + CHART_COLUMNS
 
+    _print_setup(ws, page, last_col, len(rows), title_rows=False, one_page=True)  # before the rows
     for row in rows:
         ws.append(row)
     progress.add(len(rows))
 
 
-def _write_backlog(wb: Workbook, columns: list[_Column], progress: _Progress) -> None:
-    ws, n = _write_data_sheet(wb, "Backlog", columns, progress, autofilter=False)
+def _write_backlog(wb: Workbook, columns: list[_Column], progress: _Progress, page: _Print) -> None:
+    ws, n = _write_data_sheet(wb, "Backlog", columns, progress, page, autofilter=False,
+                              printed=PRINTED_COLUMNS["Backlog"])
     last = get_column_letter(len(columns))
     # An empty table keeps one blank data row, as Excel itself does (a header-only table is invalid).
     ref = f"A1:{last}{max(n, 1) + 1}"
@@ -569,8 +733,13 @@ def _write_backlog(wb: Workbook, columns: list[_Column], progress: _Progress) ->
                            mid_value=50, mid_color="FFEB84", end_type="max", end_color="63BE7B"))
 
 
-def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress) -> None:
-    ws, n = _write_data_sheet(wb, "Heatmap", columns, progress)
+HEATMAP_ONE_PAGE_TEAMS = 60  # up to this many teams the heatmap prints on one page; beyond, one page wide
+
+
+def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, page: _Print) -> None:
+    n_teams = len(columns[0].values) if columns else 0
+    ws, n = _write_data_sheet(wb, "Heatmap", columns, progress, page,
+                              one_page=n_teams <= HEATMAP_ONE_PAGE_TEAMS)
     if n and len(columns) > 2:
         last_stage = get_column_letter(len(columns) - 1)
         ws.conditional_formatting.add(
@@ -597,11 +766,15 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) ->
                                (backlog_cols, heat_cols, workshop_cols, sticky_cols))
     progress = _Progress(callback, total)
 
+    generated = _scalar_datetime(report.generated_at)
+    page = _Print(name=clean_text((report.discovery or {}).get("name")) or "Discovery",
+                  date=f"{generated:%Y-%m-%d}" if generated is not None else "")
+
     wb = Workbook(write_only=True)
-    _write_summary(wb, report, top, progress)
-    _write_backlog(wb, backlog_cols, progress)
-    _write_heatmap(wb, heat_cols, progress)
-    _write_data_sheet(wb, "Workshops", workshop_cols, progress)
-    _write_data_sheet(wb, "Stickies", sticky_cols, progress)
+    _write_summary(wb, report, top, progress, page)
+    _write_backlog(wb, backlog_cols, progress, page)
+    _write_heatmap(wb, heat_cols, progress, page)
+    _write_data_sheet(wb, "Workshops", workshop_cols, progress, page, printed=PRINTED_COLUMNS["Workshops"])
+    _write_data_sheet(wb, "Stickies", sticky_cols, progress, page, printed=PRINTED_COLUMNS["Stickies"])
     progress.finish()
     return wb

@@ -1,20 +1,29 @@
 """Accounts: the first account becomes admin; admins add, edit, deactivate and reactivate people.
+People set their own password on a one-time link (an invitation, or a new password an admin offers);
+no admin ever chooses or knows someone else's password.
 
 Guard rails (each refused with a message, nothing written): an admin cannot demote or deactivate
 themselves, and the last active admin can never be demoted or deactivated, not even from the CLI.
 """
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db.models import User
+from ..db.models import Invite, Participant, User
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.permissions import Account, require
-from ..domain.validation import clean_line, validate_account, validate_password, validate_role
+from ..domain.validation import (clean_line, validate_account, validate_email, validate_password,
+                                 validate_role)
+
+#: The password hash of an account whose owner has not set a password yet: no password matches it.
+NO_PASSWORD = "!unset"
 
 
 def count_users(session: Session) -> int:
@@ -48,7 +57,7 @@ def authenticate(session: Session, email, password) -> User:
     password, and says the same; only the right password learns that an account is deactivated."""
     user = session.exec(select(User).where(User.email == str(email or "").strip().lower())).first()
     password = str(password or "")
-    if user is None:
+    if user is None or user.password_hash == NO_PASSWORD:  # unknown, or invited and not set up yet
         check_password_hash(_dummy_hash(), password)
         raise ValidationError("bad_credentials", "Wrong email or password.")
     if not check_password_hash(user.password_hash, password):
@@ -97,17 +106,6 @@ def update_user(session: Session, actor: Account, user_id: int, *, name, role, i
     return user
 
 
-def reset_password(session: Session, actor: Account, user_id: int, password, repeat=None) -> User:
-    """An admin sets someone else's password (the person's sessions end; they sign in with the new one)."""
-    user = get_user(session, actor, user_id)
-    if user.id == actor.id:
-        raise Conflict("own_password", "Change your own password on your Account page (it asks for the current one).")
-    _set_password(user, password, repeat)
-    session.add(user)
-    session.commit()
-    return user
-
-
 def set_active(session: Session, actor: Account, user_id: int, active: bool) -> User:
     """Deactivate (cannot sign in, sessions end) or reactivate an account; nothing it made is removed."""
     user = get_user(session, actor, user_id)
@@ -133,6 +131,8 @@ def _set_active(session: Session, user: User, active: bool) -> User:
     if losing_an_admin:
         _lock_admins_keeping_one(session, user, "deactivate")
     user.is_active = active
+    if not active:
+        _close_board_seats(session, user)
     _commit(session, user, keep_an_admin="deactivate" if losing_an_admin else None)
     return user
 
@@ -176,9 +176,20 @@ def change_own_password(session: Session, user_id: int, current, new, repeat=Non
     if not check_password_hash(user.password_hash, str(current or "")):
         raise ValidationError("wrong_password", "The current password is not right.")
     _set_password(user, new, repeat)
+    _close_board_seats(session, user)
     session.add(user)
     session.commit()
     return user
+
+
+def _close_board_seats(session: Session, user: User) -> None:
+    """The person's facilitator seats get a new secret nobody knows: a board socket that ends with a
+    password change or a deactivation cannot come back with the secret it had (opening the board
+    again, signed in, gives a fresh one)."""
+    from .discoveries import hash_secret
+    for seat in session.exec(select(Participant).where(Participant.user_id == user.id)):
+        seat.secret_hash = hash_secret(secrets.token_urlsafe(32))
+        session.add(seat)
 
 
 def _set_password(user: User, password, repeat) -> None:
@@ -186,3 +197,99 @@ def _set_password(user: User, password, repeat) -> None:
     if repeat is not None and repeat != password:
         raise ValidationError("password_mismatch", "The two new passwords are not the same.")
     user.password_hash = generate_password_hash(password)
+
+
+# --- invitations: a one-time link on which a person sets their own password ------------------------
+
+INVITE_DAYS = 7
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _new_link(session: Session, actor: Account, user: User) -> tuple[Invite, str]:
+    """A fresh link for `user`; any earlier unused link of theirs stops working."""
+    now = datetime.now(timezone.utc)
+    for earlier in session.exec(select(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None))):
+        earlier.used_at = now  # spent: only the newest link opens
+        session.add(earlier)
+    token = secrets.token_urlsafe(24)
+    invite = Invite(user_id=user.id, token_hash=hash_token(token), created_by_id=actor.id,
+                    created_at=now, expires_at=now + timedelta(days=INVITE_DAYS))
+    session.add(invite)
+    return invite, token
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_user(session: Session, actor: Account, email, name, role, *, is_admin: bool = False
+                ) -> tuple[User, Invite, str]:
+    """An admin adds a person without choosing their password: the account exists at once (it can be
+    added to discoveries) but cannot sign in until its owner sets a password on the returned link."""
+    require(actor.is_admin, "Only an admin can add people.")
+    email = validate_email(email)
+    name, role = clean_line(name, "name"), validate_role(role)
+    if session.exec(select(User).where(User.email == email)).first():
+        raise Conflict("email_taken", f"An account with {email} already exists.")
+    user = User(email=email, name=name, password_hash=NO_PASSWORD, role=role, is_admin=bool(is_admin))
+    session.add(user)
+    session.flush()
+    invite, token = _new_link(session, actor, user)
+    session.commit()
+    return user, invite, token
+
+
+def password_link(session: Session, actor: Account, user_id: int) -> tuple[User, Invite, str]:
+    """An admin gives someone a new link to set their password (a lost password, an expired invite).
+    The current password keeps working until the link is used."""
+    user = get_user(session, actor, user_id)
+    if user.id == actor.id:
+        raise Conflict("own_password", "Change your own password on your Account page (it asks for the current one).")
+    if not user.is_active:
+        raise Conflict("deactivated_user", f"{user.name}'s account is deactivated; reactivate it first.")
+    invite, token = _new_link(session, actor, user)
+    session.commit()
+    return user, invite, token
+
+
+def open_invite(session: Session, token) -> tuple[Invite, User]:
+    """The link's invite and person, while it may still be used (not used, not expired, active)."""
+    refused = NotFound("invalid_invite", "This link is not valid any more: it was used, replaced by a newer one "
+                                         f"or is older than {INVITE_DAYS} days. Ask an admin for a new one.")
+    if not isinstance(token, str) or not 16 <= len(token) <= 64:
+        raise refused
+    invite = session.exec(select(Invite).where(Invite.token_hash == hash_token(token))).first()
+    if invite is None or invite.used_at is not None or _aware(invite.expires_at) <= datetime.now(timezone.utc):
+        raise refused
+    user = session.get(User, invite.user_id)
+    if user is None or not user.is_active:
+        raise refused
+    return invite, user
+
+
+def accept_invite(session: Session, token, password, repeat=None) -> User:
+    """The person sets their password on the link; the link is spent, other sessions of theirs end."""
+    invite, user = open_invite(session, token)
+    _set_password(user, password, repeat)
+    _close_board_seats(session, user)
+    invite.used_at = datetime.now(timezone.utc)
+    session.add_all([user, invite])
+    session.commit()
+    return user
+
+
+def pending_invites(session: Session) -> dict[int, Invite]:
+    """Per person, their newest unused link (the People page says who has yet to set a password)."""
+    now = datetime.now(timezone.utc)
+    out: dict[int, Invite] = {}
+    for invite in session.exec(select(Invite).where(Invite.used_at.is_(None)).order_by(Invite.created_at)):
+        if _aware(invite.expires_at) > now:
+            out[invite.user_id] = invite
+    return out
+
+
+def has_password(user: User) -> bool:
+    return user.password_hash != NO_PASSWORD

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from ..db.models import Discovery, DiscoveryMember, Participant, Sticky, User, Vote, Workshop
+from ..domain.board import Actor
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.permissions import (Account, can_create_discovery, can_manage_discovery, can_read_backlog,
                                   require)
@@ -139,15 +140,27 @@ def workshops_of(session: Session, discovery_id: int) -> list[WorkshopRow]:
             for w in workshops]
 
 
-def set_workshop_status(session: Session, account: Account, workshop_id: int, status: str) -> Workshop:
+# Closing and reopening from the discovery page are the board's own operations.
+STATUS_OPS = {"closed": "workshop.close", "open": "workshop.reopen"}
+
+
+def workshop_status_op(session: Session, account: Account, user_name: str, workshop_id: int,
+                       status) -> tuple[Workshop, Actor, dict]:
+    """Close or reopen a workshop from the discovery page the way its board does: the caller submits
+    the returned op (`workshop.close` or `workshop.reopen`) as the returned Actor, the account's
+    facilitator seat, to the board's tick, so it is logged with the next seq and broadcast to every
+    open board, with the phase and the timer handled as on the board."""
     workshop = get_workshop(session, workshop_id)
     ensure_can_manage(session, account, workshop.discovery_id)
-    if status not in ("open", "closed"):
+    if status not in STATUS_OPS:
         raise ValidationError("invalid_status", "A workshop is open or closed.")
-    workshop.status = status
-    session.add(workshop)
-    session.commit()
-    return workshop
+    participant = _facilitator_participant(session, account, user_name, workshop_id)
+    if participant.id is None:  # a new seat; nobody learns its secret (opening the board sets a fresh one)
+        participant.secret_hash = hash_secret(secrets.token_urlsafe(32))
+        session.add(participant)
+        session.commit()
+    return workshop, Actor(participant.id, participant.name, True), \
+        {"id": f"status-{secrets.token_hex(8)}", "type": STATUS_OPS[status]}
 
 
 def add_member(session: Session, account: Account, discovery_id: int, email) -> User:
@@ -207,14 +220,175 @@ def facilitator_seat(session: Session, account: Account, user_name: str, worksho
     """A facilitator opening the board gets a participant seat with the facilitator role (fresh secret)."""
     workshop = get_workshop(session, workshop_id)
     ensure_can_manage(session, account, workshop.discovery_id)
-    participant = session.exec(select(Participant).where(Participant.workshop_id == workshop_id,
-                                                         Participant.user_id == account.id)).first()
+    participant = _facilitator_participant(session, account, user_name, workshop_id)
     secret = secrets.token_urlsafe(32)
-    if participant is None:
-        participant = Participant(workshop_id=workshop_id, name=user_name[:60], team="Facilitation",
-                                  user_id=account.id, is_facilitator=True, secret_hash=hash_secret(secret))
-    else:
-        participant.secret_hash = hash_secret(secret)
+    participant.secret_hash = hash_secret(secret)
     session.add(participant)
     session.commit()
     return participant, secret
+
+
+def _facilitator_participant(session: Session, account: Account, user_name: str, workshop_id: int) -> Participant:
+    """The account's seat on the workshop, or a new facilitator seat (not added to the session yet)."""
+    participant = session.exec(select(Participant).where(Participant.workshop_id == workshop_id,
+                                                         Participant.user_id == account.id)).first()
+    if participant is None:
+        participant = Participant(workshop_id=workshop_id, name=user_name[:60], team="Facilitation",
+                                  user_id=account.id, is_facilitator=True, secret_hash="")
+    return participant
+
+
+# --- editing, deleting, removing a member ------------------------------------------------------------
+
+def live_sticky_count(session: Session, discovery_id: int) -> int:
+    """Stickies (not deleted, private ones included) on all of a discovery's boards."""
+    return session.exec(select(func.count()).select_from(Sticky).join(Workshop, Workshop.id == Sticky.workshop_id)
+                        .where(Workshop.discovery_id == discovery_id, Sticky.deleted == False)).one()  # noqa: E712
+
+
+def update_discovery(session: Session, account: Account, discovery_id: int, **fields) -> Discovery:
+    """Change a discovery's name, problem statement, goal and timeline labels; its stages only while
+    no board has a sticky (a sticky's stage is where it lies on the timeline: renaming or re-cutting
+    the columns under existing stickies would move them between stages)."""
+    discovery = ensure_can_manage(session, account, discovery_id)
+    draft = validate_discovery(**fields)
+    clash = session.exec(select(Discovery).where(func.lower(Discovery.name) == draft.name.lower(),
+                                                 Discovery.id != discovery_id)).first()
+    if clash:
+        raise Conflict("discovery_exists", f"A discovery named {draft.name!r} exists already.")
+    if list(draft.stages) != list(discovery.stages or []) and live_sticky_count(session, discovery_id):
+        raise Conflict("stages_in_use", "The stages cannot change any more: the boards have stickies placed "
+                                        "on them. Everything else can.")
+    discovery.name, discovery.problem, discovery.goal = draft.name, draft.problem, draft.goal
+    discovery.stages = list(draft.stages)
+    discovery.start_label, discovery.end_label = draft.start_label, draft.end_label
+    session.add(discovery)
+    session.commit()
+    return discovery
+
+
+def update_workshop(session: Session, account: Account, workshop_id: int, team, held_on=None) -> Workshop:
+    """Change a workshop's team and date (its template and board stay as they are)."""
+    workshop = get_workshop(session, workshop_id)
+    ensure_can_manage(session, account, workshop.discovery_id)
+    draft = validate_workshop(team, workshop.template, held_on)
+    workshop.team, workshop.held_on = draft.team, draft.held_on
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
+@dataclass
+class Deletion:
+    """What goes when something is deleted: the confirmation page says it, the delete does it."""
+    workshops: int = 0
+    stickies: int = 0
+    votes: int = 0
+    participants: int = 0
+    themes: int = 0
+    members: int = 0
+
+
+def _count(session: Session, model, *where) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def _workshop_ids(session: Session, discovery_id: int) -> list[int]:
+    return list(session.exec(select(Workshop.id).where(Workshop.discovery_id == discovery_id)))
+
+
+def _what_goes(session: Session, workshop_ids: list[int]) -> Deletion:
+    if not workshop_ids:
+        return Deletion()
+    return Deletion(
+        workshops=len(workshop_ids),
+        stickies=_count(session, Sticky, Sticky.workshop_id.in_(workshop_ids), Sticky.deleted == False),  # noqa: E712
+        votes=_count(session, Vote, Vote.workshop_id.in_(workshop_ids)),
+        participants=_count(session, Participant, Participant.workshop_id.in_(workshop_ids),
+                            Participant.is_facilitator == False))  # noqa: E712
+
+
+def workshop_deletion(session: Session, account: Account, workshop_id: int) -> tuple[Workshop, Deletion]:
+    workshop = get_workshop(session, workshop_id)
+    ensure_can_manage(session, account, workshop.discovery_id)
+    return workshop, _what_goes(session, [workshop_id])
+
+
+def discovery_deletion(session: Session, account: Account, discovery_id: int) -> tuple[Discovery, Deletion]:
+    from ..db.models import Theme
+    discovery = ensure_can_manage(session, account, discovery_id)
+    goes = _what_goes(session, _workshop_ids(session, discovery_id))
+    goes.themes = _count(session, Theme, Theme.discovery_id == discovery_id, Theme.merged_into_id.is_(None))
+    goes.members = _count(session, DiscoveryMember, DiscoveryMember.discovery_id == discovery_id)
+    return discovery, goes
+
+
+def _delete_rows(session: Session, column: str, ids: list, skip: str) -> None:
+    """Delete, children first, every row of every table whose `column` is in `ids` (tables added later
+    are covered by their column's name: nothing is left pointing at what is deleted)."""
+    from sqlalchemy import delete
+    from sqlmodel import SQLModel
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        if table.name != skip and column in table.c:
+            session.execute(delete(table).where(table.c[column].in_(ids)))
+
+
+def _delete_workshops(session: Session, workshop_ids: list[int]) -> None:
+    if not workshop_ids:
+        return
+    from sqlalchemy import delete
+    from sqlmodel import SQLModel
+    sticky_ids = select(Sticky.id).where(Sticky.workshop_id.in_(workshop_ids)).scalar_subquery()
+    for table in reversed(SQLModel.metadata.sorted_tables):  # theme assignments and the like
+        if "sticky_id" in table.c and "workshop_id" not in table.c:
+            session.execute(delete(table).where(table.c["sticky_id"].in_(sticky_ids)))
+    _delete_rows(session, "workshop_id", workshop_ids, skip="workshop")
+    session.execute(delete(Workshop).where(Workshop.id.in_(workshop_ids)))
+
+
+def delete_workshop(session: Session, account: Account, workshop_id: int) -> Deletion:
+    """A workshop and everything on its board: stickies, votes, notes, participants, its log. Themes
+    stay with the discovery (the next aggregation drops those no sticky and no decision keeps)."""
+    workshop, goes = workshop_deletion(session, account, workshop_id)
+    _delete_workshops(session, [workshop.id])
+    session.commit()
+    return goes
+
+
+def delete_discovery(session: Session, account: Account, discovery_id: int) -> Deletion:
+    """A discovery, its workshops with everything on them, its themes and its members' access."""
+    from sqlalchemy import delete, update
+    from ..db.models import Theme
+    discovery, goes = discovery_deletion(session, account, discovery_id)
+    _delete_workshops(session, _workshop_ids(session, discovery_id))
+    theme_ids = select(Theme.id).where(Theme.discovery_id == discovery_id).scalar_subquery()
+    from ..db.models import ThemeAssignment
+    session.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(theme_ids)))
+    # merged themes point at each other: unlink them before the rows go
+    session.execute(update(Theme).where(Theme.discovery_id == discovery_id).values(merged_into_id=None))
+    _delete_rows(session, "discovery_id", [discovery_id], skip="discovery")
+    session.execute(delete(Discovery).where(Discovery.id == discovery_id))
+    session.commit()
+    return goes
+
+
+def remove_member(session: Session, account: Account, discovery_id: int, user_id: int) -> User:
+    """Take a person's access to a discovery away (nothing they made is removed). The last facilitator
+    stays, so someone can always run the discovery."""
+    ensure_can_manage(session, account, discovery_id)
+    member = session.exec(select(DiscoveryMember).where(DiscoveryMember.discovery_id == discovery_id,
+                                                        DiscoveryMember.user_id == user_id)).first()
+    user = session.get(User, user_id)
+    if member is None or user is None:
+        raise NotFound("unknown_member", "That person is not on this discovery.")
+    if user.role == "facilitator":
+        others = session.exec(select(func.count()).select_from(DiscoveryMember)
+                              .join(User, User.id == DiscoveryMember.user_id)
+                              .where(DiscoveryMember.discovery_id == discovery_id, User.id != user_id,
+                                     User.role == "facilitator", User.is_active == True)).one()  # noqa: E712
+        if not others:
+            raise Conflict("last_facilitator", f"{user.name} is this discovery's only facilitator; "
+                                               "add another facilitator first.")
+    session.delete(member)
+    session.commit()
+    return user

@@ -1,7 +1,7 @@
 """Home, discoveries and their workshops (facilitators), and the one-click demo."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..database import get_session
@@ -100,6 +100,123 @@ def add_member(discovery_id: int):
 @bp.post("/workshops/<int:workshop_id>/status")
 @login_required
 def set_status(workshop_id: int):
-    workshop = svc.set_workshop_status(get_session(), current_user.account, workshop_id, request.form.get("status"))
-    flash(f"The {workshop.team} workshop is {workshop.status}.", "success")
+    """Close or reopen: the board's own operation, through its tick (logged, sequenced, broadcast)."""
+    status = request.form.get("status")
+    workshop, actor, op = svc.workshop_status_op(get_session(), current_user.account, current_user.name,
+                                                 workshop_id, status)
+    result = current_app.extensions["room_hub"].submit(workshop.id, actor, [op])[0]
+    if result["ok"]:
+        flash(f"The {workshop.team} workshop is {status}.", "success")
+    else:
+        flash(result["error"]["message"], "error")
     return redirect(url_for("discoveries.show", discovery_id=workshop.discovery_id, _anchor=f"w{workshop.id}"))
+
+
+# --- editing, deleting, members -------------------------------------------------------------------
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """"1 workshop", "3 workshops", "no stickies"."""
+    return f"no {many or one + 's'}" if n == 0 else f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+@bp.app_template_filter("counted")
+def counted_filter(n: int, one: str, many: str | None = None) -> str:
+    return counted(n, one, many)
+
+
+@bp.route("/discoveries/<int:discovery_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(discovery_id: int):
+    """Name, problem, goal and timeline labels; the stages only while no board has stickies."""
+    session = get_session()
+    discovery = svc.ensure_can_manage(session, current_user.account, discovery_id)
+    stages_locked = svc.live_sticky_count(session, discovery_id) > 0
+    error = None
+    if request.method == "POST":
+        stages = "\n".join(discovery.stages) if stages_locked else request.form.get("stages")
+        try:
+            svc.update_discovery(session, current_user.account, discovery_id, name=request.form.get("name"),
+                                 problem=request.form.get("problem"), goal=request.form.get("goal"),
+                                 stages=stages, start_label=request.form.get("start_label"),
+                                 end_label=request.form.get("end_label"))
+        except (ValidationError, Conflict) as exc:
+            session.rollback()
+            error = exc
+        else:
+            flash("Discovery saved.", "success")
+            return redirect(url_for("discoveries.show", discovery_id=discovery_id))
+    form = request.form if request.method == "POST" else {
+        "name": discovery.name, "problem": discovery.problem, "goal": discovery.goal,
+        "start_label": discovery.start_label, "end_label": discovery.end_label}
+    return render_template("discoveries/edit.html", discovery=discovery, form=form, error=error,
+                           stages_locked=stages_locked,
+                           stages_text=form.get("stages") if request.method == "POST" and not stages_locked
+                           else "\n".join(discovery.stages)), 400 if error else 200
+
+
+@bp.route("/discoveries/<int:discovery_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(discovery_id: int):
+    """GET: what goes with the discovery, and the button; POST: it goes."""
+    session = get_session()
+    discovery, goes = svc.discovery_deletion(session, current_user.account, discovery_id)
+    if request.method == "POST":
+        name = discovery.name
+        svc.delete_discovery(session, current_user.account, discovery_id)
+        flash(f"Discovery {name!r} is deleted, with {counted(goes.workshops, 'workshop')} and "
+              f"{counted(goes.stickies, 'sticky', 'stickies')}.", "success")
+        return redirect(url_for("discoveries.home"))
+    return render_template("discoveries/delete.html", kind="discovery", discovery=discovery, workshop=None,
+                           goes=goes)
+
+
+@bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_workshop(workshop_id: int):
+    session = get_session()
+    workshop = svc.get_workshop(session, workshop_id)
+    discovery = svc.ensure_can_manage(session, current_user.account, workshop.discovery_id)
+    error = None
+    if request.method == "POST":
+        try:
+            svc.update_workshop(session, current_user.account, workshop_id, request.form.get("team"),
+                                request.form.get("held_on"))
+        except (ValidationError, Conflict) as exc:
+            session.rollback()
+            error = exc
+        else:
+            flash(f"Workshop for {workshop.team} saved.", "success")
+            return redirect(url_for("discoveries.show", discovery_id=discovery.id, _anchor=f"w{workshop_id}"))
+    form = request.form if request.method == "POST" else {
+        "team": workshop.team, "held_on": workshop.held_on.isoformat() if workshop.held_on else ""}
+    return render_template("discoveries/edit_workshop.html", discovery=discovery, workshop=workshop, form=form,
+                           error=error), 400 if error else 200
+
+
+@bp.route("/workshops/<int:workshop_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_workshop(workshop_id: int):
+    session = get_session()
+    workshop, goes = svc.workshop_deletion(session, current_user.account, workshop_id)
+    discovery = svc.get_discovery(session, workshop.discovery_id)
+    if request.method == "POST":
+        team = workshop.team
+        svc.delete_workshop(session, current_user.account, workshop_id)
+        flash(f"The {team} workshop is deleted, with {counted(goes.stickies, 'sticky', 'stickies')}.", "success")
+        return redirect(url_for("discoveries.show", discovery_id=discovery.id))
+    return render_template("discoveries/delete.html", kind="workshop", discovery=discovery, workshop=workshop,
+                           goes=goes)
+
+
+@bp.post("/discoveries/<int:discovery_id>/members/<int:user_id>/remove")
+@login_required
+def remove_member(discovery_id: int, user_id: int):
+    try:
+        user = svc.remove_member(get_session(), current_user.account, discovery_id, user_id)
+    except DomainError as exc:
+        if exc.code in ("forbidden", "unknown_discovery"):
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(f"{user.name} no longer sees this discovery (nothing they made is removed).", "success")
+    return redirect(url_for("discoveries.show", discovery_id=discovery_id, _anchor="people"))

@@ -1,0 +1,117 @@
+"""A facilitator manages a discovery in a real browser: copies each join link with its Copy button,
+edits the discovery and a workshop, deletes a workshop and then the discovery after the page that
+says what goes with them, removes a member. Screenshots in tests/output/."""
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir):
+    from tests.browser.conftest import SetUp
+    setup = SetUp(server.url)
+    setup.admin()
+    discovery_id = setup.discovery()
+    payments = setup.workshop(discovery_id, team="Payments")
+    search = setup.workshop(discovery_id, team="Search")
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900},
+                              permissions=["clipboard-read", "clipboard-write"])
+    ctx.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    ctx.set_default_timeout(30_000)
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    base = f"{server.url}/discoveries/{discovery_id}"
+
+    # a Copy button beside every join link puts that link on the clipboard
+    page.goto(base)
+    buttons = page.locator("table[data-test=workshops] button[data-copy]")
+    assert buttons.count() == 2
+    for workshop in (search, payments):
+        button = page.locator(f"#w{workshop.id} button[data-copy]")
+        button.click()
+        page.wait_for_function("(b) => b.textContent === 'Copied'", arg=button.element_handle())
+        assert page.evaluate("navigator.clipboard.readText()") == workshop.join_url
+    assert page.locator("#copy-status").inner_text() == "Link copied to the clipboard."
+    page.wait_for_function("() => [...document.querySelectorAll('button[data-copy]')]"
+                           ".every(b => b.textContent === 'Copy')", timeout=5_000)  # it says Copy again
+    page.screenshot(path=str(output_dir / "discovery-copy.png"), full_page=True)
+
+    # edit the discovery: name, goal, labels; the stages too, as no board has stickies yet
+    page.click("[data-test=edit-discovery-link]")
+    page.wait_for_url(f"{base}/edit")
+    page.fill("input[name=name]", "Path to production")
+    page.fill("input[name=goal]", "Two weeks from idea to production by Q3")
+    page.fill("textarea[name=stages]", "Ask\nWait\nBuild\nShip")
+    page.click("form[data-test=edit-discovery] button[type=submit]")
+    page.wait_for_url(base)
+    assert page.locator("h1").inner_text() == "Path to production"
+    assert "Two weeks from idea to production by Q3" in page.locator(".goal").inner_text()
+    assert page.locator(".timeline-preview .stage").all_inner_texts() == ["Ask", "Wait", "Build", "Ship"]
+
+    # edit a workshop: team and date
+    page.click(f"#w{search.id} a[aria-label='Edit the Search workshop']")
+    page.fill("input[name=team]", "Search & Discovery")
+    page.fill("input[name=held_on]", "2026-12-03")
+    page.click("form[data-test=edit-workshop] button[type=submit]")
+    page.wait_for_url(re.compile(rf"/discoveries/{discovery_id}#w{search.id}$"))
+    row = page.locator(f"#w{search.id}")
+    assert "Search & Discovery" in row.inner_text() and "2026-12-03" in row.inner_text()
+
+    # a guest joins the Payments board and the facilitator maps a first event: deleting it says so
+    from tests.browser.conftest import add_sticky, set_phase, wait_ready, wait_settled
+    guest_ctx = browser.new_context()
+    guest = guest_ctx.new_page()
+    guest.goto(payments.join_url)
+    guest.fill("input[name=name]", "Grace")
+    guest.click("button[type=submit]")
+    guest.wait_for_url(re.compile(r"/w/[^/]+/board$"))
+    guest_ctx.close()
+    page.goto(payments.board_url)
+    wait_ready(page)
+    set_phase(page, "map")
+    add_sticky(page, "event", "Ticket raised", 0.2, 0.3)
+    wait_settled(page)
+
+    page.goto(f"{server.url}/workshops/{payments.id}/edit")
+    page.click("[data-test=delete-workshop]")
+    page.wait_for_url(f"{server.url}/workshops/{payments.id}/delete")
+    goes = page.locator("[data-test=what-goes]").inner_text()
+    assert "Delete the Payments workshop?" in page.locator("h1").inner_text()
+    assert "1 sticky" in goes and "1 participant" in goes and "cannot be undone" in goes
+    page.screenshot(path=str(output_dir / "workshop-delete.png"), full_page=True)
+    page.click("form[data-test=confirm-delete] button[type=submit]")
+    page.wait_for_url(base)
+    assert page.locator(f"#w{payments.id}").count() == 0 and page.locator(f"#w{search.id}").count() == 1
+    assert "The Payments workshop is deleted, with 1 sticky." in page.locator(".flash").first.inner_text()
+
+    # a member is removed after the browser asks
+    setup_token = setup._csrf("/users")
+    added = setup.http.post(server.url + "/users", data={"csrf_token": setup_token, "name": "Pat Owner",
+                                                          "email": "pat@example.com", "role": "product_owner"})
+    assert added.status_code == 200, added.text[:300]
+    page.goto(base + "#people")
+    page.fill("#people input[name=email]", "pat@example.com")
+    page.click("#people button:text('Add')")
+    page.wait_for_selector("[data-test=members] li:has-text('Pat Owner')")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("[data-test=members] button[aria-label='Remove Pat Owner']")
+    page.wait_for_selector("text=Pat Owner no longer sees this discovery")
+    assert asked and "Remove Pat Owner from Path to production?" in asked[0]
+    assert page.locator("[data-test=members] li").count() == 1
+
+    # and the discovery goes, after its own page
+    page.goto(f"{base}/edit")
+    page.click("[data-test=delete-discovery]")
+    goes = page.locator("[data-test=what-goes]").inner_text()
+    assert "1 workshop" in goes and "no stickies" in goes
+    page.click("form[data-test=confirm-delete] button[type=submit]")
+    page.wait_for_url(server.url + "/")
+    assert "Discovery 'Path to production' is deleted" in page.locator(".flash").first.inner_text()
+    assert page.locator("text=Path to production").count() == 1  # the message only
+    assert page.goto(base).status == 404
+    ctx.close()
+    assert errors == []
