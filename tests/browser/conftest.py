@@ -278,6 +278,11 @@ def axe_violations(page) -> list[str]:
         # 'self') stays on and refuses an injected <script>
         page.evaluate("(source) => { (0, eval)(source); return true; }", _axe_source())
     result = page.evaluate("""async () => {
+        // let fades finish first (a toast leaving, a cursor going idle): mid-fade colours make the
+        // contrast check depend on timing
+        const finite = document.getAnimations().filter((a) => Number.isFinite(a.effect?.getComputedTiming?.().endTime));
+        await Promise.race([Promise.all(finite.map((a) => a.finished.catch(() => null))),
+                            new Promise((resolve) => setTimeout(resolve, 3000))]);
         const r = await axe.run(document, {resultTypes: ['violations']});
         if (!r.passes.length) return ['axe-core ran no rule'];
         return r.violations.map(v => v.nodes.slice(0, 5).map(n => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.split('\\n').slice(1, 2).join(' ')}`)).flat();

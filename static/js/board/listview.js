@@ -2,7 +2,7 @@
 // screen. It does what the canvas does: add a sticky of any kind the phase takes to any stage, edit
 // its text, move it to another stage, place and take back dots, delete it (and undo, from the board's
 // keys, since the same actions are used).
-import { el } from "./format.js";
+import { el, formatDuration } from "./format.js";
 
 export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
   const names = stages.length ? stages : ["Timeline"];
@@ -117,7 +117,7 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       text.append(input);
       setTimeout(() => { if (document.activeElement !== input && editing === s.id) input.focus(); }, 0);
     } else {
-      text.textContent = s.text + (s.duration_minutes != null ? ` (${s.duration_minutes} min)` : "");
+      text.textContent = s.text + (s.duration_minutes != null ? ` (${formatDuration(s.duration_minutes)})` : "");
     }
     const by = el("td", null, s.author_id === state.me.id ? "you" : s.author_name || "");
     const mine = state.myVotes(s.id);
