@@ -204,6 +204,12 @@ def test_the_list_view_does_what_the_canvas_does(pages, ui, output_dir):
     expect(build.locator("tbody tr")).to_have_count(1)
     expect(build).to_contain_text("Builds queue for an hour")
     expect(ui.sticky(fac, "Builds queue for an hour")).to_be_visible()
+    # link it to the event it is about, as "Link to…" does on the canvas
+    panel.get_by_label("Link Builds queue for an hour to").select_option(label="Event: Release approved")
+    ui.wait_settled(ana)
+    fac.wait_for_function("() => [...window.__board.state.stickiesServer.values()].some(s => s.link_to"
+                          " && window.__board.state.sticky(s.link_to)?.text === 'Release approved')")
+    expect(fac.locator(".link-layer line")).to_have_count(1)
     # edit its text
     build.get_by_role("button", name="Edit Builds queue for an hour").click()
     edit = panel.locator(".lv-edit-text")

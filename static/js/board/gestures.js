@@ -14,6 +14,7 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
   let gesture = null; // {type: "pan"|"drag"|"box"|"palette"|"pinch", ...}
   const touches = new Map();
   let lastTap = null; // {id, at, x, y}: a touch double-tap edits / adds like a double-click
+  let pointer = null; // the last pointer position over the board (a paste lands there)
   let pressed = null; // the sticky under the last press (a double-click's target, whatever captures the pointer)
   const kindOf = (key) => state.kinds.get(key);
   const stickyAt = (target) => renderer.idFrom(target);
@@ -94,7 +95,7 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
   }
 
   viewportEl.addEventListener("pointermove", (e) => {
-    if (insideBoard(e)) { const [x, y] = boardPoint(e); cursor(x, y); }
+    if (insideBoard(e)) { const [x, y] = boardPoint(e); cursor(x, y); pointer = { x, y, at: performance.now() }; }
     if (e.pointerType === "touch" && touches.has(e.pointerId)) touches.set(e.pointerId, [e.clientX, e.clientY]);
     if (!gesture) return;
     if (gesture.type === "pinch" && touches.size === 2) {
@@ -257,6 +258,7 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
   return {
     get dragging() { return gesture?.type === "drag" && gesture.moved; },
     setSpace(on) { spaceDown = on; viewportEl.classList.toggle("space-pan", on); },
-    /** The last pointer position over the board, for a paste. */
+    /** The last pointer position over the board in the last minute, for a paste, or null. */
+    get pointer() { return pointer && performance.now() - pointer.at < 60000 ? [pointer.x, pointer.y] : null; },
   };
 }

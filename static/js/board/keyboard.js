@@ -161,7 +161,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (mod && key === "f") { e.preventDefault(); hooks.search(); return; }
     if (mod && key === "c") { if (selection.ids().length) { e.preventDefault(); selection.copy(); } return; }
     if (mod && key === "x") { if (selection.ids().length) { e.preventDefault(); selection.copy({ cut: true }); } return; }
-    if (mod && key === "v") { e.preventDefault(); selection.paste(); return; }
+    if (mod && key === "v") { e.preventDefault(); selection.paste(gestures.pointer); return; }
     if (mod && key === "d") { e.preventDefault(); selection.duplicate(); return; }
     if (mod && key === "a") { e.preventDefault(); selection.all(); return; }
     const arrow = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];

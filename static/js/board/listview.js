@@ -2,7 +2,7 @@
 // screen. It does what the canvas does: add a sticky of any kind the phase takes to any stage, edit
 // its text, move it to another stage, place and take back dots, delete it (and undo, from the board's
 // keys, since the same actions are used).
-import { el, formatDuration } from "./format.js";
+import { el, formatDuration, parseDuration } from "./format.js";
 
 export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
   const names = stages.length ? stages : ["Timeline"];
@@ -109,13 +109,39 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       input.value = editValue ?? s.text;
       input.dataset.focusKey = `edit:${s.id}`;
       input.setAttribute("aria-label", `New text for ${kindLabel(s.kind)} ${s.text}`);
-      input.addEventListener("keydown", (e) => {
-        if (e.key === "Enter") { e.preventDefault(); const v = input.value.trim(); editing = null;
-          if (v && v !== s.text) actions.update(s.id, { text: v }); schedule(); focusLater(`edit-btn:${s.id}`); }
+      let dur = null;
+      if (state.kinds.get(s.kind)?.hasDuration) {
+        dur = el("input", "lv-edit-duration");
+        dur.type = "text";
+        dur.value = s.duration_minutes != null ? formatDuration(s.duration_minutes).replace(" ", "") : "";
+        dur.placeholder = "3d, 2w, 45m";
+        dur.setAttribute("aria-label", `Duration of ${s.text}`);
+        dur.dataset.focusKey = `dur:${s.id}`;
+      }
+      const save = () => {
+        const v = input.value.trim();
+        const changes = {};
+        if (v && v !== s.text) changes.text = v;
+        if (dur) {
+          const raw = dur.value.trim();
+          const minutes = raw ? parseDuration(raw) : null;
+          if (raw && minutes == null) { toast("Write a duration like 3d, 2w, 45m or 4h.", "error"); dur.focus(); return; }
+          if (minutes !== (s.duration_minutes ?? null)) changes.duration_minutes = minutes;
+        }
+        editing = null;
+        if (Object.keys(changes).length) actions.update(s.id, changes);
+        schedule();
+        focusLater(`edit-btn:${s.id}`);
+      };
+      const onKey = (e) => {
+        if (e.key === "Enter") { e.preventDefault(); save(); }
         else if (e.key === "Escape") { e.preventDefault(); editing = null; schedule(); focusLater(`edit-btn:${s.id}`); }
-      });
+      };
+      input.addEventListener("keydown", onKey);
+      dur?.addEventListener("keydown", onKey);
       text.append(input);
-      setTimeout(() => { if (document.activeElement !== input && editing === s.id) input.focus(); }, 0);
+      if (dur) text.append(dur);
+      setTimeout(() => { if (!panel.contains(document.activeElement) || document.activeElement === panel) input.focus(); }, 0);
     } else {
       text.textContent = s.text + (s.duration_minutes != null ? ` (${formatDuration(s.duration_minutes)})` : "");
     }
@@ -134,6 +160,20 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
         focusLater(`move:${s.id}`);
       });
       act.append(move.label);
+    }
+    if (state.canEdit(s) && s.kind !== "event") {
+      // what the canvas's "Link to…" does: a pain point or a note about another sticky
+      const others = [["", "Not linked"]];
+      for (const id of state.stickyIds()) {
+        const t = state.sticky(id);
+        if (t && t.id !== s.id) others.push([t.id, `${kindLabel(t.kind)}: ${t.text.slice(0, 40)}`]);
+      }
+      const link = select("lv-link", `Link ${s.text} to`, others, s.link_to || "", `link:${s.id}`, true);
+      link.input.addEventListener("change", () => {
+        actions.update(s.id, { link_to: link.input.value || null }, link.input.value ? "link" : "unlink");
+        focusLater(`link:${s.id}`);
+      });
+      act.append(link.label);
     }
     if (state.isVoting() && state.isVotable(s)) {
       act.append(button("+ Dot", "", () => actions.vote(s.id, 1), `vote:${s.id}`, `Place a dot on ${s.text}`));
