@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
     @click.option("--discovery", "discovery_name", required=True, help="Discovery name (created if missing).")
     @click.option("--team", required=True, help="The team whose workshop this was.")
     def import_stickies_command(csv_file: Path, discovery_name: str, team: str) -> None:
-        """Import a workshop's stickies from CSV (kind,text[,stage,position,votes,author])."""
+        """Import a workshop's stickies from CSV (kind,text[,stage,position,votes,author,duration]; duration: minutes, or 45m, 4h, 3d, 2w)."""
         from .services.importer import import_stickies
         with get_db(app).session() as session:
             try:

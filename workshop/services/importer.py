@@ -3,7 +3,9 @@
     import_stickies(session, csv_text_or_file, discovery_name, team) -> ImportResult
 
 Columns (header row, any order, case-insensitive): ``kind`` and ``text`` required; ``stage``,
-``position`` (0..1 along the timeline), ``votes`` and ``author`` optional. Placement: position wins;
+``position`` (0..1 along the timeline), ``votes``, ``author`` and ``duration`` optional (``duration``:
+how long a time-taken sticky's part takes, in minutes as a number or as ``45m``, ``4h``, ``3d``, ``2w``;
+only time stickies carry one). Placement: position wins;
 with only a stage the sticky goes inside that stage's column (spread evenly within it); with neither,
 the file's stickies are spread evenly along the whole timeline. ``votes`` become Vote rows without a
 participant.
@@ -27,7 +29,8 @@ from sqlmodel import Session, select
 
 from workshop.db.models import Discovery, Sticky, Vote, Workshop
 from workshop.domain.errors import ValidationError
-from workshop.domain.kinds import kind_from_name
+from workshop.domain.durations import MAX_MINUTES, parse_duration
+from workshop.domain.kinds import KINDS_BY_KEY, kind_from_name
 
 DEFAULT_STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
 DEFAULT_START_LABEL = "Project starts"
@@ -37,7 +40,7 @@ AUTHOR_MAX = 60
 TEAM_MAX = 120
 MAX_VOTES = 1000
 REQUIRED = ("kind", "text")
-OPTIONAL = ("stage", "position", "votes", "author")
+OPTIONAL = ("stage", "position", "votes", "author", "duration")
 MAX_REPORTED = 50
 
 
@@ -63,6 +66,7 @@ class _Row:
     position: float | None
     votes: int
     author: str
+    duration: int | None = None
 
 
 def _read_text(source: str | bytes | IO) -> str:
@@ -138,10 +142,22 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
             author = get("author")
             if len(author) > AUTHOR_MAX:
                 reasons.append(f"author is longer than {AUTHOR_MAX} characters")
+            duration = None
+            if get("duration"):
+                duration = parse_duration(get("duration"))
+                if duration is None:
+                    reasons.append(f"duration {get('duration')!r} is not a duration "
+                                   "(minutes as a number, or like 45m, 4h, 3d, 2w)")
+                elif duration > MAX_MINUTES:
+                    reasons.append(f"duration {get('duration')!r} is longer than {MAX_MINUTES:,} minutes")
+                    duration = None
+                elif kind and not KINDS_BY_KEY[kind].has_duration:
+                    reasons.append(f"only a time-taken sticky has a duration (this one is {kind!r})")
+                    duration = None
             if reasons:
                 problems.append(f"line {line}: {'; '.join(reasons)}")
             else:
-                rows.append(_Row(line, kind, text_value, stage, position, votes, author))
+                rows.append(_Row(line, kind, text_value, stage, position, votes, author, duration))
     except csv.Error as exc:
         problems.append(f"line {reader.line_num}: cannot read the row ({exc})")
     if problems:
@@ -208,6 +224,7 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
         for i, (row, x) in enumerate(zip(rows, xs)):
             sticky = Sticky(id=str(uuid.uuid4()), workshop_id=workshop.id, kind=row.kind, text=row.text,
                             x=x, y=min(0.9, 0.1 + 0.8 * (i % 8) / 8), author_name=row.author,
+                            duration_minutes=None if row.duration is None else float(row.duration),
                             created_at=now, updated_at=now)
             stickies.append(sticky)
             votes.extend(Vote(workshop_id=workshop.id, sticky_id=sticky.id, participant_id=None, created_at=now)
