@@ -6,8 +6,10 @@ STAMPS := .make
 PARTICIPANTS ?= 300
 SECONDS ?= 20
 WORKSHOPS ?= 1000
+SEEDS ?= 200
+MINUTES ?= 10
 
-.PHONY: run test deps deps-test migrate screenshots bench-realtime bench-backlog bench-export bench-grouping audit clean
+.PHONY: run test deps deps-test migrate screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-sync-fuzz audit clean
 
 run: deps migrate
 	$(call say,Starting Storming (Ctrl+C stops it) ...)
@@ -51,6 +53,9 @@ migrate: deps
 bench-realtime: deps-test
 	$(PY) benchmarks/realtime.py --participants $(PARTICIPANTS) --seconds $(SECONDS)
 
+bench-soak: deps-test
+	$(PY) benchmarks/soak.py --participants $(PARTICIPANTS) --minutes $(MINUTES)
+
 bench-backlog: deps-test
 	$(PY) benchmarks/backlog.py --workshops $(WORKSHOPS)
 
@@ -59,6 +64,9 @@ bench-export: deps-test
 
 bench-grouping: deps-test
 	$(PY) benchmarks/grouping.py
+
+bench-sync-fuzz: deps-test
+	$(PY) benchmarks/sync_fuzz.py --seeds $(SEEDS)
 
 screenshots: deps-test
 	PUBLISH_SCREENSHOTS=1 $(PY) -m pytest tests/browser tests/test_export_print.py -q

@@ -3,6 +3,14 @@ from gevent import monkey
 
 monkey.patch_all()
 
+import os  # noqa: E402
+import sys  # noqa: E402
+
+if os.environ.get("WEBSOCKET_SERVER", "gevent-websocket") == "simple-websocket":
+    # The exit from gevent-websocket (ADR 0010): hidden before engine.io's gevent driver is imported,
+    # engine.io serves websockets with simple-websocket (maintained) and Flask-SocketIO runs plain pywsgi.
+    sys.modules["geventwebsocket"] = None
+
 from workshop import create_app  # noqa: E402
 from workshop.extensions import socketio  # noqa: E402
 

@@ -12,7 +12,12 @@ the board.
 # so scaling is more processes (ports) behind nginx, never more workers behind one port. The worker
 # is gevent's pywsgi server with gevent-websocket's handler, which python-engineio uses for the
 # websocket transport (ADR 0009).
-WORKER_CLASS = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+# WEBSOCKET_SERVER=simple-websocket is the exit from gevent-websocket (ADR 0010): gevent's own worker,
+# and engine.io's websockets through simple-websocket (app.py hides gevent-websocket from it).
+import os
+
+WORKER_CLASS = ("gevent" if os.environ.get("WEBSOCKET_SERVER", "gevent-websocket") == "simple-websocket"
+                else "geventwebsocket.gunicorn.workers.GeventWebSocketWorker")
 worker_class = WORKER_CLASS
 workers = 1
 # Greenlets per process; every open websocket holds one.

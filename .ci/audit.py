@@ -15,17 +15,42 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def package_index_url() -> str:
+    """The package index pip installs from, as pip's own configuration says (`pip config list`:
+    an `index-url` from a config file or PIP_INDEX_URL), else pip's built-in default. No address is
+    written in this repository."""
+    listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True,
+                            timeout=60).stdout
+    for line in listed.splitlines():
+        key, _, value = line.partition("=")
+        if key.rpartition(".")[2] == "index-url":
+            url = value.strip().strip("'\"")
+            if url.startswith(("http://", "https://")):
+                return url
+    from pip._internal.models.index import PyPI  # pip's default index (no configured one)
+    return PyPI.simple_url
+
+
+def json_api_url(index_url: str, name: str = "pip", version: str = "24.0") -> str:
+    """The index's per-release JSON API next to its simple API (`…/simple` -> `…/pypi/<n>/<v>/json`)."""
+    base = index_url.rstrip("/")
+    if base.endswith("/simple"):
+        base = base[: -len("/simple")]
+    return f"{base}/pypi/{name}/{version}/json"
+
+
 def audit_service_reachable(timeout: float = 5.0) -> tuple[bool, str]:
-    """pip-audit's default service is PyPI's per-release JSON API (/pypi/<name>/<version>/json).
-    A registry mirror that serves only the project JSON answers 404 there, and pip-audit then
-    'skips' every package and reports 'No known vulnerabilities found': an audit that checked nothing."""
-    url = "https://pypi.org/pypi/pip/24.0/json"
+    """pip-audit's default service is the package index's per-release JSON API
+    (/pypi/<name>/<version>/json). A mirror that serves only the project JSON answers 404 there, and
+    pip-audit then 'skips' every package and reports 'No known vulnerabilities found': an audit that
+    checked nothing."""
+    url = json_api_url(package_index_url())
     try:
         response = requests.get(url, timeout=timeout)
     except requests.RequestException as error:
-        return False, f"{url} unreachable ({type(error).__name__})"
+        return False, f"the package index's JSON API is unreachable ({type(error).__name__})"
     if response.status_code != 200 or "vulnerabilities" not in response.json():
-        return False, f"{url} answered {response.status_code} (no per-release vulnerability data)"
+        return False, f"the package index's JSON API answered {response.status_code} (no per-release vulnerability data)"
     return True, "ok"
 
 

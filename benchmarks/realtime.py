@@ -292,6 +292,7 @@ def merge_workers(raws: list[dict], participants: int) -> dict:
         "cursor_delivery": round(received_cursors / cursor_expected, 3) if cursor_expected else None,
         "cursor_p50_ms": cursor_pct(0.5), "cursor_p99_ms": cursor_pct(0.99), "cursor_max_ms": _r1(cursor_max),
         "disconnects": sum(raw["disconnects"] for raw in raws),
+        "reconnects": sum(raw.get("reconnects", 0) for raw in raws),
         # what one participant's browser receives (worker 0's first client, over the load)
         "participant_download_kb_per_s": _r1(raws[0].get("download_bytes", 0) / 1024 / raws[0]["load_seconds"]),
         "participant_messages_per_s": _r1(raws[0].get("download_messages", 0) / raws[0]["load_seconds"]),
@@ -424,7 +425,9 @@ def run_load(server: subprocess.Popen, config: dict, workdir: Path, workers: int
     return result
 
 
-def bench_ours(args, workdir: Path) -> dict:
+def bench_ours(args, workdir: Path, extra_config: dict | None = None, on_start=None) -> dict:
+    """Our server under the load. `extra_config` goes to the load generator (benchmarks/soak.py:
+    reconnect, recordCursors); `on_start(server)` is called once the server answers."""
     instance = workdir / "instance"
     instance.mkdir()
     setup = subprocess.run([PY, __file__, "--setup", str(instance), str(args.participants)],
@@ -439,10 +442,13 @@ def bench_ours(args, workdir: Path) -> dict:
     prioritise(server.pid)
     try:
         wait_for_port(port, server)
+        if on_start is not None:
+            on_start(server)
         return run_load(server, {
             "mode": "app", "url": f"http://127.0.0.1:{port}", "token": info["token"],
             "secrets": info["secrets"], "facilitatorSecret": info["facilitator_secret"],
-            "seconds": args.seconds, "cursorHz": args.cursor_hz, "adaptiveCursors": not args.fixed_cursor_rate},
+            "seconds": args.seconds, "cursorHz": args.cursor_hz, "adaptiveCursors": not args.fixed_cursor_rate,
+            **(extra_config or {})},
             workdir, args.workers, args.py_spy)
     finally:
         stop(server)

@@ -38,6 +38,10 @@ const DEEPDIVE_S = cfg.deepdiveSeconds ?? 7;
 const VOTE_S = cfg.voteSeconds ?? 3;
 const VOTE_BUDGET = cfg.voteBudget ?? 5;
 const RELAY = cfg.mode === "relay";
+// benchmarks/soak.py: a dropped client reconnects as the browser does (counted), and cursors are
+// sent but not recorded one by one (minutes of them would not fit the raw records)
+const RECONNECT = cfg.reconnect ?? false;
+const RECORD_CURSORS = cfg.recordCursors ?? true;
 const KINDS = ["note", "opportunity", "pain"];
 const VOTABLE = new Set(["opportunity", "pain"]);
 
@@ -68,15 +72,17 @@ const clients = [];
 function makeClient(pos, idx, secret, facilitator) {
   const c = {
     pos, idx, facilitator, phase: "deepdive", stickies: [], myVotes: new Map(), voteTotal: 0,
-    due: 0, inFlight: false, connected: false, disconnects: 0, timers: [],
+    due: 0, inFlight: false, connected: false, disconnects: 0, reconnects: 0, everConnected: false, timers: [],
     cursorMs: 0, lastCursorSent: -Infinity, // as the board client: at most one pointer per cursor_ms
   };
   c.socket = io(cfg.url, {
     auth: { token: cfg.token, secret }, transports: ["websocket"], forceNew: true,
-    reconnection: false, timeout: 60000,
+    reconnection: RECONNECT, timeout: 60000,
   });
   c.socket.on("connect", () => {
     c.connected = true;
+    if (c.everConnected) c.reconnects++; // (only with cfg.reconnect: as the browser does)
+    c.everConnected = true;
     // what one participant's browser downloads: the text of every engine.io packet the first
     // client of worker 0 receives during the load (ASCII JSON: characters = bytes)
     if (pos === 0 && (cfg.worker ?? 0) === 0 && !c.counting) {
@@ -119,7 +125,7 @@ function makeClient(pos, idx, secret, facilitator) {
 const cursorKey = (x, y) => Math.round(x * 1e4) * 1e4 + Math.round(y * 1e4);
 function cursorBatch(list, t, idx) {
   // every client of the room gets the same batch: keep its cursors once and one time per receipt
-  if (!list?.length) return;
+  if (!list?.length || !RECORD_CURSORS) return;
   const key = `${cursorKey(list[0][1], list[0][2])}:${list.length}`;
   let b = cursorBatches.get(key);
   if (!b) { b = { xs: list.map((cur) => cursorKey(cur[1], cur[2])), times: [] }; cursorBatches.set(key, b); }
@@ -246,7 +252,7 @@ async function main() {
         cursorMoves++;
         if (t - c.lastCursorSent < c.cursorMs - 1000 / CURSOR_HZ / 2) return;
         c.lastCursorSent = t;
-        cursorSends.push([cursorKey(x, y), t, c.idx]);
+        if (RECORD_CURSORS) cursorSends.push([cursorKey(x, y), t, c.idx]);
         cursorsSent++;
         c.socket.volatile.emit("cursor", { x, y });
       }, 1000 / CURSOR_HZ));
@@ -294,7 +300,8 @@ async function main() {
     connected: clients.filter((c) => c.connected).length, connect_ms: Math.round(connectMs),
     load_seconds: loadSeconds, cpu_seconds: (cpu.user + cpu.system) / 1e6,
     loop_delay_p99_ms: r1(loopDelay.percentile(99) / 1e6), loop_delay_max_ms: r1(loopDelay.max / 1e6),
-    disconnects: clients.reduce((n, c) => n + c.disconnects, 0), ops_skipped: skippedOps, refusals,
+    disconnects: clients.reduce((n, c) => n + c.disconnects, 0),
+    reconnects: clients.reduce((n, c) => n + c.reconnects, 0), ops_skipped: skippedOps, refusals,
     duplicate_deliveries: duplicateDeliveries, cursors_sent: cursorsSent, cursor_moves: cursorMoves,
     download_bytes: downloadBytes, download_messages: downloadMessages,
     // op id -> [send time, sender, "acked"|"refused"|"timeout"|null, ack ms, type]

@@ -52,6 +52,26 @@ def session():
 
 
 @pytest.fixture
+def limited_app(tmp_path, migrated_template, monkeypatch):
+    """An app with Flask-Limiter on (the other tests run with RATELIMIT_ENABLED False)."""
+    import shutil
+
+    from workshop import create_app
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    db_path = tmp_path / "limited.db"
+    shutil.copy(migrated_template, db_path)
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{db_path}",
+                      "AUTO_MIGRATE": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
+                      "RATELIMIT_STORAGE_URI": "memory://", "SERVER_NAME": "storming.test"})
+    from workshop.extensions import limiter
+    limiter.reset()
+    yield app
+    limiter.reset()
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

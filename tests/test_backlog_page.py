@@ -79,6 +79,19 @@ def test_bad_decisions_get_a_message_and_change_nothing(demo, client, db):
         assert session.get(Theme, first).value is None
 
 
+def test_a_form_with_one_refused_field_saves_none_of_it(demo, client, db):
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    first, title = themes_on_page(html)[0]
+    response = client.post(f"/discoveries/1/themes/{first}", data={
+        "title": "Renamed while the effort is refused", "value": "4", "effort": "9", "status": "accepted"},
+        follow_redirects=True)
+    assert "Effort must be a whole number from 1 to 5" in response.get_data(as_text=True)
+    with db.session() as session:
+        theme = session.get(Theme, first)
+        assert (theme.title, theme.title_is_custom, theme.value, theme.effort, theme.status) == \
+            (title, False, None, None, "proposed")
+
+
 def test_download_is_a_workbook_with_the_backlog(demo, client):
     response = client.get("/discoveries/1/export.xlsx")
     assert response.status_code == 200

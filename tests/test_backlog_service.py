@@ -12,6 +12,7 @@ import workshop.db.models  # noqa: F401  (registers the tables)
 from workshop.aggregation.report import BACKLOG_COLUMNS, STICKY_COLUMNS, WORKSHOP_COLUMNS
 from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssignment, Vote, Workshop
 from workshop.domain.errors import NotFound, ValidationError
+from workshop.domain.validation import THEME_TITLE_MAX
 from workshop.services import backlog as svc
 
 STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
@@ -178,3 +179,49 @@ def test_empty_discovery(session):
     report = svc.build_report(session, d.id)
     assert report.backlog.empty and report.stickies.empty and report.workshops.empty
     assert report.totals["workshops"] == 0 and list(report.heatmap.columns) == STAGES
+
+
+def test_a_read_aggregates_again_only_when_a_sticky_or_a_decision_changed(session, seeded, monkeypatch):
+    d, a, b = seeded
+    first = svc.build_report(session, d.id)
+    proposals = []
+    real = svc.propose_themes
+    monkeypatch.setattr(svc, "propose_themes", lambda *args, **kw: proposals.append(1) or real(*args, **kw))
+
+    again = svc.build_report(session, d.id)
+    assert proposals == []  # nothing changed: nothing proposed, nothing written
+    assert again.stickies[["sticky_id", "theme_id"]].equals(first.stickies[["sticky_id", "theme_id"]])
+    assert again.backlog[["theme_id", "title"]].equals(first.backlog[["theme_id", "title"]])
+
+    add_workshop(session, d, "Ops", [("pain", "Waiting weeks for an environment again", 0.4, 0)])
+    svc.build_report(session, d.id)
+    assert len(proposals) == 1  # a new sticky
+
+    svc.rename_theme(session, d.id, theme_of(first, a[0]), "Environments take weeks")
+    svc.build_report(session, d.id)
+    assert len(proposals) == 2  # a product owner's decision
+    svc.build_report(session, d.id)
+    assert len(proposals) == 2
+
+    monkeypatch.setattr(svc, "AGGREGATION_VERSION", "next")
+    svc.build_report(session, d.id)
+    assert len(proposals) == 3  # a new aggregation runs once over every discovery
+
+
+def test_update_theme_saves_every_field_in_one_commit_or_none(session, seeded):
+    d, a, b = seeded
+    theme_id = theme_of(svc.build_report(session, d.id), a[0])
+    svc.update_theme(session, d.id, theme_id, title="  Environments   take weeks ", value="4", effort=2,
+                     status="In-Progress")
+    theme = session.get(Theme, theme_id)
+    assert (theme.title, theme.title_is_custom, theme.value, theme.effort, theme.status) == \
+        ("Environments take weeks", True, 4, 2, "in progress")
+    for refused in ({"title": "x" * (THEME_TITLE_MAX + 1)}, {"effort": "6"}, {"value": 0}, {"status": "maybe"}):
+        with pytest.raises(ValidationError):
+            svc.update_theme(session, d.id, theme_id, **{"title": "Not saved", "value": 1, "effort": 1, **refused})
+        session.expire_all()
+        theme = session.get(Theme, theme_id)
+        assert (theme.title, theme.value, theme.effort, theme.status) == \
+            ("Environments take weeks", 4, 2, "in progress"), refused
+    svc.update_theme(session, d.id, theme_id, value=None)  # a field left out is not changed
+    assert (session.get(Theme, theme_id).value, session.get(Theme, theme_id).effort) == (None, 2)

@@ -1,6 +1,7 @@
 """Every board event through Flask-SocketIO's test client: success, each refusal, ordering,
 idempotent retry, resync, private writing, votes, isolation."""
 import pytest
+from sqlmodel import select
 
 from workshop.extensions import socketio
 from tests.board_helpers import create, join, make_workshop, op
@@ -225,7 +226,7 @@ def test_private_writing_hides_new_stickies_until_reveal(room):
     secret = create(text="my private thought")
     ack = result(send(room["ann"], secret))
     bob_sees = records(room["bob"])
-    assert bob_sees == [{"seq": ack["seq"], "type": "hidden", "for": bob_sees[0]["for"], "change": "created"}]
+    assert bob_sees == [{"seq": ack["seq"], "type": "hidden", "for": room["ann_id"], "change": "created"}]
     assert "my private thought" in str(room["ann"].get_received())
     assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"] == []
     assert room["ann"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"][0]["private"] is True
@@ -263,6 +264,52 @@ def test_close_makes_the_board_read_only(room):
     state = records(room["ann"])[-1]["workshop"]
     assert state["status"] == "closed" and state["phase"] == "wrapup"
     assert send(room["ann"], create())["results"][0]["error"]["code"] == "workshop_closed"
+
+
+def test_closing_and_reopening_from_the_discovery_page_goes_through_the_board(app, db, signed_in, client):
+    from datetime import datetime, timedelta, timezone
+
+    from workshop.db.models import Operation, Workshop
+    _, discovery_id = signed_in.create_discovery()
+    _, workshop_id = signed_in.create_workshop(discovery_id)
+    with db.session() as session:
+        workshop = session.get(Workshop, workshop_id)
+        workshop.phase, workshop.timer_seconds = "map", 300
+        workshop.timer_ends_at = datetime.now(timezone.utc) + timedelta(minutes=5)
+        session.add(workshop)
+        session.commit()
+        token = workshop.join_token
+    _, ann_secret = join(db, token, "Ann")
+    ann = socketio.test_client(app, auth={"token": token, "secret": ann_secret})
+    ann.get_received()
+
+    page = client.post(f"/workshops/{workshop_id}/status", data={"status": "closed"}, follow_redirects=True)
+    assert "The Payments workshop is closed." in page.get_data(as_text=True)
+    [closed] = records(ann)
+    assert closed["type"] == "workshop.close" and closed["seq"] == 1
+    assert closed["workshop"]["status"] == "closed" and closed["workshop"]["phase"] == "wrapup"
+    assert closed["workshop"]["timer_seconds"] is None and closed["workshop"]["timer_ends_at"] is None
+    assert send(ann, create())["results"][0]["error"]["code"] == "workshop_closed"
+
+    client.post(f"/workshops/{workshop_id}/status", data={"status": "open"})
+    [reopened] = records(ann)
+    assert reopened["type"] == "workshop.reopen" and reopened["seq"] == 2
+    assert reopened["workshop"]["status"] == "open" and reopened["workshop"]["phase"] == "wrapup"
+    again = client.post(f"/workshops/{workshop_id}/status", data={"status": "open"}, follow_redirects=True)
+    assert "This workshop is open already." in again.get_data(as_text=True)
+    assert records(ann) == []
+    with db.session() as session:
+        log = session.exec(select(Operation.seq, Operation.type).where(Operation.workshop_id == workshop_id)
+                           .order_by(Operation.seq)).all()
+        assert [tuple(row) for row in log] == [(1, "workshop.close"), (2, "workshop.reopen")]
+        assert session.get(Workshop, workshop_id).seq == 2
+    assert client.post(f"/workshops/{workshop_id}/status", data={"status": "archived"}).status_code == 400
+    ann.disconnect()
+
+
+def test_a_guest_cannot_reopen_and_an_open_workshop_refuses_a_reopen(room):
+    assert send(room["ann"], op("workshop.reopen"))["results"][0]["error"]["code"] == "not_facilitator"
+    assert send(room["fac"], op("workshop.reopen"))["results"][0]["error"]["code"] == "workshop_open"
 
 
 def test_rooms_are_isolated(app, db, room):

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 from sqlmodel import select
 
 from workshop.db.migrate import upgrade
@@ -90,11 +90,20 @@ def test_demo_is_realistic_enough_to_show_value(runner, db):
 
 
 def test_migrations_build_the_same_schema_as_the_models(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import workshop.db.models  # noqa: F401  (every table registered)
     url = f"sqlite:///{tmp_path / 'm.db'}"
     upgrade(url)
-    tables = set(inspect(create_engine(url)).get_table_names())
-    assert {"user", "discovery", "workshop", "participant", "sticky", "vote", "operation", "theme",
-            "themeassignment", "discoverymember", "alembic_version"} <= tables
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "compare_server_default": False})
+        differences = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    assert differences == []  # a table, column, type, index or constraint that a model and the migrations disagree on
 
 
 def _postgres_available() -> bool:

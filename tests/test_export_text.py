@@ -82,6 +82,18 @@ def test_truncation_at_the_limit(length, unit):
         assert set(out[: -len(marker)]) == {unit}  # never half a surrogate pair
 
 
+@pytest.mark.parametrize("length, unit", [(32_767, "a"), (32_768, "a"), (16_383, "\U0001f600"),
+                                          (16_384, "\U0001f600"), (100_000, "b")])
+def test_a_column_of_clean_text_is_cut_at_the_limit_like_one_cell(length, unit):
+    # clean_column's fast path (no illegal character, no escape) must still check lengths: openpyxl
+    # would otherwise cut a long text at 32,767 characters without the marker
+    long = unit * length
+    out = clean_column(["short", long, None])
+    assert out == ["short", clean_text(long), None]
+    assert utf16_len(out[1]) <= EXCEL_CELL_LIMIT
+    assert out[1].endswith(truncation_marker(length)) is (utf16_len(long) > EXCEL_CELL_LIMIT)
+
+
 def test_truncation_counts_the_ooxml_escape():
     s = "_x0041_" * 6_000  # 42,000 characters, each sequence grows by 6 when stored
     stored = cell_text(s)

@@ -50,20 +50,25 @@ def test_good_file_creates_discovery_workshop_stickies_and_votes(session):
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_imported(session):
-    bad = ("kind,text,stage,position,votes\n"
-           "pain,ok row,,,\n"
-           "gossip,unknown kind,,,\n"
-           "pain,,,,\n"
-           f"pain,{'x' * 2001},,,\n"
-           "pain,bad position,,abc,\n"
-           "pain,out of range,,1.5,\n"
-           "pain,bad votes,,,many\n"
-           "pain,bad stage,Deploy,,\n")
+    bad = ("kind,text,stage,position,votes,author\n"
+           "pain,ok row,,,,\n"
+           "gossip,unknown kind,,,,\n"
+           "pain,,,,,\n"
+           f"pain,{'x' * 2001},,,,\n"
+           "pain,bad position,,abc,,\n"
+           "pain,out of range,,1.5,,\n"
+           "pain,bad votes,,,many,\n"
+           "pain,bad stage,Deploy,,,\n"
+           "pain,esc \x1b[2J bell \x07,,,,\n"
+           "pain,ok text,,,,bell \x07 author\n")
     with pytest.raises(ValidationError) as e:
         import_stickies(session, bad, "Path to prod", "Payments")
     message = e.value.message
-    assert e.value.code == "invalid_csv" and "7 bad row(s)" in message
-    for expected in ("line 3: unknown kind 'gossip'", "line 4: text is empty", "line 5: text is 2001 characters",
+    assert e.value.code == "invalid_csv" and "9 bad row(s)" in message
+    for expected in ("line 3: unknown kind 'gossip'", "line 4: text: A sticky needs some text",
+                     "line 5: text: A sticky holds at most 2000 characters; this has 2001",
+                     "line 10: text: A sticky's text cannot contain control characters",
+                     "line 11: author: Display name must be one line without control characters",
                      "line 6: position 'abc' is not a number", "line 7: position '1.5' is outside 0..1",
                      "line 8: votes 'many' is not a whole number", "line 9: unknown stage 'Deploy'"):
         assert expected in message
@@ -92,6 +97,18 @@ def test_existing_discovery_stages_are_used(session):
     result = import_stickies(session, "kind,text,stage\npain,slow,DELIVER\n", "Custom", "T")
     sticky = session.exec(select(Sticky)).one()
     assert 0.5 < sticky.x < 1.0 and result.by_kind == {"pain": 1}
+
+
+@pytest.mark.parametrize("text", ["esc \x1b[2J bell \x07", "nul \x00", "del \x7f", " \t ", "x" * 2001])
+def test_the_importer_refuses_what_the_board_refuses(session, text):
+    from workshop.domain.board import parse_op
+    with pytest.raises(ValidationError) as board:
+        parse_op({"id": "op-1", "type": "sticky.create",
+                  "sticky": {"id": "s-1", "kind": "pain", "text": text, "x": 0.5, "y": 0.5}})
+    with pytest.raises(ValidationError) as imported:
+        import_stickies(session, f"kind,text\npain,\"{text}\"\n", "Path to prod", "Payments")
+    assert board.value.message in imported.value.message
+    assert session.exec(select(Sticky)).all() == []
 
 
 # --- durations: how long a time-taken sticky's part takes ---------------------------------------------

@@ -48,7 +48,9 @@ def cluster(tmp_path_factory):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GUNICORN", "FLASK"))}
     env.update({"DATABASE_URL": url, "SOCKETIO_MESSAGE_QUEUE": so.REDIS_URL, "SECRET_KEY": "scaleout-secret",
                 "INSTANCE_PATH": str(tmp / "instance"), "EXPORT_DIR": str(tmp / "exports"),
-                "RATELIMIT_ENABLED": "0", "PYTHONUNBUFFERED": "1"})
+                "RATELIMIT_ENABLED": "0", "PYTHONUNBUFFERED": "1",
+                # the account sweep must not be what ends a socket in the deactivation test below
+                "ACCOUNT_SWEEP_SECONDS": "3600"})
     green_checks: dict[str, subprocess.Popen] = {}
     servers: list[so.ServerProcess] = []
     db = None
@@ -67,7 +69,8 @@ def cluster(tmp_path_factory):
             base = random.randrange(10**6, 10**9)
             conn.execute(text(f"ALTER SEQUENCE workshop_id_seq RESTART WITH {base}"))
             conn.execute(text(f"ALTER SEQUENCE participant_id_seq RESTART WITH {base}"))
-        yield {"servers": servers, "db": db, "url": url, "workshops": workshops, "green_checks": green_checks}
+        yield {"servers": servers, "db": db, "url": url, "workshops": workshops, "green_checks": green_checks,
+               "env": env, "tmp": tmp}
     finally:
         for check in green_checks.values():
             if check.poll() is None:
@@ -225,6 +228,37 @@ def test_participants_on_two_processes_see_the_same_operations_in_the_same_order
         finally:
             ann_again.close()
         assert len(_log_from_db(db, workshop_id)) == len(fac.applied), "the retry added nothing"
+    finally:
+        fac.close()
+        ann.close()
+
+
+def test_deactivating_an_account_ends_its_board_socket_on_another_process_through_the_queue(cluster):
+    """Issue 12, item 5: the CLI (a third process) deactivates a facilitator whose board socket is
+    open on server 2; the disconnect travels through the Redis message queue, at once (the account
+    sweep is set to an hour here); a guest in the same room stays connected."""
+    from sqlalchemy import text
+    server1, server2 = cluster["servers"]
+    workshop_id, token, fac_secret, guests = _room(cluster)
+    with cluster["db"].engine.connect() as conn:
+        email = conn.execute(text('SELECT u.email FROM "user" u JOIN participant p ON p.user_id = u.id '
+                                  "WHERE p.workshop_id = :w AND p.is_facilitator"), {"w": workshop_id}).scalar_one()
+    fac = so.BoardClient("Fran", token, fac_secret)
+    ann = so.BoardClient("Ann", token, guests["Ann"])
+    fac.connect(server2.url)
+    ann.connect(server1.url)
+    try:
+        assert fac.send([{"id": so.new_op_id(), "type": "phase.set", "phase": "map"}])[0]["ok"]
+        cli = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "deactivate-user", email],
+                             cwd=so.ROOT, env={**cluster["env"], "INSTANCE_PATH": str(cluster["tmp"] / "cli")},
+                             capture_output=True, text=True, timeout=90)
+        assert cli.returncode == 0, cli.stderr
+        ended_by = time.monotonic() + 2
+        while fac.connected and time.monotonic() < ended_by:
+            time.sleep(0.02)
+        assert not fac.connected, "the deactivated facilitator's socket on the other process is still open"
+        assert ann.connected
+        assert ann.send([so.sticky_create("still here")])[0]["ok"]
     finally:
         fac.close()
         ann.close()

@@ -35,7 +35,7 @@ def _pages(client, auth, db) -> dict[str, object]:
         "home": client.get("/"), "new discovery": client.get("/discoveries/new"),
         "discovery": client.get(f"/discoveries/{discovery_id}"), "users": client.get("/users"),
         "facilitator board": client.get(f"/workshops/{workshop_id}/board"),
-        "404 page": client.get("/no/such/page"), "404 json": client.get("/api/nothing"),
+        "404 page": client.get("/no/such/page"), "404 json": client.get("/no/such/data", headers={"Accept": "application/json"}),
         "403 page": client.get("/discoveries/999999"), "static": client.get("/static/css/board.css"),
     })
     auth.logout()
@@ -128,26 +128,6 @@ def test_join_tokens_and_participant_secrets_are_unguessable(db):
     assert entropy > 5.9
 
 
-@pytest.fixture
-def limited_app(tmp_path, migrated_template, monkeypatch):
-    """An app with Flask-Limiter on (the other tests run with RATELIMIT_ENABLED False)."""
-    import shutil
-
-    from workshop import create_app
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    db_path = tmp_path / "limited.db"
-    shutil.copy(migrated_template, db_path)
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{db_path}",
-                      "AUTO_MIGRATE": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
-                      "RATELIMIT_STORAGE_URI": "memory://", "SERVER_NAME": "storming.test"})
-    from workshop.extensions import limiter
-    limiter.reset()
-    yield app
-    limiter.reset()
-    app.extensions["db"].dispose()
-
-
 def test_sign_in_and_join_attempts_are_rate_limited(limited_app):
     db = limited_app.extensions["db"]
     client = limited_app.test_client()
@@ -192,3 +172,51 @@ def test_pip_audit_finds_no_known_vulnerability_or_skips_when_the_service_is_unr
     if not (os.environ.get("CI") or os.environ.get("RUN_PIP_AUDIT")):
         pytest.skip("pip-audit runs in CI (set RUN_PIP_AUDIT=1 to run it here)")
     assert audit.run_audit() == 0
+
+
+class _Index:
+    """A local stand-in for a package index's JSON API, recording the paths asked."""
+
+    def __init__(self, status: int):
+        import http.server
+        import threading
+
+        index = self
+        self.paths: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                index.paths.append(self.path)
+                body = b'{"info": {}, "vulnerabilities": []}' if status == 200 else b"{}"
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/simple/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("status,reachable", [(200, True), (404, False)])
+def test_the_audit_probes_the_index_pip_is_configured_with(monkeypatch, status, reachable):
+    """Issue 12, item 9: .ci/audit.py names no index host; it asks the index of pip's configuration
+    (here PIP_INDEX_URL, which `pip config list` reports) for its per-release JSON API."""
+    index = _Index(status)
+    try:
+        monkeypatch.setenv("PIP_INDEX_URL", index.url)
+        audit = _audit_module()
+        assert audit.package_index_url() == index.url
+        ok, why = audit.audit_service_reachable()
+        assert ok is reachable, why
+        assert index.paths == ["/pypi/pip/24.0/json"]
+    finally:
+        index.close()

@@ -297,3 +297,60 @@ def test_hostile_text_round_trips_exactly(server, room):
         refused = victim.send([create_op(text=bad)])["results"][0]
         assert refused["error"]["code"] == "invalid_text"
     other.disconnect()
+
+
+def _ack_body(raw: RawSocket, ack_id: str) -> dict:
+    answer = raw.recv_until("43" + ack_id, timeout=5)
+    assert answer is not None, f"no answer to ack {ack_id}: the socket closed"
+    return json.loads(answer[2 + len(ack_id):])[0]
+
+
+def test_undecodable_payloads_are_answered_invalid_payload(server, room):
+    """Issue 12, item 3: a 3,000-level nested payload or a 401-digit integer used to get no answer
+    at all (python-socketio's packet parser raised, "message handler error"); now the event is
+    answered `invalid_payload` and the socket stays usable."""
+    workshop, victim = room
+    raw = RawSocket(server)
+    assert raw.join(workshop.token, workshop.guests[2]).startswith("40{")
+    huge = "1" + "0" * 400
+    sticky = f'{{"id":"s-huge","kind":"event","text":"x","x":{huge},"y":0.5}}'
+    frames = {
+        "11": f'4211["ops",{{"ops":[{{"id":"op-huge","type":"sticky.create","sticky":{sticky}}}]}}]',
+        "12": '4212["ops",' + "[" * 3000 + "]" * 3000 + "]",
+        "13": '4213["ops",{"ops":' + "[" * 3000 + "]" * 3000 + "}]",
+        "14": '4214["snapshot",' + "{\"a\":" * 3000 + "1" + "}" * 3000 + "]",
+        "15": f'4215["resync",{{"since":{huge}}}]',
+    }
+    for ack_id, frame in frames.items():
+        raw.send(frame)
+        body = _ack_body(raw, ack_id)
+        assert body["ok"] is False and body["error"]["code"] == "invalid_payload", (ack_id, body)
+        assert body["error"]["message"]
+    # the same socket still works
+    raw.send('4216["ops",' + json.dumps({"ops": [create_op(text="after the garbage")]}) + "]")
+    body = _ack_body(raw, "16")
+    assert body["ok"] and body["results"][0]["ok"], body
+    raw.close()
+    assert responsive(victim)
+
+
+def test_a_lone_surrogate_over_the_wire_is_refused_and_the_room_keeps_working(server, room):
+    """Issue 12, item 2 end to end: the JSON escape \\ud800 in a text, a sticky id, link_to or an
+    update's sticky_id is refused `invalid_unicode`; another client's ops in the same ticks commit."""
+    workshop, victim = room
+    raw = RawSocket(server)
+    assert raw.join(workshop.token, workshop.guests[2]).startswith("40{")
+    lone = "\\ud800"
+    ops = [
+        f'{{"id":"u1","type":"sticky.create","sticky":{{"id":"u-1","kind":"event","text":"lone {lone}","x":0.5,"y":0.5}}}}',
+        f'{{"id":"u2","type":"sticky.create","sticky":{{"id":"u-{lone}","kind":"event","text":"id","x":0.5,"y":0.5}}}}',
+        f'{{"id":"u3","type":"sticky.create","sticky":{{"id":"u-3","kind":"event","text":"l","x":0.5,"y":0.5,"link_to":"{lone}"}}}}',
+        f'{{"id":"u4","type":"sticky.update","sticky_id":"{lone}","changes":{{"x":0.1}}}}',
+    ]
+    for n in range(3):
+        raw.send(f'4{2}{20 + n}["ops",{{"ops":[{",".join(ops)}]}}]')
+        assert ack_time(victim, f"bystander {n}") < 2 * ACK_BUDGET
+        body = _ack_body(raw, str(20 + n))
+        assert body["ok"], body
+        assert [r["error"]["code"] for r in body["results"]] == ["invalid_unicode"] * 4, body
+    raw.close()

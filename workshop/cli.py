@@ -59,6 +59,9 @@ def init_app(app: Flask) -> None:
                 user = set_active_by_email(session, email, active)
             except DomainError as error:
                 _fail(error)
+            if not active:
+                from .realtime import end_live_sessions
+                end_live_sessions(app, user.id)
             click.echo(f"{user.email} is {'active' if active else 'deactivated'}.")
 
     @app.cli.command("demo")

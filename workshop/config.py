@@ -39,14 +39,21 @@ def settings_from_environment(instance_path: str) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "BOARD_TICK_MS": int(os.environ.get("BOARD_TICK_MS", "25")),
+        "ACCOUNT_SWEEP_SECONDS": float(os.environ.get("ACCOUNT_SWEEP_SECONDS", "5")),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(Path(instance_path).parent / "exports")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Flask-Login's one-year remember_token: Secure behind HTTPS like the session cookie
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "HOST": os.environ.get("HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("PORT", "5000")),
         "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "storming"),
+        # engine.io's heartbeat: a ping every interval, and a client that has not answered one
+        # within the timeout is gone (Socket.IO's defaults: 25 s and 20 s)
+        "SOCKETIO_PING_INTERVAL": float(os.environ.get("SOCKETIO_PING_INTERVAL", "25")),
+        "SOCKETIO_PING_TIMEOUT": float(os.environ.get("SOCKETIO_PING_TIMEOUT", "20")),
         "CORS_ALLOWED_ORIGINS": [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o] or None,
     }
 
@@ -54,6 +61,8 @@ def settings_from_environment(instance_path: str) -> dict:
 DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,

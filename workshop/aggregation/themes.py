@@ -31,7 +31,9 @@ from sklearn.preprocessing import normalize
 
 from .vocabulary import normalise_text
 
-TITLE_MAX = 80
+# A proposed theme's title (its most central sticky's text) is cut shorter than the longest title a
+# person may give (domain.validation.THEME_TITLE_MAX), to read at a glance in the backlog.
+PROPOSED_TITLE_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ DEFAULT_CONFIG = GroupingConfig()
 PROPOSAL_COLUMNS = ["sticky_id", "cluster", "centrality", "title"]
 
 
-def shorten_title(text: str, limit: int = TITLE_MAX) -> str:
+def shorten_title(text: str, limit: int = PROPOSED_TITLE_CHARS) -> str:
     """A sticky text as a theme title: one line, at most ``limit`` characters, cut at a word."""
     one_line = " ".join(str(text).split())
     if len(one_line) <= limit:

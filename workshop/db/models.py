@@ -10,6 +10,8 @@ from typing import Optional
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
+from ..domain.validation import THEME_TITLE_MAX
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -37,6 +39,9 @@ class Discovery(SQLModel, table=True):
     end_label: str = Field(max_length=120)
     created_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # What the last aggregation's themes were computed from (services/backlog.py): a read of the
+    # backlog aggregates again only when the stickies or the product owner's decisions changed.
+    aggregation_fingerprint: Optional[str] = Field(default=None, max_length=64)
 
 
 class DiscoveryMember(SQLModel, table=True):
@@ -126,7 +131,7 @@ class Theme(SQLModel, table=True):
     """A backlog theme. Proposed by the aggregation, decided by the product owner."""
     id: Optional[int] = Field(default=None, primary_key=True)
     discovery_id: int = Field(foreign_key="discovery.id", index=True)
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=THEME_TITLE_MAX)
     title_is_custom: bool = False
     value: Optional[int] = None  # 1..5, product owner's estimate
     effort: Optional[int] = None  # 1..5

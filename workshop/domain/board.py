@@ -14,16 +14,15 @@ from typing import Any, Callable
 from .errors import DomainError, Forbidden, NotFound, ValidationError
 from .kinds import KINDS_BY_KEY
 from .templates import Template
+from .validation import sticky_text, storable
 
 MAX_OPS_PER_MESSAGE = 50
-MAX_TEXT = 2000
 MAX_TIMER_SECONDS = 7200
 MAX_VOTE_BUDGET = 50
-_OP_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_OP_ID = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")  # always with fullmatch ("$" would let a final newline in)
 STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
-                   "vote.budget", "workshop.close"}
+                   "vote.budget", "workshop.close", "workshop.reopen"}
 OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "vote.add", "vote.remove"} | FACILITATOR_OPS
 
 
@@ -45,9 +44,35 @@ class Op:
 
 def op_id_of(raw: object) -> str | None:
     """The op's id if it has a usable one (so even a refusal can name the op it refuses)."""
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _OP_ID.match(raw["id"]):
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and _OP_ID.fullmatch(raw["id"]):
         return raw["id"]
     return None
+
+
+# How deep an op's JSON may nest: no op has more than two levels (`sticky.create`'s sticky, an
+# update's changes); anything deeper is refused before it is walked any further.
+MAX_OP_DEPTH = 8
+
+
+def check_storable(raw: object) -> None:
+    """Refuse an op any of whose strings (keys and values, at any depth) cannot be stored or sent,
+    before any other rule reads it: such a string used to reach the tick's transaction (a sticky id
+    in a SELECT, a text in an INSERT) and fail the commit of every op in the tick (issue 12)."""
+    stack = [(raw, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not storable(value):
+                raise ValidationError("invalid_unicode", "The operation holds characters that cannot be stored "
+                                                         "(an unpaired UTF-16 surrogate).")
+        elif isinstance(value, (dict, list)):
+            if depth >= MAX_OP_DEPTH:
+                raise ValidationError("invalid_payload", "An operation nests too deeply.")
+            items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+            for key, item in items:
+                if isinstance(key, str):
+                    stack.append((key, depth + 1))
+                stack.append((item, depth + 1))
 
 
 def parse_ops_message(payload: object) -> list:
@@ -60,18 +85,6 @@ def parse_ops_message(payload: object) -> list:
     if len(ops) > MAX_OPS_PER_MESSAGE:
         raise ValidationError("too_many_ops", f"Send at most {MAX_OPS_PER_MESSAGE} operations at a time.")
     return ops
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValidationError("invalid_text", "A sticky's text must be a string.")
-    if len(value) > MAX_TEXT:
-        raise ValidationError("text_too_long", f"A sticky holds at most {MAX_TEXT} characters; this has {len(value)}.")
-    if _CONTROL.search(value):
-        raise ValidationError("invalid_text", "A sticky's text cannot contain control characters.")
-    if not value.strip():
-        raise ValidationError("empty_text", "A sticky needs some text (to remove one, delete it).")
-    return value
 
 
 # Positions are kept to 1/100,000 of the board (a fraction of a pixel on any screen): a browser's
@@ -95,7 +108,7 @@ def _duration(value: object) -> float | None:
 
 
 def _sticky_id(value: object, name: str = "sticky_id") -> str:
-    if not isinstance(value, str) or not _OP_ID.match(value) or len(value) > 40:
+    if not isinstance(value, str) or not _OP_ID.fullmatch(value) or len(value) > 40:
         raise ValidationError("invalid_payload", f"{name} must be an id of at most 40 characters.")
     return value
 
@@ -104,6 +117,7 @@ def parse_op(raw: object) -> Op:
     """Check an operation's shape, types and sizes. Raises ValidationError with a precise code."""
     if not isinstance(raw, dict):
         raise ValidationError("invalid_payload", "An operation is an object {id, type, ...}.")
+    check_storable(raw)
     op_id = op_id_of(raw)
     if op_id is None:
         raise ValidationError("invalid_op_id", "An operation needs an id: 1 to 64 letters, digits or - _ : .")
@@ -122,7 +136,7 @@ def parse_op(raw: object) -> Op:
         fields = {
             "id": _sticky_id(sticky.get("id"), "sticky.id"),
             "kind": sticky["kind"],
-            "text": _text(sticky.get("text")),
+            "text": sticky_text(sticky.get("text")),
             "x": _unit(sticky.get("x"), "x"),
             "y": _unit(sticky.get("y"), "y"),
             "duration_minutes": _duration(sticky.get("duration_minutes")),
@@ -140,7 +154,7 @@ def parse_op(raw: object) -> Op:
         parsed: dict[str, Any] = {}
         for name, value in changes.items():
             if name == "text":
-                parsed[name] = _text(value)
+                parsed[name] = sticky_text(value)
             elif name in ("x", "y"):
                 parsed[name] = _unit(value, name)
             elif name == "duration_minutes":
@@ -177,7 +191,11 @@ def parse_op(raw: object) -> Op:
 def check_board_writable(actor: Actor, workshop, template: Template, op_type: str) -> None:
     """Closed workshops refuse everything; a read-only phase (wrap-up) refuses every change to the
     board's content, from anyone (the facilitator can still move the room to another phase);
-    a locked board refuses guests."""
+    a locked board refuses guests. Only a reopen goes to a closed workshop, and only to one."""
+    if op_type == "workshop.reopen":
+        if workshop.status != "closed":
+            raise DomainError("workshop_open", "This workshop is open already.")
+        return
     if workshop.status == "closed":
         raise DomainError("workshop_closed", "This workshop is closed; the board is read-only.")
     if template.phase(workshop.phase).readonly and op_type not in FACILITATOR_OPS:
@@ -199,6 +217,12 @@ def check_can_create(actor: Actor, workshop, template: Template, kind: str) -> N
         allowed = ", ".join(KINDS_BY_KEY[k].label.lower() for k in phase.kinds) or "no stickies"
         raise DomainError("kind_not_in_phase",
                           f"In the {phase.label} phase you can add {allowed}, not {KINDS_BY_KEY[kind].label.lower()}.")
+
+
+def starts_private(workshop, actor: Actor) -> bool:
+    """A new sticky is private while private writing is on, unless a facilitator wrote it (the
+    facilitator's stickies frame the room: everyone sees them at once)."""
+    return bool(workshop.private_writing) and not actor.facilitator
 
 
 def check_can_change(actor: Actor, sticky) -> None:

@@ -14,10 +14,57 @@ DEFAULT_START_LABEL = "Project starts"
 DEFAULT_END_LABEL = "Live in production with users"
 
 NAME_MAX = 120
-TEXT_MAX = 2000
+TEXT_MAX = 2000  # a sticky's text, a problem statement
 STAGE_MAX = 40
 MAX_STAGES = 12
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters no text may hold (tab, line feed and carriage return are allowed where a text
+# may span lines): they garble pages and terminals, and a workbook cannot store them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+THEME_TITLE_MAX = 200  # a backlog theme's title (the aggregation proposes shorter ones)
+
+
+def theme_title(value: object) -> str:
+    """A theme's title as a person gives it: one line (runs of spaces and line breaks become one
+    space), not empty, at most THEME_TITLE_MAX characters."""
+    clean = " ".join(str(value or "").split())
+    if not clean:
+        raise ValidationError("invalid_title", "A theme title cannot be empty.")
+    if len(clean) > THEME_TITLE_MAX:
+        raise ValidationError("invalid_title", f"A theme title is at most {THEME_TITLE_MAX} characters.")
+    return clean
+
+
+def storable(value: str) -> bool:
+    """Whether the database can store `value` and every client can receive it: valid UTF-8, so no
+    unpaired UTF-16 surrogate (which JSON's \\ud800 escape can carry). NUL and the other control
+    characters are the text rules' business (`invalid_text`); ids allow neither."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def sticky_text(value: object) -> str:
+    """The one rule for a sticky's text, wherever it comes from (the board, the importer, a form):
+    a string of at most TEXT_MAX characters, not only spaces, without control characters (tabs and
+    line breaks are fine). Returned as given."""
+    if not isinstance(value, str):
+        raise ValidationError("invalid_text", "A sticky's text must be a string.")
+    if not storable(value):
+        raise ValidationError("invalid_unicode", "The text holds characters that cannot be stored "
+                                                 "(an unpaired UTF-16 surrogate).")
+    if len(value) > TEXT_MAX:
+        raise ValidationError("text_too_long", f"A sticky holds at most {TEXT_MAX} characters; this has {len(value)}.")
+    if CONTROL.search(value):
+        raise ValidationError("invalid_text", "A sticky's text cannot contain control characters.")
+    if not value.strip():
+        raise ValidationError("empty_text", "A sticky needs some text (to remove one, delete it).")
+    return value
 
 
 def clean_line(value: object, field: str, *, max_length: int = NAME_MAX, required: bool = True) -> str:
@@ -27,7 +74,7 @@ def clean_line(value: object, field: str, *, max_length: int = NAME_MAX, require
     if not isinstance(value, str):
         raise ValidationError(f"invalid_{field}", f"{field.replace('_', ' ').capitalize()} must be text.")
     text = unicodedata.normalize("NFC", value).strip()
-    if _CONTROL.search(text) or "\n" in text or "\r" in text:
+    if CONTROL.search(text) or "\n" in text or "\r" in text:
         raise ValidationError(f"invalid_{field}",
                               f"{field.replace('_', ' ').capitalize()} must be one line without control characters.")
     if required and not text:
@@ -45,7 +92,7 @@ def clean_text(value: object, field: str, *, max_length: int = TEXT_MAX) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"invalid_{field}", f"{field.replace('_', ' ').capitalize()} must be text.")
     text = value.replace("\r\n", "\n").strip()
-    if _CONTROL.search(text.replace("\t", " ")):
+    if CONTROL.search(text.replace("\t", " ")):
         raise ValidationError(f"invalid_{field}",
                               f"{field.replace('_', ' ').capitalize()} contains control characters.")
     if len(text) > max_length:

@@ -26,16 +26,19 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     socketio.init_app(
         app,
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        async_mode="gevent",  # ADR 0002: never auto-detected (eventlet would be tried first)
         message_queue=queue,
         channel=app.config.get("SOCKETIO_CHANNEL", "storming"),
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
         max_http_buffer_size=MAX_MESSAGE_BYTES,
+        ping_interval=app.config.get("SOCKETIO_PING_INTERVAL", 25),
+        ping_timeout=app.config.get("SOCKETIO_PING_TIMEOUT", 20),
         json=wire,
     )
     presence = (RedisPresence(queue, app.config.get("SOCKETIO_CHANNEL", "storming"))
                 if queue and queue.startswith("redis") else LocalPresence())
     hub = RoomHub(socketio, BoardService(get_db(app)), app.config["BOARD_TICK_MS"] / 1000.0, presence)
+    hub.ACCOUNT_SWEEP_SECONDS = app.config.get("ACCOUNT_SWEEP_SECONDS", RoomHub.ACCOUNT_SWEEP_SECONDS)
     app.extensions["room_hub"] = hub
     from . import handlers
     handlers.register(socketio, hub, get_db(app))
@@ -43,6 +46,16 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     # moves handled as they are read (ADR 0008, 0009)
     websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio),
                      on_text=inline_events(socketio.server, INLINE_EVENTS))
+
+
+def end_live_sessions(app: Flask, user_id: int) -> None:
+    """A deactivated account, or one whose password changed, loses its open board sockets at once,
+    on every process (docs/protocol.md). Never fails the change that called it: each process's
+    account sweep (RoomHub.ACCOUNT_SWEEP_SECONDS) ends what this could not reach."""
+    try:
+        app.extensions["room_hub"].end_sessions_of_user(user_id)
+    except Exception:
+        log.exception("ending the board sockets of account %s failed", user_id)
 
 
 def origin_check(eio):

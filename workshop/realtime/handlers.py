@@ -11,9 +11,11 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
 from ..db.engine import Database
+from ..db.models import User
 from ..domain.board import Actor, parse_ops_message
 from ..domain.errors import DomainError
 from ..services import discoveries
+from . import wire
 from .hub import Connection, RoomHub, personal_room, room_of
 
 RATE_LIMITED = {"ok": False, "error": {"code": "rate_limited",
@@ -21,6 +23,9 @@ RATE_LIMITED = {"ok": False, "error": {"code": "rate_limited",
 NOT_CONNECTED = {"ok": False, "error": {"code": "not_connected", "message": "Reconnect to the board first."}}
 SERVER_ERROR = {"ok": False, "error": {"code": "server_error",
                                        "message": "Something went wrong on the server; retrying is safe."}}
+INVALID_JSON = {"ok": False, "error": {"code": "invalid_payload",
+                                       "message": "The message could not be decoded (nested too deeply, or a "
+                                                  "number too long)."}}
 MAX_SEQ = 2 ** 53  # larger numbers are no sequence number (and overflow SQLite's INTEGER)
 
 log = logging.getLogger(__name__)
@@ -46,7 +51,9 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
                 refusal = {"code": "unknown_participant", "message": "Join the workshop from its link first."}
                 raise ConnectionRefusedError(refusal["message"], refusal)
             actor = Actor(participant.id, participant.name, participant.is_facilitator)
-            connection = Connection(workshop.id, actor, participant.team)
+            account = session.get(User, participant.user_id) if participant.user_id is not None else None
+            connection = Connection(workshop.id, actor, participant.team, user_id=participant.user_id,
+                                    password_hash=account.password_hash if account is not None else None)
         join_room(room_of(connection.workshop_id))
         join_room(personal_room(actor.participant_id))
         hub.connected(request.sid, connection)
@@ -69,6 +76,8 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
                     return NOT_CONNECTED
                 if not connection.allow():
                     return RATE_LIMITED
+                if payload is wire.UNDECODABLE:
+                    return INVALID_JSON
                 try:
                     return handler(connection, payload)
                 except Exception:
@@ -111,7 +120,9 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         return {"ok": True, "results": results}
 
     def on_cursor(sid, payload=None):
-        """Pointer position, throttled by the client; relayed once per tick, never stored.
+        """Pointer position, throttled by the client (once per `cursor_ms`); the hub relays its latest
+        position with the room's next message once the room's cursor interval allows (ADR 0009,
+        docs/protocol.md); never stored.
 
         Registered on the python-socketio server itself, not through Flask-SocketIO: it needs no
         Flask app/request context (cursors are 10 per participant per second, the bulk of incoming

@@ -56,6 +56,10 @@ class Connection:
     workshop_id: int
     actor: Actor
     team: str
+    # a facilitator's seat belongs to an account: its socket ends when the account is deactivated or
+    # its password changes (the hash it had at connect)
+    user_id: int | None = None
+    password_hash: str | None = None
     requests: TokenBucket = field(default_factory=lambda: TokenBucket(20.0, 40.0))
     cursors: TokenBucket = field(default_factory=lambda: TokenBucket(30.0, 30.0))
 
@@ -91,6 +95,11 @@ class RoomHub:
     # The room announces the interval (`cursor_ms`) and clients send no more often. ADR 0009.
     FANOUT_CURSORS_PER_SECOND = 300_000
     CURSOR_INTERVAL = 0.1
+    # How often each process checks the accounts behind its open facilitator sockets (a safety net:
+    # a deactivation or password change ends them at once through `end_sessions_of_user`, but a
+    # change made where no message queue reaches this process, such as the CLI next to an embedded
+    # server, is seen here).
+    ACCOUNT_SWEEP_SECONDS = 5.0
 
     def __init__(self, socketio, service: BoardService, tick_seconds: float, presence):
         self.socketio = socketio
@@ -124,6 +133,35 @@ class RoomHub:
                 self._forget_room(connection.workshop_id)
             self.presence.remove(connection.workshop_id, sid)
             self.broadcast_presence(connection.workshop_id)
+
+    def end_sessions_of_user(self, user_id: int) -> int:
+        """End every open board socket of the account's seats, on every process: the sockets are
+        found in presence (Redis when scaled out) and disconnected through python-socketio, which
+        passes a disconnect for a socket of another process over the message queue. Returns how
+        many sockets were told to end."""
+        ended = 0
+        for workshop_id, participant_ids in self.service.seats_of_user(user_id).items():
+            sids = set(self.presence.sids_of(workshop_id, participant_ids))
+            sids.update(sid for sid, c in list(self.connections.items())
+                        if c.workshop_id == workshop_id and c.actor.participant_id in participant_ids)
+            for sid in sids:
+                self.socketio.server.disconnect(sid, namespace="/")
+                ended += 1
+        return ended
+
+    def sweep_accounts(self) -> int:
+        """Disconnect this process's sockets whose account is now inactive or has a new password."""
+        owned = {sid: c for sid, c in list(self.connections.items()) if c.user_id is not None}
+        if not owned:
+            return 0
+        states = self.service.account_states({c.user_id for c in owned.values()})
+        ended = 0
+        for sid, connection in owned.items():
+            state = states.get(connection.user_id)
+            if state is None or not state[0] or state[1] != connection.password_hash:
+                self.socketio.server.disconnect(sid, namespace="/")
+                ended += 1
+        return ended
 
     @staticmethod
     def _participant_info(connection: Connection) -> dict:
@@ -183,7 +221,7 @@ class RoomHub:
             self._task = self.socketio.start_background_task(self._run)
 
     def _run(self) -> None:
-        last_beat = time.monotonic()
+        last_beat = last_sweep = time.monotonic()
         while True:
             self.socketio.sleep(self.tick_seconds)
             if time.monotonic() - last_beat > 10:
@@ -192,6 +230,12 @@ class RoomHub:
                     self.presence.beat()
                 except Exception:
                     log.exception("presence heartbeat failed")
+            if time.monotonic() - last_sweep > self.ACCOUNT_SWEEP_SECONDS:
+                last_sweep = time.monotonic()
+                try:
+                    self.sweep_accounts()
+                except Exception:
+                    log.exception("checking the accounts of open sockets failed")
             try:
                 self.tick()
             except Exception:  # the loop must survive anything one tick does
@@ -287,6 +331,10 @@ class LocalPresence:
     def list(self, workshop_id: int) -> list[dict]:
         return by_person(self._rooms.get(workshop_id, {}).values())
 
+    def sids_of(self, workshop_id: int, participant_ids) -> list[str]:
+        """The sockets of these participants in the workshop."""
+        return [sid for sid, info in self._rooms.get(workshop_id, {}).items() if info["id"] in participant_ids]
+
 
 class RedisPresence(LocalPresence):
     """Presence shared by every process through Redis (scale-out).
@@ -339,3 +387,8 @@ class RedisPresence(LocalPresence):
             self._redis.hdel(key, *stale)
         return by_person(self._json.loads(value) for field, value in entries.items()
                          if field.split("/", 1)[0] in alive)
+
+    def sids_of(self, workshop_id: int, participant_ids) -> list[str]:
+        """The sockets of these participants in the workshop, on every process."""
+        return [field.decode().split("/", 1)[1] for field, value in self._redis.hgetall(self._room(workshop_id)).items()
+                if self._json.loads(value)["id"] in participant_ids]

@@ -26,6 +26,7 @@ packet for an idle connection is written through at once instead of waking its w
 """
 from __future__ import annotations
 
+import logging
 import struct
 from typing import Callable
 
@@ -33,6 +34,7 @@ import gevent
 from gevent.lock import Semaphore
 
 _MESSAGE_TOO_BIG = 1009
+log = logging.getLogger(__name__)
 
 
 def unmask(payload: bytes, mask: bytes) -> bytes:
@@ -45,22 +47,30 @@ def unmask(payload: bytes, mask: bytes) -> bytes:
 
 
 def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path: str = "/socket.io/",
-           on_text: Callable[[object, str], bool] | None = None) -> None:
+           on_text: Callable[[object, str], bool] | None = None) -> bool:
     """Replace gevent-websocket's readers and upgrade check (see the module docstring).
     `accepts_origin(environ)`: whether engine.io would accept the request's Origin.
     `on_text(engineio_socket, text)`: a fast path for incoming text messages, called in the
     connection's reader before engine.io sees them; True means handled (engine.io never sees it)."""
     from socket import error as socket_error
 
-    from geventwebsocket import handler as gws_handler
-    from geventwebsocket import websocket as gws
-    from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
+    try:
+        from geventwebsocket import handler as gws_handler
+        from geventwebsocket import websocket as gws
+        from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
+    except ImportError:
+        # WEBSOCKET_SERVER=simple-websocket, or gevent-websocket uninstalled: engine.io serves
+        # websockets with simple-websocket, which limits sizes itself (max_http_buffer_size) and
+        # upgrades only after engine.io's Origin check; no write-through, no inline cursor path
+        # (ADR 0010, the exit plan)
+        log.warning("gevent-websocket is not in use: websockets go through simple-websocket (ADR 0010)")
+        return False
 
     gws.WebSocket.max_message_bytes = max_message_bytes
     gws_handler.WebSocketHandler.accepts = staticmethod(
         lambda environ: environ.get("PATH_INFO", "").startswith(path) and accepts_origin(environ))
     if getattr(gws.WebSocket, "hardened", False):
-        return
+        return True
 
     upgrade = gws_handler.WebSocketHandler.upgrade_websocket
 
@@ -106,6 +116,8 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
         opcode = None
         message = bytearray()
         while True:
+            if self.closed and self.stream is None:
+                return None
             header, payload = self.read_frame()
             f_opcode = header.opcode
             if f_opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY):
@@ -136,6 +148,10 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
         return bytes(message)
 
     def close(self, code=1000, message=b""):
+        """Send the close frame once and refuse further writes. The reading side stays intact: the
+        reader greenlet may be inside `raw_read` right now (gevent-websocket set it to None here,
+        and the reader then failed with "'NoneType' object is not callable"); it goes on until the
+        peer's close frame or the end of the stream, and `read_one` stops at the next frame."""
         if self.closed:
             return
         reason = message.encode() if isinstance(message, str) else bytes(message or b"")
@@ -145,7 +161,6 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
             pass  # the peer is gone: nothing to tell it
         finally:
             self.closed = True
-            self.stream = self.raw_write = self.raw_read = self.environ = None
 
     def send_frame(self, message, opcode):
         data = text_frame(message) if opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY) else frame(opcode, message)
@@ -165,6 +180,7 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
     gws.WebSocket.read_message = read_message
     gws.Header.mask_payload = gws.Header.unmask_payload = lambda header, payload: unmask(payload, header.mask)
     gws.WebSocket.hardened = True
+    return True
 
 
 def _write_through_engineio() -> None:
@@ -173,6 +189,7 @@ def _write_through_engineio() -> None:
     at 300 participants. A packet for a websocket whose queue is empty and whose writer is idle is
     now written at once, in the sender's greenlet, if the socket takes it without waiting; otherwise
     it is queued as before (order is kept: nothing overtakes a queued packet or a write in progress)."""
+    from engineio import exceptions as eio_exceptions
     from engineio import socket as eio_socket
     from engineio.async_drivers import gevent as eio_gevent
 
@@ -186,6 +203,28 @@ def _write_through_engineio() -> None:
         return wrap(self, environ, start_response)
 
     queue_send = eio_socket.Socket.send
+    queue_poll = eio_socket.Socket.poll
+
+    def poll(self):
+        """engine.io's writer greenlet waits here for the next queued packet, with the timeout
+        ping interval + ping timeout, and closes the connection when none came: without the
+        write-through, the pings themselves went through the queue, so an empty queue meant a dead
+        connection. With it, pings and messages are written without the queue, which may stay
+        empty for ever on a healthy connection (every connection was closed 45 s after it opened,
+        issue 12). Whether the client is gone is the heartbeat's call (`check_ping_timeout`, also
+        run by engine.io's service task), so the writer waits on until the socket closes."""
+        if self.__dict__.get("storming_ws") is None:
+            return queue_poll(self)
+        while True:
+            try:
+                return queue_poll(self)
+            except eio_exceptions.QueueEmpty:
+                if self.closed or self.closing:
+                    raise
+                try:
+                    self.check_ping_timeout()  # a client that stopped answering is closed here
+                except eio_exceptions.SocketIsClosedError:
+                    raise eio_exceptions.QueueEmpty() from None
 
     def send(self, pkt):
         ws = self.__dict__.get("storming_ws")
@@ -196,6 +235,7 @@ def _write_through_engineio() -> None:
 
     eio_gevent.WebSocketWSGI.__call__ = __call__
     eio_socket.Socket.send = send
+    eio_socket.Socket.poll = poll
 
 
 # --- writing -------------------------------------------------------------------------------------

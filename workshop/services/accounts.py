@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db.models import Invite, User
+from ..db.models import Invite, Participant, User
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.permissions import Account, require
 from ..domain.validation import (clean_line, validate_account, validate_email, validate_password,
@@ -131,6 +131,8 @@ def _set_active(session: Session, user: User, active: bool) -> User:
     if losing_an_admin:
         _lock_admins_keeping_one(session, user, "deactivate")
     user.is_active = active
+    if not active:
+        _close_board_seats(session, user)
     _commit(session, user, keep_an_admin="deactivate" if losing_an_admin else None)
     return user
 
@@ -174,9 +176,20 @@ def change_own_password(session: Session, user_id: int, current, new, repeat=Non
     if not check_password_hash(user.password_hash, str(current or "")):
         raise ValidationError("wrong_password", "The current password is not right.")
     _set_password(user, new, repeat)
+    _close_board_seats(session, user)
     session.add(user)
     session.commit()
     return user
+
+
+def _close_board_seats(session: Session, user: User) -> None:
+    """The person's facilitator seats get a new secret nobody knows: a board socket that ends with a
+    password change or a deactivation cannot come back with the secret it had (opening the board
+    again, signed in, gives a fresh one)."""
+    from .discoveries import hash_secret
+    for seat in session.exec(select(Participant).where(Participant.user_id == user.id)):
+        seat.secret_hash = hash_secret(secrets.token_urlsafe(32))
+        session.add(seat)
 
 
 def _set_password(user: User, password, repeat) -> None:
@@ -261,6 +274,7 @@ def accept_invite(session: Session, token, password, repeat=None) -> User:
     """The person sets their password on the link; the link is spent, other sessions of theirs end."""
     invite, user = open_invite(session, token)
     _set_password(user, password, repeat)
+    _close_board_seats(session, user)
     invite.used_at = datetime.now(timezone.utc)
     session.add_all([user, invite])
     session.commit()

@@ -4,14 +4,17 @@ Plain Python (no Flask): the page, the export and the CLI call these with a SQLM
 
 * ``build_report(session, discovery_id)`` loads the discovery's live stickies (not deleted, not
   private), proposes themes, reconciles them with stored decisions, persists Theme and
-  ThemeAssignment rows in one transaction and returns the BacklogReport.
-* Edits (each validated, each committed): ``rename_theme``, ``set_estimate`` (value / effort),
-  ``set_status``, ``merge_themes``, ``split_theme``, ``move_sticky``. Every edit is stored as a
-  decision (a custom title, an estimate, a status, or pinned assignments) so it survives
-  re-aggregation when new workshops and stickies arrive.
+  ThemeAssignment rows in one transaction and returns the BacklogReport. The discovery row is locked
+  for it, and it is skipped when nothing it depends on changed (``aggregation_fingerprint``).
+* Edits (each validated, each one commit): ``update_theme`` (title, value, effort and status at
+  once, all or nothing; ``rename_theme``, ``set_estimate`` and ``set_status`` are its one-field
+  forms), ``merge_themes``, ``split_theme``, ``move_sticky``. Every edit is stored as a decision (a
+  custom title, an estimate, a status, or pinned assignments) so it survives re-aggregation when new
+  workshops and stickies arrive.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -19,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, select
 
 from workshop.aggregation.backlog import attach_themes, build_backlog, themed
@@ -31,10 +34,10 @@ from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssig
 from workshop.domain.errors import NotFound, ValidationError
 from workshop.domain.kinds import KINDS, THEMED_KINDS
 from workshop.domain.templates import all_templates
+from workshop.domain.validation import THEME_TITLE_MAX, theme_title
 
 #: A theme's lifecycle as the product owner sees it.
 STATUSES: tuple[str, ...] = ("proposed", "accepted", "in progress", "done", "rejected")
-TITLE_MAX = 200
 _CHUNK = 500  # ids per IN (...) clause: well under SQLite's variable limit
 
 
@@ -150,50 +153,76 @@ def _is_decided(theme: Theme) -> bool:
                 or theme.status != "proposed")
 
 
+# Bump when the aggregation's output for the same stickies and decisions changes (a new grouping,
+# a new reconciliation rule): every discovery is then aggregated again on its next read.
+AGGREGATION_VERSION = "1"
+
+
+def _lock_discovery(session: Session, discovery_id: int) -> Discovery:
+    """The discovery row, read fresh and locked until the transaction ends, so that one aggregation
+    of a discovery runs at a time across requests, exports and processes.
+
+    PostgreSQL: SELECT ... FOR UPDATE (a second caller waits, then reads what the first committed).
+    SQLite: a write to the row takes the database's single write lock before anything is read (a
+    deferred read-then-write transaction could otherwise work on what another process replaces).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Discovery).where(Discovery.id == discovery_id)
+                        .values(aggregation_fingerprint=Discovery.aggregation_fingerprint))
+        locked = select(Discovery).where(Discovery.id == discovery_id)
+    else:
+        locked = select(Discovery).where(Discovery.id == discovery_id).with_for_update()
+    discovery = session.exec(locked.execution_options(populate_existing=True)).first()
+    if discovery is None:
+        raise NotFound("discovery_not_found", f"No discovery with id {discovery_id}.")
+    return discovery
+
+
+def aggregation_fingerprint(stickies: pd.DataFrame, themes: Sequence[Theme],
+                            assignments: Sequence[ThemeAssignment], config: GroupingConfig) -> str:
+    """What the aggregation's result depends on: the live stickies (text, kind, place, votes...),
+    the themes with the product owner's decisions, the stored assignments (pinned or not), the
+    grouping configuration and AGGREGATION_VERSION. Equal fingerprints: nothing to recompute."""
+    digest = hashlib.sha256()
+    digest.update(f"{AGGREGATION_VERSION}|{config!r}|".encode())
+    inputs = stickies.drop(columns=["theme_id", "theme"])
+    digest.update(repr(list(inputs.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(inputs, index=False).to_numpy().tobytes())
+    for t in sorted(themes, key=lambda t: t.id):
+        digest.update(repr((t.id, t.title, bool(t.title_is_custom), t.value, t.effort, t.status,
+                            t.merged_into_id)).encode())
+    for a in sorted(assignments, key=lambda a: a.sticky_id):
+        digest.update(repr((a.sticky_id, a.theme_id, bool(a.pinned))).encode())
+    return digest.hexdigest()
+
+
 def aggregate_discovery(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG
                         ) -> tuple[Discovery, pd.DataFrame, list[Workshop], list[Theme]]:
-    """Propose, reconcile and persist themes in one transaction; return the themed stickies frame."""
-    discovery = _discovery(session, discovery_id)
-    stickies, workshops = load_stickies(session, discovery)
-    themes = _discovery_themes(session, discovery_id)
-    theme_ids = [t.id for t in themes]
-    live_themed = set(stickies.loc[stickies["kind"].isin(THEMED_KINDS), "sticky_id"])
-    stored = [a for a in _assignments(session, theme_ids) if a.sticky_id in live_themed]
-    previous = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
-                             "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64"),
-                             "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
-    proposal = propose_themes(themed(stickies), config)
-    rec = reconcile(proposal, previous, _themes_frame(themes))
+    """Propose, reconcile and persist themes in one transaction; return the themed stickies frame.
+
+    Serialised per discovery (the discovery row is locked first), and a no-op when nothing the
+    aggregation depends on changed since it last ran (the discovery's aggregation_fingerprint): a
+    read of the backlog then writes nothing, and two people opening it at once agree on its themes.
+    """
     try:
-        by_id = {t.id: t for t in themes}
-        new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, TITLE_MAX))
-                    for title in rec.new_themes["title"]]
-        session.add_all(new_rows)
-        session.flush()
-        ids = {key: row.id for key, row in zip(rec.new_themes["new_key"], new_rows)}
-        for theme_id, title in rec.retitled.itertuples(index=False):
-            by_id[int(theme_id)].title = shorten_title(title, TITLE_MAX)
-            session.add(by_id[int(theme_id)])
-        assignments = rec.assignments.copy()
-        assignments["theme_id"] = assignments["theme_id"].fillna(assignments["new_key"].map(ids).astype("Int64"))
-        for part in _chunks(sorted(live_themed)):
-            session.execute(delete(ThemeAssignment).where(ThemeAssignment.sticky_id.in_(part)))
-        values = [{"sticky_id": s, "theme_id": int(t), "pinned": bool(p)}
-                  for s, t, p in assignments[["sticky_id", "theme_id", "pinned"]].itertuples(index=False)]
-        if values:
-            session.execute(insert(ThemeAssignment), values)
-        # Themes left with nothing and no decision are removed (they were only ever a proposal).
-        session.flush()
-        used: set[int] = set()
-        for part in _chunks([t.id for t in themes]):
-            used |= set(session.execute(select(ThemeAssignment.theme_id)
-                                        .where(ThemeAssignment.theme_id.in_(part)).distinct()).scalars())
-        referenced = {t.merged_into_id for t in themes if t.merged_into_id is not None}
-        for theme in themes:
-            if (theme.id not in used and theme.id not in referenced and theme.merged_into_id is None
-                    and not _is_decided(theme)):
-                session.delete(theme)
-        session.commit()
+        discovery = _lock_discovery(session, discovery_id)
+        stickies, workshops = load_stickies(session, discovery)
+        themes = _discovery_themes(session, discovery_id)
+        stored_all = _assignments(session, [t.id for t in themes])
+        fingerprint = aggregation_fingerprint(stickies, themes, stored_all, config)
+        live_themed = set(stickies.loc[stickies["kind"].isin(THEMED_KINDS), "sticky_id"])
+        if discovery.aggregation_fingerprint == fingerprint:
+            stored = [a for a in stored_all if a.sticky_id in live_themed]
+            assignments = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
+                                        "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64")})
+        else:
+            assignments = _reaggregate(session, discovery_id, stickies, themes, stored_all, live_themed, config)
+            session.flush()
+            themes_now = _discovery_themes(session, discovery_id)
+            discovery.aggregation_fingerprint = aggregation_fingerprint(
+                stickies, themes_now, _assignments(session, [t.id for t in themes_now]), config)
+            session.add(discovery)
+        session.commit()  # ends the transaction: the lock is released
     except Exception:
         session.rollback()
         raise
@@ -201,6 +230,48 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
     titles = {t.id: t.title for t in all_themes}
     stickies = attach_themes(stickies, assignments[["sticky_id", "theme_id"]], titles)
     return discovery, stickies, workshops, all_themes
+
+
+def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, themes: list[Theme],
+                 stored_all: list[ThemeAssignment], live_themed: set, config: GroupingConfig) -> pd.DataFrame:
+    """Propose themes, reconcile them with the stored decisions and write the result (uncommitted):
+    new themes, new titles, every live pain point's and opportunity's assignment; themes left with
+    nothing and no decision are removed. Returns the assignments (sticky_id, theme_id, ...)."""
+    stored = [a for a in stored_all if a.sticky_id in live_themed]
+    previous = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
+                             "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64"),
+                             "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
+    proposal = propose_themes(themed(stickies), config)
+    rec = reconcile(proposal, previous, _themes_frame(themes))
+    by_id = {t.id: t for t in themes}
+    new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, THEME_TITLE_MAX))
+                for title in rec.new_themes["title"]]
+    session.add_all(new_rows)
+    session.flush()
+    ids = {key: row.id for key, row in zip(rec.new_themes["new_key"], new_rows)}
+    for theme_id, title in rec.retitled.itertuples(index=False):
+        by_id[int(theme_id)].title = shorten_title(title, THEME_TITLE_MAX)
+        session.add(by_id[int(theme_id)])
+    assignments = rec.assignments.copy()
+    assignments["theme_id"] = assignments["theme_id"].fillna(assignments["new_key"].map(ids).astype("Int64"))
+    for part in _chunks(sorted(live_themed)):
+        session.execute(delete(ThemeAssignment).where(ThemeAssignment.sticky_id.in_(part)))
+    values = [{"sticky_id": s, "theme_id": int(t), "pinned": bool(p)}
+              for s, t, p in assignments[["sticky_id", "theme_id", "pinned"]].itertuples(index=False)]
+    if values:
+        session.execute(insert(ThemeAssignment), values)
+    # Themes left with nothing and no decision are removed (they were only ever a proposal).
+    session.flush()
+    used: set[int] = set()
+    for part in _chunks([t.id for t in themes]):
+        used |= set(session.execute(select(ThemeAssignment.theme_id)
+                                    .where(ThemeAssignment.theme_id.in_(part)).distinct()).scalars())
+    referenced = {t.merged_into_id for t in themes if t.merged_into_id is not None}
+    for theme in themes:
+        if (theme.id not in used and theme.id not in referenced and theme.merged_into_id is None
+                and not _is_decided(theme)):
+            session.delete(theme)
+    return assignments
 
 
 def _template_label(key: str) -> str:
@@ -291,19 +362,6 @@ def _commit(session: Session, *rows) -> None:
         raise
 
 
-def rename_theme(session: Session, discovery_id: int, theme_id: int, title: str) -> Theme:
-    """Give a theme a person's title; it is kept from then on (title_is_custom)."""
-    theme = _theme(session, discovery_id, theme_id)
-    clean = " ".join(str(title or "").split())
-    if not clean:
-        raise ValidationError("invalid_title", "A theme title cannot be empty.")
-    if len(clean) > TITLE_MAX:
-        raise ValidationError("invalid_title", f"A theme title is at most {TITLE_MAX} characters.")
-    theme.title, theme.title_is_custom = clean, True
-    _commit(session, theme)
-    return theme
-
-
 def _estimate(name: str, value: Any) -> int | None:
     if value is None or value == "":
         return None
@@ -319,27 +377,50 @@ def _estimate(name: str, value: Any) -> int | None:
     return number
 
 
+def _status(status: Any) -> str:
+    clean = " ".join(str(status or "").strip().lower().replace("_", " ").replace("-", " ").split())
+    if clean not in STATUSES:
+        raise ValidationError("invalid_status", f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.")
+    return clean
+
+
+def update_theme(session: Session, discovery_id: int, theme_id: int, *, title: Any = UNSET, value: Any = UNSET,
+                 effort: Any = UNSET, status: Any = UNSET) -> Theme:
+    """The product owner's decisions on one theme, all or nothing: every given field is checked
+    first, then all are saved in one commit (a refused estimate leaves a new title unsaved too).
+    Fields left out are not changed. A title given is kept from then on (title_is_custom); value
+    and effort are 1..5 or empty (None); a status is one of STATUSES ("in_progress" and
+    "In-Progress" mean "in progress")."""
+    theme = _theme(session, discovery_id, theme_id)
+    changes: dict[str, Any] = {}
+    if title is not UNSET:
+        changes.update(title=theme_title(title), title_is_custom=True)
+    if value is not UNSET:
+        changes["value"] = _estimate("value", value)
+    if effort is not UNSET:
+        changes["effort"] = _estimate("effort", effort)
+    if status is not UNSET:
+        changes["status"] = _status(status)
+    for name, new in changes.items():
+        setattr(theme, name, new)
+    _commit(session, theme)
+    return theme
+
+
+def rename_theme(session: Session, discovery_id: int, theme_id: int, title: str) -> Theme:
+    """Give a theme a person's title; it is kept from then on (title_is_custom)."""
+    return update_theme(session, discovery_id, theme_id, title=title)
+
+
 def set_estimate(session: Session, discovery_id: int, theme_id: int, *, value: Any = UNSET,
                  effort: Any = UNSET) -> Theme:
     """Set value and/or effort (1..5, or None to clear). Arguments left out are not changed."""
-    theme = _theme(session, discovery_id, theme_id)
-    if value is not UNSET:
-        theme.value = _estimate("value", value)
-    if effort is not UNSET:
-        theme.effort = _estimate("effort", effort)
-    _commit(session, theme)
-    return theme
+    return update_theme(session, discovery_id, theme_id, value=value, effort=effort)
 
 
 def set_status(session: Session, discovery_id: int, theme_id: int, status: str) -> Theme:
     """Move a theme through STATUSES ("in_progress" / "In-Progress" are accepted for "in progress")."""
-    theme = _theme(session, discovery_id, theme_id)
-    clean = " ".join(str(status or "").strip().lower().replace("_", " ").replace("-", " ").split())
-    if clean not in STATUSES:
-        raise ValidationError("invalid_status", f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.")
-    theme.status = clean
-    _commit(session, theme)
-    return theme
+    return update_theme(session, discovery_id, theme_id, status=status)
 
 
 def _assignments_of(session: Session, theme_id: int) -> list[ThemeAssignment]:
@@ -381,10 +462,7 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
     if len(wanted) == len(current):
         raise ValidationError("split_all", "Splitting off every sticky leaves the theme empty; rename it instead.")
     if title is not None and " ".join(str(title).split()):
-        clean = " ".join(str(title).split())
-        if len(clean) > TITLE_MAX:
-            raise ValidationError("invalid_title", f"A theme title is at most {TITLE_MAX} characters.")
-        new = Theme(discovery_id=discovery_id, title=clean, title_is_custom=True)
+        new = Theme(discovery_id=discovery_id, title=theme_title(title), title_is_custom=True)
     else:
         first = session.get(Sticky, wanted[0])
         new = Theme(discovery_id=discovery_id, title=shorten_title(first.text if first else "Split theme"))

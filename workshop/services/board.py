@@ -12,6 +12,7 @@ operation rows) and one UPDATE of the workshop's changed columns, then the commi
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -21,21 +22,23 @@ from sqlalchemy.exc import NoResultFound
 from sqlmodel import select
 
 from ..db.engine import Database
-from ..db.models import Operation, Participant, Sticky, Vote, Workshop
+from ..db.models import Operation, Participant, Sticky, User, Vote, Workshop
 from ..domain import board as rules
 from ..domain.board import Actor, Op
 from ..domain.errors import DomainError, NotFound
 from ..domain.templates import get_template
 
 RESYNC_LIMIT = 500
+log = logging.getLogger(__name__)
 
 _W = Workshop.__table__
 _P = Participant.__table__
 _S = Sticky.__table__
 _V = Vote.__table__
 _O = Operation.__table__
+_U = User.__table__
 
-# The workshop's columns the board reads or changes (written back only when changed, as the ORM did).
+# The workshop's columns the board reads or changes (an UPDATE writes back only those that changed).
 _WORKSHOP_STATE = ("status", "phase", "private_writing", "locked", "vote_budget", "timer_ends_at", "timer_seconds",
                    "seq")
 # The sticky's columns a board operation can change (the UPDATE writes these; nothing else writes them).
@@ -50,9 +53,10 @@ _dots_used = (core_select(func.count()).select_from(_V)
               .correlate(_W, _P).scalar_subquery())
 _LOCK_WORKSHOP_AND_SEATS = (
     core_select(_W.c.id, _W.c.team, _W.c.template, *(_W.c[name] for name in _WORKSHOP_STATE),
-                _P.c.id, _P.c.name, _P.c.is_facilitator, _dots_used)
+                _P.c.id, _P.c.name, _P.c.is_facilitator, _dots_used, _U.c.is_active)
     .select_from(_W.outerjoin(_P, and_(_P.c.workshop_id == _W.c.id,
-                                       _P.c.id.in_(bindparam("senders", expanding=True)))))
+                                       _P.c.id.in_(bindparam("senders", expanding=True))))
+                 .outerjoin(_U, _U.c.id == _P.c.user_id))
     .where(_W.c.id == bindparam("workshop_id"))
     .with_for_update(of=_W))
 # 2. The stickies the batch names (any workshop: ids are global) with their vote counts.
@@ -60,8 +64,9 @@ _vote_count = (core_select(func.count()).select_from(_V).where(_V.c.sticky_id ==
                .correlate(_S).scalar_subquery())
 _STICKIES = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS), _vote_count)
              .where(_S.c.id.in_(bindparam("ids", expanding=True))))
-# 3. The ops of the batch already applied earlier (idempotency).
-_APPLIED = (core_select(_O.c.op_id, _O.c.seq)
+# 3. The ops of the batch already applied earlier (idempotency), with who sent them: an op id is
+#    the sender's, so another participant's reuse of it is refused, never answered as a duplicate.
+_APPLIED = (core_select(_O.c.op_id, _O.c.seq, _O.c.participant_id)
             .where(_O.c.workshop_id == bindparam("workshop_id"), _O.c.op_id.in_(bindparam("op_ids", expanding=True))))
 _HIDDEN = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS))
            .where(_S.c.workshop_id == bindparam("workshop_id"), _S.c.private == True,
@@ -83,6 +88,27 @@ class Submission:
     actor: Actor
     raw_ops: list
     results: list = field(default_factory=list)
+    # each raw op validated (an Op) or its refusal (a result), filled before the transaction
+    parsed: list = field(default_factory=list, repr=False)
+
+
+def _refusal(op_id, code: str, message: str) -> dict:
+    return {"id": op_id, "ok": False, "error": {"code": code, "message": message}}
+
+
+def parse_submission(submission: Submission) -> None:
+    """Validate every op of a submission before any transaction: what cannot be stored (an unpaired
+    surrogate, say) is refused here and never reaches the database."""
+    parsed = []
+    for raw in submission.raw_ops:
+        try:
+            parsed.append(rules.parse_op(raw))
+        except DomainError as error:
+            parsed.append({"id": rules.op_id_of(raw), "ok": False, "error": error.as_dict()})
+    submission.parsed = parsed
+
+
+NOT_STORED = ("server_error", "The change could not be saved; the other changes of its moment were.")
 
 
 def _now() -> datetime:
@@ -107,7 +133,7 @@ class _WorkshopState:
 
 
 class _StickyState:
-    """A sticky row as a plain object (duck-typed for the rules, as the ORM object was)."""
+    """A sticky row as a plain object (the rules read and set its attributes by name)."""
     __slots__ = _STICKY_COLUMNS
 
     def __init__(self, values):
@@ -128,21 +154,18 @@ class _Batch:
         self.template = get_template(workshop.template)
         self.records: list[dict] = []
         self._budget_used = dots_used
-        raws = [raw for s in submissions for raw in s.raw_ops]
-        ids = {rules.op_id_of(raw) for raw in raws} - {None}
-        self.applied: dict[str, int] = {}
+        ops = [op for s in submissions for op in s.parsed if isinstance(op, Op)]  # validated ones only
+        ids = {op.id for op in ops}
+        self.applied: dict[str, tuple[int, int | None]] = {}  # op id -> (seq, sender)
         if ids:
-            self.applied = dict(conn.execute(_APPLIED, {"workshop_id": workshop.id, "op_ids": list(ids)}).all())
+            self.applied = {op_id: (seq, sender) for op_id, seq, sender in
+                            conn.execute(_APPLIED, {"workshop_id": workshop.id, "op_ids": list(ids)})}
         sticky_ids: set[str] = set()
-        for raw in raws:
-            if isinstance(raw, dict):
-                if isinstance(raw.get("sticky_id"), str):
-                    sticky_ids.add(raw["sticky_id"])
-                for holder in (raw.get("sticky"), raw.get("changes")):
-                    if isinstance(holder, dict):
-                        for key in ("id", "link_to"):
-                            if isinstance(holder.get(key), str):
-                                sticky_ids.add(holder[key])
+        for op in ops:
+            f = op.fields
+            for value in (f.get("sticky_id"), f.get("id"), f.get("link_to"), f.get("changes", {}).get("link_to")):
+                if isinstance(value, str):
+                    sticky_ids.add(value)
         self.stickies: dict[str, _StickyState] = {}
         self.votes: dict[str, int] = {}
         if sticky_ids:
@@ -195,7 +218,7 @@ class _Batch:
         self.operations.append({"workshop_id": self.workshop.id, "seq": record["seq"], "op_id": op.id,
                                 "participant_id": actor.participant_id, "type": op.type,
                                 "private_to": record.get("private_to"), "result": record, "created_at": now})
-        self.applied[op.id] = record["seq"]
+        self.applied[op.id] = (record["seq"], actor.participant_id)
         self.records.append(record)
         return record
 
@@ -213,7 +236,7 @@ class _Batch:
         now = _now()
         sticky = _StickyState((f["id"], self.workshop.id, f["kind"], f["text"], f["x"], f["y"], f["duration_minutes"],
                                f["link_to"], actor.participant_id, actor.name,
-                               self.workshop.private_writing and not actor.facilitator, False, 1, now))
+                               rules.starts_private(self.workshop, actor), False, 1, now))
         self.new_stickies[sticky.id] = sticky
         self.stickies[sticky.id] = sticky
         return self._sticky_record(sticky)
@@ -297,7 +320,7 @@ class _Batch:
 
     def _private_reveal(self, actor: Actor, op: Op) -> dict:
         # The stored private stickies (in their state as changed by this batch so far), then the ones
-        # created in this batch, in the order a flush-then-SELECT gave them (insertion order).
+        # created in this batch and not written yet, in the order they were created.
         hidden: list[_StickyState] = []
         seen: set[str] = set()
         for row in self.conn.execute(_HIDDEN, {"workshop_id": self.workshop.id}):
@@ -329,6 +352,12 @@ class _Batch:
         self.workshop.status = "closed"
         self.workshop.timer_ends_at = None
         self.workshop.timer_seconds = None
+        return self._workshop_record()
+
+    def _workshop_reopen(self, actor: Actor, op: Op) -> dict:
+        # Open again in the phase it was closed in (wrap-up: read-only until the facilitator moves
+        # the room to the phase to go on with).
+        self.workshop.status = "open"
         return self._workshop_record()
 
     # --- the writes ------------------------------------------------------------------------
@@ -367,9 +396,48 @@ class BoardService:
     def apply_batch(self, workshop_id: int, submissions: list[Submission]) -> list[dict]:
         """Apply every submission's ops in order, in one transaction; fill each submission's results.
 
-        Returns the committed records in sequence order (to broadcast). Raises only on a storage
-        failure, in which case nothing was committed and no result was given.
+        Returns the committed records in sequence order (to broadcast). Every op is validated first,
+        outside the transaction. Should applying or committing the batch fail all the same, the
+        submissions are applied again one transaction each (a failing one, op by op), so only the
+        op that fails is refused (`server_error`) and everyone else's ops still commit. Raises only
+        when the workshop does not exist (nothing committed, no result given).
         """
+        for submission in submissions:
+            parse_submission(submission)
+        try:
+            return self._transaction(workshop_id, submissions)
+        except NoResultFound:
+            raise
+        except Exception:
+            if sum(len(s.raw_ops) for s in submissions) <= 1:
+                raise
+            log.exception("a batch of workshop %s failed; applying its submissions one by one", workshop_id)
+        records: list[dict] = []
+        for submission in submissions:
+            records.extend(self._isolated(workshop_id, submission))
+        return records
+
+    def _isolated(self, workshop_id: int, submission: Submission) -> list[dict]:
+        """One submission in its own transaction; if that fails, each of its ops in its own."""
+        try:
+            return self._transaction(workshop_id, [submission])
+        except NoResultFound:
+            raise
+        except Exception:
+            if len(submission.raw_ops) == 1:
+                log.exception("an op of workshop %s could not be stored", workshop_id)
+                submission.results = [_refusal(rules.op_id_of(submission.raw_ops[0]), *NOT_STORED)]
+                return []
+        records: list[dict] = []
+        results: list[dict] = []
+        for raw, parsed in zip(submission.raw_ops, submission.parsed):
+            single = Submission(submission.actor, [raw], parsed=[parsed])
+            records.extend(self._isolated(workshop_id, single))
+            results.extend(single.results)
+        submission.results = results
+        return records
+
+    def _transaction(self, workshop_id: int, submissions: list[Submission]) -> list[dict]:
         with self.db.session() as session:
             conn = session.connection()
             rows = conn.execute(_LOCK_WORKSHOP_AND_SEATS, {
@@ -381,37 +449,50 @@ class BoardService:
             workshop = _WorkshopState(rows[0][:width])
             before = rows[0][3:width]
             # The senders as the database knows them now: a role is checked on every event, not only
-            # at connect (a seat removed or demoted since the socket connected no longer counts).
+            # at connect (a seat removed or demoted since the socket connected no longer counts, nor
+            # the seat of an account deactivated since).
             seats: dict[int, Actor] = {}
+            inactive: set[int] = set()
             dots_used: dict[int, int] = {}
             for row in rows:
                 if row[width] is not None:
+                    if row[width + 4] is False or row[width + 4] == 0:
+                        inactive.add(row[width])
+                        continue
                     seats[row[width]] = Actor(row[width], row[width + 1], row[width + 2])
                     dots_used[row[width]] = row[width + 3]
             batch = _Batch(conn, workshop, dots_used, submissions)
             for submission in submissions:
                 submission.results = []
-                actor = seats.get(submission.actor.participant_id)
-                for raw in submission.raw_ops:
-                    if actor is None:
-                        submission.results.append({"id": rules.op_id_of(raw), "ok": False, "error": {
-                            "code": "unknown_participant", "message": "Join the workshop from its link first."}})
+                sender = submission.actor.participant_id
+                actor = seats.get(sender)
+                for raw, parsed in zip(submission.raw_ops, submission.parsed):
+                    if sender in inactive:
+                        submission.results.append(_refusal(rules.op_id_of(raw), "account_inactive",
+                                                           "This account is deactivated; ask an admin."))
+                    elif actor is None:
+                        submission.results.append(_refusal(rules.op_id_of(raw), "unknown_participant",
+                                                           "Join the workshop from its link first."))
                     else:
-                        submission.results.append(self._apply_one(batch, actor, raw))
+                        submission.results.append(self._apply_one(batch, actor, parsed))
             batch.write(before)
             session.commit()
             return batch.records
 
     @staticmethod
-    def _apply_one(batch: _Batch, actor: Actor, raw) -> dict:
-        op_id = rules.op_id_of(raw)
-        if op_id is not None and op_id in batch.applied:
-            return {"id": op_id, "ok": True, "seq": batch.applied[op_id], "duplicate": True}
+    def _apply_one(batch: _Batch, actor: Actor, op) -> dict:
+        if not isinstance(op, Op):
+            return op  # refused by validation
+        if op.id in batch.applied:
+            seq, sender = batch.applied[op.id]
+            if sender != actor.participant_id:
+                return _refusal(op.id, "op_id_taken", "Another participant's operation has this id; "
+                                                      "send yours with a new id.")
+            return {"id": op.id, "ok": True, "seq": seq, "duplicate": True}
         try:
-            op = rules.parse_op(raw)
             record = batch.apply(actor, op)  # every rule is checked before anything changes
         except DomainError as error:
-            return {"id": op_id, "ok": False, "error": error.as_dict()}
+            return {"id": op.id, "ok": False, "error": error.as_dict()}
         return {"id": op.id, "ok": True, "seq": record["seq"]}
 
     def snapshot(self, workshop_id: int, viewer: Actor) -> dict:
@@ -458,9 +539,20 @@ class BoardService:
             workshop = session.get(Workshop, workshop_id)
             return workshop.seq if workshop else 0
 
-    def actor_for(self, workshop_id: int, participant_id: int) -> Actor | None:
+    def seats_of_user(self, user_id: int) -> dict[int, set[int]]:
+        """The board seats (participants) of an account, by workshop."""
+        seats: dict[int, set[int]] = {}
         with self.db.session() as session:
-            participant = session.get(Participant, participant_id)
-            if participant is None or participant.workshop_id != workshop_id:
-                return None
-            return Actor(participant.id, participant.name, participant.is_facilitator)
+            for workshop_id, participant_id in session.exec(
+                    select(Participant.workshop_id, Participant.id).where(Participant.user_id == user_id)):
+                seats.setdefault(workshop_id, set()).add(participant_id)
+        return seats
+
+    def account_states(self, user_ids) -> dict[int, tuple[bool, str]]:
+        """Whether each account is active, and its password hash (a change ends its board sockets)."""
+        if not user_ids:
+            return {}
+        with self.db.session() as session:
+            rows = session.exec(select(User.id, User.is_active, User.password_hash)
+                                .where(User.id.in_(list(user_ids)))).all()
+        return {user_id: (bool(active), password_hash) for user_id, active, password_hash in rows}

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from ..db.models import Discovery, DiscoveryMember, Participant, Sticky, User, Vote, Workshop
+from ..domain.board import Actor
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.permissions import (Account, can_create_discovery, can_manage_discovery, can_read_backlog,
                                   require)
@@ -139,15 +140,27 @@ def workshops_of(session: Session, discovery_id: int) -> list[WorkshopRow]:
             for w in workshops]
 
 
-def set_workshop_status(session: Session, account: Account, workshop_id: int, status: str) -> Workshop:
+# Closing and reopening from the discovery page are the board's own operations.
+STATUS_OPS = {"closed": "workshop.close", "open": "workshop.reopen"}
+
+
+def workshop_status_op(session: Session, account: Account, user_name: str, workshop_id: int,
+                       status) -> tuple[Workshop, Actor, dict]:
+    """Close or reopen a workshop from the discovery page the way its board does: the caller submits
+    the returned op (`workshop.close` or `workshop.reopen`) as the returned Actor, the account's
+    facilitator seat, to the board's tick, so it is logged with the next seq and broadcast to every
+    open board, with the phase and the timer handled as on the board."""
     workshop = get_workshop(session, workshop_id)
     ensure_can_manage(session, account, workshop.discovery_id)
-    if status not in ("open", "closed"):
+    if status not in STATUS_OPS:
         raise ValidationError("invalid_status", "A workshop is open or closed.")
-    workshop.status = status
-    session.add(workshop)
-    session.commit()
-    return workshop
+    participant = _facilitator_participant(session, account, user_name, workshop_id)
+    if participant.id is None:  # a new seat; nobody learns its secret (opening the board sets a fresh one)
+        participant.secret_hash = hash_secret(secrets.token_urlsafe(32))
+        session.add(participant)
+        session.commit()
+    return workshop, Actor(participant.id, participant.name, True), \
+        {"id": f"status-{secrets.token_hex(8)}", "type": STATUS_OPS[status]}
 
 
 def add_member(session: Session, account: Account, discovery_id: int, email) -> User:
@@ -207,17 +220,22 @@ def facilitator_seat(session: Session, account: Account, user_name: str, worksho
     """A facilitator opening the board gets a participant seat with the facilitator role (fresh secret)."""
     workshop = get_workshop(session, workshop_id)
     ensure_can_manage(session, account, workshop.discovery_id)
-    participant = session.exec(select(Participant).where(Participant.workshop_id == workshop_id,
-                                                         Participant.user_id == account.id)).first()
+    participant = _facilitator_participant(session, account, user_name, workshop_id)
     secret = secrets.token_urlsafe(32)
-    if participant is None:
-        participant = Participant(workshop_id=workshop_id, name=user_name[:60], team="Facilitation",
-                                  user_id=account.id, is_facilitator=True, secret_hash=hash_secret(secret))
-    else:
-        participant.secret_hash = hash_secret(secret)
+    participant.secret_hash = hash_secret(secret)
     session.add(participant)
     session.commit()
     return participant, secret
+
+
+def _facilitator_participant(session: Session, account: Account, user_name: str, workshop_id: int) -> Participant:
+    """The account's seat on the workshop, or a new facilitator seat (not added to the session yet)."""
+    participant = session.exec(select(Participant).where(Participant.workshop_id == workshop_id,
+                                                         Participant.user_id == account.id)).first()
+    if participant is None:
+        participant = Participant(workshop_id=workshop_id, name=user_name[:60], team="Facilitation",
+                                  user_id=account.id, is_facilitator=True, secret_hash="")
+    return participant
 
 
 # --- editing, deleting, removing a member ------------------------------------------------------------

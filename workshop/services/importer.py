@@ -31,12 +31,11 @@ from workshop.db.models import Discovery, Sticky, Vote, Workshop
 from workshop.domain.errors import ValidationError
 from workshop.domain.durations import MAX_MINUTES, parse_duration
 from workshop.domain.kinds import KINDS_BY_KEY, kind_from_name
+from workshop.domain.validation import sticky_text, validate_display_name
 
 DEFAULT_STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
 DEFAULT_START_LABEL = "Project starts"
 DEFAULT_END_LABEL = "Live in production with users"
-TEXT_MAX = 2000
-AUTHOR_MAX = 60
 TEAM_MAX = 120
 MAX_VOTES = 1000
 REQUIRED = ("kind", "text")
@@ -112,10 +111,10 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
                 reasons.append(f"unknown kind {get('kind')!r}")
             raw_text = record[col["text"]] if col["text"] < len(record) else ""
             text_value = raw_text.strip()
-            if not text_value:
-                reasons.append("text is empty")
-            elif len(text_value) > TEXT_MAX:
-                reasons.append(f"text is {len(text_value)} characters (at most {TEXT_MAX})")
+            try:
+                sticky_text(text_value)  # the board's rule
+            except ValidationError as error:
+                reasons.append(f"text: {error.message}")
             stage = None
             if get("stage"):
                 stage = stage_by_name.get(get("stage").lower())
@@ -140,8 +139,10 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
                 except ValueError:
                     reasons.append(f"votes {get('votes')!r} is not a whole number")
             author = get("author")
-            if len(author) > AUTHOR_MAX:
-                reasons.append(f"author is longer than {AUTHOR_MAX} characters")
+            try:
+                author = validate_display_name(author) if author else ""  # a participant's name rule
+            except ValidationError as error:
+                reasons.append(f"author: {error.message}")
             duration = None
             if get("duration"):
                 duration = parse_duration(get("duration"))

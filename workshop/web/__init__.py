@@ -8,7 +8,8 @@ from ..domain.errors import DomainError
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    """A client that prefers JSON (Accept: application/json) gets its errors as JSON."""
+    return request.accept_mimetypes.best == "application/json"
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,17 +1,40 @@
 """Sign-in, sign-out, the first account, the admin's People pages and each person's Account page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session as cookie, url_for
+import re
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session as cookie, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import get_session
 from ..domain.errors import Conflict, DomainError, ValidationError
 from ..domain.validation import PASSWORD_MIN, PASSWORD_RULE, ROLE_LABELS
 from ..extensions import limiter
+from ..realtime import end_live_sessions
 from ..security import LoginUser
 from ..services import accounts
 
 bp = Blueprint("auth", __name__)
+
+
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\\\]")  # controls, space, backslash
+
+
+def same_site_path(target) -> str | None:
+    """`target` if it is a path on this site (`/discoveries/3?tab=x`), else None. Browsers drop tabs
+    and newlines from a URL and read a backslash as a slash, so `/\t/evil.example` and `/\\evil.example`
+    are `//evil.example`, another site: anything with a control character, a space or a backslash is
+    refused, and so is anything with a scheme or a host. (A newline used to reach the Location header:
+    a 500.)"""
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return None
+    if _UNSAFE_IN_PATH.search(target) or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @bp.app_context_processor
@@ -64,10 +87,7 @@ def login():
             error = exc
         else:
             login_user(LoginUser(user), remember=True)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("discoveries.home")
-            return redirect(target)
+            return redirect(same_site_path(request.args.get("next")) or url_for("discoveries.home"))
     return render_template("auth/login.html", error=error, form=request.form), 400 if error else 200
 
 
@@ -155,6 +175,7 @@ def invite(token: str):
         except ValidationError as exc:
             error = exc
         else:
+            end_live_sessions(current_app, user.id)  # board sockets too (the seat's secret changed)
             if current_user.is_authenticated:
                 logout_user()
             login_user(LoginUser(user), remember=True)
@@ -176,6 +197,8 @@ def set_status(user_id: int):
         user = accounts.set_active(session, current_user.account, user_id, active)
     except (ValidationError, Conflict) as exc:
         return _person_page(user, exc)
+    if not active:
+        end_live_sessions(current_app, user_id)
     flash(f"{user.name} can sign in again." if active
           else f"{user.name} is deactivated: signed out and unable to sign in. Nothing they made is removed.",
           "success")
@@ -210,6 +233,7 @@ def account():
         except (ValidationError, Conflict) as exc:
             error = exc
         else:
+            end_live_sessions(current_app, user.id)  # board sockets too (the seat's secret changed)
             login_user(LoginUser(user), remember=True)  # this session carries on; the others end
             flash("Your password is changed. Any other session of yours is signed out.", "success")
             return redirect(url_for("auth.account"))

@@ -14,9 +14,8 @@ bp = Blueprint("backlog", __name__)
 
 def _services():
     """The aggregation stack (pandas, scikit-learn) loads on first use, not when the app starts."""
-    from ..aggregation import context
-    from ..services import backlog
-    return backlog, context
+    from ..services import backlog, backlog_view
+    return backlog, backlog_view
 
 
 @bp.get("/discoveries/<int:discovery_id>/backlog")
@@ -24,24 +23,11 @@ def _services():
 def show(discovery_id: int):
     session = get_session()
     discovery = ensure_can_see(session, current_user.account, discovery_id)
-    svc, context = _services()
-    report = svc.build_report(session, discovery_id)
-    stickies = report.stickies
-    backlog = report.backlog.astype(object).where(report.backlog.notna(), None)
-    themes = []
-    for row in backlog.to_dict("records"):
-        sources = stickies.loc[stickies["theme_id"] == row["theme_id"]].sort_values(
-            ["votes", "team"], ascending=[False, True])
-        themes.append({"row": row, "sources": sources.to_dict("records"),
-                       "context": context.neighbours(stickies, sources["sticky_id"].tolist()).to_dict("records")})
-    heat = report.heatmap
-    peak = int(heat.to_numpy().max()) if heat.size else 0
-    top = report.backlog.head(10)
-    top_max = float(top["priority"].max()) if len(top) else 0.0
-    return render_template("backlog/show.html", discovery=discovery, report=report, themes=themes, heat=heat,
-                           peak=peak, top=[t["row"] for t in themes[:10]], top_max=top_max or 1.0,
-                           statuses=svc.STATUSES, kinds=KINDS_BY_KEY,
-                           theme_choices=[(t["row"]["theme_id"], t["row"]["title"]) for t in themes])
+    svc, views = _services()
+    view = views.backlog_view(session, discovery_id)
+    return render_template("backlog/show.html", discovery=discovery, report=view.report, themes=view.themes,
+                           heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
+                           statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices)
 
 
 def _back(discovery_id: int, theme_id: int | None = None):
@@ -71,16 +57,13 @@ def _int(name: str) -> int | None:
 @bp.post("/discoveries/<int:discovery_id>/themes/<int:theme_id>")
 @login_required
 def update(discovery_id: int, theme_id: int):
-    """Rename, value, effort and status in one form."""
-    def action(session, svc):
-        if "title" in request.form:
-            svc.rename_theme(session, discovery_id, theme_id, request.form["title"])
-        if "value" in request.form or "effort" in request.form:
-            svc.set_estimate(session, discovery_id, theme_id, value=request.form.get("value", ""),
-                             effort=request.form.get("effort", ""))
-        if "status" in request.form:
-            svc.set_status(session, discovery_id, theme_id, request.form["status"])
-    return _decide(discovery_id, theme_id, action, "Saved.")
+    """Rename, value, effort and status in one form: saved together or not at all."""
+    form = request.form
+    fields = {name: form[name] for name in ("title", "status") if name in form}
+    if "value" in form or "effort" in form:  # the form sends both; an absent one is cleared, as before
+        fields.update(value=form.get("value", ""), effort=form.get("effort", ""))
+    return _decide(discovery_id, theme_id,
+                   lambda session, svc: svc.update_theme(session, discovery_id, theme_id, **fields), "Saved.")
 
 
 @bp.post("/discoveries/<int:discovery_id>/themes/<int:theme_id>/merge")

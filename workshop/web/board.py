@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from flask import (Blueprint, current_app, redirect, render_template, request, send_from_directory,
                    session as cookie, url_for)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from gevent import sleep as gevent_sleep
+from gevent.lock import Semaphore
+from limits import parse as parse_limit
 
 from ..database import get_session
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, NotFound
 from ..domain.kinds import kinds_as_dicts
 from ..domain.templates import get_template
 from ..extensions import limiter
@@ -38,21 +42,70 @@ def _join_limit() -> str:
     return current_app.config.get("JOIN_RATE_LIMIT", "300 per minute")
 
 
-def _unknown_link(response) -> bool:
-    return response.status_code == 404
+# Guessing join links: only unknown links count, per client address. Past GUESS_SOFT_LIMIT failures
+# every join-link request from the address is answered one at a time and slowly (JOIN_GUESS_DELAY
+# seconds): an unknown link gets 429, a valid one still opens (an office behind one NAT is never locked
+# out of a workshop by one mistyped link); past GUESS_HARD_LIMIT the address gets 429 for every
+# join link (a guessing script, not a person). Tokens have 192 bits: the limits keep a script slow
+# and visible, they are not what makes a link unguessable.
+GUESS_SOFT_LIMIT = parse_limit("20/minute")
+GUESS_HARD_LIMIT = parse_limit("300/hour")
+_slow_lanes: dict[str, Semaphore] = {}
 
 
-# Guessing join links costs: every unknown token counts against the address, valid ones do not.
-GUESS_LIMIT = limiter.shared_limit("20 per minute", scope="join-link-guess", deduct_when=_unknown_link)
+def _guessing(address: str) -> str:
+    """"ok", "slow" (past the soft limit) or "blocked" (past the hard limit) for this address."""
+    if not limiter.enabled:
+        return "ok"
+    strategy = limiter.limiter
+    if not strategy.test(GUESS_HARD_LIMIT, "join-guess-hard", address):
+        return "blocked"
+    if not strategy.test(GUESS_SOFT_LIMIT, "join-guess", address):
+        return "slow"
+    return "ok"
+
+
+def _count_guess(address: str) -> None:
+    if limiter.enabled:
+        limiter.limiter.hit(GUESS_SOFT_LIMIT, "join-guess", address)
+        limiter.limiter.hit(GUESS_HARD_LIMIT, "join-guess-hard", address)
+
+
+def _too_many_guesses():
+    from . import answer_error
+    body, status = answer_error(DomainError("rate_limited", "Too many unknown join links from your network; "
+                                                            "wait a minute and check the link."), 429)
+    return body, status, {"Retry-After": "60"}
+
+
+def _guarded_workshop(token: str):
+    """The workshop of a join link, with guessing limited per address (see GUESS_SOFT_LIMIT).
+    Returns (workshop, None) or (None, the answer to send)."""
+    address = get_remote_address()
+    state = _guessing(address)
+    if state == "blocked":
+        return None, _too_many_guesses()
+    if state == "slow":  # one answer at a time per address, each after a pause
+        lane = _slow_lanes.setdefault(address, Semaphore())
+        with lane:
+            gevent_sleep(current_app.config.get("JOIN_GUESS_DELAY", 1.0))
+    try:
+        return svc.workshop_by_token(get_session(), token), None
+    except NotFound:
+        _count_guess(address)
+        if state != "ok":
+            return None, _too_many_guesses()
+        raise
 
 
 @bp.route("/w/<token>", methods=["GET", "POST"])
-@GUESS_LIMIT
 @limiter.limit(_join_limit, methods=["POST"])
 def join(token: str):
     """Two steps from link to board: type a name (team prefilled), land on the board."""
     session = get_session()
-    workshop = svc.workshop_by_token(session, token)
+    workshop, refusal = _guarded_workshop(token)
+    if refusal is not None:
+        return refusal
     seat, _ = _seat(workshop)
     if seat is not None and request.method == "GET":
         return redirect(url_for("board.board", token=token))
@@ -75,9 +128,10 @@ def join(token: str):
 
 
 @bp.get("/w/<token>/board")
-@GUESS_LIMIT
 def board(token: str):
-    workshop = svc.workshop_by_token(get_session(), token)
+    workshop, refusal = _guarded_workshop(token)
+    if refusal is not None:
+        return refusal
     participant, secret = _seat(workshop)
     if participant is None:
         return redirect(url_for("board.join", token=token))

@@ -1,7 +1,7 @@
 """Home, discoveries and their workshops (facilitators), and the one-click demo."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..database import get_session
@@ -100,8 +100,15 @@ def add_member(discovery_id: int):
 @bp.post("/workshops/<int:workshop_id>/status")
 @login_required
 def set_status(workshop_id: int):
-    workshop = svc.set_workshop_status(get_session(), current_user.account, workshop_id, request.form.get("status"))
-    flash(f"The {workshop.team} workshop is {workshop.status}.", "success")
+    """Close or reopen: the board's own operation, through its tick (logged, sequenced, broadcast)."""
+    status = request.form.get("status")
+    workshop, actor, op = svc.workshop_status_op(get_session(), current_user.account, current_user.name,
+                                                 workshop_id, status)
+    result = current_app.extensions["room_hub"].submit(workshop.id, actor, [op])[0]
+    if result["ok"]:
+        flash(f"The {workshop.team} workshop is {status}.", "success")
+    else:
+        flash(result["error"]["message"], "error")
     return redirect(url_for("discoveries.show", discovery_id=workshop.discovery_id, _anchor=f"w{workshop.id}"))
 
 

@@ -3,17 +3,23 @@
 // - On every connect: `resync {since}` when we have state, else `snapshot`; then re-send the outbox.
 // - Outbox: my ops stay queued until acknowledged; one `ops` message in flight at a time (≤ 50 ops).
 // - Broadcast records are applied strictly in seq order; a gap not filled within 1 s triggers a resync.
+// - A refusal is final: the op leaves the outbox and the person is told. `server_error` and
+//   `server_busy` are retried, after 1, 2, 4, 8 s, then the op is given up and the person told.
 import { io } from "/vendor/socket.io.esm.min.js";
 
 const MAX_BATCH = 50;
 const ACK_TIMEOUT_MS = 15000;
 const GAP_TIMEOUT_MS = 1000;
+export const MAX_SERVER_RETRIES = 4;
+const RETRY_BASE_MS = 1000;
+const RETRYABLE = new Set(["server_error", "server_busy"]);
 
 export function createConnection(config, state, { onStatus, onError, onCursors, onFatal } = {}) {
   const socket = io({ auth: { token: config.token, secret: config.secret }, transports: ["websocket"] });
   const outbox = [];
   const buffer = new Map(); // seq -> record waiting for its turn
   let inflight = null; // {ids, gen}
+  const failures = new Map(); // op id -> server failures so far (bounded retries)
   let gen = 0; // connection generation: acks from an older connection are ignored
   let syncing = false;
   let syncAgain = false;
@@ -122,26 +128,30 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
       if (err) { flush(); return; } // no answer: send again (the server answers duplicates from its log)
       if (!ack || !ack.ok) {
         const code = ack?.error?.code;
-        if (code === "rate_limited" || code === "server_error") {
-          onError?.(ack.error.message || "The server is busy; retrying…");
-          setTimeout(flush, 1000);
+        if (code === "rate_limited") { // slow down, not a refusal
+          onError?.(ack.error.message || "Too many changes at once; slowing down…");
+          setTimeout(flush, RETRY_BASE_MS);
           return;
         }
+        if (RETRYABLE.has(code)) { retryOrGiveUp(batch.map((o) => o.id), ack.error); return; }
         // the whole message was refused: drop these ops and fall back to the server's state
-        for (const op of batch) { removeFromOutbox(op.id); state.rejectOp(op.id); }
+        for (const op of batch) { removeFromOutbox(op.id); failures.delete(op.id); state.rejectOp(op.id); }
         fail(ack, "The board refused that change.");
         setStatus(status);
         resync();
         flush();
         return;
       }
-      let rejected = false, retry = false;
+      let rejected = false;
+      const again = [];
+      let againError = null;
       for (const result of ack.results || []) {
         const code = result.error?.code;
-        if (!result.ok && (code === "server_error" || code === "server_busy")) { retry = true; continue; }
+        if (!result.ok && RETRYABLE.has(code)) { again.push(result.id); againError = result.error; continue; }
         removeFromOutbox(result.id);
+        failures.delete(result.id);
         if (result.ok) state.ackOp(result.id, result.seq);
-        else {
+        else { // a refusal is final: never sent again
           rejected = true;
           state.rejectOp(result.id);
           onError?.(result.error?.message || "The board refused that change.", result.error?.code);
@@ -151,8 +161,36 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
       setStatus(status);
       if (rejected) resync();
       drain();
-      if (retry) setTimeout(flush, 1000); else flush();
+      if (again.length) retryOrGiveUp(again, againError); else flush();
     });
+  }
+
+  // `server_error` / `server_busy`: try again a few times, waiting longer each time; then the op
+  // is given up (taken out of the outbox, its optimistic change undone) and the person is told.
+  function retryOrGiveUp(ids, error) {
+    let gaveUp = false;
+    let wait = RETRY_BASE_MS;
+    for (const id of ids) {
+      const n = (failures.get(id) || 0) + 1;
+      if (n > MAX_SERVER_RETRIES) {
+        failures.delete(id);
+        removeFromOutbox(id);
+        state.rejectOp(id);
+        gaveUp = true;
+      } else {
+        failures.set(id, n);
+        wait = Math.max(wait, RETRY_BASE_MS * 2 ** (n - 1));
+      }
+    }
+    if (gaveUp) {
+      onError?.(`A change could not be saved after ${MAX_SERVER_RETRIES + 1} tries and was undone: `
+        + (error?.message || "the server had a problem."), error?.code);
+      setStatus(status);
+      resync();
+    } else {
+      onError?.(error?.message || "The server had a problem; retrying…", error?.code);
+    }
+    setTimeout(flush, wait);
   }
 
   function removeFromOutbox(id) {

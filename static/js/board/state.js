@@ -5,7 +5,7 @@
 // a drag in flight. Nothing here talks to the socket or the DOM; listeners get told what changed.
 
 const FACILITATOR_OPS = new Set(["phase.set", "timer.start", "timer.stop", "board.lock", "private.set",
-  "private.reveal", "vote.budget", "workshop.close"]);
+  "private.reveal", "vote.budget", "workshop.close", "workshop.reopen"]);
 
 export class BoardState {
   constructor(config) {
@@ -66,10 +66,7 @@ export class BoardState {
     if (Array.isArray(rec.revealed)) {
       this.hiddenCount = 0; // a reveal shows every private sticky
       change.hidden = true;
-      for (const s of rec.revealed) {
-        if (s && typeof s === "object") this.upsertSticky({ ...s, private: false }, change);
-        else if (this.stickiesServer.has(s)) this.upsertSticky({ id: s, private: false }, change);
-      }
+      for (const s of rec.revealed) this.upsertSticky({ ...s, private: false }, change);
     }
     if (rec.workshop) { this.workshopServer = { ...this.workshopServer, ...rec.workshop }; change.workshop = true; }
     if (rec.vote) {
@@ -154,6 +151,7 @@ export class BoardState {
         case "private.reveal": w.private_writing = false; break;
         case "vote.budget": w.vote_budget = op.budget; break;
         case "workshop.close": w.status = "closed"; break;
+        case "workshop.reopen": w.status = "open"; break;
         default: break;
       }
     }

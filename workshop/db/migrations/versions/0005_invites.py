@@ -1,7 +1,7 @@
 """invite: one-time links on which people set their own password
 
 Revision ID: 0005_invites
-Revises: 0002
+Revises: 0003_aggregation_version
 Create Date: 2026-11-28 04:00:00.000000
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision: str = '0005_invites'
-down_revision: Union[str, None] = '0002'
+down_revision: Union[str, None] = '0003_aggregation_version'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

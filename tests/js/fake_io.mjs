@@ -1,0 +1,14 @@
+// A stand-in for the Socket.IO client: enough of `io()` for static/js/board/connection.js.
+export const fakeSocket = {
+  connected: false, active: true, handlers: {}, answer: null,
+  on(event, fn) { (this.handlers[event] ||= []).push(fn); },
+  connect() { this.connected = true; for (const fn of this.handlers.connect || []) fn(); },
+  timeout() {
+    return { emit: (event, payload, cb) => {
+      const ack = this.answer(event, payload);
+      queueMicrotask(() => cb(null, ack));
+    } };
+  },
+  volatile: { emit() {} },
+};
+export function io() { return fakeSocket; }

@@ -1,0 +1,328 @@
+"""The board's rules without Flask (ADR 0003): domain/board.py on plain objects, and the board
+service's batches on an in-memory database. Table-driven at each rule's boundaries."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from sqlmodel import SQLModel
+
+from workshop.domain import board as rules
+from workshop.domain.board import Actor
+from workshop.domain.errors import DomainError
+from workshop.domain.templates import get_template
+
+TEMPLATE = get_template("discovery")
+GUEST = Actor(2, "Gus", False)
+OTHER = Actor(3, "Olga", False)
+FACILITATOR = Actor(1, "Fran", True)
+
+
+def workshop(**state):
+    return SimpleNamespace(**{"id": 1, "team": "Payments", "status": "open", "phase": "map", "locked": False,
+                              "private_writing": False, "vote_budget": 5, "timer_ends_at": None,
+                              "timer_seconds": None, **state})
+
+
+def sticky(**state):
+    return SimpleNamespace(**{"id": "s1", "kind": "pain", "text": "Waiting", "x": 0.5, "y": 0.5,
+                              "duration_minutes": None, "link_to": None, "author_id": GUEST.participant_id,
+                              "author_name": "Gus", "private": False, "deleted": False, "version": 1, **state})
+
+
+def code_of(call) -> str | None:
+    try:
+        call()
+    except DomainError as error:
+        return error.code
+    return None
+
+
+# --- who may do what, where ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("phase, target, code", [
+    ("vote", sticky(), None),
+    ("vote", sticky(kind="opportunity"), None),
+    ("pain", sticky(), "not_voting_phase"),
+    ("vote", None, "unknown_sticky"),
+    ("vote", sticky(private=True), "unknown_sticky"),  # a private sticky cannot be voted on, even by its author
+    ("vote", sticky(deleted=True), "sticky_deleted"),
+    ("vote", sticky(kind="event"), "not_votable"),
+    ("vote", sticky(kind="note"), "not_votable"),
+])
+def test_who_can_vote_on_what(phase, target, code):
+    assert code_of(lambda: rules.check_can_vote(workshop(phase=phase), TEMPLATE, target)) == code
+
+
+@pytest.mark.parametrize("budget, used, code", [
+    (5, 4, None), (5, 5, "vote_budget_spent"), (0, 0, "vote_budget_spent"), (1, 0, None)])
+def test_the_vote_budget(budget, used, code):
+    assert code_of(lambda: rules.check_vote_budget(workshop(vote_budget=budget), used)) == code
+
+
+@pytest.mark.parametrize("private_writing, actor, private", [
+    (False, GUEST, False), (True, GUEST, True), (True, FACILITATOR, False), (False, FACILITATOR, False)])
+def test_a_new_sticky_is_private_only_for_guests_while_private_writing_is_on(private_writing, actor, private):
+    assert rules.starts_private(workshop(private_writing=private_writing), actor) is private
+
+
+@pytest.mark.parametrize("state, actor, op_type, code", [
+    ({}, GUEST, "sticky.create", None),
+    ({"status": "closed"}, GUEST, "sticky.create", "workshop_closed"),
+    ({"status": "closed"}, FACILITATOR, "phase.set", "workshop_closed"),
+    ({"status": "closed"}, FACILITATOR, "workshop.close", "workshop_closed"),
+    ({"status": "closed"}, FACILITATOR, "workshop.reopen", None),
+    ({"status": "closed", "locked": True, "phase": "wrapup"}, FACILITATOR, "workshop.reopen", None),
+    ({}, FACILITATOR, "workshop.reopen", "workshop_open"),
+    ({"phase": "wrapup"}, FACILITATOR, "sticky.create", "read_only_phase"),
+    ({"phase": "wrapup"}, GUEST, "vote.add", "read_only_phase"),
+    ({"phase": "wrapup"}, FACILITATOR, "phase.set", None),  # the facilitator can move the room back
+    ({"locked": True}, GUEST, "sticky.update", "board_locked"),
+    ({"locked": True}, FACILITATOR, "sticky.update", None),
+])
+def test_when_the_board_takes_an_op(state, actor, op_type, code):
+    assert code_of(lambda: rules.check_board_writable(actor, workshop(**state), TEMPLATE, op_type)) == code
+
+
+@pytest.mark.parametrize("op_type", sorted(rules.FACILITATOR_OPS))
+def test_only_a_facilitator_runs_the_room(op_type):
+    op = rules.Op("op-1", op_type)
+    assert code_of(lambda: rules.check_facilitator(GUEST, op)) == "not_facilitator"
+    assert code_of(lambda: rules.check_facilitator(FACILITATOR, op)) is None
+
+
+@pytest.mark.parametrize("op_type", sorted(rules.OP_TYPES - rules.FACILITATOR_OPS))
+def test_anyone_may_send_the_sticky_and_vote_ops(op_type):
+    assert code_of(lambda: rules.check_facilitator(GUEST, rules.Op("op-1", op_type))) is None
+
+
+@pytest.mark.parametrize("phase, actor, kind, code", [
+    ("map", GUEST, "event", None),
+    ("map", GUEST, "pain", "kind_not_in_phase"),
+    ("setup", GUEST, "event", "kind_not_in_phase"),
+    ("map", FACILITATOR, "note", None),
+    ("setup", FACILITATOR, "pain", None),
+])
+def test_what_a_phase_lets_guests_add(phase, actor, kind, code):
+    assert code_of(lambda: rules.check_can_create(actor, workshop(phase=phase), TEMPLATE, kind)) == code
+
+
+@pytest.mark.parametrize("actor, target, code", [
+    (GUEST, sticky(), None),
+    (OTHER, sticky(), "not_author"),
+    (FACILITATOR, sticky(), None),
+    (GUEST, None, "unknown_sticky"),
+    (FACILITATOR, sticky(deleted=True), "sticky_deleted"),
+])
+def test_who_can_change_a_sticky(actor, target, code):
+    assert code_of(lambda: rules.check_can_change(actor, target)) == code
+
+
+# --- what a change does --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target, changes, visible, code", [
+    (sticky(), {"link_to": "s1"}, {"s1"}, "unknown_sticky"),        # a sticky linked to itself
+    (sticky(), {"link_to": "s2"}, set(), "unknown_sticky"),         # to one this person cannot see
+    (sticky(), {"link_to": "s2"}, {"s2"}, None),
+    (sticky(), {"link_to": None}, set(), None),                     # unlinking
+    (sticky(), {"duration_minutes": 30.0}, set(), "invalid_duration"),
+    (sticky(kind="time"), {"duration_minutes": 30.0}, set(), None),
+    (sticky(), {"duration_minutes": None}, set(), None),
+])
+def test_sticky_changes(target, changes, visible, code):
+    assert code_of(lambda: rules.apply_sticky_changes(target, changes, visible.__contains__)) == code
+    if code is None:
+        assert target.version == 2 and all(getattr(target, k) == v for k, v in changes.items())
+    else:
+        assert target.version == 1 and target.link_to is None and target.duration_minutes is None
+
+
+def test_a_refused_change_changes_no_field():
+    target = sticky(text="before")
+    assert code_of(lambda: rules.apply_sticky_changes(target, {"text": "after", "link_to": "s1"},
+                                                      lambda _id: True)) == "unknown_sticky"
+    assert (target.text, target.version) == ("before", 1)
+
+
+@pytest.mark.parametrize("record, viewer, expected", [
+    ({"seq": 4, "type": "sticky.create", "private_to": 2, "sticky": {"text": "mine"}}, 3,
+     {"seq": 4, "type": "hidden", "for": 2, "change": "created"}),
+    ({"seq": 5, "type": "sticky.update", "private_to": 2, "sticky": {"text": "mine"}}, 3,
+     {"seq": 5, "type": "hidden", "for": 2, "change": "changed"}),
+    ({"seq": 6, "type": "sticky.delete", "private_to": 2, "sticky": {"deleted": True}}, -1,
+     {"seq": 6, "type": "hidden", "for": 2, "change": "deleted"}),
+    ({"seq": 7, "type": "sticky.create", "private_to": 2, "sticky": {"text": "mine"}}, 2,
+     {"seq": 7, "type": "sticky.create", "sticky": {"text": "mine"}}),
+    ({"seq": 8, "type": "phase.set", "private_to": None, "workshop": {}}, 3,
+     {"seq": 8, "type": "phase.set", "workshop": {}}),
+])
+def test_redaction_shows_others_private_stickies_as_placeholders(record, viewer, expected):
+    assert rules.redact(record, viewer) == expected
+
+
+def test_states_as_clients_see_them():
+    ends = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
+    state = rules.workshop_state(workshop(timer_ends_at=ends, timer_seconds=60))
+    assert state["timer_ends_at"] == "2026-11-28T10:00:00Z" and state["timer_seconds"] == 60
+    assert rules.workshop_state(workshop())["timer_ends_at"] is None
+    assert rules.sticky_state(sticky(), 3) == {
+        "id": "s1", "kind": "pain", "text": "Waiting", "x": 0.5, "y": 0.5, "duration_minutes": None,
+        "link_to": None, "author_id": 2, "author_name": "Gus", "private": False, "deleted": False,
+        "version": 1, "votes": 3}
+
+
+# --- parsing at the limits -------------------------------------------------------------------------
+
+def create_op(**sticky_fields):
+    return {"id": "op-1", "type": "sticky.create",
+            "sticky": {"id": "s-1", "kind": "event", "text": "Merged", "x": 0.5, "y": 0.5, **sticky_fields}}
+
+
+@pytest.mark.parametrize("raw, code", [
+    (create_op(x=0, y=1), None),
+    (create_op(x=-0.00001), "invalid_position"),
+    (create_op(y=1.00001), "invalid_position"),
+    (create_op(x=True), "invalid_position"),
+    (create_op(x=float("nan")), "invalid_position"),
+    (create_op(text="x" * 2000), None),
+    (create_op(text="x" * 2001), "text_too_long"),
+    (create_op(text="esc \x1b[2J"), "invalid_text"),
+    (create_op(text="tab\tand\nnew line"), None),
+    (create_op(text="   "), "empty_text"),
+    (create_op(kind="gossip"), "unknown_kind"),
+    (create_op(kind="time", duration_minutes=0), None),
+    (create_op(kind="time", duration_minutes=10_000_000), None),
+    (create_op(kind="time", duration_minutes=10_000_001), "invalid_duration"),
+    (create_op(kind="time", duration_minutes=-1), "invalid_duration"),
+    (create_op(duration_minutes=5), "invalid_duration"),
+    (create_op(id="x" * 41), "invalid_payload"),
+    (create_op(link_to="s-2"), None),
+    ({"id": "op-1", "type": "timer.start", "seconds": 1}, None),
+    ({"id": "op-1", "type": "timer.start", "seconds": 7200}, None),
+    ({"id": "op-1", "type": "timer.start", "seconds": 0}, "invalid_seconds"),
+    ({"id": "op-1", "type": "timer.start", "seconds": 7201}, "invalid_seconds"),
+    ({"id": "op-1", "type": "timer.start", "seconds": True}, "invalid_seconds"),
+    ({"id": "op-1", "type": "vote.budget", "budget": 0}, None),
+    ({"id": "op-1", "type": "vote.budget", "budget": 50}, None),
+    ({"id": "op-1", "type": "vote.budget", "budget": 51}, "invalid_budget"),
+    ({"id": "op-1", "type": "vote.budget", "budget": -1}, "invalid_budget"),
+    ({"id": "op-1", "type": "board.lock", "locked": 1}, "invalid_payload"),
+    ({"id": "op-1", "type": "private.set", "on": False}, None),
+    ({"id": "op-1", "type": "phase.set", "phase": 3}, "unknown_phase"),
+    ({"id": "op-1", "type": "sticky.update", "sticky_id": "s-1", "changes": {}}, "invalid_payload"),
+    ({"id": "op-1", "type": "sticky.update", "sticky_id": "s-1", "changes": {"kind": "pain"}}, "invalid_payload"),
+    ({"id": "op-1", "type": "sticky.delete", "sticky_id": 7}, "invalid_payload"),
+    ({"id": "x" * 64, "type": "timer.stop"}, None),
+    ({"id": "x" * 65, "type": "timer.stop"}, "invalid_op_id"),
+    ({"id": "a b", "type": "timer.stop"}, "invalid_op_id"),
+    ({"id": "op-1", "type": "sticky.explode"}, "unknown_op"),
+    ({"id": "op-1", "type": ["sticky.create"]}, "unknown_op"),
+    (["op"], "invalid_payload"),
+])
+def test_parse_op_at_its_limits(raw, code):
+    assert code_of(lambda: rules.parse_op(raw)) == code
+
+
+def test_parse_op_keeps_positions_to_five_decimals_and_durations_as_floats():
+    op = rules.parse_op(create_op(kind="time", x=0.123456789, y=1, duration_minutes=30))
+    assert (op.fields["x"], op.fields["y"], op.fields["duration_minutes"]) == (0.12346, 1.0, 30.0)
+    update = rules.parse_op({"id": "op-2", "type": "sticky.update", "sticky_id": "s-1",
+                             "changes": {"x": 0.5, "text": "t", "link_to": None, "duration_minutes": None}})
+    assert update.fields == {"sticky_id": "s-1", "changes": {"x": 0.5, "text": "t", "link_to": None,
+                                                             "duration_minutes": None}}
+
+
+@pytest.mark.parametrize("payload, code", [
+    ({"ops": [{}]}, None), ({"ops": [{}] * 50}, None), ({"ops": [{}] * 51}, "too_many_ops"),
+    ({"ops": []}, "invalid_payload"), ({"ops": {}}, "invalid_payload"), ([], "invalid_payload")])
+def test_an_ops_message_holds_one_to_fifty_ops(payload, code):
+    assert code_of(lambda: rules.parse_ops_message(payload)) == code
+
+
+# --- the board service's batches, on an in-memory database (no Flask) -------------------------------
+
+@pytest.fixture
+def board():
+    from workshop.db.engine import Database
+    from workshop.db.models import Discovery, Participant, Workshop
+    from workshop.services.board import BoardService
+    database = Database("sqlite://")
+    SQLModel.metadata.create_all(database.engine)
+    with database.session() as session:
+        discovery = Discovery(name="D", stages=["A", "B"], start_label="s", end_label="e")
+        session.add(discovery)
+        session.flush()
+        row = Workshop(discovery_id=discovery.id, team="Payments", template="discovery", join_token="t" * 32,
+                       phase="pain")
+        session.add(row)
+        session.flush()
+        people = [Participant(workshop_id=row.id, name=name, secret_hash=name, is_facilitator=name == "Fran")
+                  for name in ("Fran", "Gus")]
+        session.add_all(people)
+        session.commit()
+        fac, guest = (Actor(p.id, p.name, p.is_facilitator) for p in people)
+    service = BoardService(database)
+    op_ids = itertools.count(1)
+
+    def send(actor, *ops):
+        from workshop.services.board import Submission
+        submission = Submission(actor, [{"id": f"op-{next(op_ids)}", **o} for o in ops])
+        records = service.apply_batch(row.id, [submission])
+        return submission.results, records
+
+    yield SimpleNamespace(send=send, fac=fac, guest=guest, service=service, workshop_id=row.id)
+    database.dispose()
+
+
+def new(sticky_id, kind="pain", text="Waiting for a VM"):
+    return {"type": "sticky.create", "sticky": {"id": sticky_id, "kind": kind, "text": text, "x": 0.3, "y": 0.3}}
+
+
+def test_a_reveal_publishes_private_stickies_and_ends_private_writing(board):
+    board.send(board.fac, {"type": "private.set", "on": True})
+    results, records = board.send(board.guest, new("g1"), new("g2"), {"type": "sticky.delete", "sticky_id": "g2"})
+    assert all(r["ok"] for r in results) and records[0]["private_to"] == board.guest.participant_id
+    results, records = board.send(board.fac, new("f1", kind="note", text="Facilitator's note"))
+    assert records[0]["private_to"] is None and records[0]["sticky"]["private"] is False
+    seen_by_fac = board.service.snapshot(board.workshop_id, board.fac)
+    assert [s["id"] for s in seen_by_fac["stickies"]] == ["f1"] and seen_by_fac["hidden_count"] == 1
+
+    results, [record] = board.send(board.fac, {"type": "private.reveal"})
+    assert results[0]["ok"]
+    assert [s["id"] for s in record["revealed"]] == ["g1"]  # the deleted one stays deleted
+    assert record["revealed"][0]["private"] is False and record["revealed"][0]["version"] == 2
+    assert record["workshop"]["private_writing"] is False
+    after = board.service.snapshot(board.workshop_id, board.fac)
+    assert {s["id"] for s in after["stickies"]} == {"g1", "f1"} and after["hidden_count"] == 0
+    assert after["workshop"]["private_writing"] is False
+    # private writing is off now: the next guest sticky is public at once
+    _, [next_record] = board.send(board.guest, new("g3"))
+    assert next_record["private_to"] is None
+
+
+def test_nobody_votes_on_a_private_sticky_and_nobody_links_a_sticky_to_itself(board):
+    board.send(board.fac, {"type": "private.set", "on": True})
+    board.send(board.guest, new("g1"))
+    board.send(board.fac, {"type": "private.set", "on": False}, {"type": "phase.set", "phase": "vote"})
+    for actor in (board.guest, board.fac):
+        results, records = board.send(actor, {"type": "vote.add", "sticky_id": "g1"})
+        assert results[0]["error"]["code"] == "unknown_sticky" and records == []
+    board.send(board.fac, {"type": "phase.set", "phase": "pain"})
+    results, _ = board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1", "changes": {"link_to": "g1"}})
+    assert results[0]["error"]["code"] == "unknown_sticky"
+    results, _ = board.send(board.guest, new("g2") | {"sticky": new("g2")["sticky"] | {"link_to": "g2"}})
+    assert results[0]["error"]["code"] == "unknown_sticky"
+
+
+def test_close_ends_the_timer_and_reopen_opens_in_the_phase_it_closed_in(board):
+    board.send(board.fac, {"type": "timer.start", "seconds": 60})
+    _, [closed] = board.send(board.fac, {"type": "workshop.close"})
+    assert (closed["workshop"]["status"], closed["workshop"]["phase"]) == ("closed", "wrapup")
+    assert closed["workshop"]["timer_seconds"] is None and closed["workshop"]["timer_ends_at"] is None
+    results, records = board.send(board.guest, {"type": "workshop.reopen"})
+    assert results[0]["error"]["code"] == "not_facilitator" and records == []
+    _, [reopened] = board.send(board.fac, {"type": "workshop.reopen"})
+    assert (reopened["workshop"]["status"], reopened["workshop"]["phase"]) == ("open", "wrapup")
+    assert reopened["seq"] == closed["seq"] + 1

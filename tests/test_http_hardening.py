@@ -1,0 +1,82 @@
+"""Issue 12, item 6: the sign-in redirect only follows same-site paths (never a 500), the
+remember-me cookie is SameSite=Lax (Secure behind HTTPS), and wrong join links from one address
+never lock a valid join from the same address out, while guessing stays limited."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.board_helpers import make_workshop
+
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example/x", "/%0a/evil.example/x", "/%0d%0a/evil.example", "%2F%2Fevil.example", "//evil.example",
+    "/%5Cevil.example", "/%5C%5Cevil.example", "https://evil.example/", "http:/evil.example", "/%20/evil.example",
+    "javascript:alert(1)", "/x%0aSet-Cookie:%20a=b", "/x%0d%0aLocation:%20//evil.example", "evil.example",
+])
+def test_sign_in_never_redirects_off_site_and_never_fails(client, signed_in, target):
+    signed_in.logout()
+    response = client.post(f"/login?next={target}", data={"email": "ada@example.com", "password": "correct horse"})
+    assert response.status_code == 302, response.status_code
+    location = response.headers["Location"]
+    assert location == "/" or location.endswith("//storming.test/"), location
+
+
+@pytest.mark.parametrize("target", ["/discoveries/new", "/users?tab=people", "/account"])
+def test_sign_in_follows_a_same_site_path(client, signed_in, target):
+    signed_in.logout()
+    response = client.post(f"/login?next={target}", data={"email": "ada@example.com", "password": "correct horse"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(target)
+
+
+def _remember_cookie(response) -> str:
+    cookies = [v for k, v in response.headers.items() if k.lower() == "set-cookie"]
+    return next(c for c in cookies if c.startswith("remember_token="))
+
+
+def test_the_remember_cookie_is_samesite_lax_and_httponly(client, auth):
+    cookie = _remember_cookie(auth.setup())
+    assert re.search(r"SameSite=Lax", cookie) and "HttpOnly" in cookie, cookie
+    assert "Secure" not in cookie  # plain HTTP here
+
+
+def test_behind_https_the_remember_and_session_cookies_are_secure(monkeypatch, tmp_path, migrated_template):
+    import shutil
+
+    from workshop import create_app
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
+    db_path = tmp_path / "secure.db"
+    shutil.copy(migrated_template, db_path)
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "DATABASE_URL": f"sqlite:///{db_path}",
+                      "AUTO_MIGRATE": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    response = app.test_client().post("https://localhost/setup", data={
+        "email": "a@example.com", "name": "A", "password": "correct horse", "role": "facilitator"})
+    cookie = _remember_cookie(response)
+    assert "Secure" in cookie and "SameSite=Lax" in cookie, cookie
+    app.extensions["db"].dispose()
+
+
+def test_wrong_join_links_never_lock_a_valid_join_out_while_guessing_stays_limited(limited_app):
+    """25 wrong links from one address (a mistyped link, or a whole office behind one NAT trying),
+    then a valid join from the same address: it opens. Guessing is still limited: past 20 unknown
+    links a minute each answer is 429 and slow (JOIN_GUESS_DELAY), one at a time per address."""
+    from workshop.extensions import limiter
+    limiter.reset()
+    limited_app.config["JOIN_GUESS_DELAY"] = 0.2
+    client = limited_app.test_client()
+    _, token, _ = make_workshop(limited_app.extensions["db"])
+    codes, slow = [], []
+    for n in range(25):
+        started = time.monotonic()
+        codes.append(client.get(f"/w/wrong-link-{n:04d}-xxxxxxxxxxxx").status_code)
+        slow.append(time.monotonic() - started >= 0.2)
+    assert codes == [404] * 20 + [429] * 5, codes
+    assert slow == [False] * 20 + [True] * 5
+    assert client.get(f"/w/{token}").status_code == 200
+    joined = client.post(f"/w/{token}", data={"name": "Nadia", "team": "Payments"})
+    assert joined.status_code == 302 and joined.headers["Location"].endswith(f"/w/{token}/board")
+    assert client.get(f"/w/{token}/board").status_code == 200
+    assert client.get("/w/still-guessing-xxxxxxxxxxxx").status_code == 429

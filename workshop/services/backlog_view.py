@@ -1,0 +1,52 @@
+"""What the backlog page shows, built from the BacklogReport: each theme with its source stickies
+and what stood near them, the top ten, the heatmap's peak. Plain Python and pandas (no Flask): the
+page only renders it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlmodel import Session
+
+from ..aggregation import context
+from ..aggregation.report import BacklogReport
+from .backlog import build_report
+
+TOP = 10
+
+
+@dataclass
+class BacklogView:
+    report: BacklogReport
+    themes: list[dict]  # {"row": backlog row (None for missing values), "sources": [...], "context": [...]}
+    heat: pd.DataFrame
+    peak: int  # the heatmap's largest cell (0 when empty)
+    top: list[dict]  # the first TOP themes' rows, by priority
+    top_max: float  # the largest priority among them (1.0 when there is none, for bar widths)
+    theme_choices: list[tuple[int, str]]  # (theme_id, title) in backlog order: merge and move targets
+
+
+def theme_views(report: BacklogReport) -> list[dict]:
+    """Each backlog row (priority order) with its source stickies (most voted first, then by team)
+    and the events, systems and times near them."""
+    stickies = report.stickies
+    backlog = report.backlog.astype(object).where(report.backlog.notna(), None)
+    themes = []
+    for row in backlog.to_dict("records"):
+        sources = stickies.loc[stickies["theme_id"] == row["theme_id"]].sort_values(
+            ["votes", "team"], ascending=[False, True])
+        themes.append({"row": row, "sources": sources.to_dict("records"),
+                       "context": context.neighbours(stickies, sources["sticky_id"].tolist()).to_dict("records")})
+    return themes
+
+
+def backlog_view(session: Session, discovery_id: int) -> BacklogView:
+    """Aggregate the discovery (see services.backlog.build_report) and shape it for the page."""
+    report = build_report(session, discovery_id)
+    themes = theme_views(report)
+    heat = report.heatmap
+    top = report.backlog.head(TOP)
+    top_max = float(top["priority"].max()) if len(top) else 0.0
+    return BacklogView(report=report, themes=themes, heat=heat, peak=int(heat.to_numpy().max()) if heat.size else 0,
+                       top=[t["row"] for t in themes[:TOP]], top_max=top_max or 1.0,
+                       theme_choices=[(t["row"]["theme_id"], t["row"]["title"]) for t in themes])
