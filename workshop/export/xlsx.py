@@ -108,14 +108,16 @@ YES_NO_FORMAT = '"Yes";"Yes";"No"'
 # Public API
 
 def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO[bytes],
-                           progress: ProgressCallback | None = None) -> None:
+                           progress: ProgressCallback | None = None, rounds: pd.DataFrame | None = None) -> None:
     """Write ``report`` as an .xlsx workbook to ``target`` (a path, or a binary file-like object).
 
     A path is written to a temporary file beside it and renamed into place, so a failed or
     interrupted export never leaves a half-written workbook under the final name.
     ``progress(rows_written, total_rows)`` is called every few thousand rows and once at the end.
+    ``rounds`` (workshop.aggregation.rounds.compare_rounds, from round 2 on) adds the sheet "Rounds"
+    after the Heatmap: Theme ID, Theme, Round N teams and Round N pain points per round, Change.
     """
-    wb = _build_workbook(report, progress)
+    wb = _build_workbook(report, progress, rounds)
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -748,7 +750,20 @@ def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, pa
                            end_type="max", end_color="F8696B"))
 
 
-def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) -> Workbook:
+def _rounds_columns(rounds: pd.DataFrame) -> list[_Column]:
+    n = len(rounds)
+    numbers = sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
+    cols = [_Column("Theme ID", _number_list(rounds["theme_id"], True), "int"),
+            _Column("Theme", _text_list(rounds["title"]), wrap=True, max_width=THEME_WIDTH)]
+    for r in numbers:
+        cols.append(_Column(f"Round {r} teams", _number_list(rounds[f"teams_{r}"], True), "int"))
+        cols.append(_Column(f"Round {r} pain points", _number_list(rounds[f"pains_{r}"], True), "int"))
+    cols.append(_Column("Change", _text_list(_series(rounds, "change", n))))
+    return cols
+
+
+def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
+                    rounds: pd.DataFrame | None = None) -> Workbook:
     backlog = report.backlog if report.backlog is not None else pd.DataFrame()
     workshops = report.workshops if report.workshops is not None else pd.DataFrame()
     stickies = report.stickies if report.stickies is not None else pd.DataFrame()
@@ -762,8 +777,9 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) ->
     top = [next(c for c in top if c.header == h) for h in ("Rank", "Theme", "Priority", "Teams", "Votes")]
 
     summary_rows = 20 + len(top[0].values)
-    total = summary_rows + sum(len(cols[0].values) + 1 for cols in
-                               (backlog_cols, heat_cols, workshop_cols, sticky_cols))
+    rounds_cols = _rounds_columns(rounds) if rounds is not None and len(rounds) else None
+    sheets = [backlog_cols, heat_cols, workshop_cols, sticky_cols] + ([rounds_cols] if rounds_cols else [])
+    total = summary_rows + sum(len(cols[0].values) + 1 for cols in sheets)
     progress = _Progress(callback, total)
 
     generated = _scalar_datetime(report.generated_at)
@@ -774,6 +790,8 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) ->
     _write_summary(wb, report, top, progress, page)
     _write_backlog(wb, backlog_cols, progress, page)
     _write_heatmap(wb, heat_cols, progress, page)
+    if rounds_cols:
+        _write_data_sheet(wb, "Rounds", rounds_cols, progress, page)
     _write_data_sheet(wb, "Workshops", workshop_cols, progress, page, printed=PRINTED_COLUMNS["Workshops"])
     _write_data_sheet(wb, "Stickies", sticky_cols, progress, page, printed=PRINTED_COLUMNS["Stickies"])
     progress.finish()

@@ -17,8 +17,9 @@ from .backlog import build_report
 def export_discovery(session: Session, discovery_id: int, target: str | Path | IO[bytes],
                      progress: Callable[[int, int], None] | None = None) -> str:
     """Aggregate the discovery and write its workbook to `target`; returns the file name to offer."""
+    from .rounds import round_comparison
     report = build_report(session, discovery_id)
-    write_backlog_workbook(report, target, progress)
+    write_backlog_workbook(report, target, progress, rounds=round_comparison(session, discovery_id, report))
     return default_export_filename(report.discovery["name"], date.today())
 
 

@@ -12,7 +12,8 @@ participant.
 
 All or nothing: every bad row is reported with its line number and reason in one ValidationError
 (code "invalid_csv"), and nothing of that file is imported. The discovery is created if it does not
-exist (default stages and labels); the file becomes one closed workshop of ``team``.
+exist (default stages and labels); the file becomes one closed workshop of ``team`` in the discovery's
+latest round, or in the round named (which may be the next one: the file then starts it).
 """
 from __future__ import annotations
 
@@ -191,8 +192,21 @@ def _place(rows: list[_Row], n_stages: int) -> list[float]:
     return xs
 
 
+def _round(session: Session, discovery: Discovery | None, wanted: int | None) -> int:
+    """The round to import into: the latest by default; the next one may be named (it starts then)."""
+    from sqlalchemy import func
+    latest = 1 if discovery is None else (session.exec(
+        select(func.max(Workshop.round)).where(Workshop.discovery_id == discovery.id)).one() or 1)
+    if wanted is None:
+        return latest
+    if isinstance(wanted, bool) or not isinstance(wanted, int) or not 1 <= wanted <= latest + 1:
+        raise ValidationError("invalid_round", f"Round {wanted} does not exist: the discovery is in round "
+                                               f"{latest}; import into 1 to {latest}, or {latest + 1} to start it.")
+    return wanted
+
+
 def import_stickies(session: Session, source: str | bytes | IO, discovery_name: str, team: str,
-                    held_on: date | None = None) -> ImportResult:
+                    held_on: date | None = None, round_number: int | None = None) -> ImportResult:
     """Create (if needed) the discovery, add a closed workshop for ``team`` and import its stickies.
 
     One transaction: on any problem nothing is written and a ValidationError lists every bad row.
@@ -209,6 +223,7 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
     rows = _parse(text, stages)
     xs = _place(rows, len(stages))
     created = discovery is None
+    round_number = _round(session, discovery, round_number)
     now = datetime.now(timezone.utc)
     try:
         if created:
@@ -218,7 +233,7 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
             session.flush()
         workshop = Workshop(discovery_id=discovery.id, team=team_name, template="discovery",
                             join_token=secrets.token_urlsafe(24), status="closed", phase="wrapup",
-                            held_on=held_on or now.date())
+                            held_on=held_on or now.date(), round=round_number)
         session.add(workshop)
         session.flush()
         stickies, votes = [], []

@@ -25,9 +25,18 @@ def show(discovery_id: int):
     discovery = ensure_can_see(session, current_user.account, discovery_id)
     svc, views = _services()
     view = views.backlog_view(session, discovery_id)
+    from ..services.rounds import round_comparison
+    rounds = round_comparison(session, discovery_id, view.report)
     return render_template("backlog/show.html", discovery=discovery, report=view.report, themes=view.themes,
+                           rounds=rounds, round_numbers=_round_numbers(rounds),
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
                            statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices)
+
+
+def _round_numbers(rounds) -> list[int]:
+    if rounds is None:
+        return []
+    return sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
 
 
 def _back(discovery_id: int, theme_id: int | None = None):

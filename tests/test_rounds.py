@@ -1,0 +1,139 @@
+"""Rounds: a discovery run again later with the same teams. Starting round 2, importing into a round,
+earlier rounds read-only, and each theme followed through the rounds (gone, fewer teams, same, more
+teams, new) on the backlog page and in the workbook."""
+from __future__ import annotations
+
+from io import BytesIO
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlmodel import select
+
+from workshop.aggregation.rounds import CHANGES, change, compare_rounds
+from workshop.db.models import Workshop
+
+
+# --- the comparison, pure -------------------------------------------------------------------------------
+
+def test_change_between_two_rounds():
+    assert [change(2, 0), change(3, 1), change(2, 2), change(1, 4), change(0, 3)] == list(CHANGES)
+    assert change(0, 0) == "gone"
+
+
+def test_compare_rounds_counts_teams_and_pain_points_per_round():
+    # workshops 1-3 are round 1 (teams A, B, C), 4-5 round 2 (A, B)
+    rounds = {1: 1, 2: 1, 3: 1, 4: 2, 5: 2}
+    team = {1: "A", 2: "B", 3: "C", 4: "A", 5: "B"}
+    rows = [  # (workshop, theme, kind)
+        (1, 10, "pain"), (2, 10, "pain"), (3, 10, "opportunity"), (4, 10, "pain"),  # 3 teams -> 1
+        (1, 11, "pain"), (2, 11, "pain"),                                           # gone
+        (4, 12, "pain"), (5, 12, "pain"), (5, 12, "pain"),                          # new
+        (1, 13, "pain"), (4, 13, "pain"),                                           # same
+        (1, 14, "pain"), (4, 14, "pain"), (5, 14, "opportunity"),                   # more teams
+        (2, None, "event"),
+    ]
+    stickies = pd.DataFrame({
+        "workshop_id": [r[0] for r in rows], "team": [team[r[0]] for r in rows],
+        "theme_id": pd.array([r[1] for r in rows], dtype="Int64"), "kind": [r[2] for r in rows]})
+    backlog = pd.DataFrame({"rank": [1, 2, 3, 4, 5], "theme_id": [12, 10, 14, 13, 11],
+                            "title": ["New pain", "Fewer", "More", "Same", "Gone"]})
+    out = compare_rounds(stickies, backlog, rounds)
+    assert list(out.columns) == ["theme_id", "title", "teams_1", "pains_1", "teams_2", "pains_2", "change"]
+    assert out["theme_id"].tolist() == [12, 10, 14, 13, 11]  # rank order
+    by = out.set_index("title")
+    assert by.loc["Fewer", ["teams_1", "pains_1", "teams_2", "pains_2"]].tolist() == [3, 2, 1, 1]
+    assert by.loc["New pain", ["teams_1", "teams_2", "pains_2"]].tolist() == [0, 2, 3]
+    assert by["change"].to_dict() == {"New pain": "new", "Fewer": "fewer teams", "More": "more teams",
+                                      "Same": "same", "Gone": "gone"}
+
+
+# --- through the app ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def demo(signed_in, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    return 1
+
+
+def round_of(db, discovery_id=1) -> dict[int, list[Workshop]]:
+    with db.session() as session:
+        out: dict[int, list[Workshop]] = {}
+        for w in session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id)).all():
+            out.setdefault(w.round, []).append(w)
+        return out
+
+
+def test_starting_round_two_gives_every_team_a_new_workshop_and_closes_round_one(demo, client, db):
+    page = client.get("/discoveries/1").get_data(as_text=True)
+    assert "Start round 2" in page and "Round 1" not in page  # one round: no round headings yet
+    response = client.post("/discoveries/1/rounds")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#round2")
+    rounds = round_of(db)
+    assert sorted(rounds) == [1, 2]
+    assert sorted(w.team for w in rounds[2]) == sorted(w.team for w in rounds[1])
+    assert all(w.status == "open" and w.phase == "setup" for w in rounds[2])
+    assert all(w.status == "closed" for w in rounds[1])
+    assert not {w.join_token for w in rounds[2]} & {w.join_token for w in rounds[1]}
+    page = client.get("/discoveries/1").get_data(as_text=True)
+    assert "Round 2" in page and "Round 1" in page and "Start round 3" in page
+    assert page.index("Round 2") < page.index("Round 1")  # the current round first
+    # round 1 is over: its boards are not reopened, and its join links stay closed
+    old = rounds[1][0]
+    refused = client.post(f"/workshops/{old.id}/status", data={"status": "open"})
+    assert refused.status_code == 409 and b"round 1, which is over" in refused.data
+    assert client.get(f"/w/{old.join_token}").status_code == 410  # a closed workshop's link is gone
+    # a workshop added now belongs to round 2
+    client.post("/discoveries/1", data={"team": "Newcomers", "template": "discovery", "held_on": ""})
+    assert "Newcomers" in [w.team for w in round_of(db)[2]]
+
+
+def test_import_goes_to_the_latest_round_or_the_one_named(demo, db):
+    from workshop.domain.errors import ValidationError
+    from workshop.services.importer import import_stickies
+    csv = "kind,text,duration\npain,CAB only on Thursdays,\ntime,Waiting for CAB,1w\n"
+    with db.session() as session:
+        first = import_stickies(session, csv, "Platform discovery 2026", "Payments")
+        second = import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=2)
+        latest = import_stickies(session, csv, "Platform discovery 2026", "Search")
+        with pytest.raises(ValidationError, match="Round 4 does not exist"):
+            import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=4)
+        rounds = {w.id: w.round for w in session.exec(select(Workshop)).all()}
+    assert (rounds[first.workshop_id], rounds[second.workshop_id], rounds[latest.workshop_id]) == (1, 2, 2)
+
+
+def test_the_cli_imports_into_a_round(app, signed_in, runner, tmp_path, db):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    path = tmp_path / "payments-round-2.csv"
+    path.write_text("kind,text\npain,Still waiting for environments\n", encoding="utf-8")
+    result = runner.invoke(args=["import-stickies", str(path), "--discovery", "Platform discovery 2026",
+                                 "--team", "Payments", "--round", "2"])
+    assert result.exit_code == 0, result.output
+    assert [w.team for w in round_of(db)[2]] == ["Payments"]
+    refused = runner.invoke(args=["import-stickies", str(path), "--discovery", "Platform discovery 2026",
+                                  "--team", "Payments", "--round", "9"])
+    assert refused.exit_code != 0 and "Round 9 does not exist" in refused.output
+
+
+def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo, client, db):
+    from workshop.services.importer import import_stickies
+    assert "Round by round" not in client.get("/discoveries/1/backlog").get_data(as_text=True)
+    with db.session() as session:  # round 2: two teams still hit the test-environment pain
+        for team in ("Payments", "Checkout"):
+            import_stickies(session, "kind,text\npain,Waiting 2 weeks for a test environment\n",
+                            "Platform discovery 2026", team, round_number=2)
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="rounds"' in page and "Round 1 teams" in page and "Round 2 pain points" in page
+    assert 'class="pill change-gone"' in page  # most of round 1's themes did not come back
+    workbook = openpyxl.load_workbook(BytesIO(client.get("/discoveries/1/export.xlsx").data))
+    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Workshops", "Stickies"]
+    ws = workbook["Rounds"]
+    header = [c.value for c in ws[1]]
+    assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
+                      "Round 2 pain points", "Change"]
+    rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert {r["Change"] for r in rows} <= set(CHANGES) and "gone" in {r["Change"] for r in rows}
+    back = [r for r in rows if r["Round 2 teams"]]
+    assert back and all(r["Round 2 teams"] <= 2 for r in back)
+    assert sum(r["Round 2 pain points"] for r in rows) == 2
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"

@@ -1,0 +1,55 @@
+"""Round by round: for each theme, how many teams raised it and how many pain points it had in each
+round of a discovery, and what changed between the last two rounds.
+
+Themes are formed across all rounds together (the aggregation runs over every workshop of the
+discovery), so one theme id follows a pain through the rounds. Pure pandas, no database.
+
+    compare_rounds(stickies, backlog, workshop_round) -> DataFrame
+
+Columns: ``theme_id``, ``title``, then ``teams_<r>`` and ``pains_<r>`` for each round r (1, 2, ...),
+then ``change`` (one of CHANGES), in the backlog's rank order. A theme's teams in a round are the
+teams with one of its stickies (pain point or opportunity) on a board of that round; its pain points
+are its pain-point stickies there.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import pandas as pd
+
+CHANGES = ("gone", "fewer teams", "same", "more teams", "new")
+
+
+def change(before: int, after: int) -> str:
+    """What happened to a theme from one round to the next, by its teams."""
+    if after == 0:
+        return "gone"
+    if before == 0:
+        return "new"
+    if after < before:
+        return "fewer teams"
+    return "same" if after == before else "more teams"
+
+
+def compare_rounds(stickies: pd.DataFrame, backlog: pd.DataFrame, workshop_round: Mapping[int, int]) -> pd.DataFrame:
+    rounds = sorted(set(workshop_round.values())) or [1]
+    ordered = backlog.sort_values("rank", kind="stable") if "rank" in backlog.columns else backlog
+    out = pd.DataFrame({"theme_id": ordered["theme_id"].astype("int64").to_numpy(),
+                        "title": ordered["title"].astype(object).to_numpy()})
+    themed = stickies[stickies["theme_id"].notna()].copy() if len(stickies) else stickies.assign(round=[])
+    if len(themed):
+        themed["round"] = themed["workshop_id"].map(lambda w: workshop_round.get(int(w), 1)).astype("int64")
+        themed["theme_id"] = themed["theme_id"].astype("int64")
+        teams = themed.groupby(["theme_id", "round"])["team"].nunique()
+        pains = themed[themed["kind"] == "pain"].groupby(["theme_id", "round"]).size()
+    else:
+        teams = pains = pd.Series(dtype="int64")
+    for r in rounds:
+        out[f"teams_{r}"] = [int(teams.get((t, r), 0)) for t in out["theme_id"]]
+        out[f"pains_{r}"] = [int(pains.get((t, r), 0)) for t in out["theme_id"]]
+    if len(rounds) >= 2:
+        before, after = f"teams_{rounds[-2]}", f"teams_{rounds[-1]}"
+        out["change"] = [change(b, a) for b, a in zip(out[before], out[after])]
+    else:
+        out["change"] = "new"
+    return out
