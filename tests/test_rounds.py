@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from workshop.aggregation.rounds import CHANGES, change, compare_rounds
+from workshop.aggregation.rounds import CHANGES, NOT_RUN, change, compare_rounds
 from workshop.db.models import Workshop
 
 
@@ -31,21 +31,25 @@ def test_compare_rounds_counts_teams_and_pain_points_per_round():
         (4, 12, "pain"), (5, 12, "pain"), (5, 12, "pain"),                          # new
         (1, 13, "pain"), (4, 13, "pain"),                                           # same
         (1, 14, "pain"), (4, 14, "pain"), (5, 14, "opportunity"),                   # more teams
+        (3, 15, "pain"),                        # only team C, which has not run round 2 yet
+        (1, 16, "pain"), (3, 16, "pain"), (5, 16, "pain"),  # A and C -> B: A's pain went, B's is new
         (2, None, "event"),
     ]
     stickies = pd.DataFrame({
         "workshop_id": [r[0] for r in rows], "team": [team[r[0]] for r in rows],
         "theme_id": pd.array([r[1] for r in rows], dtype="Int64"), "kind": [r[2] for r in rows]})
-    backlog = pd.DataFrame({"rank": [1, 2, 3, 4, 5], "theme_id": [12, 10, 14, 13, 11],
-                            "title": ["New pain", "Fewer", "More", "Same", "Gone"]})
+    backlog = pd.DataFrame({"rank": [1, 2, 3, 4, 5, 6, 7], "theme_id": [12, 10, 14, 13, 11, 15, 16],
+                            "title": ["New pain", "Fewer", "More", "Same", "Gone", "Not run", "Moved"]})
     out = compare_rounds(stickies, backlog, rounds)
     assert list(out.columns) == ["theme_id", "title", "teams_1", "pains_1", "teams_2", "pains_2", "change"]
-    assert out["theme_id"].tolist() == [12, 10, 14, 13, 11]  # rank order
+    assert out["theme_id"].tolist() == [12, 10, 14, 13, 11, 15, 16]  # rank order
     by = out.set_index("title")
+    # Fewer: A, B, C in round 1; C has not run round 2, so A and B (2) against A (1)
     assert by.loc["Fewer", ["teams_1", "pains_1", "teams_2", "pains_2"]].tolist() == [3, 2, 1, 1]
     assert by.loc["New pain", ["teams_1", "teams_2", "pains_2"]].tolist() == [0, 2, 3]
     assert by["change"].to_dict() == {"New pain": "new", "Fewer": "fewer teams", "More": "more teams",
-                                      "Same": "same", "Gone": "gone"}
+                                      "Same": "same", "Gone": "gone", "Not run": "not run yet",
+                                      "Moved": "same"}
 
 
 # --- through the app ------------------------------------------------------------------------------------
@@ -124,7 +128,7 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
                             "Platform discovery 2026", team, round_number=2)
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="rounds"' in page and "Round 1 teams" in page and "Round 2 pain points" in page
-    assert 'class="pill change-gone"' in page  # most of round 1's themes did not come back
+    assert 'class="pill change-not-run-yet"' in page  # 8 teams have not run round 2: not "gone"
     workbook = openpyxl.load_workbook(BytesIO(client.get("/discoveries/1/export.xlsx").data))
     assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Workshops", "Stickies"]
     ws = workbook["Rounds"]
@@ -132,7 +136,8 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
                       "Round 2 pain points", "Change"]
     rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
-    assert {r["Change"] for r in rows} <= set(CHANGES) and "gone" in {r["Change"] for r in rows}
+    assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN}
+    assert "not run yet" in {r["Change"] for r in rows}  # 8 of the 10 teams have not run round 2
     back = [r for r in rows if r["Round 2 teams"]]
     assert back and all(r["Round 2 teams"] <= 2 for r in back)
     assert sum(r["Round 2 pain points"] for r in rows) == 2

@@ -7,9 +7,13 @@ discovery), so one theme id follows a pain through the rounds. Pure pandas, no d
     compare_rounds(stickies, backlog, workshop_round) -> DataFrame
 
 Columns: ``theme_id``, ``title``, then ``teams_<r>`` and ``pains_<r>`` for each round r (1, 2, ...),
-then ``change`` (one of CHANGES), in the backlog's rank order. A theme's teams in a round are the
-teams with one of its stickies (pain point or opportunity) on a board of that round; its pain points
-are its pain-point stickies there.
+then ``change`` (one of CHANGES, or NOT_RUN), in the backlog's rank order. A theme's teams in a round
+are the teams with one of its stickies (pain point or opportunity) on a board of that round; its pain
+points are its pain-point stickies there.
+
+The change compares like with like: the theme's teams in the previous round that have also run the
+latest one (a team with stickies on a board of it) against its teams in the latest round. A pain is
+not "gone" because its teams have not had their round-2 workshop yet: that is NOT_RUN.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from typing import Mapping
 import pandas as pd
 
 CHANGES = ("gone", "fewer teams", "same", "more teams", "new")
+NOT_RUN = "not run yet"  # none of the theme's earlier teams has run the latest round yet
 
 
 def change(before: int, after: int) -> str:
@@ -47,9 +52,18 @@ def compare_rounds(stickies: pd.DataFrame, backlog: pd.DataFrame, workshop_round
     for r in rounds:
         out[f"teams_{r}"] = [int(teams.get((t, r), 0)) for t in out["theme_id"]]
         out[f"pains_{r}"] = [int(pains.get((t, r), 0)) for t in out["theme_id"]]
-    if len(rounds) >= 2:
-        before, after = f"teams_{rounds[-2]}", f"teams_{rounds[-1]}"
-        out["change"] = [change(b, a) for b, a in zip(out[before], out[after])]
+    if len(rounds) >= 2 and len(themed):
+        previous, latest = rounds[-2], rounds[-1]
+        ran = set(stickies.loc[stickies["workshop_id"].map(lambda w: workshop_round.get(int(w), 1)) == latest,
+                               "team"])
+        team_sets = themed.groupby(["theme_id", "round"])["team"].agg(set)
+        changes = []
+        for theme in out["theme_id"]:
+            earlier = team_sets.get((theme, previous), set())
+            now = len(team_sets.get((theme, latest), set()))
+            comparable = len(earlier & ran)
+            changes.append(NOT_RUN if earlier and not comparable and not now else change(comparable, now))
+        out["change"] = changes
     else:
         out["change"] = "new"
     return out
