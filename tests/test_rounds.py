@@ -68,18 +68,32 @@ def round_of(db, discovery_id=1) -> dict[int, list[Workshop]]:
         return out
 
 
-def test_starting_round_two_gives_every_team_a_new_workshop_and_closes_round_one(demo, client, db):
-    page = client.get("/discoveries/1").get_data(as_text=True)
-    assert "Start round 2" in page and "Round 1" not in page  # one round: no round headings yet
-    response = client.post("/discoveries/1/rounds")
-    assert response.status_code == 302 and response.headers["Location"].endswith("#round2")
+def test_the_demo_has_a_second_round_for_three_teams(demo, client, db):
     rounds = round_of(db)
+    assert sorted(rounds) == [1, 2] and len(rounds[1]) == 10
+    assert sorted(w.team for w in rounds[2]) == ["Checkout", "Logistics", "Payments"]
+    assert all(w.status == "closed" for w in rounds[1]) and any(w.status == "open" for w in rounds[2])
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="rounds"' in page  # a newcomer sees what a change looks like
+    for change_class in ("gone", "same", "fewer-teams", "new", "not-run-yet"):
+        assert f'class="pill change-{change_class}"' in page, change_class
+
+
+def test_starting_round_two_gives_every_team_a_new_workshop_and_closes_round_one(signed_in, client, db):
+    _, discovery_id = signed_in.create_discovery()
+    _, payments = signed_in.create_workshop(discovery_id, team="Payments")
+    _, search = signed_in.create_workshop(discovery_id, team="Search", template="onboarding")
+    page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
+    assert "Start round 2" in page and "Round 1" not in page  # one round: no round headings yet
+    response = client.post(f"/discoveries/{discovery_id}/rounds")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#round2")
+    rounds = round_of(db, discovery_id)
     assert sorted(rounds) == [1, 2]
-    assert sorted(w.team for w in rounds[2]) == sorted(w.team for w in rounds[1])
+    assert sorted((w.team, w.template) for w in rounds[2]) == sorted((w.team, w.template) for w in rounds[1])
     assert all(w.status == "open" and w.phase == "setup" for w in rounds[2])
     assert all(w.status == "closed" for w in rounds[1])
     assert not {w.join_token for w in rounds[2]} & {w.join_token for w in rounds[1]}
-    page = client.get("/discoveries/1").get_data(as_text=True)
+    page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
     assert "Round 2" in page and "Round 1" in page and "Start round 3" in page
     assert page.index("Round 2") < page.index("Round 1")  # the current round first
     # round 1 is over: its boards are not reopened, and its join links stay closed
@@ -87,48 +101,46 @@ def test_starting_round_two_gives_every_team_a_new_workshop_and_closes_round_one
     refused = client.post(f"/workshops/{old.id}/status", data={"status": "open"})
     assert refused.status_code == 409 and b"round 1, which is over" in refused.data
     assert client.get(f"/w/{old.join_token}").status_code == 410  # a closed workshop's link is gone
-    # a workshop added now belongs to round 2
-    client.post("/discoveries/1", data={"team": "Newcomers", "template": "discovery", "held_on": ""})
-    assert "Newcomers" in [w.team for w in round_of(db)[2]]
+    # a workshop added now belongs to round 2; round 3 is for every team, also one new in round 2
+    client.post(f"/discoveries/{discovery_id}", data={"team": "Newcomers", "template": "discovery", "held_on": ""})
+    assert "Newcomers" in [w.team for w in round_of(db, discovery_id)[2]]
+    assert client.post(f"/discoveries/{discovery_id}/rounds").status_code == 302
+    assert sorted(w.team for w in round_of(db, discovery_id)[3]) == ["Newcomers", "Payments", "Search"]
 
 
 def test_import_goes_to_the_latest_round_or_the_one_named(demo, db):
     from workshop.domain.errors import ValidationError
     from workshop.services.importer import import_stickies
     csv = "kind,text,duration\npain,CAB only on Thursdays,\ntime,Waiting for CAB,1w\n"
-    with db.session() as session:
-        first = import_stickies(session, csv, "Platform discovery 2026", "Payments")
-        second = import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=2)
+    with db.session() as session:  # the demo is in round 2
         latest = import_stickies(session, csv, "Platform discovery 2026", "Search")
-        with pytest.raises(ValidationError, match="Round 4 does not exist"):
-            import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=4)
+        first = import_stickies(session, csv, "Platform discovery 2026", "Search", round_number=1)
+        third = import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=3)
+        now = import_stickies(session, csv, "Platform discovery 2026", "Checkout")
+        with pytest.raises(ValidationError, match="Round 5 does not exist"):
+            import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=5)
+        with pytest.raises(ValidationError, match="Round 0 does not exist"):
+            import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=0)
         rounds = {w.id: w.round for w in session.exec(select(Workshop)).all()}
-    assert (rounds[first.workshop_id], rounds[second.workshop_id], rounds[latest.workshop_id]) == (1, 2, 2)
+    assert [rounds[r.workshop_id] for r in (latest, first, third, now)] == [2, 1, 3, 3]
 
 
 def test_the_cli_imports_into_a_round(app, signed_in, runner, tmp_path, db):
     assert runner.invoke(args=["demo"]).exit_code == 0
-    path = tmp_path / "payments-round-2.csv"
+    path = tmp_path / "payments-round-3.csv"
     path.write_text("kind,text\npain,Still waiting for environments\n", encoding="utf-8")
     result = runner.invoke(args=["import-stickies", str(path), "--discovery", "Platform discovery 2026",
-                                 "--team", "Payments", "--round", "2"])
+                                 "--team", "Payments", "--round", "3"])
     assert result.exit_code == 0, result.output
-    assert [w.team for w in round_of(db)[2]] == ["Payments"]
+    assert [w.team for w in round_of(db)[3]] == ["Payments"]
     refused = runner.invoke(args=["import-stickies", str(path), "--discovery", "Platform discovery 2026",
                                   "--team", "Payments", "--round", "9"])
     assert refused.exit_code != 0 and "Round 9 does not exist" in refused.output
 
 
 def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo, client, db):
-    from workshop.services.importer import import_stickies
-    assert "Round by round" not in client.get("/discoveries/1/backlog").get_data(as_text=True)
-    with db.session() as session:  # round 2: two teams still hit the test-environment pain
-        for team in ("Payments", "Checkout"):
-            import_stickies(session, "kind,text\npain,Waiting 2 weeks for a test environment\n",
-                            "Platform discovery 2026", team, round_number=2)
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="rounds"' in page and "Round 1 teams" in page and "Round 2 pain points" in page
-    assert 'class="pill change-not-run-yet"' in page  # 8 teams have not run round 2: not "gone"
     workbook = openpyxl.load_workbook(BytesIO(client.get("/discoveries/1/export.xlsx").data))
     assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Workshops", "Stickies"]
     ws = workbook["Rounds"]
@@ -136,9 +148,15 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
                       "Round 2 pain points", "Change"]
     rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    by_theme = {r["Theme"]: r for r in rows}
     assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN}
-    assert "not run yet" in {r["Change"] for r in rows}  # 8 of the 10 teams have not run round 2
-    back = [r for r in rows if r["Round 2 teams"]]
-    assert back and all(r["Round 2 teams"] <= 2 for r in back)
-    assert sum(r["Round 2 pain points"] for r in rows) == 2
+    # the demo's story: self-service environments shipped, CAB still there, a new pain about costs
+    env = by_theme["Self-service test env from a template"]
+    assert env["Round 1 teams"] >= 5 and env["Round 2 teams"] == 0 and env["Change"] == "gone"
+    cab = next(r for t, r in by_theme.items() if "CAB" in t and r["Round 2 teams"])
+    assert cab["Change"] in ("same", "fewer teams")
+    new = [r for r in rows if r["Change"] == "new"]
+    assert new and all(r["Round 1 teams"] == 0 and r["Round 2 pain points"] >= 1 for r in new)
+    assert sum(r["Round 2 pain points"] for r in rows) == 3 + 2 + 4  # the three round-2 boards' pain points
+    assert "not run yet" in {r["Change"] for r in rows}  # 7 of the 10 teams have not run round 2
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"

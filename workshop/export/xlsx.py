@@ -736,6 +736,7 @@ def _write_backlog(wb: Workbook, columns: list[_Column], progress: _Progress, pa
 
 
 HEATMAP_ONE_PAGE_TEAMS = 60  # up to this many teams the heatmap prints on one page; beyond, one page wide
+ROUNDS_ONE_PAGE_THEMES = 60  # the same for the Rounds sheet's themes
 
 
 def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, page: _Print) -> None:
@@ -790,8 +791,9 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
     _write_summary(wb, report, top, progress, page)
     _write_backlog(wb, backlog_cols, progress, page)
     _write_heatmap(wb, heat_cols, progress, page)
-    if rounds_cols:
-        _write_data_sheet(wb, "Rounds", rounds_cols, progress, page)
+    if rounds_cols:  # like the heatmap, one page for the meeting while it stays readable
+        _write_data_sheet(wb, "Rounds", rounds_cols, progress, page,
+                          one_page=len(rounds_cols[0].values) <= ROUNDS_ONE_PAGE_THEMES)
     _write_data_sheet(wb, "Workshops", workshop_cols, progress, page, printed=PRINTED_COLUMNS["Workshops"])
     _write_data_sheet(wb, "Stickies", sticky_cols, progress, page, printed=PRINTED_COLUMNS["Stickies"])
     progress.finish()

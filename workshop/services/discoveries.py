@@ -402,19 +402,19 @@ def latest_round(session: Session, discovery_id: int) -> int:
 
 
 def start_next_round(session: Session, account: Account, discovery_id: int) -> tuple[int, list[Workshop], list[int]]:
-    """Round N+1: a new workshop (same template, a new board and join link) for every team of round N.
-    The problem, goal, stages and labels are the discovery's own and stay. Returns the new round, its
-    workshops and the ids of round N's workshops still open: the caller closes them on their boards
-    (earlier rounds stay read-only)."""
+    """Round N+1: a new workshop (a new board and join link, the template the team used last) for every
+    team of the discovery, including those that had not run round N yet. The problem, goal, stages and
+    labels are the discovery's own and stay. Returns the new round, its workshops and the ids of the
+    earlier rounds' workshops still open: the caller closes them on their boards (earlier rounds stay
+    read-only)."""
     ensure_can_manage(session, account, discovery_id)
     current = latest_round(session, discovery_id)
-    previous = list(session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id,
-                                                        Workshop.round == current)
-                                 .order_by(Workshop.held_on, Workshop.id)))
-    if not previous:
+    earlier = list(session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id)
+                                .order_by(Workshop.round.desc(), Workshop.held_on, Workshop.id)))
+    if not earlier:
         raise Conflict("no_teams", "Round 1 has no workshops yet: add one per team first.")
     teams: dict[str, Workshop] = {}
-    for workshop in previous:
+    for workshop in earlier:  # the latest round first: its team name and template win
         teams.setdefault(workshop.team.casefold(), workshop)
     created = []
     for workshop in teams.values():
