@@ -44,14 +44,15 @@ def printed(tmp_path_factory):
     out = tmp_path_factory.mktemp("print")
     database = Database("sqlite://")
     SQLModel.metadata.create_all(database.engine)
-    from workshop.services.rounds import round_comparison
+    from workshop.services.rounds import lead_time, round_comparison
     with database.session() as session:
         discovery, _ = load_demo(session)
         report = build_report(session, discovery.id)
         rounds = round_comparison(session, discovery.id, report)
+        lead = lead_time(session, discovery.id, report)
     database.dispose()
     xlsx = out / "demo.xlsx"
-    write_backlog_workbook(report, xlsx, rounds=rounds)
+    write_backlog_workbook(report, xlsx, rounds=rounds, lead_time=lead)
     subprocess.run([soffice, f"-env:UserInstallation={(out / 'lo-profile').as_uri()}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(out), str(xlsx)],
                    check=True, capture_output=True, timeout=180)
@@ -73,13 +74,13 @@ def sheet_of(page: str) -> str:
 def test_every_sheet_prints_landscape_one_page_wide_with_few_pages(printed):
     report, pages, _ = printed
     sheets = [sheet_of(p) for p in pages]
-    assert set(sheets) == {*SHEET_NAMES, "Rounds"}  # the demo has two rounds
+    assert set(sheets) == {*SHEET_NAMES, "Rounds", "Lead time"}  # the demo has two rounds
     assert sheets[:3] == ["Summary", "Backlog", "Heatmap"]  # one page each
-    assert sheets[3:5] == ["Rounds", "Workshops"]  # one page each (Rounds: the 30 themes)
-    assert set(sheets[5:]) == {"Stickies"}
+    assert sheets[3:6] == ["Rounds", "Lead time", "Workshops"]  # one page each
+    assert set(sheets[6:]) == {"Stickies"}
     # ~500 stickies, about 40 a page; the same workbook (one round) printed on 86 pages before
     assert 5 <= sheets.count("Stickies") <= 14
-    assert len(pages) <= 19
+    assert len(pages) <= 20
 
 
 def test_each_page_has_the_footer_with_discovery_page_number_and_date(printed):
@@ -108,6 +109,9 @@ def test_summary_page_holds_labels_with_their_values_and_the_whole_chart(printed
     beside("Teams", totals["teams"])
     beside("Votes", totals["votes"])
     beside("Stickies", sum(totals["stickies_by_kind"].values()))
+    assert re.search(r"^\s*Lead time, round 1\s+\d+\.\d days \(median\)", page, re.M)
+    assert re.search(r"^\s*Lead time, round 2\s+\d+\.\d days \(median\)", page, re.M)
+    assert re.search(r"^\s*Gone in round 2\s+\d+ themes", page, re.M)
     # the top themes table and the chart: its title, axis and every bar's label on this one page
     assert sum("Top 10 themes by priority" in p for p in pages) == 1
     assert "Top 10 themes by priority" in page

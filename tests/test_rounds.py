@@ -142,7 +142,8 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="rounds"' in page and "Round 1 teams" in page and "Round 2 pain points" in page
     workbook = openpyxl.load_workbook(BytesIO(client.get("/discoveries/1/export.xlsx").data))
-    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Workshops", "Stickies"]
+    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Lead time", "Workshops",
+                                   "Stickies"]
     ws = workbook["Rounds"]
     header = [c.value for c in ws[1]]
     assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
@@ -160,3 +161,45 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     assert sum(r["Round 2 pain points"] for r in rows) == 3 + 2 + 4  # the three round-2 boards' pain points
     assert "not run yet" in {r["Change"] for r in rows}  # 7 of the 10 teams have not run round 2
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+
+    # lead time: each team's time stickies added up, per round; the Summary has each round's median
+    lead = workbook["Lead time"]
+    lead_header = [c.value for c in lead[1]]
+    assert lead_header == ["Round", "Team", "Lead time (days)", "Idea", "Plan", "Build", "Test", "Release", "Operate"]
+    lead_rows = [dict(zip(lead_header, r)) for r in lead.iter_rows(min_row=2, values_only=True)]
+    assert sorted(r["Team"] for r in lead_rows if r["Round"] == 2) == ["Checkout", "Logistics", "Payments"]
+    payments = next(r for r in lead_rows if r["Round"] == 2 and r["Team"] == "Payments")
+    assert payments["Lead time (days)"] == pytest.approx(20 / 1440 + 10 + 7)  # 20 min + 10 days + 1 week
+    assert payments["Build"] == pytest.approx(10) and payments["Release"] == pytest.approx(7)
+    summary = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r and r[0]}
+    import statistics
+    for number in (1, 2):
+        median = statistics.median(r["Lead time (days)"] for r in lead_rows if r["Round"] == number)
+        assert summary[f"Lead time, round {number}"] == pytest.approx(median, abs=0.05)  # '0.0" days (median)"'
+    assert summary["Gone in round 2"] == sum(r["Change"] == "gone" for r in rows)
+
+
+def test_lead_time_per_team_round_and_stage():
+    from workshop.aggregation.lead_time import lead_times, per_round
+    stickies = pd.DataFrame({
+        "workshop_id": [1, 1, 2, 3, 3, 3], "team": ["A", "A", "B", "A", "A", "A"],
+        "kind": ["time", "time", "time", "time", "event", "time"],
+        "stage": ["Plan", "Build", "Plan", "Plan", "Plan", "Build"],
+        "duration_minutes": [3 * 1440, 2 * 1440, 7 * 1440, 1440, None, None]})
+    lead = lead_times(stickies, {1: 1, 2: 1, 3: 2}, ["Plan", "Build"])
+    assert lead.to_dict("records") == [
+        {"round": 1, "team": "A", "lead_time_days": 5.0, "Plan": 3.0, "Build": 2.0},
+        {"round": 1, "team": "B", "lead_time_days": 7.0, "Plan": 7.0, "Build": 0.0},
+        {"round": 2, "team": "A", "lead_time_days": 1.0, "Plan": 1.0, "Build": 0.0}]
+    summary = per_round(lead)
+    assert summary["median_days"].tolist() == [6.0, 1.0] and summary["teams"].tolist() == [2, 1]
+    assert summary["p85_days"].tolist() == pytest.approx([6.7, 1.0])
+
+
+def test_the_backlog_shows_lead_time_per_round_against_the_goal(demo, client):
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="lead-time"' in page and "from 9 weeks to 2 by Q3 2027" in page
+    import re
+    medians = re.findall(r"<tr><td>Round (\d)</td><td class=\"num\">(\d+)</td><td class=\"num\">([\d.]+)</td>", page)
+    assert [(r, int(n)) for r, n, _ in medians] == [("1", 10), ("2", 3)]
+    assert float(medians[1][2]) < float(medians[0][2])  # the demo's round 2 is faster

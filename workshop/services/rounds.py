@@ -21,3 +21,10 @@ def round_comparison(session: Session, discovery_id: int, report: BacklogReport)
     if len(set(rounds.values())) < 2 or report.backlog is None or not len(report.backlog):
         return None
     return compare_rounds(report.stickies, report.backlog, rounds)
+
+
+def lead_time(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
+    """Per round and team, the days its time stickies add up to, in total and per stage."""
+    from ..aggregation.lead_time import lead_times
+    stages = list((report.discovery or {}).get("stages") or [])
+    return lead_times(report.stickies, workshop_rounds(session, discovery_id), stages)

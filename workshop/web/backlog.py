@@ -25,10 +25,12 @@ def show(discovery_id: int):
     discovery = ensure_can_see(session, current_user.account, discovery_id)
     svc, views = _services()
     view = views.backlog_view(session, discovery_id)
-    from ..services.rounds import round_comparison
+    from ..aggregation.lead_time import per_round
+    from ..services.rounds import lead_time, round_comparison
     rounds = round_comparison(session, discovery_id, view.report)
+    lead = per_round(lead_time(session, discovery_id, view.report)) if rounds is not None else None
     return render_template("backlog/show.html", discovery=discovery, report=view.report, themes=view.themes,
-                           rounds=rounds, round_numbers=_round_numbers(rounds),
+                           rounds=rounds, round_numbers=_round_numbers(rounds), lead=lead,
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
                            statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices)
 
