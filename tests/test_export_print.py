@@ -44,15 +44,16 @@ def printed(tmp_path_factory):
     out = tmp_path_factory.mktemp("print")
     database = Database("sqlite://")
     SQLModel.metadata.create_all(database.engine)
-    from workshop.services.rounds import lead_time, round_comparison
+    from workshop.services.rounds import lead_time, pain_by_stage, round_comparison
     with database.session() as session:
         discovery, _ = load_demo(session)
         report = build_report(session, discovery.id)
         rounds = round_comparison(session, discovery.id, report)
         lead = lead_time(session, discovery.id, report)
+        by_stage = pain_by_stage(session, discovery.id, report)
     database.dispose()
     xlsx = out / "demo.xlsx"
-    write_backlog_workbook(report, xlsx, rounds=rounds, lead_time=lead)
+    write_backlog_workbook(report, xlsx, rounds=rounds, lead_time=lead, pain_by_stage=by_stage)
     subprocess.run([soffice, f"-env:UserInstallation={(out / 'lo-profile').as_uri()}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(out), str(xlsx)],
                    check=True, capture_output=True, timeout=180)
@@ -74,13 +75,15 @@ def sheet_of(page: str) -> str:
 def test_every_sheet_prints_landscape_one_page_wide_with_few_pages(printed):
     report, pages, _ = printed
     sheets = [sheet_of(p) for p in pages]
-    assert set(sheets) == {*SHEET_NAMES, "Rounds", "Lead time"}  # the demo has two rounds
+    assert set(sheets) == {*SHEET_NAMES, "Rounds", "Lead time", "Pain by stage"}  # the demo has two rounds
     assert sheets[:3] == ["Summary", "Backlog", "Heatmap"]  # one page each
-    assert sheets[3:6] == ["Rounds", "Lead time", "Workshops"]  # one page each
-    assert set(sheets[6:]) == {"Stickies"}
+    assert sheets[3:7] == ["Rounds", "Lead time", "Pain by stage", "Workshops"]  # one page each
+    assert set(sheets[7:]) == {"Stickies"}
+    stage_page = pages[5]  # the clustered bars and their table on one page
+    assert "Pain points per team, by stage and" in stage_page and "Round 2" in stage_page  # title wraps
     # ~500 stickies, about 40 a page; the same workbook (one round) printed on 86 pages before
     assert 5 <= sheets.count("Stickies") <= 14
-    assert len(pages) <= 20
+    assert len(pages) <= 21
 
 
 def test_each_page_has_the_footer_with_discovery_page_number_and_date(printed):

@@ -142,8 +142,15 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="rounds"' in page and "Round 1 teams" in page and "Round 2 pain points" in page
     workbook = openpyxl.load_workbook(BytesIO(client.get("/discoveries/1/export.xlsx").data))
-    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Lead time", "Workshops",
-                                   "Stickies"]
+    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Lead time", "Pain by stage",
+                                   "Workshops", "Stickies"]
+    stage_sheet = workbook["Pain by stage"]
+    assert [c.value for c in stage_sheet[1]] == ["Stage", "Round 1", "Round 2"]
+    per_team = {r[0]: r[1:] for r in stage_sheet.iter_rows(min_row=2, values_only=True)}
+    assert list(per_team) == ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
+    assert per_team["Plan"][1] == 0 and per_team["Plan"][0] > 1  # the environment wait is gone
+    (chart,) = stage_sheet._charts
+    assert chart.type == "col" and chart.grouping == "clustered" and len(chart.series) == 2
     ws = workbook["Rounds"]
     header = [c.value for c in ws[1]]
     assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
@@ -203,3 +210,20 @@ def test_the_backlog_shows_lead_time_per_round_against_the_goal(demo, client):
     medians = re.findall(r"<tr><td>Round (\d)</td><td class=\"num\">(\d+)</td><td class=\"num\">([\d.]+)</td>", page)
     assert [(r, int(n)) for r, n, _ in medians] == [("1", 10), ("2", 3)]
     assert float(medians[1][2]) < float(medians[0][2])  # the demo's round 2 is faster
+
+
+def test_pain_by_stage_is_per_team_so_rounds_of_different_sizes_compare():
+    from workshop.aggregation.rounds import pain_by_stage
+    stickies = pd.DataFrame({
+        "workshop_id": [1, 1, 2, 2, 3], "team": ["A", "A", "B", "B", "A"],
+        "kind": ["pain", "pain", "pain", "event", "pain"], "stage": ["Plan", "Build", "Plan", "Plan", "Build"]})
+    out = pain_by_stage(stickies, {1: 1, 2: 1, 3: 2}, ["Plan", "Build", "Test"])
+    assert out.to_dict("list") == {"stage": ["Plan", "Build", "Test"], "round_1": [1.0, 0.5, 0.0],
+                                   "round_2": [0.0, 1.0, 0.0]}
+
+
+def test_the_backlog_page_draws_pain_by_stage_per_round(demo, client):
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="stage-rounds"' in page
+    assert page.count('class="round-bar round-1"') == 6 and page.count('class="round-bar round-2"') == 6
+    assert "Plan, round 2: 0.0 pain points per team" in page

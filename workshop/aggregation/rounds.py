@@ -67,3 +67,22 @@ def compare_rounds(stickies: pd.DataFrame, backlog: pd.DataFrame, workshop_round
     else:
         out["change"] = "new"
     return out
+
+
+def pain_by_stage(stickies: pd.DataFrame, workshop_round: Mapping[int, int], stages: list[str]) -> pd.DataFrame:
+    """Where it hurts, round by round: per stage (rows, in timeline order) and round (columns
+    ``round_<r>``), the pain points per team that ran the round (teams with stickies on a board of
+    it), so a round run by three teams compares with one run by ten."""
+    rounds = sorted(set(workshop_round.values())) or [1]
+    out = pd.DataFrame({"stage": list(stages)})
+    if not len(stickies):
+        for r in rounds:
+            out[f"round_{r}"] = 0.0
+        return out
+    frame = stickies.assign(round=stickies["workshop_id"].map(lambda w: workshop_round.get(int(w), 1)))
+    for r in rounds:
+        in_round = frame[frame["round"] == r]
+        teams = in_round["team"].nunique()
+        pains = in_round[in_round["kind"] == "pain"].groupby("stage").size()
+        out[f"round_{r}"] = [round(float(pains.get(s, 0)) / teams, 2) if teams else 0.0 for s in stages]
+    return out

@@ -103,6 +103,7 @@ POSITION_FORMAT = "0.000"
 DURATION_FORMAT = "0.#"
 YES_NO_FORMAT = '"Yes";"Yes";"No"'
 DAYS_FORMAT = "0.0"
+PER_TEAM_FORMAT = "0.0#"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -110,7 +111,8 @@ DAYS_FORMAT = "0.0"
 
 def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO[bytes],
                            progress: ProgressCallback | None = None, rounds: pd.DataFrame | None = None,
-                           lead_time: pd.DataFrame | None = None) -> None:
+                           lead_time: pd.DataFrame | None = None,
+                           pain_by_stage: pd.DataFrame | None = None) -> None:
     """Write ``report`` as an .xlsx workbook to ``target`` (a path, or a binary file-like object).
 
     A path is written to a temporary file beside it and renamed into place, so a failed or
@@ -120,9 +122,10 @@ def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO
     after the Heatmap: Theme ID, Theme, Round N teams and Round N pain points per round, Change.
     ``lead_time`` (workshop.aggregation.lead_time.lead_times) adds the sheet "Lead time" after it:
     Round, Team, Lead time (days) and each stage's days; the Summary then gains the median lead time of
-    each round and the number of themes gone.
+    each round and the number of themes gone. ``pain_by_stage`` (aggregation.rounds.pain_by_stage) adds
+    the sheet "Pain by stage": pain points per team by stage and round, with a clustered bar chart.
     """
-    wb = _build_workbook(report, progress, rounds, lead_time)
+    wb = _build_workbook(report, progress, rounds, lead_time, pain_by_stage)
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -803,8 +806,40 @@ def _round_summary(rounds: pd.DataFrame | None, lead: pd.DataFrame | None) -> li
     return lines
 
 
+def _pain_by_stage_columns(by_stage: pd.DataFrame) -> list[_Column]:
+    numbers = sorted(int(c.split("_")[1]) for c in by_stage.columns if c.startswith("round_"))
+    cols = [_Column("Stage", _text_list(by_stage["stage"]))]
+    cols += [_Column(f"Round {r}", _number_list(by_stage[f"round_{r}"]), "float", PER_TEAM_FORMAT) for r in numbers]
+    return cols
+
+
+def _write_pain_by_stage(wb: Workbook, columns: list[_Column], progress: _Progress, page: _Print) -> None:
+    """Pain points per team by stage, a column per round, and the clustered bars beside them."""
+    ws, n = _write_data_sheet(wb, "Pain by stage", columns, progress, page, autofilter=False, one_page=True)
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.style = 10
+    chart.title = "Pain points per team, by stage and round"
+    chart.y_axis.title = "Pain points per team"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    data = Reference(ws, min_col=2, max_col=len(columns), min_row=1, max_row=n + 1)
+    cats = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    first = len(columns) + 2  # a gap column, then the chart's
+    anchor = TwoCellAnchor()
+    anchor._from = AnchorMarker(col=first - 1, row=0)
+    anchor.to = AnchorMarker(col=first - 1 + CHART_COLUMNS, row=max(n + 1, 16))
+    chart.anchor = anchor
+    ws.add_chart(chart)
+    ws.print_area = f"A1:{get_column_letter(first - 1 + CHART_COLUMNS)}{max(n + 1, 16)}"
+
+
 def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
-                    rounds: pd.DataFrame | None = None, lead_time: pd.DataFrame | None = None) -> Workbook:
+                    rounds: pd.DataFrame | None = None, lead_time: pd.DataFrame | None = None,
+                    pain_by_stage: pd.DataFrame | None = None) -> Workbook:
     backlog = report.backlog if report.backlog is not None else pd.DataFrame()
     workshops = report.workshops if report.workshops is not None else pd.DataFrame()
     stickies = report.stickies if report.stickies is not None else pd.DataFrame()
@@ -820,7 +855,9 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
     summary_rows = 20 + len(top[0].values)
     rounds_cols = _rounds_columns(rounds) if rounds is not None and len(rounds) else None
     lead_cols = _lead_time_columns(lead_time) if rounds_cols and lead_time is not None and len(lead_time) else None
-    sheets = [backlog_cols, heat_cols, workshop_cols, sticky_cols] + [c for c in (rounds_cols, lead_cols) if c]
+    stage_cols = _pain_by_stage_columns(pain_by_stage) \
+        if rounds_cols and pain_by_stage is not None and len(pain_by_stage) else None
+    sheets = [backlog_cols, heat_cols, workshop_cols, sticky_cols] + [c for c in (rounds_cols, lead_cols, stage_cols) if c]
     total = summary_rows + sum(len(cols[0].values) + 1 for cols in sheets)
     progress = _Progress(callback, total)
 
@@ -838,6 +875,8 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
     if lead_cols:
         _write_data_sheet(wb, "Lead time", lead_cols, progress, page,
                           one_page=len(lead_cols[0].values) <= ROUNDS_ONE_PAGE_THEMES)
+    if stage_cols:
+        _write_pain_by_stage(wb, stage_cols, progress, page)
     _write_data_sheet(wb, "Workshops", workshop_cols, progress, page, printed=PRINTED_COLUMNS["Workshops"])
     _write_data_sheet(wb, "Stickies", sticky_cols, progress, page, printed=PRINTED_COLUMNS["Stickies"])
     progress.finish()

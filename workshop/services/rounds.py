@@ -28,3 +28,10 @@ def lead_time(session: Session, discovery_id: int, report: BacklogReport) -> pd.
     from ..aggregation.lead_time import lead_times
     stages = list((report.discovery or {}).get("stages") or [])
     return lead_times(report.stickies, workshop_rounds(session, discovery_id), stages)
+
+
+def pain_by_stage(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
+    """Pain points per team by stage, one column per round."""
+    from ..aggregation.rounds import pain_by_stage as per_stage
+    stages = list((report.discovery or {}).get("stages") or [])
+    return per_stage(report.stickies, workshop_rounds(session, discovery_id), stages)
