@@ -3,6 +3,7 @@ earlier rounds read-only, and each theme followed through the rounds (gone, fewe
 teams, new) on the backlog page and in the workbook."""
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import openpyxl
@@ -227,3 +228,32 @@ def test_the_backlog_page_draws_pain_by_stage_per_round(demo, client):
     assert 'data-test="stage-rounds"' in page
     assert page.count('class="round-bar round-1"') == 6 and page.count('class="round-bar round-2"') == 6
     assert "Plan, round 2: 0.0 pain points per team" in page
+
+
+def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, signed_in, client, db):
+    from workshop.db.models import Theme
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    with db.session() as session:
+        env = session.exec(select(Theme).where(Theme.title == "Self-service test env from a template")).one()
+    assert f'/discoveries/1/themes/{env.id}/shipped' in page and "Mark shipped" in page
+    response = client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": "2026-12-01"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"#t{env.id}")
+    with db.session() as session:
+        assert session.get(Theme, env.id).shipped_on.isoformat() == "2026-12-01"
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'class="pill shipped"' in page and "shipped 2026-12-01" in page
+    row = re.search(rf'<tr data-theme="{env.id}">.*?</tr>', page, re.S).group(0)
+    assert "change-gone" in row and "shipped 2026-12-01" in row  # shipped, and its pain went away
+    refused = client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": "next week"},
+                          follow_redirects=True)
+    assert b"is not a date" in refused.data
+    assert client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": ""}).status_code == 302
+    with db.session() as session:
+        assert session.get(Theme, env.id).shipped_on is None
+    assert client.post("/discoveries/1/themes/999999/shipped", data={"shipped_on": "2026-12-01"},
+                       follow_redirects=True).status_code == 200  # refused with a message, nothing written
+    signed_in.logout()
+    assert client.post(f"/discoveries/1/themes/{env.id}/shipped",
+                       data={"shipped_on": "2026-12-01"}).status_code == 302  # to sign in
+    with db.session() as session:
+        assert session.get(Theme, env.id).shipped_on is None

@@ -140,6 +140,8 @@ class Theme(SQLModel, table=True):
     status: str = Field(default="proposed", max_length=20)
     merged_into_id: Optional[int] = Field(default=None, foreign_key="theme.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # When the platform shipped what this theme asked for; the next round shows whether its pain went.
+    shipped_on: Optional[date] = None
 
 
 class ThemeAssignment(SQLModel, table=True):

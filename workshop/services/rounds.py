@@ -35,3 +35,34 @@ def pain_by_stage(session: Session, discovery_id: int, report: BacklogReport) ->
     from ..aggregation.rounds import pain_by_stage as per_stage
     stages = list((report.discovery or {}).get("stages") or [])
     return per_stage(report.stickies, workshop_rounds(session, discovery_id), stages)
+
+
+def shipped_dates(session: Session, discovery_id: int) -> dict[int, "date"]:
+    from ..db.models import Theme
+    return {tid: day for tid, day in session.exec(select(Theme.id, Theme.shipped_on).where(
+        Theme.discovery_id == discovery_id, Theme.shipped_on.is_not(None))).all()}
+
+
+def set_shipped(session: Session, discovery_id: int, theme_id: int, shipped_on) -> "Theme":
+    """A product owner marks a theme shipped on a date (or clears it): the next round shows whether the
+    pain went away. The caller has checked that the person may see the discovery."""
+    from datetime import date
+
+    from ..db.models import Theme
+    from ..domain.errors import NotFound, ValidationError
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.discovery_id != discovery_id or theme.merged_into_id is not None:
+        raise NotFound("unknown_theme", f"There is no theme {theme_id} in this discovery.")
+    if shipped_on in (None, ""):
+        day = None
+    else:
+        try:
+            day = shipped_on if isinstance(shipped_on, date) else date.fromisoformat(str(shipped_on).strip())
+        except ValueError:
+            raise ValidationError("invalid_date", f"{shipped_on!r} is not a date (YYYY-MM-DD).") from None
+        if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+            raise ValidationError("invalid_date", f"{day} is not a plausible shipping date.")
+    theme.shipped_on = day
+    session.add(theme)
+    session.commit()
+    return theme
