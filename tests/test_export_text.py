@@ -132,13 +132,14 @@ def test_any_text_round_trips_as_its_cleaned_form_and_never_as_a_formula(strings
     buf.seek(0)
     wb = load_workbook(buf)
     stickies, backlog = wb["Stickies"], wb["Backlog"]
+    column = {(sheet.title, cell.value): cell.column for sheet in (stickies, backlog) for cell in sheet[1]}
     for i, s in enumerate(strings):
         expected = clean_text(s)
-        for cell in (stickies.cell(row=i + 2, column=5),    # Text
-                     stickies.cell(row=i + 2, column=3),    # Team
-                     stickies.cell(row=i + 2, column=10),   # Theme
-                     stickies.cell(row=i + 2, column=12),   # Author
-                     backlog.cell(row=i + 2, column=3)):    # Theme title
+        for cell in (stickies.cell(row=i + 2, column=column["Stickies", "Text"]),
+                     stickies.cell(row=i + 2, column=column["Stickies", "Team"]),
+                     stickies.cell(row=i + 2, column=column["Stickies", "Theme"]),
+                     stickies.cell(row=i + 2, column=column["Stickies", "Author"]),
+                     backlog.cell(row=i + 2, column=column["Backlog", "Theme"])):
             if expected == "":
                 assert cell.value is None
             else:
