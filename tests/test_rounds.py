@@ -257,3 +257,12 @@ def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, sign
                        data={"shipped_on": "2026-12-01"}).status_code == 302  # to sign in
     with db.session() as session:
         assert session.get(Theme, env.id).shipped_on is None
+
+
+def test_an_outsider_learns_nothing_from_reopening_an_earlier_rounds_workshop(demo, signed_in, client, app, db):
+    round_one = round_of(db)[1][0]
+    signed_in.add_user("lou@example.com", "Late Lou", "facilitator")
+    outsider = app.test_client()
+    outsider.post("/login", data={"email": "lou@example.com", "password": "another pass"})
+    response = outsider.post(f"/workshops/{round_one.id}/status", data={"status": "open"})
+    assert response.status_code in (403, 404) and b"round 1" not in response.data

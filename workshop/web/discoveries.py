@@ -103,10 +103,12 @@ def add_member(discovery_id: int):
 def set_status(workshop_id: int):
     """Close or reopen: the board's own operation, through its tick (logged, sequenced, broadcast)."""
     status = request.form.get("status")
+    if status == "open":  # an earlier round's board stays closed (refused before anything is written)
+        workshop = svc.get_workshop(get_session(), workshop_id)
+        svc.ensure_can_manage(get_session(), current_user.account, workshop.discovery_id)  # 403/404 first
+        svc.ensure_round_open(get_session(), workshop)
     workshop, actor, op = svc.workshop_status_op(get_session(), current_user.account, current_user.name,
                                                  workshop_id, status)
-    if status == "open":
-        svc.ensure_round_open(get_session(), workshop)
     result = current_app.extensions["room_hub"].submit(workshop.id, actor, [op])[0]
     if result["ok"]:
         flash(f"The {workshop.team} workshop is {status}.", "success")
