@@ -163,6 +163,8 @@ def _render_board(workshop, participant, secret):
         "token": workshop.join_token,
         "secret": secret,
         "workshopId": workshop.id,
+        "discoveryId": discovery.id,  # the clipboard is shared by the boards of one discovery
+        "phase": workshop.phase,  # shown before the snapshot arrives (never a flash of the first phase)
         "me": {"id": participant.id, "name": participant.name, "team": participant.team,
                "facilitator": participant.is_facilitator},
         "discovery": {"name": discovery.name, "stages": discovery.stages, "startLabel": start_label,
