@@ -31,6 +31,7 @@ def test_the_demos_second_round_compared_and_a_third_started(browser, server, ou
     assert page.locator("tr.round-head").all_inner_texts()[0].startswith("Round 2")  # the current round first
     assert "over: read-only" in page.locator("#round1").inner_text()
     assert round_one.locator("button[data-copy]").count() == 0  # round 1's links are closed
+    ui.axe(page)  # the discovery page with its rounds
 
     # the backlog follows each theme through the rounds
     page.click("[data-test=backlog-link]")
