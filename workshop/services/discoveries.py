@@ -109,6 +109,14 @@ def create_workshop(session: Session, account: Account, discovery_id: int, team,
     return workshop
 
 
+def team_workshops_in_round(session: Session, workshop: Workshop) -> int:
+    """How many other workshops of the workshop's round carry its team's name (case aside): the
+    backlog counts them as one team, which a second "Payments" made by mistake would hide."""
+    return len(session.exec(select(Workshop.id).where(
+        Workshop.discovery_id == workshop.discovery_id, Workshop.round == workshop.round,
+        func.lower(Workshop.team) == workshop.team.lower(), Workshop.id != workshop.id)).all())
+
+
 @dataclass
 class WorkshopRow:
     workshop: Workshop

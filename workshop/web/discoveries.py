@@ -75,6 +75,11 @@ def show(discovery_id: int):
             error = exc
         else:
             flash(f"Workshop for {workshop.team} created. Share its join link with the team.", "success")
+            twins = svc.team_workshops_in_round(session, workshop)
+            if twins:
+                flash(f"{workshop.team} already had {'a workshop' if twins == 1 else f'{twins} workshops'} in this "
+                      "round: the backlog counts them as one team. If that was a mistake, delete the new one; "
+                      "for another session of the same team, that is right.", "warning")
             return redirect(url_for("discoveries.show", discovery_id=discovery_id, _anchor=f"w{workshop.id}"))
     can_manage = can_manage_discovery(current_user.account, svc.member_ids(session, discovery_id))
     return render_template("discoveries/show.html", discovery=discovery, rows=svc.workshops_of(session, discovery_id),
