@@ -266,3 +266,23 @@ def test_an_outsider_learns_nothing_from_reopening_an_earlier_rounds_workshop(de
     outsider.post("/login", data={"email": "lou@example.com", "password": "another pass"})
     response = outsider.post(f"/workshops/{round_one.id}/status", data={"status": "open"})
     assert response.status_code in (403, 404) and b"round 1" not in response.data
+
+
+def test_the_board_does_not_reopen_a_workshop_of_a_round_that_is_over(signed_in, client, app, db):
+    """The discovery page refuses it (above); the board's own workshop.reopen op refuses it too."""
+    from workshop.extensions import socketio
+    _, discovery_id = signed_in.create_discovery()
+    _, payments = signed_in.create_workshop(discovery_id, team="Payments")
+    assert client.get(f"/workshops/{payments}/board").status_code == 200
+    with client.session_transaction() as cookie:
+        secret = cookie["seats"][str(payments)]
+    with db.session() as session:
+        token = session.get(Workshop, payments).join_token
+    assert client.post(f"/discoveries/{discovery_id}/rounds").status_code == 302  # closes round 1
+    board = socketio.test_client(app, auth={"token": token, "secret": secret}, flask_test_client=client)
+    assert board.is_connected()
+    answer = board.emit("ops", {"ops": [{"id": "reopen-1", "type": "workshop.reopen"}]}, callback=True)
+    assert answer["results"][0]["ok"] is False and answer["results"][0]["error"]["code"] == "earlier_round"
+    with db.session() as session:
+        assert session.get(Workshop, payments).status == "closed"
+    board.disconnect()
