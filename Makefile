@@ -9,7 +9,7 @@ WORKSHOPS ?= 1000
 SEEDS ?= 200
 MINUTES ?= 10
 
-.PHONY: run test deps deps-test migrate screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-sync-fuzz audit clean
+.PHONY: run test deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-sync-fuzz audit clean
 
 run: deps migrate
 	$(PY) app.py
@@ -20,16 +20,40 @@ test: deps-test
 deps: $(STAMPS)/python $(STAMPS)/node
 deps-test: deps $(STAMPS)/python-test
 
-$(STAMPS)/python: pyproject.toml
+# Every install is constrained to the exact versions in requirements.lock (the realtime layer patches
+# third-party internals: versions must not drift unnoticed). `make lock` refreshes the file.
+$(STAMPS)/python: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -c requirements.lock -e .
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/python-test: $(STAMPS)/python pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test]'
+$(STAMPS)/python-test: $(STAMPS)/python pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
 	@mkdir -p $(STAMPS) && touch $@
+
+# The newest versions pyproject.toml's ranges allow, resolved in a throw-away environment, written
+# as exact pins of every package (run, test and mutation extras) to requirements.lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[test,mutation]'
+	{ echo "# Exact versions for make run / make test (pip -c). Written by 'make lock' from pyproject.toml; do not edit."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v -i '^workshop[ =@]'; } > requirements.lock
+	rm -rf .lock-venv build
+
+# Mutation testing (outside make test): mutmut over the rules, the aggregation, the export's text
+# policy and the board service ([tool.mutmut] in pyproject.toml). Slow (about an hour on 2 busy cores):
+# run it in the background; MUTANTS narrows it to name patterns, e.g. MUTANTS='workshop.domain.*'.
+MUTANTS ?=
+mutation: deps-test
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[mutation]'
+	nice -n 19 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	$(MAKE) mutation-report
+
+mutation-report:
+	$(PY) benchmarks/mutation_report.py --survivors
 
 $(STAMPS)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -63,4 +87,4 @@ audit: deps-test
 	$(PY) .ci/audit.py
 
 clean:
-	rm -rf $(STAMPS) $(VENV) node_modules
+	rm -rf $(STAMPS) $(VENV) node_modules mutants

@@ -188,14 +188,17 @@ def test_a_read_aggregates_again_only_when_a_sticky_or_a_decision_changed(sessio
     real = svc.propose_themes
     monkeypatch.setattr(svc, "propose_themes", lambda *args, **kw: proposals.append(1) or real(*args, **kw))
 
+    locks = []
+    real_lock = svc._lock_discovery
+    monkeypatch.setattr(svc, "_lock_discovery", lambda *args: locks.append(1) or real_lock(*args))
     again = svc.build_report(session, d.id)
-    assert proposals == []  # nothing changed: nothing proposed, nothing written
+    assert proposals == [] and locks == []  # nothing changed: nothing proposed, locked or written
     assert again.stickies[["sticky_id", "theme_id"]].equals(first.stickies[["sticky_id", "theme_id"]])
     assert again.backlog[["theme_id", "title"]].equals(first.backlog[["theme_id", "title"]])
 
     add_workshop(session, d, "Ops", [("pain", "Waiting weeks for an environment again", 0.4, 0)])
     svc.build_report(session, d.id)
-    assert len(proposals) == 1  # a new sticky
+    assert len(proposals) == 1 and len(locks) == 1  # a new sticky
 
     svc.rename_theme(session, d.id, theme_of(first, a[0]), "Environments take weeks")
     svc.build_report(session, d.id)

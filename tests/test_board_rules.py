@@ -122,16 +122,17 @@ def test_who_can_change_a_sticky(actor, target, code):
 
 # --- what a change does --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("target, changes, visible, code", [
-    (sticky(), {"link_to": "s1"}, {"s1"}, "unknown_sticky"),        # a sticky linked to itself
-    (sticky(), {"link_to": "s2"}, set(), "unknown_sticky"),         # to one this person cannot see
-    (sticky(), {"link_to": "s2"}, {"s2"}, None),
-    (sticky(), {"link_to": None}, set(), None),                     # unlinking
-    (sticky(), {"duration_minutes": 30.0}, set(), "invalid_duration"),
-    (sticky(kind="time"), {"duration_minutes": 30.0}, set(), None),
-    (sticky(), {"duration_minutes": None}, set(), None),
+@pytest.mark.parametrize("state, changes, visible, code", [
+    ({}, {"link_to": "s1"}, {"s1"}, "unknown_sticky"),        # a sticky linked to itself
+    ({}, {"link_to": "s2"}, set(), "unknown_sticky"),         # to one this person cannot see
+    ({}, {"link_to": "s2"}, {"s2"}, None),
+    ({}, {"link_to": None}, set(), None),                     # unlinking
+    ({}, {"duration_minutes": 30.0}, set(), "invalid_duration"),
+    ({"kind": "time"}, {"duration_minutes": 30.0}, set(), None),
+    ({}, {"duration_minutes": None}, set(), None),
 ])
-def test_sticky_changes(target, changes, visible, code):
+def test_sticky_changes(state, changes, visible, code):
+    target = sticky(**state)  # a fresh object per run: the rule changes it
     assert code_of(lambda: rules.apply_sticky_changes(target, changes, visible.__contains__)) == code
     if code is None:
         assert target.version == 2 and all(getattr(target, k) == v for k, v in changes.items())
@@ -208,6 +209,8 @@ def create_op(**sticky_fields):
     ({"id": "op-1", "type": "vote.budget", "budget": 50}, None),
     ({"id": "op-1", "type": "vote.budget", "budget": 51}, "invalid_budget"),
     ({"id": "op-1", "type": "vote.budget", "budget": -1}, "invalid_budget"),
+    ({"id": "op-1", "type": "vote.budget", "budget": True}, "invalid_budget"),
+    ({"id": "op-1", "type": "vote.budget", "budget": "5"}, "invalid_budget"),
     ({"id": "op-1", "type": "board.lock", "locked": 1}, "invalid_payload"),
     ({"id": "op-1", "type": "private.set", "on": False}, None),
     ({"id": "op-1", "type": "phase.set", "phase": 3}, "unknown_phase"),
@@ -326,3 +329,223 @@ def test_close_ends_the_timer_and_reopen_opens_in_the_phase_it_closed_in(board):
     _, [reopened] = board.send(board.fac, {"type": "workshop.reopen"})
     assert (reopened["workshop"]["status"], reopened["workshop"]["phase"]) == ("open", "wrapup")
     assert reopened["seq"] == closed["seq"] + 1
+
+
+def test_every_operation_type_has_its_field_parser():
+    assert set(rules.FIELD_PARSERS) == rules.OP_TYPES
+    assert rules.FACILITATOR_OPS < rules.OP_TYPES
+
+
+# --- every refusal's message (what the person reads) ----------------------------------------------------
+
+def refusal(call) -> tuple[str, str] | None:
+    try:
+        call()
+    except DomainError as error:
+        return error.code, error.message
+    return None
+
+
+def nested(depth: int):
+    value: object = "leaf"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("op", ("invalid_payload", "An operation is an object {id, type, ...}.")),
+    ({"type": "timer.stop"}, ("invalid_op_id", "An operation needs an id: 1 to 64 letters, digits or - _ : .")),
+    ({"id": "o", "type": "x" * 50}, ("unknown_op", f"Unknown operation type {'x' * 40!r}.")),
+    ({"id": "o", "type": 3}, ("unknown_op", "Unknown operation type 'int'.")),
+    ({"id": "o", "type": "timer.stop", "note": "lone \ud800"},
+     ("invalid_unicode", "The operation holds characters that cannot be stored (an unpaired UTF-16 surrogate).")),
+    ({"id": "o", "type": "timer.stop", "lone \udfff": 1},
+     ("invalid_unicode", "The operation holds characters that cannot be stored (an unpaired UTF-16 surrogate).")),
+    ({"id": "o", "type": "timer.stop", "deep": nested(rules.MAX_OP_DEPTH)},
+     ("invalid_payload", "An operation nests too deeply.")),
+    ({"id": "o", "type": "sticky.create"}, ("invalid_payload", "sticky.create needs a sticky object.")),
+    (create_op(kind="gossip" * 10), ("unknown_kind", f"Unknown sticky kind {('gossip' * 10)[:40]!r}.")),
+    (create_op(kind=None), ("unknown_kind", "Unknown sticky kind 'NoneType'.")),
+    (create_op(x=2), ("invalid_position", "x must be a number between 0 and 1.")),
+    (create_op(y="0.5"), ("invalid_position", "y must be a number between 0 and 1.")),
+    (create_op(kind="time", duration_minutes="5"),
+     ("invalid_duration", "A duration is a number of minutes (0 to 10,000,000).")),
+    (create_op(duration_minutes=5), ("invalid_duration", "Only a time-taken sticky carries a duration.")),
+    (create_op(id=None), ("invalid_payload", "sticky.id must be an id of at most 40 characters.")),
+    (create_op(link_to="a b"), ("invalid_payload", "link_to must be an id of at most 40 characters.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": "s", "changes": []},
+     ("invalid_payload", "sticky.update needs a non-empty changes object.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": "s", "changes": {"kind": "x", "author_id": 1}},
+     ("invalid_payload", "These fields cannot be changed: author_id, kind.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": None, "changes": {"x": 0.5}},
+     ("invalid_payload", "sticky_id must be an id of at most 40 characters.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": "s", "changes": {"link_to": "a b"}},
+     ("invalid_payload", "link_to must be an id of at most 40 characters.")),
+    ({"id": "o", "type": "phase.set"}, ("unknown_phase", "phase.set needs a phase.")),
+    ({"id": "o", "type": "timer.start", "seconds": 0}, ("invalid_seconds", "A timer runs 1 to 7200 seconds.")),
+    ({"id": "o", "type": "board.lock"}, ("invalid_payload", "board.lock needs locked: true or false.")),
+    ({"id": "o", "type": "private.set", "on": "yes"}, ("invalid_payload", "private.set needs on: true or false.")),
+    ({"id": "o", "type": "vote.budget", "budget": 51}, ("invalid_budget", "The vote budget is 0 to 50 dots.")),
+])
+def test_parse_op_refusals_say_what_is_wrong(raw, expected):
+    assert refusal(lambda: rules.parse_op(raw)) == expected
+
+
+def test_parse_op_reads_the_fields_of_each_flag_and_reference():
+    assert rules.parse_op({"id": "o", "type": "board.lock", "locked": True}).fields == {"locked": True}
+    assert rules.parse_op({"id": "o", "type": "private.set", "on": False}).fields == {"on": False}
+    assert rules.parse_op({"id": "o", "type": "vote.remove", "sticky_id": "s-1"}).fields == {"sticky_id": "s-1"}
+    assert rules.parse_op({"id": "o", "type": "phase.set", "phase": "vote"}).fields == {"phase": "vote"}
+    assert rules.parse_op({"id": "o", "type": "timer.stop", "deep": nested(rules.MAX_OP_DEPTH - 1)}).fields == {}
+
+
+@pytest.mark.parametrize("payload, expected", [
+    ([], ("invalid_payload", "Send {ops: [...]}: a list of operations.")),
+    ({"ops": ()}, ("invalid_payload", "Send {ops: [...]}: a list of operations.")),
+    ({"ops": []}, ("invalid_payload", "The list of operations is empty.")),
+    ({"ops": [{}] * 51}, ("too_many_ops", "Send at most 50 operations at a time.")),
+])
+def test_ops_message_refusals(payload, expected):
+    assert refusal(lambda: rules.parse_ops_message(payload)) == expected
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: rules.check_board_writable(FACILITATOR, workshop(), TEMPLATE, "workshop.reopen"),
+     ("workshop_open", "This workshop is open already.")),
+    (lambda: rules.check_board_writable(GUEST, workshop(status="closed"), TEMPLATE, "sticky.create"),
+     ("workshop_closed", "This workshop is closed; the board is read-only.")),
+    (lambda: rules.check_board_writable(GUEST, workshop(phase="wrapup"), TEMPLATE, "sticky.create"),
+     ("read_only_phase", "The board is read-only in this phase.")),
+    (lambda: rules.check_board_writable(GUEST, workshop(locked=True), TEMPLATE, "sticky.create"),
+     ("board_locked", "The facilitator has locked the board.")),
+    (lambda: rules.check_facilitator(GUEST, rules.Op("o", "timer.stop")),
+     ("not_facilitator", "Only the facilitator can do that.")),
+    (lambda: rules.check_can_create(GUEST, workshop(phase="map"), TEMPLATE, "pain"),
+     ("kind_not_in_phase", "In the Map the journey phase you can add event, not pain point.")),
+    (lambda: rules.check_can_create(GUEST, workshop(phase="setup"), TEMPLATE, "event"),
+     ("kind_not_in_phase", "In the Set-up phase you can add no stickies, not event.")),
+    (lambda: rules.check_can_change(GUEST, None), ("unknown_sticky", "That sticky does not exist.")),
+    (lambda: rules.check_can_change(GUEST, sticky(deleted=True)), ("sticky_deleted", "That sticky was deleted.")),
+    (lambda: rules.check_can_change(OTHER, sticky()), ("not_author", "You can only change your own stickies.")),
+    (lambda: rules.check_can_vote(workshop(phase="map"), TEMPLATE, sticky()),
+     ("not_voting_phase", "Voting is open only in the vote phase.")),
+    (lambda: rules.check_can_vote(workshop(phase="vote"), TEMPLATE, None),
+     ("unknown_sticky", "That sticky does not exist.")),
+    (lambda: rules.check_can_vote(workshop(phase="vote"), TEMPLATE, sticky(deleted=True)),
+     ("sticky_deleted", "That sticky was deleted.")),
+    (lambda: rules.check_can_vote(workshop(phase="vote"), TEMPLATE, sticky(kind="event")),
+     ("not_votable", "Dots go on pain points and opportunities.")),
+    (lambda: rules.check_vote_budget(workshop(vote_budget=3), 3),
+     ("vote_budget_spent", "You have used all 3 of your dots.")),
+    (lambda: rules.apply_sticky_changes(sticky(), {"duration_minutes": 5.0}, lambda _id: True),
+     ("invalid_duration", "Only a time-taken sticky carries a duration.")),
+    (lambda: rules.apply_sticky_changes(sticky(), {"link_to": "s1"}, lambda _id: True),
+     ("unknown_sticky", "The sticky to link to does not exist.")),
+])
+def test_rule_refusals_say_what_is_wrong(call, expected):
+    assert refusal(call) == expected
+
+
+def test_op_id_of_names_only_usable_ids():
+    assert rules.op_id_of({"id": "op-1"}) == "op-1"
+    assert [rules.op_id_of(raw) for raw in ({"id": 1}, {"id": "a b"}, {"id": "x" * 65}, ["op-1"], {})] == [None] * 5
+
+
+# --- the board service: votes, room controls, changes, duplicates, resync --------------------------------
+
+def ok_records(results, records):
+    assert all(r["ok"] for r in results), results
+    return records
+
+
+def test_dots_within_the_budget_and_taken_back(board):
+    ok_records(*board.send(board.guest, new("g1")))
+    ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 2}, {"type": "phase.set", "phase": "vote"}))
+    records = ok_records(*board.send(board.guest, {"type": "vote.add", "sticky_id": "g1"},
+                                     {"type": "vote.add", "sticky_id": "g1"}))
+    assert [r["vote"] for r in records] == [{"sticky_id": "g1", "delta": 1, "total": 1},
+                                            {"sticky_id": "g1", "delta": 1, "total": 2}]
+    results, records = board.send(board.guest, {"type": "vote.add", "sticky_id": "g1"})
+    assert results[0]["error"] == {"code": "vote_budget_spent", "message": "You have used all 2 of your dots."}
+    # the facilitator has a budget of their own
+    ok_records(*board.send(board.fac, {"type": "vote.add", "sticky_id": "g1"}))
+    # one taken back (the stored one), then added and taken back within one message
+    records = ok_records(*board.send(board.guest, {"type": "vote.remove", "sticky_id": "g1"},
+                                     {"type": "vote.add", "sticky_id": "g1"},
+                                     {"type": "vote.remove", "sticky_id": "g1"}))
+    assert [r["vote"]["total"] for r in records] == [2, 3, 2]
+    assert [r["vote"]["delta"] for r in records] == [-1, 1, -1]
+    mine = board.service.snapshot(board.workshop_id, board.guest)
+    assert mine["my_votes"] == {"g1": 1} and mine["stickies"][0]["votes"] == 2
+    ok_records(*board.send(board.guest, {"type": "vote.remove", "sticky_id": "g1"}))
+    results, _ = board.send(board.guest, {"type": "vote.remove", "sticky_id": "g1"})
+    assert results[0]["error"] == {"code": "no_vote_to_remove", "message": "You have no dot on this sticky."}
+    assert board.service.snapshot(board.workshop_id, board.fac)["my_votes"] == {"g1": 1}
+
+
+def test_room_controls_change_the_workshop_state(board):
+    [timer] = ok_records(*board.send(board.fac, {"type": "timer.start", "seconds": 90}))
+    assert timer["workshop"]["timer_seconds"] == 90 and timer["at"].endswith("Z")
+    ends = datetime.fromisoformat(timer["workshop"]["timer_ends_at"].replace("Z", "+00:00"))
+    assert 89 <= (ends - datetime.fromisoformat(timer["at"].replace("Z", "+00:00"))).total_seconds() <= 91
+    records = ok_records(*board.send(board.fac, {"type": "timer.stop"}, {"type": "board.lock", "locked": True},
+                                     {"type": "private.set", "on": True}, {"type": "vote.budget", "budget": 7},
+                                     {"type": "phase.set", "phase": "vote"}))
+    state = records[-1]["workshop"]
+    assert (state["timer_seconds"], state["timer_ends_at"], state["locked"], state["private_writing"],
+            state["vote_budget"], state["phase"]) == (None, None, True, True, 7, "vote")
+    assert [r["type"] for r in records] == ["timer.stop", "board.lock", "private.set", "vote.budget", "phase.set"]
+    assert all("at" not in r for r in records)
+    snapshot = board.service.snapshot(board.workshop_id, board.guest)
+    assert snapshot["workshop"] == state and snapshot["seq"] == records[-1]["seq"] == 6
+    results, _ = board.send(board.guest, new("g1"))
+    assert results[0]["error"]["code"] == "board_locked"
+    results, _ = board.send(board.fac, {"type": "phase.set", "phase": "dance"})
+    assert results[0]["error"]["code"] == "unknown_phase"
+
+
+def test_changes_carry_only_what_changed_and_a_new_version(board):
+    [created] = ok_records(*board.send(board.guest, new("g1")))
+    assert created["sticky"]["version"] == 1 and created["sticky"]["author_name"] == "Gus"
+    assert (created["seq"], created["by"], created["type"]) == (1, board.guest.participant_id, "sticky.create")
+    [moved] = ok_records(*board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1",
+                                                   "changes": {"x": 0.7, "text": "Waiting for a VM, again"}}))
+    assert moved["sticky"] == {"id": "g1", "x": 0.7, "text": "Waiting for a VM, again", "version": 2}
+    results, _ = board.send(board.fac, {"type": "sticky.update", "sticky_id": "g1", "changes": {"y": 0.9}})
+    assert results[0]["ok"]  # a facilitator changes anyone's sticky
+    [deleted] = ok_records(*board.send(board.guest, {"type": "sticky.delete", "sticky_id": "g1"}))
+    assert deleted["sticky"] == {"id": "g1", "deleted": True, "version": 4}
+    results, _ = board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1", "changes": {"x": 0.1}})
+    assert results[0]["error"]["code"] == "sticky_deleted"
+    results, _ = board.send(board.guest, new("g1"))
+    assert results[0]["error"] == {"code": "duplicate_sticky", "message": "A sticky with this id exists already."}
+    results, _ = board.send(board.guest, {"type": "sticky.update", "sticky_id": "nope", "changes": {"x": 0.1}})
+    assert results[0]["error"]["code"] == "unknown_sticky"
+    assert board.service.snapshot(board.workshop_id, board.fac)["stickies"] == []
+    assert board.service.current_seq(board.workshop_id) == 4
+
+
+def test_a_repeated_op_is_answered_from_the_log_and_resync_replays_in_order(board):
+    from workshop.services.board import Submission
+    op = {"id": "same-op", **new("g1")}
+    first = Submission(board.guest, [op])
+    board.service.apply_batch(board.workshop_id, [first])
+    again = Submission(board.guest, [op])
+    records = board.service.apply_batch(board.workshop_id, [again])
+    assert records == [] and again.results == [{"id": "same-op", "ok": True, "seq": 1, "duplicate": True}]
+    board.send(board.fac, {"type": "private.set", "on": True})
+    board.send(board.guest, new("g2"))
+    since = board.service.ops_since(board.workshop_id, 0, board.fac)
+    assert since["seq"] == 3 and [r["seq"] for r in since["ops"]] == [1, 2, 3]
+    assert since["ops"][2] == {"seq": 3, "type": "hidden", "for": board.guest.participant_id, "change": "created"}
+    assert board.service.ops_since(board.workshop_id, 1, board.guest)["ops"][1]["sticky"]["id"] == "g2"
+    assert board.service.ops_since(board.workshop_id, 3, board.guest) == {"seq": 3, "ops": []}
+
+
+def test_an_unknown_seat_is_refused_and_nothing_is_logged(board):
+    stranger = Actor(999, "Nobody", True)
+    results, records = board.send(stranger, new("s1"), {"type": "timer.stop"})
+    assert records == [] and [r["error"]["code"] for r in results] == ["unknown_participant"] * 2
+    assert results[0]["error"]["message"] == "Join the workshop from its link first."
+    assert board.service.current_seq(board.workshop_id) == 0

@@ -94,6 +94,17 @@ def test_a_column_of_clean_text_is_cut_at_the_limit_like_one_cell(length, unit):
     assert out[1].endswith(truncation_marker(length)) is (utf16_len(long) > EXCEL_CELL_LIMIT)
 
 
+@pytest.mark.parametrize("short_by", [1, 2])
+def test_truncation_keeps_exactly_as_much_mixed_text_as_fits(short_by):
+    # ASCII up to just before the budget, then emoji: the first cut overshoots by 1 or 2 units
+    length = 40_000
+    budget = EXCEL_CELL_LIMIT - utf16_len(truncation_marker(length))
+    s = ("a" * (budget - short_by) + "\U0001f600" * length)[:length]
+    out = clean_text(s)
+    assert out.endswith(truncation_marker(length))
+    assert utf16_len(out) == EXCEL_CELL_LIMIT - (short_by % 2)  # one unit stays free only when an emoji cannot fit
+
+
 def test_truncation_counts_the_ooxml_escape():
     s = "_x0041_" * 6_000  # 42,000 characters, each sequence grows by 6 when stored
     stored = cell_text(s)
@@ -132,13 +143,14 @@ def test_any_text_round_trips_as_its_cleaned_form_and_never_as_a_formula(strings
     buf.seek(0)
     wb = load_workbook(buf)
     stickies, backlog = wb["Stickies"], wb["Backlog"]
+    # columns by their header (the sheets' column order is the export's to choose)
+    sticky_col = {cell.value: cell.column for cell in stickies[1]}
+    backlog_col = {cell.value: cell.column for cell in backlog[1]}
     for i, s in enumerate(strings):
         expected = clean_text(s)
-        for cell in (stickies.cell(row=i + 2, column=5),    # Text
-                     stickies.cell(row=i + 2, column=3),    # Team
-                     stickies.cell(row=i + 2, column=10),   # Theme
-                     stickies.cell(row=i + 2, column=12),   # Author
-                     backlog.cell(row=i + 2, column=3)):    # Theme title
+        for cell in (*(stickies.cell(row=i + 2, column=sticky_col[name])
+                       for name in ("Text", "Team", "Theme", "Author", "Workshop")),
+                     backlog.cell(row=i + 2, column=backlog_col["Theme"])):  # the theme's title
             if expected == "":
                 assert cell.value is None
             else:

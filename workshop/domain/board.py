@@ -116,6 +116,110 @@ def _sticky_id(value: object, name: str = "sticky_id") -> str:
     return value
 
 
+def _sticky_create_fields(raw: dict) -> dict[str, Any]:
+    sticky = raw.get("sticky")
+    if not isinstance(sticky, dict):
+        raise ValidationError("invalid_payload", "sticky.create needs a sticky object.")
+    if not isinstance(sticky.get("kind"), str) or sticky["kind"] not in KINDS_BY_KEY:
+        shown = sticky["kind"][:40] if isinstance(sticky.get("kind"), str) else type(sticky.get("kind")).__name__
+        raise ValidationError("unknown_kind", f"Unknown sticky kind {shown!r}.")
+    fields = {
+        "id": _sticky_id(sticky.get("id"), "sticky.id"),
+        "kind": sticky["kind"],
+        "text": sticky_text(sticky.get("text")),
+        "x": _unit(sticky.get("x"), "x"),
+        "y": _unit(sticky.get("y"), "y"),
+        "duration_minutes": _duration(sticky.get("duration_minutes")),
+        "link_to": _sticky_id(sticky["link_to"], "link_to") if sticky.get("link_to") is not None else None,
+    }
+    if fields["duration_minutes"] is not None and not KINDS_BY_KEY[fields["kind"]].has_duration:
+        raise ValidationError("invalid_duration", "Only a time-taken sticky carries a duration.")
+    return fields
+
+
+# How each field a sticky.update may change is checked.
+_CHANGE_PARSERS: dict[str, Callable[[object], Any]] = {
+    "text": sticky_text,
+    "x": lambda value: _unit(value, "x"),
+    "y": lambda value: _unit(value, "y"),
+    "duration_minutes": _duration,
+    "link_to": lambda value: _sticky_id(value, "link_to") if value is not None else None,
+}
+
+
+def _sticky_update_fields(raw: dict) -> dict[str, Any]:
+    changes = raw.get("changes")
+    if not isinstance(changes, dict) or not changes:
+        raise ValidationError("invalid_payload", "sticky.update needs a non-empty changes object.")
+    unknown = set(changes) - set(STICKY_FIELDS)
+    if unknown:
+        raise ValidationError("invalid_payload", f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    return {"sticky_id": _sticky_id(raw.get("sticky_id")),
+            "changes": {name: _CHANGE_PARSERS[name](value) for name, value in changes.items()}}
+
+
+def _sticky_ref_fields(raw: dict) -> dict[str, Any]:
+    return {"sticky_id": _sticky_id(raw.get("sticky_id"))}
+
+
+def _phase_fields(raw: dict) -> dict[str, Any]:
+    if not isinstance(raw.get("phase"), str):
+        raise ValidationError("unknown_phase", "phase.set needs a phase.")
+    return {"phase": raw["phase"]}
+
+
+def _timer_fields(raw: dict) -> dict[str, Any]:
+    seconds = raw.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_TIMER_SECONDS:
+        raise ValidationError("invalid_seconds", f"A timer runs 1 to {MAX_TIMER_SECONDS} seconds.")
+    return {"seconds": seconds}
+
+
+def _flag(raw: dict, op_type: str, key: str) -> dict[str, Any]:
+    if not isinstance(raw.get(key), bool):
+        raise ValidationError("invalid_payload", f"{op_type} needs {key}: true or false.")
+    return {key: raw[key]}
+
+
+def _lock_fields(raw: dict) -> dict[str, Any]:
+    return _flag(raw, "board.lock", "locked")
+
+
+def _private_fields(raw: dict) -> dict[str, Any]:
+    return _flag(raw, "private.set", "on")
+
+
+def _budget_fields(raw: dict) -> dict[str, Any]:
+    budget = raw.get("budget")
+    if isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_VOTE_BUDGET:
+        raise ValidationError("invalid_budget", f"The vote budget is 0 to {MAX_VOTE_BUDGET} dots.")
+    return {"budget": budget}
+
+
+def _no_fields(_raw: dict) -> dict[str, Any]:
+    return {}
+
+
+# Each operation type's fields: checked and converted, or a ValidationError with a precise code.
+FIELD_PARSERS: dict[str, Callable[[dict], dict[str, Any]]] = {
+    "sticky.create": _sticky_create_fields,
+    "sticky.update": _sticky_update_fields,
+    "sticky.delete": _sticky_ref_fields,
+    "sticky.restore": _sticky_ref_fields,
+    "vote.add": _sticky_ref_fields,
+    "vote.remove": _sticky_ref_fields,
+    "phase.set": _phase_fields,
+    "timer.start": _timer_fields,
+    "timer.stop": _no_fields,
+    "board.lock": _lock_fields,
+    "private.set": _private_fields,
+    "private.reveal": _no_fields,
+    "vote.budget": _budget_fields,
+    "workshop.close": _no_fields,
+    "workshop.reopen": _no_fields,
+}
+
+
 def parse_op(raw: object) -> Op:
     """Check an operation's shape, types and sizes. Raises ValidationError with a precise code."""
     if not isinstance(raw, dict):
@@ -128,65 +232,7 @@ def parse_op(raw: object) -> Op:
     if not isinstance(kind, str) or kind not in OP_TYPES:  # (a list or dict here must not raise TypeError)
         shown = kind[:40] if isinstance(kind, str) else type(kind).__name__
         raise ValidationError("unknown_op", f"Unknown operation type {shown!r}.")
-    fields: dict[str, Any] = {}
-    if kind == "sticky.create":
-        sticky = raw.get("sticky")
-        if not isinstance(sticky, dict):
-            raise ValidationError("invalid_payload", "sticky.create needs a sticky object.")
-        if not isinstance(sticky.get("kind"), str) or sticky["kind"] not in KINDS_BY_KEY:
-            shown = sticky["kind"][:40] if isinstance(sticky.get("kind"), str) else type(sticky.get("kind")).__name__
-            raise ValidationError("unknown_kind", f"Unknown sticky kind {shown!r}.")
-        fields = {
-            "id": _sticky_id(sticky.get("id"), "sticky.id"),
-            "kind": sticky["kind"],
-            "text": sticky_text(sticky.get("text")),
-            "x": _unit(sticky.get("x"), "x"),
-            "y": _unit(sticky.get("y"), "y"),
-            "duration_minutes": _duration(sticky.get("duration_minutes")),
-            "link_to": _sticky_id(sticky["link_to"], "link_to") if sticky.get("link_to") is not None else None,
-        }
-        if fields["duration_minutes"] is not None and not KINDS_BY_KEY[fields["kind"]].has_duration:
-            raise ValidationError("invalid_duration", "Only a time-taken sticky carries a duration.")
-    elif kind == "sticky.update":
-        changes = raw.get("changes")
-        if not isinstance(changes, dict) or not changes:
-            raise ValidationError("invalid_payload", "sticky.update needs a non-empty changes object.")
-        unknown = set(changes) - set(STICKY_FIELDS)
-        if unknown:
-            raise ValidationError("invalid_payload", f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-        parsed: dict[str, Any] = {}
-        for name, value in changes.items():
-            if name == "text":
-                parsed[name] = sticky_text(value)
-            elif name in ("x", "y"):
-                parsed[name] = _unit(value, name)
-            elif name == "duration_minutes":
-                parsed[name] = _duration(value)
-            else:
-                parsed[name] = _sticky_id(value, "link_to") if value is not None else None
-        fields = {"sticky_id": _sticky_id(raw.get("sticky_id")), "changes": parsed}
-    elif kind in ("sticky.delete", "sticky.restore", "vote.add", "vote.remove"):
-        fields = {"sticky_id": _sticky_id(raw.get("sticky_id"))}
-    elif kind == "phase.set":
-        if not isinstance(raw.get("phase"), str):
-            raise ValidationError("unknown_phase", "phase.set needs a phase.")
-        fields = {"phase": raw["phase"]}
-    elif kind == "timer.start":
-        seconds = raw.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_TIMER_SECONDS:
-            raise ValidationError("invalid_seconds", f"A timer runs 1 to {MAX_TIMER_SECONDS} seconds.")
-        fields = {"seconds": seconds}
-    elif kind in ("board.lock", "private.set"):
-        key = "locked" if kind == "board.lock" else "on"
-        if not isinstance(raw.get(key), bool):
-            raise ValidationError("invalid_payload", f"{kind} needs {key}: true or false.")
-        fields = {key: raw[key]}
-    elif kind == "vote.budget":
-        budget = raw.get("budget")
-        if isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_VOTE_BUDGET:
-            raise ValidationError("invalid_budget", f"The vote budget is 0 to {MAX_VOTE_BUDGET} dots.")
-        fields = {"budget": budget}
-    return Op(op_id, kind, fields)
+    return Op(op_id, kind, FIELD_PARSERS[kind](raw))
 
 
 # --- permissions and phase rules -------------------------------------------------------------

@@ -92,7 +92,7 @@ def clean_text(value: object, field: str, *, max_length: int = TEXT_MAX) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"invalid_{field}", f"{field.replace('_', ' ').capitalize()} must be text.")
     text = value.replace("\r\n", "\n").strip()
-    if CONTROL.search(text.replace("\t", " ")):
+    if CONTROL.search(text):  # (tab, line feed and carriage return are not in CONTROL)
         raise ValidationError(f"invalid_{field}",
                               f"{field.replace('_', ' ').capitalize()} contains control characters.")
     if len(text) > max_length:

@@ -196,20 +196,33 @@ def aggregation_fingerprint(stickies: pd.DataFrame, themes: Sequence[Theme],
     return digest.hexdigest()
 
 
+def _inputs(session: Session, discovery: Discovery, config: GroupingConfig):
+    """What an aggregation of the discovery starts from, and its fingerprint."""
+    stickies, workshops = load_stickies(session, discovery)
+    themes = _discovery_themes(session, discovery.id)
+    stored_all = _assignments(session, [t.id for t in themes])
+    return stickies, workshops, themes, stored_all, aggregation_fingerprint(stickies, themes, stored_all, config)
+
+
 def aggregate_discovery(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG
                         ) -> tuple[Discovery, pd.DataFrame, list[Workshop], list[Theme]]:
     """Propose, reconcile and persist themes in one transaction; return the themed stickies frame.
 
-    Serialised per discovery (the discovery row is locked first), and a no-op when nothing the
-    aggregation depends on changed since it last ran (the discovery's aggregation_fingerprint): a
-    read of the backlog then writes nothing, and two people opening it at once agree on its themes.
+    A read when nothing the aggregation depends on changed since it last ran (the discovery's
+    aggregation_fingerprint): it then locks and writes nothing. Otherwise serialised per discovery:
+    the discovery row is locked, the inputs read again (another request may have just aggregated
+    them), and the aggregation runs only if they still differ; so two people opening the backlog at
+    once agree on its themes.
     """
     try:
-        discovery = _lock_discovery(session, discovery_id)
-        stickies, workshops = load_stickies(session, discovery)
-        themes = _discovery_themes(session, discovery_id)
-        stored_all = _assignments(session, [t.id for t in themes])
-        fingerprint = aggregation_fingerprint(stickies, themes, stored_all, config)
+        discovery = _discovery(session, discovery_id)
+        session.refresh(discovery)
+        stickies, workshops, themes, stored_all, fingerprint = _inputs(session, discovery, config)
+        if discovery.aggregation_fingerprint != fingerprint:
+            discovery = _lock_discovery(session, discovery_id)
+            session.expire_all()  # read again what the previous lock holder may have committed
+            discovery = _discovery(session, discovery_id)
+            stickies, workshops, themes, stored_all, fingerprint = _inputs(session, discovery, config)
         live_themed = set(stickies.loc[stickies["kind"].isin(THEMED_KINDS), "sticky_id"])
         if discovery.aggregation_fingerprint == fingerprint:
             stored = [a for a in stored_all if a.sticky_id in live_themed]
@@ -222,7 +235,7 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
             discovery.aggregation_fingerprint = aggregation_fingerprint(
                 stickies, themes_now, _assignments(session, [t.id for t in themes_now]), config)
             session.add(discovery)
-        session.commit()  # ends the transaction: the lock is released
+        session.commit()  # ends the transaction: a lock taken is released
     except Exception:
         session.rollback()
         raise

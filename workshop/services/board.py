@@ -547,6 +547,9 @@ class BoardService:
             with self.db.session() as session:
                 workshop = session.get(Workshop, workshop_id)
                 seq = workshop.seq if workshop else since
+            if since > seq:  # the client saw a history this workshop does not have: start it afresh
+                snapshot = self.snapshot(workshop_id, viewer)
+                return {"seq": snapshot["seq"], "snapshot": snapshot}
         return {"seq": seq, "ops": ops}
 
     def current_seq(self, workshop_id: int) -> int:

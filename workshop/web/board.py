@@ -89,6 +89,8 @@ def _guarded_workshop(token: str):
         lane = _slow_lanes.setdefault(address, Semaphore())
         with lane:
             gevent_sleep(current_app.config.get("JOIN_GUESS_DELAY", 1.0))
+        if not lane.locked() and _slow_lanes.get(address) is lane:
+            del _slow_lanes[address]  # nobody else waiting: no lane kept per address ever seen
     try:
         return svc.workshop_by_token(get_session(), token), None
     except NotFound:
