@@ -183,3 +183,16 @@ def test_build_backlog_skips_merged_and_empty_themes():
                            (3, "three", False, None, "proposed", None)])
     backlog = build_backlog(stickies, themes, stages=STAGES)
     assert backlog["theme_id"].tolist() == [1]
+
+
+def test_a_themes_lists_name_each_team_and_workshop_once_in_order():
+    stickies = frame([("p1", "Search", "pain", "Slow builds", 1, 0), ("p2", "Payments", "pain", "Slow CI", 2, 0),
+                      ("p3", "Payments", "pain", "Builds slow", 3, 0), ("p4", "Search", "pain", "CI is slow", 2, 0)])
+    stickies["workshop_id"] = [7, 3, 3, 9]  # Search held two workshops with the same label
+    stickies["theme_id"] = pd.array([1, 1, 1, 1], dtype="Int64")
+    backlog = build_backlog(stickies, themes_frame([(1, "slow builds", False, None, "proposed", None)]), stages=STAGES)
+    row = backlog.iloc[0]
+    assert row["workshops"] == ["Payments (2026-10-02)", "Search (2026-10-02)"]  # by workshop id, each label once
+    assert row["teams"] == ["Payments", "Search"]
+    assert row["workshop_count"] == 3 and row["sticky_count"] == 4
+    assert row["stages"] == ["Plan", "Build", "Test"]
