@@ -196,3 +196,49 @@ def test_a_themes_lists_name_each_team_and_workshop_once_in_order():
     assert row["teams"] == ["Payments", "Search"]
     assert row["workshop_count"] == 3 and row["sticky_count"] == 4
     assert row["stages"] == ["Plan", "Build", "Test"]
+
+
+def test_re_aggregation_keeps_stored_themes_and_numbers_new_ones_above_them():
+    from workshop.aggregation.backlog import aggregate
+    stickies = frame(SAMPLE)
+    first = aggregate(stickies, STAGES)
+    env_theme = int(first.stickies.set_index("sticky_id").at["a1", "theme_id"])
+    # the product owner named the environments theme (id 40 now) and pinned the coffee machine into it
+    stored = first.themes.assign(theme_id=first.themes["theme_id"] + 39)
+    stored.loc[stored["theme_id"] == env_theme + 39, ["title", "title_is_custom"]] = ["Environments on demand", True]
+    previous = first.stickies.loc[first.stickies["theme_id"].notna(), ["sticky_id", "theme_id"]].copy()
+    previous["theme_id"] = (previous["theme_id"] + 39).astype("Int64")
+    previous["pinned"] = previous["sticky_id"] == "x1"
+    previous.loc[previous["sticky_id"] == "x1", "theme_id"] = env_theme + 39
+    more = pd.concat([stickies, frame([("z1", "Ops", "pain", "Printer out of toner again", 5, 1)])],
+                     ignore_index=True)
+    again = aggregate(more, STAGES, previous=previous, themes=stored)
+    theme_of = again.stickies.set_index("sticky_id")["theme_id"]
+    assert theme_of["a1"] == theme_of["a2"] == theme_of["x1"] == env_theme + 39  # kept, pin honoured
+    assert theme_of["z1"] == int(stored["theme_id"].max()) + 1  # the one new theme, numbered above
+    assert set(again.themes["theme_id"]) == set(stored["theme_id"]) | {theme_of["z1"]}
+    row = again.backlog.set_index("theme_id").loc[env_theme + 39]
+    assert row["title"] == "Environments on demand" and row["sticky_count"] == 4
+    assert again.stickies.set_index("sticky_id").at["a1", "theme"] == "Environments on demand"
+    assert again.reconciliation.new_themes["title"].tolist() == ["Printer out of toner again"]
+
+
+def test_attach_themes_takes_the_last_assignment_and_leaves_the_rest_empty():
+    from workshop.aggregation.backlog import attach_themes
+    stickies = frame(SAMPLE[:3])
+    assignments = pd.DataFrame({"sticky_id": ["a1", "a1", "a2"], "theme_id": pd.array([1, 2, None], dtype="Int64"),
+                                "new_key": [None, None, 5.0]})
+    out = attach_themes(stickies, assignments, {1: "one", 2: "two"})
+    assert str(out["theme_id"].dtype) == "Int64" and list(out.columns) == STICKY_COLUMNS
+    assert out["theme_id"].tolist() == [2, pd.NA, pd.NA]
+    assert out["theme"].tolist() == ["two", None, None]
+    assert stickies["theme"].isna().all()  # the input is not changed
+
+
+def test_empty_frames_keep_the_contract_types():
+    from workshop.aggregation.reconcile import empty_previous, empty_themes
+    assert {c: str(t) for c, t in empty_themes().dtypes.items()} == {
+        "theme_id": "Int64", "title": "object", "title_is_custom": "bool", "value": "Int64", "effort": "Int64",
+        "status": "object", "merged_into_id": "Int64"}
+    assert {c: str(t) for c, t in empty_previous().dtypes.items()} == {
+        "sticky_id": "object", "theme_id": "Int64", "pinned": "bool"}
