@@ -131,6 +131,10 @@ def test_heatmap_has_every_stage_in_order_and_given_teams():
     assert heat.loc["Quiet team"].sum() == 0
     assert heat.loc["Payments", "Idea"] == 1 and heat.loc["Payments", "Build"] == 1
     assert heat.to_numpy().sum() == 8  # pain only: events and opportunities are not counted
+    assert (heat.index.name, heat.columns.name) == ("team", "stage")  # the workbook's axis labels
+    assert set(map(str, heat.dtypes)) == {"int64"}
+    empty = pain_heatmap(frame(SAMPLE[8:9]), STAGES, teams=["Payments"])  # an event only: no pain
+    assert empty.to_numpy().tolist() == [[0] * 6] and set(map(str, empty.dtypes)) == {"int64"}
 
 
 def themes_frame(rows):
