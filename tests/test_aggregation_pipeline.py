@@ -246,3 +246,35 @@ def test_empty_frames_keep_the_contract_types():
         "status": "object", "merged_into_id": "Int64"}
     assert {c: str(t) for c, t in empty_previous().dtypes.items()} == {
         "sticky_id": "object", "theme_id": "Int64", "pinned": "bool"}
+
+
+BACKLOG_TYPES = {"rank": "int64", "theme_id": "Int64", "team_count": "int64", "workshop_count": "int64",
+                 "sticky_count": "int64", "pain_count": "int64", "opportunity_count": "int64", "votes": "int64",
+                 "value": "Int64", "effort": "Int64", "priority": "float64", "quick_win": "bool"}
+
+
+def test_a_backlog_row_counts_its_stickies_and_keeps_the_decisions():
+    stickies = frame(SAMPLE)
+    stickies["theme_id"] = pd.array([1, 1, 1, 2, 2, 2, 2, 2, None, 3], dtype="Int64")
+    stickies.loc[stickies["sticky_id"] == "a2", "votes"] = None  # a missing count is no vote
+    themes = themes_frame([(1, "Environments", True, 5, "accepted", None), (2, "Network and CAB", False, None,
+                                                                            None, None),
+                           (3, "Coffee", False, None, "rejected", None)])
+    themes["effort"] = pd.array([2, None, None], dtype="Int64")
+    backlog = build_backlog(stickies, themes)  # teams and stage names from the stickies themselves
+    assert {c: str(backlog[c].dtype) for c in BACKLOG_TYPES} == BACKLOG_TYPES
+    rows = backlog.set_index("title")
+    env = rows.loc["Environments"]
+    assert (env["theme_id"], env["value"], env["effort"], env["status"], env["quick_win"]) == (1, 5, 2, "accepted", True)
+    assert (env["team_count"], env["workshop_count"], env["sticky_count"], env["votes"]) == (3, 3, 3, 3)
+    assert env["teams"] == ["Payments", "Risk", "Search"] and env["stages"] == ["Build", "Test"]
+    net = rows.loc["Network and CAB"]
+    assert net["status"] == "proposed" and (net["pain_count"], net["opportunity_count"]) == (4, 1)
+    assert pd.isna(net["value"]) and pd.isna(net["effort"])
+    assert net["stages"] == ["Release"] and net["votes"] == 8
+    assert backlog["title"].tolist()[-1] == "Coffee"  # rejected last
+    # breadth is over the teams present (3) unless the discovery has more
+    assert rows.loc["Environments", "priority"] > build_backlog(stickies, themes, total_teams=6).set_index(
+        "title").loc["Environments", "priority"]
+    empty = build_backlog(stickies.iloc[0:0], themes)
+    assert empty.empty and {c: str(empty[c].dtype) for c in BACKLOG_TYPES} == BACKLOG_TYPES
