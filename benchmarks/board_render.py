@@ -74,7 +74,7 @@ def real_drag_pan(page, steps: int = 90) -> list[float]:
     return page.evaluate("() => { window.__stopFrames = true; return window.__frames.slice(1); }")
 
 
-def run(count: int, browser) -> dict:
+def run(count: int, browser, view: str = "open") -> dict:
     instance = Path(tempfile.mkdtemp(prefix="board-bench-"))
     port = free_port()
     env = {**os.environ, "PORT": str(port), "INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": "0",
@@ -116,7 +116,9 @@ def run(count: int, browser) -> dict:
         page.wait_for_function(f"() => document.querySelectorAll('.sticky').length >= {count}", timeout=120_000)
         load_ms = (time.perf_counter() - started) * 1000
         page.bring_to_front()  # measure the page in the foreground (no background rAF throttling)
-        page.wait_for_timeout(500)  # let the first paint after "fit" settle
+        if view == "fit":  # the whole timeline (Fit, 0) instead of the readable view a board opens at
+            page.evaluate("() => window.__board.viewport.fit()")
+        page.wait_for_timeout(500)  # let the first paint of the view settle
         pan = page.evaluate(MEASURE_FRAMES, {"frames": 180, "mode": "pan"})
         zoom = page.evaluate(MEASURE_FRAMES, {"frames": 120, "mode": "zoom"})
         drag = real_drag_pan(page)
@@ -165,12 +167,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stickies", type=int, default=2000)
     parser.add_argument("--baseline", type=int, default=50)
+    parser.add_argument("--view", choices=["open", "fit"], default="open",
+                        help="measure the view a board opens at (readable, default) or the whole timeline (Fit)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
     load_before = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        results = [run(args.baseline, browser), run(args.stickies, browser)]
+        results = [run(args.baseline, browser, args.view), run(args.stickies, browser, args.view)]
         browser.close()
     load = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average before / after: {load_before} / {load}")

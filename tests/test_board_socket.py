@@ -138,12 +138,17 @@ def test_unknown_events_get_an_error_ack(room):
     assert ack["error"]["code"] == "unknown_event"
 
 
-def test_guests_change_only_their_own_stickies_facilitator_any(room):
+def test_anyone_moves_any_sticky_but_only_its_author_or_a_facilitator_edits_or_deletes_it(room):
     sticky = create()
     sid = sticky["sticky"]["id"]
     send(room["ann"], sticky)
     refused = send(room["bob"], op("sticky.update", sticky_id=sid, changes={"text": "hijack"}))
     assert refused["results"][0]["error"]["code"] == "not_author"
+    assert "Ann" in refused["results"][0]["error"]["message"] and "anyone can move it" in refused["results"][0]["error"]["message"]
+    # a move mixed with a text change is refused whole; a move alone is anyone's
+    mixed = send(room["bob"], op("sticky.update", sticky_id=sid, changes={"x": 0.5, "text": "hijack"}))
+    assert mixed["results"][0]["error"]["code"] == "not_author"
+    assert result(send(room["bob"], op("sticky.update", sticky_id=sid, changes={"x": 0.6, "y": 0.7})))["ok"]
     assert send(room["bob"], op("sticky.delete", sticky_id=sid))["results"][0]["error"]["code"] == "not_author"
     assert result(send(room["fac"], op("sticky.update", sticky_id=sid, changes={"text": "clarified"})))["ok"]
     assert result(send(room["fac"], op("sticky.delete", sticky_id=sid)))["ok"]
@@ -156,6 +161,21 @@ def test_a_deleted_sticky_stays_deleted(room):
     late = send(room["ann"], op("sticky.update", sticky_id=sid, changes={"x": 0.9}))
     assert late["results"][0]["error"]["code"] == "sticky_deleted"
     assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"] == []
+
+
+def test_a_deleted_sticky_comes_back_whole_with_a_restore_by_whoever_could_delete_it(room):
+    sticky = create(text="Ticket raised")
+    sid = sticky["sticky"]["id"]
+    send(room["ann"], sticky, op("sticky.delete", sticky_id=sid))
+    room["bob"].get_received()
+    assert send(room["bob"], op("sticky.restore", sticky_id=sid))["results"][0]["error"]["code"] == "not_author"
+    assert result(send(room["ann"], op("sticky.restore", sticky_id=sid)))["ok"]
+    restored = [r for r in records(room["bob"]) if r["type"] == "sticky.restore"]
+    assert restored[0]["sticky"]["text"] == "Ticket raised" and restored[0]["sticky"]["kind"] == "event"
+    assert restored[0]["sticky"]["deleted"] is False
+    assert [s["id"] for s in room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"]] == [sid]
+    again = send(room["ann"], op("sticky.restore", sticky_id=sid))
+    assert again["results"][0]["error"]["code"] == "sticky_not_deleted"
 
 
 def test_time_sticky_carries_a_duration_and_others_do_not(room):
@@ -333,6 +353,19 @@ def test_cursors_are_relayed_not_stored(room):
     assert len(cursor_messages) == 1  # one message for the move, not one per tick
     # compact: [participant id, x, y], positions to 1/10,000 of the board; names come with presence
     assert cursor_messages[0]["args"][0]["cursors"] == [[room["ann_id"], 0.4, 0.1235]]
+
+
+def test_signals_are_relayed_to_the_others_at_once_and_only_a_facilitator_summons(room):
+    room["ann"].emit("signal", {"kind": "typing", "on": True})
+    room["ann"].emit("signal", {"kind": "summon", "x": 0.5, "y": 0.5, "zoom": 1})  # not a facilitator: dropped
+    room["ann"].emit("signal", {"kind": "view", "x": "left", "y": 0.5, "zoom": 1})  # malformed: dropped
+    room["fac"].emit("signal", {"kind": "summon", "x": 0.25, "y": 0.123456, "zoom": 0.8, "extra": "ignored"})
+    socketio.sleep(0.1)
+    got = [m["args"][0] for m in room["bob"].get_received() if m["name"] == "signal"]
+    assert got[0] == {"kind": "typing", "from": room["ann_id"], "on": True}
+    assert [g["kind"] for g in got] == ["typing", "summon"]
+    assert got[1]["x"] == 0.25 and got[1]["y"] == 0.1235 and "extra" not in got[1]
+    assert not [m for m in room["ann"].get_received() if m["name"] == "signal" and m["args"][0]["from"] == room["ann_id"]]
 
 
 def test_cursors_ride_along_with_the_operations_of_the_same_tick(room):

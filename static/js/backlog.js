@@ -16,7 +16,7 @@ if (table) {
     const summary = body.querySelector("tr.summary");
     const show = open ?? details.hidden;
     details.hidden = !show;
-    summary.setAttribute("aria-expanded", String(show));
+    summary.querySelector(".theme-toggle")?.setAttribute("aria-expanded", String(show));
     body.classList.toggle("open", show);
   }
 
@@ -26,13 +26,7 @@ if (table) {
     const header = event.target.closest("th.sortable");
     if (header) sortBy(header.dataset.sort);
   });
-  table.addEventListener("keydown", (event) => {
-    const summary = event.target.closest("tr.summary");
-    if (summary && (event.key === "Enter" || event.key === " ")) {
-      event.preventDefault();
-      toggle(summary.parentElement);
-    }
-  });
+  // the keyboard opens a theme through its title's button (Enter or Space clicks it)
 
   function value(body, key) {
     const raw = body.dataset[key];

@@ -165,13 +165,24 @@ class Pages:
         for ctx in self.contexts:
             ctx.close()
 
+    def axe_all(self) -> list[str]:
+        """axe-core on every board page still open, as the test left it."""
+        problems = []
+        for ctx in self.contexts:
+            for page in ctx.pages:
+                if not page.is_closed() and "/board" in page.url:
+                    problems += axe_violations(page)
+        return problems
+
 
 @pytest.fixture
 def pages(browser, server, workshop_setup):
     p = Pages(browser, server, workshop_setup)
     yield p
+    violations = p.axe_all()
     p.close()
     assert not p.errors, "JavaScript errors on the page:\n" + "\n".join(p.errors)
+    assert not violations, "axe-core found accessibility violations:\n" + "\n".join(violations)
 
 
 # ---- helpers the tests share ---------------------------------------------------------------------
@@ -201,6 +212,12 @@ def board_point(page, x: float, y: float) -> tuple[float, float]:
 def add_sticky_by_hand(page, kind: str, text: str, x: float, y: float, duration: str | None = None) -> str:
     """Pick the kind in the palette, double-click the board, type, press Enter. Returns the sticky id."""
     page.click(f".palette-item[data-kind='{kind}']")
+    # the board opens at a readable zoom, not the whole timeline: go there first, as a person would
+    page.evaluate("""([x, y]) => { const b = window.__board; const [px, py] = b.geometry.toWorld(x, y);
+        const [cx, cy] = b.viewport.toClient(px, py); const r = document.querySelector('#viewport').getBoundingClientRect();
+        const p = document.querySelector('#palette').getBoundingClientRect();
+        if (cx < p.right + 90 || cx > r.right - 200 || cy < r.top + 90 || cy > r.bottom - 140) b.viewport.centreOn(px, py); }""", [x, y])
+    page.wait_for_timeout(50)
     sx, sy = board_point(page, x, y)
     page.mouse.dblclick(sx, sy)
     page.wait_for_selector(".sticky.draft .editor-text")
@@ -241,10 +258,47 @@ def publish_screenshot(source: Path, name: str) -> None:
     shutil.copyfile(source, target)
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+_AXE_SOURCE: list[str] = []
+
+
+def _axe_source() -> str:
+    if not _AXE_SOURCE:
+        _AXE_SOURCE.append(AXE.read_text())
+    return _AXE_SOURCE[0]
+
+
+def axe_violations(page) -> list[str]:
+    """Runs axe-core (pinned in package.json) on the page as it is: WCAG 2.x A and AA rules and
+    axe's best practices. Returns one line per violation and node."""
+    if not page.evaluate("() => !!window.axe"):
+        # through the DevTools protocol, as a test tool: the app's Content-Security-Policy (script-src
+        # 'self') stays on and refuses an injected <script>
+        page.evaluate("(source) => { (0, eval)(source); return true; }", _axe_source())
+    result = page.evaluate("""async () => {
+        // let fades finish first (a toast leaving, a cursor going idle): mid-fade colours make the
+        // contrast check depend on timing
+        const finite = document.getAnimations().filter((a) => Number.isFinite(a.effect?.getComputedTiming?.().endTime));
+        await Promise.race([Promise.all(finite.map((a) => a.finished.catch(() => null))),
+                            new Promise((resolve) => setTimeout(resolve, 3000))]);
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        if (!r.passes.length) return ['axe-core ran no rule'];
+        return r.violations.map(v => v.nodes.slice(0, 5).map(n => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.split('\\n').slice(1, 2).join(' ')}`)).flat();
+    }""")
+    return [f"{page.url}: {line}" for line in result]
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, "axe-core found accessibility violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def ui():
     """The helpers above, as a fixture (test modules do not import conftest)."""
     from types import SimpleNamespace
     return SimpleNamespace(wait_ready=wait_ready, wait_settled=wait_settled, set_phase=set_phase,
                            board_point=board_point, add_sticky_by_hand=add_sticky_by_hand, add_sticky=add_sticky,
-                           sticky=sticky_locator, publish_screenshot=publish_screenshot)
+                           sticky=sticky_locator, publish_screenshot=publish_screenshot, axe=assert_accessible)

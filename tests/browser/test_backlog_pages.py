@@ -30,12 +30,14 @@ def test_demo_in_one_click_then_backlog_sorted_filtered_and_opened(demo_page, ou
     page.click("[data-test=load-demo]")
     page.wait_for_url(re.compile(r"/discoveries/\d+$"))
     assert page.locator("table[data-test=workshops] tbody tr").count() >= 8
+    ui.axe(page)  # the discovery page
     page.screenshot(path=str(output_dir / "discovery.png"), full_page=True)
     ui.publish_screenshot(output_dir / "discovery.png", "discovery.png")
 
     page.click("[data-test=backlog-link]")
     page.wait_for_selector("table[data-test=heatmap]")
     assert page.locator("svg.bars rect").count() == 10
+    ui.axe(page)  # the backlog page
     page.screenshot(path=str(output_dir / "backlog.png"))
     ui.publish_screenshot(output_dir / "backlog.png", "backlog.png")
 
@@ -63,7 +65,15 @@ def test_demo_in_one_click_then_backlog_sorted_filtered_and_opened(demo_page, ou
     first = page.locator("tbody.theme").first
     first.locator("tr.summary").click()
     assert first.locator("tr.details").is_visible()
+    assert first.locator(".theme-toggle").get_attribute("aria-expanded") == "true"
     assert first.locator("table.sources tbody tr").count() >= 2
+    ui.axe(page)  # a theme opened
+    # the keyboard opens and closes a theme through its title's button
+    first.locator(".theme-toggle").focus()
+    page.keyboard.press("Enter")
+    assert first.locator("tr.details").is_hidden()
+    page.keyboard.press("Space")
+    assert first.locator("tr.details").is_visible()
     first.screenshot(path=str(output_dir / "backlog-theme.png"))
     ui.publish_screenshot(output_dir / "backlog-theme.png", "backlog-theme.png")
 

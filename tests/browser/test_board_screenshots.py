@@ -103,6 +103,37 @@ def test_screenshots_of_a_populated_board(pages, ui, output_dir):
     fac.screenshot(path=str(shot))
     ui.publish_screenshot(shot, "board-facilitator.png")
 
+    # several stickies selected at once (Shift-click), ready to move, copy or delete together
+    fac.keyboard.press("Escape")
+    for text in ("Cloud account requested", "Waiting 3 weeks for a cloud account", "Self-service account vending",
+                 "ServiceNow"):
+        fac.locator(".sticky", has=fac.locator(".sticky-text", has_text=text)).click(modifiers=["Shift"])
+    expect(fac.locator(".sel-count")).to_have_text("4 selected")
+    fac.wait_for_timeout(200)
+    shot = output_dir / "board-multiselect.png"
+    fac.screenshot(path=str(shot))
+    ui.publish_screenshot(shot, "board-multiselect.png")
+    fac.keyboard.press("Escape")
+
+    # Ana follows the facilitator, who walks the room to the Test stage
+    ana.locator("button.avatar", has_text="Follow Fran").click()
+    fac.evaluate("(x) => { const b = window.__board; b.viewport.setView(x, 0.45, 0.9); b.viewport.panBy(0, 0); }", C[3])
+    ana.wait_for_function("() => Math.abs(window.__board.viewport.view().zoom - 0.9) < 0.01")
+    ana.wait_for_timeout(300)
+    shot = output_dir / "board-follow.png"
+    ana.screenshot(path=str(shot))
+    ui.publish_screenshot(shot, "board-follow.png")
+    ana.locator(".follow-stop").click()
+
+    # Ben reads the board as a list, stage by stage
+    ben.locator("#list-open").click()
+    expect(ben.locator("#listview caption").first).to_contain_text("Stage 1: Idea")
+    ben.wait_for_timeout(200)
+    shot = output_dir / "board-list.png"
+    ben.screenshot(path=str(shot))
+    ui.publish_screenshot(shot, "board-list.png")
+    ben.locator(".lv-close").click()
+
     # the vote: three dots each, a few placed
     fac.fill("input[aria-label^='Vote budget']", "3")
     fac.press("input[aria-label^='Vote budget']", "Tab")

@@ -95,17 +95,19 @@ def shot(page, output_dir, name, full=True):
 
 
 @pytest.mark.parametrize("size", ["phone", "1280"])
-def test_pages_fit_the_screen(browser, site, output_dir, size):
+def test_pages_fit_the_screen(browser, site, output_dir, size, ui):
     server, setup, workshop = site
     errors: list[str] = []
 
     anonymous, page = open_page(browser, server, size, errors)
     page.goto(server.url + "/login")
     no_sideways_scroll(page, "sign-in")
+    ui.axe(page)
     shot(page, output_dir, f"{size}-login")
     page.goto(workshop.join_url)
     no_sideways_scroll(page, "join page")
     in_viewport(page, ".join-button", "join page")
+    ui.axe(page)
     shot(page, output_dir, f"{size}-join")
     anonymous.close()
 
@@ -119,6 +121,7 @@ def test_pages_fit_the_screen(browser, site, output_dir, size):
         page.evaluate("window.scrollTo(0, 0)")
         signout = in_viewport(page, ".topbar button:text('Sign out')", name)
         assert signout["width"] > 20
+        ui.axe(page)  # every page, on a phone and a laptop: no accessibility violation (axe-core)
         shot(page, output_dir, f"{size}-{name}")
 
     # the backlog: a long team name in the heatmap does not squeeze the chart next to it
@@ -139,7 +142,7 @@ def test_pages_fit_the_screen(browser, site, output_dir, size):
 
 
 @pytest.mark.parametrize("size", ["phone", "1280"])
-def test_board_fits_the_screen_and_keeps_the_status_in_view(browser, site, output_dir, size):
+def test_board_fits_the_screen_and_keeps_the_status_in_view(browser, site, output_dir, size, ui):
     server, setup, workshop = site
     errors: list[str] = []
 
@@ -172,6 +175,7 @@ def test_board_fits_the_screen_and_keeps_the_status_in_view(browser, site, outpu
         # most of the height is left to the board
         board = page.locator(".board-area").bounding_box()
         assert board["height"] >= 0.6 * height, f"board ({who}): the board has {board['height']} of {height}px"
+        ui.axe(page)
 
     # the facilitator's bar: a compact strip on a phone, on one tidy row of controls on a laptop
     fbar = fac.locator("#facilitator-bar").bounding_box()

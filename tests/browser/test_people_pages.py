@@ -8,7 +8,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, server, output_dir):
+def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, server, output_dir, ui):
     from tests.browser.conftest import SetUp
     setup = SetUp(server.url)
     setup.admin()
@@ -21,6 +21,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(server.url + "/users")
+    ui.axe(page)
     assert page.locator("form[data-test=add-person] input[type=password]").count() == 0  # no password to choose
     page.fill("input[name=name]", "Priya Owner")
     page.fill("input[name=email]", "priya@example.com")
@@ -33,12 +34,15 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     page.wait_for_selector("[data-test=invite-link] button:text('Copied')")
     assert page.evaluate("navigator.clipboard.readText()") == link
     page.screenshot(path=str(output_dir / "person-invited.png"), full_page=True)
+    ui.axe(page)  # the person's page with the link
 
     # Priya opens the link in her own browser: the password rule is there before she types
     theirs = browser.new_context()
     priya = theirs.new_page()
     priya.goto(link)
+    ui.axe(priya)  # the invitation page
     assert "At least 8 characters" in priya.locator("[data-test=password-rule]").inner_text()
+    ui.axe(priya)  # the invite page
     priya.fill("input[name=password]", "a long enough password")
     priya.fill("input[name=repeat]", "a long enough password")
     priya.click("button[type=submit]")
@@ -54,6 +58,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
 
     row.locator("a:text('Manage')").click()
     page.wait_for_url(re.compile(r"/users/\d+$"))
+    ui.axe(page)
     page.select_option("form[data-test=profile] select[name=role]", "product_owner")
     page.click("form[data-test=profile] button:text('Save')")
     page.wait_for_selector("form[data-test=deactivate]")
@@ -73,6 +78,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     other = browser.new_context()
     login = other.new_page()
     login.goto(server.url + "/login")
+    ui.axe(login)
     login.fill("input[name=email]", "priya@example.com")
     login.fill("input[name=password]", "a long enough password")
     login.click("button[type=submit]")
@@ -88,6 +94,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
 
     page.goto(server.url + "/account")
     page.wait_for_selector("form[data-test=change-password]")
+    ui.axe(page)
     page.screenshot(path=str(output_dir / "account.png"), full_page=True)
     admin.close()
     assert errors == []

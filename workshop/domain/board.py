@@ -21,9 +21,12 @@ MAX_TIMER_SECONDS = 7200
 MAX_VOTE_BUDGET = 50
 _OP_ID = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")  # always with fullmatch ("$" would let a final newline in)
 STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
+# What anyone in the room may change on anyone's sticky, as on a paper wall: where it stands.
+MOVE_FIELDS = frozenset({"x", "y"})
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
                    "vote.budget", "workshop.close", "workshop.reopen"}
-OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "vote.add", "vote.remove"} | FACILITATOR_OPS
+OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "sticky.restore", "vote.add",
+            "vote.remove"} | FACILITATOR_OPS
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ FIELD_PARSERS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "sticky.create": _sticky_create_fields,
     "sticky.update": _sticky_update_fields,
     "sticky.delete": _sticky_ref_fields,
+    "sticky.restore": _sticky_ref_fields,
     "vote.add": _sticky_ref_fields,
     "vote.remove": _sticky_ref_fields,
     "phase.set": _phase_fields,
@@ -270,14 +274,30 @@ def starts_private(workshop, actor: Actor) -> bool:
     return bool(workshop.private_writing) and not actor.facilitator
 
 
-def check_can_change(actor: Actor, sticky) -> None:
-    """Guests change their own stickies; facilitators change anyone's."""
+def check_can_change(actor: Actor, sticky, changes: dict | None = None) -> None:
+    """Anyone may move any sticky (the group tidies the wall together); its text, duration and link,
+    and deleting it, stay with its author and the facilitators. `changes` None means a delete."""
     if sticky is None:
         raise NotFound("unknown_sticky", "That sticky does not exist.")
     if sticky.deleted:
         raise DomainError("sticky_deleted", "That sticky was deleted.")
+    if actor.facilitator or sticky.author_id == actor.participant_id:
+        return
+    if changes is not None and set(changes) <= MOVE_FIELDS:
+        return
+    who = sticky.author_name or "its author"
+    what = "delete it" if changes is None else "change its text"
+    raise Forbidden("not_author", f"Only {who} (who wrote this sticky) or a facilitator can {what}; anyone can move it.")
+
+
+def check_can_restore(actor: Actor, sticky) -> None:
+    """Bringing a deleted sticky back (the undo of a delete): whoever could delete it."""
+    if sticky is None:
+        raise NotFound("unknown_sticky", "That sticky does not exist.")
+    if not sticky.deleted:
+        raise DomainError("sticky_not_deleted", "That sticky is on the board already.")
     if not actor.facilitator and sticky.author_id != actor.participant_id:
-        raise Forbidden("not_author", "You can only change your own stickies.")
+        raise Forbidden("not_author", f"Only {sticky.author_name or 'its author'} or a facilitator can bring this sticky back.")
 
 
 def check_can_vote(workshop, template: Template, sticky) -> None:
@@ -330,7 +350,7 @@ def workshop_state(workshop) -> dict:
     }
 
 
-_HIDDEN_CHANGE = {"sticky.create": "created", "sticky.delete": "deleted"}
+_HIDDEN_CHANGE = {"sticky.create": "created", "sticky.restore": "created", "sticky.delete": "deleted"}
 
 
 def redact(record: dict, viewer_id: int) -> dict:

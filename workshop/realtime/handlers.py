@@ -31,6 +31,29 @@ MAX_SEQ = 2 ** 53  # larger numbers are no sequence number (and overflow SQLite'
 log = logging.getLogger(__name__)
 
 
+def _finite(value, low: float, high: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+
+
+def parse_signal(payload, actor: Actor) -> dict | None:
+    """A `signal` as the room receives it (`from` added), or None when it is not one (docs/protocol.md)."""
+    if not isinstance(payload, dict):
+        return None
+    kind = payload.get("kind")
+    if kind == "typing" and isinstance(payload.get("on"), bool):
+        return {"kind": kind, "from": actor.participant_id, "on": payload["on"]}
+    if kind == "follow" and isinstance(payload.get("on"), bool) and isinstance(payload.get("target"), int) \
+            and not isinstance(payload.get("target"), bool):
+        return {"kind": kind, "from": actor.participant_id, "target": payload["target"], "on": payload["on"]}
+    if kind in ("view", "summon") and _finite(payload.get("x"), -1, 2) and _finite(payload.get("y"), -1, 2) \
+            and _finite(payload.get("zoom"), 0.05, 5):
+        if kind == "summon" and not actor.facilitator:
+            return None
+        return {"kind": kind, "from": actor.participant_id, "x": round(payload["x"], 4), "y": round(payload["y"], 4),
+                "zoom": round(payload["zoom"], 3)}
+    return None
+
+
 def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
     service = hub.service
 
@@ -138,6 +161,19 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
             hub.cursor(connection.workshop_id, connection.actor, max(-1.0, min(2.0, x)), max(-1.0, min(2.0, y)))
 
     socketio.server.on("cursor", on_cursor, namespace="/")
+
+    def on_signal(sid, payload=None):
+        """Who is typing, where someone looks (for their followers), a facilitator's summons: relayed
+        at once to the rest of the room, never stored, never acknowledged (like a cursor, and from the
+        same budget). Anything malformed is dropped."""
+        connection = hub.connections.get(sid)
+        if connection is None or not connection.allow_cursor():
+            return
+        signal = parse_signal(payload, connection.actor)
+        if signal is not None:
+            socketio.server.emit("signal", signal, room=room_of(connection.workshop_id), skip_sid=sid, namespace="/")
+
+    socketio.server.on("signal", on_signal, namespace="/")
 
     @socketio.on_error_default
     def on_error(_error):

@@ -191,12 +191,17 @@ class _Batch:
     def budget_used(self, participant_id: int) -> int:
         return self._budget_used.get(participant_id, 0)
 
-    def _changeable(self, actor: Actor, sticky_id: str) -> _StickyState:
-        """The sticky an update or delete targets; someone else's private sticky does not exist."""
+    def _own_or_public(self, actor: Actor, sticky_id: str) -> _StickyState | None:
+        """The sticky an op targets; someone else's private sticky does not exist."""
         sticky = self.sticky(sticky_id)
         if sticky is not None and sticky.private and sticky.author_id != actor.participant_id:
-            sticky = None
-        rules.check_can_change(actor, sticky)
+            return None
+        return sticky
+
+    def _changeable(self, actor: Actor, sticky_id: str, changes: dict | None = None) -> _StickyState:
+        """The sticky an update (`changes`) or a delete (None) targets, if the actor may."""
+        sticky = self._own_or_public(actor, sticky_id)
+        rules.check_can_change(actor, sticky, changes)
         return sticky
 
     def _changed(self, sticky: _StickyState) -> None:
@@ -249,7 +254,7 @@ class _Batch:
                 "private_to": sticky.author_id if sticky.private else None}
 
     def _sticky_update(self, actor: Actor, op: Op) -> dict:
-        sticky = self._changeable(actor, op.fields["sticky_id"])
+        sticky = self._changeable(actor, op.fields["sticky_id"], op.fields["changes"])
         changes = rules.apply_sticky_changes(sticky, op.fields["changes"], lambda sid: self.visible_to(actor, sid))
         sticky.updated_at = _now()
         self._changed(sticky)
@@ -262,6 +267,17 @@ class _Batch:
         sticky.updated_at = _now()
         self._changed(sticky)
         return self._sticky_change_record(sticky, {"deleted": True})
+
+    def _sticky_restore(self, actor: Actor, op: Op) -> dict:
+        """A deleted sticky comes back as it was (the undo of a delete): the record carries it whole,
+        like a create, since clients forgot it when it was deleted."""
+        sticky = self._own_or_public(actor, op.fields["sticky_id"])
+        rules.check_can_restore(actor, sticky)
+        sticky.deleted = False
+        sticky.version += 1
+        sticky.updated_at = _now()
+        self._changed(sticky)
+        return self._sticky_record(sticky)
 
     def _vote_add(self, actor: Actor, op: Op) -> dict:
         sticky = self.sticky(op.fields["sticky_id"])
@@ -356,7 +372,15 @@ class _Batch:
 
     def _workshop_reopen(self, actor: Actor, op: Op) -> dict:
         # Open again in the phase it was closed in (wrap-up: read-only until the facilitator moves
-        # the room to the phase to go on with).
+        # the room to the phase to go on with). A workshop of a round that is over stays closed
+        # (the discovery page refuses it too: services.discoveries.ensure_round_open).
+        mine, latest = self.conn.execute(
+            core_select(_W.c.round, core_select(func.max(_W.c.round)).where(
+                _W.c.discovery_id == core_select(_W.c.discovery_id).where(_W.c.id == self.workshop.id)
+                .scalar_subquery()).scalar_subquery()).where(_W.c.id == self.workshop.id)).one()
+        if mine < latest:
+            raise DomainError("earlier_round", f"This workshop belongs to round {mine}, which is over; "
+                                               "its board stays read-only.")
         self.workshop.status = "open"
         return self._workshop_record()
 
@@ -531,6 +555,9 @@ class BoardService:
             with self.db.session() as session:
                 workshop = session.get(Workshop, workshop_id)
                 seq = workshop.seq if workshop else since
+            if since > seq:  # the client saw a history this workshop does not have: start it afresh
+                snapshot = self.snapshot(workshop_id, viewer)
+                return {"seq": snapshot["seq"], "snapshot": snapshot}
         return {"seq": seq, "ops": ops}
 
     def current_seq(self, workshop_id: int) -> int:

@@ -89,6 +89,8 @@ def _guarded_workshop(token: str):
         lane = _slow_lanes.setdefault(address, Semaphore())
         with lane:
             gevent_sleep(current_app.config.get("JOIN_GUESS_DELAY", 1.0))
+        if not lane.locked() and _slow_lanes.get(address) is lane:
+            del _slow_lanes[address]  # nobody else waiting: no lane kept per address ever seen
     try:
         return svc.workshop_by_token(get_session(), token), None
     except NotFound:
@@ -161,6 +163,8 @@ def _render_board(workshop, participant, secret):
         "token": workshop.join_token,
         "secret": secret,
         "workshopId": workshop.id,
+        "discoveryId": discovery.id,  # the clipboard is shared by the boards of one discovery
+        "phase": workshop.phase,  # shown before the snapshot arrives (never a flash of the first phase)
         "me": {"id": participant.id, "name": participant.name, "team": participant.team,
                "facilitator": participant.is_facilitator},
         "discovery": {"name": discovery.name, "stages": discovery.stages, "startLabel": start_label,

@@ -14,7 +14,7 @@ export const MAX_SERVER_RETRIES = 4;
 const RETRY_BASE_MS = 1000;
 const RETRYABLE = new Set(["server_error", "server_busy"]);
 
-export function createConnection(config, state, { onStatus, onError, onCursors, onFatal } = {}) {
+export function createConnection(config, state, { onStatus, onError, onCursors, onFatal, onSignal } = {}) {
   const socket = io({ auth: { token: config.token, secret: config.secret }, transports: ["websocket"] });
   const outbox = [];
   const buffer = new Map(); // seq -> record waiting for its turn
@@ -116,6 +116,25 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
     flush();
     return op.id;
   }
+
+  /** Several ops that belong together (a multi-move, a paste, an undo): queued at once, so they
+   * leave in one `ops` message (50 at most per message). */
+  function sendMany(ops) {
+    for (const op of ops) {
+      op.id = op.id || crypto.randomUUID();
+      state.addPending(op);
+      outbox.push(op);
+    }
+    setStatus(status);
+    flush();
+    return ops.map((op) => op.id);
+  }
+
+  /** An ephemeral message to the rest of the room (typing, follow, summon): never queued. */
+  function signal(payload) {
+    if (socket.connected) socket.emit("signal", payload);
+  }
+  socket.on("signal", (msg) => onSignal?.(msg));
 
   function flush() {
     if (!socket.connected || syncing || inflight || !outbox.length || !state.loaded) return;
@@ -273,6 +292,8 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
   return {
     socket,
     send,
+    sendMany,
+    signal,
     cursor,
     resync,
     get status() { return status; },

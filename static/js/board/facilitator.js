@@ -2,7 +2,7 @@
 // closing, the join link. Only built when config.me.facilitator is true; every control sends an op.
 import { el } from "./format.js";
 
-export function createFacilitatorBar({ state, container, send, toast, confirmDialog, joinUrl }) {
+export function createFacilitatorBar({ state, container, send, toast, confirmDialog, joinUrl, onTidy, onSummon, tools }) {
   container.hidden = false;
   container.replaceChildren();
 
@@ -37,10 +37,17 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     send({ type: "timer.start", seconds: Math.round(m * 60) });
   });
   start.dataset.action = "timer-start";
+  const plus = action("+1 min", "", () => {
+    const w = state.workshop();
+    const left = w?.timer_ends_at ? Math.max(0, Math.round((Date.parse(w.timer_ends_at) - state.now()) / 1000)) : 0;
+    send({ type: "timer.start", seconds: Math.min(7200, left + 60) });
+  });
+  plus.dataset.action = "timer-plus";
+  plus.title = "One more minute on the running timer";
   const stop = action("Stop", "", () => send({ type: "timer.stop" }));
   stop.dataset.action = "timer-stop";
   minutes.addEventListener("keydown", (e) => { if (e.key === "Enter") start.click(); });
-  timerGroup.body.append(minutes, minLabel, start, stop);
+  timerGroup.body.append(minutes, minLabel, start, plus, stop);
 
   // ---- private writing ------------------------------------------------------------------------
   const privGroup = group("Private writing");
@@ -95,9 +102,27 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
   });
   close.dataset.action = "close";
 
+  // on the board's toolbar (they act on the board, not on the room's settings)
+  const summon = el("button", "zbtn wide", "Bring everyone here");
+  summon.type = "button";
+  summon.addEventListener("click", () => onSummon());
+  summon.dataset.action = "summon";
+  summon.title = "Everyone's view jumps to yours and follows it until they pan or zoom";
+  const tidy = el("button", "zbtn wide", "Tidy");
+  tidy.type = "button";
+  tidy.addEventListener("click", () => onTidy());
+  tidy.dataset.action = "tidy";
+  tidy.title = "Lay out overlapping stickies, each within its stage (Ctrl+Z undoes it)";
+  tools.prepend(summon, tidy);
+
+  // who is typing (a draft or an edit open): worth a moment before moving the room on
+  const typing = el("span", "typing-note");
+  typing.setAttribute("role", "status");
+  typing.dataset.role = "typing";
+
   const controls = el("div", "fbar-controls");
   controls.append(timerGroup.root, privGroup.root, lockGroup.root, voteGroup.root, joinGroup.root, close);
-  container.append(stepper, controls);
+  container.append(stepper, typing, controls);
 
   function group(label) {
     const root = el("div", "fgroup");
@@ -128,8 +153,12 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
       if (i === current) s.b.setAttribute("aria-current", "step"); else s.b.removeAttribute("aria-current");
       s.b.disabled = closed;
     }
-    const running = !!w.timer_ends_at && Date.parse(w.timer_ends_at) > state.now();
-    stop.hidden = !running;
+    // as the countdown rounds it (timer.js): "Time's up" and "Clear" together
+    const running = !!w.timer_ends_at && Math.round((Date.parse(w.timer_ends_at) - state.now()) / 1000) > 0;
+    // a timer that ended can be cleared for everyone ("Time's up" goes away)
+    stop.hidden = !w.timer_ends_at;
+    stop.textContent = running ? "Stop" : "Clear";
+    plus.hidden = !running;
     start.textContent = running ? "Restart" : "Start";
     privToggle.textContent = w.private_writing ? "On" : "Off";
     const waiting = state.hiddenCount;
@@ -141,9 +170,17 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     lock.textContent = w.locked ? "Locked" : "Unlocked";
     lock.setAttribute("aria-pressed", String(!!w.locked));
     if (document.activeElement !== budget) budget.value = String(w.vote_budget ?? 0);
-    for (const b of [start, stop, minutes, privToggle, reveal, lock, budget, close]) b.disabled = closed;
+    for (const b of [start, plus, stop, minutes, privToggle, reveal, lock, budget, tidy, close]) b.disabled = closed;
     close.textContent = closed ? "Closed" : "Close workshop";
   }
 
-  return { refresh };
+  return {
+    refresh,
+    /** How many others have a sticky open in an editor. */
+    typing(n) {
+      const text = n ? `${n} ${n === 1 ? "person is" : "people are"} typing` : "";
+      if (typing.textContent !== text) typing.textContent = text;
+      typing.hidden = !n;
+    },
+  };
 }

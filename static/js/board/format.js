@@ -54,8 +54,9 @@ export function initials(name) {
   return (first + last).toUpperCase();
 }
 
-const PALETTE = ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#4d7c0f",
-  "#9333ea", "#0f766e", "#c2410c", "#be185d"];
+// dark enough for white initials (4.5:1 or more, WCAG AA)
+const PALETTE = ["#1d4ed8", "#be185d", "#047857", "#b45309", "#6d28d9", "#0e7490", "#b91c1c", "#4d7c0f",
+  "#7e22ce", "#0f766e", "#c2410c", "#9d174d"];
 
 export function personColour(id) {
   const n = Math.abs(Number(id) || String(id).split("").reduce((a, c) => a * 31 + c.charCodeAt(0), 7));

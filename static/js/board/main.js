@@ -11,6 +11,11 @@ import { createTimer } from "./timer.js";
 import { createHud } from "./hud.js";
 import { createFacilitatorBar } from "./facilitator.js";
 import { createSummary } from "./summary.js";
+import { createAnnouncer } from "./announce.js";
+import { createSearch } from "./search.js";
+import { createFollow } from "./follow.js";
+import { createListView } from "./listview.js";
+import { tidyMoves } from "./tidy.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -39,7 +44,10 @@ const viewport = createViewport($("viewport"), world, geometry, () => ({
   left: paletteEl.offsetLeft + paletteEl.offsetWidth - 8,
   right: summary && summary.coveredRight < window.innerWidth / 2 ? summary.coveredRight : 0,
 }));
-const renderer = createRenderer({ state, geometry, stickyLayer: $("sticky-layer"), linkLayer: $("link-layer") });
+const renderer = createRenderer({ state, geometry, stickyLayer: $("sticky-layer"), linkLayer: $("link-layer"),
+  stages: config.discovery.stages });
+const announcer = createAnnouncer({ regionEl: $("live"), state });
+const announce = announcer.announce;
 const hud = createHud({
   state,
   dom: {
@@ -49,28 +57,79 @@ const hud = createHud({
   },
 });
 const palette = createPalette($("palette"), state);
-const presence = createPresence({ state, avatarsEl: $("avatars"), cursorLayer: $("cursor-layer"), geometry, viewport });
-const timer = createTimer(state, $("timer"));
+let follow = null;
+const presence = createPresence({ state, avatarsEl: $("avatars"), cursorLayer: $("cursor-layer"), geometry, viewport,
+  onFollow: (id) => follow.follow(id) });
+let facilitator = null;
+const timer = createTimer(state, $("timer"), { announce, onDone: () => facilitator?.refresh() });
+
+// who else has an editor open (signals): the facilitator sees how many before moving the room on
+const typingNow = new Set();
+function onSignal(msg) {
+  if (msg?.kind === "typing") {
+    if (msg.on) typingNow.add(msg.from); else typingNow.delete(msg.from);
+    facilitator?.typing(typingNow.size);
+    return;
+  }
+  follow.onSignal(msg);
+}
 
 const connection = createConnection(config, state, {
   onStatus: (s) => hud.connection(s),
   onError: (message) => hud.toast(message, "error"),
   onCursors: (list) => presence.onCursors(list),
   onFatal: (message) => hud.fatal(message),
+  onSignal: (msg) => onSignal(msg),
 });
 const send = (op) => connection.send(op);
+const sendMany = (ops) => connection.sendMany(ops);
+const signal = (payload) => connection.signal(payload);
+follow = createFollow({ state, viewport, signal, bannerEl: $("follow-banner"), toast: hud.toast, announce });
 
+let search = null;
+let listView = null;
+const undoBtn = $("undo"), redoBtn = $("redo");
 const interactions = createInteractions({
-  state, renderer, viewport, geometry, palette, send,
+  state, renderer, viewport, geometry, palette, send, sendMany, signal, announce,
   toast: hud.toast,
   cursor: (x, y) => connection.cursor(x, y),
-  dom: { viewportEl: $("viewport"), stickyLayer: $("sticky-layer"), selectionBar: $("selection-bar"), paletteEl: $("palette") },
+  dom: { viewportEl: $("viewport"), stickyLayer: $("sticky-layer"), selectionBar: $("selection-bar"), paletteEl: $("palette"),
+    helpDialog: $("help-dialog") },
+  hooks: {
+    search: () => search.open(),
+    listView: () => listView.toggle(),
+    historyChanged: () => {
+      undoBtn.disabled = !interactions?.history.canUndo;
+      redoBtn.disabled = !interactions?.history.canRedo;
+    },
+  },
 });
+undoBtn.addEventListener("click", () => window.dispatchEvent(new KeyboardEvent("keydown", { key: "z", ctrlKey: true })));
+redoBtn.addEventListener("click", () => window.dispatchEvent(new KeyboardEvent("keydown", { key: "z", ctrlKey: true, shiftKey: true })));
+$("help-open").addEventListener("click", () => interactions.keyboard.showHelp());
+$("search-open").addEventListener("click", () => search.open());
+$("list-open").addEventListener("click", () => listView.toggle());
+undoBtn.disabled = redoBtn.disabled = true;
 
-const facilitator = config.me.facilitator
+search = createSearch({ state, renderer, viewport, geometry, host: $("viewport").parentElement,
+  onShow: (id) => interactions.select(id) });
+listView = createListView({ state, geometry, actions: interactions.actions, host: $("viewport").parentElement,
+  stages: config.discovery.stages, toast: hud.toast,
+  onToggle: (open) => { $("list-open").setAttribute("aria-pressed", String(open)); if (!open) $("list-open").focus(); } });
+
+facilitator = config.me.facilitator
   ? createFacilitatorBar({ state, container: $("facilitator-bar"), send, toast: hud.toast,
-    confirmDialog: hud.confirmDialog, joinUrl: config.joinUrl })
+    confirmDialog: hud.confirmDialog, joinUrl: config.joinUrl,
+    onSummon: () => follow.bringEveryone(), tools: document.querySelector(".board-tools"),
+    onTidy: () => {
+      const list = [...state.stickyIds()].map((id) => state.sticky(id)).filter(Boolean);
+      const moves = tidyMoves(list, state.kinds, geometry, config.discovery.stages.length || 1);
+      if (!moves.length) { hud.toast("Nothing overlaps: the board is tidy.", "info"); return; }
+      interactions.actions.move(moves, { label: "tidy" });
+      hud.toast(`Tidied ${moves.length} ${moves.length === 1 ? "sticky" : "stickies"} (Ctrl+Z undoes it).`, "info");
+    } })
   : null;
+facilitator?.typing(0);
 
 summary = createSummary({
   state, geometry, stages: config.discovery.stages, host: $("viewport").parentElement,
@@ -85,6 +144,7 @@ summary = createSummary({
 
 // ---- state changes -> the parts of the page that show them ------------------------------------
 let chromeFrame = 0;
+let hasMine = false;
 let summaryFrame = 0;
 function refreshChrome() {
   chromeFrame = 0;
@@ -102,9 +162,21 @@ state.subscribe((change) => {
     $("loading").hidden = true;
   }
   if (change.stickies) for (const id of change.stickies) renderer.mark(id);
+  if (!hasMine && change.stickies) {
+    // the "double-tap to add" hint on a phone has done its job once I have a sticky on the board
+    for (const id of change.stickies) if (state.sticky(id)?.author_id === state.me.id) { hasMine = true; break; }
+    if (hasMine) document.body.classList.add("has-stickies-of-mine");
+  }
   if (change.workshop || change.reset) renderer.markAll(); // rights (editable) follow phase and lock
   else if (change.votes) for (const id of state.stickyIds()) if (state.isVotable(state.sticky(id))) renderer.mark(id);
-  if (change.presence) { presence.renderAvatars(); presence.pruneOffline(); }
+  if (change.presence) {
+    presence.renderAvatars(); presence.pruneOffline(); follow.presence();
+    const online = new Set(state.participants.filter((p) => p.online).map((p) => p.id));
+    for (const id of typingNow) if (!online.has(id)) typingNow.delete(id);
+    facilitator?.typing(typingNow.size);
+  }
+  if (change.record) announcer.record(change.record);
+  if (listView.open && (change.stickies?.size || change.workshop || change.votes || change.reset)) listView.schedule();
   if ((change.workshop || change.votes || change.reset || change.hidden) && !chromeFrame) chromeFrame = requestAnimationFrame(refreshChrome);
   // a sticky revealed or deleted while the summary is open: recount (once a frame at most)
   else if (change.stickies?.size && summary.open && !summaryFrame) {
@@ -124,10 +196,11 @@ document.querySelector(".zoom-controls").addEventListener("click", (e) => {
   if (!b) return;
   if (b.dataset.zoom === "in") viewport.zoomBy(1.2);
   else if (b.dataset.zoom === "out") viewport.zoomBy(1 / 1.2);
+  else if (b.dataset.zoom === "home") viewport.home();
   else viewport.fit();
 });
 let fitted = false;
-const fitOnce = () => { if (!fitted) { fitted = true; viewport.fit(); } };
+const fitOnce = () => { if (!fitted) { fitted = true; viewport.home(false); } };
 requestAnimationFrame(fitOnce);
 window.addEventListener("resize", () => viewport.resized());
 
@@ -136,4 +209,5 @@ palette.refresh();
 hud.connection({ status: "connecting", unsent: 0 });
 
 // For tests and debugging from the console: the page's own state and socket.
-window.__board = { state, connection, socket: connection.socket, send, renderer, viewport, geometry, summary };
+window.__board = { state, connection, socket: connection.socket, send, sendMany, renderer, viewport, geometry, summary,
+  interactions, follow };

@@ -4,7 +4,7 @@ import { el, initials, personColour } from "./format.js";
 const MAX_AVATARS = 8;
 const CURSOR_IDLE_MS = 4000;
 
-export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewport }) {
+export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewport, onFollow = () => {} }) {
   function renderAvatars() {
     const people = [...state.participants].sort((a, b) =>
       (b.online - a.online) || (b.facilitator - a.facilitator) || String(a.name).localeCompare(String(b.name)));
@@ -12,19 +12,35 @@ export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewpo
     avatarsEl.replaceChildren();
     const shown = online.slice(0, MAX_AVATARS);
     for (const p of shown) {
-      const a = el("span", `avatar${p.facilitator ? " facilitator" : ""}${p.id === state.me.id ? " me" : ""}`, initials(p.name));
+      // each avatar is a list item holding a button: click someone to follow their view
+      const item = el("span", "avatar-item");
+      item.setAttribute("role", "listitem");
+      const me = p.id === state.me.id;
+      const a = el(me ? "span" : "button", `avatar${p.facilitator ? " facilitator" : ""}${me ? " me" : ""}`);
       a.style.setProperty("--person", personColour(p.id));
-      a.title = `${p.name}${p.team ? ` · ${p.team}` : ""}${p.facilitator ? " · facilitator" : ""}${p.id === state.me.id ? " (you)" : ""}`;
-      a.setAttribute("role", "listitem");
+      const who = `${p.name}${p.team ? ` · ${p.team}` : ""}${p.facilitator ? " · facilitator" : ""}`;
+      const initialsEl = el("span", "avatar-initials", initials(p.name));
+      initialsEl.setAttribute("aria-hidden", "true");
+      a.append(initialsEl, el("span", "visually-hidden", me ? `${p.name} (you)` : `Follow ${p.name}${p.facilitator ? " (facilitator)" : ""}`));
+      if (me) a.title = `${who} (you)`;
+      else {
+        a.type = "button";
+        a.title = `${who}: click to follow their view`;
+        a.addEventListener("click", () => onFollow(p.id));
+      }
       a.dataset.name = p.name;
-      avatarsEl.append(a);
+      a.dataset.id = String(p.id);
+      item.append(a);
+      avatarsEl.append(item);
     }
     if (online.length > MAX_AVATARS) {
       const more = el("span", "avatar more", `+${online.length - MAX_AVATARS}`);
+      more.setAttribute("role", "listitem");
       more.title = online.slice(MAX_AVATARS).map((p) => p.name).join(", ");
       avatarsEl.append(more);
     }
     const count = el("span", "presence-count", `${online.length} here`);
+    count.setAttribute("role", "listitem");
     count.title = people.map((p) => `${p.name}${p.online ? "" : " (away)"}`).join("\n");
     avatarsEl.append(count);
   }

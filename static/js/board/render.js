@@ -7,7 +7,7 @@ import { el, formatDuration } from "./format.js";
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_DOTS = 12;
 
-export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
+export function createRenderer({ state, geometry, stickyLayer, linkLayer, stages = [] }) {
   const nodes = new Map(); // sticky id -> {root, body, text, dur, author, flag, dots, unvote, del, last}
   const lines = new Map(); // source sticky id -> svg line
   const linkedFrom = new Map(); // target id -> Set(source ids)
@@ -16,7 +16,8 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
   const afterFrame = new Set();
   let frame = 0;
   let everything = false;
-  let selected = null;
+  let selected = null; // the primary selection (the last one picked; the floating bar's)
+  const selection = new Set(); // every selected sticky (Shift/Ctrl-click, a box)
   let editing = null;
   let linkMode = false;
   let zTop = 1;
@@ -54,6 +55,10 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
     const root = el("div", `sticky k-${kind.key} shape-${kind.shape}`);
     root.dataset.id = id;
     root.dataset.kind = kind.key;
+    // keyboard and screen reader: one sticky at a time is in the tab order (keyboard.js moves it)
+    root.tabIndex = -1;
+    root.setAttribute("role", "group");
+    root.setAttribute("aria-roledescription", "sticky");
     const body = el("div", "sticky-body");
     body.style.setProperty("--sticky", kind.colour);
     const dur = el("div", "sticky-duration");
@@ -67,10 +72,12 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
     del.type = "button";
     del.title = "Delete this sticky";
     del.setAttribute("aria-label", "Delete sticky");
+    del.tabIndex = -1; // the keyboard has the Delete key (the focus stays on the sticky)
     const unvote = el("button", "sticky-unvote", "−");
     unvote.type = "button";
     unvote.title = "Take one of your dots back";
     unvote.setAttribute("aria-label", "Remove my dot");
+    unvote.tabIndex = -1; // Shift+V
     if (kind.hasDuration) body.append(dur);
     body.append(text, foot, dots, del, unvote);
     root.append(body);
@@ -85,10 +92,11 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
     let node = nodes.get(id);
     if (!s) {
       if (node) { node.root.remove(); nodes.delete(id); }
+      if (selection.delete(id) && selected === id) selected = [...selection].pop() || null;
       setLink(id, null);
       return;
     }
-    if (!node) node = build(id, s);
+    if (!node) { node = build(id, s); if (selection.has(id)) node.root.classList.add("selected"); }
     const last = node.last;
     const [x, y] = previews.get(id) || [s.x, s.y];
     if (x !== last.x || y !== last.y) {
@@ -132,7 +140,22 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
     if (editable !== last.editable) { node.root.classList.toggle("editable", editable); last.editable = editable; }
     const votable = state.isVotable(s);
     if (votable !== last.votable) { node.root.classList.toggle("votable", votable); last.votable = votable; }
+    const label = describe(s, votes, mine, x);
+    if (label !== last.label) { node.root.setAttribute("aria-label", label); last.label = label; }
     setLink(id, s.link_to && state.sticky(s.link_to) ? s.link_to : null);
+  }
+
+  /** What a screen reader says for a sticky: kind, text, stage, author, dots. */
+  function describe(s, votes, mine, x) {
+    const kind = state.kinds.get(s.kind);
+    const parts = [`${kind?.label || s.kind}: ${s.text || "(empty)"}`];
+    if (s.duration_minutes != null) parts.push(`takes ${formatDuration(s.duration_minutes)}`);
+    if (stages.length) parts.push(`stage ${stages[geometry.stageAt(x)]}`);
+    parts.push(s.author_id === state.me.id ? "by you" : `by ${s.author_name || "someone"}`);
+    if (votes) parts.push(`${votes} dot${votes === 1 ? "" : "s"}${mine ? `, ${mine} yours` : ""}`);
+    if (s.private) parts.push("only you see it");
+    if (s.link_to) { const t = state.sticky(s.link_to); if (t) parts.push(`linked to ${t.text}`); }
+    return parts.join(". ");
   }
 
   function renderDots(container, votes, mine) {
@@ -192,11 +215,19 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
   }
 
   // ---- selection, previews -------------------------------------------------------------------------
-  function setSelected(id) {
-    if (selected && nodes.get(selected)) nodes.get(selected).root.classList.remove("selected");
-    selected = id;
-    const node = id && nodes.get(id);
-    if (node) { node.root.classList.add("selected"); raise(id); }
+  function setSelected(id) { setSelection(id ? [id] : []); }
+
+  /** Select exactly these stickies (the last one is the primary). */
+  function setSelection(ids) {
+    for (const old of selection) if (!ids.includes(old)) nodes.get(old)?.root.classList.remove("selected");
+    selection.clear();
+    for (const id of ids) {
+      if (!nodes.has(id) && !state.sticky(id)) continue;
+      selection.add(id);
+      nodes.get(id)?.root.classList.add("selected");
+    }
+    selected = ids.length && selection.has(ids[ids.length - 1]) ? ids[ids.length - 1] : null;
+    if (selected) raise(selected);
     for (const fn of afterFrame) fn([]);
   }
 
@@ -223,6 +254,9 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
     node: (id) => nodes.get(id),
     element: (id) => nodes.get(id)?.root || null,
     get selected() { return selected; },
+    get selection() { return [...selection]; },
+    isSelected: (id) => selection.has(id),
+    setSelection,
     get linkMode() { return linkMode; },
     setSelected,
     setEditing,
@@ -236,5 +270,8 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer }) {
       return root && root.dataset.id && nodes.has(root.dataset.id) ? root.dataset.id : null;
     },
     count: () => nodes.size,
+    ids: () => nodes.keys(),
+    /** Toggle a class on a sticky's element (search matches, the keyboard's focus). */
+    toggleClass(id, cls, on) { nodes.get(id)?.root.classList.toggle(cls, on); },
   };
 }

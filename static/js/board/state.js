@@ -79,6 +79,7 @@ export class BoardState {
       change.votes = true;
     }
     if (rec.id && this.pending.has(rec.id)) this.forget(rec.id, change);
+    change.record = rec; // what happened, for the live region (announce.js)
     // acknowledged ops whose record we have now passed
     for (const [id, p] of this.pending) {
       if (p.ackSeq != null && p.ackSeq <= this.lastSeq) this.forget(id, change);
@@ -130,6 +131,7 @@ export class BoardState {
   changeFor(op) {
     const change = { stickies: new Set(), workshop: false, votes: false };
     const sid = op.type === "sticky.create" ? op.sticky.id : op.sticky_id;
+    if (op.type === "sticky.restore") change.restored = true;
     if (sid) change.stickies.add(sid);
     if (op.type.startsWith("vote.") && op.type !== "vote.budget") change.votes = true;
     if (FACILITATOR_OPS.has(op.type)) { change.workshop = true; change.votes = true; }
@@ -160,7 +162,8 @@ export class BoardState {
 
   phase() {
     const w = this.workshop();
-    const key = w ? w.phase : this.phases[0].key;
+    // before the snapshot: the phase the page was rendered in (never a flash of the first phase)
+    const key = w ? w.phase : (this.config.phase || this.phases[0].key);
     return this.phases.find((p) => p.key === key) || this.phases[0];
   }
 
@@ -170,28 +173,38 @@ export class BoardState {
 
   stickyIds() {
     const ids = new Set(this.stickiesServer.keys());
-    for (const { op } of this.pending.values()) if (op.type === "sticky.create") ids.add(op.sticky.id);
+    for (const { op } of this.pending.values()) {
+      if (op.type === "sticky.create") ids.add(op.sticky.id);
+      else if (op.type === "sticky.restore") ids.add(op.sticky_id);
+    }
     return ids;
   }
 
   sticky(id) {
     const base = this.stickiesServer.get(id);
     let s = base ? { ...base } : null;
+    let removed = false; // deleted by a pending op (an undo may bring it back before the server answers)
     for (const { op } of this.pending.values()) {
-      if (op.type === "sticky.create" && op.sticky.id === id && !s) {
+      if (op.type === "sticky.create") {
+        if (op.sticky.id !== id || s) continue;
         const w = this.workshop();
         s = { link_to: null, duration_minutes: null, ...op.sticky, author_id: this.me.id, author_name: this.me.name,
           private: !!(w && w.private_writing && !this.me.facilitator), version: 0, votes: 0, pending: true };
-      } else if (!s) {
         continue;
-      } else if (op.sticky_id === id) {
-        if (op.type === "sticky.update") { s = { ...s, ...op.changes, pending: true }; }
-        else if (op.type === "sticky.delete") { return null; }
-        else if (op.type === "vote.add") { s.votes = (s.votes || 0) + 1; }
-        else if (op.type === "vote.remove") { s.votes = Math.max(0, (s.votes || 0) - 1); }
       }
+      if (op.sticky_id !== id) continue;
+      if (op.type === "sticky.restore") {
+        if (removed && s) removed = false;
+        else if (!s && op.local) s = { ...op.local, deleted: false, pending: true }; // the undo of a delete
+        continue;
+      }
+      if (!s || removed) continue;
+      if (op.type === "sticky.update") s = { ...s, ...op.changes, pending: true };
+      else if (op.type === "sticky.delete") removed = true;
+      else if (op.type === "vote.add") s.votes = (s.votes || 0) + 1;
+      else if (op.type === "vote.remove") s.votes = Math.max(0, (s.votes || 0) - 1);
     }
-    return s;
+    return removed ? null : s;
   }
 
   myVotes(id) {
@@ -230,6 +243,9 @@ export class BoardState {
     if (this.me.facilitator) return true;
     return this.phase().kinds.includes(kind);
   }
+
+  /** Anyone may move any sticky they can see (the group tidies the wall together). */
+  canMove(sticky) { return !!sticky && !this.readOnlyReason(); }
 
   canEdit(sticky) {
     if (!sticky || this.readOnlyReason()) return false;

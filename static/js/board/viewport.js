@@ -9,7 +9,8 @@
 const MIN_SCALE = 0.15;
 const MAX_SCALE = 2.5;
 const READABLE = 0.3; // below this zoom a sticky's text cannot be read
-const READABLE_PORTRAIT = 0.55; // the zoom a portrait phone starts at (a stage and a half across)
+const READABLE_PORTRAIT = 0.55;
+const HOME_SCALE = 0.8; // the view a board opens at: 15 px sticky text shows at 12 px // the zoom a portrait phone starts at (a stage and a half across)
 const GRID = 32; // px between grid dots at 100%
 const GRID_PAD = Math.ceil(GRID * MAX_SCALE); // the grid layer overhangs the viewport by one tile
 const SETTLE_MS = 180; // no viewport change for this long: the view is at rest
@@ -22,7 +23,10 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
   let rasterScale = 0; // the scale the world was last rastered at (crisp)
   let adjusted = false; // the person panned or zoomed since the last fit: a resize keeps their view
   let size = null;      // the viewport's size at the last fit or resize
+  let mode = "home";    // what an untouched view does on a resize: "home" (readable) or "fit" (everything)
   const listeners = new Set();
+  const userListeners = new Set(); // a change the person made (not one followed from someone else)
+  const moved = () => { for (const fn of userListeners) fn(); };
 
   let gridEl = viewportEl.querySelector(".grid");
   if (!gridEl) {
@@ -75,8 +79,10 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
 
   const api = {
     get scale() { return scale; },
+    element: viewportEl,
     onChange(fn) { listeners.add(fn); },
-    panBy(dx, dy) { tx += dx; ty += dy; adjusted = true; schedule(); },
+    onUserMove(fn) { userListeners.add(fn); },
+    panBy(dx, dy) { tx += dx; ty += dy; adjusted = true; moved(); schedule(); },
     zoomAt(clientX, clientY, factor) {
       const r = rect();
       const sx = clientX - r.left, sy = clientY - r.top;
@@ -86,13 +92,16 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       ty = sy - (sy - ty) * k;
       scale = next;
       adjusted = true;
+      moved();
       schedule();
     },
     zoomBy(factor) {
       const r = rect();
       api.zoomAt(r.left + r.width / 2, r.top + r.height / 2, factor);
     },
-    fit() {
+    fit(byUser = true) {
+      if (byUser) moved();
+      mode = "fit";
       const r = rect();
       const b = geometry.bounds;
       const pad = 24;
@@ -119,10 +128,46 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
      * and the board point at its centre. */
     resized() {
       const r = rect();
-      if (!adjusted || !size) { api.fit(); return; }
+      if (!adjusted || !size) { if (mode === "fit") api.fit(false); else api.home(false); return; }
       tx += (r.width - size.width) / 2;
       ty += (r.height - size.height) / 2;
       size = { width: r.width, height: r.height };
+      schedule();
+    },
+    /** The view a board opens at: readable (sticky text at 12 px or more), the timeline from its start
+     * and its top; the whole timeline when that is readable already (a wide screen) and on a phone
+     * held upright (its own fit). `0` fits everything, `1` comes back here. */
+    home(byUser = true) {
+      api.fit(false);
+      mode = "home";
+      if (byUser) moved();
+      const r = rect();
+      if (scale >= HOME_SCALE || r.width < r.height) return;
+      const b = geometry.bounds;
+      const { left } = uncovered(r);
+      scale = Math.min(MAX_SCALE, HOME_SCALE);
+      tx = left + 16 - b.left * scale;
+      ty = 12 - b.top * scale;
+      apply();
+      if (scale !== rasterScale) recrisp();
+    },
+    /** Where I look, for my followers: the board point at the middle of my view, and my zoom. */
+    view() {
+      const r = rect();
+      const { left, width } = uncovered(r);
+      const [px, py] = api.toWorldPx(r.left + left + width / 2, r.top + r.height / 2);
+      const [x, y] = geometry.fromWorld(px, py);
+      return { x: Math.round(x * 10000) / 10000, y: Math.round(y * 10000) / 10000, zoom: Math.round(scale * 1000) / 1000 };
+    },
+    /** Show someone else's view (follow, summon): not a move of mine, so following goes on. */
+    setView(x, y, zoom) {
+      const r = rect();
+      const { left, width } = uncovered(r);
+      scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, zoom));
+      const [px, py] = geometry.toWorld(x, y);
+      tx = left + width / 2 - px * scale;
+      ty = r.height / 2 - py * scale;
+      adjusted = true;
       schedule();
     },
     /** Put a world point (pixels) in the middle of the uncovered view, at the current zoom. */

@@ -1,0 +1,98 @@
+// The board's verbs: each sends its ops (several at once in one `ops` message) and records one undo
+// step for them (history.js). Rights are checked here only to say why something cannot be done;
+// the server decides.
+
+export function createActions({ state, send, sendMany, history, toast }) {
+  const round = (v) => Math.round(v * 10000) / 10000;
+
+  function notAuthor(s, what) {
+    const who = s.author_id === state.me.id ? "you" : (s.author_name || "its author");
+    return `Only ${who} (who wrote it) or a facilitator can ${what}; anyone can move it.`;
+  }
+
+  function create(stickies, label = "add") {
+    const ops = [];
+    const steps = [];
+    for (const sticky of stickies) {
+      const full = { link_to: null, duration_minutes: null, ...sticky, x: round(sticky.x), y: round(sticky.y) };
+      const wire = { id: full.id, kind: full.kind, text: full.text, x: full.x, y: full.y };
+      if (full.duration_minutes != null) wire.duration_minutes = full.duration_minutes;
+      if (full.link_to) wire.link_to = full.link_to;
+      ops.push({ type: "sticky.create", sticky: wire });
+      steps.push({ kind: "create", id: full.id, sticky: { ...full, author_id: state.me.id, author_name: state.me.name } });
+    }
+    if (!ops.length) return [];
+    sendMany(ops);
+    history.record({ label, steps });
+    return stickies.map((s) => s.id);
+  }
+
+  /** Change a sticky's text, duration or link (author or facilitator). */
+  function update(id, changes, label = "edit") {
+    const s = state.sticky(id);
+    if (!s) return false;
+    if (!state.canEdit(s)) { toast(state.readOnlyReason() || notAuthor(s, "change its text"), "info"); return false; }
+    const step = history.updateStep(id, changes);
+    send({ type: "sticky.update", sticky_id: id, changes });
+    history.record({ label, steps: [step] });
+    return true;
+  }
+
+  /** Move stickies: [{id, x, y}], one message and one undo step. `tag` merges quick repeats (keys). */
+  function move(moves, { label = "move", tag = null } = {}) {
+    const reason = state.readOnlyReason();
+    if (reason) { toast(reason, "info"); return; }
+    const ops = [];
+    const steps = [];
+    for (const { id, x, y } of moves) {
+      const s = state.sticky(id);
+      if (!s) continue;
+      const changes = { x: round(Math.min(1, Math.max(0, x))), y: round(Math.min(1, Math.max(0, y))) };
+      if (changes.x === s.x && changes.y === s.y) continue;
+      steps.push(history.updateStep(id, changes));
+      ops.push({ type: "sticky.update", sticky_id: id, changes });
+    }
+    if (!ops.length) return;
+    sendMany(ops);
+    history.record({ label, steps, tag });
+  }
+
+  /** Delete stickies (author or facilitator); no confirmation: Ctrl+Z brings them back. */
+  function remove(ids) {
+    const reason = state.readOnlyReason();
+    if (reason) { toast(reason, "info"); return 0; }
+    const ops = [];
+    const steps = [];
+    let refused = null;
+    for (const id of ids) {
+      const s = state.sticky(id);
+      if (!s) continue;
+      if (!state.canEdit(s)) { refused = s; continue; }
+      ops.push({ type: "sticky.delete", sticky_id: id });
+      steps.push({ kind: "delete", id, sticky: { ...s, pending: false } });
+    }
+    if (refused) toast(notAuthor(refused, "delete it"), "info");
+    if (!ops.length) return 0;
+    sendMany(ops);
+    history.record({ label: "delete", steps });
+    toast(`Deleted ${ops.length === 1 ? "a sticky" : `${ops.length} stickies`}. Ctrl+Z brings ${ops.length === 1 ? "it" : "them"} back.`, "info");
+    return ops.length;
+  }
+
+  function vote(id, delta) {
+    const s = state.sticky(id);
+    if (!state.isVoting()) { toast(state.readOnlyReason() || "Voting opens in the Vote phase.", "info"); return false; }
+    if (!state.isVotable(s)) { toast("Dots go on pain points and opportunities.", "info"); return false; }
+    if (delta > 0) {
+      const budget = state.workshop()?.vote_budget ?? 0;
+      if (state.votesUsed() >= budget) { toast(`You have placed all ${budget} of your dots. Take one back to move it.`, "info"); return false; }
+      send({ type: "vote.add", sticky_id: id });
+    } else {
+      if (!state.myVotes(id)) { toast("You have no dot on this sticky.", "info"); return false; }
+      send({ type: "vote.remove", sticky_id: id });
+    }
+    return true;
+  }
+
+  return { create, update, move, remove, vote, notAuthor, round };
+}

@@ -1,0 +1,189 @@
+// The in-place editor: a draft for a new sticky, or the text (and duration) of an existing one.
+// A draft survives a phase change: saved if the new phase still takes its kind, else kept open with
+// a note saying why (and, when the phase takes another kind, a button to save it as that kind). While
+// it is open the room knows someone is typing (the facilitator sees "2 people are typing").
+import { el, formatDuration, parseDuration } from "./format.js";
+
+export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {} }) {
+  let editor = null;
+  const kindOf = (key) => state.kinds.get(key);
+
+  function open({ id, draft, focusDuration = false }) {
+    close();
+    const existing = id ? state.sticky(id) : null;
+    if (id && !existing) return;
+    const kind = kindOf(existing ? existing.kind : draft.kind);
+    let host, draftEl = null;
+    if (existing) {
+      host = renderer.node(id)?.body;
+      if (!host) return;
+      renderer.setEditing(id);
+      renderer.raise(id);
+    } else {
+      draftEl = el("div", `sticky draft editing k-${kind.key} shape-${kind.shape}`);
+      const [px, py] = geometry.toWorld(draft.x, draft.y);
+      draftEl.style.left = `${px}px`; // like every sticky (render.js): no transform of its own
+      draftEl.style.top = `${py}px`;
+      draftEl.style.zIndex = "100000";
+      host = el("div", "sticky-body");
+      host.style.setProperty("--sticky", kind.colour);
+      draftEl.append(host);
+      stickyLayer.append(draftEl);
+    }
+    const form = el("div", "editor");
+    const area = el("textarea", "editor-text");
+    area.maxLength = 2000;
+    area.rows = 3;
+    area.placeholder = kind.key === "event" ? "Something happened…" : `${kind.label}…`;
+    area.setAttribute("aria-label", `${existing ? "Edit the" : "New"} ${kind.label.toLowerCase()} sticky's text`);
+    area.value = existing ? existing.text || "" : (draft.text || "");
+    form.append(area);
+    let durInput = null;
+    if (kind.hasDuration) {
+      const row = el("label", "editor-duration");
+      row.append(el("span", "clock"));
+      durInput = el("input", "editor-duration-input");
+      durInput.type = "text";
+      durInput.placeholder = "3d, 2w, 45m, 4h";
+      durInput.setAttribute("aria-label", "Duration");
+      durInput.value = existing && existing.duration_minutes != null ? formatDuration(existing.duration_minutes).replace(" ", "") : "";
+      row.append(durInput);
+      form.append(row);
+    }
+    const note = el("div", "editor-note");
+    note.setAttribute("role", "alert");
+    note.hidden = true;
+    const hint = el("div", "editor-hint", "Enter to save · Shift+Enter new line · Esc to cancel");
+    form.append(note, hint);
+    host.append(form);
+
+    editor = { id, draft: draft ? { ...draft } : null, draftEl, host, form, area, durInput, note, closed: false,
+      phaseAtOpen: state.phase().key };
+    const onKey = (e) => {
+      e.stopPropagation();
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); commit(); }
+      else if (e.key === "Escape") { e.preventDefault(); close(); }
+    };
+    area.addEventListener("keydown", onKey);
+    durInput?.addEventListener("keydown", onKey);
+    durInput?.addEventListener("input", () => durInput.classList.remove("invalid"));
+    form.addEventListener("focusout", (e) => {
+      if (e.relatedTarget && form.contains(e.relatedTarget)) return;
+      setTimeout(() => {
+        if (editor && editor.form === form && !form.contains(document.activeElement) && editor.note.hidden) commit();
+      }, 0);
+    });
+    form.addEventListener("pointerdown", (e) => e.stopPropagation());
+    form.addEventListener("dblclick", (e) => e.stopPropagation());
+    (focusDuration && durInput ? durInput : area).focus({ preventScroll: true });
+    if (!focusDuration) area.setSelectionRange(area.value.length, area.value.length);
+    signal({ kind: "typing", on: true });
+    onClose(false);
+  }
+
+  function readDuration(ed) {
+    if (!ed.durInput) return { ok: true, duration: undefined };
+    const raw = ed.durInput.value.trim();
+    const duration = raw ? parseDuration(raw) : null;
+    if (raw && duration == null) {
+      ed.durInput.classList.add("invalid");
+      toast("Write a duration like 3d, 2w, 45m or 4h.", "error");
+      ed.durInput.focus();
+      return { ok: false };
+    }
+    return { ok: true, duration };
+  }
+
+  /** Save what is in the editor (a draft becomes a sticky; an edit becomes an update). */
+  function commit() {
+    if (!editor || editor.closed) return null;
+    const ed = editor;
+    const text = ed.area.value.trim();
+    const { ok, duration } = readDuration(ed);
+    if (!ok) return null;
+    if (ed.draft) {
+      if (text && !state.canAdd(ed.draft.kind)) { explain(); return null; } // keep the text: never lose a draft
+      close();
+      if (!text) return null;
+      const sticky = { id: crypto.randomUUID(), kind: ed.draft.kind, text, x: ed.draft.x, y: ed.draft.y };
+      if (ed.durInput && duration != null) sticky.duration_minutes = duration;
+      if (ed.draft.link_to) sticky.link_to = ed.draft.link_to;
+      actions.create([sticky]);
+      onCreated(sticky.id);
+      return sticky.id;
+    }
+    const s = state.sticky(ed.id);
+    if (s && text && !state.canEdit(s)) { explain(); return null; }
+    close();
+    if (!s) return null;
+    const changes = {};
+    if (text && text !== s.text) changes.text = text;
+    if (!text && s.text) toast("A sticky needs some text, so it keeps its old one. To remove it, press Delete.", "info");
+    if (ed.durInput && duration !== undefined && duration !== s.duration_minutes) changes.duration_minutes = duration;
+    if (Object.keys(changes).length) actions.update(ed.id, changes);
+    return ed.id;
+  }
+
+  /** The room moved on while this was open and it cannot be saved as it is: say so, keep the text. */
+  function explain() {
+    const ed = editor;
+    const phase = state.phase();
+    const reason = state.readOnlyReason();
+    ed.note.replaceChildren();
+    if (ed.draft) {
+      const kind = kindOf(ed.draft.kind);
+      const other = phase.kinds.find((k) => state.canAdd(k));
+      ed.note.append(el("span", null, reason
+        ? `${reason} Your text is kept here: copy it, or press Esc to drop it.`
+        : `The ${phase.label} phase does not take ${kind.label.toLowerCase()} stickies. Your text is kept here.`));
+      if (!reason && other) {
+        const b = el("button", "editor-note-btn", `Save as ${kindOf(other).label.toLowerCase()}`);
+        b.type = "button";
+        b.addEventListener("click", () => { const text = ed.area.value; const draft = { ...ed.draft, kind: other, text }; close(); open({ draft }); commit(); });
+        ed.note.append(b);
+      }
+    } else {
+      ed.note.append(el("span", null, `${reason || "You can no longer change this sticky."} Your text is kept here: copy it, or press Esc.`));
+    }
+    ed.note.hidden = false;
+    ed.form.classList.add("blocked");
+  }
+
+  function close() {
+    if (!editor) return;
+    const ed = editor;
+    ed.closed = true;
+    editor = null;
+    ed.form.remove();
+    ed.draftEl?.remove();
+    if (ed.id) renderer.setEditing(null);
+    signal({ kind: "typing", on: false });
+    onClose(true);
+  }
+
+  return {
+    open,
+    commit,
+    close,
+    get isOpen() { return !!editor; },
+    get id() { return editor?.id || null; },
+    /** The phase, the lock or the status changed: save a draft the room still takes, else keep it
+     * with a note; an edit of an existing sticky goes on while it may. */
+    refresh() {
+      if (!editor) return;
+      const ed = editor;
+      if (ed.draft) {
+        if (state.canAdd(ed.draft.kind)) {
+          if (!ed.note.hidden) { ed.note.hidden = true; ed.form.classList.remove("blocked"); }
+          if (state.phase().key !== ed.phaseAtOpen && ed.area.value.trim()) {
+            const id = commit();
+            if (id) toast("The phase changed: your sticky was saved.", "info");
+          }
+        } else explain();
+      } else if (!state.canEdit(state.sticky(ed.id))) {
+        if (!state.sticky(ed.id)) { close(); toast("That sticky was deleted.", "info"); } else explain();
+      }
+      if (editor) editor.phaseAtOpen = state.phase().key;
+    },
+  };
+}

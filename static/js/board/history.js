@@ -1,0 +1,112 @@
+// Undo and redo of my own changes, the way multiplayer whiteboards define it (TECH_NOTES, "Multiplayer
+// undo"): local only (others' changes never enter my stacks), per field and as inverse operations
+// sent like any other op (validated, versioned, broadcast), never snapshots. An entry whose field
+// someone else changed since, or whose sticky is gone, is skipped for that field; the redo of an
+// undo is computed when the undo happens, so undo n then redo n restores the board exactly; a new
+// edit clears redo; one gesture (a drag, a multi-move, a paste, a tidy) is one entry.
+// Votes, phases, the timer, the reveal and the lock are not undoable (they are room decisions).
+
+export const FIELDS = ["text", "x", "y", "duration_minutes", "link_to"];
+const LIMIT = 200;
+const MERGE_MS = 700; // repeated key moves of the same stickies within this time are one step
+
+const same = (a, b) => (typeof a === "number" && typeof b === "number") ? Math.abs(a - b) < 1e-6 : (a ?? null) === (b ?? null);
+const pick = (s, names) => Object.fromEntries(names.map((n) => [n, s[n] ?? null]));
+
+/**
+ * A step is one of
+ *   {kind: "update", id, before: {field: value}, after: {field: value}}
+ *   {kind: "create", id, sticky}  (undo: delete it; `sticky` as it was left)
+ *   {kind: "delete", id, sticky}  (undo: restore it)
+ * An entry is {label, steps, tag?, at}.
+ */
+export function createHistory({ state, sendMany, onChange = () => {} }) {
+  const undoStack = [];
+  const redoStack = [];
+
+  function record(entry) {
+    if (!entry.steps.length) return;
+    const top = undoStack[undoStack.length - 1];
+    const now = Date.now();
+    if (entry.tag && top && top.tag === entry.tag && now - top.at < MERGE_MS && mergeable(top, entry)) {
+      for (const step of entry.steps) {
+        const mine = top.steps.find((t) => t.id === step.id);
+        Object.assign(mine.after, step.after);
+      }
+      top.at = now;
+    } else {
+      undoStack.push({ ...entry, at: now });
+      if (undoStack.length > LIMIT) undoStack.shift();
+    }
+    redoStack.length = 0;
+    onChange();
+  }
+
+  function mergeable(a, b) {
+    return a.steps.length === b.steps.length && b.steps.every((s) => s.kind === "update"
+      && a.steps.some((t) => t.kind === "update" && t.id === s.id));
+  }
+
+  /** The ops that take an entry back, as the board is now, and the entry that would redo them. */
+  function invert(entry) {
+    const ops = [];
+    const steps = [];
+    let skipped = 0;
+    for (const step of [...entry.steps].reverse()) {
+      const now = state.sticky(step.id);
+      if (step.kind === "update") {
+        if (!now) { skipped += 1; continue; }
+        const changes = {}, before = {}, after = {};
+        for (const [field, value] of Object.entries(step.after)) {
+          if (!same(now[field], value)) { skipped += 1; continue; } // someone changed it since
+          changes[field] = step.before[field];
+          before[field] = value;
+          after[field] = step.before[field];
+        }
+        if (!Object.keys(changes).length) continue;
+        ops.push({ type: "sticky.update", sticky_id: step.id, changes });
+        steps.push({ kind: "update", id: step.id, before, after });
+      } else if (step.kind === "create") {
+        // take back a sticky I added, unless someone changed it since (then it is theirs too)
+        if (!now || !FIELDS.every((f) => same(now[f], step.sticky[f]))) { skipped += 1; continue; }
+        ops.push({ type: "sticky.delete", sticky_id: step.id });
+        steps.push({ kind: "delete", id: step.id, sticky: { ...now, pending: false } });
+      } else if (step.kind === "delete") {
+        if (now) { skipped += 1; continue; } // back already
+        const op = { type: "sticky.restore", sticky_id: step.id };
+        Object.defineProperty(op, "local", { value: step.sticky, enumerable: false }); // shown until the record
+        ops.push(op);
+        steps.push({ kind: "create", id: step.id, sticky: step.sticky });
+      }
+    }
+    return { ops, entry: { label: entry.label, steps: steps.reverse() }, skipped };
+  }
+
+  function run(from, to) {
+    let skippedEntries = 0;
+    while (from.length) {
+      const entry = from.pop();
+      const { ops, entry: back, skipped } = invert(entry);
+      if (!ops.length) { skippedEntries += 1; continue; } // changed or deleted by someone else since
+      sendMany(ops);
+      to.push({ ...back, at: 0 });
+      onChange();
+      return { label: entry.label, skipped: skipped + skippedEntries };
+    }
+    onChange();
+    return skippedEntries ? { label: null, skipped: skippedEntries } : null;
+  }
+
+  return {
+    record,
+    undo: () => run(undoStack, redoStack),
+    redo: () => run(redoStack, undoStack),
+    get canUndo() { return undoStack.length > 0; },
+    get canRedo() { return redoStack.length > 0; },
+    /** Steps for the changes about to be sent (before = the sticky as it is now). */
+    updateStep(id, changes) {
+      const s = state.sticky(id);
+      return s ? { kind: "update", id, before: pick(s, Object.keys(changes)), after: { ...changes } } : null;
+    },
+  };
+}

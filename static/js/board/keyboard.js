@@ -1,0 +1,254 @@
+// The board by keyboard alone: one sticky at a time is in the tab order (a roving tabindex, in
+// timeline order: stage by stage, then left to right, top to bottom); arrows move the focus, Alt (or
+// Ctrl/Cmd) + arrows move the focused or selected stickies; Enter edits; N adds a sticky of the
+// palette's kind beside the focus; K picks the next kind; Delete removes; V places a dot, Shift+V
+// takes one back; Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo; Ctrl+C/X/V/D copy, cut, paste,
+// duplicate; Ctrl+A selects all; Ctrl+F searches; ? shows all of this.
+import { el } from "./format.js";
+
+export const KEYS = [
+  ["Tab", "Into the board, then to the next control"],
+  ["← → ↑ ↓", "Move the focus from sticky to sticky (timeline order; ↑ ↓ within a stage)"],
+  ["Home / End", "First / last sticky on the timeline"],
+  ["Alt + arrows (or Ctrl + arrows)", "Move the focused or selected stickies (Shift: further)"],
+  ["Enter", "Edit the focused sticky's text (Esc cancels, Enter saves)"],
+  ["N", "Add a sticky of the palette's kind beside the focus"],
+  ["K / Shift+K", "Pick the next / previous kind in the palette"],
+  ["Shift + arrows", "Add the next sticky to the selection"],
+  ["Delete", "Delete the focused or selected stickies (Ctrl+Z brings them back)"],
+  ["V / Shift+V", "Place a dot / take a dot back (vote phase)"],
+  ["Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y", "Undo / redo your own changes (not votes, phases, the timer, the reveal or the lock)"],
+  ["Ctrl+C, Ctrl+X, Ctrl+V, Ctrl+D", "Copy, cut, paste (also on another board of this discovery), duplicate"],
+  ["Ctrl+A", "Select every sticky"],
+  ["Ctrl+F", "Search the board (Enter: next match, Shift+Enter: previous)"],
+  ["+ / − / 0 / 1", "Zoom in / out / fit the timeline / readable view"],
+  ["L", "Switch between the board and the list view"],
+  ["Space + drag", "Pan"],
+  ["?", "This help"],
+];
+
+export function createKeyboard({ state, renderer, viewport, geometry, palette, actions, editor, selection, history,
+  toast, announce, gestures, dom, hooks }) {
+  const { viewportEl, stickyLayer, helpDialog } = dom;
+  let current = null; // the sticky in the tab order
+
+  const typing = (t) => t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+
+  /** Every visible sticky in timeline order. */
+  function ordered() {
+    const list = [];
+    for (const id of state.stickyIds()) { const s = state.sticky(id); if (s) list.push(s); }
+    list.sort((a, b) => (geometry.stageAt(a.x) - geometry.stageAt(b.x)) || (a.x - b.x) || (a.y - b.y));
+    return list;
+  }
+
+  function setCurrent(id, { focus = true } = {}) {
+    if (current && current !== id) { const old = renderer.element(current); if (old) old.tabIndex = -1; }
+    current = id;
+    const node = id && renderer.element(id);
+    viewportEl.tabIndex = node ? -1 : 0; // with no sticky to focus, the board itself takes the keys
+    if (!node) return;
+    node.tabIndex = 0;
+    if (focus) {
+      node.focus({ preventScroll: true });
+      reveal(id);
+    }
+  }
+
+  /** Bring a sticky into view if it is outside it. */
+  function reveal(id) {
+    const node = renderer.node(id);
+    if (!node) return;
+    const r = node.body.getBoundingClientRect();
+    const v = viewportEl.getBoundingClientRect();
+    if (r.left < v.left + 230 || r.right > v.right - 20 || r.top < v.top + 10 || r.bottom > v.bottom - 60) {
+      const s = state.sticky(id);
+      if (s) viewport.centreOn(...geometry.toWorld(s.x, s.y));
+    }
+  }
+
+  // a sticky focused by Tab or a click becomes the current one
+  stickyLayer.addEventListener("focusin", (e) => {
+    const id = renderer.idFrom(e.target);
+    if (!id || e.target !== renderer.element(id)) return;
+    if (current !== id) setCurrent(id, { focus: false });
+    if (!selection.pointerFocus && !renderer.isSelected(id)) selection.select(id);
+  });
+
+  function step(delta) {
+    const list = ordered();
+    if (!list.length) { toast("No stickies yet: press N to add one.", "info"); return; }
+    let i = list.findIndex((s) => s.id === current);
+    if (delta === "first") i = 0;
+    else if (delta === "last") i = list.length - 1;
+    else i = i < 0 ? 0 : Math.min(list.length - 1, Math.max(0, i + delta));
+    return list[i].id;
+  }
+
+  /** The nearest sticky above (-1) or below (+1) in the same stage. */
+  function vertical(dir) {
+    const s = state.sticky(current);
+    if (!s) return step(0);
+    const stage = geometry.stageAt(s.x);
+    let best = null, bestD = Infinity;
+    for (const t of ordered()) {
+      if (t.id === s.id || geometry.stageAt(t.x) !== stage || Math.sign(t.y - s.y) !== dir) continue;
+      const d = Math.abs(t.y - s.y) * 3 + Math.abs(t.x - s.x);
+      if (d < bestD) { best = t; bestD = d; }
+    }
+    return best ? best.id : null;
+  }
+
+  function targets() {
+    const sel = selection.ids();
+    if (current && sel.includes(current)) return sel;
+    return current && state.sticky(current) ? [current] : sel;
+  }
+
+  function moveBy(dx, dy) {
+    const ids = targets();
+    if (!ids.length) return;
+    actions.move(ids.map((id) => { const s = state.sticky(id); return { id, x: s.x + dx, y: s.y + dy }; }),
+      { label: "move", tag: `keys:${ids.join(",")}` });
+    const s = state.sticky(ids[0]);
+    if (s) announce(`Moved to stage ${state.config.discovery.stages[geometry.stageAt(s.x)] || ""}`, true);
+  }
+
+  function addAtFocus() {
+    const kind = palette.selectedKind;
+    if (!kind || !state.canAdd(kind)) { toast(state.readOnlyReason() || "This phase does not take new stickies.", "info"); return; }
+    const s = current && state.sticky(current);
+    let x, y;
+    if (s) { x = geometry.clamp(s.x); y = geometry.clamp(s.y + 0.16 > 0.95 ? s.y - 0.16 : s.y + 0.16); }
+    else {
+      const r = viewportEl.getBoundingClientRect();
+      [x, y] = viewport.toBoard(r.left + r.width / 2, r.top + r.height / 2).map(geometry.clamp);
+    }
+    editor.open({ draft: { kind, x, y } });
+  }
+
+  function cycleKind(dir) {
+    const keys = [...state.kinds.keys()].filter((k) => state.canAdd(k));
+    if (!keys.length) { toast("This phase does not take new stickies.", "info"); return; }
+    const i = keys.indexOf(palette.selectedKind);
+    const next = keys[(i + dir + keys.length) % keys.length];
+    palette.select(next);
+    announce(`New stickies: ${state.kinds.get(next).label}`, true);
+  }
+
+  function undoRedo(redo) {
+    if (editor.isOpen) return;
+    const done = redo ? history.redo() : history.undo();
+    if (!done) { toast(redo ? "Nothing to redo." : "Nothing to undo (votes, phases, the timer, the reveal and the lock are not undone).", "info"); return; }
+    const skipped = done.skipped ? ` (${done.skipped} skipped: changed or deleted by someone else since)` : "";
+    if (done.label) announce(`${redo ? "Redone" : "Undone"}: ${done.label}${skipped}`, true);
+    else toast(`Nothing left to ${redo ? "redo" : "undo"}: someone else changed it since.`, "info");
+    if (skipped && done.label) toast(`${redo ? "Redone" : "Undone"}: ${done.label}${skipped}`, "info");
+  }
+
+  window.addEventListener("keydown", (e) => {
+    if (typing(e.target) || e.defaultPrevented) return;
+    if (e.target.closest?.("dialog, .listview, .search")) return; // their own keys
+    const mod = e.ctrlKey || e.metaKey;
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    // plain keys belong to the focused control (Enter and Space on a button); the board's own keys
+    // work when the focus is on the board (a sticky, the board itself) or nowhere in particular
+    const t = e.target;
+    const onBoard = t === window || t === document.body || t === document.documentElement || viewportEl.contains(t);
+    if (!onBoard && !(mod && !e.altKey)) return;
+    if (mod && key === "z") { e.preventDefault(); undoRedo(e.shiftKey); return; }
+    if (mod && key === "y") { e.preventDefault(); undoRedo(true); return; }
+    if (mod && key === "f") { e.preventDefault(); hooks.search(); return; }
+    if (mod && key === "c") { if (selection.ids().length) { e.preventDefault(); selection.copy(); } return; }
+    if (mod && key === "x") { if (selection.ids().length) { e.preventDefault(); selection.copy({ cut: true }); } return; }
+    if (mod && key === "v") { e.preventDefault(); selection.paste(gestures.pointer); return; }
+    if (mod && key === "d") { e.preventDefault(); selection.duplicate(); return; }
+    if (mod && key === "a") { e.preventDefault(); selection.all(); return; }
+    const arrow = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
+    if (arrow && (e.altKey || mod)) {
+      e.preventDefault();
+      const k = e.shiftKey ? 4 : 1;
+      moveBy(arrow[0] * 0.01 * k, arrow[1] * 0.03 * k);
+      return;
+    }
+    if (mod || e.altKey) return;
+    if (arrow) {
+      e.preventDefault();
+      const next = arrow[0] ? step(arrow[0]) : vertical(arrow[1]);
+      if (!next) return;
+      if (e.shiftKey) { setCurrent(next); selection.select(next, { add: true }); }
+      else { selection.select(next); setCurrent(next); }
+      return;
+    }
+    if (e.key === "Home" || e.key === "End") {
+      const next = step(e.key === "Home" ? "first" : "last");
+      if (next) { e.preventDefault(); selection.select(next); setCurrent(next); }
+      return;
+    }
+    if (e.key === " ") { gestures.setSpace(true); e.preventDefault(); return; }
+    if (e.key === "Escape") { hooks.cancelLink(); selection.select(null); return; }
+    if (e.key === "?") { e.preventDefault(); showHelp(); return; }
+    if (key === "l") { e.preventDefault(); hooks.listView(); return; }
+    if (e.key === "Delete" || e.key === "Backspace") {
+      const ids = targets();
+      if (ids.length) { e.preventDefault(); const list = ordered(); const after = list.findIndex((s) => s.id === ids[0]);
+        if (actions.remove(ids)) { const rest = list.filter((s) => !ids.includes(s.id)); const next = rest[Math.min(after, rest.length - 1)];
+          if (next) requestAnimationFrame(() => { selection.select(next.id); setCurrent(next.id); }); } }
+      return;
+    }
+    if (e.key === "Enter") {
+      const id = current && state.sticky(current) ? current : renderer.selected;
+      const s = id && state.sticky(id);
+      if (!s) return;
+      e.preventDefault();
+      if (state.canEdit(s)) editor.open({ id });
+      else toast(state.readOnlyReason() || actions.notAuthor(s, "change its text"), "info");
+      return;
+    }
+    if (key === "v") {
+      const id = current && state.sticky(current) ? current : renderer.selected;
+      if (id) { e.preventDefault(); if (actions.vote(id, e.shiftKey ? -1 : 1)) announce(e.shiftKey ? "Dot taken back" : "Dot placed", true); }
+      return;
+    }
+    if (key === "n") { e.preventDefault(); addAtFocus(); return; }
+    if (key === "k") { e.preventDefault(); cycleKind(e.shiftKey ? -1 : 1); return; }
+    if (e.key === "+" || e.key === "=") viewport.zoomBy(1.2);
+    else if (e.key === "-" || e.key === "_") viewport.zoomBy(1 / 1.2);
+    else if (e.key === "0") viewport.fit();
+    else if (e.key === "1") viewport.home();
+  });
+  window.addEventListener("keyup", (e) => { if (e.key === " ") gestures.setSpace(false); });
+  window.addEventListener("blur", () => gestures.setSpace(false));
+
+  // ---- help ------------------------------------------------------------------------------------------
+  function showHelp() {
+    if (!helpDialog.dataset.built) {
+      helpDialog.dataset.built = "1";
+      const table = helpDialog.querySelector(".help-keys");
+      for (const [k, what] of KEYS) {
+        const tr = el("tr");
+        const th = el("th", null);
+        th.scope = "row";
+        th.append(el("kbd", null, k));
+        tr.append(th, el("td", null, what));
+        table.append(tr);
+      }
+    }
+    helpDialog.showModal();
+  }
+
+  return {
+    /** After each frame: keep exactly one sticky in the tab order. */
+    sync() {
+      if (current && renderer.element(current)) { if (renderer.element(current).tabIndex !== 0) setCurrent(current, { focus: false }); return; }
+      const had = current && document.activeElement === document.body;
+      const first = ordered()[0];
+      setCurrent(first ? first.id : null, { focus: false });
+      if (had && first && !editor.isOpen) renderer.element(first.id)?.focus({ preventScroll: true });
+    },
+    setCurrent,
+    get current() { return current; },
+    showHelp,
+    ordered,
+  };
+}

@@ -1,0 +1,224 @@
+// The list view: the board as tables, stage by stage, for a screen reader, a keyboard or a small
+// screen. It does what the canvas does: add a sticky of any kind the phase takes to any stage, edit
+// its text, move it to another stage, place and take back dots, delete it (and undo, from the board's
+// keys, since the same actions are used).
+import { el, formatDuration, parseDuration } from "./format.js";
+
+export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
+  const names = stages.length ? stages : ["Timeline"];
+  const panel = el("section", "listview");
+  panel.id = "listview";
+  panel.setAttribute("aria-label", "List view of the board");
+  panel.hidden = true;
+  host.append(panel);
+  let open = false;
+  let frame = 0;
+  let editing = null; // sticky id whose text is being edited
+
+  function kindLabel(key) { return state.kinds.get(key)?.label || key; }
+
+  function render() {
+    frame = 0;
+    if (!open) return;
+    const focusKey = document.activeElement?.dataset?.focusKey;
+    const draftText = panel.querySelector(".lv-add-text")?.value || "";
+    const draftKind = panel.querySelector(".lv-add-kind")?.value;
+    const draftStage = panel.querySelector(".lv-add-stage")?.value;
+    const editValue = panel.querySelector(".lv-edit-text")?.value;
+    panel.replaceChildren();
+
+    const head = el("div", "lv-head");
+    head.append(el("h2", "lv-title", "List view"));
+    const back = button("Back to the board", "lv-close", () => toggle(false), "close");
+    head.append(back);
+    panel.append(head);
+
+    // add
+    const allowed = [...state.kinds.keys()].filter((k) => state.canAdd(k));
+    const form = el("form", "lv-add");
+    form.setAttribute("aria-label", "Add a sticky");
+    if (allowed.length) {
+      const kind = select("lv-add-kind", "Kind", allowed.map((k) => [k, kindLabel(k)]), draftKind, "add-kind");
+      const stage = select("lv-add-stage", "Stage", names.map((n, i) => [String(i), n]), draftStage, "add-stage");
+      const text = el("input", "lv-add-text");
+      text.type = "text";
+      text.maxLength = 2000;
+      text.value = draftText;
+      text.dataset.focusKey = "add-text";
+      text.setAttribute("aria-label", "Text of the new sticky");
+      text.placeholder = "What happened, what hurts…";
+      const add = el("button", "fbtn primary", "Add");
+      add.type = "submit";
+      add.dataset.focusKey = "add";
+      form.append(kind.label, stage.label, text, add);
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        const value = text.value.trim();
+        if (!value) { toast("Write the sticky's text first.", "info"); text.focus(); return; }
+        const i = Number(stage.input.value);
+        const inStage = count(i);
+        actions.create([{ id: crypto.randomUUID(), kind: kind.input.value, text: value,
+          x: (i + 0.5) / names.length, y: Math.min(0.95, 0.1 + (inStage % 7) * 0.13) }]);
+        text.value = "";
+        schedule();
+      });
+    } else {
+      form.append(el("p", "lv-note", state.readOnlyReason() || "This phase does not take new stickies."));
+    }
+    panel.append(form);
+
+    const byStage = names.map(() => []);
+    for (const id of state.stickyIds()) {
+      const s = state.sticky(id);
+      if (s) byStage[geometry.stageAt(s.x)].push(s);
+    }
+    byStage.forEach((list, i) => {
+      list.sort((a, b) => (a.x - b.x) || (a.y - b.y));
+      const table = el("table", "lv-table");
+      const caption = el("caption", null, `Stage ${i + 1}: ${names[i]} (${list.length} ${list.length === 1 ? "sticky" : "stickies"})`);
+      const thead = el("thead");
+      const hr = el("tr");
+      for (const h of ["Kind", "Text", "By", "Dots", "Actions"]) { const th = el("th", `lv-col-${h.toLowerCase()}`, h); th.scope = "col"; hr.append(th); }
+      thead.append(hr);
+      const tbody = el("tbody");
+      for (const s of list) tbody.append(row(s, i, editValue));
+      if (!list.length) { const tr = el("tr"); const td = el("td", "lv-empty", "No stickies in this stage yet."); td.colSpan = 5; tr.append(td); tbody.append(tr); }
+      table.append(caption, thead, tbody);
+      panel.append(table);
+    });
+    if (focusKey) panel.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+  }
+
+  function count(stage) {
+    let n = 0;
+    for (const id of state.stickyIds()) { const s = state.sticky(id); if (s && geometry.stageAt(s.x) === stage) n += 1; }
+    return n;
+  }
+
+  function row(s, stage, editValue) {
+    const tr = el("tr");
+    tr.dataset.id = s.id;
+    const kind = el("td", `lv-kind k-${s.kind}`);
+    kind.append(el("span", "lv-swatch"), el("span", null, kindLabel(s.kind)));
+    kind.querySelector(".lv-swatch").style.setProperty("--sticky", state.kinds.get(s.kind)?.colour || "#fff");
+    const text = el("td", "lv-text");
+    if (editing === s.id) {
+      const input = el("input", "lv-edit-text");
+      input.type = "text";
+      input.maxLength = 2000;
+      input.value = editValue ?? s.text;
+      input.dataset.focusKey = `edit:${s.id}`;
+      input.setAttribute("aria-label", `New text for ${kindLabel(s.kind)} ${s.text}`);
+      let dur = null;
+      if (state.kinds.get(s.kind)?.hasDuration) {
+        dur = el("input", "lv-edit-duration");
+        dur.type = "text";
+        dur.value = s.duration_minutes != null ? formatDuration(s.duration_minutes).replace(" ", "") : "";
+        dur.placeholder = "3d, 2w, 45m";
+        dur.setAttribute("aria-label", `Duration of ${s.text}`);
+        dur.dataset.focusKey = `dur:${s.id}`;
+      }
+      const save = () => {
+        const v = input.value.trim();
+        const changes = {};
+        if (v && v !== s.text) changes.text = v;
+        if (dur) {
+          const raw = dur.value.trim();
+          const minutes = raw ? parseDuration(raw) : null;
+          if (raw && minutes == null) { toast("Write a duration like 3d, 2w, 45m or 4h.", "error"); dur.focus(); return; }
+          if (minutes !== (s.duration_minutes ?? null)) changes.duration_minutes = minutes;
+        }
+        editing = null;
+        if (Object.keys(changes).length) actions.update(s.id, changes);
+        schedule();
+        focusLater(`edit-btn:${s.id}`);
+      };
+      const onKey = (e) => {
+        if (e.key === "Enter") { e.preventDefault(); save(); }
+        else if (e.key === "Escape") { e.preventDefault(); editing = null; schedule(); focusLater(`edit-btn:${s.id}`); }
+      };
+      input.addEventListener("keydown", onKey);
+      dur?.addEventListener("keydown", onKey);
+      text.append(input);
+      if (dur) text.append(dur);
+      setTimeout(() => { if (!panel.contains(document.activeElement) || document.activeElement === panel) input.focus(); }, 0);
+    } else {
+      text.textContent = s.text + (s.duration_minutes != null ? ` (${formatDuration(s.duration_minutes)})` : "");
+    }
+    const by = el("td", null, s.author_id === state.me.id ? "you" : s.author_name || "");
+    const mine = state.myVotes(s.id);
+    const dots = el("td", "lv-dots", state.isVotable(s) ? `${s.votes || 0}${mine ? ` (${mine} yours)` : ""}` : "–");
+    const cell = el("td");
+    const act = el("div", "lv-actions");
+    cell.append(act);
+    if (state.canEdit(s) && editing !== s.id) act.append(button("Edit", "", () => { editing = s.id; schedule(); }, `edit-btn:${s.id}`, `Edit ${s.text}`));
+    if (state.canMove(s)) {
+      const move = select("lv-move", `Move ${s.text} to stage`, names.map((n, i) => [String(i), n]), String(stage), `move:${s.id}`, true);
+      move.input.addEventListener("change", () => {
+        const to = Number(move.input.value);
+        actions.move([{ id: s.id, x: (to + 0.5) / names.length + (s.x - (stage + 0.5) / names.length), y: s.y }]);
+        focusLater(`move:${s.id}`);
+      });
+      act.append(move.label);
+    }
+    if (state.canEdit(s) && s.kind !== "event") {
+      // what the canvas's "Link to…" does: a pain point or a note about another sticky
+      const others = [["", "Not linked"]];
+      for (const id of state.stickyIds()) {
+        const t = state.sticky(id);
+        if (t && t.id !== s.id) others.push([t.id, `${kindLabel(t.kind)}: ${t.text.slice(0, 40)}`]);
+      }
+      const link = select("lv-link", `Link ${s.text} to`, others, s.link_to || "", `link:${s.id}`, true);
+      link.input.addEventListener("change", () => {
+        actions.update(s.id, { link_to: link.input.value || null }, link.input.value ? "link" : "unlink");
+        focusLater(`link:${s.id}`);
+      });
+      act.append(link.label);
+    }
+    if (state.isVoting() && state.isVotable(s)) {
+      act.append(button("+ Dot", "", () => actions.vote(s.id, 1), `vote:${s.id}`, `Place a dot on ${s.text}`));
+      if (mine) act.append(button("− Dot", "", () => actions.vote(s.id, -1), `unvote:${s.id}`, `Take a dot back from ${s.text}`));
+    }
+    if (state.canEdit(s)) act.append(button("Delete", "danger-ghost", () => actions.remove([s.id]), `del:${s.id}`, `Delete ${s.text}`));
+    tr.append(kind, text, by, dots, cell);
+    return tr;
+  }
+
+  function focusLater(key) { requestAnimationFrame(() => requestAnimationFrame(() => panel.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus())); }
+
+  function button(label, cls, onClick, key, aria) {
+    const b = el("button", `fbtn ${cls}`.trim(), label);
+    b.type = "button";
+    if (key) b.dataset.focusKey = key;
+    if (aria) b.setAttribute("aria-label", aria);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function select(cls, labelText, options, value, key, hiddenLabel = false) {
+    const label = el("label", "lv-field");
+    const span = el("span", hiddenLabel ? "visually-hidden" : "lv-field-label", labelText);
+    const input = el("select", cls);
+    input.dataset.focusKey = key;
+    for (const [v, t] of options) { const o = el("option", null, t); o.value = v; input.append(o); }
+    if (value != null && options.some(([v]) => v === value)) input.value = value;
+    label.append(span, input);
+    return { label, input };
+  }
+
+  function schedule() { if (open && !frame) frame = requestAnimationFrame(render); }
+
+  function toggle(on = !open) {
+    open = on;
+    panel.hidden = !on;
+    document.body.classList.toggle("list-open", on);
+    if (on) { render(); panel.querySelector(".lv-add-text, .lv-close")?.focus(); }
+    onToggle(on);
+  }
+
+  panel.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !e.target.classList.contains("lv-edit-text")) { e.preventDefault(); toggle(false); }
+  });
+
+  return { toggle, schedule, get open() { return open; } };
+}

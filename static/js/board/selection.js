@@ -1,0 +1,170 @@
+// What is selected and what can be done with it: the floating bar over the selection (never in the
+// vote phase, where it would cover the stickies people click to vote), copy, cut, paste and
+// duplicate (Ctrl+C/X/V/D) through a clipboard in localStorage shared by every board of the
+// discovery, select all, delete.
+import { el } from "./format.js";
+
+const CLIPBOARD = (discoveryId) => `storming.clipboard.${discoveryId}`;
+
+export function createSelection({ state, renderer, viewport, geometry, actions, editor, toast, selectionBar, startLink }) {
+  const kindOf = (key) => state.kinds.get(key);
+  let hidden = false; // while a drag or a link is in progress
+
+  function ids() { return renderer.selection.filter((id) => state.sticky(id)); }
+
+  function select(id, { add = false, toggle = false } = {}) {
+    if (id == null) { renderer.setSelection([]); update(); return; }
+    let next = renderer.selection;
+    if (toggle) next = next.includes(id) ? next.filter((x) => x !== id) : [...next, id];
+    else if (add) next = next.includes(id) ? [...next.filter((x) => x !== id), id] : [...next, id];
+    else next = [id];
+    renderer.setSelection(next);
+    update();
+  }
+
+  function selectMany(list) { renderer.setSelection(list); update(); }
+
+  // ---- clipboard ----------------------------------------------------------------------------------
+  function copy({ cut = false } = {}) {
+    const list = ids().map((id) => state.sticky(id));
+    if (!list.length) { toast("Select stickies to copy first.", "info"); return; }
+    const cx = list.reduce((a, s) => a + s.x, 0) / list.length;
+    const cy = list.reduce((a, s) => a + s.y, 0) / list.length;
+    const data = {
+      workshop: state.config.workshopId, at: Date.now(),
+      stickies: list.map((s) => ({ id: s.id, kind: s.kind, text: s.text, dx: s.x - cx, dy: s.y - cy,
+        duration_minutes: s.duration_minutes ?? null, link_to: s.link_to ?? null })),
+    };
+    try { localStorage.setItem(CLIPBOARD(state.config.discoveryId), JSON.stringify(data)); }
+    catch { toast("This browser keeps no clipboard for the board.", "error"); return; }
+    if (cut) actions.remove(list.map((s) => s.id));
+    else toast(`Copied ${list.length === 1 ? "a sticky" : `${list.length} stickies`}: paste with Ctrl+V here or on another board of this discovery.`, "info");
+  }
+
+  function clipboard() {
+    try { return JSON.parse(localStorage.getItem(CLIPBOARD(state.config.discoveryId)) || "null"); } catch { return null; }
+  }
+
+  /** New stickies from a list around (x, y): kinds this phase takes, links kept inside the group. */
+  function place(items, x, y, label) {
+    const fresh = new Map(items.map((s) => [s.id, crypto.randomUUID()]));
+    const skipped = new Map();
+    const out = [];
+    for (const s of items) {
+      if (!state.canAdd(s.kind)) { skipped.set(s.kind, (skipped.get(s.kind) || 0) + 1); continue; }
+      const sticky = { id: fresh.get(s.id), kind: s.kind, text: s.text,
+        x: geometry.clamp(x + s.dx), y: geometry.clamp(y + s.dy) };
+      if (s.duration_minutes != null && kindOf(s.kind)?.hasDuration) sticky.duration_minutes = s.duration_minutes;
+      out.push({ sticky, link: s.link_to });
+    }
+    const made = new Set(out.map((o) => o.sticky.id));
+    for (const o of out) {
+      const target = fresh.get(o.link);
+      if (target && made.has(target)) o.sticky.link_to = target;
+    }
+    // links inside the group first: a link's target must exist before the sticky that points at it
+    out.sort((a, b) => (a.sticky.link_to ? 1 : 0) - (b.sticky.link_to ? 1 : 0));
+    if (skipped.size) {
+      const what = [...skipped].map(([k, n]) => `${n} ${kindOf(k).label.toLowerCase()}`).join(", ");
+      toast(state.readOnlyReason() || `Not pasted: ${what} (the ${state.phase().label} phase does not take them).`, "info");
+    }
+    if (!out.length) return;
+    const created = actions.create(out.map((o) => o.sticky), label);
+    requestAnimationFrame(() => selectMany(created));
+  }
+
+  function paste(at) {
+    const data = clipboard();
+    if (!data?.stickies?.length) { toast("Nothing to paste: copy stickies first (Ctrl+C).", "info"); return; }
+    const [x, y] = at || viewCentre();
+    place(data.stickies, x, y, "paste");
+  }
+
+  function duplicate() {
+    const list = ids().map((id) => state.sticky(id));
+    if (!list.length) return;
+    const cx = list.reduce((a, s) => a + s.x, 0) / list.length;
+    const cy = list.reduce((a, s) => a + s.y, 0) / list.length;
+    const items = list.map((s) => ({ id: s.id, kind: s.kind, text: s.text, dx: s.x - cx, dy: s.y - cy,
+      duration_minutes: s.duration_minutes, link_to: s.link_to }));
+    place(items, cx + 0.02, cy + 0.06, "duplicate");
+  }
+
+  function viewCentre() {
+    const r = viewport.element.getBoundingClientRect();
+    const [x, y] = viewport.toBoard(r.left + r.width / 2, r.top + r.height / 2);
+    return [geometry.clamp(x), geometry.clamp(y)];
+  }
+
+  // ---- the floating bar ---------------------------------------------------------------------------
+  const buttons = {};
+  function button(key, label, title, onClick) {
+    const b = el("button", `sel-btn sel-${key}`, label);
+    b.type = "button";
+    b.title = title;
+    b.addEventListener("pointerdown", (e) => e.stopPropagation());
+    b.addEventListener("click", (e) => { e.stopPropagation(); onClick(); });
+    buttons[key] = b;
+    selectionBar.append(b);
+  }
+  const count = el("span", "sel-count");
+  selectionBar.append(count);
+  button("edit", "Edit", "Edit the text (Enter)", () => renderer.selected && editor.open({ id: renderer.selected }));
+  button("duration", "Duration", "How long this part takes", () => renderer.selected && editor.open({ id: renderer.selected, focusDuration: true }));
+  button("link", "Link to…", "Link this sticky to another one (then click the target)", () => renderer.selected && startLink(renderer.selected));
+  button("unlink", "Unlink", "Remove the link", () => renderer.selected && actions.update(renderer.selected, { link_to: null }, "unlink"));
+  button("note", "+ Note", "Attach a deep-dive note to this sticky", () => {
+    const s = state.sticky(renderer.selected);
+    if (!s) return;
+    editor.open({ draft: { kind: "note", x: geometry.clamp(s.x + 0.035), y: geometry.clamp(s.y + 0.14), link_to: s.id } });
+  });
+  button("duplicate", "Duplicate", "Duplicate (Ctrl+D)", duplicate);
+  button("copy", "Copy", "Copy, to paste here or on another board of this discovery (Ctrl+C)", () => copy());
+  button("delete", "Delete", "Delete (Delete key; Ctrl+Z brings it back)", () => actions.remove(ids()));
+
+  function update() {
+    const list = ids();
+    const id = renderer.selected;
+    const s = id ? state.sticky(id) : null;
+    const node = id ? renderer.element(id) : null;
+    // in the vote phase nothing floats over the board: a click is a dot, Shift+V or "−" takes it back
+    if (!s || !node || editor.isOpen || hidden || state.phase().voting) { selectionBar.hidden = true; return; }
+    const many = list.length > 1;
+    const editable = state.canEdit(s);
+    const writable = !state.readOnlyReason();
+    const kind = kindOf(s.kind);
+    const show = {
+      edit: editable && !many,
+      duration: editable && !many && !!kind?.hasDuration,
+      link: editable && !many && s.kind !== "event",
+      unlink: editable && !many && !!s.link_to,
+      note: state.me.facilitator && writable && !many && s.kind !== "note",
+      duplicate: writable && list.some((x) => state.canAdd(state.sticky(x)?.kind)),
+      copy: true,
+      delete: writable && list.some((x) => state.canEdit(state.sticky(x))),
+    };
+    for (const [key, b] of Object.entries(buttons)) b.hidden = !show[key];
+    count.hidden = !many;
+    count.textContent = many ? `${list.length} selected` : "";
+    selectionBar.hidden = false;
+    // above the selection's top edge
+    let top = Infinity, left = Infinity, right = -Infinity;
+    for (const x of list) {
+      const r = renderer.node(x)?.body.getBoundingClientRect();
+      if (!r) continue;
+      top = Math.min(top, r.top); left = Math.min(left, r.left); right = Math.max(right, r.right);
+    }
+    const host = selectionBar.offsetParent?.getBoundingClientRect() || { left: 0, top: 0 };
+    const barW = selectionBar.offsetWidth;
+    const x = Math.max(8, (left + right) / 2 - barW / 2 - host.left);
+    const y = Math.max(8, top - host.top - selectionBar.offsetHeight - 10);
+    selectionBar.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
+  }
+
+  return {
+    select, selectMany, ids, update, copy, paste, duplicate,
+    pointerFocus: false,
+    setHidden(on) { hidden = on; update(); },
+    all() { selectMany([...state.stickyIds()].filter((id) => state.sticky(id))); },
+  };
+}
