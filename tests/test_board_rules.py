@@ -109,15 +109,30 @@ def test_what_a_phase_lets_guests_add(phase, actor, kind, code):
     assert code_of(lambda: rules.check_can_create(actor, workshop(phase=phase), TEMPLATE, kind)) == code
 
 
-@pytest.mark.parametrize("actor, target, code", [
-    (GUEST, sticky(), None),
-    (OTHER, sticky(), "not_author"),
-    (FACILITATOR, sticky(), None),
-    (GUEST, None, "unknown_sticky"),
-    (FACILITATOR, sticky(deleted=True), "sticky_deleted"),
+@pytest.mark.parametrize("actor, target, changes, code", [
+    (GUEST, sticky(), None, None),
+    (OTHER, sticky(), None, "not_author"),  # a delete
+    (OTHER, sticky(), {"text": "mine now"}, "not_author"),
+    (OTHER, sticky(), {"x": 0.5, "y": 0.5}, None),  # anyone moves any sticky
+    (OTHER, sticky(), {"x": 0.5, "link_to": None}, "not_author"),  # a move with more is not a move
+    (OTHER, sticky(deleted=True), {"x": 0.5}, "sticky_deleted"),
+    (FACILITATOR, sticky(), {"text": "clarified"}, None),
+    (GUEST, None, None, "unknown_sticky"),
+    (FACILITATOR, sticky(deleted=True), None, "sticky_deleted"),
 ])
-def test_who_can_change_a_sticky(actor, target, code):
-    assert code_of(lambda: rules.check_can_change(actor, target)) == code
+def test_who_can_change_a_sticky(actor, target, changes, code):
+    assert code_of(lambda: rules.check_can_change(actor, target, changes)) == code
+
+
+@pytest.mark.parametrize("actor, target, code", [
+    (GUEST, sticky(deleted=True), None),
+    (FACILITATOR, sticky(deleted=True), None),
+    (OTHER, sticky(deleted=True), "not_author"),
+    (GUEST, sticky(), "sticky_not_deleted"),
+    (GUEST, None, "unknown_sticky"),
+])
+def test_who_can_bring_a_deleted_sticky_back(actor, target, code):
+    assert code_of(lambda: rules.check_can_restore(actor, target)) == code
 
 
 # --- what a change does --------------------------------------------------------------------------
@@ -165,8 +180,11 @@ def test_redaction_shows_others_private_stickies_as_placeholders(record, viewer,
 
 def test_states_as_clients_see_them():
     ends = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
-    state = rules.workshop_state(workshop(timer_ends_at=ends, timer_seconds=60))
-    assert state["timer_ends_at"] == "2026-11-28T10:00:00Z" and state["timer_seconds"] == 60
+    state = rules.workshop_state(workshop(timer_ends_at=ends, timer_seconds=60, locked=True, vote_budget=3))
+    assert state == {"id": 1, "team": "Payments", "status": "open", "phase": "map", "locked": True,
+                     "private_writing": False, "vote_budget": 3, "timer_seconds": 60,
+                     "timer_ends_at": "2026-11-28T10:00:00Z"}
+    assert rules.sticky_state(sticky())["votes"] == 0
     assert rules.workshop_state(workshop())["timer_ends_at"] is None
     assert rules.sticky_state(sticky(), 3) == {
         "id": "s1", "kind": "pain", "text": "Waiting", "x": 0.5, "y": 0.5, "duration_minutes": None,
@@ -199,6 +217,7 @@ def create_op(**sticky_fields):
     (create_op(kind="time", duration_minutes=-1), "invalid_duration"),
     (create_op(duration_minutes=5), "invalid_duration"),
     (create_op(id="x" * 41), "invalid_payload"),
+    (create_op(id="x" * 40), None),
     (create_op(link_to="s-2"), None),
     ({"id": "op-1", "type": "timer.start", "seconds": 1}, None),
     ({"id": "op-1", "type": "timer.start", "seconds": 7200}, None),
@@ -366,7 +385,7 @@ def nested(depth: int):
      ("invalid_payload", "An operation nests too deeply.")),
     ({"id": "o", "type": "sticky.create"}, ("invalid_payload", "sticky.create needs a sticky object.")),
     (create_op(kind="gossip" * 10), ("unknown_kind", f"Unknown sticky kind {('gossip' * 10)[:40]!r}.")),
-    (create_op(kind=None), ("unknown_kind", "Unknown sticky kind 'NoneType'.")),
+    (create_op(kind=3), ("unknown_kind", "Unknown sticky kind 'int'.")),
     (create_op(x=2), ("invalid_position", "x must be a number between 0 and 1.")),
     (create_op(y="0.5"), ("invalid_position", "y must be a number between 0 and 1.")),
     (create_op(kind="time", duration_minutes="5"),
@@ -423,11 +442,16 @@ def test_ops_message_refusals(payload, expected):
      ("not_facilitator", "Only the facilitator can do that.")),
     (lambda: rules.check_can_create(GUEST, workshop(phase="map"), TEMPLATE, "pain"),
      ("kind_not_in_phase", "In the Map the journey phase you can add event, not pain point.")),
+    (lambda: rules.check_can_create(GUEST, workshop(phase="context"), TEMPLATE, "event"),
+     ("kind_not_in_phase", "In the Context phase you can add system, time taken, team, not event.")),
     (lambda: rules.check_can_create(GUEST, workshop(phase="setup"), TEMPLATE, "event"),
      ("kind_not_in_phase", "In the Set-up phase you can add no stickies, not event.")),
     (lambda: rules.check_can_change(GUEST, None), ("unknown_sticky", "That sticky does not exist.")),
     (lambda: rules.check_can_change(GUEST, sticky(deleted=True)), ("sticky_deleted", "That sticky was deleted.")),
-    (lambda: rules.check_can_change(OTHER, sticky()), ("not_author", "You can only change your own stickies.")),
+    (lambda: rules.check_can_change(OTHER, sticky()),
+     ("not_author", "Only Gus (who wrote this sticky) or a facilitator can delete it; anyone can move it.")),
+    (lambda: rules.check_can_change(OTHER, sticky(), {"text": "x"}),
+     ("not_author", "Only Gus (who wrote this sticky) or a facilitator can change its text; anyone can move it.")),
     (lambda: rules.check_can_vote(workshop(phase="map"), TEMPLATE, sticky()),
      ("not_voting_phase", "Voting is open only in the vote phase.")),
     (lambda: rules.check_can_vote(workshop(phase="vote"), TEMPLATE, None),
