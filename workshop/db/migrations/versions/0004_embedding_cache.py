@@ -1,7 +1,7 @@
 """text_embedding: cached sentence embeddings of sticky texts (issue 13)
 
 Revision ID: 0004_embedding_cache
-Revises: 0005_invites
+Revises: 0006_rounds
 Create Date: 2026-11-28 04:00:00.000000
 """
 from typing import Sequence, Union
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0004_embedding_cache'
-down_revision: Union[str, None] = '0005_invites'
+down_revision: Union[str, None] = '0006_rounds'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
