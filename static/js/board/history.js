@@ -28,11 +28,15 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
   const awaiting = new Map(); // op id -> step
   state.subscribe((change) => {
     const rec = change.record;
-    const step = rec && awaiting.get(rec.id);
-    if (!step || !rec.sticky) return;
+    const waiting = rec && awaiting.get(rec.id);
+    if (!waiting || !rec.sticky) return;
     awaiting.delete(rec.id);
+    const { step, sent } = waiting;
     if (step.kind === "update") {
-      for (const field of Object.keys(step.after)) if (field in rec.sticky) step.after[field] = rec.sticky[field];
+      // unless a later key move merged into this step since (its `after` is newer than this record)
+      for (const field of Object.keys(step.after)) {
+        if (field in rec.sticky && step.after[field] === sent[field]) step.after[field] = rec.sticky[field];
+      }
     } else {
       step.sticky = { ...step.sticky, ...rec.sticky };
     }
@@ -40,7 +44,10 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
 
   /** Remember which step an op sent for it belongs to (ops and steps in the same order). */
   function track(ops, steps) {
-    ops.forEach((op, i) => { if (op.id && steps[i] && steps[i].kind !== "delete") awaiting.set(op.id, steps[i]); });
+    ops.forEach((op, i) => {
+      const step = steps[i];
+      if (op.id && step && step.kind !== "delete") awaiting.set(op.id, { step, sent: step.kind === "update" ? { ...step.after } : null });
+    });
     if (awaiting.size > 2000) awaiting.delete(awaiting.keys().next().value); // refused ops never answer
   }
 
