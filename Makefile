@@ -12,7 +12,8 @@ MINUTES ?= 10
 .PHONY: run test deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-sync-fuzz audit clean
 
 run: deps migrate
-	$(PY) app.py
+	$(call say,Starting Storming (Ctrl+C stops it) ...)
+	@$(PY) app.py
 
 test: deps-test
 	$(PY) -m pytest
@@ -20,17 +21,26 @@ test: deps-test
 deps: $(STAMPS)/python $(STAMPS)/node
 deps-test: deps $(STAMPS)/python-test
 
+# Each step says what it does: on a fresh machine the set-up takes a minute or two, not 90 silent seconds.
+say = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
+
 # Every install is constrained to the exact versions in requirements.lock (the realtime layer patches
 # third-party internals: versions must not drift unnoticed). `make lock` refreshes the file.
 $(STAMPS)/python: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e .
+	@if [ ! -x $(PY) ]; then \
+	  printf '\n\033[1m==> Setting Storming up for the first time: the first run takes a minute or two.\033[0m\n'; \
+	  printf '\033[1m==> Creating the Python environment in $(VENV)/\033[0m\n'; \
+	  $(PYTHON) -m venv $(VENV); fi
+	$(call say,Installing the Python packages (pyproject.toml) into $(VENV)/ ...)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -c requirements.lock -e .
 	@mkdir -p $(STAMPS) && touch $@
+	$(call say,Python packages installed.)
 
 $(STAMPS)/python-test: $(STAMPS)/python pyproject.toml requirements.lock
-	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
+	$(call say,Installing the test tools (pytest, Playwright) ...)
+	@$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
 	@mkdir -p $(STAMPS) && touch $@
 
 # The newest versions pyproject.toml's ranges allow, resolved in a throw-away environment, written
@@ -56,11 +66,13 @@ mutation-report:
 	$(PY) benchmarks/mutation_report.py --survivors
 
 $(STAMPS)/node: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	$(call say,Installing the browser's Socket.IO client (npm ci) ...)
+	@npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
 
 migrate: deps
-	$(VENV)/bin/flask --app app db-upgrade
+	$(call say,Bringing the database up to date ...)
+	@$(VENV)/bin/flask --app app db-upgrade
 
 bench-realtime: deps-test
 	$(PY) benchmarks/realtime.py --participants $(PARTICIPANTS) --seconds $(SECONDS)

@@ -131,6 +131,10 @@ def test_heatmap_has_every_stage_in_order_and_given_teams():
     assert heat.loc["Quiet team"].sum() == 0
     assert heat.loc["Payments", "Idea"] == 1 and heat.loc["Payments", "Build"] == 1
     assert heat.to_numpy().sum() == 8  # pain only: events and opportunities are not counted
+    assert (heat.index.name, heat.columns.name) == ("team", "stage")  # the workbook's axis labels
+    assert set(map(str, heat.dtypes)) == {"int64"}
+    empty = pain_heatmap(frame(SAMPLE[8:9]), STAGES, teams=["Payments"])  # an event only: no pain
+    assert empty.to_numpy().tolist() == [[0] * 6] and set(map(str, empty.dtypes)) == {"int64"}
 
 
 def themes_frame(rows):
@@ -183,3 +187,94 @@ def test_build_backlog_skips_merged_and_empty_themes():
                            (3, "three", False, None, "proposed", None)])
     backlog = build_backlog(stickies, themes, stages=STAGES)
     assert backlog["theme_id"].tolist() == [1]
+
+
+def test_a_themes_lists_name_each_team_and_workshop_once_in_order():
+    stickies = frame([("p1", "Search", "pain", "Slow builds", 1, 0), ("p2", "Payments", "pain", "Slow CI", 2, 0),
+                      ("p3", "Payments", "pain", "Builds slow", 3, 0), ("p4", "Search", "pain", "CI is slow", 2, 0)])
+    stickies["workshop_id"] = [7, 3, 3, 9]  # Search held two workshops with the same label
+    stickies["theme_id"] = pd.array([1, 1, 1, 1], dtype="Int64")
+    backlog = build_backlog(stickies, themes_frame([(1, "slow builds", False, None, "proposed", None)]), stages=STAGES)
+    row = backlog.iloc[0]
+    assert row["workshops"] == ["Payments (2026-10-02)", "Search (2026-10-02)"]  # by workshop id, each label once
+    assert row["teams"] == ["Payments", "Search"]
+    assert row["workshop_count"] == 3 and row["sticky_count"] == 4
+    assert row["stages"] == ["Plan", "Build", "Test"]
+
+
+def test_re_aggregation_keeps_stored_themes_and_numbers_new_ones_above_them():
+    from workshop.aggregation.backlog import aggregate
+    stickies = frame(SAMPLE)
+    first = aggregate(stickies, STAGES)
+    env_theme = int(first.stickies.set_index("sticky_id").at["a1", "theme_id"])
+    # the product owner named the environments theme (id 40 now) and pinned the coffee machine into it
+    stored = first.themes.assign(theme_id=first.themes["theme_id"] + 39)
+    stored.loc[stored["theme_id"] == env_theme + 39, ["title", "title_is_custom"]] = ["Environments on demand", True]
+    previous = first.stickies.loc[first.stickies["theme_id"].notna(), ["sticky_id", "theme_id"]].copy()
+    previous["theme_id"] = (previous["theme_id"] + 39).astype("Int64")
+    previous["pinned"] = previous["sticky_id"] == "x1"
+    previous.loc[previous["sticky_id"] == "x1", "theme_id"] = env_theme + 39
+    more = pd.concat([stickies, frame([("z1", "Ops", "pain", "Printer out of toner again", 5, 1)])],
+                     ignore_index=True)
+    again = aggregate(more, STAGES, previous=previous, themes=stored)
+    theme_of = again.stickies.set_index("sticky_id")["theme_id"]
+    assert theme_of["a1"] == theme_of["a2"] == theme_of["x1"] == env_theme + 39  # kept, pin honoured
+    assert theme_of["z1"] == int(stored["theme_id"].max()) + 1  # the one new theme, numbered above
+    assert set(again.themes["theme_id"]) == set(stored["theme_id"]) | {theme_of["z1"]}
+    row = again.backlog.set_index("theme_id").loc[env_theme + 39]
+    assert row["title"] == "Environments on demand" and row["sticky_count"] == 4
+    assert again.stickies.set_index("sticky_id").at["a1", "theme"] == "Environments on demand"
+    assert again.reconciliation.new_themes["title"].tolist() == ["Printer out of toner again"]
+
+
+def test_attach_themes_takes_the_last_assignment_and_leaves_the_rest_empty():
+    from workshop.aggregation.backlog import attach_themes
+    stickies = frame(SAMPLE[:3])
+    assignments = pd.DataFrame({"sticky_id": ["a1", "a1", "a2"], "theme_id": pd.array([1, 2, None], dtype="Int64"),
+                                "new_key": [None, None, 5.0]})
+    out = attach_themes(stickies, assignments, {1: "one", 2: "two"})
+    assert str(out["theme_id"].dtype) == "Int64" and list(out.columns) == STICKY_COLUMNS
+    assert out["theme_id"].tolist() == [2, pd.NA, pd.NA]
+    assert out["theme"].tolist() == ["two", None, None]
+    assert stickies["theme"].isna().all()  # the input is not changed
+
+
+def test_empty_frames_keep_the_contract_types():
+    from workshop.aggregation.reconcile import empty_previous, empty_themes
+    assert {c: str(t) for c, t in empty_themes().dtypes.items()} == {
+        "theme_id": "Int64", "title": "object", "title_is_custom": "bool", "value": "Int64", "effort": "Int64",
+        "status": "object", "merged_into_id": "Int64"}
+    assert {c: str(t) for c, t in empty_previous().dtypes.items()} == {
+        "sticky_id": "object", "theme_id": "Int64", "pinned": "bool"}
+
+
+BACKLOG_TYPES = {"rank": "int64", "theme_id": "Int64", "team_count": "int64", "workshop_count": "int64",
+                 "sticky_count": "int64", "pain_count": "int64", "opportunity_count": "int64", "votes": "int64",
+                 "value": "Int64", "effort": "Int64", "priority": "float64", "quick_win": "bool"}
+
+
+def test_a_backlog_row_counts_its_stickies_and_keeps_the_decisions():
+    stickies = frame(SAMPLE)
+    stickies["theme_id"] = pd.array([1, 1, 1, 2, 2, 2, 2, 2, None, 3], dtype="Int64")
+    stickies.loc[stickies["sticky_id"] == "a2", "votes"] = None  # a missing count is no vote
+    themes = themes_frame([(1, "Environments", True, 5, "accepted", None), (2, "Network and CAB", False, None,
+                                                                            None, None),
+                           (3, "Coffee", False, None, "rejected", None)])
+    themes["effort"] = pd.array([2, None, None], dtype="Int64")
+    backlog = build_backlog(stickies, themes)  # teams and stage names from the stickies themselves
+    assert {c: str(backlog[c].dtype) for c in BACKLOG_TYPES} == BACKLOG_TYPES
+    rows = backlog.set_index("title")
+    env = rows.loc["Environments"]
+    assert (env["theme_id"], env["value"], env["effort"], env["status"], env["quick_win"]) == (1, 5, 2, "accepted", True)
+    assert (env["team_count"], env["workshop_count"], env["sticky_count"], env["votes"]) == (3, 3, 3, 3)
+    assert env["teams"] == ["Payments", "Risk", "Search"] and env["stages"] == ["Build", "Test"]
+    net = rows.loc["Network and CAB"]
+    assert net["status"] == "proposed" and (net["pain_count"], net["opportunity_count"]) == (4, 1)
+    assert pd.isna(net["value"]) and pd.isna(net["effort"])
+    assert net["stages"] == ["Release"] and net["votes"] == 8
+    assert backlog["title"].tolist()[-1] == "Coffee"  # rejected last
+    # breadth is over the teams present (3) unless the discovery has more
+    assert rows.loc["Environments", "priority"] > build_backlog(stickies, themes, total_teams=6).set_index(
+        "title").loc["Environments", "priority"]
+    empty = build_backlog(stickies.iloc[0:0], themes)
+    assert empty.empty and {c: str(empty[c].dtype) for c in BACKLOG_TYPES} == BACKLOG_TYPES

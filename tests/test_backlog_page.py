@@ -97,7 +97,9 @@ def test_download_is_a_workbook_with_the_backlog(demo, client):
     assert response.status_code == 200
     assert "platform-discovery-2026-backlog" in response.headers["Content-Disposition"]
     workbook = openpyxl.load_workbook(BytesIO(response.data), read_only=True)
-    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Workshops", "Stickies"]
+    # the demo has two rounds: the Rounds sheet follows the Heatmap
+    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Lead time", "Pain by stage",
+                                   "Workshops", "Stickies"]
     header = next(workbook["Backlog"].iter_rows(max_row=1, values_only=True))
     assert header[:3] == ("Rank", "Theme", "Teams") and header[-1] == "Theme ID"  # ids last, out of print
 

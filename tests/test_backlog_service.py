@@ -228,3 +228,17 @@ def test_update_theme_saves_every_field_in_one_commit_or_none(session, seeded):
             ("Environments take weeks", 4, 2, "in progress"), refused
     svc.update_theme(session, d.id, theme_id, value=None)  # a field left out is not changed
     assert (session.get(Theme, theme_id).value, session.get(Theme, theme_id).effort) == (None, 2)
+
+
+def test_a_workshop_without_a_day_exports_no_date(session, seeded):
+    """The Workshops sheet once showed the day a workshop was created, which read as the day it was
+    held (a walkthrough found it): a workshop with no day has no date."""
+    d, _, _ = seeded
+    undated = Workshop(discovery_id=d.id, team="Mobile", template="discovery", held_on=None,
+                       join_token=f"tok-{next(_tokens)}", status="open",
+                       created_at=datetime(2026, 11, 28, 9, tzinfo=timezone.utc))
+    session.add(undated)
+    session.commit()
+    by_team = svc.build_report(session, d.id).workshops.set_index("team")
+    assert by_team.at["Payments", "date"] == date(2026, 10, 2)
+    assert by_team.at["Mobile", "date"] is None or by_team["date"].isna()["Mobile"]

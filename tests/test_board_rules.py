@@ -180,8 +180,11 @@ def test_redaction_shows_others_private_stickies_as_placeholders(record, viewer,
 
 def test_states_as_clients_see_them():
     ends = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
-    state = rules.workshop_state(workshop(timer_ends_at=ends, timer_seconds=60))
-    assert state["timer_ends_at"] == "2026-11-28T10:00:00Z" and state["timer_seconds"] == 60
+    state = rules.workshop_state(workshop(timer_ends_at=ends, timer_seconds=60, locked=True, vote_budget=3))
+    assert state == {"id": 1, "team": "Payments", "status": "open", "phase": "map", "locked": True,
+                     "private_writing": False, "vote_budget": 3, "timer_seconds": 60,
+                     "timer_ends_at": "2026-11-28T10:00:00Z"}
+    assert rules.sticky_state(sticky())["votes"] == 0
     assert rules.workshop_state(workshop())["timer_ends_at"] is None
     assert rules.sticky_state(sticky(), 3) == {
         "id": "s1", "kind": "pain", "text": "Waiting", "x": 0.5, "y": 0.5, "duration_minutes": None,
@@ -214,6 +217,7 @@ def create_op(**sticky_fields):
     (create_op(kind="time", duration_minutes=-1), "invalid_duration"),
     (create_op(duration_minutes=5), "invalid_duration"),
     (create_op(id="x" * 41), "invalid_payload"),
+    (create_op(id="x" * 40), None),
     (create_op(link_to="s-2"), None),
     ({"id": "op-1", "type": "timer.start", "seconds": 1}, None),
     ({"id": "op-1", "type": "timer.start", "seconds": 7200}, None),
@@ -381,7 +385,7 @@ def nested(depth: int):
      ("invalid_payload", "An operation nests too deeply.")),
     ({"id": "o", "type": "sticky.create"}, ("invalid_payload", "sticky.create needs a sticky object.")),
     (create_op(kind="gossip" * 10), ("unknown_kind", f"Unknown sticky kind {('gossip' * 10)[:40]!r}.")),
-    (create_op(kind=None), ("unknown_kind", "Unknown sticky kind 'NoneType'.")),
+    (create_op(kind=3), ("unknown_kind", "Unknown sticky kind 'int'.")),
     (create_op(x=2), ("invalid_position", "x must be a number between 0 and 1.")),
     (create_op(y="0.5"), ("invalid_position", "y must be a number between 0 and 1.")),
     (create_op(kind="time", duration_minutes="5"),
@@ -438,6 +442,8 @@ def test_ops_message_refusals(payload, expected):
      ("not_facilitator", "Only the facilitator can do that.")),
     (lambda: rules.check_can_create(GUEST, workshop(phase="map"), TEMPLATE, "pain"),
      ("kind_not_in_phase", "In the Map the journey phase you can add event, not pain point.")),
+    (lambda: rules.check_can_create(GUEST, workshop(phase="context"), TEMPLATE, "event"),
+     ("kind_not_in_phase", "In the Context phase you can add system, time taken, team, not event.")),
     (lambda: rules.check_can_create(GUEST, workshop(phase="setup"), TEMPLATE, "event"),
      ("kind_not_in_phase", "In the Set-up phase you can add no stickies, not event.")),
     (lambda: rules.check_can_change(GUEST, None), ("unknown_sticky", "That sticky does not exist.")),

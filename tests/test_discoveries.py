@@ -169,3 +169,16 @@ def test_domain_validation_without_flask():
         validate_discovery("Name\x00")
     assert info.value.code == "invalid_name"
     assert validate_workshop("Team", None, "2026-01-02").template == "discovery"
+
+
+def test_a_second_workshop_for_the_same_team_is_made_with_a_warning(signed_in, client, db):
+    """A walkthrough added "Payments" twice without a word; the backlog then counted one team."""
+    _, discovery_id = signed_in.create_discovery()
+    first = client.post(f"/discoveries/{discovery_id}", data={"team": "Payments", "template": "discovery"})
+    assert "already had" not in client.get(first.headers["Location"]).get_data(as_text=True)
+    again = client.post(f"/discoveries/{discovery_id}", data={"team": "payments", "template": "discovery"})
+    assert again.status_code == 302
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "flash-warning" in page and "payments already had a workshop in this round" in page
+    with db.session() as session:
+        assert len(session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id)).all()) == 2

@@ -182,7 +182,7 @@ def test_an_account_is_checked_field_by_field():
 @pytest.mark.parametrize("password, expected", [
     ("seven c", ("weak_password", "The password must have at least 8 characters.")),
     (None, ("weak_password", "The password must have at least 8 characters.")),
-    ("x" * 201, ("password_too_long", "The password is longer than 200 characters.")),
+    ("x" * 1025, ("password_too_long", "The password is longer than 1024 characters.")),
     ("x" * 8, None), ("x" * 200, None),
 ])
 def test_the_password_rule(password, expected):
@@ -198,6 +198,11 @@ def test_roles(role, expected):
 
 def test_a_display_name_is_one_line_of_at_most_sixty():
     assert v.validate_display_name(" Gus ") == "Gus"
+    assert v.validate_display_name("\u05d3\u05e0\u05d4 \u200fDana") == "\u05d3\u05e0\u05d4 \u200fDana"  # RTL marks are fine
+    for spoof in ("Zo\u00eb \u202eevil\u202c", "Ann \u2066x\u2069", "\u202dBob"):  # overrides, isolates
+        assert refusal(lambda: v.validate_display_name(spoof)) == (
+            "invalid_display_name", "Display name cannot hold text-direction control characters "
+                                    "(they make it read as something else).")
     assert refusal(lambda: v.validate_display_name("x" * 61)) == (
         "display_name_too_long", "Display name is 61 characters; the limit is 60.")
 

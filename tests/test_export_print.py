@@ -44,12 +44,16 @@ def printed(tmp_path_factory):
     out = tmp_path_factory.mktemp("print")
     database = Database("sqlite://")
     SQLModel.metadata.create_all(database.engine)
+    from workshop.services.rounds import lead_time, pain_by_stage, round_comparison
     with database.session() as session:
         discovery, _ = load_demo(session)
         report = build_report(session, discovery.id)
+        rounds = round_comparison(session, discovery.id, report)
+        lead = lead_time(session, discovery.id, report)
+        by_stage = pain_by_stage(session, discovery.id, report)
     database.dispose()
     xlsx = out / "demo.xlsx"
-    write_backlog_workbook(report, xlsx)
+    write_backlog_workbook(report, xlsx, rounds=rounds, lead_time=lead, pain_by_stage=by_stage)
     subprocess.run([soffice, f"-env:UserInstallation={(out / 'lo-profile').as_uri()}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(out), str(xlsx)],
                    check=True, capture_output=True, timeout=180)
@@ -71,12 +75,15 @@ def sheet_of(page: str) -> str:
 def test_every_sheet_prints_landscape_one_page_wide_with_few_pages(printed):
     report, pages, _ = printed
     sheets = [sheet_of(p) for p in pages]
-    assert set(sheets) == set(SHEET_NAMES)
-    assert sheets[:4] == ["Summary", "Backlog", "Heatmap", "Workshops"]  # one page each
-    assert set(sheets[4:]) == {"Stickies"}
-    # 452 stickies, about 40 a page; the same workbook printed on 86 pages before
+    assert set(sheets) == {*SHEET_NAMES, "Rounds", "Lead time", "Pain by stage"}  # the demo has two rounds
+    assert sheets[:3] == ["Summary", "Backlog", "Heatmap"]  # one page each
+    assert sheets[3:7] == ["Rounds", "Lead time", "Pain by stage", "Workshops"]  # one page each
+    assert set(sheets[7:]) == {"Stickies"}
+    stage_page = pages[5]  # the clustered bars and their table on one page
+    assert "Pain points per team, by stage and" in stage_page and "Round 2" in stage_page  # title wraps
+    # ~500 stickies, about 40 a page; the same workbook (one round) printed on 86 pages before
     assert 5 <= sheets.count("Stickies") <= 14
-    assert len(pages) <= 18
+    assert len(pages) <= 21
 
 
 def test_each_page_has_the_footer_with_discovery_page_number_and_date(printed):
@@ -105,6 +112,9 @@ def test_summary_page_holds_labels_with_their_values_and_the_whole_chart(printed
     beside("Teams", totals["teams"])
     beside("Votes", totals["votes"])
     beside("Stickies", sum(totals["stickies_by_kind"].values()))
+    assert re.search(r"^\s*Lead time, round 1\s+\d+\.\d days \(median\)", page, re.M)
+    assert re.search(r"^\s*Lead time, round 2\s+\d+\.\d days \(median\)", page, re.M)
+    assert re.search(r"^\s*Gone in round 2\s+\d+ themes", page, re.M)
     # the top themes table and the chart: its title, axis and every bar's label on this one page
     assert sum("Top 10 themes by priority" in p for p in pages) == 1
     assert "Top 10 themes by priority" in page
@@ -121,8 +131,10 @@ def test_summary_page_holds_labels_with_their_values_and_the_whole_chart(printed
 def test_ids_and_raw_positions_stay_out_of_print_and_stages_print(printed):
     report, pages, _ = printed
     everything = "\n".join(pages)
-    for header in ("Sticky ID", "Theme ID", "Workshop ID", "Position", "Workshop names"):
+    for header in ("Sticky ID", "Workshop ID", "Position", "Workshop names"):
         assert header not in everything, header
+    # "Theme ID" prints only on the Rounds sheet, whose columns the issue names (Theme ID first)
+    assert all("Theme ID" not in p for p in pages if sheet_of(p) != "Rounds")
     for sticky_id in report.stickies["sticky_id"].head(50):
         assert sticky_id not in everything
     stickies_pages = [p for p in pages if sheet_of(p) == "Stickies"]

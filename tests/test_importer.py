@@ -109,3 +109,50 @@ def test_the_importer_refuses_what_the_board_refuses(session, text):
         import_stickies(session, f"kind,text\npain,\"{text}\"\n", "Path to prod", "Payments")
     assert board.value.message in imported.value.message
     assert session.exec(select(Sticky)).all() == []
+
+
+# --- durations: how long a time-taken sticky's part takes ---------------------------------------------
+
+from workshop.domain.durations import parse_duration  # noqa: E402
+
+
+@pytest.mark.parametrize("text,minutes", [
+    ("90", 90), ("45m", 45), ("45 min", 45), ("4h", 240), ("1.5 h", 90), ("1,5h", 90), ("3d", 4320),
+    ("2w", 20160), ("2 weeks", 20160), ("1d 4h", 1680), ("1mo", 43200), ("0", 0), (" 7D ", 10080),
+])
+def test_durations_as_people_type_them(text, minutes):
+    assert parse_duration(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["", "soon", "4 parsecs", "h", "-3d", "3d!", "1e3", "4h and a bit", "d3"])
+def test_what_is_not_a_duration(text):
+    assert parse_duration(text) is None
+
+
+def test_time_stickies_take_a_duration_column(session):
+    result = import_stickies(session, "kind,text,duration\n"
+                                      "time,Waiting for an environment,2w\n"
+                                      "time taken,Security review,3d\n"
+                                      "time,Build,45\n"
+                                      "time,Unknown wait,\n"
+                                      "event,Code merged,\n", "Lead time", "Payments")
+    assert result.by_kind == {"time": 4, "event": 1}
+    minutes = {s.text: s.duration_minutes for s in session.exec(select(Sticky)).all()}
+    assert minutes == {"Waiting for an environment": 20160.0, "Security review": 4320.0, "Build": 45.0,
+                       "Unknown wait": None, "Code merged": None}
+
+
+def test_a_bad_duration_is_a_line_numbered_error_and_nothing_is_imported(session):
+    bad = ("kind,text,duration\n"
+           "time,fine,4h\n"
+           "time,Waiting,soon\n"
+           "time,Forever,20000000\n"
+           "event,Code merged,2h\n")
+    with pytest.raises(ValidationError) as caught:
+        import_stickies(session, bad, "Lead time", "Payments")
+    message = caught.value.message
+    assert "3 bad row(s); nothing was imported" in message
+    assert "line 3: duration 'soon' is not a duration (minutes as a number, or like 45m, 4h, 3d, 2w)" in message
+    assert "line 4: duration '20000000' is longer than 10,000,000 minutes" in message
+    assert "line 5: only a time-taken sticky has a duration (this one is 'event')" in message
+    assert session.exec(select(Sticky)).all() == [] and session.exec(select(Workshop)).all() == []

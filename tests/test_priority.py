@@ -135,3 +135,5 @@ def test_a_tie_in_priority_goes_to_more_teams_votes_or_stickies(column, monkeypa
 def test_no_themes_give_an_empty_frame_with_the_added_columns():
     empty = prioritise(pd.DataFrame(columns=list(LOUDEST)), total_teams=3)
     assert empty.empty and {"demand", "priority", "quick_win", "rank"} <= set(empty.columns)
+    assert [str(empty[c].dtype) for c in ("demand", "priority", "quick_win", "rank")] == \
+        ["float64", "float64", "bool", "int64"]

@@ -77,13 +77,15 @@ def init_app(app: Flask) -> None:
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--discovery", "discovery_name", required=True, help="Discovery name (created if missing).")
     @click.option("--team", required=True, help="The team whose workshop this was.")
-    def import_stickies_command(csv_file: Path, discovery_name: str, team: str) -> None:
-        """Import a workshop's stickies from CSV (kind,text[,stage,position,votes,author])."""
+    @click.option("--round", "round_number", type=int, default=None,
+                  help="The round it belongs to (default: the latest; the next one starts it).")
+    def import_stickies_command(csv_file: Path, discovery_name: str, team: str, round_number: int | None) -> None:
+        """Import a workshop's stickies from CSV (kind,text[,stage,position,votes,author,duration]; duration: minutes, or 45m, 4h, 3d, 2w)."""
         from .services.importer import import_stickies
         with get_db(app).session() as session:
             try:
                 with csv_file.open("rb") as handle:
-                    result = import_stickies(session, handle, discovery_name, team)
+                    result = import_stickies(session, handle, discovery_name, team, round_number=round_number)
             except DomainError as error:
                 _fail(error)
             click.echo(_describe_import(result))

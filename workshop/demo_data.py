@@ -561,7 +561,7 @@ DEMO_WORKSHOPS: list[dict[str, Any]] = [
     ]),
 
     _workshop("Marketing Site", "2026-11-03", "Priya Raman",
-              ["Ella Thompson", "Raj Kapoor", "Marta Silva", "Leon Braun"], False, [
+              ["Ella Thompson", "Raj Kapoor", "Marta Silva", "Leon Braun"], True, [
         E("Idea", "Campaign brief received"),
         E("Idea", "Landing page designed"),
         E("Plan", "New dev onboarded"),
@@ -606,7 +606,7 @@ DEMO_WORKSHOPS: list[dict[str, Any]] = [
 
     # Still running: context added, deep-dive and voting not done yet (no votes, no notes).
     _workshop("Pricing", "2026-11-10", "Tom Okafor",
-              ["Victor Hughes", "Sana Mirza", "Erik Johansson", "Tomás Alvarez", "Laura Bianchi"], False, [
+              ["Victor Hughes", "Sana Mirza", "Erik Johansson", "Tomás Alvarez", "Laura Bianchi"], True, [
         E("Idea", "Price change requested by finance"),
         E("Idea", "Rules drafted in a spreadsheet", ref="sheet"),
         E("Plan", "Spreadsheet signed off by finance"),
@@ -653,12 +653,92 @@ DEMO_WORKSHOPS: list[dict[str, Any]] = [
 ]
 
 
+# --- round 2 ---------------------------------------------------------------------------------------
+# Five months later three teams run the discovery again, after the platform team shipped self-service
+# test environments and logs on by default. Their boards say what changed: the environment wait and
+# the blind spots are gone, CAB is still there, the firewall tickets hurt fewer teams, and the new
+# template pipeline brought a pain of its own.
+
+DEMO_ROUND_TWO: list[dict[str, Any]] = [
+    _workshop("Payments", "2027-02-09", "Priya Raman",
+              ["Aisha Khan", "Marek Nowak", "Daniel Osei", "Ravi Menon"], True, [
+        E("Idea", "Epic created in Jira"),
+        E("Plan", "Service created from the platform template"),
+        E("Plan", "Test env ready in 20 minutes"),
+        E("Build", "Secrets injected from Vault at deploy"),
+        E("Build", "Firewall change requested for card vault", ref="fw"),
+        E("Test", "Deployed to own preview env"),
+        E("Test", "Pen test scheduled"),
+        E("Release", "Change request raised in ServiceNow", ref="cr"),
+        E("Release", "CAB approval granted"),
+        E("Operate", "Dashboards there from day one"),
+        P("Build", "Firewall rules still take 10 days", 4, about="fw"),
+        P("Release", "CAB only meets on thursdays", 5, about="cr"),
+        P("Build", "Template pipeline takes 25 min on first build", 2),
+        SY("Plan", "Platform template"),
+        SY("Release", "ServiceNow"),
+        T("Plan", "Test env 20 min", 20 * MIN),
+        T("Build", "10 days for firewall", 10 * DAY),
+        T("Release", "CAB cycle up to 1 wk", 1 * WEEK),
+        TM("Build", "Network team"),
+        OP("Release", "Pre-approved standard changes for low-risk deploys", 4),
+    ]),
+
+    _workshop("Checkout", "2027-02-16", "Priya Raman",
+              ["Lena Fischer", "Kwame Mensah", "Julia Santos", "Mei Chen"], True, [
+        E("Idea", "A/B test idea agreed with PM"),
+        E("Plan", "Preview env created per PR"),
+        E("Build", "PR opened"),
+        E("Build", "CI pipeline run", ref="ci"),
+        E("Test", "Cypress e2e run", ref="e2e"),
+        E("Release", "CAB approved", ref="cab"),
+        E("Release", "Feature flag flipped to 5%"),
+        E("Operate", "Conversion dashboard checked"),
+        P("Test", "flaky cypress tests still block merges", 4, about="e2e"),
+        P("Release", "CAB wants a slide deck for a flag rollout", 3, about="cab"),
+        SY("Build", "GitHub Actions"),
+        SY("Release", "Argo CD"),
+        T("Build", "50 min pipeline", 50 * MIN),
+        T("Release", "CAB lead time 5 days", 5 * DAY),
+        TM("Release", "Release manager"),
+        OP("Test", "Auto-quarantine flaky tests", 3),
+    ]),
+
+    _workshop("Logistics", "2027-02-23", "Priya Raman",
+              ["Hugo Lefebvre", "Amara Obi", "Rachel Stein", "Dev Sharma"], False, [
+        E("Plan", "Namespace and DB from the platform template"),
+        E("Build", "Outbound firewall requested for carrier API", ref="fw"),
+        E("Build", "Pipeline run on shared runners", ref="ci"),
+        E("Test", "Carrier sandbox tests run", ref="sandbox"),
+        E("Release", "CAB slot booked", ref="cab"),
+        E("Operate", "Logs and metrics checked in Grafana"),
+        P("Test", "Carrier sandbox down half the time", 3, about="sandbox"),
+        P("Release", "Miss the CAB slot = wait another week", 4, about="cab"),
+        P("Build", "Template pipeline slow on first build, 25 min", 2, about="ci"),
+        P("Operate", "Cloud bill shows up 6 weeks later, cost surprises", 3),
+        SY("Operate", "Grafana"),
+        SY("Build", "GitHub Actions"),
+        T("Build", "Firewall ~1 wk", 1 * WEEK),
+        T("Release", "Next CAB up to 7 days", 7 * DAY),
+        TM("Build", "Network team"),
+        OP("Test", "Carrier sandbox stub we own", 3),
+    ]),
+]
+
+
 # --- self-check ------------------------------------------------------------------------------------
 
 #: Per workshop, how many stickies of each kind are expected (inclusive ranges).
 KIND_COUNT_RANGES: dict[str, tuple[int, int]] = {
     "event": (14, 22), "pain": (6, 12), "system": (4, 8), "time": (3, 6),
     "team": (3, 6), "opportunity": (2, 5), "note": (0, 3),
+}
+
+
+#: Round 2's boards are shorter: the teams map the journey again quickly and focus on what still hurts.
+ROUND_TWO_COUNT_RANGES: dict[str, tuple[int, int]] = {
+    "event": (6, 12), "pain": (2, 4), "system": (1, 3), "time": (2, 4),
+    "team": (1, 2), "opportunity": (1, 2), "note": (0, 2),
 }
 
 
@@ -674,12 +754,21 @@ def validate_demo_data() -> None:
     assert len(DEMO_WORKSHOPS) >= 9, "need at least 9 workshops"
     teams = [w["team"] for w in DEMO_WORKSHOPS]
     assert len(set(teams)) == len(teams), "one workshop per team"
-    assert any(not w["closed"] for w in DEMO_WORKSHOPS) and sum(w["closed"] for w in DEMO_WORKSHOPS) > len(teams) // 2
+    assert all(w["closed"] for w in DEMO_WORKSHOPS), "round 1 is over: its boards are closed"
 
-    for w in DEMO_WORKSHOPS:
+    round_two = [w["team"] for w in DEMO_ROUND_TWO]
+    assert len(round_two) == 3 and set(round_two) <= set(teams), "round 2: three teams of round 1"
+    assert any(not w["closed"] for w in DEMO_ROUND_TWO), "round 2 has a live board"
+
+    for w in DEMO_WORKSHOPS + DEMO_ROUND_TWO:
         where = w["team"]
         day = date.fromisoformat(w["date"])
-        assert date(2026, 9, 1) <= day <= date(2026, 11, 30), f"{where}: date {day} outside Sept-Nov 2026"
+        second = w in DEMO_ROUND_TWO
+        if second:
+            where += " (round 2)"
+            assert date(2027, 1, 1) <= day <= date(2027, 3, 31), f"{where}: date {day} outside Jan-Mar 2027"
+        else:
+            assert date(2026, 9, 1) <= day <= date(2026, 11, 30), f"{where}: date {day} outside Sept-Nov 2026"
         assert w["template"] == "discovery"
         assert isinstance(w["facilitator"], str) and w["facilitator"].strip()
         assert isinstance(w["closed"], bool)
@@ -713,5 +802,5 @@ def validate_demo_data() -> None:
                 assert isinstance(s["link"], int) and 0 <= s["link"] < len(stickies) and s["link"] != i, f"{at}: link"
             if s["kind"] == "note":
                 assert "link" in s, f"{at}: a note is attached to a sticky"
-        for kind, (lo_n, hi_n) in KIND_COUNT_RANGES.items():
+        for kind, (lo_n, hi_n) in (ROUND_TWO_COUNT_RANGES if second else KIND_COUNT_RANGES).items():
             assert lo_n <= counts[kind] <= hi_n, f"{where}: {counts[kind]} {kind} stickies, expected {lo_n}-{hi_n}"

@@ -8,7 +8,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir):
+def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir, ui):
     from tests.browser.conftest import SetUp
     setup = SetUp(server.url)
     setup.admin()
@@ -42,6 +42,7 @@ def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir):
     # edit the discovery: name, goal, labels; the stages too, as no board has stickies yet
     page.click("[data-test=edit-discovery-link]")
     page.wait_for_url(f"{base}/edit")
+    ui.axe(page)  # the edit page: no accessibility violation (axe-core)
     page.fill("input[name=name]", "Path to production")
     page.fill("input[name=goal]", "Two weeks from idea to production by Q3")
     page.fill("textarea[name=stages]", "Ask\nWait\nBuild\nShip")
@@ -53,6 +54,7 @@ def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir):
 
     # edit a workshop: team and date
     page.click(f"#w{search.id} a[aria-label='Edit the Search workshop']")
+    ui.axe(page)
     page.fill("input[name=team]", "Search & Discovery")
     page.fill("input[name=held_on]", "2026-12-03")
     page.click("form[data-test=edit-workshop] button[type=submit]")
@@ -82,6 +84,7 @@ def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir):
     assert "Delete the Payments workshop?" in page.locator("h1").inner_text()
     assert "1 sticky" in goes and "1 participant" in goes and "cannot be undone" in goes
     page.screenshot(path=str(output_dir / "workshop-delete.png"), full_page=True)
+    ui.axe(page)  # the confirmation page
     page.click("form[data-test=confirm-delete] button[type=submit]")
     page.wait_for_url(base)
     assert page.locator(f"#w{payments.id}").count() == 0 and page.locator(f"#w{search.id}").count() == 1

@@ -34,6 +34,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     page.wait_for_selector("[data-test=invite-link] button:text('Copied')")
     assert page.evaluate("navigator.clipboard.readText()") == link
     page.screenshot(path=str(output_dir / "person-invited.png"), full_page=True)
+    ui.axe(page)  # the person's page with the link
 
     # Priya opens the link in her own browser: the password rule is there before she types
     theirs = browser.new_context()
@@ -41,6 +42,7 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     priya.goto(link)
     ui.axe(priya)  # the invitation page
     assert "At least 8 characters" in priya.locator("[data-test=password-rule]").inner_text()
+    ui.axe(priya)  # the invite page
     priya.fill("input[name=password]", "a long enough password")
     priya.fill("input[name=repeat]", "a long enough password")
     priya.click("button[type=submit]")

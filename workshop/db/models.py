@@ -69,6 +69,8 @@ class Workshop(SQLModel, table=True):
     seq: int = 0  # last committed operation's sequence number
     facilitator_id: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # A discovery is run again later with the same teams (round 2, 3, ...); earlier rounds stay closed.
+    round: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Participant(SQLModel, table=True):
@@ -138,6 +140,8 @@ class Theme(SQLModel, table=True):
     status: str = Field(default="proposed", max_length=20)
     merged_into_id: Optional[int] = Field(default=None, foreign_key="theme.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # When the platform shipped what this theme asked for; the next round shows whether its pain went.
+    shipped_on: Optional[date] = None
 
 
 class ThemeAssignment(SQLModel, table=True):

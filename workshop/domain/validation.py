@@ -20,6 +20,9 @@ MAX_STAGES = 12
 # Control characters no text may hold (tab, line feed and carriage return are allowed where a text
 # may span lines): they garble pages and terminals, and a workbook cannot store them.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Text-direction overrides, embeddings and isolates: in a name they make it read as something else
+# ("Zoë \u202eevil" shows as "Zoë live"); a name never needs them (the marks U+200E/U+200F stay).
+BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 THEME_TITLE_MAX = 200  # a backlog theme's title (the aggregation proposes shorter ones)
@@ -77,6 +80,10 @@ def clean_line(value: object, field: str, *, max_length: int = NAME_MAX, require
     if CONTROL.search(text) or "\n" in text or "\r" in text:
         raise ValidationError(f"invalid_{field}",
                               f"{field.replace('_', ' ').capitalize()} must be one line without control characters.")
+    if BIDI_CONTROL.search(text):
+        raise ValidationError(f"invalid_{field}",
+                              f"{field.replace('_', ' ').capitalize()} cannot hold text-direction control characters "
+                              "(they make it read as something else).")
     if required and not text:
         raise ValidationError(f"missing_{field}", f"{field.replace('_', ' ').capitalize()} is required.")
     if len(text) > max_length:
@@ -190,6 +197,9 @@ def validate_account(email, name, password, role) -> tuple[str, str, str, str]:
 
 
 PASSWORD_MIN = 8
+#: Long enough for any passphrase or password manager; no form cuts a password short (a browser's
+#: maxlength silently truncated a pasted 250-character one, which then never matched at sign-in).
+PASSWORD_MAX = 1024
 #: The rule as the forms show it, before anyone submits.
 PASSWORD_RULE = f"At least {PASSWORD_MIN} characters (a few words are easy to remember)."
 
@@ -198,8 +208,8 @@ def validate_password(password) -> str:
     """The one password rule, for new accounts, resets and changes alike."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise ValidationError("weak_password", "The password must have at least 8 characters.")
-    if len(password) > 200:
-        raise ValidationError("password_too_long", "The password is longer than 200 characters.")
+    if len(password) > PASSWORD_MAX:
+        raise ValidationError("password_too_long", f"The password is longer than {PASSWORD_MAX} characters.")
     return password
 
 

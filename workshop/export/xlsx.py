@@ -102,20 +102,30 @@ PRIORITY_FORMAT = "0.00"
 POSITION_FORMAT = "0.000"
 DURATION_FORMAT = "0.#"
 YES_NO_FORMAT = '"Yes";"Yes";"No"'
+DAYS_FORMAT = "0.0"
+PER_TEAM_FORMAT = "0.0#"
 
 
 # --------------------------------------------------------------------------------------------------
 # Public API
 
 def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO[bytes],
-                           progress: ProgressCallback | None = None) -> None:
+                           progress: ProgressCallback | None = None, rounds: pd.DataFrame | None = None,
+                           lead_time: pd.DataFrame | None = None,
+                           pain_by_stage: pd.DataFrame | None = None) -> None:
     """Write ``report`` as an .xlsx workbook to ``target`` (a path, or a binary file-like object).
 
     A path is written to a temporary file beside it and renamed into place, so a failed or
     interrupted export never leaves a half-written workbook under the final name.
     ``progress(rows_written, total_rows)`` is called every few thousand rows and once at the end.
+    ``rounds`` (workshop.aggregation.rounds.compare_rounds, from round 2 on) adds the sheet "Rounds"
+    after the Heatmap: Theme ID, Theme, Round N teams and Round N pain points per round, Change.
+    ``lead_time`` (workshop.aggregation.lead_time.lead_times) adds the sheet "Lead time" after it:
+    Round, Team, Lead time (days) and each stage's days; the Summary then gains the median lead time of
+    each round and the number of themes gone. ``pain_by_stage`` (aggregation.rounds.pain_by_stage) adds
+    the sheet "Pain by stage": pain points per team by stage and round, with a clustered bar chart.
     """
-    wb = _build_workbook(report, progress)
+    wb = _build_workbook(report, progress, rounds, lead_time, pain_by_stage)
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -608,7 +618,7 @@ CHART_COLUMN_WIDTH = 8
 
 
 def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], progress: _Progress,
-                   page: _Print) -> None:
+                   page: _Print, extra: list[tuple] = ()) -> None:
     ws = wb.create_sheet("Summary")
     styles = _Styles(ws)
     for letter, width in SUMMARY_WIDTHS.items():
@@ -653,14 +663,20 @@ def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], prog
     rows.append([])
     rows.append([_text_cell(ws, "Totals", styles.section)])
     chart_top = len(rows) - 1  # 0-based row of "Totals": the chart starts beside it
-    for name, value in _totals(report):
+    for name, value, *fmt in [*_totals(report), *extra]:
         # values left-aligned, next to their labels (not at the far edge of the wide column B)
-        rows.append([label(name), None if value is None else _cell(ws, value, left)])
+        style = left
+        if fmt:
+            proto_cell = WriteOnlyCell(ws)
+            proto_cell.number_format = fmt[0]
+            proto_cell.alignment = Alignment(horizontal="left", vertical="top")
+            style = proto_cell._style
+        rows.append([label(name), None if value is None else _cell(ws, value, style)])
     rows.append([])
-    rows.append([_text_cell(ws, f"Top {TOP_THEMES} themes", styles.section)])
+    n_top = len(top[0].values)
+    rows.append([_text_cell(ws, f"Top {n_top} themes" if n_top != 1 else "The theme", styles.section)])
     header_row = len(rows) + 1
     rows.append([_text_cell(ws, c.header, styles.header) for c in top])
-    n_top = len(top[0].values)
     prio = styles.number(PRIORITY_FORMAT)
     theme_width = SUMMARY_WIDTHS["B"]
     for i in range(n_top):
@@ -734,6 +750,7 @@ def _write_backlog(wb: Workbook, columns: list[_Column], progress: _Progress, pa
 
 
 HEATMAP_ONE_PAGE_TEAMS = 60  # up to this many teams the heatmap prints on one page; beyond, one page wide
+ROUNDS_ONE_PAGE_THEMES = 60  # the same for the Rounds sheet's themes
 
 
 def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, page: _Print) -> None:
@@ -748,7 +765,81 @@ def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, pa
                            end_type="max", end_color="F8696B"))
 
 
-def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) -> Workbook:
+def _rounds_columns(rounds: pd.DataFrame) -> list[_Column]:
+    n = len(rounds)
+    numbers = sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
+    cols = [_Column("Theme ID", _number_list(rounds["theme_id"], True), "int"),
+            _Column("Theme", _text_list(rounds["title"]), wrap=True, max_width=THEME_WIDTH)]
+    for r in numbers:
+        cols.append(_Column(f"Round {r} teams", _number_list(rounds[f"teams_{r}"], True), "int"))
+        cols.append(_Column(f"Round {r} pain points", _number_list(rounds[f"pains_{r}"], True), "int"))
+    cols.append(_Column("Change", _text_list(_series(rounds, "change", n))))
+    return cols
+
+
+def _lead_time_columns(lead: pd.DataFrame) -> list[_Column]:
+    stages = [c for c in lead.columns if c not in ("round", "team", "lead_time_days")]
+    cols = [_Column("Round", _number_list(lead["round"], True), "int"),
+            _Column("Team", _text_list(lead["team"])),
+            _Column("Lead time (days)", _number_list(lead["lead_time_days"]), "float", DAYS_FORMAT)]
+    cols += [_Column(clean_text(stage), _number_list(lead[stage]), "float", DAYS_FORMAT) for stage in stages]
+    return cols
+
+
+LEAD_FORMAT = '0.0" days (median)"'
+GONE_FORMAT = '0" themes"'
+
+
+def _round_summary(rounds: pd.DataFrame | None, lead: pd.DataFrame | None) -> list[tuple]:
+    """The Summary's lines about rounds: each round's median lead time, and the themes gone."""
+    if rounds is None or not len(rounds):
+        return []
+    from workshop.aggregation.lead_time import per_round
+    lines: list[tuple[str, object]] = []
+    if lead is not None and len(lead):
+        for row in per_round(lead).itertuples():
+            lines.append((f"Lead time, round {row.round}", round(float(row.median_days), 1), LEAD_FORMAT))
+    numbers = sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
+    if len(numbers) >= 2:
+        gone = int((rounds["change"] == "gone").sum())
+        lines.append((f"Gone in round {numbers[-1]}", gone, GONE_FORMAT))
+    return lines
+
+
+def _pain_by_stage_columns(by_stage: pd.DataFrame) -> list[_Column]:
+    numbers = sorted(int(c.split("_")[1]) for c in by_stage.columns if c.startswith("round_"))
+    cols = [_Column("Stage", _text_list(by_stage["stage"]))]
+    cols += [_Column(f"Round {r}", _number_list(by_stage[f"round_{r}"]), "float", PER_TEAM_FORMAT) for r in numbers]
+    return cols
+
+
+def _write_pain_by_stage(wb: Workbook, columns: list[_Column], progress: _Progress, page: _Print) -> None:
+    """Pain points per team by stage, a column per round, and the clustered bars beside them."""
+    ws, n = _write_data_sheet(wb, "Pain by stage", columns, progress, page, autofilter=False, one_page=True)
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.style = 10
+    chart.title = "Pain points per team, by stage and round"
+    chart.y_axis.title = "Pain points per team"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    data = Reference(ws, min_col=2, max_col=len(columns), min_row=1, max_row=n + 1)
+    cats = Reference(ws, min_col=1, min_row=2, max_row=n + 1)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    first = len(columns) + 2  # a gap column, then the chart's
+    anchor = TwoCellAnchor()
+    anchor._from = AnchorMarker(col=first - 1, row=0)
+    anchor.to = AnchorMarker(col=first - 1 + CHART_COLUMNS, row=max(n + 1, 16))
+    chart.anchor = anchor
+    ws.add_chart(chart)
+    ws.print_area = f"A1:{get_column_letter(first - 1 + CHART_COLUMNS)}{max(n + 1, 16)}"
+
+
+def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
+                    rounds: pd.DataFrame | None = None, lead_time: pd.DataFrame | None = None,
+                    pain_by_stage: pd.DataFrame | None = None) -> Workbook:
     backlog = report.backlog if report.backlog is not None else pd.DataFrame()
     workshops = report.workshops if report.workshops is not None else pd.DataFrame()
     stickies = report.stickies if report.stickies is not None else pd.DataFrame()
@@ -762,8 +853,12 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) ->
     top = [next(c for c in top if c.header == h) for h in ("Rank", "Theme", "Priority", "Teams", "Votes")]
 
     summary_rows = 20 + len(top[0].values)
-    total = summary_rows + sum(len(cols[0].values) + 1 for cols in
-                               (backlog_cols, heat_cols, workshop_cols, sticky_cols))
+    rounds_cols = _rounds_columns(rounds) if rounds is not None and len(rounds) else None
+    lead_cols = _lead_time_columns(lead_time) if rounds_cols and lead_time is not None and len(lead_time) else None
+    stage_cols = _pain_by_stage_columns(pain_by_stage) \
+        if rounds_cols and pain_by_stage is not None and len(pain_by_stage) else None
+    sheets = [backlog_cols, heat_cols, workshop_cols, sticky_cols] + [c for c in (rounds_cols, lead_cols, stage_cols) if c]
+    total = summary_rows + sum(len(cols[0].values) + 1 for cols in sheets)
     progress = _Progress(callback, total)
 
     generated = _scalar_datetime(report.generated_at)
@@ -771,9 +866,17 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) ->
                   date=f"{generated:%Y-%m-%d}" if generated is not None else "")
 
     wb = Workbook(write_only=True)
-    _write_summary(wb, report, top, progress, page)
+    _write_summary(wb, report, top, progress, page, _round_summary(rounds, lead_time))
     _write_backlog(wb, backlog_cols, progress, page)
     _write_heatmap(wb, heat_cols, progress, page)
+    if rounds_cols:  # like the heatmap, one page for the meeting while it stays readable
+        _write_data_sheet(wb, "Rounds", rounds_cols, progress, page,
+                          one_page=len(rounds_cols[0].values) <= ROUNDS_ONE_PAGE_THEMES)
+    if lead_cols:
+        _write_data_sheet(wb, "Lead time", lead_cols, progress, page,
+                          one_page=len(lead_cols[0].values) <= ROUNDS_ONE_PAGE_THEMES)
+    if stage_cols:
+        _write_pain_by_stage(wb, stage_cols, progress, page)
     _write_data_sheet(wb, "Workshops", workshop_cols, progress, page, printed=PRINTED_COLUMNS["Workshops"])
     _write_data_sheet(wb, "Stickies", sticky_cols, progress, page, printed=PRINTED_COLUMNS["Stickies"])
     progress.finish()

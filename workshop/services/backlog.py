@@ -319,7 +319,7 @@ def _workshops_frame(session: Session, workshops: list[Workshop], stickies: pd.D
     rows = []
     for w in workshops:
         row = {"workshop_id": w.id, "team": w.team,
-               "date": w.held_on or (w.created_at.date() if w.created_at else None),
+               "date": w.held_on,  # only the day it is held: a creation day would read as one
                "facilitator": users.get(w.facilitator_id) or facilitators.get(w.id, ""),
                "template": _template_label(w.template), "status": w.status, "participants": participants.get(w.id, 0)}
         for kind in KINDS:

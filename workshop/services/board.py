@@ -372,7 +372,15 @@ class _Batch:
 
     def _workshop_reopen(self, actor: Actor, op: Op) -> dict:
         # Open again in the phase it was closed in (wrap-up: read-only until the facilitator moves
-        # the room to the phase to go on with).
+        # the room to the phase to go on with). A workshop of a round that is over stays closed
+        # (the discovery page refuses it too: services.discoveries.ensure_round_open).
+        mine, latest = self.conn.execute(
+            core_select(_W.c.round, core_select(func.max(_W.c.round)).where(
+                _W.c.discovery_id == core_select(_W.c.discovery_id).where(_W.c.id == self.workshop.id)
+                .scalar_subquery()).scalar_subquery()).where(_W.c.id == self.workshop.id)).one()
+        if mine < latest:
+            raise DomainError("earlier_round", f"This workshop belongs to round {mine}, which is over; "
+                                               "its board stays read-only.")
         self.workshop.status = "open"
         return self._workshop_record()
 

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..db.models import Discovery, DiscoveryMember, Participant, Sticky, User, Vote, Workshop
-from ..demo_data import DEMO_DISCOVERY, DEMO_WORKSHOPS
+from ..demo_data import DEMO_DISCOVERY, DEMO_ROUND_TWO, DEMO_WORKSHOPS
 from .discoveries import hash_secret, new_join_token
 
 
@@ -27,6 +27,8 @@ def load_demo(session: Session, owner_id: int | None = None) -> tuple[Discovery,
     session.flush()
     for spec in DEMO_WORKSHOPS:
         _load_workshop(session, discovery.id, spec, owner_id)
+    for spec in DEMO_ROUND_TWO:  # three teams ran it again: the backlog shows what changed
+        _load_workshop(session, discovery.id, spec, owner_id, round_number=2)
     _add_members(session, discovery.id, owner_id)
     session.commit()
     return discovery, True
@@ -39,12 +41,13 @@ def _add_members(session: Session, discovery_id: int, owner_id: int | None) -> N
             session.add(DiscoveryMember(discovery_id=discovery_id, user_id=user_id))
 
 
-def _load_workshop(session: Session, discovery_id: int, spec: dict, owner_id: int | None) -> None:
+def _load_workshop(session: Session, discovery_id: int, spec: dict, owner_id: int | None,
+                   round_number: int = 1) -> None:
     held_on = date.fromisoformat(spec["date"])
     closed = spec.get("closed", True)
     workshop = Workshop(discovery_id=discovery_id, team=spec["team"], template=spec.get("template", "discovery"),
                         held_on=held_on, join_token=new_join_token(), status="closed" if closed else "open",
-                        phase="wrapup" if closed else "vote", facilitator_id=owner_id)
+                        phase="wrapup" if closed else "vote", facilitator_id=owner_id, round=round_number)
     session.add(workshop)
     session.flush()
     people = {}

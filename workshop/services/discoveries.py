@@ -102,10 +102,19 @@ def create_workshop(session: Session, account: Account, discovery_id: int, team,
     draft = validate_workshop(team, template, held_on)
     workshop = Workshop(discovery_id=discovery_id, team=draft.team, template=draft.template,
                         held_on=draft.held_on, join_token=new_join_token(),
-                        phase=get_template(draft.template).first_phase.key, facilitator_id=account.id)
+                        phase=get_template(draft.template).first_phase.key, facilitator_id=account.id,
+                        round=latest_round(session, discovery_id))
     session.add(workshop)
     session.commit()
     return workshop
+
+
+def team_workshops_in_round(session: Session, workshop: Workshop) -> int:
+    """How many other workshops of the workshop's round carry its team's name (case aside): the
+    backlog counts them as one team, which a second "Payments" made by mistake would hide."""
+    return len(session.exec(select(Workshop.id).where(
+        Workshop.discovery_id == workshop.discovery_id, Workshop.round == workshop.round,
+        func.lower(Workshop.team) == workshop.team.lower(), Workshop.id != workshop.id)).all())
 
 
 @dataclass
@@ -392,3 +401,45 @@ def remove_member(session: Session, account: Account, discovery_id: int, user_id
     session.delete(member)
     session.commit()
     return user
+
+
+# --- rounds: the discovery run again later with the same teams -------------------------------------------
+
+def latest_round(session: Session, discovery_id: int) -> int:
+    return session.exec(select(func.max(Workshop.round)).where(Workshop.discovery_id == discovery_id)).one() or 1
+
+
+def start_next_round(session: Session, account: Account, discovery_id: int) -> tuple[int, list[Workshop], list[int]]:
+    """Round N+1: a new workshop (a new board and join link, the template the team used last) for every
+    team of the discovery, including those that had not run round N yet. The problem, goal, stages and
+    labels are the discovery's own and stay. Returns the new round, its workshops and the ids of the
+    earlier rounds' workshops still open: the caller closes them on their boards (earlier rounds stay
+    read-only)."""
+    ensure_can_manage(session, account, discovery_id)
+    current = latest_round(session, discovery_id)
+    earlier = list(session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id)
+                                .order_by(Workshop.round.desc(), Workshop.held_on, Workshop.id)))
+    if not earlier:
+        raise Conflict("no_teams", "Round 1 has no workshops yet: add one per team first.")
+    teams: dict[str, Workshop] = {}
+    for workshop in earlier:  # the latest round first: its team name and template win
+        teams.setdefault(workshop.team.casefold(), workshop)
+    created = []
+    for workshop in teams.values():
+        new = Workshop(discovery_id=discovery_id, team=workshop.team, template=workshop.template,
+                       join_token=new_join_token(), phase=get_template(workshop.template).first_phase.key,
+                       facilitator_id=account.id, round=current + 1)
+        session.add(new)
+        created.append(new)
+    session.commit()
+    still_open = [w.id for w in session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id,
+                                                                    Workshop.round <= current,
+                                                                    Workshop.status == "open"))]
+    return current + 1, created, still_open
+
+
+def ensure_round_open(session: Session, workshop: Workshop) -> None:
+    """A workshop of an earlier round is not reopened: its round is over (read-only, for comparison)."""
+    if workshop.round < latest_round(session, workshop.discovery_id):
+        raise Conflict("earlier_round", f"The {workshop.team} workshop belongs to round {workshop.round}, "
+                                        "which is over; its board stays read-only.")

@@ -3,14 +3,17 @@
     import_stickies(session, csv_text_or_file, discovery_name, team) -> ImportResult
 
 Columns (header row, any order, case-insensitive): ``kind`` and ``text`` required; ``stage``,
-``position`` (0..1 along the timeline), ``votes`` and ``author`` optional. Placement: position wins;
+``position`` (0..1 along the timeline), ``votes``, ``author`` and ``duration`` optional (``duration``:
+how long a time-taken sticky's part takes, in minutes as a number or as ``45m``, ``4h``, ``3d``, ``2w``;
+only time stickies carry one). Placement: position wins;
 with only a stage the sticky goes inside that stage's column (spread evenly within it); with neither,
 the file's stickies are spread evenly along the whole timeline. ``votes`` become Vote rows without a
 participant.
 
 All or nothing: every bad row is reported with its line number and reason in one ValidationError
 (code "invalid_csv"), and nothing of that file is imported. The discovery is created if it does not
-exist (default stages and labels); the file becomes one closed workshop of ``team``.
+exist (default stages and labels); the file becomes one closed workshop of ``team`` in the discovery's
+latest round, or in the round named (which may be the next one: the file then starts it).
 """
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ from sqlmodel import Session, select
 
 from workshop.db.models import Discovery, Sticky, Vote, Workshop
 from workshop.domain.errors import ValidationError
-from workshop.domain.kinds import kind_from_name
+from workshop.domain.durations import MAX_MINUTES, parse_duration
+from workshop.domain.kinds import KINDS_BY_KEY, kind_from_name
 from workshop.domain.validation import sticky_text, validate_display_name
 
 DEFAULT_STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
@@ -36,7 +40,7 @@ DEFAULT_END_LABEL = "Live in production with users"
 TEAM_MAX = 120
 MAX_VOTES = 1000
 REQUIRED = ("kind", "text")
-OPTIONAL = ("stage", "position", "votes", "author")
+OPTIONAL = ("stage", "position", "votes", "author", "duration")
 MAX_REPORTED = 50
 
 
@@ -62,6 +66,7 @@ class _Row:
     position: float | None
     votes: int
     author: str
+    duration: int | None = None
 
 
 def _read_text(source: str | bytes | IO) -> str:
@@ -139,10 +144,22 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
                 author = validate_display_name(author) if author else ""  # a participant's name rule
             except ValidationError as error:
                 reasons.append(f"author: {error.message}")
+            duration = None
+            if get("duration"):
+                duration = parse_duration(get("duration"))
+                if duration is None:
+                    reasons.append(f"duration {get('duration')!r} is not a duration "
+                                   "(minutes as a number, or like 45m, 4h, 3d, 2w)")
+                elif duration > MAX_MINUTES:
+                    reasons.append(f"duration {get('duration')!r} is longer than {MAX_MINUTES:,} minutes")
+                    duration = None
+                elif kind and not KINDS_BY_KEY[kind].has_duration:
+                    reasons.append(f"only a time-taken sticky has a duration (this one is {kind!r})")
+                    duration = None
             if reasons:
                 problems.append(f"line {line}: {'; '.join(reasons)}")
             else:
-                rows.append(_Row(line, kind, text_value, stage, position, votes, author))
+                rows.append(_Row(line, kind, text_value, stage, position, votes, author, duration))
     except csv.Error as exc:
         problems.append(f"line {reader.line_num}: cannot read the row ({exc})")
     if problems:
@@ -175,8 +192,21 @@ def _place(rows: list[_Row], n_stages: int) -> list[float]:
     return xs
 
 
+def _round(session: Session, discovery: Discovery | None, wanted: int | None) -> int:
+    """The round to import into: the latest by default; the next one may be named (it starts then)."""
+    from sqlalchemy import func
+    latest = 1 if discovery is None else (session.exec(
+        select(func.max(Workshop.round)).where(Workshop.discovery_id == discovery.id)).one() or 1)
+    if wanted is None:
+        return latest
+    if isinstance(wanted, bool) or not isinstance(wanted, int) or not 1 <= wanted <= latest + 1:
+        raise ValidationError("invalid_round", f"Round {wanted} does not exist: the discovery is in round "
+                                               f"{latest}; import into 1 to {latest}, or {latest + 1} to start it.")
+    return wanted
+
+
 def import_stickies(session: Session, source: str | bytes | IO, discovery_name: str, team: str,
-                    held_on: date | None = None) -> ImportResult:
+                    held_on: date | None = None, round_number: int | None = None) -> ImportResult:
     """Create (if needed) the discovery, add a closed workshop for ``team`` and import its stickies.
 
     One transaction: on any problem nothing is written and a ValidationError lists every bad row.
@@ -193,6 +223,7 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
     rows = _parse(text, stages)
     xs = _place(rows, len(stages))
     created = discovery is None
+    round_number = _round(session, discovery, round_number)
     now = datetime.now(timezone.utc)
     try:
         if created:
@@ -202,13 +233,14 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
             session.flush()
         workshop = Workshop(discovery_id=discovery.id, team=team_name, template="discovery",
                             join_token=secrets.token_urlsafe(24), status="closed", phase="wrapup",
-                            held_on=held_on or now.date())
+                            held_on=held_on or now.date(), round=round_number)
         session.add(workshop)
         session.flush()
         stickies, votes = [], []
         for i, (row, x) in enumerate(zip(rows, xs)):
             sticky = Sticky(id=str(uuid.uuid4()), workshop_id=workshop.id, kind=row.kind, text=row.text,
                             x=x, y=min(0.9, 0.1 + 0.8 * (i % 8) / 8), author_name=row.author,
+                            duration_minutes=None if row.duration is None else float(row.duration),
                             created_at=now, updated_at=now)
             stickies.append(sticky)
             votes.extend(Vote(workshop_id=workshop.id, sticky_id=sticky.id, participant_id=None, created_at=now)

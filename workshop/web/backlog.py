@@ -25,9 +25,29 @@ def show(discovery_id: int):
     discovery = ensure_can_see(session, current_user.account, discovery_id)
     svc, views = _services()
     view = views.backlog_view(session, discovery_id)
+    from ..aggregation.lead_time import per_round
+    from ..services.rounds import lead_time, pain_by_stage, round_comparison, shipped_dates
+    rounds = round_comparison(session, discovery_id, view.report)
+    lead = per_round(lead_time(session, discovery_id, view.report)) if rounds is not None else None
+    by_stage = pain_by_stage(session, discovery_id, view.report) if rounds is not None else None
     return render_template("backlog/show.html", discovery=discovery, report=view.report, themes=view.themes,
+                           rounds=rounds, round_numbers=_round_numbers(rounds), lead=lead, by_stage=by_stage,
+                           by_stage_max=_by_stage_max(by_stage), shipped=shipped_dates(session, discovery_id),
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
                            statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices)
+
+
+def _by_stage_max(by_stage) -> float:
+    if by_stage is None:
+        return 0.0
+    values = by_stage[[c for c in by_stage.columns if c.startswith("round_")]].to_numpy()
+    return float(values.max()) if values.size else 0.0
+
+
+def _round_numbers(rounds) -> list[int]:
+    if rounds is None:
+        return []
+    return sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
 
 
 def _back(discovery_id: int, theme_id: int | None = None):
@@ -117,3 +137,13 @@ def export(discovery_id: int):
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, download_name=filename,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/discoveries/<int:discovery_id>/themes/<int:theme_id>/shipped")
+@login_required
+def shipped(discovery_id: int, theme_id: int):
+    """Mark a theme shipped on a date (or clear it): the next round shows whether its pain went."""
+    from ..services.rounds import set_shipped
+    day = request.form.get("shipped_on", "")
+    return _decide(discovery_id, theme_id, lambda session, _svc: set_shipped(session, discovery_id, theme_id, day),
+                   f"Marked shipped on {day}." if day else "No longer marked shipped.")

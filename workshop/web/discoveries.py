@@ -75,9 +75,15 @@ def show(discovery_id: int):
             error = exc
         else:
             flash(f"Workshop for {workshop.team} created. Share its join link with the team.", "success")
+            twins = svc.team_workshops_in_round(session, workshop)
+            if twins:
+                flash(f"{workshop.team} already had {'a workshop' if twins == 1 else f'{twins} workshops'} in this "
+                      "round: the backlog counts them as one team. If that was a mistake, delete the new one; "
+                      "for another session of the same team, that is right.", "warning")
             return redirect(url_for("discoveries.show", discovery_id=discovery_id, _anchor=f"w{workshop.id}"))
     can_manage = can_manage_discovery(current_user.account, svc.member_ids(session, discovery_id))
     return render_template("discoveries/show.html", discovery=discovery, rows=svc.workshops_of(session, discovery_id),
+                           rounds=svc.latest_round(session, discovery_id),
                            templates=all_templates(), default_template=DEFAULT_TEMPLATE, error=error,
                            form=request.form, can_manage=can_manage,
                            members=svc.members_of(session, discovery_id)), 400 if error else 200
@@ -102,6 +108,10 @@ def add_member(discovery_id: int):
 def set_status(workshop_id: int):
     """Close or reopen: the board's own operation, through its tick (logged, sequenced, broadcast)."""
     status = request.form.get("status")
+    if status == "open":  # an earlier round's board stays closed (refused before anything is written)
+        workshop = svc.get_workshop(get_session(), workshop_id)
+        svc.ensure_can_manage(get_session(), current_user.account, workshop.discovery_id)  # 403/404 first
+        svc.ensure_round_open(get_session(), workshop)
     workshop, actor, op = svc.workshop_status_op(get_session(), current_user.account, current_user.name,
                                                  workshop_id, status)
     result = current_app.extensions["room_hub"].submit(workshop.id, actor, [op])[0]
@@ -220,3 +230,23 @@ def remove_member(discovery_id: int, user_id: int):
     else:
         flash(f"{user.name} no longer sees this discovery (nothing they made is removed).", "success")
     return redirect(url_for("discoveries.show", discovery_id=discovery_id, _anchor="people"))
+
+
+@bp.post("/discoveries/<int:discovery_id>/rounds")
+@login_required
+def start_round(discovery_id: int):
+    """Round N+1 for the same teams; round N's open boards close (each through its own tick)."""
+    session = get_session()
+    try:
+        number, created, still_open = svc.start_next_round(session, current_user.account, discovery_id)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("discoveries.show", discovery_id=discovery_id))
+    hub = current_app.extensions["room_hub"]
+    for workshop_id in still_open:
+        workshop, actor, op = svc.workshop_status_op(session, current_user.account, current_user.name,
+                                                     workshop_id, "closed")
+        hub.submit(workshop.id, actor, [op])
+    flash(f"Round {number} has started: {counted(len(created), 'team')} got a new workshop and join link. "
+          f"Round {number - 1} is closed and stays for comparison.", "success")
+    return redirect(url_for("discoveries.show", discovery_id=discovery_id, _anchor=f"round{number}"))

@@ -1,0 +1,69 @@
+"""Rounds in a real browser: the demo's second round (three teams ran it again) on the discovery page
+and on the backlog, each theme round by round with what changed; then the facilitator starts round 3
+after the browser asks. Screenshots for the README (the round comparison)."""
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHANGES = {"gone", "fewer teams", "same", "more teams", "new", "not run yet"}
+
+
+def test_the_demos_second_round_compared_and_a_third_started(browser, server, output_dir, ui):
+    from tests.browser.conftest import SetUp
+    setup = SetUp(server.url)
+    setup.admin()
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    ctx.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    page = ctx.new_page()
+    page.set_default_timeout(90_000)  # the first backlog view loads the aggregation stack
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(server.url + "/")
+    page.click("[data-test=load-demo]")
+    page.wait_for_url(re.compile(r"/discoveries/\d+$"))
+    base = page.url
+    round_two = page.locator("tbody[data-round='2'] tr[id^=w]")
+    round_one = page.locator("tbody[data-round='1'] tr[id^=w]")
+    assert round_two.count() == 3 and round_one.count() == 10
+    assert page.locator("tr.round-head").all_inner_texts()[0].startswith("Round 2")  # the current round first
+    assert "over: read-only" in page.locator("#round1").inner_text()
+    assert round_one.locator("button[data-copy]").count() == 0  # round 1's links are closed
+    ui.axe(page)  # the discovery page with its rounds
+
+    # the backlog follows each theme through the rounds
+    page.click("[data-test=backlog-link]")
+    page.wait_for_selector("table[data-test=rounds]")
+    table = page.locator("table[data-test=rounds]")
+    headers = [h.lower() for h in table.locator("thead th").all_inner_texts()]
+    assert headers == ["theme", "round 1 teams", "round 1 pain points", "round 2 teams", "round 2 pain points",
+                       "change"]
+    rows = [r.split("\t") for r in table.locator("tbody tr").all_inner_texts()]
+    changes = [r[-1].strip() for r in rows]
+    assert set(changes) <= CHANGES and {"gone", "same", "new", "not run yet"} <= set(changes)
+    env = next(r for r in rows if r[0].startswith("Self-service test env"))
+    assert int(env[1]) >= 5 and int(env[3]) == 0 and env[-1].strip() == "gone"  # shipped, and it shows
+    section = page.locator("#rounds")
+    page.evaluate("() => { document.querySelector('.topbar').style.position = 'static'; }")  # not over the heading
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=str(output_dir / "backlog-rounds.png"))
+    ui.publish_screenshot(output_dir / "backlog-rounds.png", "backlog-rounds.png")
+
+    # round 3: every team of the discovery gets a new workshop, round 2's open board closes
+    page.goto(base)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("form[data-test=start-round] button")
+    page.wait_for_url(re.compile(r"#round3$"))
+    assert asked and "Start round 3?" in asked[0] and "stay read-only" in asked[0]
+    assert "Round 3 has started: 10 teams got a new workshop" in page.locator(".flash").first.inner_text()
+    round_three = page.locator("tbody[data-round='3'] tr[id^=w]")
+    assert round_three.count() == 10
+    assert round_three.locator("button[data-copy]").count() == 10  # every new join link can be copied
+    assert page.locator("tbody[data-round='2'] button[data-copy]").count() == 0
+    assert page.locator("form[data-test=start-round] button").inner_text() == "Start round 4"
+    page.screenshot(path=str(output_dir / "discovery-rounds.png"), full_page=True)
+    ctx.close()
+    assert errors == []

@@ -1,0 +1,288 @@
+"""Rounds: a discovery run again later with the same teams. Starting round 2, importing into a round,
+earlier rounds read-only, and each theme followed through the rounds (gone, fewer teams, same, more
+teams, new) on the backlog page and in the workbook."""
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlmodel import select
+
+from workshop.aggregation.rounds import CHANGES, NOT_RUN, change, compare_rounds
+from workshop.db.models import Workshop
+
+
+# --- the comparison, pure -------------------------------------------------------------------------------
+
+def test_change_between_two_rounds():
+    assert [change(2, 0), change(3, 1), change(2, 2), change(1, 4), change(0, 3)] == list(CHANGES)
+    assert change(0, 0) == "gone"
+
+
+def test_compare_rounds_counts_teams_and_pain_points_per_round():
+    # workshops 1-3 are round 1 (teams A, B, C), 4-5 round 2 (A, B)
+    rounds = {1: 1, 2: 1, 3: 1, 4: 2, 5: 2}
+    team = {1: "A", 2: "B", 3: "C", 4: "A", 5: "B"}
+    rows = [  # (workshop, theme, kind)
+        (1, 10, "pain"), (2, 10, "pain"), (3, 10, "opportunity"), (4, 10, "pain"),  # 3 teams -> 1
+        (1, 11, "pain"), (2, 11, "pain"),                                           # gone
+        (4, 12, "pain"), (5, 12, "pain"), (5, 12, "pain"),                          # new
+        (1, 13, "pain"), (4, 13, "pain"),                                           # same
+        (1, 14, "pain"), (4, 14, "pain"), (5, 14, "opportunity"),                   # more teams
+        (3, 15, "pain"),                        # only team C, which has not run round 2 yet
+        (1, 16, "pain"), (3, 16, "pain"), (5, 16, "pain"),  # A and C -> B: A's pain went, B's is new
+        (2, None, "event"),
+    ]
+    stickies = pd.DataFrame({
+        "workshop_id": [r[0] for r in rows], "team": [team[r[0]] for r in rows],
+        "theme_id": pd.array([r[1] for r in rows], dtype="Int64"), "kind": [r[2] for r in rows]})
+    backlog = pd.DataFrame({"rank": [1, 2, 3, 4, 5, 6, 7], "theme_id": [12, 10, 14, 13, 11, 15, 16],
+                            "title": ["New pain", "Fewer", "More", "Same", "Gone", "Not run", "Moved"]})
+    out = compare_rounds(stickies, backlog, rounds)
+    assert list(out.columns) == ["theme_id", "title", "teams_1", "pains_1", "teams_2", "pains_2", "change"]
+    assert out["theme_id"].tolist() == [12, 10, 14, 13, 11, 15, 16]  # rank order
+    by = out.set_index("title")
+    # Fewer: A, B, C in round 1; C has not run round 2, so A and B (2) against A (1)
+    assert by.loc["Fewer", ["teams_1", "pains_1", "teams_2", "pains_2"]].tolist() == [3, 2, 1, 1]
+    assert by.loc["New pain", ["teams_1", "teams_2", "pains_2"]].tolist() == [0, 2, 3]
+    assert by["change"].to_dict() == {"New pain": "new", "Fewer": "fewer teams", "More": "more teams",
+                                      "Same": "same", "Gone": "gone", "Not run": "not run yet",
+                                      "Moved": "same"}
+
+
+# --- through the app ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def demo(signed_in, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    return 1
+
+
+def round_of(db, discovery_id=1) -> dict[int, list[Workshop]]:
+    with db.session() as session:
+        out: dict[int, list[Workshop]] = {}
+        for w in session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id)).all():
+            out.setdefault(w.round, []).append(w)
+        return out
+
+
+def test_the_demo_has_a_second_round_for_three_teams(demo, client, db):
+    rounds = round_of(db)
+    assert sorted(rounds) == [1, 2] and len(rounds[1]) == 10
+    assert sorted(w.team for w in rounds[2]) == ["Checkout", "Logistics", "Payments"]
+    assert all(w.status == "closed" for w in rounds[1]) and any(w.status == "open" for w in rounds[2])
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="rounds"' in page  # a newcomer sees what a change looks like
+    for change_class in ("gone", "same", "fewer-teams", "new", "not-run-yet"):
+        assert f'class="pill change-{change_class}"' in page, change_class
+
+
+def test_starting_round_two_gives_every_team_a_new_workshop_and_closes_round_one(signed_in, client, db):
+    _, discovery_id = signed_in.create_discovery()
+    _, payments = signed_in.create_workshop(discovery_id, team="Payments")
+    _, search = signed_in.create_workshop(discovery_id, team="Search", template="onboarding")
+    page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
+    assert "Start round 2" in page and "Round 1" not in page  # one round: no round headings yet
+    response = client.post(f"/discoveries/{discovery_id}/rounds")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#round2")
+    rounds = round_of(db, discovery_id)
+    assert sorted(rounds) == [1, 2]
+    assert sorted((w.team, w.template) for w in rounds[2]) == sorted((w.team, w.template) for w in rounds[1])
+    assert all(w.status == "open" and w.phase == "setup" for w in rounds[2])
+    assert all(w.status == "closed" for w in rounds[1])
+    assert not {w.join_token for w in rounds[2]} & {w.join_token for w in rounds[1]}
+    page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
+    assert "Round 2" in page and "Round 1" in page and "Start round 3" in page
+    assert page.index("Round 2") < page.index("Round 1")  # the current round first
+    # round 1 is over: its boards are not reopened, and its join links stay closed
+    old = rounds[1][0]
+    refused = client.post(f"/workshops/{old.id}/status", data={"status": "open"})
+    assert refused.status_code == 409 and b"round 1, which is over" in refused.data
+    assert client.get(f"/w/{old.join_token}").status_code == 410  # a closed workshop's link is gone
+    # a workshop added now belongs to round 2; round 3 is for every team, also one new in round 2
+    client.post(f"/discoveries/{discovery_id}", data={"team": "Newcomers", "template": "discovery", "held_on": ""})
+    assert "Newcomers" in [w.team for w in round_of(db, discovery_id)[2]]
+    assert client.post(f"/discoveries/{discovery_id}/rounds").status_code == 302
+    assert sorted(w.team for w in round_of(db, discovery_id)[3]) == ["Newcomers", "Payments", "Search"]
+
+
+def test_import_goes_to_the_latest_round_or_the_one_named(demo, db):
+    from workshop.domain.errors import ValidationError
+    from workshop.services.importer import import_stickies
+    csv = "kind,text,duration\npain,CAB only on Thursdays,\ntime,Waiting for CAB,1w\n"
+    with db.session() as session:  # the demo is in round 2
+        latest = import_stickies(session, csv, "Platform discovery 2026", "Search")
+        first = import_stickies(session, csv, "Platform discovery 2026", "Search", round_number=1)
+        third = import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=3)
+        now = import_stickies(session, csv, "Platform discovery 2026", "Checkout")
+        with pytest.raises(ValidationError, match="Round 5 does not exist"):
+            import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=5)
+        with pytest.raises(ValidationError, match="Round 0 does not exist"):
+            import_stickies(session, csv, "Platform discovery 2026", "Payments", round_number=0)
+        rounds = {w.id: w.round for w in session.exec(select(Workshop)).all()}
+    assert [rounds[r.workshop_id] for r in (latest, first, third, now)] == [2, 1, 3, 3]
+
+
+def test_the_cli_imports_into_a_round(app, signed_in, runner, tmp_path, db):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    path = tmp_path / "payments-round-3.csv"
+    path.write_text("kind,text\npain,Still waiting for environments\n", encoding="utf-8")
+    result = runner.invoke(args=["import-stickies", str(path), "--discovery", "Platform discovery 2026",
+                                 "--team", "Payments", "--round", "3"])
+    assert result.exit_code == 0, result.output
+    assert [w.team for w in round_of(db)[3]] == ["Payments"]
+    refused = runner.invoke(args=["import-stickies", str(path), "--discovery", "Platform discovery 2026",
+                                  "--team", "Payments", "--round", "9"])
+    assert refused.exit_code != 0 and "Round 9 does not exist" in refused.output
+
+
+def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo, client, db):
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="rounds"' in page and "Round 1 teams" in page and "Round 2 pain points" in page
+    workbook = openpyxl.load_workbook(BytesIO(client.get("/discoveries/1/export.xlsx").data))
+    assert workbook.sheetnames == ["Summary", "Backlog", "Heatmap", "Rounds", "Lead time", "Pain by stage",
+                                   "Workshops", "Stickies"]
+    stage_sheet = workbook["Pain by stage"]
+    assert [c.value for c in stage_sheet[1]] == ["Stage", "Round 1", "Round 2"]
+    per_team = {r[0]: r[1:] for r in stage_sheet.iter_rows(min_row=2, values_only=True)}
+    assert list(per_team) == ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
+    assert per_team["Plan"][1] == 0 and per_team["Plan"][0] > 1  # the environment wait is gone
+    (chart,) = stage_sheet._charts
+    assert chart.type == "col" and chart.grouping == "clustered" and len(chart.series) == 2
+    ws = workbook["Rounds"]
+    header = [c.value for c in ws[1]]
+    assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
+                      "Round 2 pain points", "Change"]
+    rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    by_theme = {r["Theme"]: r for r in rows}
+    assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN}
+    # the demo's story: self-service environments shipped, CAB still there, a new pain about costs
+    env = by_theme["Self-service test env from a template"]
+    assert env["Round 1 teams"] >= 5 and env["Round 2 teams"] == 0 and env["Change"] == "gone"
+    cab = next(r for t, r in by_theme.items() if "CAB" in t and r["Round 2 teams"])
+    assert cab["Change"] in ("same", "fewer teams")
+    new = [r for r in rows if r["Change"] == "new"]
+    assert new and all(r["Round 1 teams"] == 0 and r["Round 2 pain points"] >= 1 for r in new)
+    assert sum(r["Round 2 pain points"] for r in rows) == 3 + 2 + 4  # the three round-2 boards' pain points
+    assert "not run yet" in {r["Change"] for r in rows}  # 7 of the 10 teams have not run round 2
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+
+    # lead time: each team's time stickies added up, per round; the Summary has each round's median
+    lead = workbook["Lead time"]
+    lead_header = [c.value for c in lead[1]]
+    assert lead_header == ["Round", "Team", "Lead time (days)", "Idea", "Plan", "Build", "Test", "Release", "Operate"]
+    lead_rows = [dict(zip(lead_header, r)) for r in lead.iter_rows(min_row=2, values_only=True)]
+    assert sorted(r["Team"] for r in lead_rows if r["Round"] == 2) == ["Checkout", "Logistics", "Payments"]
+    payments = next(r for r in lead_rows if r["Round"] == 2 and r["Team"] == "Payments")
+    assert payments["Lead time (days)"] == pytest.approx(20 / 1440 + 10 + 7)  # 20 min + 10 days + 1 week
+    assert payments["Build"] == pytest.approx(10) and payments["Release"] == pytest.approx(7)
+    summary = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r and r[0]}
+    import statistics
+    for number in (1, 2):
+        median = statistics.median(r["Lead time (days)"] for r in lead_rows if r["Round"] == number)
+        assert summary[f"Lead time, round {number}"] == pytest.approx(median, abs=0.05)  # '0.0" days (median)"'
+    assert summary["Gone in round 2"] == sum(r["Change"] == "gone" for r in rows)
+
+
+def test_lead_time_per_team_round_and_stage():
+    from workshop.aggregation.lead_time import lead_times, per_round
+    stickies = pd.DataFrame({
+        "workshop_id": [1, 1, 2, 3, 3, 3], "team": ["A", "A", "B", "A", "A", "A"],
+        "kind": ["time", "time", "time", "time", "event", "time"],
+        "stage": ["Plan", "Build", "Plan", "Plan", "Plan", "Build"],
+        "duration_minutes": [3 * 1440, 2 * 1440, 7 * 1440, 1440, None, None]})
+    lead = lead_times(stickies, {1: 1, 2: 1, 3: 2}, ["Plan", "Build"])
+    assert lead.to_dict("records") == [
+        {"round": 1, "team": "A", "lead_time_days": 5.0, "Plan": 3.0, "Build": 2.0},
+        {"round": 1, "team": "B", "lead_time_days": 7.0, "Plan": 7.0, "Build": 0.0},
+        {"round": 2, "team": "A", "lead_time_days": 1.0, "Plan": 1.0, "Build": 0.0}]
+    summary = per_round(lead)
+    assert summary["median_days"].tolist() == [6.0, 1.0] and summary["teams"].tolist() == [2, 1]
+    assert summary["p85_days"].tolist() == pytest.approx([6.7, 1.0])
+
+
+def test_the_backlog_shows_lead_time_per_round_against_the_goal(demo, client):
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="lead-time"' in page and "from 9 weeks to 2 by Q3 2027" in page
+    import re
+    medians = re.findall(r"<tr><td>Round (\d)</td><td class=\"num\">(\d+)</td><td class=\"num\">([\d.]+)</td>", page)
+    assert [(r, int(n)) for r, n, _ in medians] == [("1", 10), ("2", 3)]
+    assert float(medians[1][2]) < float(medians[0][2])  # the demo's round 2 is faster
+
+
+def test_pain_by_stage_is_per_team_so_rounds_of_different_sizes_compare():
+    from workshop.aggregation.rounds import pain_by_stage
+    stickies = pd.DataFrame({
+        "workshop_id": [1, 1, 2, 2, 3], "team": ["A", "A", "B", "B", "A"],
+        "kind": ["pain", "pain", "pain", "event", "pain"], "stage": ["Plan", "Build", "Plan", "Plan", "Build"]})
+    out = pain_by_stage(stickies, {1: 1, 2: 1, 3: 2}, ["Plan", "Build", "Test"])
+    assert out.to_dict("list") == {"stage": ["Plan", "Build", "Test"], "round_1": [1.0, 0.5, 0.0],
+                                   "round_2": [0.0, 1.0, 0.0]}
+
+
+def test_the_backlog_page_draws_pain_by_stage_per_round(demo, client):
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="stage-rounds"' in page
+    assert page.count('class="round-bar round-1"') == 6 and page.count('class="round-bar round-2"') == 6
+    assert "Plan, round 2: 0.0 pain points per team" in page
+
+
+def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, signed_in, client, db):
+    from workshop.db.models import Theme
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    with db.session() as session:
+        env = session.exec(select(Theme).where(Theme.title == "Self-service test env from a template")).one()
+    assert f'/discoveries/1/themes/{env.id}/shipped' in page and "Mark shipped" in page
+    response = client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": "2026-12-01"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"#t{env.id}")
+    with db.session() as session:
+        assert session.get(Theme, env.id).shipped_on.isoformat() == "2026-12-01"
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'class="pill shipped"' in page and "shipped 2026-12-01" in page
+    row = re.search(rf'<tr data-theme="{env.id}">.*?</tr>', page, re.S).group(0)
+    assert "change-gone" in row and "shipped 2026-12-01" in row  # shipped, and its pain went away
+    refused = client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": "next week"},
+                          follow_redirects=True)
+    assert b"is not a date" in refused.data
+    assert client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": ""}).status_code == 302
+    with db.session() as session:
+        assert session.get(Theme, env.id).shipped_on is None
+    assert client.post("/discoveries/1/themes/999999/shipped", data={"shipped_on": "2026-12-01"},
+                       follow_redirects=True).status_code == 200  # refused with a message, nothing written
+    signed_in.logout()
+    assert client.post(f"/discoveries/1/themes/{env.id}/shipped",
+                       data={"shipped_on": "2026-12-01"}).status_code == 302  # to sign in
+    with db.session() as session:
+        assert session.get(Theme, env.id).shipped_on is None
+
+
+def test_an_outsider_learns_nothing_from_reopening_an_earlier_rounds_workshop(demo, signed_in, client, app, db):
+    round_one = round_of(db)[1][0]
+    signed_in.add_user("lou@example.com", "Late Lou", "facilitator")
+    outsider = app.test_client()
+    outsider.post("/login", data={"email": "lou@example.com", "password": "another pass"})
+    response = outsider.post(f"/workshops/{round_one.id}/status", data={"status": "open"})
+    assert response.status_code in (403, 404) and b"round 1" not in response.data
+
+
+def test_the_board_does_not_reopen_a_workshop_of_a_round_that_is_over(signed_in, client, app, db):
+    """The discovery page refuses it (above); the board's own workshop.reopen op refuses it too."""
+    from workshop.extensions import socketio
+    _, discovery_id = signed_in.create_discovery()
+    _, payments = signed_in.create_workshop(discovery_id, team="Payments")
+    assert client.get(f"/workshops/{payments}/board").status_code == 200
+    with client.session_transaction() as cookie:
+        secret = cookie["seats"][str(payments)]
+    with db.session() as session:
+        token = session.get(Workshop, payments).join_token
+    assert client.post(f"/discoveries/{discovery_id}/rounds").status_code == 302  # closes round 1
+    board = socketio.test_client(app, auth={"token": token, "secret": secret}, flask_test_client=client)
+    assert board.is_connected()
+    answer = board.emit("ops", {"ops": [{"id": "reopen-1", "type": "workshop.reopen"}]}, callback=True)
+    assert answer["results"][0]["ok"] is False and answer["results"][0]["error"]["code"] == "earlier_round"
+    with db.session() as session:
+        assert session.get(Workshop, payments).status == "closed"
+    board.disconnect()

@@ -1,0 +1,36 @@
+"""How long something takes, as people type it: "90" (minutes), "45m", "4h", "1.5 h", "3d", "2w",
+"1d 4h". The same grammar as the board's duration field (static/js/board/format.js, parseDuration):
+a day is 24 hours, a week 7 days, a month 30 days (wall-clock waiting, as on a time sticky)."""
+from __future__ import annotations
+
+import re
+
+MAX_MINUTES = 10_000_000  # the board's limit too (domain/board.py)
+
+UNIT_MINUTES = {
+    "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1,
+    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60,
+    "d": 1440, "day": 1440, "days": 1440,
+    "w": 10080, "wk": 10080, "wks": 10080, "week": 10080, "weeks": 10080,
+    "mo": 43200, "month": 43200, "months": 43200,
+}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
+
+
+def parse_duration(value: str) -> int | None:
+    """Minutes (rounded), or None when the text is not a duration (empty text included)."""
+    text = str(value or "").strip().lower().replace(",", ".")
+    if not text:
+        return None
+    if _NUMBER.fullmatch(text):
+        return round(float(text))
+    total, matched = 0.0, ""
+    for number, unit in _PART.findall(text):
+        if unit not in UNIT_MINUTES:
+            return None
+        total += float(number) * UNIT_MINUTES[unit]
+        matched += number + unit
+    if not matched or matched != re.sub(r"\s", "", text):
+        return None
+    return round(total)

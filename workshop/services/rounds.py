@@ -1,0 +1,68 @@
+"""A discovery's rounds side by side: the backlog report plus, from round 2 on, each theme's teams and
+pain points per round and its change (workshop/aggregation/rounds.py)."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlmodel import Session, select
+
+from ..aggregation.report import BacklogReport
+from ..aggregation.rounds import compare_rounds
+from ..db.models import Workshop
+
+
+def workshop_rounds(session: Session, discovery_id: int) -> dict[int, int]:
+    return {wid: r for wid, r in session.exec(select(Workshop.id, Workshop.round)
+                                              .where(Workshop.discovery_id == discovery_id)).all()}
+
+
+def round_comparison(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame | None:
+    """None while the discovery has one round; else one row per theme, in rank order."""
+    rounds = workshop_rounds(session, discovery_id)
+    if len(set(rounds.values())) < 2 or report.backlog is None or not len(report.backlog):
+        return None
+    return compare_rounds(report.stickies, report.backlog, rounds)
+
+
+def lead_time(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
+    """Per round and team, the days its time stickies add up to, in total and per stage."""
+    from ..aggregation.lead_time import lead_times
+    stages = list((report.discovery or {}).get("stages") or [])
+    return lead_times(report.stickies, workshop_rounds(session, discovery_id), stages)
+
+
+def pain_by_stage(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
+    """Pain points per team by stage, one column per round."""
+    from ..aggregation.rounds import pain_by_stage as per_stage
+    stages = list((report.discovery or {}).get("stages") or [])
+    return per_stage(report.stickies, workshop_rounds(session, discovery_id), stages)
+
+
+def shipped_dates(session: Session, discovery_id: int) -> dict[int, "date"]:
+    from ..db.models import Theme
+    return {tid: day for tid, day in session.exec(select(Theme.id, Theme.shipped_on).where(
+        Theme.discovery_id == discovery_id, Theme.shipped_on.is_not(None))).all()}
+
+
+def set_shipped(session: Session, discovery_id: int, theme_id: int, shipped_on) -> "Theme":
+    """A product owner marks a theme shipped on a date (or clears it): the next round shows whether the
+    pain went away. The caller has checked that the person may see the discovery."""
+    from datetime import date
+
+    from ..db.models import Theme
+    from ..domain.errors import NotFound, ValidationError
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.discovery_id != discovery_id or theme.merged_into_id is not None:
+        raise NotFound("unknown_theme", f"There is no theme {theme_id} in this discovery.")
+    if shipped_on in (None, ""):
+        day = None
+    else:
+        try:
+            day = shipped_on if isinstance(shipped_on, date) else date.fromisoformat(str(shipped_on).strip())
+        except ValueError:
+            raise ValidationError("invalid_date", f"{shipped_on!r} is not a date (YYYY-MM-DD).") from None
+        if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+            raise ValidationError("invalid_date", f"{day} is not a plausible shipping date.")
+    theme.shipped_on = day
+    session.add(theme)
+    session.commit()
+    return theme
