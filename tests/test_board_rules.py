@@ -109,15 +109,30 @@ def test_what_a_phase_lets_guests_add(phase, actor, kind, code):
     assert code_of(lambda: rules.check_can_create(actor, workshop(phase=phase), TEMPLATE, kind)) == code
 
 
-@pytest.mark.parametrize("actor, target, code", [
-    (GUEST, sticky(), None),
-    (OTHER, sticky(), "not_author"),
-    (FACILITATOR, sticky(), None),
-    (GUEST, None, "unknown_sticky"),
-    (FACILITATOR, sticky(deleted=True), "sticky_deleted"),
+@pytest.mark.parametrize("actor, target, changes, code", [
+    (GUEST, sticky(), None, None),
+    (OTHER, sticky(), None, "not_author"),  # a delete
+    (OTHER, sticky(), {"text": "mine now"}, "not_author"),
+    (OTHER, sticky(), {"x": 0.5, "y": 0.5}, None),  # anyone moves any sticky
+    (OTHER, sticky(), {"x": 0.5, "link_to": None}, "not_author"),  # a move with more is not a move
+    (OTHER, sticky(deleted=True), {"x": 0.5}, "sticky_deleted"),
+    (FACILITATOR, sticky(), {"text": "clarified"}, None),
+    (GUEST, None, None, "unknown_sticky"),
+    (FACILITATOR, sticky(deleted=True), None, "sticky_deleted"),
 ])
-def test_who_can_change_a_sticky(actor, target, code):
-    assert code_of(lambda: rules.check_can_change(actor, target)) == code
+def test_who_can_change_a_sticky(actor, target, changes, code):
+    assert code_of(lambda: rules.check_can_change(actor, target, changes)) == code
+
+
+@pytest.mark.parametrize("actor, target, code", [
+    (GUEST, sticky(deleted=True), None),
+    (FACILITATOR, sticky(deleted=True), None),
+    (OTHER, sticky(deleted=True), "not_author"),
+    (GUEST, sticky(), "sticky_not_deleted"),
+    (GUEST, None, "unknown_sticky"),
+])
+def test_who_can_bring_a_deleted_sticky_back(actor, target, code):
+    assert code_of(lambda: rules.check_can_restore(actor, target)) == code
 
 
 # --- what a change does --------------------------------------------------------------------------
@@ -435,6 +450,8 @@ def test_ops_message_refusals(payload, expected):
     (lambda: rules.check_can_change(GUEST, sticky(deleted=True)), ("sticky_deleted", "That sticky was deleted.")),
     (lambda: rules.check_can_change(OTHER, sticky()),
      ("not_author", "Only Gus (who wrote this sticky) or a facilitator can delete it; anyone can move it.")),
+    (lambda: rules.check_can_change(OTHER, sticky(), {"text": "x"}),
+     ("not_author", "Only Gus (who wrote this sticky) or a facilitator can change its text; anyone can move it.")),
     (lambda: rules.check_can_vote(workshop(phase="map"), TEMPLATE, sticky()),
      ("not_voting_phase", "Voting is open only in the vote phase.")),
     (lambda: rules.check_can_vote(workshop(phase="vote"), TEMPLATE, None),

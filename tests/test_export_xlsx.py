@@ -250,6 +250,7 @@ def test_summary_totals_top_themes_and_chart(wb, xlsx, report):
     assert [r[1] for r in top] == report.backlog["title"].tolist()[:10]
     assert [r[2] for r in top] == report.backlog["priority"].tolist()[:10]
     assert len(cells) == start + 11  # exactly ten
+    assert cells[start - 1][0] == "Top 10 themes"
     with zipfile.ZipFile(xlsx) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 1
@@ -257,6 +258,15 @@ def test_summary_totals_top_themes_and_chart(wb, xlsx, report):
     assert "<barChart>" in xml and '<barDir val="bar"/>' in xml
     row = start + 1
     assert f"'Summary'!$C${row + 1}:$C${row + 10}" in xml and f"'Summary'!$B${row + 1}:$B${row + 10}" in xml
+
+
+def test_the_summary_heading_counts_the_themes_there_are(tmp_path):
+    """A discovery of four themes said "Top 10 themes" above four rows (a walkthrough saw it)."""
+    path = tmp_path / "four.xlsx"
+    write_backlog_workbook(make_report(n_themes=4, bad=False), path)
+    cells = rows(load_workbook(path)["Summary"])
+    firsts = [r[0] for r in cells if r]
+    assert "Top 4 themes" in firsts and "Top 10 themes" not in firsts
 
 
 # ---- printing -------------------------------------------------------------------------------------

@@ -173,3 +173,17 @@ def test_a_phone_keeps_the_header_small_avatars_whole_and_says_double_tap_to_add
     ui.wait_settled(phone)
     expect(hint).to_be_hidden()  # one sticky of mine on the board: the hint has done its job
     phone.screenshot(path=str(output_dir / "board-phone.png"))
+
+
+def test_the_same_message_again_does_not_stack_a_second_toast(pages, ui):
+    """A walkthrough clicked a refused "+ Dot" four times and got four identical toasts over the
+    board: a repeat keeps the one shown longer and counts it."""
+    fac = pages.facilitator()
+    ui.set_phase(fac, "map")
+    ana = pages.guest("Ana")
+    ui.wait_ready(ana)
+    ana.locator("#viewport").focus()  # the board has the keyboard focus
+    for _ in range(3):
+        ana.keyboard.press("Control+y")  # nothing to redo: the same message each time
+    expect(ana.locator(".toast")).to_have_count(1)
+    expect(ana.locator(".toast")).to_have_text("Nothing to redo. (×3)")

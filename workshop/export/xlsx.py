@@ -673,10 +673,10 @@ def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], prog
             style = proto_cell._style
         rows.append([label(name), None if value is None else _cell(ws, value, style)])
     rows.append([])
-    rows.append([_text_cell(ws, f"Top {TOP_THEMES} themes", styles.section)])
+    n_top = len(top[0].values)
+    rows.append([_text_cell(ws, f"Top {n_top} themes" if n_top != 1 else "The theme", styles.section)])
     header_row = len(rows) + 1
     rows.append([_text_cell(ws, c.header, styles.header) for c in top])
-    n_top = len(top[0].values)
     prio = styles.number(PRIORITY_FORMAT)
     theme_width = SUMMARY_WIDTHS["B"]
     for i in range(n_top):

@@ -59,12 +59,32 @@ export function createHud({ state, dom }) {
     connEl.title = status === "connected" ? "Every change you see has been saved." : "Your changes are kept and sent when the connection is back.";
   }
 
+  // The same message again while it is still shown (a refused "+ Dot" clicked four times) does not
+  // stack a copy: the shown one stays longer and counts the repeats.
+  const shownToasts = new Map(); // "kind|message" -> {t, timer, repeats}
   function toast(message, kind = "error") {
+    const key = `${kind}|${message}`;
+    const ms = kind === "error" ? 5000 : 3000;
+    const leave = (entry) => setTimeout(() => {
+      shownToasts.delete(key);
+      entry.t.classList.add("leaving");
+      setTimeout(() => entry.t.remove(), 400);
+    }, ms);
+    const shown = shownToasts.get(key);
+    if (shown && shown.t.isConnected) {
+      clearTimeout(shown.timer);
+      shown.repeats += 1;
+      shown.t.textContent = `${message} (×${shown.repeats})`;
+      shown.timer = leave(shown);
+      return;
+    }
     const t = el("div", `toast toast-${kind}`, message);
     t.setAttribute("role", kind === "error" ? "alert" : "status");
     toastsEl.append(t);
     while (toastsEl.children.length > 4) toastsEl.firstElementChild.remove();
-    setTimeout(() => { t.classList.add("leaving"); setTimeout(() => t.remove(), 400); }, kind === "error" ? 5000 : 3000);
+    const entry = { t, repeats: 1, timer: 0 };
+    entry.timer = leave(entry);
+    shownToasts.set(key, entry);
   }
 
   function confirmDialog({ title, body, confirm }) {
