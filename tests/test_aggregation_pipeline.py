@@ -9,7 +9,7 @@ from workshop.aggregation.heatmap import pain_heatmap
 from workshop.aggregation.priority import prioritise
 from workshop.aggregation.reconcile import reconcile
 from workshop.aggregation.report import BACKLOG_COLUMNS, STICKY_COLUMNS
-from workshop.aggregation.themes import propose_themes, shorten_title
+from workshop.aggregation.themes import LEGACY_CONFIG, propose_themes, shorten_title
 from workshop.aggregation.vocabulary import normalise_text
 
 STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
@@ -52,7 +52,10 @@ def test_vocabulary_maps_synonyms_to_one_concept():
 
 
 def test_paraphrases_are_grouped_and_one_offs_stay_alone():
-    proposal = propose_themes(frame(SAMPLE)[lambda f: f["kind"] != "event"])
+    # The old vocabulary method, still a configuration (a baseline of benchmarks/grouping.py): on a
+    # discovery this small the default's percentile cut has too few distances to go by
+    # (test_grouping_signals.py and tests/test_aggregation_fixture.py test the default).
+    proposal = propose_themes(frame(SAMPLE)[lambda f: f["kind"] != "event"], LEGACY_CONFIG)
     cluster = dict(zip(proposal["sticky_id"], proposal["cluster"]))
     assert cluster["a1"] == cluster["a2"] == cluster["a3"]
     assert cluster["b1"] == cluster["b2"] == cluster["b3"]
@@ -70,7 +73,7 @@ def test_empty_discovery():
 def test_pipeline_does_not_mutate_input_and_fills_contract():
     stickies = frame(SAMPLE)
     before = stickies.copy(deep=True)
-    out = aggregate(stickies, STAGES)
+    out = aggregate(stickies, STAGES, config=LEGACY_CONFIG)
     pd.testing.assert_frame_equal(stickies, before)
     assert list(out.stickies.columns) == STICKY_COLUMNS
     assert list(out.backlog.columns) == BACKLOG_COLUMNS
@@ -82,8 +85,9 @@ def test_pipeline_does_not_mutate_input_and_fills_contract():
     assert top["rank"] == 1 and top["team_count"] == 3
     assert out.backlog["rank"].tolist() == list(range(1, len(out.backlog) + 1))
     row = out.backlog.set_index("title").loc[out.stickies.set_index("sticky_id").at["b1", "theme"]]
-    assert row["teams"] == ["Payments", "Risk", "Search"] and row["stages"] == ["Release"]
-    assert row["pain_count"] == 2 and row["opportunity_count"] == 1 and row["votes"] == 3
+    # Teams and votes count pain points only (the opportunity, from Risk with 1 vote, is an idea).
+    assert row["teams"] == ["Payments", "Search"] and row["stages"] == ["Release"]
+    assert row["pain_count"] == 2 and row["opportunity_count"] == 1 and row["votes"] == 2
 
 
 def test_one_team_unicode_emoji_and_blank_text():
@@ -103,8 +107,8 @@ def test_one_team_unicode_emoji_and_blank_text():
 def test_ties_are_broken_deterministically():
     rows = [(f"t{i}", f"Team {i}", "pain", text, 2, 1)
             for i, text in enumerate(["Zebra crossing unclear", "apple pie recipe lost", "Mango shortage today"])]
-    first = aggregate(frame(rows), STAGES).backlog
-    second = aggregate(frame(list(reversed(rows))), STAGES).backlog
+    first = aggregate(frame(rows), STAGES, config=LEGACY_CONFIG).backlog
+    second = aggregate(frame(list(reversed(rows))), STAGES, config=LEGACY_CONFIG).backlog
     assert first["title"].tolist() == second["title"].tolist() == [
         "apple pie recipe lost", "Mango shortage today", "Zebra crossing unclear"]
     assert first["priority"].nunique() == 1
@@ -271,7 +275,7 @@ def test_a_backlog_row_counts_its_stickies_and_keeps_the_decisions():
     net = rows.loc["Network and CAB"]
     assert net["status"] == "proposed" and (net["pain_count"], net["opportunity_count"]) == (4, 1)
     assert pd.isna(net["value"]) and pd.isna(net["effort"])
-    assert net["stages"] == ["Release"] and net["votes"] == 8
+    assert net["stages"] == ["Release"] and net["votes"] == 7  # votes on its pain points (issue 13): not the idea's 1
     assert backlog["title"].tolist()[-1] == "Coffee"  # rejected last
     # breadth is over the teams present (3) unless the discovery has more
     assert rows.loc["Environments", "priority"] > build_backlog(stickies, themes, total_teams=6).set_index(

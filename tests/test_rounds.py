@@ -139,6 +139,16 @@ def test_the_cli_imports_into_a_round(app, signed_in, runner, tmp_path, db):
     assert refused.exit_code != 0 and "Round 9 does not exist" in refused.output
 
 
+def env_theme(db):
+    """The demo's environments theme (the one of 'waiting 3 wks for a test env', which round 2 no longer has); its title
+    is whichever of its stickies the grouping finds most representative (issue 13: a pain point's)."""
+    from workshop.db.models import Sticky, Theme, ThemeAssignment
+    with db.session() as session:
+        return session.exec(select(Theme).join(ThemeAssignment, ThemeAssignment.theme_id == Theme.id)
+                            .join(Sticky, Sticky.id == ThemeAssignment.sticky_id)
+                            .where(Sticky.text == "waiting 3 wks for a test env")).one()
+
+
 def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo, client, db):
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="rounds"' in page and "Round 1 teams" in page and "Round 2 pain points" in page
@@ -160,12 +170,14 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     by_theme = {r["Theme"]: r for r in rows}
     assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN}
     # the demo's story: self-service environments shipped, CAB still there, a new pain about costs
-    env = by_theme["Self-service test env from a template"]
+    env = by_theme[env_theme(db).title]
     assert env["Round 1 teams"] >= 5 and env["Round 2 teams"] == 0 and env["Change"] == "gone"
     cab = next(r for t, r in by_theme.items() if "CAB" in t and r["Round 2 teams"])
     assert cab["Change"] in ("same", "fewer teams")
     new = [r for r in rows if r["Change"] == "new"]
-    assert new and all(r["Round 1 teams"] == 0 and r["Round 2 pain points"] >= 1 for r in new)
+    # "new": none of its round-1 teams ran round 2 (compare_rounds); with issue 13's grouping the round-2
+    # cost pain joins round 1's cost theme, whose round-1 teams did not run round 2
+    assert new and all(r["Round 2 pain points"] >= 1 for r in new)
     assert sum(r["Round 2 pain points"] for r in rows) == 3 + 2 + 4  # the three round-2 boards' pain points
     assert "not run yet" in {r["Change"] for r in rows}  # 7 of the 10 teams have not run round 2
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
@@ -233,8 +245,7 @@ def test_the_backlog_page_draws_pain_by_stage_per_round(demo, client):
 def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, signed_in, client, db):
     from workshop.db.models import Theme
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
-    with db.session() as session:
-        env = session.exec(select(Theme).where(Theme.title == "Self-service test env from a template")).one()
+    env = env_theme(db)
     assert f'/discoveries/1/themes/{env.id}/shipped' in page and "Mark shipped" in page
     response = client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": "2026-12-01"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#t{env.id}")

@@ -299,6 +299,13 @@ DOC = ("() => JSON.stringify([...window.__board.state.stickiesServer.values()].m
        ".sort((a, b) => a[0] < b[0] ? -1 : 1))")
 
 
+def caught_up(people) -> None:
+    """Every page has every record the server committed so far (each one's own acks are in)."""
+    last = max(page.evaluate("() => window.__board.state.lastSeq") for page in people)
+    for page in people:
+        page.wait_for_function("(n) => window.__board.state.lastSeq >= n", arg=last)
+
+
 def test_seeded_fuzz_three_people_undo_and_redo_with_a_disconnect_and_end_with_the_same_board(pages, ui):
     import random
     rng = random.Random(int(__import__("os").environ.get("FUZZ_SEED", "1414")))
@@ -318,23 +325,28 @@ def test_seeded_fuzz_three_people_undo_and_redo_with_a_disconnect_and_end_with_t
     for page in people:
         ui.wait_ready(page)
         ui.wait_settled(page)
-    last = max(page.evaluate("() => window.__board.state.lastSeq") for page in people)
-    for page in people:  # every broadcast has arrived everywhere
-        page.wait_for_function("(n) => window.__board.state.lastSeq >= n", arg=last)
+    caught_up(people)  # every broadcast has arrived everywhere
     docs = {page.evaluate(DOC) for page in people}
     assert len(docs) == 1, "the three boards differ"
-    # undo n then redo n, with nothing between, gives the same board back (for each person in turn)
+    # undo n then redo n, with nothing between, gives the same board back: each person in turn makes
+    # five changes of their own while the others wait, undoes them and redoes them
     for page in people:
+        caught_up(people)
+        for _ in range(5):
+            page.evaluate(FUZZ_STEP, [rng.randrange(1, 2 ** 30), rng.random() * 0.62])
+        ui.wait_settled(page)
+        caught_up(people)
         before = page.evaluate(DOC)
-        # count only the undos that changed something: one that found every entry changed by someone
-        # else pushes no redo, and a redo left over from the fuzz must not be taken for it
         n = page.evaluate("""() => { const h = window.__board.interactions.history; let n = 0;
             while (n < 5 && h.canUndo) { const done = h.undo(); if (!done || !done.label) break; n += 1; } return n; }""")
+        assert n == 5
         ui.wait_settled(page)
         page.evaluate("(n) => { const h = window.__board.interactions.history; for (let i = 0; i < n; i += 1) h.redo(); }", n)
         ui.wait_settled(page)
-        assert page.evaluate(DOC) == before
-    last = max(page.evaluate("() => window.__board.state.lastSeq") for page in people)
-    for page in people:
-        page.wait_for_function("(n) => window.__board.state.lastSeq >= n", arg=last)
+        after = page.evaluate(DOC)
+        if after != before:
+            import json
+            a, b = {tuple(x) for x in json.loads(after)}, {tuple(x) for x in json.loads(before)}
+            raise AssertionError(f"undo {n} then redo {n} changed the board: now {sorted(a - b)}, before {sorted(b - a)}")
+    caught_up(people)
     assert len({page.evaluate(DOC) for page in people}) == 1

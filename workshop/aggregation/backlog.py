@@ -2,8 +2,8 @@
 
 Pure steps, composed by workshop.services.backlog around the database:
 
-    proposal = propose_themes(themed(stickies))            # themes.py: the machine proposes
-    rec = reconcile(proposal, previous, themes)            # reconcile.py: the person's decisions win
+    grouping = group_stickies(themed(stickies), config, embed, pin_groups(previous, themes))  # themes.py
+    rec = reconcile(grouping.proposal, previous, themes)   # reconcile.py: the person's decisions win
     ... the service creates the new themes and learns their ids ...
     stickies = attach_themes(stickies, assignments, titles)
     backlog = build_backlog(stickies, themes, total_teams, stages)   # priority.py ranks it
@@ -16,15 +16,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from workshop.domain.kinds import THEMED_KINDS
 
 from .heatmap import pain_heatmap
 from .priority import prioritise
-from .reconcile import Reconciliation, empty_themes, reconcile
+from .reconcile import Reconciliation, empty_themes, pin_groups, reconcile
 from .report import BACKLOG_COLUMNS, STICKY_COLUMNS
-from .themes import DEFAULT_CONFIG, GroupingConfig, propose_themes
+from .themes import DEFAULT_CONFIG, Embed, GroupingConfig, cohesion, group_stickies
 
 
 def themed(stickies: pd.DataFrame) -> pd.DataFrame:
@@ -58,12 +61,13 @@ def _unique_lists(frame: pd.DataFrame, col: str, order: str) -> pd.Series:
 
 
 def build_backlog(stickies: pd.DataFrame, themes: pd.DataFrame, total_teams: int | None = None,
-                  stages: Sequence[str] | None = None) -> pd.DataFrame:
+                  stages: Sequence[str] | None = None, cohesion: pd.Series | dict | None = None) -> pd.DataFrame:
     """One row per live theme that has at least one live sticky, in rank order (BACKLOG_COLUMNS).
 
     ``stickies``: STICKY_COLUMNS with theme_id filled. ``themes``: theme_id, title, value, effort,
     status (and merged_into_id; merged themes never appear). ``total_teams``: teams in the discovery
-    (breadth's denominator), by default the teams present in ``stickies``.
+    (breadth's denominator), by default the teams present in ``stickies``. ``cohesion``: theme_id ->
+    average similarity of two of its stickies (themes.cohesion); the review flags use it.
     """
     cols = {c: pd.Series(dtype=object) for c in BACKLOG_COLUMNS}
     tagged = stickies[stickies["theme_id"].notna()].copy()
@@ -76,7 +80,7 @@ def build_backlog(stickies: pd.DataFrame, themes: pd.DataFrame, total_teams: int
         return out.astype({"rank": "int64", "theme_id": "Int64", "team_count": "int64", "workshop_count": "int64",
                            "sticky_count": "int64", "pain_count": "int64", "opportunity_count": "int64",
                            "votes": "int64", "value": "Int64", "effort": "Int64", "priority": "float64",
-                           "quick_win": bool})
+                           "quick_win": bool, "cohesion": "float64", "check": bool})
     tagged["theme_id"] = tagged["theme_id"].astype("int64")
     tagged["team"] = tagged["team"].astype(str)
     tagged["workshop"] = tagged["workshop"].astype(str)
@@ -84,17 +88,22 @@ def build_backlog(stickies: pd.DataFrame, themes: pd.DataFrame, total_teams: int
     tagged["_pain"] = (tagged["kind"] == "pain").astype("int64")
     tagged["_opportunity"] = (tagged["kind"] == "opportunity").astype("int64")
     grouped = tagged.groupby("theme_id", sort=True)
+    # Breadth and votes count pain points only: opportunities attach to a theme as ideas, never rank it.
+    pains = tagged[tagged["_pain"] == 1]
+    by_pain = pains.groupby("theme_id", sort=True)
+    index = pd.Index(sorted(tagged["theme_id"].unique()), name="theme_id")
     stats = pd.DataFrame({
-        "team_count": grouped["team"].nunique(),
-        "workshop_count": grouped["workshop_id"].nunique(),
-        "sticky_count": grouped.size(),
-        "pain_count": grouped["_pain"].sum(),
-        "opportunity_count": grouped["_opportunity"].sum(),
-        "votes": grouped["votes"].sum(),
-    })
-    tagged["_team_key"] = tagged["team"].str.casefold()
-    stats["teams"] = _unique_lists(tagged, "team", "_team_key")
-    stats["workshops"] = _unique_lists(tagged, "workshop", "workshop_id")
+        "team_count": by_pain["team"].nunique().reindex(index, fill_value=0),
+        "workshop_count": by_pain["workshop_id"].nunique().reindex(index, fill_value=0),
+        "sticky_count": grouped.size().reindex(index),
+        "pain_count": grouped["_pain"].sum().reindex(index),
+        "opportunity_count": grouped["_opportunity"].sum().reindex(index),
+        "votes": by_pain["votes"].sum().reindex(index, fill_value=0),
+    }, index=index)
+    pains = pains.assign(_team_key=pains["team"].str.casefold())
+    for col, order in (("team", "_team_key"), ("workshop", "workshop_id")):
+        lists = _unique_lists(pains, col, order) if len(pains) else pd.Series(dtype=object)
+        stats[col + "s"] = [v if isinstance(v, list) else [] for v in lists.reindex(index)]
     stage_idx = _unique_lists(tagged, "stage_index", "stage_index")
     if stages is not None:
         names = list(stages)
@@ -114,7 +123,82 @@ def build_backlog(stickies: pd.DataFrame, themes: pd.DataFrame, total_teams: int
     ranked["effort"] = ranked["effort"].astype("Int64")
     for col in ("team_count", "workshop_count", "sticky_count", "pain_count", "opportunity_count", "votes"):
         ranked[col] = ranked[col].astype("int64")
+    ranked["shared_phrases"] = ranked["theme_id"].astype("int64").map(shared_phrases(tagged))
+    ranked["shared_phrases"] = [v if isinstance(v, list) else [] for v in ranked["shared_phrases"]]
+    coh = pd.Series(cohesion if cohesion is not None else {}, dtype="float64")
+    ranked["cohesion"] = ranked["theme_id"].astype("int64").map(coh).astype("float64").round(3)
+    ranked["check"] = review_flags(ranked)
     return ranked.loc[:, BACKLOG_COLUMNS]
+
+
+#: Words that say nothing about a pain in the languages the embedding covers best (plus English's list).
+_STOP = set(ENGLISH_STOP_WORDS) | {
+    "der", "die", "das", "und", "ist", "nicht", "mit", "für", "auf", "ein", "eine", "zu", "den", "von", "im",
+    "es", "wir", "ich", "bei", "noch", "nur", "wird", "sind", "dem", "des", "oder", "aber", "wie", "immer",
+    "el", "la", "los", "las", "de", "del", "que", "y", "en", "un", "una", "por", "para", "con", "no", "es",
+    "se", "lo", "al", "muy", "hay", "le", "les", "et", "est", "pas", "pour", "une", "des", "du", "au",
+    "qui", "sur", "dans", "avec", "ne", "on", "nous", "il", "elle", "ce", "sont", "très", "toujours",
+    "etc", "via", "ok", "eg", "ie"}
+
+
+def shared_phrases(tagged: pd.DataFrame, limit: int = 3) -> pd.Series:
+    """theme_id -> up to ``limit`` words or two-word phrases that most of its stickies share.
+
+    A phrase counts once per sticky and must appear in at least two stickies and a third of the
+    theme's; a longer phrase is preferred to a word it contains at the same count.
+    """
+    if tagged.empty:
+        return pd.Series(dtype=object)
+    pairs = tagged.loc[:, ["theme_id", "text"]].copy()
+    pairs["text"] = pairs["text"].fillna("").astype(str).str.lower()
+    sizes = pairs.groupby("theme_id").size()
+    pairs = pairs[pairs["theme_id"].map(sizes) >= 2]
+    if pairs.empty:
+        return pd.Series(dtype=object)
+    codes, texts = pd.factorize(pairs["text"])
+    vec = CountVectorizer(binary=True, ngram_range=(1, 2), token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+                          stop_words=sorted(_STOP), dtype=np.int32)
+    try:
+        X = vec.fit_transform(list(texts))
+    except ValueError:
+        return pd.Series(dtype=object)
+    theme_codes, theme_ids = pd.factorize(pairs["theme_id"].astype("int64"))
+    member = sp.csr_matrix((np.ones(len(codes), dtype=np.int32), (theme_codes, codes)),
+                           shape=(len(theme_ids), len(texts)))
+    counts = (member @ X).tocsr()
+    terms = vec.get_feature_names_out()
+    n = np.asarray(member.sum(axis=1)).ravel()
+    out = {}
+    for row in range(counts.shape[0]):
+        start, end = counts.indptr[row], counts.indptr[row + 1]
+        idx, vals = counts.indices[start:end], counts.data[start:end]
+        keep = vals >= max(2, int(np.ceil(n[row] / 3)))
+        idx, vals = idx[keep], vals[keep]
+        if not len(idx):
+            continue
+        order = sorted(zip(vals, idx), key=lambda p: (-p[0], -terms[p[1]].count(" "), terms[p[1]]))
+        chosen: list[str] = []
+        for _v, i in order:
+            term = terms[i]
+            if any(term in c.split() or term == c for c in chosen) or any(c in term.split() for c in chosen):
+                continue
+            chosen.append(term)
+            if len(chosen) == limit:
+                break
+        out[int(theme_ids[row])] = chosen
+    return pd.Series(out, dtype=object)
+
+
+def review_flags(ranked: pd.DataFrame, top: int = 20, count: int = 3) -> pd.Series:
+    """The least certain groupings worth a look before the steering meeting: among the ``top``
+    highest-ranked open themes with at least 3 stickies, the ``count`` with the lowest cohesion."""
+    flags = pd.Series(False, index=ranked.index)
+    if ranked.empty or "cohesion" not in ranked:
+        return flags
+    open_ = ranked["status"].isin(["proposed", "accepted", "in progress"])
+    pool = ranked[open_ & (ranked["sticky_count"] >= 3) & ranked["cohesion"].notna()].head(top)
+    flags[pool.sort_values(["cohesion", "rank"]).head(count).index] = True
+    return flags
 
 
 @dataclass
@@ -128,11 +212,13 @@ class Aggregation:
 
 def aggregate(stickies: pd.DataFrame, stages: Sequence[str], previous: pd.DataFrame | None = None,
               themes: pd.DataFrame | None = None, total_teams: int | None = None,
-              config: GroupingConfig = DEFAULT_CONFIG) -> Aggregation:
-    """The whole pure chain. New themes get provisional ids above the largest existing id."""
+              config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None) -> Aggregation:
+    """The whole pure chain. New themes get provisional ids above the largest existing id.
+
+    Pinned rows of ``previous`` are the grouping's constraints (must-link / cannot-link)."""
     themes = empty_themes() if themes is None else themes
-    proposal = propose_themes(themed(stickies), config)
-    rec = reconcile(proposal, previous, themes)
+    grouping = group_stickies(themed(stickies), config, embed, pin_groups(previous, themes))
+    rec = reconcile(grouping.proposal, previous, themes)
     start = int(themes["theme_id"].max()) + 1 if len(themes) else 1
     ids = {key: start + i for i, key in enumerate(rec.new_themes["new_key"])}
     assignments = rec.assignments.copy()
@@ -150,6 +236,7 @@ def aggregate(stickies: pd.DataFrame, stages: Sequence[str], previous: pd.DataFr
         all_themes["title"] = [retitle.get(int(t), old) for t, old in zip(all_themes["theme_id"], all_themes["title"])]
     titles = dict(zip(all_themes["theme_id"].astype("int64"), all_themes["title"]))
     out = attach_themes(stickies, assignments, titles)
-    backlog = build_backlog(out, all_themes, total_teams, stages)
+    backlog = build_backlog(out, all_themes, total_teams, stages,
+                            cohesion=cohesion(grouping, assignments[["sticky_id", "theme_id"]]))
     heat = pain_heatmap(out, stages)
     return Aggregation(stickies=out, backlog=backlog, heatmap=heat, reconciliation=rec, themes=all_themes)

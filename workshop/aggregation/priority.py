@@ -3,9 +3,10 @@
 Formula (documented in docs/adr/0005-theme-clustering.md too):
 
     demand   = 0.5 * breadth + 0.3 * votes_score + 0.2 * pain_score            (0..1)
-      breadth     = team_count / teams in the discovery     (how widely it hurts)
-      votes_score = log(1 + votes) / log(1 + most votes on any theme)
-      pain_score  = log(1 + sticky_count) / log(1 + most stickies on any theme)
+      breadth     = team_count / teams in the discovery     (how widely it hurts: teams with a pain point in it)
+      votes_score = log(1 + votes) / log(1 + most votes on any theme)     (votes on its pain points)
+      pain_score  = log(1 + pain_count) / log(1 + most pain points on any theme)
+    Opportunities attach to the theme they address and show as ideas; they never rank it.
     priority = value * (1 + 2 * demand) / effort                               (0.2 .. 15)
       value, effort: the product owner's 1..5 estimates; 3 when unset.
 
@@ -18,7 +19,7 @@ Quick win: effort is set and <= 2, and either value >= 4 or demand >= 0.5 (stron
 never for themes that are done or rejected.
 
 Rank: open themes (proposed, accepted, in progress) first, then done, then rejected; within each,
-priority descending, then team_count, votes, sticky_count descending, then title (case-insensitive)
+priority descending, then team_count, votes, pain_count, sticky_count descending, then title (case-insensitive)
 and theme_id ascending, so equal scores always come out in the same order.
 """
 from __future__ import annotations
@@ -41,7 +42,8 @@ def _log_share(x: pd.Series) -> pd.Series:
 def prioritise(themes: pd.DataFrame, total_teams: int) -> pd.DataFrame:
     """Add demand, priority, quick_win and rank; return the rows in rank order (a new frame).
 
-    Input columns: theme_id, title, team_count, votes, sticky_count, value, effort, status.
+    Input columns: theme_id, title, team_count, votes, sticky_count, value, effort, status, and
+    pain_count (sticky_count stands in when it is absent).
     """
     out = themes.copy()
     if out.empty:
@@ -49,7 +51,7 @@ def prioritise(themes: pd.DataFrame, total_teams: int) -> pd.DataFrame:
             out[col] = pd.Series(dtype=dtype)
         return out
     breadth = out["team_count"].astype("float64") / max(int(total_teams), 1)
-    demand = 0.5 * breadth.clip(upper=1.0) + 0.3 * _log_share(out["votes"]) + 0.2 * _log_share(out["sticky_count"])
+    demand = 0.5 * breadth.clip(upper=1.0) + 0.3 * _log_share(out["votes"]) + 0.2 * _log_share(out["pain_count"] if "pain_count" in out else out["sticky_count"])
     value = out["value"].astype("Float64").fillna(DEFAULT_VALUE).astype("float64")
     effort = out["effort"].astype("Float64").fillna(DEFAULT_EFFORT).astype("float64")
     out["demand"] = demand.round(6)
@@ -60,8 +62,11 @@ def prioritise(themes: pd.DataFrame, total_teams: int) -> pd.DataFrame:
                         & (open_ == 0)).astype(bool)
     out["_status_rank"] = open_
     out["_title_key"] = out["title"].fillna("").astype(str).str.casefold()
-    out = out.sort_values(["_status_rank", "priority", "team_count", "votes", "sticky_count", "_title_key", "theme_id"],
-                          ascending=[True, False, False, False, False, True, True], kind="mergesort")
+    if "pain_count" not in out:
+        out["pain_count"] = out["sticky_count"]
+    out = out.sort_values(["_status_rank", "priority", "team_count", "votes", "pain_count", "sticky_count",
+                           "_title_key", "theme_id"],
+                          ascending=[True, False, False, False, False, False, True, True], kind="mergesort")
     out = out.drop(columns=["_status_rank", "_title_key"])
     out["rank"] = np.arange(1, len(out) + 1, dtype=np.int64)
     return out.reset_index(drop=True)

@@ -4,10 +4,11 @@ Rules, in order (each is why a product owner's edit survives re-aggregation when
 
 1. A pinned sticky stays in the theme a person put it in (through merges: a sticky pinned to a theme
    that was later merged into another follows the merge).
-2. A proposed cluster that contains pinned stickies joins the theme most of them are pinned to
-   (ties: the theme more of the cluster was in before, then the smaller theme id). This applies to
-   the cluster's *new* stickies; stickies that already had a theme follow rule 3, so moving one
-   sticky by hand does not drag the stickies it resembles along with it.
+2. A new sticky goes to the theme where most of its cluster's earlier stickies are now (pinned ones
+   where a person put them, the others by rule 3; ties: more pins, then the smaller theme id). Pinned
+   stickies are also constraints of the grouping (``pin_groups``: must-link within a theme, cannot-link
+   across), so a theme the owner shaped forms its own cluster and a new sticky close to it joins it,
+   while moving one sticky by hand does not pull the stickies it resembles after it.
 3. Otherwise the cluster keeps the theme its (unpinned) stickies were in before, the one it overlaps
    most, so the theme's id, title, value, effort and status survive. A theme nobody has decided anything about
    (auto title, no value/effort, status "proposed") is kept by one cluster only, the one that overlaps
@@ -74,6 +75,21 @@ def _decided(themes: pd.DataFrame) -> set[int]:
     return set(themes.loc[mask, "theme_id"].astype(int))
 
 
+def pin_groups(previous: pd.DataFrame | None, themes: pd.DataFrame | None) -> pd.DataFrame:
+    """sticky_id, group: the pinned stickies and the live theme a person put each in (through merges).
+
+    Passed to the grouping as constraints: the same group is must-link, different groups cannot-link.
+    """
+    if previous is None or previous.empty:
+        return pd.DataFrame({"sticky_id": pd.Series(dtype=object), "group": pd.Series(dtype="int64")})
+    themes = empty_themes() if themes is None else themes
+    final = resolve_merges(themes)
+    pinned = previous[previous["pinned"].fillna(False).astype(bool) & previous["theme_id"].notna()]
+    groups = [final.get(int(t), int(t)) for t in pinned["theme_id"]]
+    return pd.DataFrame({"sticky_id": pinned["sticky_id"].astype(str).to_numpy(),
+                         "group": pd.Series(groups, dtype="int64").to_numpy()})
+
+
 def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
               themes: pd.DataFrame | None = None) -> Reconciliation:
     """Turn a proposal (sticky_id, cluster, title) into assignments that respect stored decisions.
@@ -101,17 +117,6 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
     merged = prop.merge(prev, on="sticky_id", how="left")
     merged["pinned"] = merged["pinned"].fillna(False).astype(bool)
 
-    pin_target: dict[int, int] = {}
-    # Rule 2: clusters with pinned stickies take their new stickies to the majority of their pins.
-    pins = merged[merged["pinned"]]
-    if not pins.empty:
-        overlap_all = merged.dropna(subset=["theme_id"]).groupby(["cluster", "theme_id"]).size()
-        counts = pins.groupby(["cluster", "theme_id"]).size().rename("pins").reset_index()
-        counts["overlap"] = [int(overlap_all.get((c, t), 0)) for c, t in zip(counts["cluster"], counts["theme_id"])]
-        counts = counts.sort_values(["cluster", "pins", "overlap", "theme_id"],
-                                    ascending=[True, False, False, True])
-        for c, t in counts.drop_duplicates("cluster")[["cluster", "theme_id"]].itertuples(index=False):
-            pin_target[int(c)] = int(t)
     # Rule 3: the theme the cluster's unpinned stickies were in before (undecided themes: one cluster each).
     overlap_target: dict[int, int] = {}
     unpinned_prev = merged[~merged["pinned"] & merged["theme_id"].notna()]
@@ -128,9 +133,18 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
             if t in decided or t not in claimed:
                 overlap_target[int(c)] = t
                 claimed.add(t)
-    # New stickies follow the pins, else the overlap; stickies already in a theme follow the overlap
-    # (so moving one sticky by hand does not drag the stickies it resembles along with it).
-    target = {**overlap_target, **pin_target}
+    # Rule 2: a new sticky goes where most of its cluster's earlier stickies are now (pinned ones where a
+    # person put them, the others by rule 3): a new sticky close to a theme the owner shaped joins it,
+    # and moving one sticky by hand does not pull the stickies it resembles after it.
+    old = merged[merged["theme_id"].notna()].copy()
+    old["now"] = [int(t) if p else overlap_target.get(int(c), -1)
+                  for t, p, c in zip(old["theme_id"], old["pinned"], old["cluster"])]
+    old = old[old["now"] >= 0]
+    target: dict[int, int] = {}
+    if not old.empty:
+        votes = old.groupby(["cluster", "now"]).agg(n=("sticky_id", "size"), pins=("pinned", "sum")).reset_index()
+        votes = votes.sort_values(["cluster", "n", "pins", "now"], ascending=[True, False, False, True])
+        target = {int(c): int(t) for c, t in votes.drop_duplicates("cluster")[["cluster", "now"]].itertuples(index=False)}
 
     # Rule 4: the rest are new themes, numbered in cluster order.
     clusters = np.sort(merged["cluster"].unique())
@@ -140,8 +154,8 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
 
     out = merged.loc[:, ["sticky_id", "cluster", "theme_id", "pinned"]].copy()
     had_theme = out["theme_id"].notna() & ~out["pinned"]
-    follow = [overlap_target.get(int(c)) if old else target.get(int(c))
-              for c, old in zip(out["cluster"], had_theme)]
+    follow = [overlap_target.get(int(c), target.get(int(c))) if before else target.get(int(c))
+              for c, before in zip(out["cluster"], had_theme)]
     out["theme_id"] = np.where(out["pinned"], out["theme_id"], pd.Series(follow, index=out.index, dtype=object))
     out["theme_id"] = pd.array([None if pd.isna(t) else int(t) for t in out["theme_id"]], dtype="Int64")
     out["new_key"] = [None if (p or pd.notna(t)) else new_key.get(int(c))
@@ -161,17 +175,17 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
     new_themes = pd.DataFrame({"new_key": [new_key[c] for c in new_clusters if new_key[c] in used_keys],
                                "title": [titles[c] for c in new_clusters if new_key[c] in used_keys]})
 
-    # Auto titles follow the biggest cluster that joined an existing theme.
-    auto = themes[~themes["title_is_custom"].fillna(False).astype(bool)].set_index(
-        themes.loc[~themes["title_is_custom"].fillna(False).astype(bool), "theme_id"].astype(int))["title"]
+    # Auto titles follow the cluster that brings the theme most of its stickies (after assignment), so a
+    # sticky moved in by hand never lends its old cluster's title to the theme it was moved into.
+    custom = themes["title_is_custom"].fillna(False).astype(bool)
+    auto = pd.Series(themes.loc[~custom, "title"].to_numpy(), index=themes.loc[~custom, "theme_id"].astype(int))
     retitled_rows = []
-    if target:
-        joined = merged[merged["cluster"].isin(list(target))].copy()
-        joined["target"] = joined["cluster"].map(target)
-        biggest = joined.groupby(["target", "cluster"]).size().rename("n").reset_index() \
-                        .sort_values(["target", "n", "cluster"], ascending=[True, False, True]) \
-                        .drop_duplicates("target")
-        for t, c in biggest[["target", "cluster"]].itertuples(index=False):
+    landed = out.dropna(subset=["theme_id"]).merge(prop[["sticky_id", "cluster"]], on="sticky_id")
+    if not landed.empty:
+        biggest = landed.groupby(["theme_id", "cluster"]).size().rename("n").reset_index() \
+                        .sort_values(["theme_id", "n", "cluster"], ascending=[True, False, True]) \
+                        .drop_duplicates("theme_id")
+        for t, c in biggest[["theme_id", "cluster"]].itertuples(index=False):
             t = int(t)
             if t in auto.index and auto[t] != titles[c]:
                 retitled_rows.append((t, titles[c]))

@@ -33,10 +33,13 @@ STICKY_COLUMNS = [
 BACKLOG_COLUMNS = [
     "rank", "theme_id", "title", "teams", "team_count", "workshops", "workshop_count",
     "sticky_count", "pain_count", "opportunity_count", "votes", "stages", "value", "effort",
-    "priority", "quick_win", "status",
+    "priority", "quick_win", "status", "cohesion", "shared_phrases", "check",
 ]
 # teams / workshops / stages: list[str] (stages in timeline order); value / effort: Int64 1..5 or <NA>;
-# priority: float; quick_win: bool; status: str.
+# priority: float; quick_win: bool; status: str. team_count / teams / workshops / votes count pain points
+# only (opportunities attach as ideas, opportunity_count). cohesion: float 0..1 or NaN, the average
+# similarity of two of the theme's stickies; shared_phrases: list[str] its stickies share; check: bool,
+# one of the least certain groupings to review.
 
 #: workshops: one row per workshop.
 WORKSHOP_COLUMNS = [

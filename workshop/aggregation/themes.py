@@ -1,25 +1,36 @@
-"""Theme proposal: group pain points and opportunities that say the same thing in different words.
+"""Theme proposal: group pain points that say the same thing in different words (in any domain and language).
 
-Why this method (measured, see docs/benchmarks.md and docs/adr/0005-theme-clustering.md):
-each sticky's text is normalised with a general platform-engineering vocabulary (synonyms and
-abbreviations to one concept word), turned into TF-IDF word 1-2 grams of the normalised text plus
-character 3-5 grams of the normalised text at half weight (which absorb typos and word forms; char
-grams of the raw text measured worse: shared English fragments make unrelated stickies look alike), and grouped by average-linkage
-agglomerative clustering on cosine distance with a fixed threshold. The sticky's stage on the
-timeline is a weak extra signal (a one-hot at weight 0.3 before normalising: two stickies of the same
-stage are a little more alike; measured +0.06 ARI on the fixture, whose stages are partly synthetic).
+Why this method (measured leave-one-domain-out, docs/benchmarks.md and docs/adr/0012-multilingual-embeddings.md):
 
-Scale: identical normalised texts are clustered once. Up to ``max_exact`` distinct texts are
-clustered exactly (a dense matrix of at most ``max_exact``² distances). Beyond that a sample of
-representatives is clustered exactly and every other text joins the cluster whose members it is on
-average similar enough to (the average-linkage criterion, computed sparsely against cluster sums);
-texts that join nothing are clustered in further rounds. No n² matrix is ever built for n stickies.
+* **Similarity** between two stickies is a weighted mean of cosines of several views of the text: a
+  multilingual sentence embedding (``embedding.py``: meaning across words and languages), TF-IDF word
+  1-2 grams and char 3-5 grams of the raw text (IDF fitted on the discovery's own texts: the words
+  that distinguish one pain from another), and optionally the hand-written platform vocabulary and the
+  stage (both minor and off by default: no result depends on them).
+* **The cut** is not a constant: average-linkage clustering is cut at a percentile (``cut_percentile``)
+  of the discovery's own distances (``cut_rule``: each text's distance to its nearest other text, or all
+  pairwise distances), so a discovery whose stickies are all alike and one whose stickies are all
+  different are each cut where their own distribution says.
+* **Pain points make themes; opportunities attach** to the theme of pain they address (the one they are
+  on average most similar to, if close enough) and form themes of their own only when nothing is.
+* **The product owner's corrections are constraints** (``pins``): stickies a person put in the same
+  theme are must-link (distance 0), in different themes cannot-link (a huge distance), so a split
+  stays split, a merge stays merged, and a new sticky close to a theme the owner shaped joins it.
 
-Pure: DataFrame in, DataFrame out; inputs are never mutated.
+Scale: identical texts are clustered once. Up to ``max_exact`` distinct texts are clustered exactly (a
+dense matrix of at most ``max_exact``² distances). Beyond that a sample of representatives (the pinned
+ones and the most repeated first) is clustered exactly and every other text joins the cluster whose
+members it is on average similar enough to (computed against cluster sums, chunked); texts that join
+nothing are clustered in further rounds. No n² matrix is ever built for n stickies.
+
+Pure: DataFrame in, DataFrame out; inputs are never mutated. Embeddings come from the ``embed``
+callable (the service passes one backed by the database cache).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -31,28 +42,51 @@ from sklearn.preprocessing import normalize
 
 from .vocabulary import normalise_text
 
+log = logging.getLogger(__name__)
+
 # A proposed theme's title (its most central sticky's text) is cut shorter than the longest title a
 # person may give (domain.validation.THEME_TITLE_MAX), to read at a glance in the backlog.
 PROPOSED_TITLE_CHARS = 80
+TITLE_MAX = PROPOSED_TITLE_CHARS  # the former name
+CANNOT_LINK = 1e9  # the distance between two stickies a person put in different themes
+
+Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
 class GroupingConfig:
-    """How stickies are compared and cut into themes. Defaults are the measured winner."""
+    """How stickies are compared and cut into themes. Defaults: chosen leave-one-domain-out.
 
-    use_vocabulary: bool = True
-    word_weight: float = 1.0   # TF-IDF word 1-2 grams (of the normalised text when use_vocabulary)
-    char_weight: float = 0.5   # TF-IDF char_wb 3-5 grams (absorb typos and word forms)
-    char_on_normalised: bool = True  # char grams of the normalised text (raw text: noisier)
+    Weights are shares of the similarity: sim = sum(weight_b * cosine_b) / sum(weight_b) over the
+    views b that a text has (a text with no word left has no word view).
+    """
+
+    embedding_weight: float = 0.5   # sentence embeddings (all of their parts)
+    embedding_mix: float = 0.7      # share of the first part (English MiniLM) in a multi-part embedding
+    word_weight: float = 0.2        # TF-IDF word 1-2 grams (raw text, English stop words out)
+    char_weight: float = 0.3        # TF-IDF char_wb 3-5 grams (absorb typos and word forms)
+    vocabulary_weight: float = 0.0  # TF-IDF words of the platform-vocabulary-normalised text (minor)
+    stage_weight: float = 0.0       # one-hot of the sticky's stage
+    use_vocabulary: bool = False    # the old method: word grams of the normalised text
+    char_on_normalised: bool = False  # the old method: char grams of the normalised text
     word_ngrams: tuple[int, int] = (1, 2)
-    stage_weight: float = 0.3  # weight of a one-hot of the sticky's stage (a weak signal)
-    threshold: float = 0.88    # average-linkage cut, cosine distance
-    max_exact: int = 2000      # distinct texts clustered exactly; beyond that: representatives
-    rounds: int = 4            # representative rounds before leftovers become one-offs
+    cut_rule: str = "pairwise"      # "pairwise": percentile of all pairwise distances;
+                                    # "nearest": percentile of each text's distance to its nearest other text
+    cut_percentile: float | None = 10.0  # the percentile (None: the fixed threshold below)
+    threshold: float = 0.88         # fixed cut (cosine distance), used when cut_percentile is None
+    attach_opportunities: bool = True
+    max_exact: int = 2000           # distinct texts clustered exactly; beyond that: representatives
+    rounds: int = 4                 # representative rounds before leftovers become one-offs
+    percentile_sample: int = 2000   # distinct texts whose pairwise distances set the cut
     seed: int = 0
 
 
 DEFAULT_CONFIG = GroupingConfig()
+
+#: The method shipped before issue 13 (vocabulary + fixed threshold), kept as a measured baseline.
+LEGACY_CONFIG = GroupingConfig(embedding_weight=0.0, use_vocabulary=True, word_weight=1.0, char_weight=0.25,
+                               char_on_normalised=True, stage_weight=0.09, cut_percentile=None,
+                               threshold=0.88, attach_opportunities=False)
 
 PROPOSAL_COLUMNS = ["sticky_id", "cluster", "centrality", "title"]
 
@@ -68,82 +102,176 @@ def shorten_title(text: str, limit: int = PROPOSED_TITLE_CHARS) -> str:
     return cut.rstrip(" ,;:-–—.") + "…"
 
 
-def vectorise(texts: list[str], stages: np.ndarray | None, config: GroupingConfig) -> sp.csr_matrix:
-    """Rows are L2-normalised feature vectors, so a dot product is cosine similarity.
+@dataclass
+class Features:
+    """Row-normalised features of distinct texts: a sparse lexical part and a dense embedding part.
 
-    IDF is fitted on the discovery's own texts: words everybody uses ("slow", "wait") weigh less
-    than the words that distinguish one pain from another.
+    The dot product of two rows (both parts) is the weighted mean cosine of GroupingConfig.
     """
-    blocks: list[sp.csr_matrix] = []
+
+    sparse: sp.csr_matrix
+    dense: np.ndarray | None
+
+    def __len__(self) -> int:
+        return self.sparse.shape[0]
+
+    def take(self, idx: np.ndarray) -> "Features":
+        return Features(self.sparse[idx], None if self.dense is None else self.dense[idx])
+
+    def gram(self) -> np.ndarray:
+        sim = (self.sparse @ self.sparse.T).toarray().astype(np.float64)
+        if self.dense is not None:
+            sim += (self.dense @ self.dense.T).astype(np.float64)
+        return sim
+
+    def sums(self, member: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray | None]:
+        """Per-group sums of rows (member: groups x rows)."""
+        return (member @ self.sparse).tocsr(), (None if self.dense is None else member @ self.dense)
+
+    def dot_sums(self, sums: tuple[sp.csr_matrix, np.ndarray | None]) -> np.ndarray:
+        """rows x groups: each row's dot product with each group's sum."""
+        out = (self.sparse @ sums[0].T).toarray().astype(np.float64)
+        if self.dense is not None and sums[1] is not None:
+            out += self.dense @ np.asarray(sums[1]).T
+        return out
+
+
+def _tfidf(texts: list[str], **kwargs) -> sp.csr_matrix | None:
+    try:
+        return normalize(TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **kwargs).fit_transform(texts))
+    except ValueError:  # empty vocabulary: only stop words / digits
+        return None
+
+
+def vectorise(texts: list[str], stages: np.ndarray | None, config: GroupingConfig,
+              embed: Embed | None = None) -> Features:
+    """Features of ``texts`` (one row each). IDF is fitted on the discovery's own texts."""
+    n = len(texts)
     raw = [str(t).lower() for t in texts]
+    blocks: list[sp.csr_matrix] = []
+    normalised = None
+    if config.use_vocabulary or config.char_on_normalised or config.vocabulary_weight > 0:
+        normalised = [normalise_text(t) or t.lower() for t in texts]
     if config.word_weight > 0:
-        words = [normalise_text(t) for t in texts] if config.use_vocabulary else raw
-        vec = TfidfVectorizer(ngram_range=config.word_ngrams, sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
-                              stop_words=None if config.use_vocabulary else "english",
-                              dtype=np.float32)
-        try:
-            blocks.append(config.word_weight * normalize(vec.fit_transform(words)))
-        except ValueError:  # empty vocabulary: only stop words / digits
-            pass
+        source = normalised if config.use_vocabulary else raw
+        block = _tfidf(source, ngram_range=config.word_ngrams, token_pattern=r"(?u)\b\w+\b",
+                       stop_words=None if config.use_vocabulary else "english")
+        if block is not None:
+            blocks.append(np.sqrt(config.word_weight) * block)
     if config.char_weight > 0:
-        vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                              dtype=np.float32)
-        try:
-            source = [normalise_text(t) or t.lower() for t in texts] if config.char_on_normalised else raw
-            blocks.append(config.char_weight * normalize(vec.fit_transform(source)))
-        except ValueError:
-            pass
-    if config.stage_weight > 0 and stages is not None and len(texts):
-        codes = np.asarray(stages, dtype=np.int64)
-        codes = np.where(codes < 0, 0, codes)
-        onehot = sp.csr_matrix((np.full(len(codes), config.stage_weight, dtype=np.float32),
-                                (np.arange(len(codes)), codes)), shape=(len(codes), int(codes.max()) + 1))
-        blocks.append(onehot)
-    if not blocks:
-        return sp.csr_matrix((len(texts), 1), dtype=np.float32)
-    return normalize(sp.hstack(blocks, format="csr"))
+        block = _tfidf(normalised if config.char_on_normalised else raw, analyzer="char_wb", ngram_range=(3, 5))
+        if block is not None:
+            blocks.append(np.sqrt(config.char_weight) * block)
+    if config.vocabulary_weight > 0:
+        block = _tfidf(normalised, ngram_range=(1, 1), token_pattern=r"(?u)\b\w+\b")
+        if block is not None:
+            blocks.append(np.sqrt(config.vocabulary_weight) * block)
+    if config.stage_weight > 0 and stages is not None and n:
+        codes = np.where(np.asarray(stages, dtype=np.int64) < 0, 0, np.asarray(stages, dtype=np.int64))
+        blocks.append(sp.csr_matrix((np.full(n, np.sqrt(config.stage_weight), dtype=np.float32),
+                                     (np.arange(n), codes)), shape=(n, int(codes.max()) + 1)))
+    sparse = sp.hstack(blocks, format="csr") if blocks else sp.csr_matrix((n, 1), dtype=np.float32)
+    dense = None
+    if config.embedding_weight > 0 and n:
+        if embed is None:
+            from .embedding import EmbeddingUnavailable, get_embedder
+            try:
+                embed = get_embedder()
+            except EmbeddingUnavailable as error:
+                log.warning("grouping without sentence embeddings: %s", error)
+        if embed is not None:
+            from .embedding import EmbeddingUnavailable
+            try:
+                dense = np.asarray(embed(list(texts)), dtype=np.float32).copy()
+            except EmbeddingUnavailable as error:
+                log.warning("grouping without sentence embeddings: %s", error)
+                embed = None
+        if embed is not None:
+            parts = tuple(getattr(embed, "parts", None) or (dense.shape[1],))
+            if len(parts) == 1:
+                shares = [1.0]
+            else:  # the first part (English) gets embedding_mix, the others share the rest
+                shares = [config.embedding_mix] + [(1.0 - config.embedding_mix) / (len(parts) - 1)] * (len(parts) - 1)
+            start = 0
+            for width, share in zip(parts, shares):
+                dense[:, start:start + width] *= np.float32(np.sqrt(config.embedding_weight * share))
+                start += width
+    # Normalise each row over both parts, so a row's dot product with itself is 1 (0 for an empty text).
+    norm2 = np.asarray(sparse.multiply(sparse).sum(axis=1), dtype=np.float64).ravel()
+    if dense is not None:
+        norm2 += (dense.astype(np.float64) ** 2).sum(axis=1)
+    inv = np.divide(1.0, np.sqrt(norm2), out=np.zeros_like(norm2), where=norm2 > 0)
+    sparse = sp.csr_matrix(sp.diags(inv.astype(np.float32)) @ sparse)
+    if dense is not None:
+        dense = (dense * inv[:, None]).astype(np.float32)
+    return Features(sparse, dense)
 
 
-def _cluster_exact(X: sp.csr_matrix, threshold: float) -> np.ndarray:
-    """Average-linkage on cosine distance; labels 0..k-1."""
-    n = X.shape[0]
+def cut_threshold(features: Features, config: GroupingConfig) -> float:
+    """The average-linkage cut (cosine distance): a percentile of the discovery's own pairwise
+    distances (a deterministic sample of at most ``percentile_sample`` distinct texts), or the fixed one."""
+    n = len(features)
+    if config.cut_percentile is None or n < 3:
+        return config.threshold
+    idx = np.arange(n)
+    if n > config.percentile_sample:
+        idx = np.sort(np.random.default_rng(config.seed).choice(n, config.percentile_sample, replace=False))
+    dist = 1.0 - features.take(idx).gram()
+    if config.cut_rule == "nearest":
+        np.fill_diagonal(dist, np.inf)
+        values = dist.min(axis=1)
+    else:
+        values = dist[np.triu_indices(len(idx), k=1)]
+    return float(np.clip(np.percentile(values, config.cut_percentile), 0.0, 2.0))
+
+
+def _cluster_exact(features: Features, threshold: float, groups: np.ndarray | None = None) -> np.ndarray:
+    """Average-linkage on cosine distance with must-/cannot-link between pinned rows; labels 0..k-1."""
+    n = len(features)
     if n == 1:
         return np.zeros(1, dtype=np.int64)
-    sim = (X @ X.T).toarray().astype(np.float64)
-    dist = np.clip(1.0 - sim, 0.0, 2.0)
+    dist = np.clip(1.0 - features.gram(), 0.0, 2.0)
+    if groups is not None and (groups >= 0).sum() > 1:
+        pinned = np.flatnonzero(groups >= 0)
+        g = groups[pinned]
+        dist[np.ix_(pinned, pinned)] = np.where(g[:, None] == g[None, :], 0.0, CANNOT_LINK)
     np.fill_diagonal(dist, 0.0)
     Z = linkage(squareform(dist, checks=False), method="average")
     return fcluster(Z, t=threshold, criterion="distance").astype(np.int64) - 1
 
 
-def _cluster_large(X: sp.csr_matrix, weights: np.ndarray, config: GroupingConfig) -> np.ndarray:
+def _cluster_large(features: Features, weights: np.ndarray, threshold: float, config: GroupingConfig,
+                   groups: np.ndarray | None) -> np.ndarray:
     """Representatives clustered exactly; the rest assigned by average similarity to cluster sums."""
-    n = X.shape[0]
+    n = len(features)
     labels = np.full(n, -1, dtype=np.int64)
     remaining = np.arange(n)
     rng = np.random.default_rng(config.seed)
     next_label = 0
-    min_sim = 1.0 - config.threshold
+    min_sim = 1.0 - threshold
+    groups = np.full(n, -1, dtype=np.int64) if groups is None else groups
     for _ in range(config.rounds):
         if len(remaining) <= config.max_exact:
             break
-        # Half the sample: the most repeated texts (they anchor the big themes); half at random.
-        order = remaining[np.argsort(-weights[remaining], kind="stable")]
-        top = order[: config.max_exact // 2]
-        rest_pool = order[config.max_exact // 2:]
+        # The sample: pinned texts, then the most repeated (they anchor the big themes), then at random.
+        priority = np.where(groups[remaining] >= 0, np.inf, weights[remaining])
+        order = remaining[np.argsort(-priority, kind="stable")]
+        head = max(config.max_exact // 2, int((groups[remaining] >= 0).sum()))
+        head = min(head, config.max_exact)
+        top, rest_pool = order[:head], order[head:]
         sample = np.concatenate([top, rng.choice(rest_pool, config.max_exact - len(top), replace=False)])
-        sub = _cluster_exact(X[sample], config.threshold)
+        sub = _cluster_exact(features.take(sample), threshold, groups[sample])
         k = int(sub.max()) + 1
         member = sp.csr_matrix((np.ones(len(sample), dtype=np.float32), (sub, np.arange(len(sample)))),
                                shape=(k, len(sample)))
         sizes = np.asarray(member.sum(axis=1)).ravel()
-        sums_t = (member @ X[sample]).T.tocsc()  # features x k
+        sums = features.take(sample).sums(member)
         labels[sample] = sub + next_label
         others = np.setdiff1d(remaining, sample, assume_unique=True)
         joined = np.zeros(len(others), dtype=bool)
         for start in range(0, len(others), 4096):
             idx = others[start:start + 4096]
-            mean_sim = (X[idx] @ sums_t).toarray() / sizes  # average similarity to each cluster
+            mean_sim = features.take(idx).dot_sums(sums) / sizes  # average similarity to each cluster
             best = mean_sim.argmax(axis=1)
             ok = mean_sim[np.arange(len(idx)), best] >= min_sim
             labels[idx[ok]] = best[ok] + next_label
@@ -152,57 +280,133 @@ def _cluster_large(X: sp.csr_matrix, weights: np.ndarray, config: GroupingConfig
         remaining = others[~joined]
     if len(remaining):
         if len(remaining) <= config.max_exact:
-            labels[remaining] = _cluster_exact(X[remaining], config.threshold) + next_label
+            labels[remaining] = _cluster_exact(features.take(remaining), threshold, groups[remaining]) + next_label
         else:  # still too many after all rounds: one-offs
             labels[remaining] = np.arange(len(remaining)) + next_label
     return labels
 
 
-def propose_themes(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG) -> pd.DataFrame:
+def _cluster(features: Features, weights: np.ndarray, threshold: float, config: GroupingConfig,
+             groups: np.ndarray) -> np.ndarray:
+    if len(features) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(features) <= config.max_exact:
+        return _cluster_exact(features, threshold, groups)
+    return _cluster_large(features, weights, threshold, config, groups)
+
+
+@dataclass
+class Grouping:
+    """A proposal and what it was computed from (for cohesion and the review flags)."""
+
+    proposal: pd.DataFrame       # PROPOSAL_COLUMNS
+    unit_of: pd.Series           # sticky_id -> row of ``features``
+    features: Features
+    threshold: float             # the cut used (cosine distance)
+
+
+def _empty_proposal() -> pd.DataFrame:
+    return pd.DataFrame({"sticky_id": pd.Series(dtype=object), "cluster": pd.Series(dtype="int64"),
+                         "centrality": pd.Series(dtype="float64"), "title": pd.Series(dtype=object)})
+
+
+def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None,
+                   pins: pd.DataFrame | None = None) -> Grouping:
     """Propose a cluster for every sticky given (filter to THEMED_KINDS before calling).
 
-    Input columns: sticky_id, text, and optionally stage_index (used when ``stage_weight`` > 0).
-    Output (PROPOSAL_COLUMNS): one row per sticky with non-blank text; ``cluster`` is 0..k-1, biggest
-    first (ties: smallest sticky_id); ``centrality`` is the sticky's average similarity to its cluster;
-    ``title`` is the cluster's most representative text, shortened. Blank stickies get no row.
+    Input columns: sticky_id, text, optionally kind (opportunities attach to pain clusters) and
+    stage_index. ``pins``: sticky_id, group (a person's decision: same group = must-link, different =
+    cannot-link). Output proposal (PROPOSAL_COLUMNS): one row per sticky with non-blank text;
+    ``cluster`` is 0..k-1, biggest first (ties: smallest sticky_id); ``centrality`` is the sticky's
+    average similarity to its cluster; ``title`` is the cluster's most representative text (a pain
+    point's when it has one), shortened. Blank stickies get no row.
     """
+    empty = Grouping(_empty_proposal(), pd.Series(dtype="int64"), Features(sp.csr_matrix((0, 1)), None),
+                     config.threshold)
     if stickies.empty:
-        return pd.DataFrame({"sticky_id": pd.Series(dtype=object), "cluster": pd.Series(dtype="int64"),
-                             "centrality": pd.Series(dtype="float64"), "title": pd.Series(dtype=object)})
+        return empty
     frame = stickies.loc[:, ["sticky_id", "text"]].copy()
     frame["sticky_id"] = frame["sticky_id"].astype(str)
     frame["text"] = frame["text"].fillna("").astype(str)
     use_stage = config.stage_weight > 0 and "stage_index" in stickies.columns
     frame["stage_index"] = stickies["stage_index"].fillna(0).astype("int64").to_numpy() if use_stage else 0
+    use_kind = config.attach_opportunities and "kind" in stickies.columns
+    frame["opp"] = (stickies["kind"].to_numpy() == "opportunity") if use_kind else False
     frame = frame[frame["text"].str.strip() != ""]
     if frame.empty:
-        return propose_themes(stickies.iloc[0:0], config)
-    # One vector per distinct (normalised text, stage): repeated stickies are clustered once.
-    frame["key"] = frame["text"].map(normalise_text) if config.use_vocabulary else frame["text"].str.lower().str.strip()
-    frame.loc[frame["key"] == "", "key"] = frame["text"].str.lower()
-    frame["key"] = frame["key"] + "\x00" + frame["stage_index"].astype(str)
-    codes, uniques = pd.factorize(frame["key"], sort=True)
-    first_text = frame.groupby(codes, sort=True)["text"].first().to_numpy()
-    first_stage = frame.groupby(codes, sort=True)["stage_index"].first().to_numpy()
-    weights = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
-    X = vectorise(list(first_text), first_stage if use_stage else None, config)
-    if len(uniques) <= config.max_exact:
-        ulabels = _cluster_exact(X, config.threshold)
+        return empty
+    group_of = {}
+    if pins is not None and len(pins):
+        group_of = dict(zip(pins["sticky_id"].astype(str), pins["group"].astype("int64")))
+    frame["group"] = frame["sticky_id"].map(group_of).fillna(-1).astype("int64")
+    # One unit per distinct (text, stage, kind, pin): repeated stickies are clustered once.
+    if config.use_vocabulary:
+        base = frame["text"].map(normalise_text)
+        base = base.where(base != "", frame["text"].str.lower())
     else:
-        ulabels = _cluster_large(X, weights, config)
-    # Centrality: average similarity of each distinct text to its cluster (weighted by repeats).
+        base = frame["text"].str.lower().str.split().str.join(" ")
+    frame["key"] = (base + "\x00" + frame["stage_index"].astype(str) + "\x00" + frame["opp"].astype(str)
+                    + "\x00" + frame["group"].astype(str))
+    codes, uniques = pd.factorize(frame["key"], sort=True)
+    firsts = frame.groupby(codes, sort=True).first()
+    texts = list(firsts["text"])
+    groups = firsts["group"].to_numpy(dtype=np.int64)
+    is_opp = firsts["opp"].to_numpy(dtype=bool)
+    weights = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
+    features = vectorise(texts, firsts["stage_index"].to_numpy() if use_stage else None, config, embed)
+
+    pain = np.flatnonzero(~is_opp)
+    opp = np.flatnonzero(is_opp)
+    base_units = pain if len(pain) else opp
+    threshold = cut_threshold(features.take(base_units), config)
+    ulabels = np.full(len(uniques), -1, dtype=np.int64)
+    ulabels[base_units] = _cluster(features.take(base_units), weights[base_units], threshold, config,
+                                   groups[base_units])
     k = int(ulabels.max()) + 1
+    if len(pain) and len(opp):
+        # Opportunities join the pain cluster they are on average most similar to, if close enough;
+        # a pinned one joins the cluster of its group's pinned pain points when there is one.
+        member = sp.csr_matrix((weights[pain].astype(np.float32), (ulabels[pain], np.arange(len(pain)))),
+                               shape=(k, len(pain)))
+        sizes = np.asarray(member.sum(axis=1)).ravel()
+        sums = features.take(pain).sums(member)
+        group_cluster = {int(g): int(c) for g, c in zip(groups[pain], ulabels[pain]) if g >= 0}
+        left = []
+        for start in range(0, len(opp), 4096):
+            idx = opp[start:start + 4096]
+            mean_sim = features.take(idx).dot_sums(sums) / sizes
+            best = mean_sim.argmax(axis=1)
+            ok = mean_sim[np.arange(len(idx)), best] >= 1.0 - threshold
+            for j, unit in enumerate(idx):
+                g = int(groups[unit])
+                if g >= 0:
+                    if g in group_cluster:
+                        ulabels[unit] = group_cluster[g]
+                    else:
+                        left.append(unit)
+                elif ok[j]:
+                    ulabels[unit] = best[j]
+                else:
+                    left.append(unit)
+        if left:
+            left = np.asarray(left)
+            ulabels[left] = _cluster(features.take(left), weights[left], threshold, config, groups[left]) + k
+        k = int(ulabels.max()) + 1
+
+    # Centrality: average similarity of each distinct text to its cluster (weighted by repeats).
     member = sp.csr_matrix((weights.astype(np.float32), (ulabels, np.arange(len(ulabels)))),
                            shape=(k, len(ulabels)))
     sizes = np.asarray(member.sum(axis=1)).ravel()
-    sums = (member @ X).tocsr()
+    sums = features.sums(member)
     centrality = np.ones(len(ulabels), dtype=np.float64)
     order = np.argsort(ulabels, kind="stable")
     bounds = np.searchsorted(ulabels[order], np.arange(k + 1))
     for label in np.flatnonzero(sizes > 1):
         part = order[bounds[label]:bounds[label + 1]]
         if len(part) > 1:
-            centrality[part] = (X[part] @ sums[label].T).toarray().ravel() / sizes[label]
+            own = (sums[0][label], None if sums[1] is None else np.asarray(sums[1])[label:label + 1])
+            centrality[part] = features.take(part).dot_sums(own).ravel() / sizes[label]
+    frame["unit"] = codes
     frame["ulabel"] = ulabels[codes]
     frame["centrality"] = centrality[codes]
     # Deterministic cluster numbering: biggest first, then by smallest sticky id.
@@ -210,11 +414,63 @@ def propose_themes(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     stats = stats.sort_values(["size", "first"], ascending=[False, True])
     renumber = pd.Series(np.arange(len(stats)), index=stats.index)
     frame["cluster"] = frame["ulabel"].map(renumber).astype("int64")
-    # Title: the most central text; ties -> shorter text, then smallest sticky id.
+    # Title: the most central pain point's text; ties -> shorter text, then smallest sticky id.
     frame["_len"] = frame["text"].str.len()
-    best = frame.sort_values(["cluster", "centrality", "_len", "sticky_id"],
-                             ascending=[True, False, True, True]).drop_duplicates("cluster")
+    best = frame.sort_values(["cluster", "opp", "centrality", "_len", "sticky_id"],
+                             ascending=[True, True, False, True, True]).drop_duplicates("cluster")
     titles = best.set_index("cluster")["text"].map(shorten_title)
     frame["title"] = frame["cluster"].map(titles)
-    out = frame.loc[:, PROPOSAL_COLUMNS].sort_values(["cluster", "sticky_id"], kind="stable")
-    return out.reset_index(drop=True)
+    out = frame.loc[:, PROPOSAL_COLUMNS].sort_values(["cluster", "sticky_id"], kind="stable").reset_index(drop=True)
+    unit_of = pd.Series(frame["unit"].to_numpy(), index=frame["sticky_id"].to_numpy())
+    return Grouping(out, unit_of, features, threshold)
+
+
+def propose_themes(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None,
+                   pins: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The proposal of :func:`group_stickies` (PROPOSAL_COLUMNS)."""
+    return group_stickies(stickies, config, embed, pins).proposal
+
+
+def cohesion(grouping: Grouping, assignments: pd.DataFrame) -> pd.Series:
+    """theme_id -> the average similarity between two stickies of the theme (0..1; NaN for one sticky).
+
+    ``assignments``: sticky_id, theme_id. Computed from cluster sums: (|sum|² - sum of |x|²) / (n(n-1)).
+    """
+    rows = assignments.dropna(subset=["theme_id"])
+    rows = rows[rows["sticky_id"].astype(str).isin(grouping.unit_of.index)]
+    if rows.empty:
+        return pd.Series(dtype="float64")
+    units = grouping.unit_of.loc[rows["sticky_id"].astype(str)].to_numpy()
+    theme_codes, theme_ids = pd.factorize(rows["theme_id"].astype("int64"))
+    member = sp.csr_matrix((np.ones(len(units), dtype=np.float32), (theme_codes, units)),
+                           shape=(len(theme_ids), len(grouping.features)))
+    sums = grouping.features.sums(member)
+    total = np.asarray(sums[0].multiply(sums[0]).sum(axis=1), dtype=np.float64).ravel()
+    if sums[1] is not None:
+        total += (np.asarray(sums[1], dtype=np.float64) ** 2).sum(axis=1)
+    self_sim = np.asarray(grouping.features.sparse.multiply(grouping.features.sparse).sum(axis=1)).ravel()
+    if grouping.features.dense is not None:
+        self_sim = self_sim + (grouping.features.dense.astype(np.float64) ** 2).sum(axis=1)
+    diag = member @ self_sim
+    n = np.asarray(member.sum(axis=1), dtype=np.float64).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(n > 1, (total - diag) / (n * (n - 1)), np.nan)
+    return pd.Series(np.clip(value, -1.0, 1.0), index=pd.Index(theme_ids, dtype="int64"), dtype="float64")
+
+
+def theme_cohesion(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG,
+                   embed: Embed | None = None) -> pd.Series:
+    """theme_id -> cohesion (see :func:`cohesion`) of stickies that already have a theme_id: the
+    backlog's "how sure" when the grouping itself did not run (nothing changed since it last did)."""
+    rows = stickies[stickies["theme_id"].notna()].loc[:, ["sticky_id", "text", "theme_id"]].copy()
+    rows["text"] = rows["text"].fillna("").astype(str)
+    rows = rows[rows["text"].str.strip() != ""]
+    if rows.empty:
+        return pd.Series(dtype="float64")
+    rows["sticky_id"] = rows["sticky_id"].astype(str)
+    codes, uniques = pd.factorize(rows["text"].str.lower().str.split().str.join(" "))
+    texts = list(rows.groupby(codes, sort=True)["text"].first())
+    features = vectorise(texts, None, replace(config, stage_weight=0.0), embed)
+    grouping = Grouping(_empty_proposal(), pd.Series(codes, index=rows["sticky_id"].to_numpy()), features,
+                        config.threshold)
+    return cohesion(grouping, rows[["sticky_id", "theme_id"]])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, true
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from ..domain.validation import THEME_TITLE_MAX
@@ -161,3 +161,15 @@ class Invite(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: Optional[datetime] = None
+
+
+class TextEmbedding(SQLModel, table=True):
+    """A cached sentence embedding of one distinct sticky text (float32 bytes), per model.
+
+    Keyed by the sha256 of the cleaned text (workshop.aggregation.embedding.text_key), so re-aggregating
+    a discovery embeds only texts never seen before, and identical texts across discoveries share a row.
+    """
+    __tablename__ = "text_embedding"
+    model: str = Field(primary_key=True, max_length=64)
+    text_key: str = Field(primary_key=True, max_length=64)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -15,6 +15,7 @@ Plain Python (no Flask): the page, the export and the CLI call these with a SQLM
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -27,14 +28,20 @@ from sqlmodel import Session, select
 
 from workshop.aggregation.backlog import attach_themes, build_backlog, themed
 from workshop.aggregation.heatmap import pain_heatmap
-from workshop.aggregation.reconcile import empty_previous, empty_themes, reconcile
+from workshop.aggregation.embedding import (DEFAULT_MODEL_ID, DEFAULT_PARTS, EmbeddingUnavailable, configured_model,
+                                            get_embedder, text_key)
+from workshop.aggregation.reconcile import empty_previous, empty_themes, pin_groups, reconcile
 from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport
-from workshop.aggregation.themes import DEFAULT_CONFIG, GroupingConfig, propose_themes, shorten_title
-from workshop.db.models import Discovery, Participant, Sticky, Theme, ThemeAssignment, User, Vote, Workshop
+from workshop.aggregation.themes import (DEFAULT_CONFIG, GroupingConfig, group_stickies, shorten_title,
+                                         theme_cohesion)
+from workshop.db.models import (Discovery, Participant, Sticky, TextEmbedding, Theme, ThemeAssignment, User, Vote,
+                                Workshop)
 from workshop.domain.errors import NotFound, ValidationError
 from workshop.domain.kinds import KINDS, THEMED_KINDS
 from workshop.domain.templates import all_templates
 from workshop.domain.validation import THEME_TITLE_MAX, theme_title
+
+log = logging.getLogger(__name__)
 
 #: A theme's lifecycle as the product owner sees it.
 STATUSES: tuple[str, ...] = ("proposed", "accepted", "in progress", "done", "rejected")
@@ -148,6 +155,67 @@ def _assignments(session: Session, theme_ids: Sequence[int]) -> list[ThemeAssign
     return out
 
 
+class CachedEmbed:
+    """The process's embedder behind the text_embedding table: a text embedded once is never embedded
+    again (re-aggregation, other discoveries, other processes sharing the database). The model itself
+    is loaded only when a text is missing from the table. New vectors are written in the caller's
+    transaction (the aggregation's, which holds the discovery's lock), each batch in a savepoint: a
+    duplicate written by a concurrent aggregation of another discovery is simply not stored twice."""
+
+    def __init__(self, session: Session, model_id: str, store: bool = True):
+        self.session, self.model_id, self.store = session, model_id, store
+        self.computed = 0
+        self._embedder = None
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = get_embedder()
+        return self._embedder
+
+    @property
+    def parts(self) -> tuple[int, ...]:
+        return DEFAULT_PARTS if self.model_id == DEFAULT_MODEL_ID else self.embedder.parts
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        keys = [text_key(t) for t in texts]
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, np.ndarray] = {}
+        dim = sum(self.parts)
+        for part in _chunks(wanted):
+            for key, blob in self.session.execute(
+                    select(TextEmbedding.text_key, TextEmbedding.vector)
+                    .where(TextEmbedding.model == self.model_id, TextEmbedding.text_key.in_(part))).all():
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if len(vector) == dim:
+                    found[key] = vector
+        missing = [k for k in wanted if k not in found]
+        if missing:
+            text_of = dict(zip(keys, texts))
+            vectors = self.embedder.embed([text_of[k] for k in missing])
+            self.computed += len(missing)
+            found.update(zip(missing, vectors))
+            rows = [{"model": self.model_id, "text_key": k, "vector": v.astype(np.float32).tobytes()}
+                    for k, v in zip(missing, vectors)]
+            for part in _chunks(rows if self.store else []):
+                try:
+                    with self.session.begin_nested():
+                        self.session.execute(insert(TextEmbedding), list(part))
+                except Exception as error:  # stored meanwhile by another process: computed again next time
+                    log.info("embedding cache not written (%s)", type(error).__name__)
+        return np.vstack([found[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
+
+
+def cached_embed(session: Session, store: bool = True) -> CachedEmbed | None:
+    """The embed function of the grouping, backed by the database; None when no model is configured
+    or installed (the grouping then runs on the lexical views alone, and says so in the log)."""
+    try:
+        return CachedEmbed(session, configured_model()[0], store)
+    except EmbeddingUnavailable as error:
+        log.warning("grouping without sentence embeddings: %s", error)
+        return None
+
+
 def _is_decided(theme: Theme) -> bool:
     return bool(theme.title_is_custom or theme.value is not None or theme.effort is not None
                 or theme.status != "proposed")
@@ -155,7 +223,7 @@ def _is_decided(theme: Theme) -> bool:
 
 # Bump when the aggregation's output for the same stickies and decisions changes (a new grouping,
 # a new reconciliation rule): every discovery is then aggregated again on its next read.
-AGGREGATION_VERSION = "1"
+AGGREGATION_VERSION = "2"  # 2: embeddings + percentile cut, constraints, new-sticky rule (issue 13)
 
 
 def _lock_discovery(session: Session, discovery_id: int) -> Discovery:
@@ -254,8 +322,10 @@ def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, th
     previous = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
                              "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64"),
                              "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
-    proposal = propose_themes(themed(stickies), config)
-    rec = reconcile(proposal, previous, _themes_frame(themes))
+    themes_frame = _themes_frame(themes)
+    embed = cached_embed(session) if config.embedding_weight > 0 else None
+    grouping = group_stickies(themed(stickies), config, embed, pin_groups(previous, themes_frame))
+    rec = reconcile(grouping.proposal, previous, themes_frame)
     by_id = {t.id: t for t in themes}
     new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, THEME_TITLE_MAX))
                 for title in rec.new_themes["title"]]
@@ -335,7 +405,11 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
     discovery, stickies, workshops, themes = aggregate_discovery(session, discovery_id, config)
     stages = list(discovery.stages or [])
     teams = sorted({w.team for w in workshops}, key=str.casefold)
-    backlog = build_backlog(stickies, _themes_frame(themes), total_teams=len(teams), stages=stages)
+    # How sure each theme is: the average similarity of two of its stickies (embeddings from the cache).
+    embed = cached_embed(session, store=False) if config.embedding_weight > 0 else None
+    sureness = theme_cohesion(themed(stickies), config, embed)
+    backlog = build_backlog(stickies, _themes_frame(themes), total_teams=len(teams), stages=stages,
+                            cohesion=sureness)
     heatmap = pain_heatmap(stickies, stages, teams)
     workshops_frame = _workshops_frame(session, workshops, stickies)
     by_kind = stickies["kind"].value_counts()
@@ -441,14 +515,15 @@ def _assignments_of(session: Session, theme_id: int) -> list[ThemeAssignment]:
 
 
 def merge_themes(session: Session, discovery_id: int, target_id: int, source_id: int) -> Theme:
-    """Merge theme ``source_id`` into ``target_id``: its stickies are pinned to the target, and the
+    """Merge theme ``source_id`` into ``target_id``: the stickies of both are pinned to the target (the
+    owner shaped it: they group together from now on, and new stickies close to it join it), and the
     source is marked merged (it never comes back as its own theme)."""
     if target_id == source_id:
         raise ValidationError("merge_into_self", "A theme cannot be merged into itself.")
     target = _theme(session, discovery_id, target_id)
     source = _theme(session, discovery_id, source_id)
     rows: list = []
-    for a in _assignments_of(session, source.id):
+    for a in _assignments_of(session, source.id) + _assignments_of(session, target.id):
         a.theme_id, a.pinned = target.id, True
         rows.append(a)
     for earlier in session.exec(select(Theme).where(Theme.merged_into_id == source.id)).all():

@@ -23,6 +23,7 @@ export function createActions({ state, send, sendMany, history, toast }) {
     }
     if (!ops.length) return [];
     sendMany(ops);
+    history.track(ops, steps);
     history.record({ label, steps });
     return stickies.map((s) => s.id);
   }
@@ -33,7 +34,9 @@ export function createActions({ state, send, sendMany, history, toast }) {
     if (!s) return false;
     if (!state.canEdit(s)) { toast(state.readOnlyReason() || notAuthor(s, "change its text"), "info"); return false; }
     const step = history.updateStep(id, changes);
-    send({ type: "sticky.update", sticky_id: id, changes });
+    const op = { type: "sticky.update", sticky_id: id, changes };
+    send(op);
+    history.track([op], [step]);
     history.record({ label, steps: [step] });
     return true;
   }
@@ -54,6 +57,7 @@ export function createActions({ state, send, sendMany, history, toast }) {
     }
     if (!ops.length) return;
     sendMany(ops);
+    history.track(ops, steps);
     history.record({ label, steps, tag });
   }
 

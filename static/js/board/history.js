@@ -23,6 +23,33 @@ const pick = (s, names) => Object.fromEntries(names.map((n) => [n, s[n] ?? null]
 export function createHistory({ state, sendMany, onChange = () => {} }) {
   const undoStack = [];
   const redoStack = [];
+  // steps waiting for their op's record: the server's values (rounded, cleaned, or a restored
+  // sticky as it was stored) replace what this client sent, so "changed since" compares like with like
+  const awaiting = new Map(); // op id -> step
+  state.subscribe((change) => {
+    const rec = change.record;
+    const waiting = rec && awaiting.get(rec.id);
+    if (!waiting || !rec.sticky) return;
+    awaiting.delete(rec.id);
+    const { step, sent } = waiting;
+    if (step.kind === "update") {
+      // unless a later key move merged into this step since (its `after` is newer than this record)
+      for (const field of Object.keys(step.after)) {
+        if (field in rec.sticky && step.after[field] === sent[field]) step.after[field] = rec.sticky[field];
+      }
+    } else {
+      step.sticky = { ...step.sticky, ...rec.sticky };
+    }
+  });
+
+  /** Remember which step an op sent for it belongs to (ops and steps in the same order). */
+  function track(ops, steps) {
+    ops.forEach((op, i) => {
+      const step = steps[i];
+      if (op.id && step && step.kind !== "delete") awaiting.set(op.id, { step, sent: step.kind === "update" ? { ...step.after } : null });
+    });
+    if (awaiting.size > 2000) awaiting.delete(awaiting.keys().next().value); // refused ops never answer
+  }
 
   function record(entry) {
     if (!entry.steps.length) return;
@@ -51,6 +78,7 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
   function invert(entry) {
     const ops = [];
     const steps = [];
+    const owners = []; // the step each op belongs to, in op order
     let skipped = 0;
     for (const step of [...entry.steps].reverse()) {
       const now = state.sticky(step.id);
@@ -66,29 +94,33 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
         if (!Object.keys(changes).length) continue;
         ops.push({ type: "sticky.update", sticky_id: step.id, changes });
         steps.push({ kind: "update", id: step.id, before, after });
+        owners.push(steps[steps.length - 1]);
       } else if (step.kind === "create") {
         // take back a sticky I added, unless someone changed it since (then it is theirs too)
         if (!now || !FIELDS.every((f) => same(now[f], step.sticky[f]))) { skipped += 1; continue; }
         ops.push({ type: "sticky.delete", sticky_id: step.id });
         steps.push({ kind: "delete", id: step.id, sticky: { ...now, pending: false } });
+        owners.push(steps[steps.length - 1]);
       } else if (step.kind === "delete") {
         if (now) { skipped += 1; continue; } // back already
         const op = { type: "sticky.restore", sticky_id: step.id };
         Object.defineProperty(op, "local", { value: step.sticky, enumerable: false }); // shown until the record
         ops.push(op);
-        steps.push({ kind: "create", id: step.id, sticky: step.sticky });
+        steps.push({ kind: "create", id: step.id, sticky: { ...step.sticky } });
+        owners.push(steps[steps.length - 1]);
       }
     }
-    return { ops, entry: { label: entry.label, steps: steps.reverse() }, skipped };
+    return { ops, owners, entry: { label: entry.label, steps: steps.reverse() }, skipped };
   }
 
   function run(from, to) {
     let skippedEntries = 0;
     while (from.length) {
       const entry = from.pop();
-      const { ops, entry: back, skipped } = invert(entry);
+      const { ops, owners, entry: back, skipped } = invert(entry);
       if (!ops.length) { skippedEntries += 1; continue; } // changed or deleted by someone else since
       sendMany(ops);
+      track(ops, owners);
       to.push({ ...back, at: 0 });
       onChange();
       return { label: entry.label, skipped: skipped + skippedEntries };
@@ -98,6 +130,7 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
   }
 
   return {
+    track,
     record,
     undo: () => run(undoStack, redoStack),
     redo: () => run(redoStack, undoStack),

