@@ -165,3 +165,10 @@ def test_any_text_round_trips_as_its_cleaned_form_and_never_as_a_formula(strings
             if name.startswith("xl/worksheets/sheet"):
                 body = z.read(name)
                 assert b"<f>" not in body and b"<f " not in body
+
+
+def test_non_text_values_and_escapes_in_a_column():
+    assert clean_text(3) == "3" and clean_text(2.5) == "2.5"
+    assert cell_text("_x0041_") == "_x005F_x0041_"  # the format's own escape, upper-case as Excel writes it
+    assert clean_column(["plain", "_x0041_ stays literal"]) == ["plain", "_x005F_x0041_ stays literal"]
+    assert clean_column(["a_", "x0041_"]) == ["a_", "x0041_"]  # only an escape within one cell counts
