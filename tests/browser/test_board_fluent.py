@@ -226,9 +226,13 @@ def test_search_highlights_the_matches_and_steps_through_them(pages, ui):
     expect(fac.locator(".sticky.search-current .sticky-text")).to_have_text("Wait for the firewall ticket")
     fac.keyboard.press("Enter")
     expect(fac.locator(".search-count")).to_have_text("2 of 2")
-    current = fac.locator(".sticky.search-current .sticky-body").bounding_box()
-    vp = fac.locator("#viewport").bounding_box()
-    assert vp["x"] < current["x"] + current["width"] / 2 < vp["x"] + vp["width"]  # brought into view
+    # brought into view (the view glides there: wait for it rather than read it mid-way)
+    fac.wait_for_function("""() => {
+        const c = document.querySelector('.sticky.search-current .sticky-body').getBoundingClientRect();
+        const v = document.querySelector('#viewport').getBoundingClientRect();
+        const x = c.x + c.width / 2, y = c.y + c.height / 2;
+        return v.x < x && x < v.x + v.width && v.y < y && y < v.y + v.height;
+    }""", timeout=5000)
     fac.keyboard.press("Escape")
     expect(fac.locator(".sticky.search-match")).to_have_count(0)
 
