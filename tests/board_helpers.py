@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from workshop.db.models import User
+from workshop.domain.errors import DomainError
 from workshop.domain.permissions import Account
 from workshop.services import discoveries as svc
 
@@ -39,3 +40,12 @@ def create(kind="event", text="Ticket raised", x=0.2, y=0.3, sticky_id=None, **e
 
 def op(type_, **fields):
     return {"id": new_id(), "type": type_, **fields}
+
+
+def refusal(call) -> tuple[str, str] | None:
+    """(code, message) of the DomainError `call()` raises, or None if it raises none."""
+    try:
+        call()
+    except DomainError as error:
+        return error.code, error.message
+    return None

@@ -2,6 +2,8 @@
 service's batches on an in-memory database. Table-driven at each rule's boundaries."""
 from __future__ import annotations
 
+from tests.board_helpers import refusal
+
 import itertools
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -357,12 +359,6 @@ def test_every_operation_type_has_its_field_parser():
 
 # --- every refusal's message (what the person reads) ----------------------------------------------------
 
-def refusal(call) -> tuple[str, str] | None:
-    try:
-        call()
-    except DomainError as error:
-        return error.code, error.message
-    return None
 
 
 def nested(depth: int):

@@ -2,6 +2,8 @@
 (ADR 0003): each rule at its boundaries, with the code and the message people read."""
 from __future__ import annotations
 
+from tests.board_helpers import refusal
+
 from datetime import date
 
 import pytest
@@ -14,12 +16,6 @@ from workshop.domain.permissions import (Account, can_create_discovery, can_mana
 from workshop.domain.templates import DEFAULT_TEMPLATE, all_templates, get_template
 
 
-def refusal(call) -> tuple[str, str] | None:
-    try:
-        call()
-    except DomainError as error:
-        return error.code, error.message
-    return None
 
 
 # --- one-line names and free text -----------------------------------------------------------------
