@@ -109,6 +109,19 @@ def test_a_pin_stored_as_missing_is_no_pin():
     assert rec.assignments["pinned"].dtype == bool
 
 
+def test_flags_stored_as_missing_in_nullable_boolean_columns_count_as_false():
+    prop = proposal({"s1": 0, "s2": 0, "s3": 0}, titles={0: "now"})
+    prev = previous(("s1", 20, None), ("s2", 10, False), ("s3", 10, False), ("gone", 20, None))
+    prev["pinned"] = prev["pinned"].astype("boolean")
+    frame = themes({"theme_id": 10, "title": "before"}, {"theme_id": 20, "status": "accepted"})
+    frame["title_is_custom"] = pd.array([None, None], dtype="boolean")
+    assert _decided(frame) == {20}
+    rec = reconcile(prop, prev, frame)
+    assert theme_of(rec) == {"s1": 10, "s2": 10, "s3": 10} and not rec.assignments["pinned"].any()
+    assert rec.retitled.to_dict("records") == [{"theme_id": 10, "title": "now"}]  # a missing flag: auto title
+    assert pin_groups(prev, frame).empty
+
+
 def test_a_pin_without_a_theme_or_in_an_unknown_theme_is_dropped():
     prop = proposal({"s1": 0, "s2": 0})
     prev = previous(("s1", None, True), ("s2", 99, True), ("s3", None, True), ("s4", 99, True))
@@ -147,6 +160,7 @@ def test_without_stored_decisions_every_cluster_is_a_new_theme_in_cluster_order(
                                                      {"new_key": "new-3", "title": "two"}]
         assert rec.retitled.empty and list(rec.retitled.columns) == ["theme_id", "title"]
         assert rec.assignments["theme_id"].isna().all() and not rec.assignments["pinned"].any()
+        assert str(rec.assignments["theme_id"].dtype) == "Int64"  # even when no sticky has a theme
 
 
 def test_the_input_frames_are_not_changed():
@@ -164,10 +178,11 @@ def test_the_input_frames_are_not_changed():
 def test_merges_are_followed_to_the_live_theme_and_survive_cycles_and_unknown_targets():
     frame = themes({"theme_id": 1, "merged_into_id": 2}, {"theme_id": 2, "merged_into_id": 3}, {"theme_id": 3},
                    {"theme_id": 4, "merged_into_id": 5}, {"theme_id": 5, "merged_into_id": 4},
-                   {"theme_id": 6, "merged_into_id": 99})
+                   {"theme_id": 6, "merged_into_id": 99}, {"theme_id": 7, "merged_into_id": 4})
     final = resolve_merges(frame)
     assert final[1] == final[2] == final[3] == 3
     assert final[4] == 5 and final[5] == 4  # a cycle stops where it would come back
+    assert final[7] == 5  # a chain that runs into a cycle stops too (7 -> 4 -> 5, not round again)
     assert final[6] == 6  # merged into a theme that is not there: stays itself
 
 
@@ -218,6 +233,16 @@ def test_on_equal_overlap_and_size_the_first_cluster_claims_an_undecided_theme()
     got = theme_of(reconcile(prop, prev, themes({"theme_id": 10})))
     assert got["a"] == got["an"] == 10
     assert got["b"] == got["bn"] == "new-2" and got["n"] == "new-1"
+
+
+def test_a_cluster_that_lost_its_theme_to_a_bigger_one_follows_its_pinned_sticky():
+    # Theme 10 (undecided) is claimed by cluster 0; cluster 1's former member of 10 and its new sticky
+    # go where cluster 1's pinned sticky is, not to a new theme.
+    prop = proposal({"a": 0, "b": 0, "c": 1, "p": 1, "new": 1})
+    prev = previous(("a", 10, False), ("b", 10, False), ("c", 10, False), ("p", 20, True))
+    rec = reconcile(prop, prev, themes({"theme_id": 10}, {"theme_id": 20}))
+    assert theme_of(rec) == {"a": 10, "b": 10, "c": 20, "p": 20, "new": 20}
+    assert rec.new_themes.empty and rec.assignments["new_key"].isna().all()
 
 
 def test_two_undecided_themes_go_to_two_clusters_and_nothing_is_lost():
@@ -304,3 +329,11 @@ def test_on_equal_counts_the_title_comes_from_the_smaller_cluster_number():
     prev = previous(("b", 10, True), ("a", 10, True), ("c", 11, False))
     rec = reconcile(prop, prev, themes({"theme_id": 10, "title": "old"}, {"theme_id": 11, "title": "three"}))
     assert rec.retitled.to_dict("records") == [{"theme_id": 10, "title": "one"}]
+
+
+def test_retitled_themes_are_listed_by_theme_id():
+    prop = proposal({"a": 0, "b": 1}, titles={0: "zero now", 1: "one now"})
+    prev = previous(("a", 11, False), ("b", 10, False))
+    rec = reconcile(prop, prev, themes({"theme_id": 11, "title": "eleven"}, {"theme_id": 10, "title": "ten"}))
+    assert rec.retitled.to_dict("records") == [{"theme_id": 10, "title": "one now"},
+                                               {"theme_id": 11, "title": "zero now"}]

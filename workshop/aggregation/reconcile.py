@@ -181,7 +181,8 @@ def _assign(merged: pd.DataFrame, kept: dict[int, int], joined: dict[int, int],
     """sticky_id, cluster, theme_id, pinned, new_key for each proposed sticky.
 
     A pinned sticky keeps its theme; one that had a theme follows its cluster's kept theme (rule 3),
-    else the theme its cluster joins (rule 2), as a new sticky does; the rest get their cluster's new key.
+    else the theme its cluster joins (rule 2), as a new sticky does; a cluster that joins none has a
+    new key (rule 4).
     """
     out = merged.loc[:, ["sticky_id", "cluster", "theme_id", "pinned"]].copy()
     had_theme = out["theme_id"].notna() & ~out["pinned"]
@@ -189,8 +190,8 @@ def _assign(merged: pd.DataFrame, kept: dict[int, int], joined: dict[int, int],
               for c, before in zip(out["cluster"], had_theme)]
     out["theme_id"] = np.where(out["pinned"], out["theme_id"], pd.Series(follow, index=out.index, dtype=object))
     out["theme_id"] = pd.array([None if pd.isna(t) else int(t) for t in out["theme_id"]], dtype="Int64")
-    out["new_key"] = [None if (p or pd.notna(t)) else new_key.get(int(c))
-                      for p, t, c in zip(out["pinned"], out["theme_id"], out["cluster"])]
+    # Only a cluster that joins no theme has a new key, and each of its stickies is unpinned and themeless.
+    out["new_key"] = [new_key.get(int(c)) for c in out["cluster"]]
     return out
 
 
