@@ -795,3 +795,85 @@ def test_a_single_failing_op_raises(board, failing_op):
     with pytest.raises(RuntimeError):
         batch(board, (board.guest, [new("g1", text="boom")]))
     assert board.service.current_seq(board.workshop_id) == 0
+
+
+def test_links_go_to_stickies_the_sender_can_see_and_moves_are_anyones(board):
+    ok_records(*board.send(board.fac, new("f1", kind="note", text="Facilitator's")))
+    ok_records(*board.send(board.guest, new("g1"), new("g2")))
+    # a guest moves the facilitator's sticky (moving is anyone's) and links its own to it (a stored one)
+    [moved] = ok_records(*board.send(board.guest, {"type": "sticky.update", "sticky_id": "f1", "changes": {"x": 0.9}}))
+    assert moved["sticky"] == {"id": "f1", "x": 0.9, "version": 2} and moved["id"] == "op-4"
+    [linked] = ok_records(*board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1",
+                                                    "changes": {"link_to": "f1"}}))
+    assert linked["sticky"]["link_to"] == "f1" and linked["private_to"] is None
+    ok_records(*board.send(board.guest, {"type": "sticky.delete", "sticky_id": "g2"}))
+    results, _ = board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1", "changes": {"link_to": "g2"}})
+    assert results[0]["error"]["code"] == "unknown_sticky"  # deleted
+    # private writing: one's own private sticky can be linked to and its changes stay private
+    board.send(board.fac, {"type": "private.set", "on": True})
+    ok_records(*board.send(board.guest, new("p1"), new("p2")))
+    [own] = ok_records(*board.send(board.guest, {"type": "sticky.update", "sticky_id": "p2",
+                                                 "changes": {"link_to": "p1"}}))
+    assert own["sticky"]["link_to"] == "p1" and own["private_to"] == board.guest.participant_id
+    results, _ = board.send(board.fac, {"type": "sticky.update", "sticky_id": "f1", "changes": {"link_to": "p1"}})
+    assert results[0]["error"]["code"] == "unknown_sticky"  # someone else's private sticky
+
+
+def test_the_dot_budget_holds_within_one_message_and_one_op_id_is_applied_once(board):
+    ok_records(*board.send(board.guest, new("g1")))
+    ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 2}, {"type": "phase.set", "phase": "vote"}))
+    results, records = board.send(board.guest, *[{"type": "vote.add", "sticky_id": "g1"}] * 3)
+    assert [r["ok"] for r in results] == [True, True, False] and results[2]["error"]["code"] == "vote_budget_spent"
+    assert [r["id"] for r in records] == [r["id"] for r in results[:2]]
+    from workshop.services.board import Submission
+    twice = Submission(board.fac, [{"id": "same", "type": "vote.add", "sticky_id": "g1"}] * 2)
+    records = board.service.apply_batch(board.workshop_id, [twice])
+    assert len(records) == 1 and twice.results[1] == {"id": "same", "ok": True, "seq": records[0]["seq"],
+                                                     "duplicate": True}
+
+
+def test_rooms_are_isolated_and_an_earlier_rounds_workshop_stays_closed(board):
+    from workshop.db.models import Participant, Workshop
+    from workshop.services.board import Submission
+    with board.db.session() as session:
+        first = session.get(Workshop, board.workshop_id)
+        later = Workshop(discovery_id=first.discovery_id, team="Payments", template="discovery", join_token="u" * 32,
+                         phase="pain", round=2)
+        session.add(later)
+        session.flush()
+        other, guest = (Participant(workshop_id=later.id, name=name, secret_hash=name, is_facilitator=name == "Olga")
+                        for name in ("Olga", "Pat"))
+        session.add_all([other, guest])
+        session.commit()
+        later_id, olga, pat = later.id, Actor(other.id, "Olga", True), Actor(guest.id, "Pat", False)
+    elsewhere = [Submission(olga, [{"id": "o-1", **new("o1")}, {"id": "o-2", "type": "private.set", "on": True}]),
+                 Submission(pat, [{"id": "p-1", **new("p1")}]),
+                 Submission(olga, [{"id": "o-3", "type": "phase.set", "phase": "vote"},
+                                   {"id": "o-4", "type": "vote.add", "sticky_id": "o1"}])]
+    for submission in elsewhere:
+        board.service.apply_batch(later_id, [submission])
+    assert all(r["ok"] for s in elsewhere for r in s.results)
+    assert board.service.snapshot(later_id, olga)["hidden_count"] == 1
+    ok_records(*board.send(board.guest, new("g1")))
+    snapshot = board.service.snapshot(board.workshop_id, board.fac)
+    assert [s["id"] for s in snapshot["stickies"]] == ["g1"] and snapshot["hidden_count"] == 0
+    assert snapshot["my_votes"] == {} and snapshot["stickies"][0]["votes"] == 0
+    assert [r["seq"] for r in board.service.ops_since(board.workshop_id, 0, board.fac)["ops"]] == [1]
+    ok_records(*board.send(board.fac, {"type": "workshop.close"}))
+    results, _ = board.send(board.fac, {"type": "workshop.reopen"})
+    assert results[0]["error"] == {"code": "earlier_round", "message": "This workshop belongs to round 1, which is "
+                                   "over; its board stays read-only."}
+
+
+def test_server_times_are_utc_whatever_the_machines_zone(monkeypatch):
+    import time
+    from datetime import timedelta
+    from workshop.services.board import _iso
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        moment = datetime(2026, 11, 28, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+        assert _iso(moment) == "2026-11-28T10:00:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
