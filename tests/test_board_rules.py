@@ -618,6 +618,11 @@ def test_a_deleted_sticky_is_restored_whole_with_a_new_version(board):
     assert [s["id"] for s in board.service.snapshot(board.workshop_id, board.fac)["stickies"]] == ["g1"]
     results, _ = board.send(board.guest, {"type": "sticky.restore", "sticky_id": "g1"})
     assert results[0]["error"]["code"] == "sticky_not_deleted"
+    # its dots come back with it
+    ok_records(*board.send(board.fac, {"type": "phase.set", "phase": "vote"}))
+    ok_records(*board.send(board.guest, {"type": "vote.add", "sticky_id": "g1"}, {"type": "sticky.delete", "sticky_id": "g1"}))
+    [again] = ok_records(*board.send(board.guest, {"type": "sticky.restore", "sticky_id": "g1"}))
+    assert again["sticky"]["votes"] == 1
     results, _ = board.send(board.guest, {"type": "sticky.restore", "sticky_id": "nope"})
     assert results[0]["error"]["code"] == "unknown_sticky"
 
