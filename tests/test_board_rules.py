@@ -641,6 +641,15 @@ def test_a_dot_added_and_taken_back_in_one_message_needs_no_stored_dot(board):
     results, _ = board.send(board.guest, {"type": "vote.add", "sticky_id": "g2"})
     assert results[0]["error"]["code"] == "vote_budget_spent"
     assert board.service.snapshot(board.workshop_id, board.guest)["my_votes"] == {"g1": 1, "g2": 1}
+    # the dot taken back is found wherever it stands among the message's new ones
+    ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 5}))
+    ok_records(*board.send(board.guest, {"type": "vote.remove", "sticky_id": "g2"}))  # no stored dot on g2 now
+    records = ok_records(*board.send(board.guest, *({"type": "vote.add", "sticky_id": s} for s in ("g1", "g2", "g1")),
+                                     {"type": "vote.remove", "sticky_id": "g2"}))
+    assert [r["vote"]["total"] for r in records] == [2, 1, 3, 0]
+    ok_records(*board.send(board.guest, *({"type": "vote.remove", "sticky_id": s} for s in ("g1", "g1")),
+                           {"type": "vote.add", "sticky_id": "g2"}))
+    ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 2}))
     # both dots spent and stored: one taken back frees one, not two
     results, records = board.send(board.guest, {"type": "vote.remove", "sticky_id": "g1"},
                                   *[{"type": "vote.add", "sticky_id": "g1"}] * 2)
