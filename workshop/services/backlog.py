@@ -223,7 +223,7 @@ def _is_decided(theme: Theme) -> bool:
 
 # Bump when the aggregation's output for the same stickies and decisions changes (a new grouping,
 # a new reconciliation rule): every discovery is then aggregated again on its next read.
-AGGREGATION_VERSION = "2"  # 2: embeddings + percentile cut, constraints, new-sticky rule (issue 13)
+AGGREGATION_VERSION = "3"  # 2: embeddings + percentile cut, constraints, new-sticky rule (issue 13); 3: the bridge
 
 
 def _lock_discovery(session: Session, discovery_id: int) -> Discovery:
@@ -246,13 +246,22 @@ def _lock_discovery(session: Session, discovery_id: int) -> Discovery:
     return discovery
 
 
+def _model_id() -> str:
+    """The configured embedding model's id (another model groups differently), or why there is none."""
+    try:
+        return configured_model()[0]
+    except EmbeddingUnavailable as error:
+        return f"unavailable: {error}"
+
+
 def aggregation_fingerprint(stickies: pd.DataFrame, themes: Sequence[Theme],
                             assignments: Sequence[ThemeAssignment], config: GroupingConfig) -> str:
     """What the aggregation's result depends on: the live stickies (text, kind, place, votes...),
     the themes with the product owner's decisions, the stored assignments (pinned or not), the
-    grouping configuration and AGGREGATION_VERSION. Equal fingerprints: nothing to recompute."""
+    grouping configuration, the embedding model and AGGREGATION_VERSION. Equal fingerprints: nothing
+    to recompute."""
     digest = hashlib.sha256()
-    digest.update(f"{AGGREGATION_VERSION}|{config!r}|".encode())
+    digest.update(f"{AGGREGATION_VERSION}|{config!r}|{_model_id()}|".encode())
     inputs = stickies.drop(columns=["theme_id", "theme"])
     digest.update(repr(list(inputs.columns)).encode())
     digest.update(pd.util.hash_pandas_object(inputs, index=False).to_numpy().tobytes())
