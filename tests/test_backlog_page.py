@@ -120,3 +120,12 @@ def test_empty_discovery_has_a_friendly_backlog(signed_in, client):
     html = client.get(f"/discoveries/{discovery_id}/backlog").get_data(as_text=True)
     assert "No pain points yet" in html
     assert client.get(f"/discoveries/{discovery_id}/export.xlsx").status_code == 200
+
+
+def test_a_download_keeps_a_name_in_any_script(signed_in, client):
+    from urllib.parse import quote
+    _, discovery_id = signed_in.create_discovery(name="Zürich Δρόμος 2027")
+    header = client.get(f"/discoveries/{discovery_id}/export.xlsx").headers["Content-Disposition"]
+    header.encode("latin-1")  # the header itself stays encodable
+    assert "filename*=UTF-8''" + quote("zürich-δρόμος-2027-backlog-") in header  # modern browsers
+    assert "filename=zurich--2027-backlog-" in header  # werkzeug's ASCII fallback for the rest

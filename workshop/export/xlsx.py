@@ -139,11 +139,13 @@ def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO
 
 
 def default_export_filename(discovery_name: str, today: date) -> str:
-    """``"<discovery-slug>-backlog-<YYYY-MM-DD>.xlsx"``: ASCII, lower case, safe in any file system
-    and in a Content-Disposition header. Falls back to ``discovery`` when the name has no letters
-    or digits left (e.g. all emoji)."""
-    ascii_name = unicodedata.normalize("NFKD", clean_text(discovery_name)).encode("ascii", "ignore")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.decode("ascii").lower()).strip("-")[:60].strip("-")
+    """``"<discovery-slug>-backlog-<YYYY-MM-DD>.xlsx"``: lower case letters and digits of any script
+    (a Japanese or Greek name stays readable; the web download adds an ASCII fallback for old
+    browsers, werkzeug's ``filename*``), every other run of characters one hyphen, so no path
+    separator, quote, control or reserved character is left. Falls back to ``discovery`` when the
+    name has no letters or digits (e.g. all emoji)."""
+    name = unicodedata.normalize("NFC", clean_text(discovery_name)).lower()
+    slug = re.sub(r"[\W_]+", "-", name).strip("-")[:60].strip("-")
     return f"{slug or 'discovery'}-backlog-{today:%Y-%m-%d}.xlsx"
 
 
