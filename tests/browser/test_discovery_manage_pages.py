@@ -16,10 +16,7 @@ def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir, ui):
     payments = setup.workshop(discovery_id, team="Payments")
     search = setup.workshop(discovery_id, team="Search")
 
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900},
-                              permissions=["clipboard-read", "clipboard-write"])
-    ctx.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
-    ctx.set_default_timeout(30_000)
+    ctx = ui.signed_in_context(browser, server.url, setup.http)
     page = ctx.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -12,11 +12,8 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     from tests.browser.conftest import SetUp
     setup = SetUp(server.url)
     setup.admin()
-    admin = browser.new_context(viewport={"width": 1280, "height": 900},
-                                permissions=["clipboard-read", "clipboard-write"])
-    admin.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    admin = ui.signed_in_context(browser, server.url, setup.http)
     page = admin.new_page()
-    page.set_default_timeout(30_000)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
