@@ -219,6 +219,17 @@ def signed_in_context(browser, base_url: str, http: requests.Session, width: int
     return ctx
 
 
+def answer_confirm(page, accept: bool = True) -> str:
+    """Answer the page's own confirmation dialog (static/js/confirm.js) once it is open; returns its
+    question."""
+    dialog = page.locator("#page-confirm")
+    dialog.wait_for(state="visible")
+    question = dialog.locator(".page-dialog-text").inner_text()
+    dialog.locator("[data-test=confirm-ok]" if accept else "[data-test=confirm-cancel]").click()
+    dialog.wait_for(state="hidden")
+    return question
+
+
 def add_sticky_by_hand(page, kind: str, text: str, x: float, y: float, duration: str | None = None) -> str:
     """Pick the kind in the palette, double-click the board, type, press Enter. Returns the sticky id."""
     page.click(f".palette-item[data-kind='{kind}']")
@@ -312,4 +323,4 @@ def ui():
     return SimpleNamespace(wait_ready=wait_ready, wait_settled=wait_settled, set_phase=set_phase,
                            board_point=board_point, add_sticky_by_hand=add_sticky_by_hand, add_sticky=add_sticky,
                            sticky=sticky_locator, publish_screenshot=publish_screenshot, axe=assert_accessible,
-                           signed_in_context=signed_in_context)
+                           signed_in_context=signed_in_context, answer_confirm=answer_confirm)

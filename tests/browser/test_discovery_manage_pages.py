@@ -96,11 +96,11 @@ def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir, ui):
     page.fill("#people input[name=email]", "pat@example.com")
     page.click("#people button:text('Add')")
     page.wait_for_selector("[data-test=members] li:has-text('Pat Owner')")
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("[data-test=members] button[aria-label='Remove Pat Owner']")
+    ui.axe(page)  # the open confirmation dialog too
+    asked = ui.answer_confirm(page)
     page.wait_for_selector("text=Pat Owner no longer sees this discovery")
-    assert asked and "Remove Pat Owner from Path to production?" in asked[0]
+    assert "Remove Pat Owner from Path to production?" in asked
     assert page.locator("[data-test=members] li").count() == 1
 
     # and the discovery goes, after its own page
