@@ -182,6 +182,18 @@ def test_board_fits_the_screen_and_keeps_the_status_in_view(browser, site, outpu
     if size == "phone":
         assert fbar["height"] <= 100, fbar
         assert fac.locator(".stepper").evaluate("(s) => getComputedStyle(s).overflowX") in ("auto", "scroll")
+        # the legend keeps its words: each colour's name shows under it, inside the palette, no word cut
+        palette = fac.locator(".palette").bounding_box()
+        for item in fac.locator(".palette-item").all():
+            name = item.locator(".palette-name")
+            assert name.is_visible(), item.get_attribute("data-kind")
+            box = name.bounding_box()
+            assert palette["x"] <= box["x"] and box["x"] + box["width"] <= palette["x"] + palette["width"] + 0.5
+            assert name.evaluate("(n) => n.scrollWidth <= n.clientWidth + 1"), name.inner_text()
+        hint = guest.locator(".touch-hint")  # "Double-tap the board to add a sticky", not under the palette
+        assert hint.is_visible()
+        h, p = hint.bounding_box(), guest.locator(".palette").bounding_box()
+        assert h["x"] >= p["x"] + p["width"] or h["y"] >= p["y"] + p["height"], (h, p)
         # the last controls are reachable by scrolling the bar sideways
         fac.locator("[data-action=close]").scroll_into_view_if_needed()
         in_viewport(fac, "[data-action=close]", "facilitator bar scrolled")
