@@ -128,9 +128,13 @@ def test_pages_fit_the_screen(browser, site, output_dir, size, ui):
     page.goto(server.url + f"/discoveries/{workshop.discovery_id}/backlog")
     label = page.locator("table.heatmap tbody th", has_text=LONG_TEAM[:20])
     assert label.count() == 1
-    chart = page.locator("svg.bars").bounding_box()
+    chart = page.locator("[data-test=top-themes]").bounding_box()
     heat = page.locator("table.heatmap").locator("xpath=ancestor::section[1]").bounding_box()
     assert chart["width"] >= 0.7 * heat["width"] - 40 if size == "1280" else chart["width"] > 300, (chart, heat)
+    # the top themes' labels stay readable text on any screen (they were SVG text scaled to 7 px on a phone)
+    for label_size in page.locator("[data-test=top-themes] .bar-label").evaluate_all(
+            "(ls) => ls.map((l) => parseFloat(getComputedStyle(l).fontSize))"):
+        assert label_size >= 13, label_size
     assert label.bounding_box()["width"] <= 260
     # the workshops table may scroll inside its card, never the page
     page.goto(server.url + f"/discoveries/{workshop.discovery_id}")
