@@ -215,9 +215,14 @@ def aggregate(stickies: pd.DataFrame, stages: Sequence[str], previous: pd.DataFr
               config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None) -> Aggregation:
     """The whole pure chain. New themes get provisional ids above the largest existing id.
 
-    Pinned rows of ``previous`` are the grouping's constraints (must-link / cannot-link)."""
+    Every stored row of ``previous`` is a constraint of the grouping (must-link within its theme,
+    cannot-link across themes), pinned by a person or not: once grouped, a sticky stays in its theme
+    until a person moves it, so a late workshop or one correction never reshuffles the stickies
+    nobody touched. New stickies join the theme whose stickies they are close to, or form new
+    themes. (``regroup`` in the backlog service forgets the unpinned rows to group afresh.)"""
     themes = empty_themes() if themes is None else themes
-    grouping = group_stickies(themed(stickies), config, embed, pin_groups(previous, themes))
+    anchors = None if previous is None else previous.assign(pinned=True)
+    grouping = group_stickies(themed(stickies), config, embed, pin_groups(anchors, themes))
     rec = reconcile(grouping.proposal, previous, themes)
     start = int(themes["theme_id"].max()) + 1 if len(themes) else 1
     ids = {key: start + i for i, key in enumerate(rec.new_themes["new_key"])}

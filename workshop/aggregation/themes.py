@@ -368,13 +368,23 @@ def _cluster_large(features: Features, weights: np.ndarray, threshold: float, co
         labels[sample] = sub + next_label
         others = np.setdiff1d(remaining, sample, assume_unique=True)
         joined = np.zeros(len(others), dtype=bool)
-        for start in range(0, len(others), 4096):
-            idx = others[start:start + 4096]
+        # A pinned text outside the sample joins its group's cluster when the sample holds that group.
+        group_label = {int(g): int(l) for g, l in zip(groups[sample], sub) if g >= 0}
+        follows = np.array([int(groups[o]) in group_label for o in others], dtype=bool)
+        if follows.any():
+            labels[others[follows]] = np.array([group_label[int(groups[o])] for o in others[follows]]) + next_label
+            joined |= follows
+        free = ~follows & (groups[others] < 0)  # a pinned text whose group is not sampled waits for a later round
+        # A free (new) text joins the cluster it is on average similar enough to, a theme's included.
+        free_idx = np.flatnonzero(free)
+        for start in range(0, len(free_idx), 4096):
+            pos = free_idx[start:start + 4096]
+            idx = others[pos]
             mean_sim = features.take(idx).dot_sums(sums) / sizes  # average similarity to each cluster
             best = mean_sim.argmax(axis=1)
             ok = mean_sim[np.arange(len(idx)), best] >= min_sim
             labels[idx[ok]] = best[ok] + next_label
-            joined[start:start + len(idx)] = ok
+            joined[pos] = ok
         next_label += k
         remaining = others[~joined]
     if len(remaining):
