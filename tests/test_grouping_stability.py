@@ -78,3 +78,59 @@ def test_moving_one_sticky_moves_only_that_sticky(hospital):
     title = again.backlog.set_index("theme_id").at[target, "title"]
     own = again.stickies.loc[again.stickies["theme_id"] == target, "text"].map(shorten_title)
     assert title in set(own)
+
+
+def test_the_service_keeps_every_grouped_sticky_when_a_late_workshop_arrives(session, hospital):
+    """The same rule through the database, as the backlog page and the export run it."""
+    from workshop.services import backlog as svc
+    from tests.test_backlog_service import add_discovery, add_workshop
+    df, _ = hospital
+    d = add_discovery(session)
+    teams = list(df["team"].unique())
+    x = (df["stage_index"] + 0.5) / len(df.attrs["stages"])
+    rows = {team: [(k, t, float(xx), 0) for k, t, xx in zip(df.loc[df["team"] == team, "kind"],
+                                                          df.loc[df["team"] == team, "text"], x[df["team"] == team])]
+            for team in teams}
+    for team in teams[:-1]:
+        add_workshop(session, d, team, rows[team])
+    first = svc.build_report(session, d.id).stickies.set_index("sticky_id")["theme_id"].dropna()
+    add_workshop(session, d, teams[-1], rows[teams[-1]])
+    again = svc.build_report(session, d.id).stickies.set_index("sticky_id")["theme_id"]
+    moved = again.loc[first.index] != first
+    assert not moved.any(), f"{int(moved.sum())} earlier stickies changed theme"
+
+
+def test_group_afresh_forgets_only_what_no_person_decided(session, hospital):
+    from sqlmodel import select
+
+    from workshop.db.models import ThemeAssignment
+    from workshop.services import backlog as svc
+    from tests.test_backlog_service import add_discovery, add_workshop
+    df, _ = hospital
+    d = add_discovery(session)
+    for team in list(df["team"].unique())[:6]:
+        part = df[df["team"] == team]
+        add_workshop(session, d, team, [(k, t, 0.5, 0) for k, t in zip(part["kind"], part["text"])])
+    report = svc.build_report(session, d.id)
+    by_sticky = report.stickies.set_index("sticky_id")["theme_id"].dropna().astype(int)
+    moved, target = by_sticky.index[0], int(by_sticky[by_sticky != by_sticky.iloc[0]].iloc[0])
+    svc.move_sticky(session, d.id, moved, target)
+    svc.rename_theme(session, d.id, target, "Named by the owner")
+    freed = svc.regroup(session, d.id)
+    left = session.exec(select(ThemeAssignment)).all()
+    assert freed == len(by_sticky) - 1 and [(a.sticky_id, a.theme_id, a.pinned) for a in left] == [(moved, target, True)]
+    again = svc.build_report(session, d.id)
+    themes = again.stickies.set_index("sticky_id")["theme_id"]
+    assert themes.notna().sum() == len(by_sticky)  # every sticky is grouped again
+    assert themes[moved] == target
+    assert again.backlog.set_index("theme_id").at[target, "title"] == "Named by the owner"
+
+
+def test_group_afresh_from_the_backlog_page(signed_in, client):
+    _, discovery_id = signed_in.create_discovery(name="Regroup me")
+    page = client.get(f"/discoveries/{discovery_id}/backlog").get_data(as_text=True)
+    assert 'data-test="regroup"' not in page  # nothing to regroup on an empty discovery
+    response = client.post(f"/discoveries/{discovery_id}/regroup")
+    assert response.status_code == 302
+    assert "Grouped afresh" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert client.post("/discoveries/999/regroup").status_code == 404

@@ -2,7 +2,7 @@
 
 Pure steps, composed by workshop.services.backlog around the database:
 
-    grouping = group_stickies(themed(stickies), config, embed, pin_groups(previous, themes))  # themes.py
+    grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes))  # themes.py
     rec = reconcile(grouping.proposal, previous, themes)   # reconcile.py: the person's decisions win
     ... the service creates the new themes and learns their ids ...
     stickies = attach_themes(stickies, assignments, titles)
@@ -210,19 +210,24 @@ class Aggregation:
     themes: pd.DataFrame         # the themes after this run (provisional ids for new ones)
 
 
+def anchor_groups(previous: pd.DataFrame | None, themes: pd.DataFrame | None) -> pd.DataFrame:
+    """The constraints of a re-aggregation (sticky_id, group): every stored row of ``previous`` is
+    one (must-link within its theme, cannot-link across themes), pinned by a person or not. Once
+    grouped, a sticky stays in its theme until a person moves it, so a late workshop or one correction
+    never reshuffles the stickies nobody touched; new stickies join the theme whose stickies they are
+    close to, or form new themes. (The backlog service's ``regroup`` forgets the unpinned rows to
+    group afresh.)"""
+    return pin_groups(None if previous is None else previous.assign(pinned=True), themes)
+
+
 def aggregate(stickies: pd.DataFrame, stages: Sequence[str], previous: pd.DataFrame | None = None,
               themes: pd.DataFrame | None = None, total_teams: int | None = None,
               config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None) -> Aggregation:
     """The whole pure chain. New themes get provisional ids above the largest existing id.
 
-    Every stored row of ``previous`` is a constraint of the grouping (must-link within its theme,
-    cannot-link across themes), pinned by a person or not: once grouped, a sticky stays in its theme
-    until a person moves it, so a late workshop or one correction never reshuffles the stickies
-    nobody touched. New stickies join the theme whose stickies they are close to, or form new
-    themes. (``regroup`` in the backlog service forgets the unpinned rows to group afresh.)"""
+    The grouping's constraints are :func:`anchor_groups`."""
     themes = empty_themes() if themes is None else themes
-    anchors = None if previous is None else previous.assign(pinned=True)
-    grouping = group_stickies(themed(stickies), config, embed, pin_groups(anchors, themes))
+    grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes))
     rec = reconcile(grouping.proposal, previous, themes)
     start = int(themes["theme_id"].max()) + 1 if len(themes) else 1
     ids = {key: start + i for i, key in enumerate(rec.new_themes["new_key"])}

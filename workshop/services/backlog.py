@@ -15,6 +15,7 @@ Plain Python (no Flask): the page, the export and the CLI call these with a SQLM
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -26,11 +27,11 @@ import pandas as pd
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, select
 
-from workshop.aggregation.backlog import attach_themes, build_backlog, themed
+from workshop.aggregation.backlog import anchor_groups, attach_themes, build_backlog, themed
 from workshop.aggregation.heatmap import pain_heatmap
 from workshop.aggregation.embedding import (DEFAULT_MODEL_ID, DEFAULT_PARTS, EmbeddingUnavailable, configured_model,
                                             get_embedder, text_key)
-from workshop.aggregation.reconcile import empty_previous, empty_themes, pin_groups, reconcile
+from workshop.aggregation.reconcile import empty_previous, empty_themes, reconcile
 from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport
 from workshop.aggregation.themes import (DEFAULT_CONFIG, GroupingConfig, group_stickies, shorten_title,
                                          theme_cohesion)
@@ -333,7 +334,7 @@ def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, th
                              "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
     themes_frame = _themes_frame(themes)
     embed = cached_embed(session) if config.embedding_weight > 0 else None
-    grouping = group_stickies(themed(stickies), config, embed, pin_groups(previous, themes_frame))
+    grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes_frame))
     rec = reconcile(grouping.proposal, previous, themes_frame)
     by_id = {t.id: t for t in themes}
     new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, THEME_TITLE_MAX))
@@ -448,14 +449,21 @@ def _theme(session: Session, discovery_id: int, theme_id: int) -> Theme:
     return theme
 
 
-def _commit(session: Session, *rows) -> None:
+@contextmanager
+def _transaction(session: Session):
+    """Commit what the block wrote, or roll all of it back and re-raise."""
     try:
-        for row in rows:
-            session.add(row)
+        yield
         session.commit()
     except Exception:
         session.rollback()
         raise
+
+
+def _commit(session: Session, *rows) -> None:
+    with _transaction(session):
+        for row in rows:
+            session.add(row)
 
 
 def _estimate(name: str, value: Any) -> int | None:
@@ -563,7 +571,7 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
     else:
         first = session.get(Sticky, wanted[0])
         new = Theme(discovery_id=discovery_id, title=shorten_title(first.text if first else "Split theme"))
-    try:
+    with _transaction(session):
         session.add(new)
         session.flush()
         for sticky_id, a in current.items():
@@ -571,11 +579,24 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
                 a.theme_id = new.id
             a.pinned = True
             session.add(a)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return new
+
+
+def regroup(session: Session, discovery_id: int) -> int:
+    """Group the discovery afresh: forget every assignment no person made (the unpinned ones), so the
+    next read forms the themes again from all the stickies there are now. What people decided stays:
+    moved, split and merged stickies (pinned), titles given, value, effort and status. Returns how
+    many stickies were let go. Themes left with nothing and no decision go at that next read."""
+    discovery = _lock_discovery(session, discovery_id)
+    theme_ids = [t.id for t in _discovery_themes(session, discovery.id)]
+    freed = 0
+    with _transaction(session):
+        for part in _chunks(theme_ids):
+            freed += session.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(part),
+                                                                   ThemeAssignment.pinned.is_(False))).rowcount or 0
+        discovery.aggregation_fingerprint = None
+        session.add(discovery)
+    return freed
 
 
 def move_sticky(session: Session, discovery_id: int, sticky_id: str, theme_id: int) -> ThemeAssignment:

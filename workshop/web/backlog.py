@@ -109,6 +109,17 @@ def split(discovery_id: int, theme_id: int):
     return _back(discovery_id, holder["theme"].id) if "theme" in holder else response
 
 
+@bp.post("/discoveries/<int:discovery_id>/regroup")
+@login_required
+def regroup(discovery_id: int):
+    holder = {}
+
+    def action(session, svc):
+        holder["freed"] = svc.regroup(session, discovery_id)
+    response = _decide(discovery_id, None, action, "Grouped afresh from every sticky; your decisions are kept.")
+    return response
+
+
 @bp.post("/discoveries/<int:discovery_id>/stickies/move")
 @login_required
 def move(discovery_id: int):
