@@ -148,3 +148,21 @@ def test_calibration_weights_a_view_by_its_spread(embedder):
     # Char grams' cosines spread less than the embedding's: calibration gives them a larger share.
     assert share(calibrated) < share(raw)
     assert np.allclose(np.diag(calibrated.gram()), 1.0, atol=1e-4)
+
+
+def test_a_theme_is_titled_in_the_discoverys_main_language(embedder):
+    texts, truth = _texts()
+    stickies = pd.DataFrame({"sticky_id": [f"s{i:03d}" for i in range(len(texts))], "text": texts})
+    grouping = group_stickies(stickies, DEFAULT_CONFIG, embedder)
+    proposal = grouping.proposal.merge(stickies, on="sticky_id")
+    mixed = [c for c, part in proposal.groupby("cluster")
+             if part["text"].map(looks_english).any() and not part["text"].map(looks_english).all()]
+    assert mixed  # some theme holds English and other stickies
+    for c in mixed:
+        assert looks_english(proposal.loc[proposal["cluster"] == c, "title"].iloc[0]), c
+    # a discovery written mostly in German is titled by its most central sticky, whatever the language
+    german = pd.DataFrame({"sticky_id": ["g1", "g2", "g3", "e1"],
+                           "text": ["Die Doku ist veraltet", "Die Dokumentation ist nicht aktuell",
+                                    "Das Wiki ist veraltet und niemand pflegt es", "docs are out of date"]})
+    titles = group_stickies(german, DEFAULT_CONFIG, embedder).proposal["title"]
+    assert not titles.map(looks_english).all()

@@ -523,10 +523,15 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     stats = stats.sort_values(["size", "first"], ascending=[False, True])
     renumber = pd.Series(np.arange(len(stats)), index=stats.index)
     frame["cluster"] = frame["ulabel"].map(renumber).astype("int64")
-    # Title: the most central pain point's text; ties -> shorter text, then smallest sticky id.
+    # Title: the most central pain point's text; ties -> shorter text, then smallest sticky id. In a
+    # discovery written mostly in English, an English sticky is preferred (the page, the workbook and
+    # the steering meeting read the titles; a theme of eight English and two Spanish stickies is not
+    # titled in Spanish); in a discovery mostly in another language, no language is preferred.
     frame["_len"] = frame["text"].str.len()
-    best = frame.sort_values(["cluster", "opp", "centrality", "_len", "sticky_id"],
-                             ascending=[True, True, False, True, True]).drop_duplicates("cluster")
+    english = np.array([looks_english(t) for t in texts], dtype=bool)[codes]
+    frame["_other_language"] = ~english if english.mean() >= 0.5 else False
+    best = frame.sort_values(["cluster", "opp", "_other_language", "centrality", "_len", "sticky_id"],
+                             ascending=[True, True, True, False, True, True]).drop_duplicates("cluster")
     titles = best.set_index("cluster")["text"].map(shorten_title)
     frame["title"] = frame["cluster"].map(titles)
     out = frame.loc[:, PROPOSAL_COLUMNS].sort_values(["cluster", "sticky_id"], kind="stable").reset_index(drop=True)
