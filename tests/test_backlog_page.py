@@ -65,6 +65,30 @@ def test_split_and_move_stickies_between_themes(demo, client, db):
         assert session.get(ThemeAssignment, members[0]).theme_id == new_id
         moved = session.get(ThemeAssignment, members[2])
         assert moved.theme_id == second and moved.pinned
+    # several selected stickies move at once (the split form's "Move selected"); one unknown: none move
+    with db.session() as session:
+        rest = [a.sticky_id for a in session.exec(select(ThemeAssignment).where(ThemeAssignment.theme_id == first))]
+    assert len(rest) >= 2
+    refused = client.post("/discoveries/1/stickies/move", data={"sticky": [rest[0], "nope"], "theme": str(second)},
+                          follow_redirects=True)
+    assert "No sticky nope" in refused.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get(ThemeAssignment, rest[0]).theme_id == first
+    done = client.post("/discoveries/1/stickies/move", data={"sticky": rest[:2], "theme": str(second)},
+                       follow_redirects=True)
+    assert "2 stickies moved." in done.get_data(as_text=True)
+    with db.session() as session:
+        assert {session.get(ThemeAssignment, s).theme_id for s in rest[:2]} == {second}
+    nothing = client.post("/discoveries/1/stickies/move", data={"theme": str(second)}, follow_redirects=True)
+    assert "Select the stickies to move first" in nothing.get_data(as_text=True)
+
+
+def test_merge_and_move_targets_start_unchosen_and_name_the_rank(demo, client):
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert '<select name="into" aria-label="Merge into" required><option value="" disabled selected>' in html
+    assert '<option value="" disabled selected>Move to…</option>' in html
+    first_id, first_title = themes_on_page(html)[0]
+    assert f'<option value="{first_id}">1. ' in html  # a target reads "1. title": two of one title differ
 
 
 def test_bad_decisions_get_a_message_and_change_nothing(demo, client, db):

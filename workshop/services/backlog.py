@@ -601,17 +601,26 @@ def regroup(session: Session, discovery_id: int) -> int:
 
 def move_sticky(session: Session, discovery_id: int, sticky_id: str, theme_id: int) -> ThemeAssignment:
     """Put one sticky into another theme, pinned (it stays there across re-aggregation)."""
+    return move_stickies(session, discovery_id, [sticky_id], theme_id)[0]
+
+
+def move_stickies(session: Session, discovery_id: int, sticky_ids: Sequence[str], theme_id: int) -> list[ThemeAssignment]:
+    """Put stickies into another theme, pinned, all or none (one unknown sticky refuses the lot)."""
     theme = _theme(session, discovery_id, theme_id)
-    sticky = session.get(Sticky, str(sticky_id))
-    workshop = session.get(Workshop, sticky.workshop_id) if sticky is not None else None
-    if sticky is None or workshop is None or workshop.discovery_id != discovery_id or sticky.deleted or sticky.private:
-        raise NotFound("sticky_not_found", f"No sticky {sticky_id} in this discovery.")
-    if sticky.kind not in THEMED_KINDS:
-        raise ValidationError("sticky_not_themed", "Only pain points and opportunities belong to themes.")
-    assignment = session.get(ThemeAssignment, sticky.id)
-    if assignment is None:
-        assignment = ThemeAssignment(sticky_id=sticky.id, theme_id=theme.id, pinned=True)
-    else:
-        assignment.theme_id, assignment.pinned = theme.id, True
-    _commit(session, assignment)
-    return assignment
+    assignments = []
+    for sticky_id in dict.fromkeys(str(s) for s in sticky_ids):
+        sticky = session.get(Sticky, sticky_id)
+        workshop = session.get(Workshop, sticky.workshop_id) if sticky is not None else None
+        if (sticky is None or workshop is None or workshop.discovery_id != discovery_id or sticky.deleted
+                or sticky.private):
+            raise NotFound("sticky_not_found", f"No sticky {sticky_id} in this discovery.")
+        if sticky.kind not in THEMED_KINDS:
+            raise ValidationError("sticky_not_themed", "Only pain points and opportunities belong to themes.")
+        assignment = session.get(ThemeAssignment, sticky.id)
+        if assignment is None:
+            assignment = ThemeAssignment(sticky_id=sticky.id, theme_id=theme.id, pinned=True)
+        else:
+            assignment.theme_id, assignment.pinned = theme.id, True
+        assignments.append(assignment)
+    _commit(session, *assignments)
+    return assignments

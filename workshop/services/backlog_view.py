@@ -23,7 +23,8 @@ class BacklogView:
     peak: int  # the heatmap's largest cell (0 when empty)
     top: list[dict]  # the first TOP themes' rows, by priority
     top_max: float  # the largest priority among them (1.0 when there is none, for bar widths)
-    theme_choices: list[tuple[int, str]]  # (theme_id, title) in backlog order: merge and move targets
+    theme_choices: list[tuple[int, str]]  # (theme_id, "rank. title") in backlog order: merge and move targets
+                                          # (the rank tells two themes of one title apart)
 
 
 def theme_views(report: BacklogReport) -> list[dict]:
@@ -49,4 +50,4 @@ def backlog_view(session: Session, discovery_id: int) -> BacklogView:
     top_max = float(top["priority"].max()) if len(top) else 0.0
     return BacklogView(report=report, themes=themes, heat=heat, peak=int(heat.to_numpy().max()) if heat.size else 0,
                        top=[t["row"] for t in themes[:TOP]], top_max=top_max or 1.0,
-                       theme_choices=[(t["row"]["theme_id"], t["row"]["title"]) for t in themes])
+                       theme_choices=[(t["row"]["theme_id"], f'{t["row"]["rank"]}. {t["row"]["title"]}') for t in themes])
