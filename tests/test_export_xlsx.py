@@ -210,7 +210,7 @@ def test_workshops_sheet_dates_and_counts(wb):
     ws = wb["Workshops"]
     first = dict(zip(WORKSHOP_HEADERS, rows(ws)[1]))
     assert first["Date"] == datetime(2026, 10, 1)  # openpyxl reads date cells back as datetimes
-    assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd"
+    assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd_ "  # a space's width before the next column
     assert first["Participants"] == 7 and first["Stickies"] == 10 + 5 + 1 + 0 + 2 + 3 + 0
     assert ws["C3"].value == "-Bob" and ws["C3"].data_type == "s"
 
