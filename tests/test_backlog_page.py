@@ -153,3 +153,16 @@ def test_a_download_keeps_a_name_in_any_script(signed_in, client):
     header.encode("latin-1")  # the header itself stays encodable
     assert "filename*=UTF-8''" + quote("zürich-δρόμος-2027-backlog-") in header  # modern browsers
     assert "filename=zurich--2027-backlog-" in header  # werkzeug's ASCII fallback for the rest
+
+
+def test_how_alike_a_theme_is_reads_in_words(demo, client):
+    import pandas as pd
+
+    from workshop.services.backlog_view import ALIKE_WORDS, alike_words
+    words = alike_words(pd.DataFrame({"theme_id": [1, 2, 3, 4, 5, 6, 7],
+                                      "cohesion": [0.10, 0.20, 0.30, 0.40, 0.50, 0.60, None]}))
+    assert words == {1: "loosely alike", 2: "loosely alike", 3: "fairly alike", 4: "fairly alike",
+                     5: "closely alike", 6: "closely alike"}  # thirds of the discovery's own themes
+    assert alike_words(pd.DataFrame({"theme_id": [1, 2], "cohesion": [0.1, 0.9]})) == {}  # too few to compare
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert all(word in html for word in ALIKE_WORDS)

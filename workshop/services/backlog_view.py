@@ -27,13 +27,32 @@ class BacklogView:
                                           # (the rank tells two themes of one title apart)
 
 
+ALIKE_WORDS = ("loosely alike", "fairly alike", "closely alike")
+
+
+def alike_words(backlog) -> dict:
+    """theme_id -> how alike its stickies are against the discovery's other themes, in words: the
+    lowest third of the themes' cohesion reads "loosely alike", the highest "closely alike" (a bare
+    0.19 meant nothing to a product owner). Themes of one sticky get no word."""
+    if backlog is None or backlog.empty or "cohesion" not in backlog:
+        return {}
+    known = backlog.loc[backlog["cohesion"].notna(), ["theme_id", "cohesion"]]
+    if len(known) < 3:
+        return {}
+    low, high = known["cohesion"].quantile([1 / 3, 2 / 3]).tolist()
+    return {int(t): ALIKE_WORDS[0 if c <= low else 2 if c > high else 1]
+            for t, c in zip(known["theme_id"], known["cohesion"])}
+
+
 def theme_views(report: BacklogReport) -> list[dict]:
     """Each backlog row (priority order) with its source stickies (most voted first, then by team)
     and the events, systems and times near them."""
     stickies = report.stickies
     backlog = report.backlog.astype(object).where(report.backlog.notna(), None)
+    alike = alike_words(report.backlog)
     themes = []
     for row in backlog.to_dict("records"):
+        row["alike"] = alike.get(row["theme_id"])
         sources = stickies.loc[stickies["theme_id"] == row["theme_id"]].sort_values(
             ["votes", "team"], ascending=[False, True])
         themes.append({"row": row, "sources": sources.to_dict("records"),
