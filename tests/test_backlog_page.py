@@ -166,3 +166,20 @@ def test_how_alike_a_theme_is_reads_in_words(demo, client):
     assert alike_words(pd.DataFrame({"theme_id": [1, 2], "cohesion": [0.1, 0.9]})) == {}  # too few to compare
     html = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert all(word in html for word in ALIKE_WORDS)
+
+
+def test_each_theme_says_why_it_has_its_priority(demo, client):
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    first_id, _ = themes_on_page(html)[0]
+    client.post(f"/discoveries/1/themes/{first_id}", data={"title": "Databases on demand", "value": "4", "effort": "1",
+                                                           "status": "proposed"})
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    why = re.findall(r'data-test="why-priority">([^<]*)</p>', html)
+    assert len(why) == len(themes_on_page(html))
+    mine = next(w for w in why if "value 4 ×" in w)
+    assert "÷ effort 1," in mine and "(not set yet)" not in mine
+    priority, demand = re.search(r"Why ([\d.]+): value 4 × \(1 \+ 2 × ([\d.]+)\)", mine).groups()
+    assert abs(float(priority) - 4 * (1 + 2 * float(demand)) / 1) < 0.02  # the line adds up
+    teams = re.search(r"<b>(\d+)</b><span>teams</span>", html).group(1)  # the KPI: breadth's denominator
+    assert f" of {teams} teams with a pain point in it" in mine
+    assert any("value 3 (not set yet)" in w for w in why)
