@@ -63,7 +63,8 @@ def test_the_demos_second_round_compared_and_a_third_started(browser, server, ou
     assert round_three.count() == 10
     assert round_three.locator("button[data-copy]").count() == 10  # every new join link can be copied
     assert page.locator("tbody[data-round='2'] button[data-copy]").count() == 0
-    assert page.locator("form[data-test=start-round] button").inner_text() == "Start round 4"
+    # round 3 has not been run yet: no round 4 to start until it has stickies
+    assert page.locator("form[data-test=start-round]").count() == 0
     page.screenshot(path=str(output_dir / "discovery-rounds.png"), full_page=True)
     ctx.close()
     assert errors == []
