@@ -296,7 +296,7 @@ def board():
         records = service.apply_batch(row.id, [submission])
         return submission.results, records
 
-    yield SimpleNamespace(send=send, fac=fac, guest=guest, service=service, workshop_id=row.id)
+    yield SimpleNamespace(send=send, fac=fac, guest=guest, service=service, workshop_id=row.id, db=database)
     database.dispose()
 
 
@@ -569,3 +569,311 @@ def test_an_unknown_seat_is_refused_and_nothing_is_logged(board):
     assert records == [] and [r["error"]["code"] for r in results] == ["unknown_participant"] * 2
     assert results[0]["error"]["message"] == "Join the workshop from its link first."
     assert board.service.current_seq(board.workshop_id) == 0
+
+
+# --- the board service: restore, dots within one message, reveals in a batch, resync, accounts ------------
+
+def batch(board, *submissions):
+    """Several senders' ops applied as one batch (one tick): [(actor, [ops])] -> (results per sender, records)."""
+    from workshop.services.board import Submission
+    subs = [Submission(actor, [{"id": f"b-{i}-{j}", **o} for j, o in enumerate(ops)])
+            for i, (actor, ops) in enumerate(submissions)]
+    records = board.service.apply_batch(board.workshop_id, subs)
+    return [s.results for s in subs], records
+
+
+def test_a_deleted_sticky_is_restored_whole_with_a_new_version(board):
+    ok_records(*board.send(board.guest, new("g1"), {"type": "sticky.delete", "sticky_id": "g1"}))
+    [restored] = ok_records(*board.send(board.guest, {"type": "sticky.restore", "sticky_id": "g1"}))
+    assert restored["type"] == "sticky.restore" and restored["by"] == board.guest.participant_id
+    assert restored["sticky"]["id"] == "g1" and restored["sticky"]["deleted"] is False
+    assert restored["sticky"]["version"] == 3 and restored["sticky"]["text"] == "Waiting for a VM"
+    assert [s["id"] for s in board.service.snapshot(board.workshop_id, board.fac)["stickies"]] == ["g1"]
+    results, _ = board.send(board.guest, {"type": "sticky.restore", "sticky_id": "g1"})
+    assert results[0]["error"]["code"] == "sticky_not_deleted"
+    results, _ = board.send(board.guest, {"type": "sticky.restore", "sticky_id": "nope"})
+    assert results[0]["error"]["code"] == "unknown_sticky"
+
+
+def test_a_dot_added_and_taken_back_in_one_message_needs_no_stored_dot(board):
+    ok_records(*board.send(board.guest, new("g1"), new("g2")))
+    ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 2}, {"type": "phase.set", "phase": "vote"}))
+    records = ok_records(*board.send(board.guest, {"type": "vote.add", "sticky_id": "g2"},
+                                     {"type": "vote.add", "sticky_id": "g1"},
+                                     {"type": "vote.remove", "sticky_id": "g2"}))
+    assert [r["vote"] for r in records] == [{"sticky_id": "g2", "delta": 1, "total": 1},
+                                            {"sticky_id": "g1", "delta": 1, "total": 1},
+                                            {"sticky_id": "g2", "delta": -1, "total": 0}]
+    # the dot taken back is free again: two more fit the budget of two
+    ok_records(*board.send(board.guest, {"type": "vote.add", "sticky_id": "g2"}))
+    results, _ = board.send(board.guest, {"type": "vote.add", "sticky_id": "g2"})
+    assert results[0]["error"]["code"] == "vote_budget_spent"
+    assert board.service.snapshot(board.workshop_id, board.guest)["my_votes"] == {"g1": 1, "g2": 1}
+
+
+def test_taking_a_dot_back_takes_the_senders_own_not_one_another_added_in_the_same_tick(board):
+    ok_records(*board.send(board.guest, new("g1")))
+    ok_records(*board.send(board.fac, {"type": "phase.set", "phase": "vote"}))
+    ok_records(*board.send(board.guest, {"type": "vote.add", "sticky_id": "g1"}))
+    results, records = batch(board, (board.fac, [{"type": "vote.add", "sticky_id": "g1"}]),
+                             (board.guest, [{"type": "vote.remove", "sticky_id": "g1"}]))
+    assert all(r["ok"] for rs in results for r in rs)
+    assert [r["vote"]["total"] for r in records] == [2, 1]
+    assert board.service.snapshot(board.workshop_id, board.fac)["my_votes"] == {"g1": 1}
+    assert board.service.snapshot(board.workshop_id, board.guest)["my_votes"] == {}
+
+
+def test_a_reveal_in_the_same_tick_shows_what_that_tick_did_to_private_stickies(board):
+    board.send(board.fac, {"type": "private.set", "on": True})
+    ok_records(*board.send(board.guest, new("g1"), new("g2")))
+    results, records = batch(
+        board,
+        (board.guest, [{"type": "sticky.update", "sticky_id": "g1", "changes": {"text": "Edited"}},
+                       {"type": "sticky.delete", "sticky_id": "g2"}, new("g3"), new("g4"),
+                       {"type": "sticky.delete", "sticky_id": "g4"}]),
+        (board.fac, [new("f1", kind="note", text="Public note"), {"type": "private.reveal"}]))
+    assert all(r["ok"] for rs in results for r in rs)
+    revealed = records[-1]["revealed"]
+    assert [s["id"] for s in revealed] == ["g1", "g3"]  # not the deleted ones, not the public note
+    assert revealed[0]["text"] == "Edited" and revealed[0]["version"] == 3
+    assert [s["votes"] for s in revealed] == [0, 0] and not any(s["private"] for s in revealed)
+    after = board.service.snapshot(board.workshop_id, board.fac)
+    assert {s["id"] for s in after["stickies"]} == {"g1", "g3", "f1"} and after["hidden_count"] == 0
+
+
+def test_a_snapshot_counts_dots_per_sticky_and_hides_others_private_stickies(board):
+    ok_records(*board.send(board.guest, new("g1"), new("g2"), new("g3")))
+    ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 5}, {"type": "phase.set", "phase": "vote"}))
+    ok_records(*board.send(board.guest, *[{"type": "vote.add", "sticky_id": "g1"}] * 2,
+                           {"type": "vote.add", "sticky_id": "g2"}))
+    ok_records(*board.send(board.fac, {"type": "vote.add", "sticky_id": "g1"}))
+    ok_records(*board.send(board.fac, {"type": "phase.set", "phase": "pain"}, {"type": "private.set", "on": True}))
+    ok_records(*board.send(board.guest, new("p1"), new("p2"), {"type": "sticky.delete", "sticky_id": "p2"}))
+    ok_records(*board.send(board.fac, new("fp", kind="note", text="mine")))
+    for_fac = board.service.snapshot(board.workshop_id, board.fac)
+    assert {s["id"]: s["votes"] for s in for_fac["stickies"]} == {"g1": 3, "g2": 1, "g3": 0, "fp": 0}
+    assert for_fac["my_votes"] == {"g1": 1} and for_fac["hidden_count"] == 1  # p1; p2 is deleted
+    for_guest = board.service.snapshot(board.workshop_id, board.guest)
+    assert {s["id"] for s in for_guest["stickies"]} == {"g1", "g2", "g3", "fp", "p1"}
+    assert for_guest["my_votes"] == {"g1": 2, "g2": 1} and for_guest["hidden_count"] == 0
+    assert for_guest["serverTime"].endswith("Z") and for_guest["seq"] == board.service.current_seq(board.workshop_id)
+
+
+def test_an_unknown_workshop_has_no_snapshot_and_sequence_number_zero(board):
+    from workshop.domain.errors import NotFound
+    with pytest.raises(NotFound) as missing:
+        board.service.snapshot(board.workshop_id + 99, board.fac)
+    assert (missing.value.code, missing.value.message) == ("unknown_workshop", "This workshop no longer exists.")
+    assert board.service.current_seq(board.workshop_id + 99) == 0
+    assert board.service.ops_since(board.workshop_id + 99, 4, board.fac) == {"seq": 4, "ops": []}
+
+
+def test_resync_sends_a_snapshot_past_the_limit_or_from_a_history_the_workshop_does_not_have(board, monkeypatch):
+    import workshop.services.board as board_service
+    monkeypatch.setattr(board_service, "RESYNC_LIMIT", 3)
+    ok_records(*board.send(board.guest, new("g1"), new("g2"), new("g3"), new("g4")))
+    since_1 = board.service.ops_since(board.workshop_id, 1, board.guest)
+    assert since_1["seq"] == 4 and [r["seq"] for r in since_1["ops"]] == [2, 3, 4]  # exactly the limit
+    since_0 = board.service.ops_since(board.workshop_id, 0, board.guest)
+    assert set(since_0) == {"seq", "snapshot"} and since_0["seq"] == 4
+    assert since_0["snapshot"] == board.service.snapshot(board.workshop_id, board.guest) | {
+        "serverTime": since_0["snapshot"]["serverTime"]}
+    ahead = board.service.ops_since(board.workshop_id, 9, board.guest)
+    assert set(ahead) == {"seq", "snapshot"} and ahead["seq"] == 4
+    assert {s["id"] for s in ahead["snapshot"]["stickies"]} == {"g1", "g2", "g3", "g4"}
+
+
+def test_the_seats_and_states_of_accounts(board):
+    from workshop.db.models import Participant, User
+    with board.db.session() as session:
+        users = [User(email=f"{n}@example.com", name=n, password_hash=f"hash-{n}", role="facilitator",
+                      is_admin=False, is_active=n != "off") for n in ("on", "off", "none")]
+        session.add_all(users)
+        session.flush()
+        seats = [Participant(workshop_id=board.workshop_id, name=f"seat {i}", secret_hash=str(i), is_facilitator=True,
+                             user_id=users[i // 2].id) for i in range(3)]
+        session.add_all(seats)
+        session.commit()
+        on, off, none = (u.id for u in users)
+        seat_ids = [s.id for s in seats]
+    assert board.service.seats_of_user(on) == {board.workshop_id: {seat_ids[0], seat_ids[1]}}
+    assert board.service.seats_of_user(off) == {board.workshop_id: {seat_ids[2]}}
+    assert board.service.seats_of_user(none) == {}
+    assert board.service.account_states([on, off]) == {on: (True, "hash-on"), off: (False, "hash-off")}
+    assert board.service.account_states(set()) == {}
+
+
+def test_every_answer_names_its_op_and_says_ok_or_why_not(board):
+    ok_records(*board.send(board.guest, new("g1")))
+    results, _ = batch(board, (board.guest, [new("g2"), {"type": "sticky.delete", "sticky_id": "nope"},
+                                             {"type": "phase.set", "phase": 7}, {"type": "bogus"}]))
+    assert results[0] == [
+        {"id": "b-0-0", "ok": True, "seq": 2},
+        {"id": "b-0-1", "ok": False, "error": {"code": "unknown_sticky", "message": "That sticky does not exist."}},
+        {"id": "b-0-2", "ok": False, "error": {"code": "unknown_phase",
+                                               "message": results[0][2]["error"]["message"]}},
+        {"id": "b-0-3", "ok": False, "error": {"code": "unknown_op", "message": results[0][3]["error"]["message"]}}]
+    assert all(r["error"]["message"] for r in results[0][2:])
+    # the same op id from someone else is refused; from its sender it is answered from the log
+    from workshop.services.board import Submission
+    mine, theirs = (Submission(actor, [{"id": "b-0-0", **new("g9")}]) for actor in (board.guest, board.fac))
+    board.service.apply_batch(board.workshop_id, [mine, theirs])
+    assert mine.results == [{"id": "b-0-0", "ok": True, "seq": 2, "duplicate": True}]
+    assert theirs.results == [{"id": "b-0-0", "ok": False, "error": {
+        "code": "op_id_taken", "message": "Another participant's operation has this id; send yours with a new id."}}]
+
+
+def test_a_deactivated_accounts_seat_is_refused_in_the_same_tick_as_others_are_served(board):
+    from workshop.db.models import Participant, User
+    with board.db.session() as session:
+        users = [User(email=f"{n}@example.com", name=n, password_hash="x", role="facilitator", is_admin=False,
+                      is_active=n == "on") for n in ("on", "off")]
+        session.add_all(users)
+        session.flush()
+        seats = [Participant(workshop_id=board.workshop_id, name=u.name, secret_hash=u.name, is_facilitator=False,
+                             user_id=u.id) for u in users]
+        session.add_all(seats)
+        session.commit()
+        on, off = (Actor(s.id, s.name, False) for s in seats)
+    results, records = batch(board, (off, [new("x1")]), (board.guest, [new("g1")]), (on, [new("o1")]),
+                             (off, [new("x2")]))
+    assert results[0] == [{"id": "b-0-0", "ok": False, "error": {
+        "code": "account_inactive", "message": "This account is deactivated; ask an admin."}}]
+    assert results[3][0]["error"]["code"] == "account_inactive"
+    assert results[1] == [{"id": "b-1-0", "ok": True, "seq": 1}] and results[2] == [{"id": "b-2-0", "ok": True, "seq": 2}]
+    assert [r["sticky"]["id"] for r in records] == ["g1", "o1"]
+
+
+def test_what_a_create_stores_is_what_a_snapshot_gives_back(board):
+    from workshop.db.models import Sticky
+    [created] = ok_records(*board.send(board.fac, {"type": "sticky.create", "sticky": {
+        "id": "t1", "kind": "time", "text": "Three days", "x": 0.25, "y": 0.75, "duration_minutes": 4320}}))
+    [linked] = ok_records(*board.send(board.guest, {"type": "sticky.create", "sticky": {
+        "id": "t2", "kind": "pain", "text": "Waiting", "x": 0.5, "y": 0.5, "link_to": "t1"}}))
+    snapshot = {s["id"]: s for s in board.service.snapshot(board.workshop_id, board.fac)["stickies"]}
+    assert snapshot["t1"] == created["sticky"] and snapshot["t2"] == linked["sticky"]
+    assert (snapshot["t1"]["duration_minutes"], snapshot["t2"]["link_to"]) == (4320, "t1")
+    assert snapshot["t1"]["author_name"] == "Fran" and snapshot["t1"]["version"] == 1
+    with board.db.session() as session:
+        row = session.get(Sticky, "t1")
+        assert row.created_at == row.updated_at
+    results, _ = board.send(board.guest, {"type": "sticky.create", "sticky": {
+        "id": "t3", "kind": "pain", "text": "x", "x": 0.5, "y": 0.5, "link_to": "nope"}})
+    assert results[0]["error"] == {"code": "unknown_sticky", "message": "The sticky to link to does not exist."}
+
+
+@pytest.fixture
+def failing_op(monkeypatch):
+    """Applying an op whose sticky text is "boom" fails as a database error would."""
+    from workshop.services import board as board_service
+    apply = board_service._Batch.apply
+
+    def fails_on_boom(self, actor, op):
+        if op.type == "sticky.create" and op.fields["text"] == "boom":
+            raise RuntimeError("the database refused it")
+        return apply(self, actor, op)
+
+    monkeypatch.setattr(board_service._Batch, "apply", fails_on_boom)
+
+
+def test_a_failing_op_is_refused_alone_and_the_rest_of_its_tick_is_stored(board, failing_op):
+    results, records = batch(board, (board.guest, [new("g1"), new("g2", text="boom"), new("g3")]),
+                             (board.fac, [new("f1", kind="note")]))
+    assert results[0] == [{"id": "b-0-0", "ok": True, "seq": 1},
+                          {"id": "b-0-1", "ok": False, "error": {"code": "server_error", "message":
+                              "The change could not be saved; the other changes of its moment were."}},
+                          {"id": "b-0-2", "ok": True, "seq": 2}]
+    assert results[1] == [{"id": "b-1-0", "ok": True, "seq": 3}]
+    assert [r["sticky"]["id"] for r in records] == ["g1", "g3", "f1"]
+    assert {s["id"] for s in board.service.snapshot(board.workshop_id, board.fac)["stickies"]} == {"g1", "g3", "f1"}
+    # two ops of one sender: the failing one alone is refused
+    results, records = board.send(board.guest, new("g4", text="boom"), new("g5"))
+    assert [r["ok"] for r in results] == [False, True] and [r["sticky"]["id"] for r in records] == ["g5"]
+
+
+def test_a_single_failing_op_raises(board, failing_op):
+    with pytest.raises(RuntimeError):
+        batch(board, (board.guest, [new("g1", text="boom")]))
+    assert board.service.current_seq(board.workshop_id) == 0
+
+
+def test_links_go_to_stickies_the_sender_can_see_and_moves_are_anyones(board):
+    ok_records(*board.send(board.fac, new("f1", kind="note", text="Facilitator's")))
+    ok_records(*board.send(board.guest, new("g1"), new("g2")))
+    # a guest moves the facilitator's sticky (moving is anyone's) and links its own to it (a stored one)
+    [moved] = ok_records(*board.send(board.guest, {"type": "sticky.update", "sticky_id": "f1", "changes": {"x": 0.9}}))
+    assert moved["sticky"] == {"id": "f1", "x": 0.9, "version": 2} and moved["id"] == "op-4"
+    [linked] = ok_records(*board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1",
+                                                    "changes": {"link_to": "f1"}}))
+    assert linked["sticky"]["link_to"] == "f1" and linked["private_to"] is None
+    ok_records(*board.send(board.guest, {"type": "sticky.delete", "sticky_id": "g2"}))
+    results, _ = board.send(board.guest, {"type": "sticky.update", "sticky_id": "g1", "changes": {"link_to": "g2"}})
+    assert results[0]["error"]["code"] == "unknown_sticky"  # deleted
+    # private writing: one's own private sticky can be linked to and its changes stay private
+    board.send(board.fac, {"type": "private.set", "on": True})
+    ok_records(*board.send(board.guest, new("p1"), new("p2")))
+    [own] = ok_records(*board.send(board.guest, {"type": "sticky.update", "sticky_id": "p2",
+                                                 "changes": {"link_to": "p1"}}))
+    assert own["sticky"]["link_to"] == "p1" and own["private_to"] == board.guest.participant_id
+    results, _ = board.send(board.fac, {"type": "sticky.update", "sticky_id": "f1", "changes": {"link_to": "p1"}})
+    assert results[0]["error"]["code"] == "unknown_sticky"  # someone else's private sticky
+
+
+def test_the_dot_budget_holds_within_one_message_and_one_op_id_is_applied_once(board):
+    ok_records(*board.send(board.guest, new("g1")))
+    ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 2}, {"type": "phase.set", "phase": "vote"}))
+    results, records = board.send(board.guest, *[{"type": "vote.add", "sticky_id": "g1"}] * 3)
+    assert [r["ok"] for r in results] == [True, True, False] and results[2]["error"]["code"] == "vote_budget_spent"
+    assert [r["id"] for r in records] == [r["id"] for r in results[:2]]
+    from workshop.services.board import Submission
+    twice = Submission(board.fac, [{"id": "same", "type": "vote.add", "sticky_id": "g1"}] * 2)
+    records = board.service.apply_batch(board.workshop_id, [twice])
+    assert len(records) == 1 and twice.results[1] == {"id": "same", "ok": True, "seq": records[0]["seq"],
+                                                     "duplicate": True}
+
+
+def test_rooms_are_isolated_and_an_earlier_rounds_workshop_stays_closed(board):
+    from workshop.db.models import Participant, Workshop
+    from workshop.services.board import Submission
+    with board.db.session() as session:
+        first = session.get(Workshop, board.workshop_id)
+        later = Workshop(discovery_id=first.discovery_id, team="Payments", template="discovery", join_token="u" * 32,
+                         phase="pain", round=2)
+        session.add(later)
+        session.flush()
+        other, guest = (Participant(workshop_id=later.id, name=name, secret_hash=name, is_facilitator=name == "Olga")
+                        for name in ("Olga", "Pat"))
+        session.add_all([other, guest])
+        session.commit()
+        later_id, olga, pat = later.id, Actor(other.id, "Olga", True), Actor(guest.id, "Pat", False)
+    elsewhere = [Submission(olga, [{"id": "o-1", **new("o1")}, {"id": "o-2", "type": "private.set", "on": True}]),
+                 Submission(pat, [{"id": "p-1", **new("p1")}]),
+                 Submission(olga, [{"id": "o-3", "type": "phase.set", "phase": "vote"},
+                                   {"id": "o-4", "type": "vote.add", "sticky_id": "o1"}])]
+    for submission in elsewhere:
+        board.service.apply_batch(later_id, [submission])
+    assert all(r["ok"] for s in elsewhere for r in s.results)
+    assert board.service.snapshot(later_id, olga)["hidden_count"] == 1
+    ok_records(*board.send(board.guest, new("g1")))
+    snapshot = board.service.snapshot(board.workshop_id, board.fac)
+    assert [s["id"] for s in snapshot["stickies"]] == ["g1"] and snapshot["hidden_count"] == 0
+    assert snapshot["my_votes"] == {} and snapshot["stickies"][0]["votes"] == 0
+    assert [r["seq"] for r in board.service.ops_since(board.workshop_id, 0, board.fac)["ops"]] == [1]
+    ok_records(*board.send(board.fac, {"type": "workshop.close"}))
+    results, _ = board.send(board.fac, {"type": "workshop.reopen"})
+    assert results[0]["error"] == {"code": "earlier_round", "message": "This workshop belongs to round 1, which is "
+                                   "over; its board stays read-only."}
+
+
+def test_server_times_are_utc_whatever_the_machines_zone(monkeypatch):
+    import time
+    from datetime import timedelta
+    from workshop.services.board import _iso
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        moment = datetime(2026, 11, 28, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+        assert _iso(moment) == "2026-11-28T10:00:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

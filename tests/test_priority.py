@@ -137,3 +137,57 @@ def test_no_themes_give_an_empty_frame_with_the_added_columns():
     assert empty.empty and {"demand", "priority", "quick_win", "rank"} <= set(empty.columns)
     assert [str(empty[c].dtype) for c in ("demand", "priority", "quick_win", "rank")] == \
         ["float64", "float64", "bool", "int64"]
+
+
+def test_when_the_loudest_theme_has_one_vote_one_vote_is_a_full_share():
+    ranked = prioritise(frame({"title": "one", "team_count": 0, "votes": 1, "sticky_count": 0},
+                              {"title": "none", "team_count": 0, "votes": 0, "sticky_count": 0}), total_teams=4)
+    assert ranked.set_index("title")["demand"].to_dict() == {"one": 0.3, "none": 0.0}
+
+
+def test_pain_points_not_all_stickies_make_the_pain_share():
+    themes = frame({"title": "ideas", "team_count": 0, "votes": 0, "sticky_count": 9, "pain_count": 0},
+                   {"title": "pains", "team_count": 0, "votes": 0, "sticky_count": 3, "pain_count": 3})
+    ranked = prioritise(themes, total_teams=4).set_index("title")
+    assert ranked.at["ideas", "demand"] == 0.0 and ranked.at["pains", "demand"] == pytest.approx(0.2)
+    # without a pain_count column, sticky_count stands in (and is shown as the pain count)
+    ranked = prioritise(themes.drop(columns="pain_count"), total_teams=4).set_index("title")
+    assert ranked.at["ideas", "demand"] == pytest.approx(0.2)
+    assert ranked["pain_count"].to_dict() == {"ideas": 9, "pains": 3}
+
+
+def test_demand_and_priority_are_rounded_to_six_places():
+    share = math.log(3) / math.log(10)  # two votes against the loudest theme's nine
+    row = one({"team_count": 0, "votes": 2, "sticky_count": 0})
+    assert row["demand"] == round(0.3 * share, 6)
+    assert row["priority"] == round(1 + 2 * 0.3 * share, 6)
+
+
+def test_a_status_the_ranking_does_not_know_counts_as_open():
+    themes = frame({"title": "done", "status": "done", "value": 5, "effort": 1},
+                   {"title": "odd", "status": "parked", "value": 1, "effort": 2})
+    ranked = prioritise(themes, total_teams=4)
+    assert ranked["title"].tolist() == ["odd", "done"]
+    assert bool(ranked.set_index("title").at["odd", "quick_win"]) is True  # open, effort 2, demand 1
+
+
+def test_a_missing_title_sorts_first_among_equals():
+    themes = frame(*({"theme_id": i, "title": t, "team_count": 1, "votes": 1, "sticky_count": 1}
+                     for i, t in ((1, "m"), (2, None), (3, "a"))))
+    assert prioritise(themes, total_teams=2)["theme_id"].tolist() == [2, 3, 1]
+
+
+def test_at_equal_pain_points_more_stickies_rank_first():
+    base = {"value": 3, "effort": 3, "status": "proposed", "team_count": 1, "votes": 1, "pain_count": 2}
+    themes = pd.DataFrame([{**base, "theme_id": 1, "title": "a", "sticky_count": 2},
+                           {**base, "theme_id": 2, "title": "b", "sticky_count": 5}])
+    themes[["value", "effort"]] = themes[["value", "effort"]].astype("Int64")
+    ranked = prioritise(themes, total_teams=3)
+    assert ranked["priority"].nunique() == 1 and ranked["theme_id"].tolist() == [2, 1]
+
+
+def test_prioritise_adds_its_columns_and_nothing_else():
+    themes = frame({"team_count": 1}, {"team_count": 2})
+    ranked = prioritise(themes, total_teams=2)
+    assert list(ranked.columns) == list(themes.columns) + ["demand", "priority", "quick_win", "pain_count", "rank"]
+    assert ranked.index.tolist() == [0, 1] and ranked["rank"].tolist() == [1, 2]

@@ -22,7 +22,7 @@ def pain_heatmap(stickies: pd.DataFrame, stages: Sequence[str], teams: Sequence[
         teams = sorted(set(stickies["team"].astype(str)))
     counts = pd.crosstab(pain["team"].astype(str), pain["stage_index"].astype("int64")) if not pain.empty \
         else pd.DataFrame()
-    counts = counts.reindex(index=list(teams), columns=range(len(stages)), fill_value=0).fillna(0)
+    counts = counts.reindex(index=list(teams), columns=range(len(stages)), fill_value=0)
     counts = counts.astype("int64")
     counts.columns = pd.Index(stages, name="stage")
     counts.index = pd.Index(list(teams), name="team", dtype=object)

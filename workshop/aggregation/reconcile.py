@@ -100,67 +100,104 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
     """
     previous = empty_previous() if previous is None else previous
     themes = empty_themes() if themes is None else themes
-    final = resolve_merges(themes)
-    live = {t for t, f in final.items() if t == f}
-    decided = _decided(themes)
+    prev = _stored_assignments(previous, resolve_merges(themes))
+    prop = proposal.loc[:, ["sticky_id", "cluster", "title"]].copy()
+    prop["sticky_id"] = prop["sticky_id"].astype(str)
+    merged = prop.merge(prev, on="sticky_id", how="left")
+    merged["pinned"] = merged["pinned"].fillna(False).astype(bool)
 
+    kept = _kept_themes(merged, _decided(themes))
+    joined = _joined_themes(merged, kept)
+    new_clusters = [int(c) for c in np.sort(merged["cluster"].unique()) if int(c) not in joined]
+    new_key = {c: f"new-{i + 1}" for i, c in enumerate(new_clusters)}  # rule 4, numbered in cluster order
+    titles = prop.drop_duplicates("cluster").set_index("cluster")["title"]
+
+    out = _with_missing_pins(_assign(merged, kept, joined, new_key), prev)
+    return Reconciliation(assignments=out, new_themes=_new_themes(out, new_clusters, new_key, titles),
+                          retitled=_retitled(themes, out, prop, titles))
+
+
+def _stored_assignments(previous: pd.DataFrame, final: dict[int, int]) -> pd.DataFrame:
+    """The stored assignments as sticky_id (str), theme_id (the live theme, through merges), pinned.
+
+    Rows of themes that are unknown or not live are dropped; of several rows of one sticky the last wins.
+    """
+    live = {t for t, f in final.items() if t == f}
     prev = previous.loc[:, PREVIOUS_COLUMNS].copy()
     prev["sticky_id"] = prev["sticky_id"].astype(str)
     prev["theme_id"] = prev["theme_id"].map(lambda t: final.get(int(t)) if pd.notna(t) else None)
     prev = prev[prev["theme_id"].isin(live)]
     prev["theme_id"] = prev["theme_id"].astype("int64")
     prev["pinned"] = prev["pinned"].fillna(False).astype(bool)
-    prev = prev.drop_duplicates("sticky_id", keep="last")
+    return prev.drop_duplicates("sticky_id", keep="last")
 
-    prop = proposal.loc[:, ["sticky_id", "cluster", "title"]].copy()
-    prop["sticky_id"] = prop["sticky_id"].astype(str)
-    merged = prop.merge(prev, on="sticky_id", how="left")
-    merged["pinned"] = merged["pinned"].fillna(False).astype(bool)
 
-    # Rule 3: the theme the cluster's unpinned stickies were in before (undecided themes: one cluster each).
-    overlap_target: dict[int, int] = {}
+def _kept_themes(merged: pd.DataFrame, decided: set[int]) -> dict[int, int]:
+    """Rule 3: cluster -> the theme its unpinned stickies were in before, the one it overlaps most.
+
+    Ties go to the smaller theme id. An undecided theme is kept by one cluster only: the clusters
+    claim in the order of their overlap (then their size, then their number); a decided theme is
+    kept by every cluster whose best overlap it is.
+    """
+    kept: dict[int, int] = {}
     unpinned_prev = merged[~merged["pinned"] & merged["theme_id"].notna()]
-    if not unpinned_prev.empty:
-        overlap = unpinned_prev.groupby(["cluster", "theme_id"]).size().rename("n").reset_index()
-        sizes = merged.groupby("cluster").size()
-        overlap["size"] = overlap["cluster"].map(sizes)
-        best = overlap.sort_values(["cluster", "n", "theme_id"], ascending=[True, False, True]) \
-                      .drop_duplicates("cluster")
-        claimed: set[int] = set()
-        for c, t, _n in best.sort_values(["n", "size", "cluster"], ascending=[False, False, True]) \
-                            [["cluster", "theme_id", "n"]].itertuples(index=False):
-            t = int(t)
-            if t in decided or t not in claimed:
-                overlap_target[int(c)] = t
-                claimed.add(t)
-    # Rule 2: a new sticky goes where most of its cluster's earlier stickies are now (pinned ones where a
-    # person put them, the others by rule 3): a new sticky close to a theme the owner shaped joins it,
-    # and moving one sticky by hand does not pull the stickies it resembles after it.
+    if unpinned_prev.empty:
+        return kept
+    overlap = unpinned_prev.groupby(["cluster", "theme_id"]).size().rename("n").reset_index()
+    sizes = merged.groupby("cluster").size()
+    overlap["size"] = overlap["cluster"].map(sizes)
+    best = overlap.sort_values(["cluster", "n", "theme_id"], ascending=[True, False, True]) \
+                  .drop_duplicates("cluster")
+    claimed: set[int] = set()
+    for c, t, _n in best.sort_values(["n", "size", "cluster"], ascending=[False, False, True]) \
+                        [["cluster", "theme_id", "n"]].itertuples(index=False):
+        t = int(t)
+        if t in decided or t not in claimed:
+            kept[int(c)] = t
+            claimed.add(t)
+    return kept
+
+
+def _joined_themes(merged: pd.DataFrame, kept: dict[int, int]) -> dict[int, int]:
+    """Rule 2: cluster -> the theme where most of its earlier stickies are now.
+
+    Pinned stickies count where a person put them, the others where rule 3 keeps them (``kept``); ties
+    go to more pins, then the smaller theme id. So a new sticky close to a theme the owner shaped
+    joins it, and moving one sticky by hand does not pull the stickies it resembles after it.
+    """
     old = merged[merged["theme_id"].notna()].copy()
-    old["now"] = [int(t) if p else overlap_target.get(int(c), -1)
+    old["now"] = [int(t) if p else kept.get(int(c), -1)
                   for t, p, c in zip(old["theme_id"], old["pinned"], old["cluster"])]
     old = old[old["now"] >= 0]
-    target: dict[int, int] = {}
-    if not old.empty:
-        votes = old.groupby(["cluster", "now"]).agg(n=("sticky_id", "size"), pins=("pinned", "sum")).reset_index()
-        votes = votes.sort_values(["cluster", "n", "pins", "now"], ascending=[True, False, False, True])
-        target = {int(c): int(t) for c, t in votes.drop_duplicates("cluster")[["cluster", "now"]].itertuples(index=False)}
+    if old.empty:
+        return {}
+    votes = old.groupby(["cluster", "now"]).agg(n=("sticky_id", "size"), pins=("pinned", "sum")).reset_index()
+    votes = votes.sort_values(["cluster", "n", "pins", "now"], ascending=[True, False, False, True])
+    return {int(c): int(t) for c, t in votes.drop_duplicates("cluster")[["cluster", "now"]].itertuples(index=False)}
 
-    # Rule 4: the rest are new themes, numbered in cluster order.
-    clusters = np.sort(merged["cluster"].unique())
-    new_clusters = [int(c) for c in clusters if int(c) not in target]
-    new_key = {c: f"new-{i + 1}" for i, c in enumerate(new_clusters)}
-    titles = prop.drop_duplicates("cluster").set_index("cluster")["title"]
 
+def _assign(merged: pd.DataFrame, kept: dict[int, int], joined: dict[int, int],
+            new_key: dict[int, str]) -> pd.DataFrame:
+    """sticky_id, cluster, theme_id, pinned, new_key for each proposed sticky.
+
+    A pinned sticky keeps its theme; one that had a theme follows its cluster's kept theme (rule 3),
+    else the theme its cluster joins (rule 2), as a new sticky does; a cluster that joins none has a
+    new key (rule 4).
+    """
     out = merged.loc[:, ["sticky_id", "cluster", "theme_id", "pinned"]].copy()
     had_theme = out["theme_id"].notna() & ~out["pinned"]
-    follow = [overlap_target.get(int(c), target.get(int(c))) if before else target.get(int(c))
+    follow = [kept.get(int(c), joined.get(int(c))) if before else joined.get(int(c))
               for c, before in zip(out["cluster"], had_theme)]
     out["theme_id"] = np.where(out["pinned"], out["theme_id"], pd.Series(follow, index=out.index, dtype=object))
     out["theme_id"] = pd.array([None if pd.isna(t) else int(t) for t in out["theme_id"]], dtype="Int64")
-    out["new_key"] = [None if (p or pd.notna(t)) else new_key.get(int(c))
-                      for p, t, c in zip(out["pinned"], out["theme_id"], out["cluster"])]
-    # Pinned stickies that the proposal did not cover keep their theme.
+    # Only a cluster that joins no theme has a new key, and each of its stickies is unpinned and themeless.
+    out["new_key"] = [new_key.get(int(c)) for c in out["cluster"]]
+    return out
+
+
+def _with_missing_pins(out: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
+    """ASSIGNMENT_COLUMNS by sticky_id: the proposed stickies' and the pinned ones the proposal did not
+    cover (they keep their theme)."""
     missing = prev[prev["pinned"] & ~prev["sticky_id"].isin(out["sticky_id"])]
     if not missing.empty:
         extra = pd.DataFrame({"sticky_id": missing["sticky_id"],
@@ -169,14 +206,24 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
         out = pd.concat([out.drop(columns="cluster"), extra], ignore_index=True)
     else:
         out = out.drop(columns="cluster")
-    out = out.loc[:, ASSIGNMENT_COLUMNS].sort_values("sticky_id", kind="stable").reset_index(drop=True)
+    return out.loc[:, ASSIGNMENT_COLUMNS].sort_values("sticky_id", kind="stable").reset_index(drop=True)
 
+
+def _new_themes(out: pd.DataFrame, new_clusters: list[int], new_key: dict[int, str],
+                titles: pd.Series) -> pd.DataFrame:
+    """new_key, title of the new themes that some sticky was assigned to, in cluster order."""
     used_keys = set(out["new_key"].dropna())
-    new_themes = pd.DataFrame({"new_key": [new_key[c] for c in new_clusters if new_key[c] in used_keys],
-                               "title": [titles[c] for c in new_clusters if new_key[c] in used_keys]})
+    return pd.DataFrame({"new_key": [new_key[c] for c in new_clusters if new_key[c] in used_keys],
+                         "title": [titles[c] for c in new_clusters if new_key[c] in used_keys]})
 
-    # Auto titles follow the cluster that brings the theme most of its stickies (after assignment), so a
-    # sticky moved in by hand never lends its old cluster's title to the theme it was moved into.
+
+def _retitled(themes: pd.DataFrame, out: pd.DataFrame, prop: pd.DataFrame, titles: pd.Series) -> pd.DataFrame:
+    """theme_id, title of the auto-titled themes whose title changes.
+
+    An auto title follows the cluster that brings the theme most of its stickies (after assignment;
+    ties: the smaller cluster number), so a sticky moved in by hand never lends its old cluster's
+    title to the theme it was moved into.
+    """
     custom = themes["title_is_custom"].fillna(False).astype(bool)
     auto = pd.Series(themes.loc[~custom, "title"].to_numpy(), index=themes.loc[~custom, "theme_id"].astype(int))
     retitled_rows = []
@@ -189,5 +236,4 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
             t = int(t)
             if t in auto.index and auto[t] != titles[c]:
                 retitled_rows.append((t, titles[c]))
-    retitled = pd.DataFrame(retitled_rows, columns=["theme_id", "title"])
-    return Reconciliation(assignments=out, new_themes=new_themes, retitled=retitled)
+    return pd.DataFrame(retitled_rows, columns=["theme_id", "title"])

@@ -55,7 +55,17 @@ def parse_signal(payload, actor: Actor) -> dict | None:
 
 
 def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
-    service = hub.service
+    """Register every board event (docs/protocol.md), one concern at a time."""
+    register_connection(socketio, hub, db)
+    register_reads(socketio, hub)
+    register_ops(socketio, hub)
+    register_cursor(socketio, hub)
+    register_signals(socketio, hub)
+    register_fallbacks(socketio)
+
+
+def register_connection(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
+    """`connect` admits a browser to its workshop's room (or refuses it); `disconnect` lets it go."""
 
     @socketio.on("connect")
     def on_connect(auth=None):
@@ -86,31 +96,36 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         hub.disconnected(request.sid)
 
 
-    def answered(event: str):
-        """Register a board event on the python-socketio server itself, not through Flask-SocketIO:
-        these handlers use only the hub and the service, so they skip the Flask app/request context
-        (and session cookie) Flask-SocketIO builds per event (ADR 0008). Like `on_error` below, any
-        unexpected failure still answers the sender with `server_error`. The wrapper finds the sender's
-        connection and applies its rate limit; the handler receives the connection."""
-        def decorate(handler):
-            def guarded(sid, payload=None, *_args):
-                connection = hub.connections.get(sid)
-                if connection is None:
-                    return NOT_CONNECTED
-                if not connection.allow():
-                    return RATE_LIMITED
-                if payload is wire.UNDECODABLE:
-                    return INVALID_JSON
-                try:
-                    return handler(connection, payload)
-                except Exception:
-                    log.exception("socket event %r failed", event)
-                    return SERVER_ERROR
-            socketio.server.on(event, guarded, namespace="/")
-            return handler
-        return decorate
+def answered(socketio: SocketIO, hub: RoomHub, event: str):
+    """Register a board event on the python-socketio server itself, not through Flask-SocketIO:
+    these handlers use only the hub and the service, so they skip the Flask app/request context
+    (and session cookie) Flask-SocketIO builds per event (ADR 0008). Like `on_error` below, any
+    unexpected failure still answers the sender with `server_error`. The wrapper finds the sender's
+    connection and applies its rate limit; the handler receives the connection."""
+    def decorate(handler):
+        def guarded(sid, payload=None, *_args):
+            connection = hub.connections.get(sid)
+            if connection is None:
+                return NOT_CONNECTED
+            if not connection.allow():
+                return RATE_LIMITED
+            if payload is wire.UNDECODABLE:
+                return INVALID_JSON
+            try:
+                return handler(connection, payload)
+            except Exception:
+                log.exception("socket event %r failed", event)
+                return SERVER_ERROR
+        socketio.server.on(event, guarded, namespace="/")
+        return handler
+    return decorate
 
-    @answered("snapshot")
+
+def register_reads(socketio: SocketIO, hub: RoomHub) -> None:
+    """`snapshot` and `resync`: the board as a participant may see it, whole or since a sequence number."""
+    service = hub.service
+
+    @answered(socketio, hub, "snapshot")
     def on_snapshot(connection: Connection, _payload=None):
         """The whole board as this participant may see it, plus who is here."""
         snapshot = service.snapshot(connection.workshop_id, connection.actor)
@@ -120,7 +135,7 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
                           "facilitator": connection.actor.facilitator}
         return {"ok": True, "snapshot": snapshot}
 
-    @answered("resync")
+    @answered(socketio, hub, "resync")
     def on_resync(connection: Connection, payload=None):
         """A client that was away asks for every operation after the last one it saw."""
         since = payload.get("since") if isinstance(payload, dict) else None
@@ -132,7 +147,11 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
             answer["snapshot"]["cursor_ms"] = hub.cursor_ms(connection.workshop_id)
         return {"ok": True, **answer}
 
-    @answered("ops")
+
+def register_ops(socketio: SocketIO, hub: RoomHub) -> None:
+    """`ops`: a client's operations, handed to the room's tick."""
+
+    @answered(socketio, hub, "ops")
     def on_ops(connection: Connection, payload=None):
         """Operations from a client: acknowledged after their tick commits them."""
         try:
@@ -141,6 +160,10 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
             return {"ok": False, "error": error.as_dict()}
         results = hub.submit(connection.workshop_id, connection.actor, raw_ops)
         return {"ok": True, "results": results}
+
+
+def register_cursor(socketio: SocketIO, hub: RoomHub) -> None:
+    """`cursor`: a pointer's position, relayed by the hub, never stored nor answered."""
 
     def on_cursor(sid, payload=None):
         """Pointer position, throttled by the client (once per `cursor_ms`); the hub relays its latest
@@ -162,6 +185,10 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
 
     socketio.server.on("cursor", on_cursor, namespace="/")
 
+
+def register_signals(socketio: SocketIO, hub: RoomHub) -> None:
+    """`signal`: typing, views and summons, relayed to the rest of the room at once."""
+
     def on_signal(sid, payload=None):
         """Who is typing, where someone looks (for their followers), a facilitator's summons: relayed
         at once to the rest of the room, never stored, never acknowledged (like a cursor, and from the
@@ -174,6 +201,10 @@ def register(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
             socketio.server.emit("signal", signal, room=room_of(connection.workshop_id), skip_sid=sid, namespace="/")
 
     socketio.server.on("signal", on_signal, namespace="/")
+
+
+def register_fallbacks(socketio: SocketIO) -> None:
+    """An unexpected failure and an unknown event are answered, never met with silence."""
 
     @socketio.on_error_default
     def on_error(_error):
