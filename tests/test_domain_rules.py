@@ -204,7 +204,7 @@ def test_an_account_is_checked_field_by_field():
     ("seven c", ("weak_password", "The password must have at least 8 characters.")),
     (None, ("weak_password", "The password must have at least 8 characters.")),
     ("x" * 1025, ("password_too_long", "The password is longer than 1024 characters.")),
-    ("x" * 8, None), ("x" * 200, None),
+    ("x" * 8, None), ("x" * 200, None), ("x" * 1024, None),
 ])
 def test_the_password_rule(password, expected):
     assert refusal(lambda: v.validate_password(password)) == expected
