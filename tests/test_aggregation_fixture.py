@@ -23,11 +23,11 @@ _spec.loader.exec_module(bench)
 
 #: fixture -> (ARI, true top-5 hits) of the shipped configuration, measured by benchmarks/grouping.py.
 REPORTED = {
-    "infrastructure_platform": (0.252, 4),
-    "data_ml_platform": (0.409, 3),
-    "mobile_delivery": (0.459, 4),
-    "hospital_patient_journey": (0.228, 4),
-    "labelled_themes": (0.280, 3),
+    "infrastructure_platform": (0.300, 4),
+    "data_ml_platform": (0.547, 5),
+    "mobile_delivery": (0.564, 4),
+    "hospital_patient_journey": (0.318, 4),
+    "labelled_themes": (0.342, 3),
 }
 MARGIN = 0.03
 GOAL = (0.65, 4)
@@ -35,7 +35,9 @@ GOAL = (0.65, 4)
 
 @pytest.fixture(scope="module")
 def embed():
-    return bench.CachedEmbed(get_embedder())
+    cached = bench.CachedEmbed(get_embedder())
+    bench.embed_all(cached, {name: bench.load(name) for name in REPORTED})  # as the benchmark does
+    return cached
 
 
 def test_fixtures_shape():

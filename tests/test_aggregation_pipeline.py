@@ -218,7 +218,7 @@ def test_re_aggregation_keeps_stored_themes_and_numbers_new_ones_above_them():
     previous["theme_id"] = (previous["theme_id"] + 39).astype("Int64")
     previous["pinned"] = previous["sticky_id"] == "x1"
     previous.loc[previous["sticky_id"] == "x1", "theme_id"] = env_theme + 39
-    more = pd.concat([stickies, frame([("z1", "Ops", "pain", "Printer out of toner again", 5, 1)])],
+    more = pd.concat([stickies, frame([("z1", "Ops", "pain", "Quarterly OKR template is confusing", 5, 1)])],
                      ignore_index=True)
     again = aggregate(more, STAGES, previous=previous, themes=stored)
     theme_of = again.stickies.set_index("sticky_id")["theme_id"]
@@ -228,7 +228,7 @@ def test_re_aggregation_keeps_stored_themes_and_numbers_new_ones_above_them():
     row = again.backlog.set_index("theme_id").loc[env_theme + 39]
     assert row["title"] == "Environments on demand" and row["sticky_count"] == 4
     assert again.stickies.set_index("sticky_id").at["a1", "theme"] == "Environments on demand"
-    assert again.reconciliation.new_themes["title"].tolist() == ["Printer out of toner again"]
+    assert again.reconciliation.new_themes["title"].tolist() == ["Quarterly OKR template is confusing"]
 
 
 def test_attach_themes_takes_the_last_assignment_and_leaves_the_rest_empty():

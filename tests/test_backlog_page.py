@@ -31,7 +31,7 @@ def test_product_owner_sees_ranked_themes_heatmap_and_chart(demo, client):
     assert len(themes) >= 10
     ranks = [int(r) for r in re.findall(r'data-rank="(\d+)"', html)]
     assert ranks == sorted(ranks) and ranks[0] == 1
-    assert 'data-test="heatmap"' in html and "<svg class=\"bars\"" in html
+    assert 'data-test="heatmap"' in html and 'data-test="top-themes"' in html
     assert all(stage in html for stage in ("Idea", "Plan", "Build", "Test", "Release", "Operate"))
 
 
@@ -65,6 +65,30 @@ def test_split_and_move_stickies_between_themes(demo, client, db):
         assert session.get(ThemeAssignment, members[0]).theme_id == new_id
         moved = session.get(ThemeAssignment, members[2])
         assert moved.theme_id == second and moved.pinned
+    # several selected stickies move at once (the split form's "Move selected"); one unknown: none move
+    with db.session() as session:
+        rest = [a.sticky_id for a in session.exec(select(ThemeAssignment).where(ThemeAssignment.theme_id == first))]
+    assert len(rest) >= 2
+    refused = client.post("/discoveries/1/stickies/move", data={"sticky": [rest[0], "nope"], "theme": str(second)},
+                          follow_redirects=True)
+    assert "No sticky nope" in refused.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get(ThemeAssignment, rest[0]).theme_id == first
+    done = client.post("/discoveries/1/stickies/move", data={"sticky": rest[:2], "theme": str(second)},
+                       follow_redirects=True)
+    assert "2 stickies moved." in done.get_data(as_text=True)
+    with db.session() as session:
+        assert {session.get(ThemeAssignment, s).theme_id for s in rest[:2]} == {second}
+    nothing = client.post("/discoveries/1/stickies/move", data={"theme": str(second)}, follow_redirects=True)
+    assert "Select the stickies to move first" in nothing.get_data(as_text=True)
+
+
+def test_merge_and_move_targets_start_unchosen_and_name_the_rank(demo, client):
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert '<select name="into" aria-label="Merge into" required><option value="" disabled selected>' in html
+    assert '<option value="" disabled selected>Move to…</option>' in html
+    first_id, first_title = themes_on_page(html)[0]
+    assert f'<option value="{first_id}">1. ' in html  # a target reads "1. title": two of one title differ
 
 
 def test_bad_decisions_get_a_message_and_change_nothing(demo, client, db):
@@ -120,3 +144,42 @@ def test_empty_discovery_has_a_friendly_backlog(signed_in, client):
     html = client.get(f"/discoveries/{discovery_id}/backlog").get_data(as_text=True)
     assert "No pain points yet" in html
     assert client.get(f"/discoveries/{discovery_id}/export.xlsx").status_code == 200
+
+
+def test_a_download_keeps_a_name_in_any_script(signed_in, client):
+    from urllib.parse import quote
+    _, discovery_id = signed_in.create_discovery(name="Zürich Δρόμος 2027")
+    header = client.get(f"/discoveries/{discovery_id}/export.xlsx").headers["Content-Disposition"]
+    header.encode("latin-1")  # the header itself stays encodable
+    assert "filename*=UTF-8''" + quote("zürich-δρόμος-2027-backlog-") in header  # modern browsers
+    assert "filename=zurich--2027-backlog-" in header  # werkzeug's ASCII fallback for the rest
+
+
+def test_how_alike_a_theme_is_reads_in_words(demo, client):
+    import pandas as pd
+
+    from workshop.services.backlog_view import ALIKE_WORDS, alike_words
+    words = alike_words(pd.DataFrame({"theme_id": [1, 2, 3, 4, 5, 6, 7],
+                                      "cohesion": [0.10, 0.20, 0.30, 0.40, 0.50, 0.60, None]}))
+    assert words == {1: "loosely alike", 2: "loosely alike", 3: "fairly alike", 4: "fairly alike",
+                     5: "closely alike", 6: "closely alike"}  # thirds of the discovery's own themes
+    assert alike_words(pd.DataFrame({"theme_id": [1, 2], "cohesion": [0.1, 0.9]})) == {}  # too few to compare
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert all(word in html for word in ALIKE_WORDS)
+
+
+def test_each_theme_says_why_it_has_its_priority(demo, client):
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    first_id, _ = themes_on_page(html)[0]
+    client.post(f"/discoveries/1/themes/{first_id}", data={"title": "Databases on demand", "value": "4", "effort": "1",
+                                                           "status": "proposed"})
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    why = re.findall(r'data-test="why-priority">([^<]*)</p>', html)
+    assert len(why) == len(themes_on_page(html))
+    mine = next(w for w in why if "value 4 ×" in w)
+    assert "÷ effort 1," in mine and "(not set yet)" not in mine
+    priority, demand = re.search(r"Why ([\d.]+): value 4 × \(1 \+ 2 × ([\d.]+)\)", mine).groups()
+    assert abs(float(priority) - 4 * (1 + 2 * float(demand)) / 1) < 0.02  # the line adds up
+    teams = re.search(r"<b>(\d+)</b><span>teams</span>", html).group(1)  # the KPI: breadth's denominator
+    assert f" of {teams} teams with a pain point in it" in mine
+    assert any("value 3 (not set yet)" in w for w in why)

@@ -215,6 +215,14 @@ def test_a_read_aggregates_again_only_when_a_sticky_or_a_decision_changed(sessio
     monkeypatch.setattr(svc, "AGGREGATION_VERSION", "next")
     svc.build_report(session, d.id)
     assert len(proposals) == 3  # a new aggregation runs once over every discovery
+    svc.build_report(session, d.id)
+    assert len(proposals) == 3
+
+    monkeypatch.setattr(svc, "configured_model", lambda: ("another-model", None))
+    svc.build_report(session, d.id)
+    assert len(proposals) == 4  # another embedding model groups differently: once more
+    svc.build_report(session, d.id)
+    assert len(proposals) == 4
 
 
 def test_update_theme_saves_every_field_in_one_commit_or_none(session, seeded):

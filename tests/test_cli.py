@@ -147,6 +147,13 @@ def test_import_and_export_commands_end_to_end(tmp_path):
     result = run_flask(tmp_path, "import-stickies", str(good), "--discovery", "Imported", "--team", "Payments")
     assert result.returncode == 0, result.stderr
     assert "Imported 3 stickies" in result.stdout and "1 pain" in result.stdout and "4 votes" in result.stdout
+    assert "no discovery was called 'Imported', so a new one was created" in result.stderr
+    # the same file for the same team again: refused (it would count twice), unless --again
+    twice = run_flask(tmp_path, "import-stickies", str(good), "--discovery", "Imported", "--team", "Payments")
+    assert twice.returncode == 2 and "already workshop" in twice.stderr and "--again" in twice.stderr
+    # a misspelt name says so and names the discovery that exists
+    typo = run_flask(tmp_path, "import-stickies", str(good), "--discovery", "Imprted", "--team", "Payments")
+    assert typo.returncode == 0 and "the others: 'Imported'" in typo.stderr
     bad = tmp_path / "bad.csv"
     bad.write_text("kind,text\nevent,fine\nunicorn,nope\n", encoding="utf-8")
     refused = run_flask(tmp_path, "import-stickies", str(bad), "--discovery", "Imported", "--team", "Search")

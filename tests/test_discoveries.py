@@ -182,3 +182,13 @@ def test_a_second_workshop_for_the_same_team_is_made_with_a_warning(signed_in, c
     assert "flash-warning" in page and "payments already had a workshop in this round" in page
     with db.session() as session:
         assert len(session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id)).all()) == 2
+
+
+def test_the_new_discovery_form_names_every_wrong_field_at_once(signed_in):
+    response, discovery_id = signed_in.create_discovery(name="", goal="x" * 1001, stages="Build\nBuild")
+    assert discovery_id is None and response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Please correct 3 fields:" in html
+    for code in ("missing_name", "goal_too_long", "duplicate_stage"):
+        assert f'<li data-code="{code}">' in html, code
+    assert 'value="' + "x" * 1001 + '"' in html  # nothing typed is lost

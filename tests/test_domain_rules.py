@@ -163,6 +163,31 @@ def test_a_workshop_draft_refused(args, expected):
     assert refusal(lambda: v.validate_workshop(*args)) == expected
 
 
+def test_a_form_with_several_wrong_fields_is_refused_for_all_of_them():
+    from workshop.domain.errors import ValidationErrors
+    with pytest.raises(ValidationErrors) as caught:
+        v.validate_discovery("", goal="x" * 1001, stages="A\nA")
+    assert [e.code for e in caught.value.errors] == ["missing_name", "goal_too_long", "duplicate_stage"]
+    assert caught.value.code == "missing_name"  # the first, for clients that read one code
+    assert caught.value.as_dict()["errors"][1]["code"] == "goal_too_long"
+    with pytest.raises(ValidationErrors) as caught:
+        v.validate_workshop("", "karaoke", "20/11/2026")
+    assert [e.code for e in caught.value.errors] == ["missing_team", "unknown_template", "invalid_date"]
+    with pytest.raises(ValidationErrors) as caught:
+        v.validate_account("not-an-email", "", "short", "boss")
+    assert [e.code for e in caught.value.errors] == ["invalid_email", "missing_name", "weak_password", "unknown_role"]
+    # one wrong field: that field's own error, as before
+    assert type(refusal_error(lambda: v.validate_workshop("", None, None))) is v.ValidationError
+
+
+def refusal_error(call):
+    try:
+        call()
+    except v.ValidationError as error:
+        return error
+    raise AssertionError("not refused")
+
+
 # --- accounts -----------------------------------------------------------------------------------------
 
 def test_an_account_is_checked_field_by_field():

@@ -169,3 +169,26 @@ def test_printed_summary_page_picture(printed):
     assert picture.stat().st_size > 20_000  # a page with text and a chart, not a blank one
     if os.environ.get("PUBLISH_SCREENSHOTS") == "1":
         shutil.copyfile(picture, ROOT / "docs" / "screenshots" / "print-summary.png")
+
+
+def test_printed_numbers_keep_a_gap_before_the_next_column(printed):
+    """A right-aligned number must not run into the text of the column after it: the rank '1' beside
+    '1 nurse to 14 patients' read '11 nurse…' (a product owner's walkthrough). Measured on the PDF's
+    word boxes: at least 2.5 pt (about a space) between a rank or a theme id and the theme's first word
+    on the Backlog and Rounds pages (1.0 and 1.9 pt before). The Stickies sheet's votes are left plain
+    (a style on every one of 300,000 cells costs a tenth of the export)."""
+    import re
+    report, pages, pdf = printed
+    html = subprocess.run([_tool("pdftotext", "poppler-utils"), "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+    words = [(float(x0), float(x1), w) for x0, x1, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html)]
+    firsts = {t.split()[0] for t in report.backlog["title"] if t.split()}
+    stickies_pages = [i for i, p in enumerate(pages) if sheet_of(p) == "Stickies"]
+    page_of = []  # each word's page, from the <page> elements
+    for number, chunk in enumerate(html.split("<page ")[1:]):
+        page_of += [number] * len(re.findall(r"<word ", chunk))
+    gaps = [b[0] - a[1] for a, b, p in zip(words, words[1:], page_of)
+            if p not in stickies_pages and a[2].isdigit() and b[2] in firsts and 0 < b[0] - a[1] < 20]
+    assert len(gaps) >= 20
+    assert min(gaps) >= 2.5, sorted(gaps)[:5]

@@ -210,7 +210,7 @@ def test_workshops_sheet_dates_and_counts(wb):
     ws = wb["Workshops"]
     first = dict(zip(WORKSHOP_HEADERS, rows(ws)[1]))
     assert first["Date"] == datetime(2026, 10, 1)  # openpyxl reads date cells back as datetimes
-    assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd"
+    assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd_ "  # a space's width before the next column
     assert first["Participants"] == 7 and first["Stickies"] == 10 + 5 + 1 + 0 + 2 + 3 + 0
     assert ws["C3"].value == "-Bob" and ws["C3"].data_type == "s"
 
@@ -430,7 +430,11 @@ def test_default_export_filename():
     assert default_export_filename("Path to Production", date(2026, 10, 2)) == \
         "path-to-production-backlog-2026-10-02.xlsx"
     assert default_export_filename("Caf\u00e9 / Zahlungsverkehr: \"Q3\"", date(2026, 1, 5)) == \
-        "cafe-zahlungsverkehr-q3-backlog-2026-01-05.xlsx"
+        "caf\u00e9-zahlungsverkehr-q3-backlog-2026-01-05.xlsx"
+    assert default_export_filename("\u5c0e\u5165\u30c1\u30fc\u30e0 2027", date(2026, 1, 5)) == \
+        "\u5c0e\u5165\u30c1\u30fc\u30e0-2027-backlog-2026-01-05.xlsx"  # a Japanese name stays readable
+    for unsafe in ('a\\b', 'a/b', 'a:b', 'a*b', 'a?b', 'a"b', 'a<b>', 'a|b', 'a\x07b', 'a\u202eb'):
+        assert default_export_filename(unsafe, date(2026, 1, 5)) == "a-b-backlog-2026-01-05.xlsx", unsafe
     assert default_export_filename("\U0001f525\U0001f525", date(2026, 1, 5)) == "discovery-backlog-2026-01-05.xlsx"
     assert default_export_filename("../../etc/passwd\x00", date(2026, 1, 5)) == "etc-passwd-backlog-2026-01-05.xlsx"
     assert len(default_export_filename("x" * 500, date(2026, 1, 5))) < 90

@@ -130,6 +130,14 @@ def test_each_theme_says_how_sure_it_is(embedder):
                            "cohesion": [0.9, 0.3, 0.8, 0.2, 0.1, 0.5, np.nan]})
     flags = review_flags(ranked)
     assert flags.tolist() == [False, True, False, True, False, True, False]  # the 3 least alike, >= 3 stickies
+    # a theme a person accepted (or started, finished, rejected) has been looked at: not flagged
+    ranked.loc[1, "status"] = "accepted"
+    assert review_flags(ranked).tolist() == [False, False, True, True, False, True, False]
+    # only the 10 highest-ranked themes are candidates, in rank order whatever the frame's order
+    many = pd.DataFrame({"rank": range(12, 0, -1), "status": "proposed", "sticky_count": 5,
+                         "cohesion": [0.01, 0.02] + [0.5 + i / 100 for i in range(10)]})
+    assert not review_flags(many).iloc[:2].any()  # ranks 12 and 11: least alike, but not among the top 10
+    assert review_flags(many).sum() == 3
 
 
 def test_moving_a_sticky_in_does_not_rename_the_target_theme():

@@ -156,3 +156,16 @@ def test_a_bad_duration_is_a_line_numbered_error_and_nothing_is_imported(session
     assert "line 4: duration '20000000' is longer than 10,000,000 minutes" in message
     assert "line 5: only a time-taken sticky has a duration (this one is 'event')" in message
     assert session.exec(select(Sticky)).all() == [] and session.exec(select(Workshop)).all() == []
+
+
+def test_the_same_file_twice_for_a_team_is_refused_unless_asked(session):
+    from workshop.domain.errors import Conflict
+    content = "kind,text\npain,CAB only on Thursdays\npain,env takes weeks\n"
+    first = import_stickies(session, content, "Twice", "Payments")
+    with pytest.raises(Conflict) as refused:
+        import_stickies(session, content, "Twice", "Payments")
+    assert refused.value.code == "already_imported" and f"workshop {first.workshop_id}" in refused.value.message
+    assert import_stickies(session, content, "Twice", "Search").total == 2  # another team: fine
+    assert import_stickies(session, content + "pain,one more\n", "Twice", "Payments").total == 3  # not the same
+    again = import_stickies(session, content, "Twice", "Payments", again=True)
+    assert again.workshop_id != first.workshop_id

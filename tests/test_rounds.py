@@ -12,7 +12,15 @@ import pytest
 from sqlmodel import select
 
 from workshop.aggregation.rounds import CHANGES, NOT_RUN, change, compare_rounds
-from workshop.db.models import Workshop
+from workshop.db.models import Sticky, Workshop
+
+
+def write_a_sticky(db, workshop_id: int, text: str = "Waiting weeks for an environment") -> None:
+    """The round was run: a pain point on the workshop's board (a new round is compared with it)."""
+    import uuid
+    with db.session() as session:
+        session.add(Sticky(id=str(uuid.uuid4()), workshop_id=workshop_id, kind="pain", text=text, x=0.4, y=0.5))
+        session.commit()
 
 
 # --- the comparison, pure -------------------------------------------------------------------------------
@@ -85,6 +93,12 @@ def test_starting_round_two_gives_every_team_a_new_workshop_and_closes_round_one
     _, payments = signed_in.create_workshop(discovery_id, team="Payments")
     _, search = signed_in.create_workshop(discovery_id, team="Search", template="onboarding")
     page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
+    assert "Start round 2" not in page  # nothing written in round 1 yet: nothing to compare with
+    refused = client.post(f"/discoveries/{discovery_id}/rounds", follow_redirects=True)
+    assert "Round 1 has no stickies yet" in refused.get_data(as_text=True)
+    assert sorted(round_of(db, discovery_id)) == [1]
+    write_a_sticky(db, payments)
+    page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
     assert "Start round 2" in page and "Round 1" not in page  # one round: no round headings yet
     response = client.post(f"/discoveries/{discovery_id}/rounds")
     assert response.status_code == 302 and response.headers["Location"].endswith("#round2")
@@ -95,7 +109,7 @@ def test_starting_round_two_gives_every_team_a_new_workshop_and_closes_round_one
     assert all(w.status == "closed" for w in rounds[1])
     assert not {w.join_token for w in rounds[2]} & {w.join_token for w in rounds[1]}
     page = client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
-    assert "Round 2" in page and "Round 1" in page and "Start round 3" in page
+    assert "Round 2" in page and "Round 1" in page and "Start round 3" not in page  # round 2 not run yet
     assert page.index("Round 2") < page.index("Round 1")  # the current round first
     # round 1 is over: its boards are not reopened, and its join links stay closed
     old = rounds[1][0]
@@ -105,6 +119,8 @@ def test_starting_round_two_gives_every_team_a_new_workshop_and_closes_round_one
     # a workshop added now belongs to round 2; round 3 is for every team, also one new in round 2
     client.post(f"/discoveries/{discovery_id}", data={"team": "Newcomers", "template": "discovery", "held_on": ""})
     assert "Newcomers" in [w.team for w in round_of(db, discovery_id)[2]]
+    write_a_sticky(db, round_of(db, discovery_id)[2][0].id)
+    assert "Start round 3" in client.get(f"/discoveries/{discovery_id}").get_data(as_text=True)
     assert client.post(f"/discoveries/{discovery_id}/rounds").status_code == 302
     assert sorted(w.team for w in round_of(db, discovery_id)[3]) == ["Newcomers", "Payments", "Search"]
 
@@ -289,6 +305,7 @@ def test_the_board_does_not_reopen_a_workshop_of_a_round_that_is_over(signed_in,
         secret = cookie["seats"][str(payments)]
     with db.session() as session:
         token = session.get(Workshop, payments).join_token
+    write_a_sticky(db, payments)
     assert client.post(f"/discoveries/{discovery_id}/rounds").status_code == 302  # closes round 1
     board = socketio.test_client(app, auth={"token": token, "secret": secret}, flask_test_client=client)
     assert board.is_connected()

@@ -79,15 +79,25 @@ def init_app(app: Flask) -> None:
     @click.option("--team", required=True, help="The team whose workshop this was.")
     @click.option("--round", "round_number", type=int, default=None,
                   help="The round it belongs to (default: the latest; the next one starts it).")
-    def import_stickies_command(csv_file: Path, discovery_name: str, team: str, round_number: int | None) -> None:
+    @click.option("--again", is_flag=True, help="Import a file that this team's workshop of the round already holds.")
+    def import_stickies_command(csv_file: Path, discovery_name: str, team: str, round_number: int | None,
+                                again: bool) -> None:
         """Import a workshop's stickies from CSV (kind,text[,stage,position,votes,author,duration]; duration: minutes, or 45m, 4h, 3d, 2w)."""
         from .services.importer import import_stickies
         with get_db(app).session() as session:
             try:
                 with csv_file.open("rb") as handle:
-                    result = import_stickies(session, handle, discovery_name, team, round_number=round_number)
+                    result = import_stickies(session, handle, discovery_name, team, round_number=round_number,
+                                             again=again)
             except DomainError as error:
                 _fail(error)
+            if result.created_discovery:
+                from .db.models import Discovery
+                from sqlmodel import select
+                others = [d.name for d in session.exec(select(Discovery).where(Discovery.id != result.discovery_id))]
+                click.echo(f"Note: no discovery was called {discovery_name!r}, so a new one was created"
+                           + (f" (the others: {', '.join(repr(n) for n in sorted(others))})." if others else "."),
+                           err=True)
             click.echo(_describe_import(result))
 
     @app.cli.command("export-backlog")

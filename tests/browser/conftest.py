@@ -209,6 +209,27 @@ def board_point(page, x: float, y: float) -> tuple[float, float]:
         " return b.viewport.toClient(px, py); }", [x, y]))
 
 
+def signed_in_context(browser, base_url: str, http: requests.Session, width: int = 1280, height: int = 900):
+    """A browser context signed in as the person of ``http`` (its cookies copied), allowed to use the
+    clipboard, 30 s default timeout."""
+    ctx = browser.new_context(viewport={"width": width, "height": height},
+                              permissions=["clipboard-read", "clipboard-write"])
+    ctx.add_cookies([{"name": c.name, "value": c.value, "url": base_url} for c in http.cookies])
+    ctx.set_default_timeout(30_000)
+    return ctx
+
+
+def answer_confirm(page, accept: bool = True) -> str:
+    """Answer the page's own confirmation dialog (static/js/confirm.js) once it is open; returns its
+    question."""
+    dialog = page.locator("#page-confirm")
+    dialog.wait_for(state="visible")
+    question = dialog.locator(".page-dialog-text").inner_text()
+    dialog.locator("[data-test=confirm-ok]" if accept else "[data-test=confirm-cancel]").click()
+    dialog.wait_for(state="hidden")
+    return question
+
+
 def add_sticky_by_hand(page, kind: str, text: str, x: float, y: float, duration: str | None = None) -> str:
     """Pick the kind in the palette, double-click the board, type, press Enter. Returns the sticky id."""
     page.click(f".palette-item[data-kind='{kind}']")
@@ -301,4 +322,5 @@ def ui():
     from types import SimpleNamespace
     return SimpleNamespace(wait_ready=wait_ready, wait_settled=wait_settled, set_phase=set_phase,
                            board_point=board_point, add_sticky_by_hand=add_sticky_by_hand, add_sticky=add_sticky,
-                           sticky=sticky_locator, publish_screenshot=publish_screenshot, axe=assert_accessible)
+                           sticky=sticky_locator, publish_screenshot=publish_screenshot, axe=assert_accessible,
+                           signed_in_context=signed_in_context, answer_confirm=answer_confirm)

@@ -36,7 +36,7 @@ def test_demo_in_one_click_then_backlog_sorted_filtered_and_opened(demo_page, ou
 
     page.click("[data-test=backlog-link]")
     page.wait_for_selector("table[data-test=heatmap]")
-    assert page.locator("svg.bars rect").count() == 10
+    assert page.locator("[data-test=top-themes] .bar-row rect").count() == 10
     ui.axe(page)  # the backlog page
     page.screenshot(path=str(output_dir / "backlog.png"))
     ui.publish_screenshot(output_dir / "backlog.png", "backlog.png")

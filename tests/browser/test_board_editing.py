@@ -88,3 +88,18 @@ def test_the_facilitator_sees_how_many_private_stickies_wait_for_the_reveal(page
     fac.click("[data-action='reveal']")
     expect(ui.sticky(fac, "Ticket raised")).to_be_visible()
     expect(fac.locator("[data-action='reveal']")).to_have_text("Reveal")
+
+
+def test_a_double_click_beside_the_timeline_says_where_stickies_go(pages, ui):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.wait_ready(fac)
+    fac.click("[data-zoom='fit']")
+    fac.click(".palette-item[data-kind='event']")
+    # far below the timeline (board y 1.4): nothing is added, and the page says why
+    fac.evaluate("() => { const b = window.__board; const [px, py] = b.geometry.toWorld(0.5, 1.0);"
+                 " b.viewport.centreOn(px, py); }")
+    fac.wait_for_timeout(100)
+    x, y = ui.board_point(fac, 0.5, 1.4)
+    fac.mouse.dblclick(x, y)
+    expect(fac.locator(".toast").last).to_contain_text("Stickies go on the timeline")
+    expect(fac.locator(".sticky.draft")).to_have_count(0)

@@ -165,6 +165,10 @@ def test_screenshots_of_a_populated_board(pages, ui, output_dir):
 
     # wrap-up: the board is read-only and everyone sees what the session produced
     ui.set_phase(fac, "wrapup")
+    # the facilitator's bar says the board is read-only in this phase, not "Unlocked"
+    lock = fac.locator("#facilitator-bar [data-action=lock]")
+    expect(lock).to_have_text("Read-only")
+    expect(lock).to_be_disabled()
     summary = ana.locator("#summary")
     expect(summary).to_be_visible(timeout=2000)
     total = len(ids)

@@ -21,8 +21,8 @@ def test_an_open_board_turns_read_only_when_the_discovery_page_closes_it(pages, 
     page = fac.context.new_page()
     page.goto(f"{server.url}/discoveries/{pages.workshop.discovery_id}")
     row = page.locator(f"#w{pages.workshop.id}")
-    page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Close").click()
+    ui.answer_confirm(page)
     expect(page.locator(f"#w{pages.workshop.id} .pill")).to_have_text("closed")
 
     for board in (ana, fac):

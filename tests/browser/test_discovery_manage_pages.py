@@ -16,10 +16,7 @@ def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir, ui):
     payments = setup.workshop(discovery_id, team="Payments")
     search = setup.workshop(discovery_id, team="Search")
 
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900},
-                              permissions=["clipboard-read", "clipboard-write"])
-    ctx.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
-    ctx.set_default_timeout(30_000)
+    ctx = ui.signed_in_context(browser, server.url, setup.http)
     page = ctx.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -99,11 +96,11 @@ def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir, ui):
     page.fill("#people input[name=email]", "pat@example.com")
     page.click("#people button:text('Add')")
     page.wait_for_selector("[data-test=members] li:has-text('Pat Owner')")
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("[data-test=members] button[aria-label='Remove Pat Owner']")
+    ui.axe(page)  # the open confirmation dialog too
+    asked = ui.answer_confirm(page)
     page.wait_for_selector("text=Pat Owner no longer sees this discovery")
-    assert asked and "Remove Pat Owner from Path to production?" in asked[0]
+    assert "Remove Pat Owner from Path to production?" in asked
     assert page.locator("[data-test=members] li").count() == 1
 
     # and the discovery goes, after its own page

@@ -128,10 +128,21 @@ def test_pages_fit_the_screen(browser, site, output_dir, size, ui):
     page.goto(server.url + f"/discoveries/{workshop.discovery_id}/backlog")
     label = page.locator("table.heatmap tbody th", has_text=LONG_TEAM[:20])
     assert label.count() == 1
-    chart = page.locator("svg.bars").bounding_box()
+    chart = page.locator("[data-test=top-themes]").bounding_box()
     heat = page.locator("table.heatmap").locator("xpath=ancestor::section[1]").bounding_box()
     assert chart["width"] >= 0.7 * heat["width"] - 40 if size == "1280" else chart["width"] > 300, (chart, heat)
+    # the top themes' labels stay readable text on any screen (they were SVG text scaled to 7 px on a phone)
+    for label_size in page.locator("[data-test=top-themes] .bar-label").evaluate_all(
+            "(ls) => ls.map((l) => parseFloat(getComputedStyle(l).fontSize))"):
+        assert label_size >= 13, label_size
     assert label.bounding_box()["width"] <= 260
+    # scrolled sideways to the last stages, the heatmap keeps its team names in view
+    wrap = page.locator(".heat-wrap")
+    if wrap.evaluate("(w) => w.scrollWidth > w.clientWidth + 1"):
+        wrap.evaluate("(w) => { w.scrollLeft = w.scrollWidth; }")
+        page.wait_for_timeout(100)
+        box, inside = label.bounding_box(), wrap.bounding_box()
+        assert inside["x"] - 1 <= box["x"] <= inside["x"] + inside["width"], (box, inside)
     # the workshops table may scroll inside its card, never the page
     page.goto(server.url + f"/discoveries/{workshop.discovery_id}")
     table = page.locator("table[data-test=workshops]")
@@ -182,6 +193,18 @@ def test_board_fits_the_screen_and_keeps_the_status_in_view(browser, site, outpu
     if size == "phone":
         assert fbar["height"] <= 100, fbar
         assert fac.locator(".stepper").evaluate("(s) => getComputedStyle(s).overflowX") in ("auto", "scroll")
+        # the legend keeps its words: each colour's name shows under it, inside the palette, no word cut
+        palette = fac.locator(".palette").bounding_box()
+        for item in fac.locator(".palette-item").all():
+            name = item.locator(".palette-name")
+            assert name.is_visible(), item.get_attribute("data-kind")
+            box = name.bounding_box()
+            assert palette["x"] <= box["x"] and box["x"] + box["width"] <= palette["x"] + palette["width"] + 0.5
+            assert name.evaluate("(n) => n.scrollWidth <= n.clientWidth + 1"), name.inner_text()
+        hint = guest.locator(".touch-hint")  # "Double-tap the board to add a sticky", not under the palette
+        assert hint.is_visible()
+        h, p = hint.bounding_box(), guest.locator(".palette").bounding_box()
+        assert h["x"] >= p["x"] + p["width"] or h["y"] >= p["y"] + p["height"], (h, p)
         # the last controls are reachable by scrolling the bar sideways
         fac.locator("[data-action=close]").scroll_into_view_if_needed()
         in_viewport(fac, "[data-action=close]", "facilitator bar scrolled")

@@ -12,11 +12,8 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     from tests.browser.conftest import SetUp
     setup = SetUp(server.url)
     setup.admin()
-    admin = browser.new_context(viewport={"width": 1280, "height": 900},
-                                permissions=["clipboard-read", "clipboard-write"])
-    admin.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    admin = ui.signed_in_context(browser, server.url, setup.http)
     page = admin.new_page()
-    page.set_default_timeout(30_000)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
@@ -63,14 +60,13 @@ def test_an_admin_adds_changes_deactivates_and_reactivates_a_person(browser, ser
     page.click("form[data-test=profile] button:text('Save')")
     page.wait_for_selector("form[data-test=deactivate]")
     # it asks first: dismissed, nothing happens; accepted, the account is deactivated
-    asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.click("form[data-test=deactivate] button")
+    page.screenshot(path=str(output_dir / "person-deactivate-asks.png"))
+    assert "signed out at once" in ui.answer_confirm(page, accept=False)
     page.wait_for_timeout(300)
-    assert asked and "signed out at once" in asked[0]
     assert page.locator("form[data-test=deactivate]").count() == 1
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("form[data-test=deactivate] button")
+    ui.answer_confirm(page)
     page.wait_for_selector("form[data-test=reactivate]")
     page.screenshot(path=str(output_dir / "person-deactivated.png"), full_page=True)
 

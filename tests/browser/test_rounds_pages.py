@@ -54,17 +54,17 @@ def test_the_demos_second_round_compared_and_a_third_started(browser, server, ou
 
     # round 3: every team of the discovery gets a new workshop, round 2's open board closes
     page.goto(base)
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("form[data-test=start-round] button")
+    asked = ui.answer_confirm(page)
     page.wait_for_url(re.compile(r"#round3$"))
-    assert asked and "Start round 3?" in asked[0] and "stay read-only" in asked[0]
+    assert "Start round 3?" in asked and "stay read-only" in asked
     assert "Round 3 has started: 10 teams got a new workshop" in page.locator(".flash").first.inner_text()
     round_three = page.locator("tbody[data-round='3'] tr[id^=w]")
     assert round_three.count() == 10
     assert round_three.locator("button[data-copy]").count() == 10  # every new join link can be copied
     assert page.locator("tbody[data-round='2'] button[data-copy]").count() == 0
-    assert page.locator("form[data-test=start-round] button").inner_text() == "Start round 4"
+    # round 3 has not been run yet: no round 4 to start until it has stickies
+    assert page.locator("form[data-test=start-round]").count() == 0
     page.screenshot(path=str(output_dir / "discovery-rounds.png"), full_page=True)
     ctx.close()
     assert errors == []

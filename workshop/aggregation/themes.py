@@ -3,11 +3,14 @@
 Why this method (measured leave-one-domain-out, docs/benchmarks.md and docs/adr/0012-multilingual-embeddings.md):
 
 * **Similarity** between two stickies is a weighted mean of cosines of several views of the text: a
-  multilingual sentence embedding (``embedding.py``: meaning across words and languages), TF-IDF word
-  1-2 grams and char 3-5 grams of the raw text (IDF fitted on the discovery's own texts: the words
-  that distinguish one pain from another), and optionally the hand-written platform vocabulary and the
-  stage (both minor and off by default: no result depends on them).
-* **The cut** is not a constant: average-linkage clustering is cut at a percentile (``cut_percentile``)
+  sentence embedding in the English model's space (``embedding.py``; a German, Spanish or French
+  sticky is read by the multilingual model and mapped into that space by a map learnt from the
+  discovery's own English stickies: :func:`bridge_embeddings`, ADR 0013) and TF-IDF char 3-5 grams
+  of the raw text (typos, abbreviations; IDF fitted on the discovery's own texts), each view weighted
+  by the inverse spread of its own pairwise cosines (``calibrate``). TF-IDF words, the hand-written
+  platform vocabulary and the stage are views one can weigh; all are off by default (no result
+  depends on them).
+* **The cut** is not a constant: average-linkage clustering is cut at a percentile (``cut_percentile``, 13)
   of the discovery's own distances (``cut_rule``: each text's distance to its nearest other text, or all
   pairwise distances), so a discovery whose stickies are all alike and one whose stickies are all
   different are each cut where their own distribution says.
@@ -40,6 +43,7 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from .language import looks_english
 from .vocabulary import normalise_text
 
 log = logging.getLogger(__name__)
@@ -61,10 +65,17 @@ class GroupingConfig:
     views b that a text has (a text with no word left has no word view).
     """
 
-    embedding_weight: float = 0.5   # sentence embeddings (all of their parts)
-    embedding_mix: float = 0.7      # share of the first part (English MiniLM) in a multi-part embedding
-    word_weight: float = 0.2        # TF-IDF word 1-2 grams (raw text, English stop words out)
-    char_weight: float = 0.3        # TF-IDF char_wb 3-5 grams (absorb typos and word forms)
+    embedding_weight: float = 0.8   # sentence embeddings (all of their parts)
+    embedding_mode: str = "bridge"  # "bridge": the English part for English texts, the multilingual part
+                                    # mapped into it for the others (see vectorise); "mix": both parts
+                                    # side by side, the first weighted embedding_mix
+    embedding_mix: float = 0.7      # "mix" only: share of the first part (English MiniLM)
+    bridge_ridge: float = 3.0       # "bridge": ridge penalty of the multilingual -> English map
+    bridge_min_english: int = 40    # "bridge": fewer English texts than this -> the multilingual part alone
+    centre_min: int = 20            # "bridge": centre the embeddings on the discovery's mean from this many texts
+    calibrate: bool = True          # each view weighted by 1 / the spread of its own pairwise cosines
+    word_weight: float = 0.0        # TF-IDF word 1-2 grams (raw text, English stop words out)
+    char_weight: float = 0.2        # TF-IDF char_wb 3-5 grams (absorb typos and word forms)
     vocabulary_weight: float = 0.0  # TF-IDF words of the platform-vocabulary-normalised text (minor)
     stage_weight: float = 0.0       # one-hot of the sticky's stage
     use_vocabulary: bool = False    # the old method: word grams of the normalised text
@@ -72,7 +83,7 @@ class GroupingConfig:
     word_ngrams: tuple[int, int] = (1, 2)
     cut_rule: str = "pairwise"      # "pairwise": percentile of all pairwise distances;
                                     # "nearest": percentile of each text's distance to its nearest other text
-    cut_percentile: float | None = 10.0  # the percentile (None: the fixed threshold below)
+    cut_percentile: float | None = 13.0  # the percentile (None: the fixed threshold below)
     threshold: float = 0.88         # fixed cut (cosine distance), used when cut_percentile is None
     attach_opportunities: bool = True
     max_exact: int = 2000           # distinct texts clustered exactly; beyond that: representatives
@@ -86,7 +97,11 @@ DEFAULT_CONFIG = GroupingConfig()
 #: The method shipped before issue 13 (vocabulary + fixed threshold), kept as a measured baseline.
 LEGACY_CONFIG = GroupingConfig(embedding_weight=0.0, use_vocabulary=True, word_weight=1.0, char_weight=0.25,
                                char_on_normalised=True, stage_weight=0.09, cut_percentile=None,
-                               threshold=0.88, attach_opportunities=False)
+                               threshold=0.88, attach_opportunities=False, calibrate=False)
+
+#: The configuration shipped before the bridge (issue 13's first round), kept as a measured baseline.
+MIX_CONFIG = GroupingConfig(embedding_weight=0.5, embedding_mode="mix", embedding_mix=0.7, word_weight=0.2,
+                            char_weight=0.3, calibrate=False, cut_percentile=10.0)
 
 PROPOSAL_COLUMNS = ["sticky_id", "cluster", "centrality", "title"]
 
@@ -143,59 +158,114 @@ def _tfidf(texts: list[str], **kwargs) -> sp.csr_matrix | None:
         return None
 
 
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+
+
+def _centred(x: np.ndarray, rows: np.ndarray, least: int) -> np.ndarray:
+    """Unit rows after removing the mean of ``rows`` (the direction every sticky shares says nothing
+    about which pain it is), when there are at least ``least`` of them (the mean of a handful of texts
+    is mostly those texts); a blank (zero) row stays zero."""
+    blank = ~np.any(x, axis=1)
+    use = rows & ~blank
+    out = _unit_rows(x - x[use].mean(axis=0)) if use.sum() >= max(least, 1) else _unit_rows(x.copy())
+    out[blank] = 0.0
+    return out
+
+
+def _sample(n: int, size: int, seed: int) -> np.ndarray:
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
+
+
+def bridge_embeddings(vectors: np.ndarray, parts: tuple[int, ...], texts: list[str],
+                      config: GroupingConfig) -> np.ndarray:
+    """One embedding per text in the English model's space, whatever language it is written in.
+
+    English texts keep the English model's vector (all-MiniLM-L6-v2: the best signal for them); every
+    other text gets its multilingual vector (USE) mapped into that space by a ridge regression fitted
+    on the discovery's own English texts, where both vectors are known. So "Doku veraltet" lands near
+    "docs out of date" instead of near other German stickies, and no translation table or domain word
+    is involved: the map is learnt afresh from each discovery. Both spaces are centred on the
+    discovery's mean first (from ``centre_min`` texts). With fewer than ``bridge_min_english`` English texts the map cannot be
+    fitted and the multilingual vector is used for every text; a one-part model is only centred.
+    """
+    everyone = np.ones(len(texts), dtype=bool)
+    if len(parts) < 2:
+        return _centred(vectors, everyone, config.centre_min)
+    english_part = vectors[:, :parts[0]].astype(np.float64)
+    multilingual = _centred(vectors[:, parts[0]:parts[0] + parts[1]].astype(np.float64), everyone,
+                            config.centre_min)
+    english = np.array([looks_english(t) for t in texts], dtype=bool) & np.any(english_part, axis=1)
+    if english.sum() < config.bridge_min_english:
+        return multilingual.astype(np.float32)
+    out = _centred(english_part, english, config.centre_min)
+    others = np.flatnonzero(~english & np.any(multilingual, axis=1))
+    if len(others):
+        fit = np.flatnonzero(english)[_sample(int(english.sum()), config.percentile_sample, config.seed)]
+        a, b = multilingual[fit], out[fit]
+        mapping = np.linalg.solve(a.T @ a + config.bridge_ridge * np.eye(a.shape[1]), a.T @ b)
+        out[others] = _unit_rows(multilingual[others] @ mapping)
+    return out.astype(np.float32)
+
+
+def _spread(block, config: GroupingConfig) -> float:
+    """The standard deviation of a view's pairwise cosines over a sample of the discovery's texts."""
+    idx = _sample(block.shape[0], min(config.percentile_sample, 1000), config.seed)
+    rows = block[idx]
+    gram = rows @ rows.T
+    gram = gram.toarray() if sp.issparse(gram) else np.asarray(gram)
+    values = gram[np.triu_indices(len(idx), k=1)]
+    spread = float(values.std()) if len(values) else 0.0
+    return spread if spread > 1e-6 else 1.0
+
+
 def vectorise(texts: list[str], stages: np.ndarray | None, config: GroupingConfig,
               embed: Embed | None = None) -> Features:
-    """Features of ``texts`` (one row each). IDF is fitted on the discovery's own texts."""
+    """Features of ``texts`` (one row each). IDF is fitted on the discovery's own texts.
+
+    Each view's rows are unit vectors, scaled by the square root of the view's weight (divided by the
+    spread of its pairwise cosines when ``calibrate``: a view whose cosines are all alike would
+    otherwise count for little, one with a wide spread for much); the rows are then normalised over
+    all views, so the dot product of two rows is the weighted mean of the views' cosines.
+    """
     n = len(texts)
     raw = [str(t).lower() for t in texts]
-    blocks: list[sp.csr_matrix] = []
+    views: list[tuple[float, object]] = []  # (weight, rows)
     normalised = None
     if config.use_vocabulary or config.char_on_normalised or config.vocabulary_weight > 0:
         normalised = [normalise_text(t) or t.lower() for t in texts]
     if config.word_weight > 0:
         source = normalised if config.use_vocabulary else raw
-        block = _tfidf(source, ngram_range=config.word_ngrams, token_pattern=r"(?u)\b\w+\b",
-                       stop_words=None if config.use_vocabulary else "english")
-        if block is not None:
-            blocks.append(np.sqrt(config.word_weight) * block)
+        views.append((config.word_weight, _tfidf(source, ngram_range=config.word_ngrams,
+                                                 token_pattern=r"(?u)\b\w+\b",
+                                                 stop_words=None if config.use_vocabulary else "english")))
     if config.char_weight > 0:
-        block = _tfidf(normalised if config.char_on_normalised else raw, analyzer="char_wb", ngram_range=(3, 5))
-        if block is not None:
-            blocks.append(np.sqrt(config.char_weight) * block)
+        views.append((config.char_weight, _tfidf(normalised if config.char_on_normalised else raw,
+                                                 analyzer="char_wb", ngram_range=(3, 5))))
     if config.vocabulary_weight > 0:
-        block = _tfidf(normalised, ngram_range=(1, 1), token_pattern=r"(?u)\b\w+\b")
-        if block is not None:
-            blocks.append(np.sqrt(config.vocabulary_weight) * block)
+        views.append((config.vocabulary_weight, _tfidf(normalised, ngram_range=(1, 1),
+                                                       token_pattern=r"(?u)\b\w+\b")))
     if config.stage_weight > 0 and stages is not None and n:
         codes = np.where(np.asarray(stages, dtype=np.int64) < 0, 0, np.asarray(stages, dtype=np.int64))
-        blocks.append(sp.csr_matrix((np.full(n, np.sqrt(config.stage_weight), dtype=np.float32),
-                                     (np.arange(n), codes)), shape=(n, int(codes.max()) + 1)))
+        views.append((config.stage_weight, sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), codes)),
+                                                         shape=(n, int(codes.max()) + 1))))
+    dense_views = _embedding_views(texts, config, embed) if config.embedding_weight > 0 and n else []
+    views.extend(dense_views)
+    blocks: list[sp.csr_matrix] = []
+    dense_blocks: list[np.ndarray] = []
+    for weight, rows in views:
+        if rows is None:
+            continue
+        scale = weight / (_spread(rows, config) if config.calibrate and n > 2 else 1.0)
+        if sp.issparse(rows):
+            blocks.append(sp.csr_matrix(np.float32(np.sqrt(scale)) * rows))
+        else:
+            dense_blocks.append(np.asarray(rows, dtype=np.float32) * np.float32(np.sqrt(scale)))
     sparse = sp.hstack(blocks, format="csr") if blocks else sp.csr_matrix((n, 1), dtype=np.float32)
-    dense = None
-    if config.embedding_weight > 0 and n:
-        if embed is None:
-            from .embedding import EmbeddingUnavailable, get_embedder
-            try:
-                embed = get_embedder()
-            except EmbeddingUnavailable as error:
-                log.warning("grouping without sentence embeddings: %s", error)
-        if embed is not None:
-            from .embedding import EmbeddingUnavailable
-            try:
-                dense = np.asarray(embed(list(texts)), dtype=np.float32).copy()
-            except EmbeddingUnavailable as error:
-                log.warning("grouping without sentence embeddings: %s", error)
-                embed = None
-        if embed is not None:
-            parts = tuple(getattr(embed, "parts", None) or (dense.shape[1],))
-            if len(parts) == 1:
-                shares = [1.0]
-            else:  # the first part (English) gets embedding_mix, the others share the rest
-                shares = [config.embedding_mix] + [(1.0 - config.embedding_mix) / (len(parts) - 1)] * (len(parts) - 1)
-            start = 0
-            for width, share in zip(parts, shares):
-                dense[:, start:start + width] *= np.float32(np.sqrt(config.embedding_weight * share))
-                start += width
+    dense = np.hstack(dense_blocks) if dense_blocks else None
     # Normalise each row over both parts, so a row's dot product with itself is 1 (0 for an empty text).
     norm2 = np.asarray(sparse.multiply(sparse).sum(axis=1), dtype=np.float64).ravel()
     if dense is not None:
@@ -205,6 +275,35 @@ def vectorise(texts: list[str], stages: np.ndarray | None, config: GroupingConfi
     if dense is not None:
         dense = (dense * inv[:, None]).astype(np.float32)
     return Features(sparse, dense)
+
+
+def _embedding_views(texts: list[str], config: GroupingConfig, embed: Embed | None) -> list[tuple[float, np.ndarray]]:
+    """The sentence-embedding view(s) as (weight, unit rows); none when no model can be loaded."""
+    from .embedding import EmbeddingUnavailable
+    if embed is None:
+        from .embedding import get_embedder
+        try:
+            embed = get_embedder()
+        except EmbeddingUnavailable as error:
+            log.warning("grouping without sentence embeddings: %s", error)
+            return []
+    try:
+        vectors = np.asarray(embed(list(texts)), dtype=np.float32).copy()
+    except EmbeddingUnavailable as error:
+        log.warning("grouping without sentence embeddings: %s", error)
+        return []
+    parts = tuple(getattr(embed, "parts", None) or (vectors.shape[1],))
+    if config.embedding_mode == "bridge":
+        return [(config.embedding_weight, bridge_embeddings(vectors, parts, texts, config))]
+    if len(parts) == 1:
+        shares = [1.0]
+    else:  # the first part (English) gets embedding_mix, the others share the rest
+        shares = [config.embedding_mix] + [(1.0 - config.embedding_mix) / (len(parts) - 1)] * (len(parts) - 1)
+    views, start = [], 0
+    for width, share in zip(parts, shares):
+        views.append((config.embedding_weight * share, vectors[:, start:start + width]))
+        start += width
+    return views
 
 
 def cut_threshold(features: Features, config: GroupingConfig) -> float:
@@ -269,13 +368,23 @@ def _cluster_large(features: Features, weights: np.ndarray, threshold: float, co
         labels[sample] = sub + next_label
         others = np.setdiff1d(remaining, sample, assume_unique=True)
         joined = np.zeros(len(others), dtype=bool)
-        for start in range(0, len(others), 4096):
-            idx = others[start:start + 4096]
+        # A pinned text outside the sample joins its group's cluster when the sample holds that group.
+        group_label = {int(g): int(l) for g, l in zip(groups[sample], sub) if g >= 0}
+        follows = np.array([int(groups[o]) in group_label for o in others], dtype=bool)
+        if follows.any():
+            labels[others[follows]] = np.array([group_label[int(groups[o])] for o in others[follows]]) + next_label
+            joined |= follows
+        free = ~follows & (groups[others] < 0)  # a pinned text whose group is not sampled waits for a later round
+        # A free (new) text joins the cluster it is on average similar enough to, a theme's included.
+        free_idx = np.flatnonzero(free)
+        for start in range(0, len(free_idx), 4096):
+            pos = free_idx[start:start + 4096]
+            idx = others[pos]
             mean_sim = features.take(idx).dot_sums(sums) / sizes  # average similarity to each cluster
             best = mean_sim.argmax(axis=1)
             ok = mean_sim[np.arange(len(idx)), best] >= min_sim
             labels[idx[ok]] = best[ok] + next_label
-            joined[start:start + len(idx)] = ok
+            joined[pos] = ok
         next_label += k
         remaining = others[~joined]
     if len(remaining):
@@ -414,10 +523,15 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     stats = stats.sort_values(["size", "first"], ascending=[False, True])
     renumber = pd.Series(np.arange(len(stats)), index=stats.index)
     frame["cluster"] = frame["ulabel"].map(renumber).astype("int64")
-    # Title: the most central pain point's text; ties -> shorter text, then smallest sticky id.
+    # Title: the most central pain point's text; ties -> shorter text, then smallest sticky id. In a
+    # discovery written mostly in English, an English sticky is preferred (the page, the workbook and
+    # the steering meeting read the titles; a theme of eight English and two Spanish stickies is not
+    # titled in Spanish); in a discovery mostly in another language, no language is preferred.
     frame["_len"] = frame["text"].str.len()
-    best = frame.sort_values(["cluster", "opp", "centrality", "_len", "sticky_id"],
-                             ascending=[True, True, False, True, True]).drop_duplicates("cluster")
+    english = np.array([looks_english(t) for t in texts], dtype=bool)[codes]
+    frame["_other_language"] = ~english if english.mean() >= 0.5 else False
+    best = frame.sort_values(["cluster", "opp", "_other_language", "centrality", "_len", "sticky_id"],
+                             ascending=[True, True, True, False, True, True]).drop_duplicates("cluster")
     titles = best.set_index("cluster")["text"].map(shorten_title)
     frame["title"] = frame["cluster"].map(titles)
     out = frame.loc[:, PROPOSAL_COLUMNS].sort_values(["cluster", "sticky_id"], kind="stable").reset_index(drop=True)
@@ -455,7 +569,7 @@ def cohesion(grouping: Grouping, assignments: pd.DataFrame) -> pd.Series:
     n = np.asarray(member.sum(axis=1), dtype=np.float64).ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(n > 1, (total - diag) / (n * (n - 1)), np.nan)
-    return pd.Series(np.clip(value, -1.0, 1.0), index=pd.Index(theme_ids, dtype="int64"), dtype="float64")
+    return pd.Series(np.clip(value, 0.0, 1.0), index=pd.Index(theme_ids, dtype="int64"), dtype="float64")
 
 
 def theme_cohesion(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG,

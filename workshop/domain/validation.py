@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from .errors import ValidationError
+from .errors import ValidationError, ValidationErrors
 from .templates import DEFAULT_TEMPLATE, get_template
 
 DEFAULT_STAGES = ("Idea", "Plan", "Build", "Test", "Release", "Operate")
@@ -142,15 +143,33 @@ class DiscoveryDraft:
     end_label: str
 
 
+def every_field(**checks: Callable[[], object]) -> dict[str, object]:
+    """Run every field's check and return their values, or refuse with *all* the fields that are
+    wrong (one ValidationError as it is, several as ValidationErrors), not only the first."""
+    values: dict[str, object] = {}
+    errors: list[ValidationError] = []
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except ValidationError as error:
+            errors.append(error)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ValidationErrors(errors)
+    return values
+
+
 def validate_discovery(name, problem="", goal="", stages=None, start_label="", end_label="") -> DiscoveryDraft:
-    return DiscoveryDraft(
-        name=clean_line(name, "name"),
-        problem=clean_text(problem, "problem_statement"),
-        goal=clean_text(goal, "goal", max_length=1000),
-        stages=parse_stages(stages),
-        start_label=clean_line(start_label, "start_label", required=False) or DEFAULT_START_LABEL,
-        end_label=clean_line(end_label, "end_label", required=False) or DEFAULT_END_LABEL,
+    values = every_field(
+        name=lambda: clean_line(name, "name"),
+        problem=lambda: clean_text(problem, "problem_statement"),
+        goal=lambda: clean_text(goal, "goal", max_length=1000),
+        stages=lambda: parse_stages(stages),
+        start_label=lambda: clean_line(start_label, "start_label", required=False) or DEFAULT_START_LABEL,
+        end_label=lambda: clean_line(end_label, "end_label", required=False) or DEFAULT_END_LABEL,
     )
+    return DiscoveryDraft(**values)
 
 
 @dataclass(frozen=True)
@@ -160,22 +179,29 @@ class WorkshopDraft:
     held_on: date | None
 
 
-def validate_workshop(team, template=None, held_on=None) -> WorkshopDraft:
+def _template_key(template) -> str:
     template_key = (template or DEFAULT_TEMPLATE)
     if not isinstance(template_key, str):
         raise ValidationError("unknown_template", "Template must be text.")
     get_template(template_key)
-    day: date | None
+    return template_key
+
+
+def _day(held_on) -> date | None:
     if held_on in (None, ""):
-        day = None
-    elif isinstance(held_on, date):
-        day = held_on
-    else:
-        try:
-            day = date.fromisoformat(str(held_on).strip())
-        except ValueError:
-            raise ValidationError("invalid_date", f"{held_on!r} is not a date (use YYYY-MM-DD).") from None
-    return WorkshopDraft(team=clean_line(team, "team"), template=template_key, held_on=day)
+        return None
+    if isinstance(held_on, date):
+        return held_on
+    try:
+        return date.fromisoformat(str(held_on).strip())
+    except ValueError:
+        raise ValidationError("invalid_date", f"{held_on!r} is not a date (use YYYY-MM-DD).") from None
+
+
+def validate_workshop(team, template=None, held_on=None) -> WorkshopDraft:
+    values = every_field(team=lambda: clean_line(team, "team"), template=lambda: _template_key(template),
+                         held_on=lambda: _day(held_on))
+    return WorkshopDraft(**values)
 
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -191,9 +217,9 @@ def validate_email(email) -> str:
 
 
 def validate_account(email, name, password, role) -> tuple[str, str, str, str]:
-    email_clean = validate_email(email)
-    name_clean = clean_line(name, "name")
-    return email_clean, name_clean, validate_password(password), validate_role(role)
+    values = every_field(email=lambda: validate_email(email), name=lambda: clean_line(name, "name"),
+                         password=lambda: validate_password(password), role=lambda: validate_role(role))
+    return values["email"], values["name"], values["password"], values["role"]
 
 
 PASSWORD_MIN = 8

@@ -15,6 +15,7 @@ Plain Python (no Flask): the page, the export and the CLI call these with a SQLM
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -26,11 +27,11 @@ import pandas as pd
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, select
 
-from workshop.aggregation.backlog import attach_themes, build_backlog, themed
+from workshop.aggregation.backlog import anchor_groups, attach_themes, build_backlog, themed
 from workshop.aggregation.heatmap import pain_heatmap
 from workshop.aggregation.embedding import (DEFAULT_MODEL_ID, DEFAULT_PARTS, EmbeddingUnavailable, configured_model,
                                             get_embedder, text_key)
-from workshop.aggregation.reconcile import empty_previous, empty_themes, pin_groups, reconcile
+from workshop.aggregation.reconcile import empty_previous, empty_themes, reconcile
 from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport
 from workshop.aggregation.themes import (DEFAULT_CONFIG, GroupingConfig, group_stickies, shorten_title,
                                          theme_cohesion)
@@ -223,7 +224,7 @@ def _is_decided(theme: Theme) -> bool:
 
 # Bump when the aggregation's output for the same stickies and decisions changes (a new grouping,
 # a new reconciliation rule): every discovery is then aggregated again on its next read.
-AGGREGATION_VERSION = "2"  # 2: embeddings + percentile cut, constraints, new-sticky rule (issue 13)
+AGGREGATION_VERSION = "3"  # 2: embeddings + percentile cut, constraints, new-sticky rule (issue 13); 3: the bridge
 
 
 def _lock_discovery(session: Session, discovery_id: int) -> Discovery:
@@ -246,13 +247,22 @@ def _lock_discovery(session: Session, discovery_id: int) -> Discovery:
     return discovery
 
 
+def _model_id() -> str:
+    """The configured embedding model's id (another model groups differently), or why there is none."""
+    try:
+        return configured_model()[0]
+    except EmbeddingUnavailable as error:
+        return f"unavailable: {error}"
+
+
 def aggregation_fingerprint(stickies: pd.DataFrame, themes: Sequence[Theme],
                             assignments: Sequence[ThemeAssignment], config: GroupingConfig) -> str:
     """What the aggregation's result depends on: the live stickies (text, kind, place, votes...),
     the themes with the product owner's decisions, the stored assignments (pinned or not), the
-    grouping configuration and AGGREGATION_VERSION. Equal fingerprints: nothing to recompute."""
+    grouping configuration, the embedding model and AGGREGATION_VERSION. Equal fingerprints: nothing
+    to recompute."""
     digest = hashlib.sha256()
-    digest.update(f"{AGGREGATION_VERSION}|{config!r}|".encode())
+    digest.update(f"{AGGREGATION_VERSION}|{config!r}|{_model_id()}|".encode())
     inputs = stickies.drop(columns=["theme_id", "theme"])
     digest.update(repr(list(inputs.columns)).encode())
     digest.update(pd.util.hash_pandas_object(inputs, index=False).to_numpy().tobytes())
@@ -324,7 +334,7 @@ def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, th
                              "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
     themes_frame = _themes_frame(themes)
     embed = cached_embed(session) if config.embedding_weight > 0 else None
-    grouping = group_stickies(themed(stickies), config, embed, pin_groups(previous, themes_frame))
+    grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes_frame))
     rec = reconcile(grouping.proposal, previous, themes_frame)
     by_id = {t.id: t for t in themes}
     new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, THEME_TITLE_MAX))
@@ -439,14 +449,21 @@ def _theme(session: Session, discovery_id: int, theme_id: int) -> Theme:
     return theme
 
 
-def _commit(session: Session, *rows) -> None:
+@contextmanager
+def _transaction(session: Session):
+    """Commit what the block wrote, or roll all of it back and re-raise."""
     try:
-        for row in rows:
-            session.add(row)
+        yield
         session.commit()
     except Exception:
         session.rollback()
         raise
+
+
+def _commit(session: Session, *rows) -> None:
+    with _transaction(session):
+        for row in rows:
+            session.add(row)
 
 
 def _estimate(name: str, value: Any) -> int | None:
@@ -554,7 +571,7 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
     else:
         first = session.get(Sticky, wanted[0])
         new = Theme(discovery_id=discovery_id, title=shorten_title(first.text if first else "Split theme"))
-    try:
+    with _transaction(session):
         session.add(new)
         session.flush()
         for sticky_id, a in current.items():
@@ -562,26 +579,48 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
                 a.theme_id = new.id
             a.pinned = True
             session.add(a)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return new
+
+
+def regroup(session: Session, discovery_id: int) -> int:
+    """Group the discovery afresh: forget every assignment no person made (the unpinned ones), so the
+    next read forms the themes again from all the stickies there are now. What people decided stays:
+    moved, split and merged stickies (pinned), titles given, value, effort and status. Returns how
+    many stickies were let go. Themes left with nothing and no decision go at that next read."""
+    discovery = _lock_discovery(session, discovery_id)
+    theme_ids = [t.id for t in _discovery_themes(session, discovery.id)]
+    freed = 0
+    with _transaction(session):
+        for part in _chunks(theme_ids):
+            freed += session.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(part),
+                                                                   ThemeAssignment.pinned.is_(False))).rowcount or 0
+        discovery.aggregation_fingerprint = None
+        session.add(discovery)
+    return freed
 
 
 def move_sticky(session: Session, discovery_id: int, sticky_id: str, theme_id: int) -> ThemeAssignment:
     """Put one sticky into another theme, pinned (it stays there across re-aggregation)."""
+    return move_stickies(session, discovery_id, [sticky_id], theme_id)[0]
+
+
+def move_stickies(session: Session, discovery_id: int, sticky_ids: Sequence[str], theme_id: int) -> list[ThemeAssignment]:
+    """Put stickies into another theme, pinned, all or none (one unknown sticky refuses the lot)."""
     theme = _theme(session, discovery_id, theme_id)
-    sticky = session.get(Sticky, str(sticky_id))
-    workshop = session.get(Workshop, sticky.workshop_id) if sticky is not None else None
-    if sticky is None or workshop is None or workshop.discovery_id != discovery_id or sticky.deleted or sticky.private:
-        raise NotFound("sticky_not_found", f"No sticky {sticky_id} in this discovery.")
-    if sticky.kind not in THEMED_KINDS:
-        raise ValidationError("sticky_not_themed", "Only pain points and opportunities belong to themes.")
-    assignment = session.get(ThemeAssignment, sticky.id)
-    if assignment is None:
-        assignment = ThemeAssignment(sticky_id=sticky.id, theme_id=theme.id, pinned=True)
-    else:
-        assignment.theme_id, assignment.pinned = theme.id, True
-    _commit(session, assignment)
-    return assignment
+    assignments = []
+    for sticky_id in dict.fromkeys(str(s) for s in sticky_ids):
+        sticky = session.get(Sticky, sticky_id)
+        workshop = session.get(Workshop, sticky.workshop_id) if sticky is not None else None
+        if (sticky is None or workshop is None or workshop.discovery_id != discovery_id or sticky.deleted
+                or sticky.private):
+            raise NotFound("sticky_not_found", f"No sticky {sticky_id} in this discovery.")
+        if sticky.kind not in THEMED_KINDS:
+            raise ValidationError("sticky_not_themed", "Only pain points and opportunities belong to themes.")
+        assignment = session.get(ThemeAssignment, sticky.id)
+        if assignment is None:
+            assignment = ThemeAssignment(sticky_id=sticky.id, theme_id=theme.id, pinned=True)
+        else:
+            assignment.theme_id, assignment.pinned = theme.id, True
+        assignments.append(assignment)
+    _commit(session, *assignments)
+    return assignments

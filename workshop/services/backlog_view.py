@@ -23,7 +23,25 @@ class BacklogView:
     peak: int  # the heatmap's largest cell (0 when empty)
     top: list[dict]  # the first TOP themes' rows, by priority
     top_max: float  # the largest priority among them (1.0 when there is none, for bar widths)
-    theme_choices: list[tuple[int, str]]  # (theme_id, title) in backlog order: merge and move targets
+    theme_choices: list[tuple[int, str]]  # (theme_id, "rank. title") in backlog order: merge and move targets
+                                          # (the rank tells two themes of one title apart)
+
+
+ALIKE_WORDS = ("loosely alike", "fairly alike", "closely alike")
+
+
+def alike_words(backlog) -> dict:
+    """theme_id -> how alike its stickies are against the discovery's other themes, in words: the
+    lowest third of the themes' cohesion reads "loosely alike", the highest "closely alike" (a bare
+    0.19 meant nothing to a product owner). Themes of one sticky get no word."""
+    if backlog is None or backlog.empty or "cohesion" not in backlog:
+        return {}
+    known = backlog.loc[backlog["cohesion"].notna(), ["theme_id", "cohesion"]]
+    if len(known) < 3:
+        return {}
+    low, high = known["cohesion"].quantile([1 / 3, 2 / 3]).tolist()
+    return {int(t): ALIKE_WORDS[0 if c <= low else 2 if c > high else 1]
+            for t, c in zip(known["theme_id"], known["cohesion"])}
 
 
 def theme_views(report: BacklogReport) -> list[dict]:
@@ -31,8 +49,10 @@ def theme_views(report: BacklogReport) -> list[dict]:
     and the events, systems and times near them."""
     stickies = report.stickies
     backlog = report.backlog.astype(object).where(report.backlog.notna(), None)
+    alike = alike_words(report.backlog)
     themes = []
     for row in backlog.to_dict("records"):
+        row["alike"] = alike.get(row["theme_id"])
         sources = stickies.loc[stickies["theme_id"] == row["theme_id"]].sort_values(
             ["votes", "team"], ascending=[False, True])
         themes.append({"row": row, "sources": sources.to_dict("records"),
@@ -49,4 +69,4 @@ def backlog_view(session: Session, discovery_id: int) -> BacklogView:
     top_max = float(top["priority"].max()) if len(top) else 0.0
     return BacklogView(report=report, themes=themes, heat=heat, peak=int(heat.to_numpy().max()) if heat.size else 0,
                        top=[t["row"] for t in themes[:TOP]], top_max=top_max or 1.0,
-                       theme_choices=[(t["row"]["theme_id"], t["row"]["title"]) for t in themes])
+                       theme_choices=[(t["row"]["theme_id"], f'{t["row"]["rank"]}. {t["row"]["title"]}') for t in themes])

@@ -421,6 +421,11 @@ def start_next_round(session: Session, account: Account, discovery_id: int) -> t
                                 .order_by(Workshop.round.desc(), Workshop.held_on, Workshop.id)))
     if not earlier:
         raise Conflict("no_teams", "Round 1 has no workshops yet: add one per team first.")
+    this_round = [w.id for w in earlier if w.round == current]
+    if session.exec(select(func.count()).select_from(Sticky).where(
+            Sticky.workshop_id.in_(this_round), Sticky.deleted == False, Sticky.private == False)).one() == 0:  # noqa: E712
+        raise Conflict("empty_round", f"Round {current} has no stickies yet: run its workshops first; "
+                                      "a new round is compared with it.")
     teams: dict[str, Workshop] = {}
     for workshop in earlier:  # the latest round first: its team name and template win
         teams.setdefault(workshop.team.casefold(), workshop)

@@ -29,7 +29,7 @@ from typing import IO
 from sqlmodel import Session, select
 
 from workshop.db.models import Discovery, Sticky, Vote, Workshop
-from workshop.domain.errors import ValidationError
+from workshop.domain.errors import Conflict, ValidationError
 from workshop.domain.durations import MAX_MINUTES, parse_duration
 from workshop.domain.kinds import KINDS_BY_KEY, kind_from_name
 from workshop.domain.validation import sticky_text, validate_display_name
@@ -205,11 +205,29 @@ def _round(session: Session, discovery: Discovery | None, wanted: int | None) ->
     return wanted
 
 
+def _already_imported(session: Session, discovery: Discovery | None, team: str, round_number: int,
+                      rows: list) -> Workshop | None:
+    """The team's workshop of this round that holds exactly these stickies (same kinds and texts), if any."""
+    if discovery is None:
+        return None
+    wanted = Counter((r.kind, r.text) for r in rows)
+    for workshop in session.exec(select(Workshop).where(Workshop.discovery_id == discovery.id,
+                                                        Workshop.team == team, Workshop.round == round_number)):
+        held = Counter((s.kind, s.text) for s in session.exec(
+            select(Sticky).where(Sticky.workshop_id == workshop.id, Sticky.deleted.is_(False))))
+        if held == wanted:
+            return workshop
+    return None
+
+
 def import_stickies(session: Session, source: str | bytes | IO, discovery_name: str, team: str,
-                    held_on: date | None = None, round_number: int | None = None) -> ImportResult:
+                    held_on: date | None = None, round_number: int | None = None,
+                    again: bool = False) -> ImportResult:
     """Create (if needed) the discovery, add a closed workshop for ``team`` and import its stickies.
 
     One transaction: on any problem nothing is written and a ValidationError lists every bad row.
+    The same file for the same team and round a second time is refused (``already_imported``) unless
+    ``again``: its stickies would count twice in the backlog.
     """
     name = " ".join(str(discovery_name or "").split())
     team_name = " ".join(str(team or "").split())
@@ -224,6 +242,12 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
     xs = _place(rows, len(stages))
     created = discovery is None
     round_number = _round(session, discovery, round_number)
+    twin = None if again else _already_imported(session, discovery, team_name, round_number, rows)
+    if twin is not None:
+        raise Conflict("already_imported",
+                       f"These {len(rows)} stickies are already workshop {twin.id} of {team_name} in round "
+                       f"{round_number} of {name}: importing them again would count each twice. "
+                       "Pass --again to import them as another workshop anyway.")
     now = datetime.now(timezone.utc)
     try:
         if created:

@@ -109,16 +109,31 @@ def split(discovery_id: int, theme_id: int):
     return _back(discovery_id, holder["theme"].id) if "theme" in holder else response
 
 
+@bp.post("/discoveries/<int:discovery_id>/regroup")
+@login_required
+def regroup(discovery_id: int):
+    holder = {}
+
+    def action(session, svc):
+        holder["freed"] = svc.regroup(session, discovery_id)
+    response = _decide(discovery_id, None, action, "Grouped afresh from every sticky; your decisions are kept.")
+    return response
+
+
 @bp.post("/discoveries/<int:discovery_id>/stickies/move")
 @login_required
 def move(discovery_id: int):
-    sticky_id = request.form.get("sticky", "")
+    sticky_ids = [s for s in request.form.getlist("sticky") if s]
     target = _int("theme")
-    if target is None:
-        flash("Choose the theme to move the sticky to.", "error")
+    if not sticky_ids:
+        flash("Select the stickies to move first (the boxes in front of them).", "error")
         return _back(discovery_id)
+    if target is None:
+        flash("Choose the theme to move the selected stickies to.", "error")
+        return _back(discovery_id)
+    moved = f"{len(sticky_ids)} stickies moved." if len(sticky_ids) > 1 else "Sticky moved."
     return _decide(discovery_id, target,
-                   lambda session, svc: svc.move_sticky(session, discovery_id, sticky_id, target), "Sticky moved.")
+                   lambda session, svc: svc.move_stickies(session, discovery_id, sticky_ids, target), moved)
 
 
 @bp.get("/discoveries/<int:discovery_id>/export.xlsx")

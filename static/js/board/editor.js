@@ -3,6 +3,7 @@
 // a note saying why (and, when the phase takes another kind, a button to save it as that kind). While
 // it is open the room knows someone is typing (the facilitator sees "2 people are typing").
 import { el, formatDuration, parseDuration } from "./format.js";
+import { watchLength } from "../limits.js";
 
 export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {} }) {
   let editor = null;
@@ -38,6 +39,7 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     area.setAttribute("aria-label", `${existing ? "Edit the" : "New"} ${kind.label.toLowerCase()} sticky's text`);
     area.value = existing ? existing.text || "" : (draft.text || "");
     form.append(area);
+    watchLength(area);
     let durInput = null;
     if (kind.hasDuration) {
       const row = el("label", "editor-duration");

@@ -167,10 +167,15 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
       ? `${waiting} private ${waiting === 1 ? "sticky is" : "stickies are"} waiting: make them visible to everyone`
       : "Make every private sticky visible to everyone (none is waiting)";
     privToggle.setAttribute("aria-pressed", String(!!w.private_writing));
-    lock.textContent = w.locked ? "Locked" : "Unlocked";
-    lock.setAttribute("aria-pressed", String(!!w.locked));
+    // in a read-only phase (wrap-up) the board is read-only whatever the lock says: say that instead
+    const phaseReadOnly = !!state.phase().readonly;
+    lock.textContent = phaseReadOnly ? "Read-only" : w.locked ? "Locked" : "Unlocked";
+    lock.title = phaseReadOnly ? `${state.phase().label}: nobody can change the board in this phase; go back a step to edit`
+      : w.locked ? "Only facilitators can change the board: unlock it for everyone" : "Everyone can change the board: lock it";
+    lock.setAttribute("aria-pressed", String(!!w.locked || phaseReadOnly));
     if (document.activeElement !== budget) budget.value = String(w.vote_budget ?? 0);
     for (const b of [start, plus, stop, minutes, privToggle, reveal, lock, budget, tidy, close]) b.disabled = closed;
+    for (const b of [privToggle, lock, tidy]) if (phaseReadOnly) b.disabled = true; // nothing to write or tidy
     close.textContent = closed ? "Closed" : "Close workshop";
   }
 

@@ -201,7 +201,10 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
       return;
     }
     const kind = palette.selectedKind;
-    if (!insideBoard(e)) return;
+    if (!insideBoard(e)) {
+      toast("Stickies go on the timeline: double-click inside it (the stages' columns).", "info");
+      return;
+    }
     if (!kind || !state.canAdd(kind)) {
       toast(state.readOnlyReason() || "This phase does not take new stickies.", "info");
       return;

@@ -2,6 +2,7 @@
 // screen. It does what the canvas does: add a sticky of any kind the phase takes to any stage, edit
 // its text, move it to another stage, place and take back dots, delete it (and undo, from the board's
 // keys, since the same actions are used).
+import { watchLength } from "../limits.js";
 import { el, formatDuration, parseDuration } from "./format.js";
 
 export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
@@ -51,6 +52,7 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       add.type = "submit";
       add.dataset.focusKey = "add";
       form.append(kind.label, stage.label, text, add);
+      watchLength(text);
       form.addEventListener("submit", (e) => {
         e.preventDefault();
         const value = text.value.trim();
@@ -140,6 +142,7 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       input.addEventListener("keydown", onKey);
       dur?.addEventListener("keydown", onKey);
       text.append(input);
+      watchLength(input);
       if (dur) text.append(dur);
       setTimeout(() => { if (!panel.contains(document.activeElement) || document.activeElement === panel) input.focus(); }, 0);
     } else {
