@@ -163,6 +163,16 @@ def test_a_workshop_draft_refused(args, expected):
     assert refusal(lambda: v.validate_workshop(*args)) == expected
 
 
+def test_several_refusals_read_as_one_message_and_list_each_field():
+    from workshop.domain.errors import ValidationErrors
+    both = ValidationErrors([ValidationError("missing_name", "Name is required."),
+                             ValidationError("goal_too_long", "The goal is too long.")])
+    assert (both.code, both.message) == ("missing_name", "Name is required. The goal is too long.")
+    assert both.as_dict() == {"code": "missing_name", "message": "Name is required. The goal is too long.",
+                              "errors": [{"code": "missing_name", "message": "Name is required."},
+                                         {"code": "goal_too_long", "message": "The goal is too long."}]}
+
+
 def test_a_form_with_several_wrong_fields_is_refused_for_all_of_them():
     from workshop.domain.errors import ValidationErrors
     with pytest.raises(ValidationErrors) as caught:
