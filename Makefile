@@ -57,7 +57,7 @@ lock:
 	rm -rf .lock-venv build
 
 # Mutation testing (outside make test): mutmut over the rules, the aggregation, the export's text
-# policy and the board service ([tool.mutmut] in pyproject.toml). About 12 minutes from scratch here; after
+# policy and the board service ([tool.mutmut] in pyproject.toml). About 10 minutes from scratch here; after
 # tests changed, rm -rf mutants first (mutmut may reuse old verdicts). MUTANTS narrows it to name patterns,
 # e.g. MUTANTS='workshop.domain.*'.
 MUTANTS ?=
