@@ -12,6 +12,7 @@ no English sticky for another language (tests/test_language.py).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-zäöüßáéíóúñàâçèêëîïôûùœ']+")
 
@@ -44,6 +45,7 @@ déjà encore tous toutes entre après avant chez leur leurs
 _LETTERS = {"de": re.compile(r"[äöüß]"), "es": re.compile(r"[ñ¿¡áíóú]"), "fr": re.compile(r"[çèêàùœ]|\b[ldjqn]'")}
 
 
+@lru_cache(maxsize=1 << 16)  # the grouping asks for each distinct text twice (bridge, titles), on every run
 def looks_english(text: str) -> bool:
     """True unless German, Spanish or French function words (or letters) outweigh English ones."""
     lower = str(text).lower()

@@ -369,10 +369,12 @@ def _cluster_large(features: Features, weights: np.ndarray, threshold: float, co
         others = np.setdiff1d(remaining, sample, assume_unique=True)
         joined = np.zeros(len(others), dtype=bool)
         # A pinned text outside the sample joins its group's cluster when the sample holds that group.
-        group_label = {int(g): int(l) for g, l in zip(groups[sample], sub) if g >= 0}
-        follows = np.array([int(groups[o]) in group_label for o in others], dtype=bool)
+        sampled_groups, first = np.unique(groups[sample], return_index=True)
+        keep = sampled_groups >= 0
+        sampled_groups, group_labels = sampled_groups[keep], sub[first[keep]]
+        follows = np.isin(groups[others], sampled_groups)
         if follows.any():
-            labels[others[follows]] = np.array([group_label[int(groups[o])] for o in others[follows]]) + next_label
+            labels[others[follows]] = group_labels[np.searchsorted(sampled_groups, groups[others[follows]])] + next_label
             joined |= follows
         free = ~follows & (groups[others] < 0)  # a pinned text whose group is not sampled waits for a later round
         # A free (new) text joins the cluster it is on average similar enough to, a theme's included.

@@ -112,12 +112,8 @@ def split(discovery_id: int, theme_id: int):
 @bp.post("/discoveries/<int:discovery_id>/regroup")
 @login_required
 def regroup(discovery_id: int):
-    holder = {}
-
-    def action(session, svc):
-        holder["freed"] = svc.regroup(session, discovery_id)
-    response = _decide(discovery_id, None, action, "Grouped afresh from every sticky; your decisions are kept.")
-    return response
+    return _decide(discovery_id, None, lambda session, svc: svc.regroup(session, discovery_id),
+                   "Grouped afresh from every sticky; your decisions are kept.")
 
 
 @bp.post("/discoveries/<int:discovery_id>/stickies/move")
