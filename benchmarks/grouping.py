@@ -16,7 +16,8 @@ threshold chosen on the others), and the old method as shipped (vocabulary, thre
 Then what five product-owner corrections buy (shipped configuration): a simulated owner makes the five corrections that fix
 the most stickies among the top-10 themes (merge two themes of one true theme, or split off a
 wrongly grouped set), the discovery is re-aggregated with them as constraints, and ARI is measured
-again. Prints tables and a final JSON line.
+again; and whether the backlog's "Check these 3" flag the least pure of the top-10 themes.
+Prints tables and a final JSON line.
 """
 from __future__ import annotations
 
@@ -223,6 +224,24 @@ def simulate_corrections(df: pd.DataFrame, config: GroupingConfig, embed, n: int
     return {"before": score(df, before.to_numpy()), "after": score(df, after.to_numpy()), "corrections": made}
 
 
+def review_flag_hits(df: pd.DataFrame, config: GroupingConfig, embed) -> dict:
+    """Do the backlog's "Check these 3" point at the worst groupings? Among the ten highest-ranked
+    themes (the pool the flags choose from), the purity of each (share of its stickies from its
+    majority true theme); hits = flagged themes that are among the three least pure of the ten.
+    Choosing 3 of 10 at random hits 0.9 on average."""
+    result = aggregate(df.loc[:, STICKY_COLUMNS].copy(), df.attrs["stages"], config=config, embed=embed)
+    truth = dict(zip(df["sticky_id"], df["truth"]))
+    assigned = result.stickies.loc[result.stickies["theme_id"].notna(), ["sticky_id", "theme_id"]]
+    purity = assigned.assign(truth=assigned["sticky_id"].map(truth)).groupby("theme_id")["truth"] \
+        .agg(lambda s: s.value_counts().iloc[0] / len(s))
+    top = result.backlog.sort_values("rank", kind="stable").head(10).copy()
+    top["purity"] = top["theme_id"].astype("int64").map(purity)
+    worst = set(top.sort_values("purity", kind="stable").head(3)["theme_id"])
+    flagged = top[top["check"]]
+    return {"hits": int(flagged["theme_id"].isin(worst).sum()), "flagged": len(flagged),
+            "flagged_purity": float(flagged["purity"].mean()), "other_purity": float(top.loc[~top["check"], "purity"].mean())}
+
+
 def evaluate(corrections: bool = True) -> dict:
     embedder = get_embedder()
     full = CachedEmbed(embedder)
@@ -251,11 +270,12 @@ def evaluate(corrections: bool = True) -> dict:
     placement = {}
     for method, config in (("first round of issue 13", MIX_CONFIG), ("shipped", DEFAULT_CONFIG)):
         placement[method] = {d: foreign_placement(data[d], cluster(data[d], config, full)) for d in DOMAINS}
+    flags = {d: review_flag_hits(data[d], DEFAULT_CONFIG, full) for d in DOMAINS}
     correction_rows = {}
     if corrections:
         for d in DOMAINS:  # with the shipped configuration
             correction_rows[d] = simulate_corrections(data[d], DEFAULT_CONFIG, full)
-    return {"results": results, "corrections": correction_rows, "placement": placement, "embed_seconds": embed_seconds,
+    return {"results": results, "corrections": correction_rows, "placement": placement, "flags": flags, "embed_seconds": embed_seconds,
             "fixtures": {d: {"stickies": len(df), "teams": int(df["team"].nunique()),
                              "themes": int(df.loc[~df["truth"].str.startswith("one-off:"), "truth"].nunique()),
                              "not_english": float((df["lang"] != "en").mean()) if "lang" in df else 0.0}
@@ -286,6 +306,10 @@ def main() -> None:
     print("\nGerman/Spanish/French stickies of a theme that share their cluster with an English sticky of it:")
     for method, rows in out["placement"].items():
         print(f"- {method}: " + ", ".join(f"{d} {j}/{n}" for d, (j, n) in rows.items()))
+    print("\n\"Check these 3\" (shipped configuration): flagged themes among the 3 least pure of the top 10 "
+          "(3 picked at random: 0.9 on average); mean purity of the flagged vs the other top-10 themes")
+    for d, f in out["flags"].items():
+        print(f"- {d}: {f['hits']} of {f['flagged']}; purity {f['flagged_purity']:.2f} vs {f['other_purity']:.2f}")
     if out["corrections"]:
         print("\n| fixture | ARI before | top-5 before | ARI after 5 corrections | top-5 after | corrections |")
         print("|---|---|---|---|---|---|")
