@@ -35,6 +35,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workshop.aggregation.report import BacklogReport  # noqa: E402
+from workshop.domain.durations import format_duration  # noqa: E402
 from workshop.domain.kinds import KINDS_BY_KEY  # noqa: E402
 from workshop.export import write_backlog_workbook  # noqa: E402
 from workshop.export.xlsx import (BACKLOG_HEADERS, STICKY_HEADERS, WORKSHOP_HEADERS,  # noqa: E402
@@ -200,7 +201,8 @@ def floor_frames(report: BacklogReport) -> dict[str, pd.DataFrame]:
         "Sticky ID": s["sticky_id"], "Workshop": s["workshop"], "Team": s["team"],
         "Kind": s["kind"].map(labels), "Text": s["text"], "Stage": s["stage"], "Position": s["position"],
         "Votes": s["votes"], "Theme ID": s["theme_id"], "Theme": s["theme"], "Created": s["created_at"],
-        "Author": s["author"], "Duration (min)": s["duration_minutes"]}
+        "Author": s["author"], "Duration (min)": s["duration_minutes"],
+        "Duration": s["duration_minutes"].map(format_duration)}
     stickies = pd.DataFrame({h: sticky_source[h] for h in STICKY_HEADERS})
     return {"Backlog": backlog, "Heatmap": heat, "Workshops": workshops, "Stickies": stickies}
 

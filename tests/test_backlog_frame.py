@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import workshop.aggregation.backlog as backlog_module
-from workshop.aggregation.backlog import aggregate, attach_themes, build_backlog, review_flags, shared_phrases
+from workshop.aggregation.backlog import (aggregate, alike_levels, attach_themes, build_backlog, review_flags,
+                                         shared_phrases)
 from workshop.aggregation.reconcile import pin_groups
 from workshop.aggregation.report import BACKLOG_COLUMNS, STICKY_COLUMNS
 
@@ -155,8 +156,16 @@ def test_the_three_least_alike_proposed_themes_with_three_stickies_or_more_are_f
     # accepted, in progress, done, rejected: a person has looked at them (ADR 0014's walkthrough)
     frame = ranked((3, 0.5, "proposed"), (2, 0.1, "proposed"), (3, 0.4, "accepted"), (5, 0.3, "in progress"),
                    (5, 0.2, "done"), (5, 0.1, "rejected"), (4, 0.6, "proposed"), (4, np.nan, "proposed"),
-                   (3, 0.7, "proposed"))
-    assert review_flags(frame).tolist() == [True, False, False, False, False, False, True, False, True]
+                   (3, 0.7, "proposed"), *[(5, 0.95, "proposed")] * 6)  # the most alike: the 10th and beyond
+    assert review_flags(frame).tolist() == [True, False, False, False, False, False, True, False, True] + [False] * 6
+
+
+def test_a_theme_the_page_calls_closely_alike_is_never_flagged():
+    # thirds of 0.2, 0.3, 0.9, 0.95: only 0.95 is above the upper third ("closely alike")
+    frame = ranked((5, 0.2, "proposed"), (5, 0.9, "proposed"), (5, 0.95, "proposed"), (5, 0.3, "proposed"))
+    assert alike_levels(frame).tolist() == [0, 1, 2, 0]
+    assert review_flags(frame).tolist() == [True, True, False, True]
+    assert alike_levels(frame.iloc[:2]).empty  # two themes: nothing to compare them with
 
 
 def test_flags_look_at_the_top_ten_only():

@@ -256,3 +256,15 @@ def test_a_workshop_without_a_day_exports_no_date(session, seeded):
     by_team = svc.build_report(session, d.id).workshops.set_index("team")
     assert by_team.at["Payments", "date"] == date(2026, 10, 2)
     assert by_team.at["Mobile", "date"] is None or by_team["date"].isna()["Mobile"]
+
+
+def test_a_workshop_is_named_by_its_team_and_the_day_it_was_held_never_an_invented_day():
+    from types import SimpleNamespace as W
+    labels = svc.workshop_labels([
+        W(id=1, team="Checkout", held_on=None, round=1),
+        W(id=2, team="Payments", held_on=date(2026, 10, 2), round=1),
+        W(id=3, team="Search", held_on=None, round=1), W(id=4, team="Search", held_on=None, round=2),
+        W(id=5, team="Identity", held_on=None, round=1), W(id=6, team="identity", held_on=None, round=1),
+        W(id=7, team="Payments", held_on=date(2026, 10, 2), round=2)])
+    assert labels == {1: "Checkout", 2: "Payments (2026-10-02, round 1)", 3: "Search (round 1)",
+                      4: "Search (round 2)", 5: "Identity", 6: "identity #2", 7: "Payments (2026-10-02, round 2)"}

@@ -204,6 +204,8 @@ def test_removing_a_member_takes_their_access_away_and_keeps_a_facilitator(demo,
         ada = session.exec(select(User).where(User.email == "ada@example.com")).one()
     page = client.get("/discoveries/1").get_data(as_text=True)
     assert f"/discoveries/1/members/{pat.id}/remove" in page and "Remove Pat Owner from" in page
+    # the only facilitator is offered no Remove (the refusal below is for a hand-made request)
+    assert f"/discoveries/1/members/{ada.id}/remove" not in page and "the only facilitator: stays" in page
     response = client.post(f"/discoveries/1/members/{pat.id}/remove")
     assert response.status_code == 302 and response.headers["Location"].endswith("#people")
     theirs = app.test_client()
@@ -214,3 +216,15 @@ def test_removing_a_member_takes_their_access_away_and_keeps_a_facilitator(demo,
     with db.session() as session:
         assert [m.user_id for m in session.exec(select(DiscoveryMember)).all()] == [ada.id]
     assert client.post("/discoveries/1/members/999/remove", follow_redirects=True).status_code == 200
+
+
+def test_who_must_stay_on_a_discovery():
+    from types import SimpleNamespace as U
+    from workshop.services.discoveries import must_stay
+    ada, bo, cy = (U(id=1, role="facilitator", is_active=True), U(id=2, role="facilitator", is_active=True),
+                   U(id=3, role="product_owner", is_active=True))
+    assert must_stay([ada, cy]) == {1}
+    assert must_stay([ada, bo, cy]) == set()  # either may go, not both: the second then stays
+    assert must_stay([ada, U(id=2, role="facilitator", is_active=False), cy]) == {1}  # a deactivated one runs nothing
+    assert must_stay([U(id=2, role="facilitator", is_active=False), cy]) == {2}  # no one else could run it
+    assert must_stay([cy]) == set()

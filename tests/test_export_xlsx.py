@@ -144,7 +144,7 @@ def test_sheets_in_order_with_headers(wb):
                                      "Opportunities", "Team names", "Workshop names", "Theme ID"]
     assert header(wb["Backlog"]) == list(BACKLOG_HEADERS)
     assert header(wb["Stickies"]) == ["Team", "Kind", "Text", "Stage", "Votes", "Theme", "Created", "Author",
-                                      "Duration (min)", "Workshop", "Position", "Theme ID", "Sticky ID"]
+                                      "Duration", "Workshop", "Position", "Duration (min)", "Theme ID", "Sticky ID"]
     assert header(wb["Stickies"]) == list(STICKY_HEADERS)
     assert header(wb["Workshops"]) == list(WORKSHOP_HEADERS)
     assert header(wb["Heatmap"]) == ["Team", *STAGES, "Total"]  # timeline order, not the frame's
@@ -159,7 +159,7 @@ def test_data_sheets_have_bold_frozen_header_filter_and_widths(wb, report):
         widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
         assert all(6 <= w <= 60 for w in widths), (name, widths)
     n = len(report.stickies)
-    assert wb["Stickies"].auto_filter.ref == f"A1:M{n + 1}"
+    assert wb["Stickies"].auto_filter.ref == f"A1:N{n + 1}"
     assert wb["Workshops"].auto_filter.ref == "A1:P4"
     assert wb["Heatmap"].auto_filter.ref == "A1:F4"
     # the Backlog's filter is its table's (a sheet filter over a table is a repair prompt in Excel)
@@ -230,6 +230,7 @@ def test_stickies_sheet_values_and_types(wb, report):
             assert got["Theme ID"] == want["theme_id"] and got["Theme"] == want["theme"]
     assert data[0]["Kind"] == "Pain point" and data[1]["Kind"] == "Opportunity"
     assert data[3]["Duration (min)"] == 30 and data[0]["Duration (min)"] is None
+    assert data[3]["Duration"] == "30 min" and data[0]["Duration"] is None  # as the board shows it
     assert ws["G2"].is_date and ws["K2"].number_format == "0.000"
 
 
@@ -295,7 +296,8 @@ def test_every_sheet_has_a_print_setup(wb, report):
     assert wb["Heatmap"].print_area == "'Heatmap'!$A$1:$F$4"
     for name, headers in printed.items():
         assert not {"Theme ID", "Sticky ID", "Workshop ID", "Position"} & set(headers), name
-    assert printed["Stickies"][-1] == "Duration (min)" and "Stage" in printed["Stickies"]
+    assert printed["Stickies"][-1] == "Duration" and "Stage" in printed["Stickies"]
+    assert "Duration (min)" not in printed["Stickies"]  # the number for formulas, outside the print
 
 
 def test_summary_prints_on_one_page_with_its_chart_inside(wb):

@@ -115,3 +115,27 @@ def test_copy_edit_delete_and_remove_a_member(browser, server, output_dir, ui):
     assert page.goto(base).status == 404
     ctx.close()
     assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_every_workshop_row_fits_a_laptop_screen(browser, server, output_dir, ui, width):
+    """A facilitator's walkthrough at 1440 px saw Close and Reopen cut to "C" and "R": the workshops
+    table ran wider than its card and hid its last column behind a scroll bar."""
+    from tests.browser.conftest import SetUp
+    setup = SetUp(server.url)
+    setup.admin()
+    discovery_id = setup.discovery()
+    for team in ("Payments", "Search and discovery platform", "Identity"):
+        setup.workshop(discovery_id, team=team)
+    ctx = ui.signed_in_context(browser, server.url, setup.http, width=width)
+    page = ctx.new_page()
+    page.goto(f"{server.url}/discoveries/{discovery_id}")
+    scroll = page.locator(".table-scroll")
+    overflow = scroll.evaluate("(el) => el.scrollWidth - el.clientWidth")
+    page.screenshot(path=str(output_dir / f"discovery-rows-{width}.png"))
+    assert overflow <= 1, f"the workshops table is {overflow}px wider than its card at {width}px"
+    box = scroll.bounding_box()
+    for button in page.locator("td.actions-cell .button").all():
+        b = button.bounding_box()
+        assert b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1, button.inner_text()
+    ctx.close()

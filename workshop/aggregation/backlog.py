@@ -189,16 +189,41 @@ def shared_phrases(tagged: pd.DataFrame, limit: int = 3) -> pd.Series:
     return pd.Series(out, dtype=object)
 
 
+#: How alike a theme's stickies are, in words, against the discovery's other themes (see alike_levels).
+ALIKE_WORDS = ("loosely alike", "fairly alike", "closely alike")
+
+
+def alike_levels(ranked: pd.DataFrame) -> pd.Series:
+    """Row -> 0, 1 or 2 (an index of ALIKE_WORDS) for the themes with a cohesion: the lowest third of
+    the discovery's cohesions is 0, the highest 2 (a bare 0.19 means nothing to a product owner; where
+    a theme stands among the discovery's own themes does). Fewer than 3 themes with a cohesion:
+    nothing to compare, no level."""
+    if ranked.empty or "cohesion" not in ranked:
+        return pd.Series(dtype="int64")
+    known = ranked["cohesion"].dropna()
+    if len(known) < 3:
+        return pd.Series(dtype="int64")
+    low, high = known.quantile([1 / 3, 2 / 3]).tolist()
+    return pd.Series(np.where(known <= low, 0, np.where(known > high, 2, 1)), index=known.index, dtype="int64")
+
+
 def review_flags(ranked: pd.DataFrame, top: int = 10, count: int = 3) -> pd.Series:
     """The least certain groupings worth a look before the steering meeting: among the ``top``
     highest-ranked themes, those still only proposed (one a person accepted, started, finished or
-    rejected has been looked at) with at least 3 stickies, the ``count`` with the lowest cohesion.
-    Cohesion is a weak signal (rank correlation 0.28 with a theme's purity on the labelled fixtures),
-    but the flags it picks hit 7 of the 12 least pure top-10 themes there (3.6 by chance; see
-    docs/benchmarks.md): they say where to look first, not where every mistake is."""
+    rejected has been looked at) with at least 3 stickies and not among the discovery's most alike
+    (a theme the page calls "closely alike" is not one to doubt), the ``count`` with the lowest
+    cohesion. Cohesion is a weak signal (rank correlation 0.28 with a theme's purity on the labelled
+    fixtures), but the flags it picks hit 7 of the 12 least pure top-10 themes there (3.6 by chance;
+    see docs/benchmarks.md): they say where to look first, not where every mistake is."""
     flags = pd.Series(False, index=ranked.index)
     if ranked.empty or "cohesion" not in ranked:
         return flags
+    level = alike_levels(ranked).reindex(ranked.index)
+    head = ranked.sort_values("rank", kind="stable").head(top)
+    pool = head[(head["status"] == "proposed") & (head["sticky_count"] >= 3) & head["cohesion"].notna()
+                & (level.loc[head.index] != 2)]
+    flags[pool.sort_values(["cohesion", "rank"]).head(count).index] = True
+    return flags
     head = ranked.sort_values("rank", kind="stable").head(top)
     pool = head[(head["status"] == "proposed") & (head["sticky_count"] >= 3) & head["cohesion"].notna()]
     flags[pool.sort_values(["cohesion", "rank"]).head(count).index] = True

@@ -14,7 +14,7 @@ import pandas as pd
 STICKY_COLUMNS = [
     "sticky_id",      # str
     "workshop_id",    # int
-    "workshop",       # str, e.g. "Payments (2026-10-02)"
+    "workshop",       # str: the team, with the day it was held if known ("Payments (2026-10-02)"), see services.backlog.workshop_labels
     "team",           # str
     "kind",           # str: event | pain | system | time | team | opportunity | note
     "text",           # str, exactly as typed

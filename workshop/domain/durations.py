@@ -34,3 +34,22 @@ def parse_duration(value: str) -> int | None:
     if not matched or matched != re.sub(r"\s", "", text):
         return None
     return round(total)
+
+
+#: The units a duration is shown in, largest first (the board's formatDuration, static/js/board/format.js).
+SHOWN_UNITS = (("wk", 10080), ("d", 1440), ("h", 60), ("min", 1))
+
+
+def format_duration(minutes) -> str | None:
+    """Minutes as the board shows them: "3 wk", "1.5 d", "4 h", "45 min" (one decimal under 10 of a
+    unit, whole numbers from 10); None for no duration."""
+    if minutes is None or minutes != minutes or minutes in (float("inf"), float("-inf")):
+        return None
+    if minutes == 0:
+        return "0 min"
+    for label, size in SHOWN_UNITS:
+        if minutes >= size:
+            value = minutes / size
+            shown = round(value) if value >= 10 else round(value * 10) / 10
+            return f"{shown:g} {label}"
+    return f"{minutes:g} min"

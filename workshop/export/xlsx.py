@@ -54,6 +54,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from workshop.aggregation.report import BacklogReport
+from workshop.domain.durations import format_duration
 from workshop.domain.kinds import KINDS_BY_KEY
 
 from .text import clean_column, clean_text, escape_ooxml, needs_string_type
@@ -74,7 +75,7 @@ WORKSHOP_HEADERS = ("Team", "Date", "Facilitator", "Template", "Status", "Partic
                     "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
                     "Opportunities", "Notes", "Stickies", "Votes", "Workshop ID")
 STICKY_HEADERS = ("Team", "Kind", "Text", "Stage", "Votes", "Theme", "Created", "Author",
-                  "Duration (min)", "Workshop", "Position", "Theme ID", "Sticky ID")
+                  "Duration", "Workshop", "Position", "Duration (min)", "Theme ID", "Sticky ID")
 #: How many leading columns of each data sheet are printed (the rest are data, not for the meeting).
 PRINTED_COLUMNS = {"Backlog": BACKLOG_HEADERS.index("Workshop names"),
                    "Workshops": WORKSHOP_HEADERS.index("Workshop ID"),
@@ -554,6 +555,8 @@ def _kind_labels(series: pd.Series) -> list:
 def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
     n = len(stickies)
     s = lambda name: _series(stickies, name, n)  # noqa: E731
+    minutes = _number_list(s("duration_minutes"))
+    durations_shown = [None if m is None else format_duration(m) for m in minutes]  # "3 wk", as on the board
     cols = [
         _Column("Team", _text_list(s("team"))),
         _Column("Kind", _kind_labels(s("kind"))),
@@ -564,9 +567,10 @@ def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
         _Column("Theme", _text_list(s("theme")), wrap=True, max_width=LIST_WIDTH),
         _Column("Created", _datetime_list(s("created_at")), "datetime"),
         _Column("Author", _text_list(s("author"))),
-        _Column("Duration (min)", _number_list(s("duration_minutes")), "float", DURATION_FORMAT, gap=True),
+        _Column("Duration", durations_shown, gap=True),
         _Column("Workshop", _text_list(s("workshop"))),
         _Column("Position", _number_list(s("position")), "float", POSITION_FORMAT),
+        _Column("Duration (min)", minutes, "float", DURATION_FORMAT),
         _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
         _Column("Sticky ID", _text_list(s("sticky_id"))),
     ]

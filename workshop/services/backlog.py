@@ -77,9 +77,32 @@ def _discovery(session: Session, discovery_id: int) -> Discovery:
     return discovery
 
 
-def _workshop_label(team: str, held_on, created_at) -> str:
-    day = held_on or (created_at.date() if created_at else None)
-    return f"{team} ({day.isoformat()})" if day else team
+def workshop_labels(workshops) -> dict[int, str]:
+    """workshop id -> how the backlog and the workbook name it: the team, with the day it was held when
+    the facilitator gave one (never a day it was not held: a workshop without a date is just the team).
+    Two workshops that would read alike are told apart by their round, then by "#2", "#3" in the
+    order they were added."""
+    ordered = sorted(workshops, key=lambda w: w.id)
+    days = {w.id: [w.held_on.isoformat()] if w.held_on else [] for w in ordered}
+
+    def label(w, details):
+        return f"{w.team} ({', '.join(details)})" if details else w.team
+
+    labels = {w.id: label(w, days[w.id]) for w in ordered}
+    by_label: dict[str, list] = {}
+    for w in ordered:
+        by_label.setdefault(labels[w.id].casefold(), []).append(w)
+    for same in by_label.values():
+        if len(same) > 1 and len({w.round or 1 for w in same}) > 1:
+            for w in same:
+                labels[w.id] = label(w, days[w.id] + [f"round {w.round or 1}"])
+    seen: dict[str, int] = {}
+    for w in ordered:
+        key = labels[w.id].casefold()
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            labels[w.id] = f"{labels[w.id]} #{seen[key]}"
+    return labels
 
 
 def _utc_naive(values: list) -> pd.Series:
@@ -94,6 +117,7 @@ def load_stickies(session: Session, discovery: Discovery) -> tuple[pd.DataFrame,
                                   .order_by(Workshop.id)).all())
     stages = list(discovery.stages or [])
     by_id = {w.id: w for w in workshops}
+    labels = workshop_labels(workshops)
     rows = []
     if workshops:
         stmt = (select(Sticky.id, Sticky.workshop_id, Sticky.kind, Sticky.text, Sticky.x, Sticky.duration_minutes,
@@ -112,8 +136,7 @@ def load_stickies(session: Session, discovery: Discovery) -> tuple[pd.DataFrame,
     frame = pd.DataFrame({
         "sticky_id": pd.Series([r[0] for r in rows], dtype=object),
         "workshop_id": pd.Series([r[1] for r in rows], dtype="int64"),
-        "workshop": pd.Series([_workshop_label(by_id[r[1]].team, by_id[r[1]].held_on, by_id[r[1]].created_at)
-                               for r in rows], dtype=object),
+        "workshop": pd.Series([labels[r[1]] for r in rows], dtype=object),
         "team": pd.Series([by_id[r[1]].team for r in rows], dtype=object),
         "kind": pd.Series([r[2] for r in rows], dtype=object),
         "text": pd.Series([r[3] or "" for r in rows], dtype=object),

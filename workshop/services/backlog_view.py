@@ -9,6 +9,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from ..aggregation import context
+from ..aggregation.backlog import ALIKE_WORDS, alike_levels
 from ..aggregation.report import BacklogReport
 from .backlog import build_report
 
@@ -27,21 +28,13 @@ class BacklogView:
                                           # (the rank tells two themes of one title apart)
 
 
-ALIKE_WORDS = ("loosely alike", "fairly alike", "closely alike")
-
-
 def alike_words(backlog) -> dict:
-    """theme_id -> how alike its stickies are against the discovery's other themes, in words: the
-    lowest third of the themes' cohesion reads "loosely alike", the highest "closely alike" (a bare
-    0.19 meant nothing to a product owner). Themes of one sticky get no word."""
-    if backlog is None or backlog.empty or "cohesion" not in backlog:
+    """theme_id -> how alike its stickies are against the discovery's other themes, in words
+    (aggregation.backlog.alike_levels). Themes of one sticky get no word."""
+    if backlog is None or backlog.empty:
         return {}
-    known = backlog.loc[backlog["cohesion"].notna(), ["theme_id", "cohesion"]]
-    if len(known) < 3:
-        return {}
-    low, high = known["cohesion"].quantile([1 / 3, 2 / 3]).tolist()
-    return {int(t): ALIKE_WORDS[0 if c <= low else 2 if c > high else 1]
-            for t, c in zip(known["theme_id"], known["cohesion"])}
+    levels = alike_levels(backlog)
+    return {int(backlog.at[i, "theme_id"]): ALIKE_WORDS[level] for i, level in levels.items()}
 
 
 def theme_views(report: BacklogReport) -> list[dict]:

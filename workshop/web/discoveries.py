@@ -82,11 +82,12 @@ def show(discovery_id: int):
                       "for another session of the same team, that is right.", "warning")
             return redirect(url_for("discoveries.show", discovery_id=discovery_id, _anchor=f"w{workshop.id}"))
     can_manage = can_manage_discovery(current_user.account, svc.member_ids(session, discovery_id))
+    members = svc.members_of(session, discovery_id)
     return render_template("discoveries/show.html", discovery=discovery, rows=svc.workshops_of(session, discovery_id),
                            rounds=svc.latest_round(session, discovery_id),
                            templates=all_templates(), default_template=DEFAULT_TEMPLATE, error=error,
                            form=request.form, can_manage=can_manage,
-                           members=svc.members_of(session, discovery_id)), 400 if error else 200
+                           members=members, must_stay=svc.must_stay(members)), 400 if error else 200
 
 
 @bp.post("/discoveries/<int:discovery_id>/members")

@@ -1,0 +1,37 @@
+"""How a duration reads in the workbook: exactly as the board shows it (static/js/board/format.js)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from workshop.domain.durations import format_duration, parse_duration
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE = shutil.which("node") or "node"  # a requirement of make test (README)
+
+
+@pytest.mark.parametrize("minutes, shown", [
+    (None, None), (float("nan"), None), (0, "0 min"), (1, "1 min"), (45, "45 min"), (59, "59 min"),
+    (60, "1 h"), (90, "1.5 h"), (600, "10 h"), (1439, "24 h"), (1440, "1 d"), (2160, "1.5 d"),
+    (10080, "1 wk"), (30240, "3 wk"), (100800, "10 wk"), (0.5, "0.5 min"),
+])
+def test_a_duration_reads_as_on_the_board(minutes, shown):
+    assert format_duration(minutes) == shown
+
+
+def test_the_workbook_and_the_board_format_every_duration_alike():
+    values = [0, 1, 7, 59, 60, 61, 95, 119, 1439, 1440, 1500, 4000, 10079, 10080, 30240, 43200, 99999, 10_000_000]
+    script = ("import { formatDuration } from '" + (ROOT / "static/js/board/format.js").as_uri() + "';\n"
+              f"console.log(JSON.stringify({json.dumps(values)}.map(formatDuration)));")
+    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [format_duration(v) for v in values]
+
+
+def test_what_is_typed_reads_back_the_same():
+    for typed in ("45m", "4h", "3d", "2w", "1.5 h"):
+        assert parse_duration(format_duration(parse_duration(typed)).replace("wk", "w")) == parse_duration(typed)
