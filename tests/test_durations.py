@@ -35,3 +35,14 @@ def test_the_workbook_and_the_board_format_every_duration_alike():
 def test_what_is_typed_reads_back_the_same():
     for typed in ("45m", "4h", "3d", "2w", "1.5 h"):
         assert parse_duration(format_duration(parse_duration(typed)).replace("wk", "w")) == parse_duration(typed)
+
+
+def test_the_board_reads_the_duration_a_time_stickys_text_names():
+    cases = {"Security review 2d": 2880, "waits 3 weeks for CAB": 30240, "1d 4h to merge": 1680,
+             "took 45 min, then 2h more": 45, "2,5 days": 3600, "5 mins": 5,
+             "v2d release": None, "release 1.2.3d": None, "Q1 planning": None, "days": None, "": None}
+    script = ("import { durationIn } from '" + (ROOT / "static/js/board/format.js").as_uri() + "';\n"
+              f"console.log(JSON.stringify({json.dumps(list(cases))}.map(durationIn)));")
+    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert dict(zip(cases, json.loads(out.stdout))) == cases

@@ -103,3 +103,17 @@ def test_a_double_click_beside_the_timeline_says_where_stickies_go(pages, ui):
     fac.mouse.dblclick(x, y)
     expect(fac.locator(".toast").last).to_contain_text("Stickies go on the timeline")
     expect(fac.locator(".sticky.draft")).to_have_count(0)
+
+
+def test_a_time_sticky_takes_the_duration_its_text_names(pages, ui):
+    """A facilitator wrote "Security review 2d" on a time sticky and it showed "?": the duration
+    field was left empty, as people do. An empty field now takes the text's duration; a typed one wins."""
+    fac = pages.facilitator()
+    ui.set_phase(fac, "context")
+    ui.add_sticky_by_hand(fac, "time", "Security review 2d", 0.3, 0.6)
+    ui.add_sticky_by_hand(fac, "time", "Waiting for CAB, 1 week", 0.5, 0.6, duration="3d")
+    ui.add_sticky_by_hand(fac, "time", "Hand-over to ops", 0.7, 0.6)
+    durations = fac.evaluate("() => Object.fromEntries([...window.__board.state.stickiesServer.values()]"
+                             ".map(s => [s.text, s.duration_minutes]))")
+    assert durations == {"Security review 2d": 2 * 1440, "Waiting for CAB, 1 week": 3 * 1440, "Hand-over to ops": None}
+    expect(ui.sticky(fac, "Security review 2d").locator(".sticky-duration")).to_have_text("2 d")

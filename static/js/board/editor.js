@@ -2,7 +2,7 @@
 // A draft survives a phase change: saved if the new phase still takes its kind, else kept open with
 // a note saying why (and, when the phase takes another kind, a button to save it as that kind). While
 // it is open the room knows someone is typing (the facilitator sees "2 people are typing").
-import { el, formatDuration, parseDuration } from "./format.js";
+import { durationIn, el, formatDuration, parseDuration } from "./format.js";
 import { watchLength } from "../limits.js";
 
 export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {} }) {
@@ -86,7 +86,8 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
   function readDuration(ed) {
     if (!ed.durInput) return { ok: true, duration: undefined };
     const raw = ed.durInput.value.trim();
-    const duration = raw ? parseDuration(raw) : null;
+    // an empty field takes the duration the text names ("Security review 2d"), as a person reading it would
+    const duration = raw ? parseDuration(raw) : durationIn(ed.area.value);
     if (raw && duration == null) {
       ed.durInput.classList.add("invalid");
       toast("Write a duration like 3d, 2w, 45m or 4h.", "error");

@@ -33,6 +33,25 @@ export function parseDuration(input) {
 }
 
 /** Minutes -> "45 min", "4 h", "3 d", "2 wk", "1.5 h". */
+// A number and a unit inside a sentence ("Security review 2d", "waits 3 weeks", "1d 4h"): not inside a
+// word or a version number ("v2d", "1.2.3d"), and the unit ends where a word would.
+const UNIT_WORDS = Object.keys(ALIASES).sort((a, b) => b.length - a.length).join("|");
+const PART_IN_TEXT = new RegExp(`(?<![\\w.,])(\\d+(?:[.,]\\d+)?)\\s*(${UNIT_WORDS})(?![\\w])`, "g");
+
+/** The duration a time sticky's text names, in minutes: its first run of number+unit parts
+ * ("Security review 2d" -> 2880, "1d 4h to merge" -> 1680); null when it names none. */
+export function durationIn(text) {
+  const t = String(text ?? "").toLowerCase();
+  let total = 0, end = -1, m;
+  PART_IN_TEXT.lastIndex = 0;
+  while ((m = PART_IN_TEXT.exec(t))) {
+    if (end >= 0 && t.slice(end, m.index).trim() !== "") break;
+    total += parseFloat(m[1].replace(",", ".")) * ALIASES[m[2]];
+    end = m.index + m[0].length;
+  }
+  return end < 0 ? null : Math.round(total);
+}
+
 export function formatDuration(minutes) {
   if (minutes == null || !Number.isFinite(minutes)) return "";
   if (minutes === 0) return "0 min";
