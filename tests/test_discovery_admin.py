@@ -54,16 +54,25 @@ def number_on(page: str, label: str) -> int:
 
 def test_a_facilitator_edits_name_problem_goal_and_labels(demo, client, db):
     page = client.get("/discoveries/1/edit").get_data(as_text=True)
-    assert 'data-test="stages-locked"' in page and "<textarea name=\"stages\" rows=\"6\" disabled" in page
-    response = client.post("/discoveries/1/edit", data={
-        "name": "Platform discovery, round one", "problem": "Shipping is slow.", "goal": "2 weeks by Q3",
-        "start_label": "Idea", "end_label": "Customers use it", "stages": "A\nB"})  # stages ignored: locked
+    assert 'data-test="stages-locked"' in page and "Rename the stages freely" in page
+    fields = {"name": "Platform discovery, round one", "problem": "Shipping is slow.", "goal": "2 weeks by Q3",
+              "start_label": "Idea", "end_label": "Customers use it"}
+    refused = client.post("/discoveries/1/edit", data={**fields, "stages": "A\nB"})  # 2 columns instead of 6
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "number of stages cannot change" in text and "A\nB" in text  # what was typed is kept
+    with db.session() as session:
+        assert session.get(Discovery, 1).name == "Platform discovery 2026"  # nothing of the form saved
+    renamed = "Idea\nPlan\nBuild\nVerify\nRelease\nRun"  # same six columns: every sticky stays in its stage
+    response = client.post("/discoveries/1/edit", data={**fields, "stages": renamed})
     assert response.status_code == 302
     with db.session() as session:
         d = session.get(Discovery, 1)
         assert (d.name, d.problem, d.goal, d.start_label, d.end_label) == (
             "Platform discovery, round one", "Shipping is slow.", "2 weeks by Q3", "Idea", "Customers use it")
-        assert d.stages == ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
+        assert d.stages == ["Idea", "Plan", "Build", "Verify", "Release", "Run"]
+    backlog = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert "Verify" in backlog and ">Test<" not in backlog  # the heatmap and themes read the new names
     shown = client.get("/discoveries/1").get_data(as_text=True)
     assert "Platform discovery, round one" in shown and "Customers use it" in shown
 
@@ -74,7 +83,7 @@ def test_the_service_refuses_new_stages_once_a_board_has_stickies(demo, db):
     with db.session() as session:
         ada = accounts.as_account(session.exec(select(User).where(User.email == "ada@example.com")).one())
         d = session.get(Discovery, 1)
-        with pytest.raises(Conflict, match="stages cannot change"):
+        with pytest.raises(Conflict, match="number of stages cannot change"):
             discoveries.update_discovery(session, ada, 1, name=d.name, stages="Plan\nDo\nCheck")
 
 

@@ -263,18 +263,20 @@ def live_sticky_count(session: Session, discovery_id: int) -> int:
 
 
 def update_discovery(session: Session, account: Account, discovery_id: int, **fields) -> Discovery:
-    """Change a discovery's name, problem statement, goal and timeline labels; its stages only while
-    no board has a sticky (a sticky's stage is where it lies on the timeline: renaming or re-cutting
-    the columns under existing stickies would move them between stages)."""
+    """Change a discovery's name, problem statement, goal, timeline labels and stage names; how many
+    stages there are only while no board has a sticky (a sticky's stage is the column it lies in:
+    adding or removing a column under existing stickies would move them between stages; renaming one
+    moves nothing)."""
     discovery = ensure_can_manage(session, account, discovery_id)
     draft = validate_discovery(**fields)
     clash = session.exec(select(Discovery).where(func.lower(Discovery.name) == draft.name.lower(),
                                                  Discovery.id != discovery_id)).first()
     if clash:
         raise Conflict("discovery_exists", f"A discovery named {draft.name!r} exists already.")
-    if list(draft.stages) != list(discovery.stages or []) and live_sticky_count(session, discovery_id):
-        raise Conflict("stages_in_use", "The stages cannot change any more: the boards have stickies placed "
-                                        "on them. Everything else can.")
+    if len(draft.stages) != len(discovery.stages or []) and live_sticky_count(session, discovery_id):
+        raise Conflict("stages_in_use", f"The number of stages cannot change any more: the boards have stickies "
+                                        f"placed in their {len(discovery.stages or [])} columns. Rename them freely; "
+                                        "everything else can change too.")
     discovery.name, discovery.problem, discovery.goal = draft.name, draft.problem, draft.goal
     discovery.stages = list(draft.stages)
     discovery.start_label, discovery.end_label = draft.start_label, draft.end_label

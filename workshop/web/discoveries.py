@@ -138,13 +138,14 @@ def counted_filter(n: int, one: str, many: str | None = None) -> str:
 @bp.route("/discoveries/<int:discovery_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(discovery_id: int):
-    """Name, problem, goal and timeline labels; the stages only while no board has stickies."""
+    """Name, problem, goal, timeline labels and stage names; how many stages only while no board has
+    stickies."""
     session = get_session()
     discovery = svc.ensure_can_manage(session, current_user.account, discovery_id)
-    stages_locked = svc.live_sticky_count(session, discovery_id) > 0
+    stages_locked = svc.live_sticky_count(session, discovery_id) > 0  # their number, not their names
     error = None
     if request.method == "POST":
-        stages = "\n".join(discovery.stages) if stages_locked else request.form.get("stages")
+        stages = request.form.get("stages")
         try:
             svc.update_discovery(session, current_user.account, discovery_id, name=request.form.get("name"),
                                  problem=request.form.get("problem"), goal=request.form.get("goal"),
@@ -161,7 +162,7 @@ def edit(discovery_id: int):
         "start_label": discovery.start_label, "end_label": discovery.end_label}
     return render_template("discoveries/edit.html", discovery=discovery, form=form, error=error,
                            stages_locked=stages_locked,
-                           stages_text=form.get("stages") if request.method == "POST" and not stages_locked
+                           stages_text=form.get("stages") if request.method == "POST"
                            else "\n".join(discovery.stages)), 400 if error else 200
 
 
