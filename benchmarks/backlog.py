@@ -83,7 +83,7 @@ def synthetic(workshops: int, per_workshop: int = 300, seed: int = 1) -> pd.Data
             stage = rng.randrange(len(STAGES))
             rows.append((f"w{w}-s{i}", w, f"{team} (2026-10-02)", team, kind, text, STAGES[stage], stage,
                          (stage + rng.random()) / len(STAGES), rng.choice([0, 0, 0, 1, 2]), np.nan, "",
-                         start + pd.Timedelta(seconds=i), pd.NA, None))
+                         start + pd.Timedelta(seconds=i), pd.NA, None, None))
     frame = pd.DataFrame(rows, columns=STICKY_COLUMNS)
     frame["theme_id"] = frame["theme_id"].astype("Int64")
     return frame

@@ -116,6 +116,9 @@ def synthetic_report(n_workshops: int = 1000, stickies_per_workshop: int = 300,
         "theme_id": theme_id,
         "theme": theme_title,
     })
+    # a tenth point at the sticky before them (deep-dive notes, pain points on their event)
+    linked = (rng.random(n) < 0.1) & (np.arange(n) > 0)
+    stickies["link_to"] = np.where(linked, stickies["sticky_id"].shift(1), None)
 
     kind_counts = pd.crosstab(stickies["workshop_id"], stickies["kind"]).reindex(
         index=ws_ids, columns=KIND_KEYS, fill_value=0)
@@ -202,7 +205,8 @@ def floor_frames(report: BacklogReport) -> dict[str, pd.DataFrame]:
         "Kind": s["kind"].map(labels), "Text": s["text"], "Stage": s["stage"], "Position": s["position"],
         "Votes": s["votes"], "Theme ID": s["theme_id"], "Theme": s["theme"], "Created": s["created_at"],
         "Author": s["author"], "Duration (min)": s["duration_minutes"],
-        "Duration": s["duration_minutes"].map(format_duration)}
+        "Duration": s["duration_minutes"].map(format_duration),
+        "Linked to": s["link_to"].map(dict(zip(s["sticky_id"], s["text"])))}
     stickies = pd.DataFrame({h: sticky_source[h] for h in STICKY_HEADERS})
     return {"Backlog": backlog, "Heatmap": heat, "Workshops": workshops, "Stickies": stickies}
 

@@ -68,6 +68,7 @@ def load(name: str) -> pd.DataFrame:
     df["created_at"] = pd.Timestamp("2026-10-02")
     df["theme_id"] = pd.array([None] * len(df), dtype="Int64")
     df["theme"] = None
+    df["link_to"] = None
     df.attrs["stages"] = stages
     return df
 

@@ -60,6 +60,8 @@ def make_report(n_themes: int = 12, bad: bool = True) -> BacklogReport:
         "created_at": pd.to_datetime([datetime(2026, 10, 1, 9, 0, i % 60) for i in range(n)]),
         "theme_id": pd.array(themes, dtype="Int64"),
         "theme": [titles[t] if t else None for t in themes],
+        # a pain point on the event before it; the first points at a sticky not shown (deleted or private)
+        "link_to": ["gone" if i == 0 else f"s{i - 2:03d}" if i % 4 == 0 else None for i in range(n)],
     })
     backlog = pd.DataFrame({
         "rank": list(range(1, n_themes + 1)),
@@ -143,7 +145,7 @@ def test_sheets_in_order_with_headers(wb):
                                      "Value", "Effort", "Priority", "Quick win", "Status", "Pain points",
                                      "Opportunities", "Team names", "Workshop names", "Theme ID"]
     assert header(wb["Backlog"]) == list(BACKLOG_HEADERS)
-    assert header(wb["Stickies"]) == ["Team", "Kind", "Text", "Stage", "Votes", "Theme", "Created", "Author",
+    assert header(wb["Stickies"]) == ["Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
                                       "Duration", "Workshop", "Position", "Duration (min)", "Theme ID", "Sticky ID"]
     assert header(wb["Stickies"]) == list(STICKY_HEADERS)
     assert header(wb["Workshops"]) == list(WORKSHOP_HEADERS)
@@ -159,7 +161,7 @@ def test_data_sheets_have_bold_frozen_header_filter_and_widths(wb, report):
         widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
         assert all(6 <= w <= 60 for w in widths), (name, widths)
     n = len(report.stickies)
-    assert wb["Stickies"].auto_filter.ref == f"A1:N{n + 1}"
+    assert wb["Stickies"].auto_filter.ref == f"A1:O{n + 1}"
     assert wb["Workshops"].auto_filter.ref == "A1:P4"
     assert wb["Heatmap"].auto_filter.ref == "A1:F4"
     # the Backlog's filter is its table's (a sheet filter over a table is a repair prompt in Excel)
@@ -231,7 +233,9 @@ def test_stickies_sheet_values_and_types(wb, report):
     assert data[0]["Kind"] == "Pain point" and data[1]["Kind"] == "Opportunity"
     assert data[3]["Duration (min)"] == 30 and data[0]["Duration (min)"] is None
     assert data[3]["Duration"] == "30 min" and data[0]["Duration"] is None  # as the board shows it
-    assert ws["G2"].is_date and ws["K2"].number_format == "0.000"
+    assert data[0]["Linked to"] is None and data[4]["Linked to"] == report.stickies["text"][2]  # the text it points at
+    assert data[5]["Linked to"] is None
+    assert ws["H2"].is_date and ws["L2"].number_format == "0.000"
 
 
 def test_summary_totals_top_themes_and_chart(wb, xlsx, report):
@@ -291,7 +295,7 @@ def test_every_sheet_has_a_print_setup(wb, report):
             assert setup.fitToHeight == (1 if name == "Heatmap" else 0), name
     printed = {name: [c.value for c in wb[name][1]][:PRINTED_COLUMNS[name]] for name in PRINTED_COLUMNS}
     assert wb["Backlog"].print_area == f"'Backlog'!$A$1:$O${n['Backlog'] + 1}"
-    assert wb["Stickies"].print_area == f"'Stickies'!$A$1:$I${n['Stickies'] + 1}"
+    assert wb["Stickies"].print_area == f"'Stickies'!$A$1:$J${n['Stickies'] + 1}"
     assert wb["Workshops"].print_area == "'Workshops'!$A$1:$O$4"
     assert wb["Heatmap"].print_area == "'Heatmap'!$A$1:$F$4"
     for name, headers in printed.items():
@@ -497,7 +501,7 @@ def test_libreoffice_opens_and_shows_text_not_formulas(libreoffice_csv):
     # LibreOffice stores a CRLF line break as LF; everything else shows exactly, "_x0041_" included
     assert texts[len(INJECTIONS): len(INJECTIONS) + len(UNICODE)] == \
         [u.replace("\r\n", "\n") for u in UNICODE]
-    assert st[1][6] == "2026-10-01 09:00:00"  # a formatted date cell
+    assert st[1][STICKY_HEADERS.index("Created")] == "2026-10-01 09:00:00"  # a formatted date cell
     assert sheets["Summary"][0][:2] == ["Discovery", "=Path to production \U0001f680"]
     assert sheets["Backlog"][0][:13] == list(BACKLOG_HEADERS[:13])
     assert sheets["Heatmap"][1] == ["Payments", "0", "2", "1", "3", "6"]

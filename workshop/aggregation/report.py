@@ -27,6 +27,7 @@ STICKY_COLUMNS = [
     "created_at",     # datetime64 (UTC, naive)
     "theme_id",       # Int64 (nullable): the theme it belongs to, <NA> for none
     "theme",          # str or None: the theme's title
+    "link_to",        # str or None: the sticky_id this one points at (a note on it, a pain point on its event)
 ]
 
 #: backlog: one row per live theme, in rank order (rank 1 first).

@@ -74,7 +74,7 @@ BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Stickies", "Votes", "
 WORKSHOP_HEADERS = ("Team", "Date", "Facilitator", "Template", "Status", "Participants",
                     "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
                     "Opportunities", "Notes", "Stickies", "Votes", "Workshop ID")
-STICKY_HEADERS = ("Team", "Kind", "Text", "Stage", "Votes", "Theme", "Created", "Author",
+STICKY_HEADERS = ("Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
                   "Duration", "Workshop", "Position", "Duration (min)", "Theme ID", "Sticky ID")
 #: How many leading columns of each data sheet are printed (the rest are data, not for the meeting).
 PRINTED_COLUMNS = {"Backlog": BACKLOG_HEADERS.index("Workshop names"),
@@ -552,6 +552,16 @@ def _kind_labels(series: pd.Series) -> list:
     return clean_column([labels.get(v, v) if isinstance(v, str) else v for v in series.tolist()])
 
 
+def _linked_texts(stickies: pd.DataFrame, link_to: pd.Series) -> list:
+    """The text of the sticky each one points at (a deep-dive note's sticky, a pain point's event);
+    None where it points at nothing shown here (none, deleted or still private)."""
+    targets = link_to.tolist()
+    if not any(isinstance(t, str) and t for t in targets):
+        return [None] * len(targets)
+    text_of = dict(zip(stickies["sticky_id"].tolist(), stickies["text"].tolist()))
+    return _text_list(pd.Series([text_of.get(t) if isinstance(t, str) else None for t in targets], dtype=object))
+
+
 def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
     n = len(stickies)
     s = lambda name: _series(stickies, name, n)  # noqa: E731
@@ -565,6 +575,7 @@ def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
         # (no gap after Votes here: styling 300,000 plain numbers costs a tenth of the export's time)
         _Column("Votes", _number_list(s("votes"), True), "int"),
         _Column("Theme", _text_list(s("theme")), wrap=True, max_width=LIST_WIDTH),
+        _Column("Linked to", _linked_texts(stickies, s("link_to")), wrap=True, max_width=LIST_WIDTH),
         _Column("Created", _datetime_list(s("created_at")), "datetime"),
         _Column("Author", _text_list(s("author"))),
         _Column("Duration", durations_shown, gap=True),

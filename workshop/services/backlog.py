@@ -121,7 +121,7 @@ def load_stickies(session: Session, discovery: Discovery) -> tuple[pd.DataFrame,
     rows = []
     if workshops:
         stmt = (select(Sticky.id, Sticky.workshop_id, Sticky.kind, Sticky.text, Sticky.x, Sticky.duration_minutes,
-                       Sticky.author_name, Sticky.created_at)
+                       Sticky.author_name, Sticky.created_at, Sticky.link_to)
                 .join(Workshop, Workshop.id == Sticky.workshop_id)
                 .where(Workshop.discovery_id == discovery.id, Sticky.deleted == False,  # noqa: E712
                        Sticky.private == False)  # noqa: E712
@@ -150,6 +150,7 @@ def load_stickies(session: Session, discovery: Discovery) -> tuple[pd.DataFrame,
         "created_at": _utc_naive([r[7] for r in rows]),
         "theme_id": pd.array([None] * len(rows), dtype="Int64"),
         "theme": pd.Series([None] * len(rows), dtype=object),
+        "link_to": pd.Series([r[8] for r in rows], dtype=object),
     })
     return frame.loc[:, STICKY_COLUMNS], workshops
 
