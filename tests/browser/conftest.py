@@ -127,8 +127,9 @@ class Pages:
         self.contexts = []
         self.errors: list[str] = []
 
-    def _context(self, viewport=None):
-        ctx = self.browser.new_context(viewport=viewport or {"width": 1440, "height": 900})
+    def _context(self, viewport=None, **device):
+        """`device`: more of Playwright's context options (is_mobile, has_touch, device_scale_factor)."""
+        ctx = self.browser.new_context(viewport=viewport or {"width": 1440, "height": 900}, **device)
         ctx.set_default_timeout(30_000)
         self.contexts.append(ctx)
         return ctx
@@ -138,8 +139,8 @@ class Pages:
         page.on("console", lambda msg: msg.type == "error" and "WebSocket" not in msg.text
                 and "Failed to load resource" not in msg.text and self.errors.append(f"{who}: {msg.text}"))
 
-    def facilitator(self, viewport=None):
-        ctx = self._context(viewport)
+    def facilitator(self, viewport=None, **device):
+        ctx = self._context(viewport, **device)
         ctx.add_cookies([{"name": c.name, "value": c.value, "url": self.server.url}
                          for c in self.workshop.http.cookies])
         page = ctx.new_page()
@@ -148,8 +149,8 @@ class Pages:
         page.wait_for_function(READY)
         return page
 
-    def guest(self, name: str, team: str | None = None, viewport=None):
-        ctx = self._context(viewport)
+    def guest(self, name: str, team: str | None = None, viewport=None, **device):
+        ctx = self._context(viewport, **device)
         page = ctx.new_page()
         self._watch(page, name)
         page.goto(self.workshop.join_url)

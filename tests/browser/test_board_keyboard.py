@@ -232,7 +232,7 @@ def test_the_list_view_does_what_the_canvas_does(pages, ui, output_dir):
     ui.set_phase(fac, "vote")
     test_stage.get_by_role("button", name="Place a dot on Builds queue for two hours").click()
     ui.wait_settled(ana)
-    expect(test_stage).to_contain_text("1 (1 yours)")
+    expect(test_stage).to_contain_text("1 dot (1 yours)")
     test_stage.get_by_role("button", name="Take a dot back from Builds queue for two hours").click()
     ui.wait_settled(ana)
     ui.set_phase(fac, "deepdive")

@@ -19,7 +19,8 @@ export function createFollow({ state, viewport, signal, bannerEl, toast, announc
     if (following && following !== id) signal({ kind: "follow", target: following, on: false });
     following = id;
     signal({ kind: "follow", target: id, on: true });
-    text.textContent = `Following ${nameOf(id)}${why}. Pan or zoom to stop.`;
+    // one line, cut with an ellipsis on a phone (board.css): the whole sentence in the tooltip
+    text.textContent = text.title = `Following ${nameOf(id)}${why}. Pan or zoom to stop.`;
     bannerEl.hidden = false;
     announce(`Following ${nameOf(id)}${why}`, true);
   }

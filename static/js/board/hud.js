@@ -22,17 +22,19 @@ export function createHud({ state, dom }) {
     lastPhase = phase.key;
 
     const reason = state.loaded ? state.readOnlyReason() : null;
+    pruneToasts();
     readonlyEl.hidden = !reason;
     readonlyEl.textContent = reason || "";
+    readonlyEl.title = reason || ""; // one line on a phone (board.css): the whole of it on hover
     document.body.classList.toggle("read-only", !!reason);
 
     const notes = [];
     if (w?.private_writing && !reason) notes.push(state.me.facilitator
       ? "Private writing is on: guests only see their own new stickies until you reveal them."
-      : "Private writing: your new stickies are only visible to you until the facilitator reveals them.");
+      : "Private writing: only you see your new stickies until the facilitator reveals them.");
     const privateNote = dom.privateEl;
     privateNote.hidden = !notes.length;
-    privateNote.textContent = notes.join(" ");
+    privateNote.textContent = privateNote.title = notes.join(" ");
 
     if (phase.voting && w) {
       const budget = w.vote_budget ?? 0;
@@ -61,30 +63,44 @@ export function createHud({ state, dom }) {
 
   // The same message again while it is still shown (a refused "+ Dot" clicked four times) does not
   // stack a copy: the shown one stays longer and counts the repeats.
-  const shownToasts = new Map(); // "kind|message" -> {t, timer, repeats}
-  function toast(message, kind = "error") {
+  // A toast says something about now, so it goes when that stops being true: one that says why the
+  // board is read-only ("The facilitator has locked the board") goes when that reason does (refresh),
+  // and `{ sticky: true }` keeps one up until the returned handle's dismiss() (the link hint while a
+  // target is being chosen).
+  const shownToasts = new Map(); // "kind|message" -> {t, timer, repeats, valid}
+  function removeToast(key, entry) {
+    clearTimeout(entry.timer);
+    if (shownToasts.get(key) === entry) shownToasts.delete(key);
+    if (entry.t.classList.contains("leaving")) return;
+    entry.t.classList.add("leaving");
+    setTimeout(() => entry.t.remove(), 400);
+  }
+  function toast(message, kind = "error", { sticky = false } = {}) {
     const key = `${kind}|${message}`;
     const ms = kind === "error" ? 5000 : 3000;
-    const leave = (entry) => setTimeout(() => {
-      shownToasts.delete(key);
-      entry.t.classList.add("leaving");
-      setTimeout(() => entry.t.remove(), 400);
-    }, ms);
-    const shown = shownToasts.get(key);
-    if (shown && shown.t.isConnected) {
-      clearTimeout(shown.timer);
-      shown.repeats += 1;
-      shown.t.textContent = `${message} (×${shown.repeats})`;
-      shown.timer = leave(shown);
-      return;
+    const leave = (entry) => (sticky ? 0 : setTimeout(() => removeToast(key, entry), ms));
+    let entry = shownToasts.get(key);
+    if (entry && entry.t.isConnected) {
+      clearTimeout(entry.timer);
+      entry.repeats += 1;
+      entry.t.textContent = `${message} (×${entry.repeats})`;
+    } else {
+      const t = el("div", `toast toast-${kind}`, message);
+      t.setAttribute("role", kind === "error" ? "alert" : "status");
+      toastsEl.append(t);
+      while (toastsEl.children.length > 4) toastsEl.firstElementChild.remove();
+      const reason = state.loaded ? state.readOnlyReason() : null;
+      entry = { t, repeats: 1, timer: 0, valid: reason && message === reason ? () => state.readOnlyReason() === reason : null };
+      shownToasts.set(key, entry);
     }
-    const t = el("div", `toast toast-${kind}`, message);
-    t.setAttribute("role", kind === "error" ? "alert" : "status");
-    toastsEl.append(t);
-    while (toastsEl.children.length > 4) toastsEl.firstElementChild.remove();
-    const entry = { t, repeats: 1, timer: 0 };
     entry.timer = leave(entry);
-    shownToasts.set(key, entry);
+    const shown = entry;
+    return { dismiss: () => removeToast(key, shown) };
+  }
+
+  /** A toast whose reason has gone (the board unlocked, the phase moved on) leaves at once. */
+  function pruneToasts() {
+    for (const [key, entry] of [...shownToasts]) if (entry.valid && !entry.valid()) removeToast(key, entry);
   }
 
   function confirmDialog({ title, body, confirm }) {

@@ -15,13 +15,19 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
 
   // ---- linking (a pain point or a note to the sticky it is about) ---------------------------------
   let linkSource = null;
+  let linkHint = null; // "Click the sticky to link to": up exactly while a target is being chosen
+  // Esc cancels wherever the focus is (after a click on "Link to…" it is on no sticky)
+  const escape = (e) => { if (e.key === "Escape") { e.preventDefault(); link.cancel(); } };
   const link = {
     get active() { return !!linkSource; },
     start(id) {
       linkSource = id;
       renderer.setLinkMode(true);
       renderer.element(id)?.classList.add("link-source");
-      toast("Click the sticky to link to. Esc cancels.", "info");
+      linkHint?.dismiss();
+      window.addEventListener("keydown", escape, true);
+      linkHint = toast(`${matchMedia("(pointer: coarse)").matches ? "Tap" : "Click"} the sticky to link to. Esc cancels.`,
+        "info", { sticky: true });
       selection.setHidden(true);
     },
     finish(target) {
@@ -32,6 +38,9 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
       selection.select(source);
     },
     cancel() {
+      linkHint?.dismiss();
+      linkHint = null;
+      window.removeEventListener("keydown", escape, true);
       if (!linkSource) return;
       renderer.element(linkSource)?.classList.remove("link-source");
       linkSource = null;

@@ -77,14 +77,20 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
     byStage.forEach((list, i) => {
       list.sort((a, b) => (a.x - b.x) || (a.y - b.y));
       const table = el("table", "lv-table");
+      table.setAttribute("role", "table"); // a phone lays the rows out as cards (board.css): still a table
       const caption = el("caption", null, `Stage ${i + 1}: ${names[i]} (${list.length} ${list.length === 1 ? "sticky" : "stickies"})`);
-      const thead = el("thead");
-      const hr = el("tr");
-      for (const h of ["Kind", "Text", "By", "Dots", "Actions"]) { const th = el("th", `lv-col-${h.toLowerCase()}`, h); th.scope = "col"; hr.append(th); }
+      const thead = rowgroup("thead");
+      const hr = tr();
+      for (const h of ["Kind", "Text", "By", "Dots", "Actions"]) {
+        const th = el("th", `lv-col-${h.toLowerCase()}`, h);
+        th.scope = "col";
+        th.setAttribute("role", "columnheader");
+        hr.append(th);
+      }
       thead.append(hr);
-      const tbody = el("tbody");
+      const tbody = rowgroup("tbody");
       for (const s of list) tbody.append(row(s, i, editValue));
-      if (!list.length) { const tr = el("tr"); const td = el("td", "lv-empty", "No stickies in this stage yet."); td.colSpan = 5; tr.append(td); tbody.append(tr); }
+      if (!list.length) { const empty = tr(); const td = cell("lv-empty", "No stickies in this stage yet."); td.colSpan = 5; empty.append(td); tbody.append(empty); }
       table.append(caption, thead, tbody);
       panel.append(table);
     });
@@ -97,13 +103,17 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
     return n;
   }
 
+  function rowgroup(tag) { const g = el(tag); g.setAttribute("role", "rowgroup"); return g; }
+  function tr() { const r = el("tr"); r.setAttribute("role", "row"); return r; }
+  function cell(cls, text) { const td = el("td", cls, text); td.setAttribute("role", "cell"); return td; }
+
   function row(s, stage, editValue) {
-    const tr = el("tr");
-    tr.dataset.id = s.id;
-    const kind = el("td", `lv-kind k-${s.kind}`);
+    const line = tr();
+    line.dataset.id = s.id;
+    const kind = cell(`lv-kind k-${s.kind}`);
     kind.append(el("span", "lv-swatch"), el("span", null, kindLabel(s.kind)));
     kind.querySelector(".lv-swatch").style.setProperty("--sticky", state.kinds.get(s.kind)?.colour || "#fff");
-    const text = el("td", "lv-text");
+    const text = cell("lv-text");
     if (editing === s.id) {
       const input = el("input", "lv-edit-text");
       input.type = "text";
@@ -148,12 +158,17 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
     } else {
       text.textContent = s.text + (s.duration_minutes != null ? ` (${formatDuration(s.duration_minutes)})` : "");
     }
-    const by = el("td", null, s.author_id === state.me.id ? "you" : s.author_name || "");
+    const by = cell("lv-by", s.author_id === state.me.id ? "you" : s.author_name || "");
     const mine = state.myVotes(s.id);
-    const dots = el("td", "lv-dots", state.isVotable(s) ? `${s.votes || 0}${mine ? ` (${mine} yours)` : ""}` : "–");
-    const cell = el("td");
+    const dots = cell(state.isVotable(s) ? "lv-dots" : "lv-dots lv-no-dots", state.isVotable(s) ? null : "–");
+    if (state.isVotable(s)) {
+      // "2 dots": a phone's card shows no column header to say what the figure is (board.css)
+      const n = s.votes || 0;
+      dots.textContent = `${n} dot${n === 1 ? "" : "s"}${mine ? ` (${mine} yours)` : ""}`;
+    }
+    const actionsCell = cell("lv-cell-actions");
     const act = el("div", "lv-actions");
-    cell.append(act);
+    actionsCell.append(act);
     if (state.canEdit(s) && editing !== s.id) act.append(button("Edit", "", () => { editing = s.id; schedule(); }, `edit-btn:${s.id}`, `Edit ${s.text}`));
     if (state.canMove(s)) {
       const move = select("lv-move", `Move ${s.text} to stage`, names.map((n, i) => [String(i), n]), String(stage), `move:${s.id}`, true);
@@ -183,8 +198,8 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       if (mine) act.append(button("− Dot", "", () => actions.vote(s.id, -1), `unvote:${s.id}`, `Take a dot back from ${s.text}`));
     }
     if (state.canEdit(s)) act.append(button("Delete", "danger-ghost", () => actions.remove([s.id]), `del:${s.id}`, `Delete ${s.text}`));
-    tr.append(kind, text, by, dots, cell);
-    return tr;
+    line.append(kind, text, by, dots, actionsCell);
+    return line;
   }
 
   function focusLater(key) { requestAnimationFrame(() => requestAnimationFrame(() => panel.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus())); }

@@ -57,6 +57,7 @@ const hud = createHud({
   },
 });
 const palette = createPalette($("palette"), state);
+palette.onFold(() => viewport.resized()); // an untouched view fits the room the palette leaves
 let follow = null;
 const presence = createPresence({ state, avatarsEl: $("avatars"), cursorLayer: $("cursor-layer"), geometry, viewport,
   onFollow: (id) => follow.follow(id) });

@@ -6,17 +6,19 @@
 // variable or class changes on the viewport while it moves (that restyles every sticky). When the view
 // stops after a zoom, the world is re-rastered once at the new scale, crisp.
 
-const MIN_SCALE = 0.15;
+const MIN_SCALE = 0.15; // the furthest out the − button goes, unless Fit needs further (a phone)
+const FLOOR = 0.04;
 const MAX_SCALE = 2.5;
 const READABLE = 0.3; // below this zoom a sticky's text cannot be read
-const READABLE_PORTRAIT = 0.55;
-const HOME_SCALE = 0.8; // the view a board opens at: 15 px sticky text shows at 12 px // the zoom a portrait phone starts at (a stage and a half across)
+const READABLE_PORTRAIT = 0.55; // the zoom a portrait phone starts at (a stage and a half across)
+const HOME_SCALE = 0.8; // the view a board opens at: 15 px sticky text shows at 12 px
 const GRID = 32; // px between grid dots at 100%
 const GRID_PAD = Math.ceil(GRID * MAX_SCALE); // the grid layer overhangs the viewport by one tile
 const SETTLE_MS = 180; // no viewport change for this long: the view is at rest
 
 export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ left: 0, right: 0 })) {
   let tx = 0, ty = 0, scale = 1;
+  let floor = MIN_SCALE; // the smallest zoom: Fit's when the whole timeline needs less than MIN_SCALE
   let frame = 0;
   let settleTimer = 0;
   let gridScale = 0;
@@ -86,7 +88,7 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
     zoomAt(clientX, clientY, factor) {
       const r = rect();
       const sx = clientX - r.left, sy = clientY - r.top;
-      const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale * factor));
+      const next = Math.min(MAX_SCALE, Math.max(floor, scale * factor));
       const k = next / scale;
       tx = sx - (sx - tx) * k;
       ty = sy - (sy - ty) * k;
@@ -99,23 +101,19 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       const r = rect();
       api.zoomAt(r.left + r.width / 2, r.top + r.height / 2, factor);
     },
+    /** The whole timeline, every stage and sticky, in the part of the view nothing covers: on a
+     * phone too, however small that makes it (the overview; "Read" is the readable view). */
     fit(byUser = true) {
       if (byUser) moved();
       mode = "fit";
       const r = rect();
       const b = geometry.bounds;
-      const pad = 24;
+      const pad = r.width < 640 ? 12 : 24;
       const { left, width } = uncovered(r);
       const whole = Math.min((width - 2 * pad) / b.width, (r.height - 2 * pad) / b.height);
-      if (whole < READABLE && r.width < r.height) {
-        // a phone held upright: the whole timeline would be unreadably small, so fit its height and
-        // start at its beginning; the journey is then panned sideways
-        scale = Math.min(MAX_SCALE, Math.max(whole, Math.min(READABLE_PORTRAIT, (r.height - 2 * pad) / b.height)));
-        tx = left + pad - b.left * scale;
-      } else {
-        scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, whole));
-        tx = left + (width - b.width * scale) / 2 - b.left * scale;
-      }
+      floor = Math.min(MIN_SCALE, Math.max(FLOOR, whole));
+      scale = Math.min(MAX_SCALE, Math.max(floor, whole));
+      tx = left + (width - b.width * scale) / 2 - b.left * scale;
       ty = Math.max(pad, (r.height - b.height * scale) / 2) - b.top * scale;
       if (frame) { cancelAnimationFrame(frame); frame = 0; }
       adjusted = false;
@@ -142,12 +140,22 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       mode = "home";
       if (byUser) moved();
       const r = rect();
-      if (scale >= HOME_SCALE || r.width < r.height) return;
+      if (scale >= HOME_SCALE) return;
       const b = geometry.bounds;
       const { left } = uncovered(r);
-      scale = Math.min(MAX_SCALE, HOME_SCALE);
-      tx = left + 16 - b.left * scale;
-      ty = 12 - b.top * scale;
+      if (r.width < r.height) {
+        // a phone held upright: the whole timeline would be unreadably small, so fit its height and
+        // start at its beginning; the journey is then panned sideways
+        if (scale >= READABLE) return;
+        const pad = 12;
+        scale = Math.min(MAX_SCALE, Math.max(scale, Math.min(READABLE_PORTRAIT, (r.height - 2 * pad) / b.height)));
+        tx = left + pad - b.left * scale;
+        ty = Math.max(pad, (r.height - b.height * scale) / 2) - b.top * scale;
+      } else {
+        scale = Math.min(MAX_SCALE, HOME_SCALE);
+        tx = left + 16 - b.left * scale;
+        ty = 12 - b.top * scale;
+      }
       apply();
       if (scale !== rasterScale) recrisp();
     },
@@ -163,7 +171,7 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
     setView(x, y, zoom) {
       const r = rect();
       const { left, width } = uncovered(r);
-      scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, zoom));
+      scale = Math.min(MAX_SCALE, Math.max(FLOOR, zoom));
       const [px, py] = geometry.toWorld(x, y);
       tx = left + width / 2 - px * scale;
       ty = r.height / 2 - py * scale;
