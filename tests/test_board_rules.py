@@ -204,7 +204,11 @@ def create_op(**sticky_fields):
 @pytest.mark.parametrize("raw, code", [
     (create_op(x=0, y=1), None),
     (create_op(x=-0.00001), "invalid_position"),
-    (create_op(y=1.00001), "invalid_position"),
+    (create_op(y=1.00001), None),  # the wall grows downward (ADR 0015)
+    (create_op(y=rules.MAX_Y), None),
+    (create_op(y=rules.MAX_Y + 0.00001), "invalid_position"),
+    (create_op(y=-0.00001), "invalid_position"),
+    (create_op(x=1.00001), "invalid_position"),  # x stays on the timeline: the stage comes from it
     (create_op(x=True), "invalid_position"),
     (create_op(x=float("nan")), "invalid_position"),
     (create_op(text="x" * 2000), None),
@@ -394,7 +398,12 @@ def nested(depth: int):
     (create_op(kind="gossip" * 10), ("unknown_kind", f"Unknown sticky kind {('gossip' * 10)[:40]!r}.")),
     (create_op(kind=3), ("unknown_kind", "Unknown sticky kind 'int'.")),
     (create_op(x=2), ("invalid_position", "x must be a number between 0 and 1.")),
-    (create_op(y="0.5"), ("invalid_position", "y must be a number between 0 and 1.")),
+    (create_op(y="0.5"), ("invalid_position", "y must be a number between 0 and 10.")),
+    (create_op(y=10.5), ("invalid_position", "y must be a number between 0 and 10.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": "s", "changes": {"y": 11}},
+     ("invalid_position", "y must be a number between 0 and 10.")),
+    ({"id": "o", "type": "sticky.update", "sticky_id": "s", "changes": {"x": 1.5}},
+     ("invalid_position", "x must be a number between 0 and 1.")),
     (create_op(kind="time", duration_minutes="5"),
      ("invalid_duration", "A duration is a number of minutes (0 to 10,000,000).")),
     (create_op(duration_minutes=5), ("invalid_duration", "Only a time-taken sticky carries a duration.")),

@@ -132,3 +132,24 @@ def test_the_documented_heartbeat_is_the_configured_one():
     assert float(interval.group(1)) == settings["SOCKETIO_PING_INTERVAL"]
     assert float(timeout.group(1)) == settings["SOCKETIO_PING_TIMEOUT"]
     assert "The server never drops a client that answers its pings" in PROTOCOL
+
+
+def test_the_documented_coordinate_ranges_are_what_the_server_accepts():
+    """x in 0..1 (the timeline: the stage comes from it), y in 0..MAX_Y (the wall grows, ADR 0015)."""
+    from workshop.domain.board import MAX_Y
+    stated = re.search(r"`x` in 0\.\.1 and `y` in 0\.\.(\d+)", PROTOCOL)
+    assert stated, "docs/protocol.md states a sticky's coordinate ranges"
+    assert int(stated.group(1)) == MAX_Y and f"**0..{MAX_Y}** (`MAX_Y`" in PROTOCOL
+
+    def code(**fields):
+        try:
+            parse_op({"id": "o", "type": "sticky.create",
+                      "sticky": {"id": "s", "kind": "event", "text": "t", "x": 0.5, "y": 0.5, **fields}})
+        except ValidationError as error:
+            return error.code
+        return None
+
+    assert [code(y=v) for v in (0, 1, 2.5, MAX_Y)] == [None] * 4
+    assert [code(y=v) for v in (-0.1, MAX_Y + 0.1)] == ["invalid_position"] * 2
+    assert [code(x=v) for v in (0, 1)] == [None] * 2
+    assert [code(x=v) for v in (-0.1, 1.1)] == ["invalid_position"] * 2

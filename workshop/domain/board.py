@@ -95,10 +95,25 @@ def parse_ops_message(payload: object) -> list:
 POSITION_DIGITS = 5
 
 
-def _unit(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 <= value <= 1:
-        raise ValidationError("invalid_position", f"{name} must be a number between 0 and 1.")
+# x runs along the timeline (0 its start, 1 its end: a sticky's stage comes from x); y runs down the
+# wall, in lane heights: 0..1 is the lane a board opens with, and the wall grows downward by whole
+# lane heights as a stage fills up, to at most MAX_Y (ADR 0015).
+MAX_Y = 10
+
+
+def _position(value: object, name: str, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 <= value <= high:
+        raise ValidationError("invalid_position", f"{name} must be a number between 0 and {high:g}.")
     return round(float(value), POSITION_DIGITS)
+
+
+def _x(value: object) -> float:
+    return _position(value, "x", 1)
+
+
+def _y(value: object) -> float:
+    return _position(value, "y", MAX_Y)
 
 
 def _duration(value: object) -> float | None:
@@ -127,8 +142,8 @@ def _sticky_create_fields(raw: dict) -> dict[str, Any]:
         "id": _sticky_id(sticky.get("id"), "sticky.id"),
         "kind": sticky["kind"],
         "text": sticky_text(sticky.get("text")),
-        "x": _unit(sticky.get("x"), "x"),
-        "y": _unit(sticky.get("y"), "y"),
+        "x": _x(sticky.get("x")),
+        "y": _y(sticky.get("y")),
         "duration_minutes": _duration(sticky.get("duration_minutes")),
         "link_to": _sticky_id(sticky["link_to"], "link_to") if sticky.get("link_to") is not None else None,
     }
@@ -140,8 +155,8 @@ def _sticky_create_fields(raw: dict) -> dict[str, Any]:
 # How each field a sticky.update may change is checked.
 _CHANGE_PARSERS: dict[str, Callable[[object], Any]] = {
     "text": sticky_text,
-    "x": lambda value: _unit(value, "x"),
-    "y": lambda value: _unit(value, "y"),
+    "x": _x,
+    "y": _y,
     "duration_minutes": _duration,
     "link_to": lambda value: _sticky_id(value, "link_to") if value is not None else None,
 }

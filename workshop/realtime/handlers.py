@@ -12,7 +12,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
 from ..db.engine import Database
 from ..db.models import User
-from ..domain.board import Actor, parse_ops_message
+from ..domain.board import MAX_Y, Actor, parse_ops_message
 from ..domain.errors import DomainError
 from ..services import discoveries
 from . import wire
@@ -27,6 +27,10 @@ INVALID_JSON = {"ok": False, "error": {"code": "invalid_payload",
                                        "message": "The message could not be decoded (nested too deeply, or a "
                                                   "number too long)."}}
 MAX_SEQ = 2 ** 53  # larger numbers are no sequence number (and overflow SQLite's INTEGER)
+# Where a pointer or a view may be, in board units: a little beyond the wall on every side (the
+# timeline's margins, the wall grown down to MAX_Y lane heights).
+POINTER_X = (-1.0, 2.0)
+POINTER_Y = (-1.0, MAX_Y + 1.0)
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ def parse_signal(payload, actor: Actor) -> dict | None:
     if kind == "follow" and isinstance(payload.get("on"), bool) and isinstance(payload.get("target"), int) \
             and not isinstance(payload.get("target"), bool):
         return {"kind": kind, "from": actor.participant_id, "target": payload["target"], "on": payload["on"]}
-    if kind in ("view", "summon") and _finite(payload.get("x"), -1, 2) and _finite(payload.get("y"), -1, 2) \
+    if kind in ("view", "summon") and _finite(payload.get("x"), *POINTER_X) and _finite(payload.get("y"), *POINTER_Y) \
             and _finite(payload.get("zoom"), 0.05, 5):
         if kind == "summon" and not actor.facilitator:
             return None
@@ -181,7 +185,8 @@ def register_cursor(socketio: SocketIO, hub: RoomHub) -> None:
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y)):
             return
         if connection.allow_cursor():  # its own bucket: cursor floods never refuse an op
-            hub.cursor(connection.workshop_id, connection.actor, max(-1.0, min(2.0, x)), max(-1.0, min(2.0, y)))
+            hub.cursor(connection.workshop_id, connection.actor, max(POINTER_X[0], min(POINTER_X[1], x)),
+                       max(POINTER_Y[0], min(POINTER_Y[1], y)))
 
     socketio.server.on("cursor", on_cursor, namespace="/")
 

@@ -2,7 +2,7 @@
 // step for them (history.js). Rights are checked here only to say why something cannot be done;
 // the server decides.
 
-export function createActions({ state, send, sendMany, history, toast }) {
+export function createActions({ state, geometry, send, sendMany, history, toast }) {
   const round = (v) => Math.round(v * 10000) / 10000;
 
   function notAuthor(s, what) {
@@ -50,7 +50,7 @@ export function createActions({ state, send, sendMany, history, toast }) {
     for (const { id, x, y } of moves) {
       const s = state.sticky(id);
       if (!s) continue;
-      const changes = { x: round(Math.min(1, Math.max(0, x))), y: round(Math.min(1, Math.max(0, y))) };
+      const changes = { x: round(geometry.clampX(x)), y: round(geometry.clampY(y)) };
       if (changes.x === s.x && changes.y === s.y) continue;
       steps.push(history.updateStep(id, changes));
       ops.push({ type: "sticky.update", sticky_id: id, changes });

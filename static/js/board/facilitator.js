@@ -37,6 +37,7 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     send({ type: "timer.start", seconds: Math.round(m * 60) });
   });
   start.dataset.action = "timer-start";
+  steady(start, "Start", "Restart");
   const plus = action("+1 min", "", () => {
     const w = state.workshop();
     const left = w?.timer_ends_at ? Math.max(0, Math.round((Date.parse(w.timer_ends_at) - state.now()) / 1000)) : 0;
@@ -44,8 +45,10 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
   });
   plus.dataset.action = "timer-plus";
   plus.title = "One more minute on the running timer";
+  steady(plus, "+1 min");
   const stop = action("Stop", "", () => send({ type: "timer.stop" }));
   stop.dataset.action = "timer-stop";
+  steady(stop, "Stop", "Clear");
   minutes.addEventListener("keydown", (e) => { if (e.key === "Enter") start.click(); });
   timerGroup.body.append(minutes, minLabel, start, plus, stop);
 
@@ -53,15 +56,18 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
   const privGroup = group("Private writing");
   const privToggle = toggle("Off", () => send({ type: "private.set", on: !state.workshop()?.private_writing }));
   privToggle.dataset.action = "private";
+  steady(privToggle, "Off", "On");
   const reveal = action("Reveal", "primary-ghost", () => send({ type: "private.reveal" }));
   reveal.dataset.action = "reveal";
   reveal.title = "Make every private sticky visible to everyone";
+  steady(reveal, "Reveal 9");
   privGroup.body.append(privToggle, reveal);
 
   // ---- lock -----------------------------------------------------------------------------------
   const lockGroup = group("Board");
   const lock = toggle("Unlocked", () => send({ type: "board.lock", locked: !state.workshop()?.locked }));
   lock.dataset.action = "lock";
+  steady(lock, "Unlocked", "Read-only");
   lockGroup.body.append(lock);
 
   // ---- votes ----------------------------------------------------------------------------------
@@ -90,6 +96,7 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     setTimeout(() => { copy.textContent = "Copy"; }, 1600);
   });
   copy.dataset.action = "copy-link";
+  steady(copy, "Copied ✓");
   joinGroup.body.append(link, copy);
 
   const close = action("Close workshop", "danger-ghost", async () => {
@@ -136,6 +143,12 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     b.addEventListener("click", onClick);
     return b;
   }
+  /** The bar keeps its layout whatever a button says (Start / Restart, Stop / Clear, …): a button is as
+   * wide as the widest of its labels (board.css draws them hidden, zero high, under its text). */
+  function steady(button, a, b = a) {
+    button.dataset.a = a;
+    button.dataset.b = b;
+  }
   function toggle(label, onClick) {
     const b = action(label, "toggle", onClick);
     b.setAttribute("aria-pressed", "false");
@@ -155,10 +168,9 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     }
     // as the countdown rounds it (timer.js): "Time's up" and "Clear" together
     const running = !!w.timer_ends_at && Math.round((Date.parse(w.timer_ends_at) - state.now()) / 1000) > 0;
-    // a timer that ended can be cleared for everyone ("Time's up" goes away)
-    stop.hidden = !w.timer_ends_at;
-    stop.textContent = running ? "Stop" : "Clear";
-    plus.hidden = !running;
+    // a timer that ended can be cleared for everyone ("Time's up" goes away). The buttons stay in their
+    // places, disabled while there is nothing to stop or lengthen: starting the timer moves nothing.
+    stop.textContent = running || !w.timer_ends_at ? "Stop" : "Clear";
     start.textContent = running ? "Restart" : "Start";
     privToggle.textContent = w.private_writing ? "On" : "Off";
     const waiting = state.hiddenCount;
@@ -175,6 +187,8 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     lock.setAttribute("aria-pressed", String(!!w.locked || phaseReadOnly));
     if (document.activeElement !== budget) budget.value = String(w.vote_budget ?? 0);
     for (const b of [start, plus, stop, minutes, privToggle, reveal, lock, budget, tidy, close]) b.disabled = closed;
+    if (!running) plus.disabled = true;
+    if (!w.timer_ends_at) stop.disabled = true;
     for (const b of [privToggle, lock, tidy]) if (phaseReadOnly) b.disabled = true; // nothing to write or tidy
     close.textContent = closed ? "Closed" : "Close workshop";
   }

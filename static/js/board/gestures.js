@@ -21,11 +21,13 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
 
   function boardPoint(e) {
     const [x, y] = viewport.toBoard(e.clientX, e.clientY);
-    return [geometry.clamp(x), geometry.clamp(y)];
+    return [geometry.clampX(x), geometry.clampY(y)];
   }
+  /** On the wall: its stages, down to the lanes it has grown to (a sticky dragged, added with N or
+   * tidied below them grows it). */
   function insideBoard(e) {
     const [x, y] = viewport.toBoard(e.clientX, e.clientY);
-    return x >= -0.02 && x <= 1.02 && y >= -0.05 && y <= 1.05;
+    return x >= -0.02 && x <= 1.02 && y >= -0.05 && y <= geometry.rows + 0.05;
   }
 
   viewportEl.addEventListener("pointerdown", (e) => {
@@ -125,7 +127,7 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
       const dx = bx - gesture.grab[0], dy = by - gesture.grab[1];
       gesture.last = new Map();
       for (const [id, [ox, oy]] of gesture.origins) {
-        const x = geometry.clamp(ox + dx), y = geometry.clamp(oy + dy);
+        const x = geometry.clampX(ox + dx), y = geometry.clampY(oy + dy);
         gesture.last.set(id, [x, y]);
         renderer.preview(id, x, y);
         renderer.element(id)?.classList.add("dragging");

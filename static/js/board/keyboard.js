@@ -1,10 +1,11 @@
 // The board by keyboard alone: one sticky at a time is in the tab order (a roving tabindex, in
 // timeline order: stage by stage, then left to right, top to bottom); arrows move the focus, Alt (or
 // Ctrl/Cmd) + arrows move the focused or selected stickies; Enter edits; N adds a sticky of the
-// palette's kind beside the focus; K picks the next kind; Delete removes; V places a dot, Shift+V
+// palette's kind below the focus (where it covers no other); K picks the next kind; Delete removes; V places a dot, Shift+V
 // takes one back; Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo; Ctrl+C/X/V/D copy, cut, paste,
 // duplicate; Ctrl+A selects all; Ctrl+F searches; ? shows all of this.
 import { el } from "./format.js";
+import { freeSpot } from "./tidy.js";
 
 export const KEYS = [
   ["Tab", "Into the board, then to the next control"],
@@ -12,7 +13,7 @@ export const KEYS = [
   ["Home / End", "First / last sticky on the timeline"],
   ["Alt + arrows (or Ctrl + arrows)", "Move the focused or selected stickies (Shift: further)"],
   ["Enter", "Edit the focused sticky's text (Esc cancels, Enter saves)"],
-  ["N", "Add a sticky of the palette's kind beside the focus"],
+  ["N", "Add a sticky of the palette's kind below the focus (at the nearest free place)"],
   ["K / Shift+K", "Pick the next / previous kind in the palette"],
   ["Shift + arrows", "Add the next sticky to the selection"],
   ["Delete", "Delete the focused or selected stickies (Ctrl+Z brings them back)"],
@@ -36,8 +37,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
 
   /** Every visible sticky in timeline order. */
   function ordered() {
-    const list = [];
-    for (const id of state.stickyIds()) { const s = state.sticky(id); if (s) list.push(s); }
+    const list = state.stickyList();
     list.sort((a, b) => (geometry.stageAt(a.x) - geometry.stageAt(b.x)) || (a.x - b.x) || (a.y - b.y));
     return list;
   }
@@ -114,16 +114,24 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (s) announce(`Moved to stage ${state.config.discovery.stages[geometry.stageAt(s.x)] || ""}`, true);
   }
 
+  /** N: a new sticky at the next free place below the focused one (down its column to the end of the
+   * lane, then the stage's next column, then the next lane: the wall grows), or in the middle of the
+   * view, where it covers nothing. */
   function addAtFocus() {
     const kind = palette.selectedKind;
     if (!kind || !state.canAdd(kind)) { toast(state.readOnlyReason() || "This phase does not take new stickies.", "info"); return; }
     const s = current && state.sticky(current);
     let x, y;
-    if (s) { x = geometry.clamp(s.x); y = geometry.clamp(s.y + 0.16 > 0.95 ? s.y - 0.16 : s.y + 0.16); }
+    if (s) [x, y] = [s.x, s.y];
     else {
       const r = viewportEl.getBoundingClientRect();
-      [x, y] = viewport.toBoard(r.left + r.width / 2, r.top + r.height / 2).map(geometry.clamp);
+      const [bx, by] = viewport.toBoard(r.left + r.width / 2, r.top + r.height / 2);
+      [x, y] = [geometry.clampX(bx), geometry.clampY(by)];
     }
+    const spot = freeSpot(state.stickyList(), state.kinds, geometry, { kind, x, y, after: !!s });
+    if (spot) [x, y] = spot;
+    else toast("No free place is left in this stage: the new sticky goes over another one.", "info");
+    viewport.show(...geometry.toWorld(x, y));
     editor.open({ draft: { kind, x, y } });
   }
 

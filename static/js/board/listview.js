@@ -4,6 +4,7 @@
 // keys, since the same actions are used).
 import { watchLength } from "../limits.js";
 import { el, formatDuration, parseDuration } from "./format.js";
+import { freeSpot } from "./tidy.js";
 
 export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
   const names = stages.length ? stages : ["Timeline"];
@@ -58,9 +59,10 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
         const value = text.value.trim();
         if (!value) { toast("Write the sticky's text first.", "info"); text.focus(); return; }
         const i = Number(stage.input.value);
-        const inStage = count(i);
-        actions.create([{ id: crypto.randomUUID(), kind: kind.input.value, text: value,
-          x: (i + 0.5) / names.length, y: Math.min(0.95, 0.1 + (inStage % 7) * 0.13) }]);
+        // the first free place of the stage, from its top: no sticky lands on another (the wall grows)
+        const want = { kind: kind.input.value, x: (i + 0.5) / names.length, y: 0.1 };
+        const [x, y] = freeSpot(state.stickyList(), state.kinds, geometry, want, { tidy: true }) || [want.x, want.y];
+        actions.create([{ id: crypto.randomUUID(), kind: want.kind, text: value, x, y }]);
         text.value = "";
         schedule();
       });
@@ -95,12 +97,6 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       panel.append(table);
     });
     if (focusKey) panel.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
-  }
-
-  function count(stage) {
-    let n = 0;
-    for (const id of state.stickyIds()) { const s = state.sticky(id); if (s && geometry.stageAt(s.x) === stage) n += 1; }
-    return n;
   }
 
   function rowgroup(tag) { const g = el(tag); g.setAttribute("role", "rowgroup"); return g; }
@@ -174,7 +170,11 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       const move = select("lv-move", `Move ${s.text} to stage`, names.map((n, i) => [String(i), n]), String(stage), `move:${s.id}`, true);
       move.input.addEventListener("change", () => {
         const to = Number(move.input.value);
-        actions.move([{ id: s.id, x: (to + 0.5) / names.length + (s.x - (stage + 0.5) / names.length), y: s.y }]);
+        // the same place in the other stage, or the nearest free one below it
+        const want = { kind: s.kind, x: (to + 0.5) / names.length + (s.x - (stage + 0.5) / names.length), y: s.y };
+        const others = state.stickyList().filter((t) => t.id !== s.id);
+        const [x, y] = freeSpot(others, state.kinds, geometry, want) || [want.x, want.y];
+        actions.move([{ id: s.id, x, y }]);
         focusLater(`move:${s.id}`);
       });
       act.append(move.label);

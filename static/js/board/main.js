@@ -30,11 +30,25 @@ const geometry = createGeometry(config.discovery.stages.length || 1);
 const WORLD_PAD = 480;
 const world = $("world");
 world.style.width = `${geometry.W + 2 * WORLD_PAD}px`;
-world.style.height = `${geometry.H + 2 * WORLD_PAD}px`;
 world.style.left = world.style.top = `${-WORLD_PAD}px`;
 world.style.transformOrigin = `${WORLD_PAD}px ${WORLD_PAD}px`;
 for (const layer of world.children) layer.style.left = layer.style.top = `${WORLD_PAD}px`;
-drawTimeline($("timeline-layer"), geometry, config.discovery);
+/** The wall as deep as its lowest sticky needs (whole lanes, ADR 0015): the stage columns, the world's box
+ * and the links' layer follow. */
+function drawWall() {
+  world.style.height = `${geometry.rows * geometry.H + 2 * WORLD_PAD}px`;
+  $("link-layer").setAttribute("height", String(geometry.rows * geometry.H));
+  drawTimeline($("timeline-layer"), geometry, config.discovery);
+}
+drawWall();
+let wallFrame = 0;
+function fitWall() {
+  wallFrame = 0;
+  // the server's stickies and the ys of my pending ops: cheap on a board of thousands (no merge per sticky)
+  const ys = [...state.stickiesServer.values()].map((s) => s.y);
+  for (const { op } of state.pending.values()) ys.push(op.type === "sticky.create" ? op.sticky.y : op.changes?.y);
+  if (geometry.setRows(geometry.rowsFor(ys.filter((y) => typeof y === "number")))) drawWall();
+}
 
 const paletteEl = $("palette");
 // the palette on the left and an open summary on the right cover the board: Fit keeps the timeline beside them
@@ -123,11 +137,11 @@ facilitator = config.me.facilitator
     confirmDialog: hud.confirmDialog, joinUrl: config.joinUrl,
     onSummon: () => follow.bringEveryone(), tools: document.querySelector(".board-tools"),
     onTidy: () => {
-      const list = [...state.stickyIds()].map((id) => state.sticky(id)).filter(Boolean);
-      const moves = tidyMoves(list, state.kinds, geometry, config.discovery.stages.length || 1);
-      if (!moves.length) { hud.toast("Nothing overlaps: the board is tidy.", "info"); return; }
+      const moves = tidyMoves(state.stickyList(), state.kinds, geometry);
+      const stuck = moves.stuck ? ` ${moves.stuck} found no free place: their stage is full down to the wall's last lane.` : "";
+      if (!moves.length) { hud.toast(stuck || "Nothing overlaps: the board is tidy.", "info"); return; }
       interactions.actions.move(moves, { label: "tidy" });
-      hud.toast(`Tidied ${moves.length} ${moves.length === 1 ? "sticky" : "stickies"} (Ctrl+Z undoes it).`, "info");
+      hud.toast(`Tidied ${moves.length} ${moves.length === 1 ? "sticky" : "stickies"} (Ctrl+Z undoes it).${stuck}`, "info");
     } })
   : null;
 facilitator?.typing(0);
@@ -163,6 +177,7 @@ state.subscribe((change) => {
     $("loading").hidden = true;
   }
   if (change.stickies) for (const id of change.stickies) renderer.mark(id);
+  if ((change.stickies?.size || change.reset) && !wallFrame) wallFrame = requestAnimationFrame(fitWall);
   if (!hasMine && change.stickies) {
     // the "double-tap to add" hint on a phone has done its job once I have a sticky on the board
     for (const id of change.stickies) if (state.sticky(id)?.author_id === state.me.id) { hasMine = true; break; }

@@ -22,8 +22,7 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer, stages
   let linkMode = false;
   let zTop = 1;
 
-  linkLayer.setAttribute("width", String(geometry.W));
-  linkLayer.setAttribute("height", String(geometry.H));
+  linkLayer.setAttribute("width", String(geometry.W)); // its height follows the wall's lanes (main.js)
 
   function schedule() { if (!frame) frame = requestAnimationFrame(flush); }
 

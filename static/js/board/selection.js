@@ -3,6 +3,7 @@
 // duplicate (Ctrl+C/X/V/D) through a clipboard in localStorage shared by every board of the
 // discovery, select all, delete.
 import { el } from "./format.js";
+import { freeOffset } from "./tidy.js";
 
 const CLIPBOARD = (discoveryId) => `storming.clipboard.${discoveryId}`;
 
@@ -45,15 +46,19 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
     try { return JSON.parse(localStorage.getItem(CLIPBOARD(state.config.discoveryId)) || "null"); } catch { return null; }
   }
 
-  /** New stickies from a list around (x, y): kinds this phase takes, links kept inside the group. */
+  /** New stickies from a list around (x, y): kinds this phase takes, links kept inside the group. The
+   * group lands where it covers no sticky: there, or moved down together to the nearest such place. */
   function place(items, x, y, label) {
     const fresh = new Map(items.map((s) => [s.id, crypto.randomUUID()]));
     const skipped = new Map();
     const out = [];
+    const wanted = items.filter((s) => state.canAdd(s.kind))
+      .map((s) => ({ kind: s.kind, x: geometry.clampX(x + s.dx), y: geometry.clampY(y + s.dy) }));
+    const down = freeOffset(state.stickyList(), state.kinds, geometry, wanted) ?? 0;
     for (const s of items) {
       if (!state.canAdd(s.kind)) { skipped.set(s.kind, (skipped.get(s.kind) || 0) + 1); continue; }
       const sticky = { id: fresh.get(s.id), kind: s.kind, text: s.text,
-        x: geometry.clamp(x + s.dx), y: geometry.clamp(y + s.dy) };
+        x: geometry.clampX(x + s.dx), y: geometry.clampY(y + s.dy + down) };
       if (s.duration_minutes != null && kindOf(s.kind)?.hasDuration) sticky.duration_minutes = s.duration_minutes;
       out.push({ sticky, link: s.link_to });
     }
@@ -70,6 +75,7 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
     }
     if (!out.length) return;
     const created = actions.create(out.map((o) => o.sticky), label);
+    viewport.show(...geometry.toWorld(out[0].sticky.x, out[0].sticky.y));
     requestAnimationFrame(() => selectMany(created));
   }
 
@@ -87,13 +93,13 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
     const cy = list.reduce((a, s) => a + s.y, 0) / list.length;
     const items = list.map((s) => ({ id: s.id, kind: s.kind, text: s.text, dx: s.x - cx, dy: s.y - cy,
       duration_minutes: s.duration_minutes, link_to: s.link_to }));
-    place(items, cx + 0.02, cy + 0.06, "duplicate");
+    place(items, cx, cy, "duplicate"); // just below the originals (place() moves it off them)
   }
 
   function viewCentre() {
     const r = viewport.element.getBoundingClientRect();
     const [x, y] = viewport.toBoard(r.left + r.width / 2, r.top + r.height / 2);
-    return [geometry.clamp(x), geometry.clamp(y)];
+    return [geometry.clampX(x), geometry.clampY(y)];
   }
 
   // ---- the floating bar ---------------------------------------------------------------------------
@@ -116,7 +122,7 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
   button("note", "+ Note", "Attach a deep-dive note to this sticky", () => {
     const s = state.sticky(renderer.selected);
     if (!s) return;
-    editor.open({ draft: { kind: "note", x: geometry.clamp(s.x + 0.035), y: geometry.clamp(s.y + 0.14), link_to: s.id } });
+    editor.open({ draft: { kind: "note", x: geometry.clampX(s.x + 0.035), y: geometry.clampY(s.y + 0.14), link_to: s.id } });
   });
   button("duplicate", "Duplicate", "Duplicate (Ctrl+D)", duplicate);
   button("copy", "Copy", "Copy, to paste here or on another board of this discovery (Ctrl+C)", () => copy());

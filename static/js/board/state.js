@@ -180,6 +180,13 @@ export class BoardState {
     return ids;
   }
 
+  /** Every sticky on the board as this page shows it (pending changes applied). */
+  stickyList() {
+    const list = [];
+    for (const id of this.stickyIds()) { const s = this.sticky(id); if (s) list.push(s); }
+    return list;
+  }
+
   sticky(id) {
     const base = this.stickiesServer.get(id);
     let s = base ? { ...base } : null;

@@ -6,8 +6,7 @@
 // variable or class changes on the viewport while it moves (that restyles every sticky). When the view
 // stops after a zoom, the world is re-rastered once at the new scale, crisp.
 
-const MIN_SCALE = 0.15; // the furthest out the − button goes, unless Fit needs further (a phone)
-const FLOOR = 0.04;
+const MIN_SCALE = 0.15; // zooming out stops here, or at the scale that shows the whole wall if smaller (a phone, a grown wall)
 const MAX_SCALE = 2.5;
 const READABLE = 0.3; // below this zoom a sticky's text cannot be read
 const READABLE_PORTRAIT = 0.55; // the zoom a portrait phone starts at (a stage and a half across)
@@ -18,7 +17,6 @@ const SETTLE_MS = 180; // no viewport change for this long: the view is at rest
 
 export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ left: 0, right: 0 })) {
   let tx = 0, ty = 0, scale = 1;
-  let floor = MIN_SCALE; // the smallest zoom: Fit's when the whole timeline needs less than MIN_SCALE
   let frame = 0;
   let settleTimer = 0;
   let gridScale = 0;
@@ -72,6 +70,13 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
 
   function rect() { return viewportEl.getBoundingClientRect(); }
 
+  /** The smallest zoom: MIN_SCALE, or less when the wall has grown so deep that only less shows it all. */
+  function minScale() {
+    const r = rect();
+    const b = geometry.bounds;
+    return Math.max(0.02, Math.min(MIN_SCALE, (r.height - 48) / b.height, (uncovered(r).width - 48) / b.width));
+  }
+
   /** The part of the viewport not covered by the panels at its sides (palette, summary). */
   function uncovered(r) {
     const { left = 0, right = 0 } = insets();
@@ -88,7 +93,7 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
     zoomAt(clientX, clientY, factor) {
       const r = rect();
       const sx = clientX - r.left, sy = clientY - r.top;
-      const next = Math.min(MAX_SCALE, Math.max(floor, scale * factor));
+      const next = Math.min(MAX_SCALE, Math.max(Math.min(scale, minScale()), scale * factor));
       const k = next / scale;
       tx = sx - (sx - tx) * k;
       ty = sy - (sy - ty) * k;
@@ -111,8 +116,7 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       const pad = r.width < 640 ? 12 : 24;
       const { left, width } = uncovered(r);
       const whole = Math.min((width - 2 * pad) / b.width, (r.height - 2 * pad) / b.height);
-      floor = Math.min(MIN_SCALE, Math.max(FLOOR, whole));
-      scale = Math.min(MAX_SCALE, Math.max(floor, whole));
+      scale = Math.min(MAX_SCALE, Math.max(minScale(), whole));
       tx = left + (width - b.width * scale) / 2 - b.left * scale;
       ty = Math.max(pad, (r.height - b.height * scale) / 2) - b.top * scale;
       if (frame) { cancelAnimationFrame(frame); frame = 0; }
@@ -171,7 +175,7 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
     setView(x, y, zoom) {
       const r = rect();
       const { left, width } = uncovered(r);
-      scale = Math.min(MAX_SCALE, Math.max(FLOOR, zoom));
+      scale = Math.min(MAX_SCALE, Math.max(minScale(), zoom));
       const [px, py] = geometry.toWorld(x, y);
       tx = left + width / 2 - px * scale;
       ty = r.height / 2 - py * scale;
@@ -186,6 +190,13 @@ export function createViewport(viewportEl, worldEl, geometry, insets = () => ({ 
       ty = r.height / 2 - py * scale;
       adjusted = true;
       schedule();
+    },
+    /** Bring a world point (pixels) into view, centred, unless it is well inside the uncovered view already. */
+    show(px, py, margin = 120) {
+      const r = rect();
+      const { left, width } = uncovered(r);
+      const cx = tx + px * scale, cy = ty + py * scale;
+      if (cx < left + margin || cx > left + width - margin || cy < margin || cy > r.height - margin) api.centreOn(px, py);
     },
     /** Client (screen) coordinates to world pixels. */
     toWorldPx(clientX, clientY) {
