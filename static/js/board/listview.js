@@ -3,7 +3,7 @@
 // its text, move it to another stage, place and take back dots, delete it (and undo, from the board's
 // keys, since the same actions are used).
 import { watchLength } from "../limits.js";
-import { el, formatDuration, parseDuration } from "./format.js";
+import { dotsText, el, formatDuration, parseDuration } from "./format.js";
 
 export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
   const names = stages.length ? stages : ["Timeline"];
@@ -150,7 +150,10 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
     }
     const by = el("td", null, s.author_id === state.me.id ? "you" : s.author_name || "");
     const mine = state.myVotes(s.id);
-    const dots = el("td", "lv-dots", state.isVotable(s) ? `${s.votes || 0}${mine ? ` (${mine} yours)` : ""}` : "–");
+    const hidden = state.votesHidden();
+    const dots = el("td", "lv-dots", !state.isVotable(s) ? "–" : hidden ? (mine ? `${mine} yours` : "hidden")
+      : `${s.votes || 0}${mine ? ` (${mine} yours)` : ""}`);
+    if (hidden) dots.title = dotsText(s.votes, mine, true) || "Others' dots are hidden until the vote ends";
     const cell = el("td");
     const act = el("div", "lv-actions");
     cell.append(act);
