@@ -20,12 +20,14 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 
-from workshop.domain.board import Actor, redact
+from workshop.domain.board import Actor, addressee, redact
 from workshop.services.board import BoardService, Submission
 
 PHASES = ["map", "pain", "context", "deepdive", "vote", "map", "pain", "wrapup"]
 KINDS = ["event", "pain", "system", "time", "team", "opportunity", "note"]
 VOTABLE = {"pain", "opportunity"}
+# records the room gets in place of one only its addressee sees in full (connection.js)
+PLACEHOLDERS = {"hidden", "vote.hidden"}
 MAX_BATCH = 50
 
 
@@ -70,6 +72,7 @@ class Client:
         self.stickies: dict[str, dict] = {}
         self.my_votes: dict[str, int] = {}
         self.hidden_count = 0
+        self.votes_placed = 0
         self.buffer: dict[int, dict] = {}
         self.outbox: list[dict] = []
         self.inflight: list[str] | None = None
@@ -129,6 +132,7 @@ class Client:
     def load_snapshot(self, snap: dict) -> None:
         self.last_seq = snap["seq"]
         self.hidden_count = snap.get("hidden_count", 0)
+        self.votes_placed = snap.get("votes_placed", 0)
         self.workshop = dict(snap["workshop"])
         self.stickies = {s["id"]: dict(s) for s in snap["stickies"]}
         self.my_votes = dict(snap.get("my_votes") or {})
@@ -138,8 +142,8 @@ class Client:
         for record in records:
             if self.last_seq is not None and record["seq"] <= self.last_seq:
                 continue
-            if record.get("type") == "hidden" and record["seq"] in self.buffer:
-                continue  # my own private record came in full first
+            if record.get("type") in PLACEHOLDERS and record["seq"] in self.buffer:
+                continue  # my own private record (or hidden dot) came in full first
             self.buffer[record["seq"]] = record
         self._drain()
 
@@ -161,6 +165,9 @@ class Client:
             delta = {"created": 1, "deleted": -1}.get(record.get("change"), 0)
             self.hidden_count = max(0, self.hidden_count + delta)
             return
+        if record.get("type") == "vote.hidden":  # someone's dot while votes are hidden: how many, not where
+            self.votes_placed = max(0, self.votes_placed + record["delta"])
+            return
         if record.get("sticky"):
             self._upsert(record["sticky"])
         if isinstance(record.get("revealed"), list):
@@ -169,9 +176,13 @@ class Client:
                 self._upsert({**sticky, "private": False})
         if record.get("workshop"):
             self.workshop = {**self.workshop, **record["workshop"]}
+        if record.get("votes") is not None:  # blind voting started (no counts) or ended (every count)
+            for sticky_id, sticky in self.stickies.items():
+                sticky["votes"] = record["votes"].get(sticky_id, 0)
         if record.get("vote"):
             vote = record["vote"]
-            if vote["sticky_id"] in self.stickies:
+            self.votes_placed = max(0, self.votes_placed + vote["delta"])
+            if vote["sticky_id"] in self.stickies and "total" in vote:  # no total while votes are hidden
                 self.stickies[vote["sticky_id"]]["votes"] = vote["total"]
             if record["by"] == self.actor.participant_id:
                 sid = vote["sticky_id"]
@@ -249,7 +260,7 @@ class Client:
                 self.load_snapshot(answer["snapshot"])
             else:
                 for record in answer["ops"]:
-                    if record["seq"] > self.last_seq and not (record.get("type") == "hidden"
+                    if record["seq"] > self.last_seq and not (record.get("type") in PLACEHOLDERS
                                                               and record["seq"] in self.buffer):
                         self.buffer[record["seq"]] = record
                 while self.last_seq + 1 in self.buffer:
@@ -269,7 +280,7 @@ class Client:
         stickies = sorted(self.stickies)
         weights = {"create": 5, "update": 4, "delete": 1, "vote": 2, "unvote": 1, "stale": 1}
         if self.actor.facilitator:
-            weights.update({"phase": 2, "private": 1, "reveal": 1})
+            weights.update({"phase": 2, "private": 1, "reveal": 1, "hide_votes": 1})
         choice = rng.choices(list(weights), list(weights.values()))[0]
         if choice == "create":
             kind = rng.choice(KINDS)
@@ -298,6 +309,8 @@ class Client:
                     "changes": {"x": 0.5}}
         if choice == "phase":
             return {"id": op_id, "type": "phase.set", "phase": rng.choice(PHASES)}
+        if choice == "hide_votes":
+            return {"id": op_id, "type": "vote.hide", "on": rng.random() < 0.6}
         if choice == "private":
             return {"id": op_id, "type": "private.set", "on": rng.random() < 0.6}
         return {"id": op_id, "type": "private.reveal"}
@@ -358,7 +371,7 @@ class Server:
         if records:
             for conn in [c for c in self.connections if c.up]:
                 viewer = conn.client.actor.participant_id
-                own = [redact(r, viewer) for r in records if r.get("private_to") == viewer]
+                own = [redact(r, viewer) for r in records if addressee(r) == viewer]
                 if own:  # the author's full records go first, in their own message
                     self._reply(conn, ("ops", own))
                 self._reply(conn, ("ops", [redact(r, -1) for r in records]))
@@ -376,12 +389,13 @@ class Server:
 def expected_view(service: BoardService, workshop_id: int, actor: Actor) -> dict:
     snap = service.snapshot(workshop_id, actor)
     return {"seq": snap["seq"], "workshop": snap["workshop"], "hidden_count": snap["hidden_count"],
-            "stickies": {s["id"]: s for s in snap["stickies"]}, "my_votes": dict(snap["my_votes"])}
+            "stickies": {s["id"]: s for s in snap["stickies"]}, "my_votes": dict(snap["my_votes"]),
+            "votes_placed": snap["votes_placed"]}
 
 
 def client_view(client: Client) -> dict:
     return {"seq": client.last_seq, "workshop": client.workshop, "hidden_count": client.hidden_count,
-            "stickies": client.stickies, "my_votes": client.my_votes}
+            "stickies": client.stickies, "my_votes": client.my_votes, "votes_placed": client.votes_placed}
 
 
 def run(seed: int, service: BoardService, workshop_id: int, facilitator: Actor, guests: list[Actor],

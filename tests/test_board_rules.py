@@ -24,7 +24,7 @@ FACILITATOR = Actor(1, "Fran", True)
 
 def workshop(**state):
     return SimpleNamespace(**{"id": 1, "team": "Payments", "status": "open", "phase": "map", "locked": False,
-                              "private_writing": False, "vote_budget": 5, "timer_ends_at": None,
+                              "private_writing": False, "vote_budget": 5, "hide_votes": False, "timer_ends_at": None,
                               "timer_seconds": None, **state})
 
 
@@ -184,7 +184,7 @@ def test_states_as_clients_see_them():
     ends = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
     state = rules.workshop_state(workshop(timer_ends_at=ends, timer_seconds=60, locked=True, vote_budget=3))
     assert state == {"id": 1, "team": "Payments", "status": "open", "phase": "map", "locked": True,
-                     "private_writing": False, "vote_budget": 3, "timer_seconds": 60,
+                     "private_writing": False, "vote_budget": 3, "hide_votes": False, "timer_seconds": 60,
                      "timer_ends_at": "2026-11-28T10:00:00Z"}
     assert rules.sticky_state(sticky())["votes"] == 0
     assert rules.workshop_state(workshop())["timer_ends_at"] is None
@@ -283,8 +283,9 @@ def board(caplog):
         discovery = Discovery(name="D", stages=["A", "B"], start_label="s", end_label="e")
         session.add(discovery)
         session.flush()
+        # open voting (everyone sees the counts live): blind voting's rules have tests of their own
         row = Workshop(discovery_id=discovery.id, team="Payments", template="discovery", join_token="t" * 32,
-                       phase="pain")
+                       phase="pain", hide_votes=False)
         session.add(row)
         session.flush()
         people = [Participant(workshop_id=row.id, name=name, secret_hash=name, is_facilitator=name == "Fran")
@@ -422,6 +423,8 @@ def nested(depth: int):
     ({"id": "o", "type": "board.lock"}, ("invalid_payload", "board.lock needs locked: true or false.")),
     ({"id": "o", "type": "private.set", "on": "yes"}, ("invalid_payload", "private.set needs on: true or false.")),
     ({"id": "o", "type": "vote.budget", "budget": 51}, ("invalid_budget", "The vote budget is 0 to 50 dots.")),
+    ({"id": "o", "type": "vote.hide", "on": 1}, ("invalid_payload", "vote.hide needs on: true or false.")),
+    ({"id": "o", "type": "vote.hide"}, ("invalid_payload", "vote.hide needs on: true or false.")),
 ])
 def test_parse_op_refusals_say_what_is_wrong(raw, expected):
     assert refusal(lambda: rules.parse_op(raw)) == expected
@@ -507,6 +510,56 @@ def test_op_id_of_names_only_usable_ids():
 def ok_records(results, records):
     assert all(r["ok"] for r in results), results
     return records
+
+
+@pytest.mark.parametrize("hide_votes, phase, hidden", [
+    (True, "vote", True), (True, "deepdive", False), (True, "wrapup", False), (False, "vote", False)])
+def test_votes_are_hidden_only_while_the_vote_phase_runs_with_hiding_on(hide_votes, phase, hidden):
+    assert rules.votes_hidden(workshop(hide_votes=hide_votes, phase=phase), TEMPLATE) is hidden
+
+
+@pytest.mark.parametrize("record, viewer, seen", [
+    ({"seq": 4, "type": "vote.add", "vote": {"sticky_id": "s", "delta": 1}, "blind_to": 2}, 3,
+     {"seq": 4, "type": "vote.hidden", "delta": 1}),
+    ({"seq": 4, "type": "vote.remove", "vote": {"sticky_id": "s", "delta": -1}, "blind_to": 2}, 3,
+     {"seq": 4, "type": "vote.hidden", "delta": -1}),
+    ({"seq": 4, "type": "vote.add", "vote": {"sticky_id": "s", "delta": 1}, "blind_to": 2}, 2,
+     {"seq": 4, "type": "vote.add", "vote": {"sticky_id": "s", "delta": 1}}),
+])
+def test_a_hidden_dot_reaches_others_as_one_dot_more_or_less_nowhere(record, viewer, seen):
+    assert rules.redact(record, viewer) == seen
+    assert rules.addressee(record) == 2
+
+
+def test_hiding_votes_is_the_facilitators_and_ending_it_shows_every_count(board):
+    ok_records(*board.send(board.guest, new("g1"), new("g2")))
+    refused, _ = board.send(board.guest, {"type": "vote.hide", "on": True})
+    assert refused[0]["error"]["code"] == "not_facilitator"
+    _, [_, start] = board.send(board.fac, {"type": "vote.hide", "on": True}, {"type": "phase.set", "phase": "vote"})
+    assert start["votes"] == {}
+    records = ok_records(*board.send(board.guest, {"type": "vote.add", "sticky_id": "g1"},
+                                     {"type": "vote.add", "sticky_id": "g2"},
+                                     {"type": "vote.remove", "sticky_id": "g2"}))
+    assert [(r["vote"], r["blind_to"]) for r in records] == [
+        ({"sticky_id": "g1", "delta": 1}, board.guest.participant_id),
+        ({"sticky_id": "g2", "delta": 1}, board.guest.participant_id),
+        ({"sticky_id": "g2", "delta": -1}, board.guest.participant_id)]
+    snap = board.service.snapshot(board.workshop_id, board.fac)
+    assert [s["votes"] for s in snap["stickies"]] == [0, 0] and snap["votes_placed"] == 1
+    assert board.service.snapshot(board.workshop_id, board.guest)["my_votes"] == {"g1": 1}
+    # the facilitator's own dot added in the same message as the end of the vote is counted
+    [_, end] = ok_records(*board.send(board.fac, {"type": "vote.add", "sticky_id": "g1"},
+                                      {"type": "phase.set", "phase": "wrapup"}))
+    assert end["votes"] == {"g1": 2} and "blind_to" not in end
+    assert [s["votes"] for s in board.service.snapshot(board.workshop_id, board.guest)["stickies"]] == [2, 0]
+    # back to the vote: hidden again; hiding off mid-vote shows the counts in its record
+    ok_records(*board.send(board.fac, {"type": "phase.set", "phase": "vote"}))
+    [off] = ok_records(*board.send(board.fac, {"type": "vote.hide", "on": False}))
+    assert off["workshop"]["hide_votes"] is False and off["votes"] == {"g1": 2}
+    [on] = ok_records(*board.send(board.fac, {"type": "vote.hide", "on": True}))
+    assert on["votes"] == {}  # the counts clients held are hidden again: a fresh snapshot's 0s
+    [budget] = ok_records(*board.send(board.fac, {"type": "vote.budget", "budget": 4}))
+    assert "votes" not in budget  # only a change of hiding carries the counts
 
 
 def test_dots_within_the_budget_and_taken_back(board):

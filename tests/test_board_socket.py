@@ -228,7 +228,8 @@ def test_votes_respect_the_budget_and_can_be_taken_back(room):
     event = create(kind="event", text="merged")
     send(room["ann"], pain)
     send(room["fac"], event)
-    send(room["fac"], op("phase.set", phase="vote"), op("vote.budget", budget=2))
+    # open voting, as before blind voting (its own test below): everyone sees the counts
+    send(room["fac"], op("phase.set", phase="vote"), op("vote.budget", budget=2), op("vote.hide", on=False))
     pid = pain["sticky"]["id"]
     assert result(send(room["bob"], op("vote.add", sticky_id=pid)))["ok"]
     assert result(send(room["bob"], op("vote.add", sticky_id=pid)))["ok"]
@@ -238,6 +239,55 @@ def test_votes_respect_the_budget_and_can_be_taken_back(room):
     assert send(room["ann"], op("vote.remove", sticky_id=pid))["results"][0]["error"]["code"] == "no_vote_to_remove"
     snapshot = room["bob"].emit("snapshot", {}, callback=True)["snapshot"]
     assert snapshot["stickies"][0]["votes"] == 1 and snapshot["my_votes"] == {pid: 1}
+
+
+def test_blind_voting_withholds_others_dots_until_the_vote_ends(room):
+    """New workshops vote blind: the server sends each voter their own dots only, the room a
+    `vote.hidden` placeholder (one dot more, not where); the record that ends the vote carries every
+    sticky's count. The snapshot and a resync tell no more than the broadcasts."""
+    send(room["fac"], op("phase.set", phase="pain"))
+    pain = create(kind="pain", text="flaky e2e tests")
+    pid = pain["sticky"]["id"]
+    send(room["ann"], pain)
+    assert room["fac"].emit("snapshot", {}, callback=True)["snapshot"]["workshop"]["hide_votes"] is True
+    start = result(send(room["fac"], op("phase.set", phase="vote")))["seq"]
+    for c in ("fac", "ann", "bob"):
+        room[c].get_received()
+    vote = op("vote.add", sticky_id=pid)
+    seq = result(send(room["ann"], vote, op("vote.add", sticky_id=pid)))["seq"]
+    ann_sees = records(room["ann"])
+    assert {"seq": seq, "id": vote["id"], "type": "vote.add", "by": room["ann_id"],
+            "vote": {"sticky_id": pid, "delta": 1}} in ann_sees  # her own, in full, without the total
+    for c in ("bob", "fac"):
+        assert records(room[c]) == [{"seq": seq, "type": "vote.hidden", "delta": 1},
+                                    {"seq": seq + 1, "type": "vote.hidden", "delta": 1}]
+        snapshot = room[c].emit("snapshot", {}, callback=True)["snapshot"]
+        assert snapshot["stickies"][0]["votes"] == 0 and snapshot["my_votes"] == {}
+        assert snapshot["votes_placed"] == 2  # progress: how many dots, not where
+        assert pid not in str(room[c].emit("resync", {"since": start}, callback=True)["ops"])
+    mine = room["ann"].emit("snapshot", {}, callback=True)["snapshot"]
+    assert mine["stickies"][0]["votes"] == 0 and mine["my_votes"] == {pid: 2}
+    # moving on ends the vote: its record carries every count, and so does the snapshot
+    end = result(send(room["fac"], op("phase.set", phase="wrapup")))["seq"]
+    assert [r["votes"] for r in records(room["bob"]) if r["seq"] == end] == [{pid: 2}]
+    assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["stickies"][0]["votes"] == 2
+    # a guest cannot change it
+    refused = send(room["bob"], op("vote.hide", on=False))["results"][0]
+    assert refused["error"]["code"] == "not_facilitator"
+
+
+def test_switching_hiding_off_mid_vote_shows_every_dot(room):
+    send(room["fac"], op("phase.set", phase="pain"))
+    pain = create(kind="pain", text="slow reviews")
+    send(room["ann"], pain)
+    send(room["fac"], op("phase.set", phase="vote"))
+    result(send(room["ann"], op("vote.add", sticky_id=pain["sticky"]["id"])))
+    room["bob"].get_received()
+    result(send(room["fac"], op("vote.hide", on=False)))
+    [shown] = records(room["bob"])
+    assert shown["workshop"]["hide_votes"] is False and shown["votes"] == {pain["sticky"]["id"]: 1}
+    result(send(room["bob"], op("vote.add", sticky_id=pain["sticky"]["id"])))
+    assert records(room["ann"])[-1]["vote"]["total"] == 2  # open voting again: live counts
 
 
 def test_private_writing_hides_new_stickies_until_reveal(room):

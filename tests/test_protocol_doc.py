@@ -74,6 +74,14 @@ def test_the_wrong_type_table_covers_every_field_and_is_what_the_server_answers(
             assert refused.value.code == code, (field, value, refused.value.code)
 
 
+def test_every_operation_is_in_the_table_of_operations():
+    from workshop.domain.board import FACILITATOR_OPS, OP_TYPES
+    section = PROTOCOL.split("### Operations")[1].split("**A field of the wrong type**")[0]
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z.]+)` \|[^|]*\| (\w+)", section, re.M)}
+    assert set(rows) == OP_TYPES
+    assert {op for op, who in rows.items() if who == "facilitator"} == FACILITATOR_OPS
+
+
 def test_phase_3_is_unknown_phase_as_documented():
     assert "`{\"type\": \"phase.set\", \"phase\": 3}` is `unknown_phase`" in PROTOCOL
     with pytest.raises(ValidationError) as refused:

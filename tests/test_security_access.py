@@ -73,7 +73,7 @@ def test_a_guest_cannot_do_what_only_a_facilitator_may(app, db):
     send(fac, facs_sticky)
     attempts = {"phase.set": {"phase": "vote"}, "timer.start": {"seconds": 60}, "timer.stop": {},
                 "board.lock": {"locked": True}, "private.set": {"on": True}, "private.reveal": {},
-                "vote.budget": {"budget": 50}, "workshop.close": {}, "workshop.reopen": {}}
+                "vote.budget": {"budget": 50}, "vote.hide": {"on": False}, "workshop.close": {}, "workshop.reopen": {}}
     assert set(attempts) == FACILITATOR_OPS
     # one at a time, and all in one message mixed with an allowed op: each op is checked
     for kind, fields in attempts.items():

@@ -69,7 +69,9 @@ def test_the_dot_bar_never_covers_a_votable_sticky_and_dots_never_cover_text(pag
     expect(ana.locator("#selection-bar")).to_be_hidden()
     upper.locator(".sticky-text").click()  # the click lands on the upper sticky, not on a floating bar
     ui.wait_settled(ana)
-    votes = ana.evaluate("() => Object.fromEntries([...window.__board.state.stickiesServer.values()].map(s => [s.text, s.votes]))")
+    # her own dots, as she sees them (the vote is blind: the server sends no totals until it ends)
+    votes = ana.evaluate("() => { const st = window.__board.state;"
+                         " return Object.fromEntries([...st.stickyIds()].map(id => [st.sticky(id).text, st.sticky(id).votes])); }")
     assert votes == {"Upper pain point": 1, "Lower pain point": 2}
     for sticky in (lower, upper):
         text = sticky.locator(".sticky-text").bounding_box()

@@ -134,7 +134,10 @@ def test_screenshots_of_a_populated_board(pages, ui, output_dir):
     ui.publish_screenshot(shot, "board-list.png")
     ben.locator(".lv-close").click()
 
-    # the vote: three dots each, a few placed
+    # the vote: three dots each, a few placed; open voting here (hiding off), so the picture shows
+    # everyone's dots (blind voting: tests/browser/test_board_blind_vote.py)
+    fac.locator("#facilitator-bar [data-action=hide-votes]").click()
+    fac.wait_for_function("() => window.__board.state.workshopServer.hide_votes === false")
     fac.fill("input[aria-label^='Vote budget']", "3")
     fac.press("input[aria-label^='Vote budget']", "Tab")
     ui.set_phase(fac, "vote")

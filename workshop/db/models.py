@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, true
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 from ..domain.validation import THEME_TITLE_MAX
@@ -64,6 +64,9 @@ class Workshop(SQLModel, table=True):
     private_writing: bool = False
     locked: bool = False
     vote_budget: int = 5
+    # Blind dot voting: while the vote phase runs, each participant sees only their own dots. On for
+    # new workshops; the migration (0007) keeps existing ones as they were (off).
+    hide_votes: bool = Field(default=True, sa_column_kwargs={"server_default": false()})
     timer_ends_at: Optional[datetime] = None
     timer_seconds: Optional[int] = None
     seq: int = 0  # last committed operation's sequence number

@@ -24,7 +24,7 @@ STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
 # What anyone in the room may change on anyone's sticky, as on a paper wall: where it stands.
 MOVE_FIELDS = frozenset({"x", "y"})
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
-                   "vote.budget", "workshop.close", "workshop.reopen"}
+                   "vote.budget", "vote.hide", "workshop.close", "workshop.reopen"}
 OP_TYPES = {"sticky.create", "sticky.update", "sticky.delete", "sticky.restore", "vote.add",
             "vote.remove"} | FACILITATOR_OPS
 
@@ -204,6 +204,10 @@ def _private_fields(raw: dict) -> dict[str, Any]:
     return _flag(raw, "private.set", "on")
 
 
+def _hide_votes_fields(raw: dict) -> dict[str, Any]:
+    return _flag(raw, "vote.hide", "on")
+
+
 def _budget_fields(raw: dict) -> dict[str, Any]:
     budget = raw.get("budget")
     if isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_VOTE_BUDGET:
@@ -230,6 +234,7 @@ FIELD_PARSERS: dict[str, Callable[[dict], dict[str, Any]]] = {
     "private.set": _private_fields,
     "private.reveal": _no_fields,
     "vote.budget": _budget_fields,
+    "vote.hide": _hide_votes_fields,
     "workshop.close": _no_fields,
     "workshop.reopen": _no_fields,
 }
@@ -331,6 +336,12 @@ def check_vote_budget(workshop, votes_used: int) -> None:
         raise DomainError("vote_budget_spent", f"You have used all {workshop.vote_budget} of your dots.")
 
 
+def votes_hidden(workshop, template: Template) -> bool:
+    """Blind dot voting: while the vote phase runs with hiding on, each participant sees only their
+    own dots; everyone sees every dot once the room moves on (or the facilitator turns hiding off)."""
+    return bool(workshop.hide_votes) and bool(template.phase(workshop.phase).voting)
+
+
 def apply_sticky_changes(sticky, changes: dict, is_visible: Callable[[str], bool]) -> dict:
     """Last writer wins per field: set each changed field, bump the version. Returns the changes applied."""
     if "duration_minutes" in changes and changes["duration_minutes"] is not None \
@@ -360,7 +371,8 @@ def workshop_state(workshop) -> dict:
     return {
         "id": workshop.id, "team": workshop.team, "status": workshop.status, "phase": workshop.phase,
         "locked": workshop.locked, "private_writing": workshop.private_writing,
-        "vote_budget": workshop.vote_budget, "timer_seconds": workshop.timer_seconds,
+        "vote_budget": workshop.vote_budget, "hide_votes": workshop.hide_votes,
+        "timer_seconds": workshop.timer_seconds,
         "timer_ends_at": ends.isoformat().replace("+00:00", "Z") if ends else None,
     }
 
@@ -368,12 +380,28 @@ def workshop_state(workshop) -> dict:
 _HIDDEN_CHANGE = {"sticky.create": "created", "sticky.restore": "created", "sticky.delete": "deleted"}
 
 
+_AUDIENCE = ("private_to", "blind_to")
+
+
+def addressee(record: dict) -> int | None:
+    """The one participant who gets a record in full when the room gets a placeholder for it: the
+    author of a private sticky, the voter of a dot placed while votes are hidden."""
+    for key in _AUDIENCE:
+        if record.get(key) is not None:
+            return record[key]
+    return None
+
+
 def redact(record: dict, viewer_id: int) -> dict:
     """A record about someone else's private sticky becomes a placeholder that keeps its seq, whose
     it is and whether one was created, changed or deleted (so the room can count what a reveal will
-    show), nothing of its content."""
+    show), nothing of its content. Someone else's dot placed while votes are hidden becomes
+    `vote.hidden`: one dot more or less somewhere (the room counts the dots placed), not where."""
     private_to = record.get("private_to")
     if private_to is not None and private_to != viewer_id:
         return {"seq": record["seq"], "type": "hidden", "for": private_to,
                 "change": _HIDDEN_CHANGE.get(record.get("type"), "changed")}
-    return {k: v for k, v in record.items() if k != "private_to"}
+    blind_to = record.get("blind_to")
+    if blind_to is not None and blind_to != viewer_id:
+        return {"seq": record["seq"], "type": "vote.hidden", "delta": record["vote"]["delta"]}
+    return {k: v for k, v in record.items() if k not in _AUDIENCE}

@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from ..domain.board import Actor, redact
+from ..domain.board import Actor, addressee, redact
 from ..services.board import BoardService, Submission
 
 log = logging.getLogger(__name__)
@@ -293,8 +293,9 @@ class RoomHub:
         if records:
             private: dict[int, list[dict]] = {}
             for record in records:
-                if record.get("private_to") is not None:
-                    private.setdefault(record["private_to"], []).append(redact(record, record["private_to"]))
+                to = addressee(record)  # a private sticky's author, a hidden dot's voter
+                if to is not None:
+                    private.setdefault(to, []).append(redact(record, to))
             for participant_id, own in private.items():  # the author's full records go first
                 self.socketio.emit("ops", {"ops": own}, to=personal_room(participant_id))
             message = {"ops": [redact(record, -1) for record in records]}

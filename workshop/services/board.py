@@ -39,8 +39,8 @@ _O = Operation.__table__
 _U = User.__table__
 
 # The workshop's columns the board reads or changes (an UPDATE writes back only those that changed).
-_WORKSHOP_STATE = ("status", "phase", "private_writing", "locked", "vote_budget", "timer_ends_at", "timer_seconds",
-                   "seq")
+_WORKSHOP_STATE = ("status", "phase", "private_writing", "locked", "vote_budget", "hide_votes", "timer_ends_at",
+                   "timer_seconds", "seq")
 # The sticky's columns a board operation can change (the UPDATE writes these; nothing else writes them).
 _STICKY_MUTABLE = ("text", "x", "y", "duration_minutes", "link_to", "private", "deleted", "version", "updated_at")
 _STICKY_COLUMNS = ("id", "workshop_id", "kind", "text", "x", "y", "duration_minutes", "link_to", "author_id",
@@ -71,6 +71,8 @@ _APPLIED = (core_select(_O.c.op_id, _O.c.seq, _O.c.participant_id)
 _HIDDEN = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS))
            .where(_S.c.workshop_id == bindparam("workshop_id"), _S.c.private == True,
                   _S.c.deleted == False))
+_VOTE_COUNTS = (core_select(_V.c.sticky_id, func.count()).where(_V.c.workshop_id == bindparam("workshop_id"))
+                .group_by(_V.c.sticky_id))
 _LATEST_VOTE = (core_select(_V.c.id)
                 .where(_V.c.sticky_id == bindparam("sticky_id"), _V.c.participant_id == bindparam("participant_id"))
                 .order_by(_V.c.id.desc()).limit(1))
@@ -210,11 +212,27 @@ class _Batch:
 
     # --- one operation ---------------------------------------------------------------------
 
+    def votes_hidden(self) -> bool:
+        return rules.votes_hidden(self.workshop, self.template)
+
+    def vote_counts(self) -> dict[str, int]:
+        """Every sticky's dots as they stand now in this batch: the stored ones (a removal is deleted
+        at once) and the ones added in this batch, not written yet."""
+        counts = dict(self.conn.execute(_VOTE_COUNTS, {"workshop_id": self.workshop.id}).all())
+        for vote in self.new_votes:
+            counts[vote["sticky_id"]] = counts.get(vote["sticky_id"], 0) + 1
+        return {sticky_id: n for sticky_id, n in counts.items() if n > 0}
+
     def apply(self, actor: Actor, op: Op) -> dict:
         rules.check_facilitator(actor, op)
         rules.check_board_writable(actor, self.workshop, self.template, op.type)
         handler = getattr(self, "_" + op.type.replace(".", "_"))
+        hidden_before = self.votes_hidden()
         record = handler(actor, op)
+        # The records that start and end blind voting carry every count: none while hidden (clients
+        # hold what a fresh snapshot says), all of them once the vote ends or hiding goes off.
+        if hidden_before != self.votes_hidden():
+            record["votes"] = {} if hidden_before is False else self.vote_counts()
         self.workshop.seq += 1
         now = _now()
         record.update({"seq": self.workshop.seq, "id": op.id, "type": op.type, "by": actor.participant_id})
@@ -227,8 +245,13 @@ class _Batch:
         self.records.append(record)
         return record
 
+    def shown_votes(self, sticky_id: str) -> int:
+        """A sticky's dots as records show them: 0 while votes are hidden (the count comes with the
+        record that ends the hiding)."""
+        return 0 if self.votes_hidden() else self.votes.get(sticky_id, 0)
+
     def _sticky_record(self, sticky: _StickyState) -> dict:
-        return {"sticky": rules.sticky_state(sticky, self.votes.get(sticky.id, 0)),
+        return {"sticky": rules.sticky_state(sticky, self.shown_votes(sticky.id)),
                 "private_to": sticky.author_id if sticky.private else None}
 
     def _sticky_create(self, actor: Actor, op: Op) -> dict:
@@ -287,7 +310,13 @@ class _Batch:
                                "participant_id": actor.participant_id, "created_at": _now()})
         self._budget_used[actor.participant_id] = self.budget_used(actor.participant_id) + 1
         self.votes[sticky.id] = self.votes.get(sticky.id, 0) + 1
-        return {"vote": {"sticky_id": sticky.id, "delta": 1, "total": self.votes[sticky.id]}}
+        return self._vote_record(actor, sticky.id, 1)
+
+    def _vote_record(self, actor: Actor, sticky_id: str, delta: int) -> dict:
+        """While votes are hidden the record goes in full to the voter alone, without the total."""
+        if self.votes_hidden():
+            return {"vote": {"sticky_id": sticky_id, "delta": delta}, "blind_to": actor.participant_id}
+        return {"vote": {"sticky_id": sticky_id, "delta": delta, "total": self.votes[sticky_id]}}
 
     def _vote_remove(self, actor: Actor, op: Op) -> dict:
         sticky = self.sticky(op.fields["sticky_id"])
@@ -307,7 +336,7 @@ class _Batch:
             self.conn.execute(_DELETE_VOTE, {"vote_id": vote_id})
         self._budget_used[actor.participant_id] = self.budget_used(actor.participant_id) - 1
         self.votes[sticky.id] = self.votes.get(sticky.id, 1) - 1
-        return {"vote": {"sticky_id": sticky.id, "delta": -1, "total": self.votes[sticky.id]}}
+        return self._vote_record(actor, sticky.id, -1)
 
     def _workshop_record(self) -> dict:
         return {"workshop": rules.workshop_state(self.workshop)}
@@ -354,11 +383,15 @@ class _Batch:
             self._changed(sticky)
         self.workshop.private_writing = False
         record = self._workshop_record()
-        record["revealed"] = [rules.sticky_state(s, self.votes.get(s.id, 0)) for s in hidden]
+        record["revealed"] = [rules.sticky_state(s, self.shown_votes(s.id)) for s in hidden]
         return record
 
     def _vote_budget(self, actor: Actor, op: Op) -> dict:
         self.workshop.vote_budget = op.fields["budget"]
+        return self._workshop_record()
+
+    def _vote_hide(self, actor: Actor, op: Op) -> dict:
+        self.workshop.hide_votes = op.fields["on"]
         return self._workshop_record()
 
     def _workshop_close(self, actor: Actor, op: Op) -> dict:
@@ -529,6 +562,9 @@ class BoardService:
                 (Sticky.private == False) | (Sticky.author_id == viewer.participant_id))))  # noqa: E712
             votes = dict(session.exec(select(Vote.sticky_id, func.count()).where(Vote.workshop_id == workshop_id)
                                       .group_by(Vote.sticky_id)).all())
+            placed = sum(votes.values())
+            if rules.votes_hidden(workshop, get_template(workshop.template)):
+                votes = {}  # blind voting: others' dots are not sent (the viewer's own are in my_votes)
             mine = dict(session.exec(select(Vote.sticky_id, func.count()).where(
                 Vote.workshop_id == workshop_id, Vote.participant_id == viewer.participant_id)
                 .group_by(Vote.sticky_id)).all())
@@ -539,6 +575,7 @@ class BoardService:
                 "seq": workshop.seq, "serverTime": _iso(_now()), "workshop": rules.workshop_state(workshop),
                 "stickies": [rules.sticky_state(s, votes.get(s.id, 0)) for s in stickies], "my_votes": mine,
                 "hidden_count": hidden,  # others' private stickies: what a reveal will show this viewer
+                "votes_placed": placed,  # everyone's dots in all (the facilitator's progress while hidden)
             }
 
     def ops_since(self, workshop_id: int, since: int, viewer: Actor) -> dict:

@@ -60,6 +60,7 @@ export function createAnnouncer({ regionEl, state }) {
       case "timer.stop": announce("Timer stopped"); break;
       case "board.lock": announce(rec.workshop?.locked ? "The facilitator locked the board" : "The board is unlocked"); break;
       case "private.reveal": announce(`Private stickies revealed: ${(rec.revealed || []).length}`); break;
+      case "vote.hide": announce(rec.workshop?.hide_votes ? "Votes are hidden until the vote ends" : "Votes are shown: every dot is visible"); break;
       case "private.set": announce(rec.workshop?.private_writing ? "Private writing is on" : "Private writing is off"); break;
       case "workshop.close": announce("The workshop is closed"); break;
       default: break;

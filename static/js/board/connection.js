@@ -7,6 +7,9 @@
 //   `server_busy` are retried, after 1, 2, 4, 8 s, then the op is given up and the person told.
 import { io } from "/vendor/socket.io.esm.min.js";
 
+// Records the room gets in place of one only its addressee sees in full (sent to them first).
+const PLACEHOLDERS = new Set(["hidden", "vote.hidden"]);
+
 const MAX_BATCH = 50;
 const ACK_TIMEOUT_MS = 15000;
 const GAP_TIMEOUT_MS = 1000;
@@ -36,8 +39,9 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
     for (const rec of records) {
       if (typeof rec.seq !== "number") continue;
       if (state.lastSeq != null && rec.seq <= state.lastSeq) continue;
-      // my private sticky reaches me twice: in full (personal room, first) and as "hidden" (room)
-      if (rec.type === "hidden" && buffer.has(rec.seq)) continue;
+      // my private sticky (or my dot while votes are hidden) reaches me twice: in full (personal
+      // room, first) and as a placeholder ("hidden", "vote.hidden") in the room's message
+      if (PLACEHOLDERS.has(rec.type) && buffer.has(rec.seq)) continue;
       buffer.set(rec.seq, rec);
     }
     drain();
@@ -90,7 +94,7 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
         state.loadSnapshot(ack.snapshot);
       } else {
         for (const rec of ack.ops || []) {
-          if (rec.seq > state.lastSeq && !(rec.type === "hidden" && buffer.has(rec.seq))) buffer.set(rec.seq, rec);
+          if (rec.seq > state.lastSeq && !(PLACEHOLDERS.has(rec.type) && buffer.has(rec.seq))) buffer.set(rec.seq, rec);
         }
         // apply what came back in order (the ack's ops are contiguous from since + 1)
         let next = buffer.get(state.lastSeq + 1);

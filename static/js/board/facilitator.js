@@ -1,4 +1,5 @@
-// The facilitator's control bar: phases, timer, private writing and reveal, lock, vote budget,
+// The facilitator's control bar: phases, timer, private writing and reveal, lock, vote budget and
+// blind voting,
 // closing, the join link. Only built when config.me.facilitator is true; every control sends an op.
 import { el } from "./format.js";
 
@@ -81,6 +82,11 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
     if (n !== state.workshop()?.vote_budget) send({ type: "vote.budget", budget: n });
   });
   voteGroup.body.append(budget);
+  // blind voting: each person sees only their own dots until the room leaves the vote phase
+  const hideGroup = group("Hide votes");
+  const hideVotes = toggle("Off", () => send({ type: "vote.hide", on: !state.workshop()?.hide_votes }));
+  hideVotes.dataset.action = "hide-votes";
+  hideGroup.body.append(hideVotes);
 
   // ---- join link, close -----------------------------------------------------------------------
   const joinGroup = group("Join link");
@@ -128,7 +134,7 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
   typing.dataset.role = "typing";
 
   const controls = el("div", "fbar-controls");
-  controls.append(timerGroup.root, privGroup.root, lockGroup.root, voteGroup.root, joinGroup.root, close);
+  controls.append(timerGroup.root, privGroup.root, lockGroup.root, voteGroup.root, hideGroup.root, joinGroup.root, close);
   container.append(stepper, typing, controls);
 
   function group(label) {
@@ -186,7 +192,12 @@ export function createFacilitatorBar({ state, container, send, toast, confirmDia
       : w.locked ? "Only facilitators can change the board: unlock it for everyone" : "Everyone can change the board: lock it";
     lock.setAttribute("aria-pressed", String(!!w.locked || phaseReadOnly));
     if (document.activeElement !== budget) budget.value = String(w.vote_budget ?? 0);
-    for (const b of [start, plus, stop, minutes, privToggle, reveal, lock, budget, tidy, close]) b.disabled = closed;
+    hideVotes.textContent = w.hide_votes ? "On" : "Off";
+    hideVotes.setAttribute("aria-pressed", String(!!w.hide_votes));
+    hideVotes.title = w.hide_votes
+      ? "Votes are hidden until the vote ends: each person sees only their own dots (click to show every dot)"
+      : "Everyone sees every dot as it is placed (click to hide votes until the vote ends)";
+    for (const b of [start, plus, stop, minutes, privToggle, reveal, lock, budget, hideVotes, tidy, close]) b.disabled = closed;
     if (!running) plus.disabled = true;
     if (!w.timer_ends_at) stop.disabled = true;
     for (const b of [privToggle, lock, tidy]) if (phaseReadOnly) b.disabled = true; // nothing to write or tidy

@@ -88,3 +88,11 @@ export function el(tag, cls, text) {
   if (text != null) node.textContent = text;
   return node;
 }
+
+/** A sticky's dots in words (screen readers, tooltips, the list view). While votes are hidden
+ * (blind voting) only my own dots are known: the words say so rather than show a count. */
+export function dotsText(votes, mine, hidden) {
+  const n = (k) => `${k} dot${k === 1 ? "" : "s"}`;
+  if (hidden) return mine ? `${n(mine)} of yours (others' hidden until the vote ends)` : "";
+  return votes ? `${n(votes)}${mine ? `, ${mine} yours` : ""}` : "";
+}

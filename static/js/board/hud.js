@@ -32,6 +32,9 @@ export function createHud({ state, dom }) {
     if (w?.private_writing && !reason) notes.push(state.me.facilitator
       ? "Private writing is on: guests only see their own new stickies until you reveal them."
       : "Private writing: only you see your new stickies until the facilitator reveals them.");
+    if (state.votesHidden() && !reason) notes.push(state.me.facilitator
+      ? `Votes are hidden: each person sees only their own dots until the vote ends. ${placedText(state.votesPlaced())} so far.`
+      : "Votes are hidden: you see only your own dots until the vote ends.");
     const privateNote = dom.privateEl;
     privateNote.hidden = !notes.length;
     privateNote.textContent = privateNote.title = notes.join(" ");
@@ -49,6 +52,8 @@ export function createHud({ state, dom }) {
       dotsEl.hidden = true;
     }
   }
+
+  function placedText(n) { return `${n} dot${n === 1 ? "" : "s"} placed`; }
 
   function connection({ status, unsent }) {
     const labels = { connecting: "Connecting…", syncing: "Syncing…", connected: "Connected",

@@ -3,7 +3,7 @@
 // its text, move it to another stage, place and take back dots, delete it (and undo, from the board's
 // keys, since the same actions are used).
 import { watchLength } from "../limits.js";
-import { el, formatDuration, parseDuration } from "./format.js";
+import { dotsText, el, formatDuration, parseDuration } from "./format.js";
 import { freeSpot } from "./tidy.js";
 
 export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
@@ -156,11 +156,14 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
     }
     const by = cell("lv-by", s.author_id === state.me.id ? "you" : s.author_name || "");
     const mine = state.myVotes(s.id);
+    const hidden = state.votesHidden();
     const dots = cell(state.isVotable(s) ? "lv-dots" : "lv-dots lv-no-dots", state.isVotable(s) ? null : "–");
     if (state.isVotable(s)) {
       // "2 dots": a phone's card shows no column header to say what the figure is (board.css)
       const n = s.votes || 0;
-      dots.textContent = `${n} dot${n === 1 ? "" : "s"}${mine ? ` (${mine} yours)` : ""}`;
+      dots.textContent = hidden ? (mine ? `${mine} dot${mine === 1 ? "" : "s"} yours` : "dots hidden")
+        : `${n} dot${n === 1 ? "" : "s"}${mine ? ` (${mine} yours)` : ""}`;
+      if (hidden) dots.title = dotsText(s.votes, mine, true) || "Others' dots are hidden until the vote ends";
     }
     const actionsCell = cell("lv-cell-actions");
     const act = el("div", "lv-actions");

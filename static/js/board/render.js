@@ -2,7 +2,7 @@
 // batched in requestAnimationFrame. Never re-renders the whole board for one change.
 // (Not by transform: no per-sticky transform node for the compositor to layerize, 2,000 times over; a
 // left/top move of an absolutely positioned sticky is a cheap, local layout.)
-import { el, formatDuration } from "./format.js";
+import { dotsText, el, formatDuration } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_DOTS = 12;
@@ -127,43 +127,45 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer, stages
       node.root.classList.toggle("is-pending", flag === "saving");
       last.flag = flag;
     }
-    const votes = s.votes || 0;
+    const votes = s.votes || 0; // my own dots only while votes are hidden (state.sticky)
     const mine = state.myVotes(id);
-    if (votes !== last.votes || mine !== last.mine) {
-      renderDots(node.dots, votes, mine);
+    const hidden = state.votesHidden();
+    if (votes !== last.votes || mine !== last.mine || hidden !== last.hidden) {
+      renderDots(node.dots, votes, mine, hidden);
       node.root.classList.toggle("has-votes", votes > 0);
       node.root.classList.toggle("my-vote", mine > 0);
-      last.votes = votes; last.mine = mine;
+      last.votes = votes; last.mine = mine; last.hidden = hidden;
     }
     const editable = state.canEdit(s);
     if (editable !== last.editable) { node.root.classList.toggle("editable", editable); last.editable = editable; }
     const votable = state.isVotable(s);
     if (votable !== last.votable) { node.root.classList.toggle("votable", votable); last.votable = votable; }
-    const label = describe(s, votes, mine, x);
+    const label = describe(s, votes, mine, x, hidden);
     if (label !== last.label) { node.root.setAttribute("aria-label", label); last.label = label; }
     setLink(id, s.link_to && state.sticky(s.link_to) ? s.link_to : null);
   }
 
   /** What a screen reader says for a sticky: kind, text, stage, author, dots. */
-  function describe(s, votes, mine, x) {
+  function describe(s, votes, mine, x, hidden) {
     const kind = state.kinds.get(s.kind);
     const parts = [`${kind?.label || s.kind}: ${s.text || "(empty)"}`];
     if (s.duration_minutes != null) parts.push(`takes ${formatDuration(s.duration_minutes)}`);
     if (stages.length) parts.push(`stage ${stages[geometry.stageAt(x)]}`);
     parts.push(s.author_id === state.me.id ? "by you" : `by ${s.author_name || "someone"}`);
-    if (votes) parts.push(`${votes} dot${votes === 1 ? "" : "s"}${mine ? `, ${mine} yours` : ""}`);
+    const dots = dotsText(votes, mine, hidden);
+    if (dots) parts.push(dots);
     if (s.private) parts.push("only you see it");
     if (s.link_to) { const t = state.sticky(s.link_to); if (t) parts.push(`linked to ${t.text}`); }
     return parts.join(". ");
   }
 
-  function renderDots(container, votes, mine) {
+  function renderDots(container, votes, mine, hidden) {
     container.replaceChildren();
     if (!votes) return;
     const shown = Math.min(votes, MAX_DOTS);
     for (let i = 0; i < shown; i += 1) container.append(el("span", i < mine ? "dot mine" : "dot"));
     if (votes > MAX_DOTS) container.append(el("span", "dot-more", `+${votes - MAX_DOTS}`));
-    container.title = `${votes} dot${votes === 1 ? "" : "s"}${mine ? ` (${mine} yours)` : ""}`;
+    container.title = dotsText(votes, mine, hidden);
   }
 
   // ---- links -------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 // a drag in flight. Nothing here talks to the socket or the DOM; listeners get told what changed.
 
 const FACILITATOR_OPS = new Set(["phase.set", "timer.start", "timer.stop", "board.lock", "private.set",
-  "private.reveal", "vote.budget", "workshop.close", "workshop.reopen"]);
+  "private.reveal", "vote.budget", "vote.hide", "workshop.close", "workshop.reopen"]);
 
 export class BoardState {
   constructor(config) {
@@ -22,6 +22,7 @@ export class BoardState {
     this.participants = [];
     this.pending = new Map(); // op id -> {op, ackSeq}
     this.hiddenCount = 0; // others' private stickies: what a reveal will show
+    this.votesPlacedServer = 0; // everyone's dots in all (the facilitator's progress while votes are hidden)
     this.listeners = new Set();
   }
 
@@ -35,6 +36,7 @@ export class BoardState {
     const before = new Set(this.stickyIds());
     this.lastSeq = snap.seq;
     this.hiddenCount = snap.hidden_count ?? 0;
+    this.votesPlacedServer = snap.votes_placed ?? 0;
     if (snap.serverTime) this.clockOffset = Date.parse(snap.serverTime) - Date.now();
     this.workshopServer = { ...snap.workshop };
     this.stickiesServer = new Map(snap.stickies.map((s) => [s.id, { ...s }]));
@@ -57,6 +59,12 @@ export class BoardState {
       this.emit(change);
       return;
     }
+    if (rec.type === "vote.hidden") { // someone else's dot while votes are hidden: how many, not where
+      this.votesPlacedServer = Math.max(0, this.votesPlacedServer + (rec.delta || 0));
+      change.votes = true;
+      this.emit(change);
+      return;
+    }
     if (rec.at && rec.type === "timer.start") {
       // keep the clock roughly honest without a dedicated time sync
       const offset = Date.parse(rec.at) - Date.now();
@@ -72,10 +80,15 @@ export class BoardState {
     if (rec.vote) {
       const { sticky_id: sid, delta, total } = rec.vote;
       const s = this.stickiesServer.get(sid);
-      if (s) { s.votes = total; change.stickies.add(sid); }
+      if (s) { if (total != null) s.votes = total; change.stickies.add(sid); } // no total while votes are hidden
+      this.votesPlacedServer = Math.max(0, this.votesPlacedServer + delta);
       if (rec.by === this.me.id) {
         this.myVotesServer.set(sid, Math.max(0, (this.myVotesServer.get(sid) || 0) + delta));
       }
+      change.votes = true;
+    }
+    if (rec.votes) { // blind voting started (no counts: {}) or ended (every sticky's dots)
+      for (const [id, s] of this.stickiesServer) { s.votes = rec.votes[id] || 0; change.stickies.add(id); }
       change.votes = true;
     }
     if (rec.id && this.pending.has(rec.id)) this.forget(rec.id, change);
@@ -152,6 +165,7 @@ export class BoardState {
         case "private.set": w.private_writing = op.on; break;
         case "private.reveal": w.private_writing = false; break;
         case "vote.budget": w.vote_budget = op.budget; break;
+        case "vote.hide": w.hide_votes = op.on; break;
         case "workshop.close": w.status = "closed"; break;
         case "workshop.reopen": w.status = "open"; break;
         default: break;
@@ -211,8 +225,15 @@ export class BoardState {
       else if (op.type === "vote.add") s.votes = (s.votes || 0) + 1;
       else if (op.type === "vote.remove") s.votes = Math.max(0, (s.votes || 0) - 1);
     }
+    if (s && !removed && this.votesHidden()) s.votes = this.myVotes(id); // blind voting: my own dots only
     return removed ? null : s;
   }
+
+  /** Blind dot voting: while the vote phase runs with hiding on, I see only my own dots. */
+  votesHidden() { return !!(this.workshop()?.hide_votes && this.phase().voting); }
+
+  /** Everyone's dots in all, mine not yet confirmed included (progress while votes are hidden). */
+  votesPlaced() { return Math.max(0, this.votesPlacedServer + this.pendingVoteDelta()); }
 
   myVotes(id) {
     let n = this.myVotesServer.get(id) || 0;
@@ -225,13 +246,19 @@ export class BoardState {
   }
 
   votesUsed() {
-    let n = 0;
+    let n = this.pendingVoteDelta();
     for (const v of this.myVotesServer.values()) n += v;
+    return Math.max(0, n);
+  }
+
+  /** My dots placed (+) and taken back (−) not yet confirmed. */
+  pendingVoteDelta() {
+    let n = 0;
     for (const { op } of this.pending.values()) {
       if (op.type === "vote.add") n += 1;
       else if (op.type === "vote.remove") n -= 1;
     }
-    return Math.max(0, n);
+    return n;
   }
 
   // ---- rules as the client sees them (the server decides; this only shapes the UI) -------------
