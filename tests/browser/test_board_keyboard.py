@@ -242,3 +242,23 @@ def test_the_list_view_does_what_the_canvas_does(pages, ui, output_dir):
     expect(ui.sticky(fac, "Builds queue for two hours")).to_have_count(0)
     panel.get_by_role("button", name="Back to the board").click()
     expect(panel).to_be_hidden()
+
+
+def test_words_typed_on_the_board_fire_none_of_its_one_letter_keys(pages, ui):
+    """A facilitator typed "Waiting 3 weeks…" with no editor open: the "n" of "Waiting" opened one,
+    which then got "g 3 weeks…". Letters right after letters that are no key of the board are typing."""
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.set_phase(fac, "map")
+    ui.add_sticky(fac, "event", "Ticket raised", 0.3, 0.4)
+    ui.wait_settled(fac)
+    fac.locator("#viewport").focus()
+    fac.keyboard.type("Waiting for the lab, 3 weeks", delay=60)
+    fac.wait_for_timeout(300)
+    expect(fac.locator(".sticky.draft")).to_have_count(0)  # no editor opened by the "n"
+    expect(fac.locator("#listview")).to_be_hidden()  # nor the list view by the "l"
+    expect(fac.locator(".toast").last).to_contain_text("Press N or double-click the board first")
+    assert fac.evaluate("() => window.__board.state.stickiesServer.size") == 1
+    # the keys still work on their own: N after a pause opens the editor
+    fac.wait_for_timeout(900)
+    fac.keyboard.press("n")
+    expect(fac.locator(".sticky.draft .editor-text")).to_be_focused()

@@ -154,6 +154,22 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (skipped && done.label) toast(`${redo ? "Redone" : "Undone"}: ${done.label}${skipped}`, "info");
   }
 
+  // Letters typed on the board with no editor open: a person writing words ("Waiting 3 weeks") must not
+  // fire the one-letter keys inside them (the "n" of "Waiting" opened an editor that got "g 3 weeks").
+  // A letter that comes right after letters that are no key of the board is taken as typing and ignored;
+  // after a few, a hint says how to write a sticky.
+  const TYPING_MS = 800;
+  let looseAt = -Infinity, looseRun = 0, hintedAt = -Infinity;
+  function noteLoose() {
+    const now = performance.now();
+    looseRun = now - looseAt < TYPING_MS ? looseRun + 1 : 1;
+    looseAt = now;
+    if (looseRun === 4 && now - hintedAt > 30_000) {
+      hintedAt = now;
+      toast("Typing? Press N or double-click the board first: letters typed on the board itself go nowhere.", "info");
+    }
+  }
+
   window.addEventListener("keydown", (e) => {
     if (typing(e.target) || e.defaultPrevented) return;
     if (e.target.closest?.("dialog, .listview, .search")) return; // their own keys
@@ -195,6 +211,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     }
     if (e.key === " ") { gestures.setSpace(true); e.preventDefault(); return; }
     if (e.key === "Escape") { hooks.cancelLink(); selection.select(null); return; }
+    if (e.key.length === 1 && e.key !== " " && performance.now() - looseAt < TYPING_MS) { noteLoose(); return; }
     if (e.key === "?") { e.preventDefault(); showHelp(); return; }
     if (key === "l") { e.preventDefault(); hooks.listView(); return; }
     if (e.key === "Delete" || e.key === "Backspace") {
@@ -224,6 +241,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     else if (e.key === "-" || e.key === "_") viewport.zoomBy(1 / 1.2);
     else if (e.key === "0") viewport.fit();
     else if (e.key === "1") viewport.home();
+    else if (e.key.length === 1 && e.key !== " ") noteLoose();  // no key of the board: typing, perhaps
   });
   window.addEventListener("keyup", (e) => { if (e.key === " ") gestures.setSpace(false); });
   window.addEventListener("blur", () => gestures.setSpace(false));
