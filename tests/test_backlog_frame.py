@@ -154,10 +154,17 @@ def ranked(*rows: tuple) -> pd.DataFrame:
 
 def test_the_three_least_alike_proposed_themes_with_three_stickies_or_more_are_flagged():
     # accepted, in progress, done, rejected: a person has looked at them (ADR 0014's walkthrough)
-    frame = ranked((3, 0.5, "proposed"), (2, 0.1, "proposed"), (3, 0.4, "accepted"), (5, 0.3, "in progress"),
+    frame = ranked((3, 0.5, "proposed"), (1, 0.1, "proposed"), (3, 0.4, "accepted"), (5, 0.3, "in progress"),
                    (5, 0.2, "done"), (5, 0.1, "rejected"), (4, 0.6, "proposed"), (4, np.nan, "proposed"),
                    (3, 0.7, "proposed"), *[(5, 0.95, "proposed")] * 6)  # the most alike: the 10th and beyond
     assert review_flags(frame).tolist() == [True, False, False, False, False, False, True, False, True] + [False] * 6
+
+
+def test_two_unrelated_stickies_grouped_together_are_flagged():
+    # a second walkthrough: the room's top vote sat in a pair with cohesion 0.10, never flagged
+    frame = ranked((2, 0.10, "proposed"), (6, 0.30, "proposed"), (5, 0.35, "proposed"), (4, 0.40, "proposed"),
+                   (7, 0.45, "proposed"), (1, 0.05, "proposed"))
+    assert review_flags(frame).tolist() == [True, True, True, False, False, False]  # one sticky: nothing to doubt
 
 
 def test_a_theme_the_page_calls_closely_alike_is_never_flagged():

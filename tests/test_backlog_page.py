@@ -183,3 +183,22 @@ def test_each_theme_says_why_it_has_its_priority(demo, client):
     teams = re.search(r"<b>(\d+)</b><span>teams</span>", html).group(1)  # the KPI: breadth's denominator
     assert f" of {teams} teams with a pain point in it" in mine
     assert any("value 3 (not set yet)" in w for w in why)
+
+
+def test_an_opened_theme_shows_the_deep_dive_notes_on_its_stickies(demo, client):
+    """A facilitator's walkthrough: the key insight ("Only 2 security reviewers for 14 teams", a note on
+    a pain point) appeared only in the export, not on the theme."""
+    import pandas as pd
+
+    from workshop.aggregation.context import notes_on
+    frame = pd.DataFrame({"sticky_id": ["p1", "n1", "n2", "e1"], "workshop_id": [1, 1, 1, 1],
+                          "kind": ["pain", "note", "note", "event"], "team": ["Payments"] * 4,
+                          "stage": ["Build"] * 4, "position": [0.5, 0.52, 0.1, 0.5],
+                          "text": ["Security review takes 3 weeks", "Only 2 reviewers for 14 teams", "elsewhere", "Review done"],
+                          "link_to": [None, "p1", "e1", None]})
+    notes = notes_on(frame, ["p1"])
+    assert notes.to_dict("records") == [{"kind": "note", "text": "Only 2 reviewers for 14 teams", "team": "Payments",
+                                         "stage": "Build", "on": "Security review takes 3 weeks"}]
+    assert notes_on(frame.drop(columns="link_to"), ["p1"]).empty and notes_on(frame, []).empty
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    assert 'data-test="notes"' in html and "Deep-dive notes (" in html

@@ -117,3 +117,38 @@ def test_a_time_sticky_takes_the_duration_its_text_names(pages, ui):
                              ".map(s => [s.text, s.duration_minutes]))")
     assert durations == {"Security review 2d": 2 * 1440, "Waiting for CAB, 1 week": 3 * 1440, "Hand-over to ops": None}
     expect(ui.sticky(fac, "Security review 2d").locator(".sticky-duration")).to_have_text("2 d")
+
+
+def test_the_list_view_and_a_note_place_stickies_as_the_canvas_does(pages, ui):
+    """A second walkthrough: "PSP onboarding 3 weeks" added from the list view (a phone's way) showed
+    "?", and "+ Note" covered half of the sticky below the one it was for."""
+    fac = pages.facilitator()
+    ui.set_phase(fac, "context")
+    fac.click("#list-open")
+    form = fac.locator("form.lv-add")
+    form.get_by_label("Kind").select_option("time")
+    form.get_by_label("Text of the new sticky").fill("PSP onboarding 3 weeks")
+    form.get_by_role("button", name="Add").click()
+    ui.wait_settled(fac)
+    durations = fac.evaluate("() => [...window.__board.state.stickiesServer.values()].map(s => s.duration_minutes)")
+    assert durations == [3 * 10080]
+    fac.click(".lv-close")
+    # a note for a sticky with another one right where the note would go
+    anchor = ui.add_sticky(fac, "event", "Sandbox access granted", 0.3, 0.3)
+    ui.add_sticky(fac, "time", "Sprint wait 3 weeks", 0.3 + 0.035, 0.3 + 0.14, duration_minutes=30240)
+    ui.wait_settled(fac)
+    ui.sticky(fac, "Sandbox access granted").click()
+    fac.click("button.sel-note")
+    fac.keyboard.type("Only 2 security reviewers for 14 teams")
+    fac.keyboard.press("Enter")
+    ui.wait_settled(fac)
+    boxes = fac.evaluate("""() => [...document.querySelectorAll('.sticky:not(.draft)')].map((el) => {
+        const r = el.getBoundingClientRect(); return [el.textContent.slice(0, 20), r.left, r.top, r.right, r.bottom]; })""")
+    note = next(b for b in boxes if b[0].startswith("Only 2"))
+    for other in boxes:
+        if other is not note:
+            apart = note[3] <= other[1] or other[3] <= note[1] or note[4] <= other[2] or other[4] <= note[2]
+            assert apart, (note, other)
+    linked = fac.evaluate("(id) => [...window.__board.state.stickiesServer.values()].find(s => s.kind === 'note').link_to",
+                          anchor)
+    assert linked == anchor

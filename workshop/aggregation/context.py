@@ -1,4 +1,5 @@
-"""What stood near a theme's stickies on their boards: the events, systems and times around them.
+"""What stood near a theme's stickies on their boards: the events, systems and times around them,
+and the deep-dive notes that point at them.
 
 Pure pandas: the stickies frame (report.STICKY_COLUMNS) in, a frame of neighbours out.
 """
@@ -27,3 +28,18 @@ def neighbours(stickies: pd.DataFrame, sticky_ids: list[str], window: float = 0.
     near = pairs.loc[pairs["distance"] <= window].sort_values(["distance", "sticky_id"])
     near = near.drop_duplicates("sticky_id").head(limit)
     return near[columns].reset_index(drop=True)
+
+
+def notes_on(stickies: pd.DataFrame, sticky_ids: list[str]) -> pd.DataFrame:
+    """The deep-dive notes (and other stickies) that point at the given stickies (``link_to``), e.g.
+    "Only 2 security reviewers for 14 teams" on a pain point: columns kind, text, team, stage, on
+    (the text they point at), in board order."""
+    columns = ["kind", "text", "team", "stage", "on"]
+    if stickies.empty or not sticky_ids or "link_to" not in stickies:
+        return pd.DataFrame(columns=columns)
+    pointing = stickies.loc[stickies["link_to"].isin(sticky_ids) & ~stickies["sticky_id"].isin(sticky_ids)]
+    if pointing.empty:
+        return pd.DataFrame(columns=columns)
+    text_of = stickies.set_index("sticky_id")["text"]
+    pointing = pointing.assign(on=pointing["link_to"].map(text_of))
+    return pointing.sort_values(["workshop_id", "position", "sticky_id"])[columns].reset_index(drop=True)

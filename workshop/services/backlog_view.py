@@ -19,7 +19,7 @@ TOP = 10
 @dataclass
 class BacklogView:
     report: BacklogReport
-    themes: list[dict]  # {"row": backlog row (None for missing values), "sources": [...], "context": [...]}
+    themes: list[dict]  # {"row": backlog row (None for missing values), "sources": [...], "context": [...], "notes": [...]}
     heat: pd.DataFrame
     peak: int  # the heatmap's largest cell (0 when empty)
     top: list[dict]  # the first TOP themes' rows, by priority
@@ -49,7 +49,8 @@ def theme_views(report: BacklogReport) -> list[dict]:
         sources = stickies.loc[stickies["theme_id"] == row["theme_id"]].sort_values(
             ["votes", "team"], ascending=[False, True])
         themes.append({"row": row, "sources": sources.to_dict("records"),
-                       "context": context.neighbours(stickies, sources["sticky_id"].tolist()).to_dict("records")})
+                       "context": context.neighbours(stickies, sources["sticky_id"].tolist()).to_dict("records"),
+                       "notes": context.notes_on(stickies, sources["sticky_id"].tolist()).to_dict("records")})
     return themes
 
 

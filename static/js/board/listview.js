@@ -3,7 +3,7 @@
 // its text, move it to another stage, place and take back dots, delete it (and undo, from the board's
 // keys, since the same actions are used).
 import { watchLength } from "../limits.js";
-import { dotsText, el, formatDuration, parseDuration } from "./format.js";
+import { dotsText, durationIn, el, formatDuration, parseDuration } from "./format.js";
 import { freeSpot } from "./tidy.js";
 
 export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
@@ -62,7 +62,11 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
         // the first free place of the stage, from its top: no sticky lands on another (the wall grows)
         const want = { kind: kind.input.value, x: (i + 0.5) / names.length, y: 0.1 };
         const [x, y] = freeSpot(state.stickyList(), state.kinds, geometry, want, { tidy: true }) || [want.x, want.y];
-        actions.create([{ id: crypto.randomUUID(), kind: want.kind, text: value, x, y }]);
+        const sticky = { id: crypto.randomUUID(), kind: want.kind, text: value, x, y };
+        // a time sticky takes the duration its text names ("PSP onboarding 3 weeks"), as on the canvas
+        const minutes = state.kinds.get(want.kind)?.hasDuration ? durationIn(value) : null;
+        if (minutes != null) sticky.duration_minutes = minutes;
+        actions.create([sticky]);
         text.value = "";
         schedule();
       });

@@ -3,7 +3,7 @@
 // duplicate (Ctrl+C/X/V/D) through a clipboard in localStorage shared by every board of the
 // discovery, select all, delete.
 import { el } from "./format.js";
-import { freeOffset } from "./tidy.js";
+import { freeOffset, freeSpot } from "./tidy.js";
 
 const CLIPBOARD = (discoveryId) => `storming.clipboard.${discoveryId}`;
 
@@ -122,7 +122,10 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
   button("note", "+ Note", "Attach a deep-dive note to this sticky", () => {
     const s = state.sticky(renderer.selected);
     if (!s) return;
-    editor.open({ draft: { kind: "note", x: geometry.clampX(s.x + 0.035), y: geometry.clampY(s.y + 0.14), link_to: s.id } });
+    // just below the sticky, or the nearest free place to it: a note never covers another sticky
+    const want = { kind: "note", x: geometry.clampX(s.x + 0.035), y: geometry.clampY(s.y + 0.14) };
+    const [x, y] = freeSpot(state.stickyList(), state.kinds, geometry, want) || [want.x, want.y];
+    editor.open({ draft: { kind: "note", x, y, link_to: s.id } });
   });
   button("duplicate", "Duplicate", "Duplicate (Ctrl+D)", duplicate);
   button("copy", "Copy", "Copy, to paste here or on another board of this discovery (Ctrl+C)", () => copy());
