@@ -152,3 +152,31 @@ def test_the_list_view_and_a_note_place_stickies_as_the_canvas_does(pages, ui):
     linked = fac.evaluate("(id) => [...window.__board.state.stickiesServer.values()].find(s => s.kind === 'note').link_to",
                           anchor)
     assert linked == anchor
+
+
+def test_stickies_written_privately_at_one_spot_are_moved_apart_when_revealed(pages, ui):
+    """A second walkthrough: after the reveal, "CAB meets only on Thursdays" sat wholly under another
+    pain point, written privately at the same place by someone else."""
+    fac = pages.facilitator()
+    ui.set_phase(fac, "pain")
+    fac.click("[data-action='private']")
+    fac.wait_for_function("() => window.__board.state.workshopServer.private_writing === true")
+    ana, ben = pages.guest("Ana"), pages.guest("Ben")
+    ana.evaluate("() => window.__board.send({type: 'sticky.create', sticky: {id: crypto.randomUUID(), kind: 'pain',"
+                 " text: 'Change tickets need 5 approvals', x: 0.42, y: 0.4}})")
+    ben.evaluate("() => window.__board.send({type: 'sticky.create', sticky: {id: crypto.randomUUID(), kind: 'pain',"
+                 " text: 'CAB meets only on Thursdays', x: 0.421, y: 0.405}})")
+    expect(fac.locator("[data-action='reveal']")).to_have_text("Reveal 2")
+    fac.click("[data-action='reveal']")
+    expect(fac.locator(".toast").last).to_contain_text("that landed on others moved apart")
+    ui.wait_settled(fac)
+    for page in (fac, ana):
+        ui.wait_settled(page)
+        page.wait_for_function("() => [...window.__board.state.stickiesServer.values()].length === 2")
+        a, b = page.evaluate("""() => [...document.querySelectorAll('.sticky:not(.draft)')].map((el) => {
+            const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)  # apart, for everyone
+    fac.keyboard.press("Control+z")  # one step undoes it, as any Tidy
+    ui.wait_settled(fac)
+    spots = sorted(fac.evaluate("() => [...window.__board.state.stickiesServer.values()].map(s => [s.x, s.y])"))
+    assert spots == [[0.42, 0.4], [0.421, 0.405]]

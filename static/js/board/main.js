@@ -132,17 +132,29 @@ listView = createListView({ state, geometry, actions: interactions.actions, host
   stages: config.discovery.stages, toast: hud.toast,
   onToggle: (open) => { $("list-open").setAttribute("aria-pressed", String(open)); if (!open) $("list-open").focus(); } });
 
+// Tidy: overlapping stickies laid out apart, one undo step. Run by the facilitator's button, and after
+// their own reveal: stickies written privately at the same spot by different people landed on one
+// another ("CAB meets only on Thursdays" sat wholly under another pain point).
+function tidyBoard({ afterReveal = false } = {}) {
+  const moves = tidyMoves(state.stickyList(), state.kinds, geometry);
+  const stuck = moves.stuck ? ` ${moves.stuck} found no free place: their stage is full down to the wall's last lane.` : "";
+  if (!moves.length) { if (!afterReveal) hud.toast(stuck || "Nothing overlaps: the board is tidy.", "info"); return; }
+  interactions.actions.move(moves, { label: "tidy" });
+  const n = `${moves.length} ${moves.length === 1 ? "sticky" : "stickies"}`;
+  hud.toast(afterReveal ? `Revealed: ${n} that landed on others moved apart (Ctrl+Z undoes it).${stuck}`
+    : `Tidied ${n} (Ctrl+Z undoes it).${stuck}`, "info");
+}
+let revealSent = false;
+function facilitatorSend(op) {
+  if (op?.type === "private.reveal") revealSent = true;
+  return send(op);
+}
+
 facilitator = config.me.facilitator
-  ? createFacilitatorBar({ state, container: $("facilitator-bar"), send, toast: hud.toast,
+  ? createFacilitatorBar({ state, container: $("facilitator-bar"), send: facilitatorSend, toast: hud.toast,
     confirmDialog: hud.confirmDialog, joinUrl: config.joinUrl,
     onSummon: () => follow.bringEveryone(), tools: document.querySelector(".board-tools"),
-    onTidy: () => {
-      const moves = tidyMoves(state.stickyList(), state.kinds, geometry);
-      const stuck = moves.stuck ? ` ${moves.stuck} found no free place: their stage is full down to the wall's last lane.` : "";
-      if (!moves.length) { hud.toast(stuck || "Nothing overlaps: the board is tidy.", "info"); return; }
-      interactions.actions.move(moves, { label: "tidy" });
-      hud.toast(`Tidied ${moves.length} ${moves.length === 1 ? "sticky" : "stickies"} (Ctrl+Z undoes it).${stuck}`, "info");
-    } })
+    onTidy: () => tidyBoard() })
   : null;
 facilitator?.typing(0);
 
@@ -192,6 +204,10 @@ state.subscribe((change) => {
     facilitator?.typing(typingNow.size);
   }
   if (change.record) announcer.record(change.record);
+  if (revealSent && change.record?.type === "private.reveal") {
+    revealSent = false;
+    requestAnimationFrame(() => tidyBoard({ afterReveal: true }));
+  }
   if (listView.open && (change.stickies?.size || change.workshop || change.votes || change.reset)) listView.schedule();
   if ((change.workshop || change.votes || change.reset || change.hidden) && !chromeFrame) chromeFrame = requestAnimationFrame(refreshChrome);
   // a sticky revealed or deleted while the summary is open: recount (once a frame at most)
