@@ -93,6 +93,7 @@ export function createPalette(container, state) {
     else if (firstAllowed) help.textContent = "Drag a kind onto the board, or double-click the board.";
     else help.textContent = "No new stickies in this phase.";
     container.classList.toggle("disabled", !firstAllowed);
+    document.body.classList.toggle("nothing-to-add", !firstAllowed); // e.g. hides "Double-tap … to add" in Set-up
     if (offers !== !!firstAllowed) { offers = !!firstAllowed; chosenFold = null; }
     applyFold();
   }
