@@ -212,3 +212,22 @@ def test_the_palette_says_which_kinds_only_the_facilitator_may_add_now_and_its_h
     expect(fac.locator("#palette .palette-toggle")).to_have_attribute("aria-expanded", "false")
     expect(fac.locator(".palette-item[data-kind='pain']")).to_be_hidden()
     fac.screenshot(path=str(output_dir / "messages-palette-folded.png"))
+
+
+def test_editing_after_fit_on_a_phone_zooms_in_so_the_text_can_be_read(pages, ui, output_dir):
+    """A second walkthrough: after Fit (11 %) a double-tap opened the editor at 11 %, unreadable."""
+    fac = pages.facilitator()
+    fill_board(fac, ui)
+    bob = pages.guest("Bob", **PHONE)
+    bob.click("[data-zoom='fit']")
+    assert bob.evaluate("() => window.__board.viewport.scale") < 0.3
+    box = bob.locator("#viewport").bounding_box()
+    x, y = box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.5
+    bob.touchscreen.tap(x, y)
+    bob.wait_for_timeout(120)
+    bob.touchscreen.tap(x, y)
+    editor = bob.locator(".sticky.draft .editor-text")
+    expect(editor).to_be_focused()
+    assert bob.evaluate("() => window.__board.viewport.scale") >= 0.6
+    assert editor.evaluate(INSIDE, bob.locator("#viewport").evaluate("(v) => v.getBoundingClientRect().toJSON()"))
+    bob.screenshot(path=str(output_dir / "phone-edit-after-fit.png"))

@@ -175,7 +175,7 @@ def test_screenshots_of_a_populated_board(pages, ui, output_dir):
     summary = ana.locator("#summary")
     expect(summary).to_be_visible(timeout=2000)
     total = len(ids)
-    expect(summary.locator(".summary-lede")).to_have_text(f"{total} stickies from 1 person, 5 dots placed.")
+    expect(summary.locator(".summary-lede")).to_have_text(f"{total} stickies from the facilitator, 5 dots placed.")
     voted = summary.locator(".summary-voted li")
     expect(voted.first).to_contain_text("Waiting 3 weeks for a cloud account")
     expect(voted.first).to_contain_text("3 dots · Plan")

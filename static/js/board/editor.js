@@ -5,7 +5,12 @@
 import { durationIn, el, formatDuration, parseDuration } from "./format.js";
 import { watchLength } from "../limits.js";
 
-export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {} }) {
+// Below this zoom the editor's text cannot be read while typing (a phone after Fit shows 11 %):
+// opening it zooms the view in on the sticky first, as whiteboards do.
+const EDIT_ZOOM = 0.6;
+
+export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {},
+  viewport = null }) {
   let editor = null;
   const kindOf = (key) => state.kinds.get(key);
 
@@ -14,6 +19,10 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     const existing = id ? state.sticky(id) : null;
     if (id && !existing) return;
     const kind = kindOf(existing ? existing.kind : draft.kind);
+    if (viewport && viewport.scale < EDIT_ZOOM / 2) {
+      const at = existing || draft;
+      viewport.setView(at.x, at.y, EDIT_ZOOM);
+    }
     let host, draftEl = null;
     if (existing) {
       host = renderer.node(id)?.body;

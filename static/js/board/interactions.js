@@ -51,7 +51,7 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
 
   let selection = null;
   const editor = createEditor({
-    state, renderer, geometry, actions, toast, stickyLayer: dom.stickyLayer, signal,
+    state, renderer, geometry, actions, toast, stickyLayer: dom.stickyLayer, signal, viewport,
     // a new sticky is selected and takes the keyboard's focus once drawn (N, then arrows, Enter…)
     onCreated: (id) => requestAnimationFrame(() => requestAnimationFrame(() => {
       if (!state.sticky(id) || editor.isOpen) return;

@@ -7,7 +7,7 @@ import { el, formatDuration } from "./format.js";
 const TOP = 5; // most voted stickies shown
 
 /** What the summary shows, from the visible stickies (pure: testable without a page). */
-export function summarise(stickies, { kinds, stages, stageAt }) {
+export function summarise(stickies, { kinds, stages, stageAt, facilitatorIds = new Set() }) {
   const live = stickies.filter((s) => s && !s.deleted && !s.private);
   const byKind = new Map([...kinds.keys()].map((k) => [k, 0]));
   for (const s of live) byKind.set(s.kind, (byKind.get(s.kind) || 0) + 1);
@@ -26,6 +26,8 @@ export function summarise(stickies, { kinds, stages, stageAt }) {
     total: live.length, byKind, voted, painByStage, waits,
     votes: live.reduce((n, s) => n + (s.votes || 0), 0),
     authors: new Set(live.map((s) => s.author_id)).size,
+    // the backlog counts participants (people who joined from the link) apart from facilitators: so does this
+    facilitatorAuthors: new Set(live.map((s) => s.author_id).filter((id) => facilitatorIds.has(id))).size,
   };
 }
 
@@ -68,6 +70,7 @@ export function createSummary({ state, geometry, stages, host, onShowSticky, onT
 
     const s = summarise([...state.stickyIds()].map((id) => state.sticky(id)), {
       kinds: state.kinds, stages, stageAt: (x) => geometry.stageAt(x),
+      facilitatorIds: new Set(state.participants.filter((p) => p.facilitator).map((p) => p.id)),
     });
     panel.replaceChildren();
     const head = el("div", "summary-head");
@@ -80,7 +83,10 @@ export function createSummary({ state, geometry, stages, host, onShowSticky, onT
     head.append(fold);
     panel.append(head);
 
-    const who = s.authors === 1 ? "1 person" : `${s.authors} people`;
+    const guests = s.authors - s.facilitatorAuthors;
+    const who = [guests ? `${guests} participant${guests === 1 ? "" : "s"}` : "",
+      s.facilitatorAuthors ? (s.facilitatorAuthors === 1 ? "the facilitator" : `${s.facilitatorAuthors} facilitators`) : ""]
+      .filter(Boolean).join(" and ") || "nobody";
     panel.append(el("p", "summary-lede",
       s.total ? `${s.total} stickies from ${who}, ${s.votes} dot${s.votes === 1 ? "" : "s"} placed.`
         : "Nothing was put on this board."));
