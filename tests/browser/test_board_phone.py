@@ -171,6 +171,20 @@ def test_the_link_hint_and_the_lock_notice_go_when_they_stop_being_true(pages, u
     expect(hint).to_be_visible()
     fac.keyboard.press("Escape")
     expect(hint).to_have_count(0, timeout=1000)
+    # panning the board looks for the target (the link waits); a click on the empty board cancels, and says so
+    ui.sticky(fac, "Nobody knows who approves").click()
+    fac.click(".sel-link")
+    expect(hint).to_be_visible()
+    box = fac.locator("#viewport").bounding_box()
+    x, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.85
+    fac.mouse.move(x, y)
+    fac.mouse.down()
+    fac.mouse.move(x - 60, y - 20, steps=5)
+    fac.mouse.up()
+    expect(hint).to_be_visible()
+    fac.mouse.click(x, y)
+    expect(hint).to_have_count(0, timeout=1000)
+    expect(fac.locator(".toast").last).to_contain_text("Link cancelled")
 
     # the lock: Ana is told while it holds, and the notice goes when the facilitator unlocks
     fac.click("[data-action='lock']")

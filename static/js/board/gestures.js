@@ -40,7 +40,6 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
     const id = stickyAt(e.target);
     pressed = id;
     if (spaceDown || e.button === 1 || !id) {
-      if (!id && link.active) link.cancel();
       if (!id && e.shiftKey && e.button === 0 && !spaceDown) { startBox(e); return; }
       if (!id && !(e.ctrlKey || e.metaKey)) selection.select(null);
       startPan(e);
@@ -77,7 +76,7 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
   });
 
   function startPan(e) {
-    gesture = { type: "pan", pointerId: e.pointerId, x: e.clientX, y: e.clientY };
+    gesture = { type: "pan", pointerId: e.pointerId, x: e.clientX, y: e.clientY, startX: e.clientX, startY: e.clientY };
     viewportEl.setPointerCapture(e.pointerId);
     viewportEl.classList.add("panning");
   }
@@ -167,7 +166,11 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
       if (!g.moved) doubleTap(e);
       return;
     }
-    if (g.type === "pan" && Math.hypot(e.clientX - g.x, e.clientY - g.y) < DRAG_THRESHOLD) doubleTap(e);
+    if (g.type !== "pan") return;
+    const still = Math.hypot(e.clientX - g.startX, e.clientY - g.startY) < DRAG_THRESHOLD;
+    // choosing a sticky to link to: panning looks for it (the link stays); a click on the empty board cancels
+    if (link.active) { if (still && e.type !== "pointercancel") { link.cancel(); toast("Link cancelled.", "info"); } return; }
+    if (Math.hypot(e.clientX - g.x, e.clientY - g.y) < DRAG_THRESHOLD) doubleTap(e);
   }
   viewportEl.addEventListener("pointerup", endGesture);
   viewportEl.addEventListener("pointercancel", endGesture);
