@@ -144,14 +144,8 @@ function tidyBoard({ afterReveal = false } = {}) {
   hud.toast(afterReveal ? `Revealed: ${n} that landed on others moved apart (Ctrl+Z undoes it).${stuck}`
     : `Tidied ${n} (Ctrl+Z undoes it).${stuck}`, "info");
 }
-let revealSent = false;
-function facilitatorSend(op) {
-  if (op?.type === "private.reveal") revealSent = true;
-  return send(op);
-}
-
 facilitator = config.me.facilitator
-  ? createFacilitatorBar({ state, container: $("facilitator-bar"), send: facilitatorSend, toast: hud.toast,
+  ? createFacilitatorBar({ state, container: $("facilitator-bar"), send, toast: hud.toast,
     confirmDialog: hud.confirmDialog, joinUrl: config.joinUrl,
     onSummon: () => follow.bringEveryone(), tools: document.querySelector(".board-tools"),
     onTidy: () => tidyBoard() })
@@ -204,8 +198,8 @@ state.subscribe((change) => {
     facilitator?.typing(typingNow.size);
   }
   if (change.record) announcer.record(change.record);
-  if (revealSent && change.record?.type === "private.reveal") {
-    revealSent = false;
+  // my own reveal (the record says who): the stickies it showed may lie on one another
+  if (change.record?.type === "private.reveal" && change.record.by === state.me.id) {
     requestAnimationFrame(() => tidyBoard({ afterReveal: true }));
   }
   if (listView.open && (change.stickies?.size || change.workshop || change.votes || change.reset)) listView.schedule();
