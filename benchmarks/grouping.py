@@ -43,6 +43,7 @@ from workshop.aggregation.themes import DEFAULT_CONFIG, LEGACY_CONFIG, MIX_CONFI
 
 FIXTURES = ROOT / "tests" / "fixtures" / "discoveries"
 LEGACY_FIXTURE = ROOT / "tests" / "fixtures" / "labelled_themes.csv"
+READINGS = FIXTURES / "blind_reading"
 DEFAULT_STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
 DOMAINS = ["infrastructure_platform", "data_ml_platform", "mobile_delivery", "hospital_patient_journey"]
 
@@ -90,6 +91,28 @@ def score(df: pd.DataFrame, clusters: np.ndarray) -> dict:
     majority = {pains.loc[pains["cluster"] == c, "truth"].value_counts().index[0] for c in ranked}
     return {"ari": float(ari), "top5": len(set(true_top5(df)) & majority),
             "clusters": int(pd.Series(clusters).nunique())}
+
+
+def blind_reading(df: pd.DataFrame, name: str) -> np.ndarray | None:
+    """The grouping a careful reader made of the fixture without its labels (one group per row of
+    df), or None when there is none. See tests/fixtures/discoveries/blind_reading/README.md."""
+    path = READINGS / f"{name}.csv"
+    if not path.exists():
+        return None
+    reading = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("sticky_id")["group"]
+    return df["sticky_id"].map(reading).to_numpy()
+
+
+def pair_precision_recall(df: pd.DataFrame, clusters: np.ndarray) -> tuple[float, float]:
+    """Of the pairs of stickies a grouping puts together, the share that share a true theme
+    (precision); of the pairs that share a true theme, the share put together (recall)."""
+    truth = pd.factorize(df["truth"])[0]
+    ours = pd.factorize(pd.Series(clusters))[0]
+    upper = np.triu_indices(len(truth), 1)
+    same_truth = (truth[:, None] == truth[None, :])[upper]
+    together = (ours[:, None] == ours[None, :])[upper]
+    both = int((same_truth & together).sum())
+    return both / max(int(together.sum()), 1), both / max(int(same_truth.sum()), 1)
 
 
 def embed_all(embed, data: dict[str, pd.DataFrame]) -> None:
@@ -272,11 +295,20 @@ def evaluate(corrections: bool = True) -> dict:
     for method, config in (("first round of issue 13", MIX_CONFIG), ("shipped", DEFAULT_CONFIG)):
         placement[method] = {d: foreign_placement(data[d], cluster(data[d], config, full)) for d in DOMAINS}
     flags = {d: review_flag_hits(data[d], DEFAULT_CONFIG, full) for d in DOMAINS}
+    # A careful reader's grouping beside the shipped one: what the labels allow, and where we lose.
+    readers = {}
+    for d in DOMAINS:
+        shipped = cluster(data[d], DEFAULT_CONFIG, full)
+        readers[d] = {"shipped": {**score(data[d], shipped), "pairs": pair_precision_recall(data[d], shipped)}}
+        reading = blind_reading(data[d], d)
+        if reading is not None:
+            readers[d]["reader"] = {**score(data[d], reading), "pairs": pair_precision_recall(data[d], reading)}
     correction_rows = {}
     if corrections:
         for d in DOMAINS:  # with the shipped configuration
             correction_rows[d] = simulate_corrections(data[d], DEFAULT_CONFIG, full)
-    return {"results": results, "corrections": correction_rows, "placement": placement, "flags": flags, "embed_seconds": embed_seconds,
+    return {"results": results, "corrections": correction_rows, "placement": placement, "flags": flags,
+            "readers": readers, "embed_seconds": embed_seconds,
             "fixtures": {d: {"stickies": len(df), "teams": int(df["team"].nunique()),
                              "themes": int(df.loc[~df["truth"].str.startswith("one-off:"), "truth"].nunique()),
                              "not_english": float((df["lang"] != "en").mean()) if "lang" in df else 0.0}
@@ -311,6 +343,18 @@ def main() -> None:
           "(3 picked at random: 0.9 on average); mean purity of the flagged vs the other top-10 themes")
     for d, f in out["flags"].items():
         print(f"- {d}: {f['hits']} of {f['flagged']}; purity {f['flagged_purity']:.2f} vs {f['other_purity']:.2f}")
+    print("\nA careful reader without the labels beside the shipped configuration: ARI / top-5, "
+          "and pairwise precision / recall (pairs put together that share a true theme / pairs of a true theme put together)\n")
+    print("| fixture | reader ARI / top-5 | reader precision / recall | shipped ARI / top-5 | shipped precision / recall |")
+    print("|---|---|---|---|---|")
+    for d, r in out["readers"].items():
+        cells = []
+        for who in ("reader", "shipped"):
+            if who in r:
+                cells += [f"{r[who]['ari']:.3f} / {r[who]['top5']}", "{:.2f} / {:.2f}".format(*r[who]["pairs"])]
+            else:
+                cells += ["-", "-"]
+        print(f"| {d} | " + " | ".join(cells) + " |")
     if out["corrections"]:
         print("\n| fixture | ARI before | top-5 before | ARI after 5 corrections | top-5 after | corrections |")
         print("|---|---|---|---|---|---|")

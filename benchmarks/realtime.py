@@ -218,9 +218,13 @@ def merge_workers(raws: list[dict], participants: int) -> dict:
     for raw in raws:
         sends.update(raw["sends"])
     received: dict[str, list] = {}  # op id -> [receipts, latest receive time]
+    # Placeholders (private stickies, dots placed while votes are hidden) arrive without the op id,
+    # keyed "seq:N"; the sender's ack says which op got seq N.
+    by_seq = {f"seq:{st[5]}": op_id for op_id, st in sends.items() if len(st) > 5 and st[5] is not None}
     unknown = 0
     for raw in raws:
-        for op_id, (n, latest) in raw["recv"].items():
+        for key, (n, latest) in raw["recv"].items():
+            op_id = by_seq.get(key, key)
             if op_id not in sends:
                 unknown += n
                 continue

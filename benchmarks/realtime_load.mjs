@@ -110,8 +110,12 @@ function makeClient(pos, idx, secret, facilitator) {
       if (!st && rec.type === "sticky.create" && VOTABLE.has(rec.sticky?.kind) && !votableSeen.has(rec.sticky.id)) {
         votableSeen.add(rec.sticky.id); votable.push(rec.sticky.id); // created in another worker
       }
-      let r = recv.get(rec.id);
-      if (!r) { r = { seen: new Uint8Array(localCount), n: 0, max: 0 }; recv.set(rec.id, r); }
+      // A placeholder (someone else's private sticky, or a dot placed while votes are hidden) carries
+      // no op id, only the op's seq: counted by seq, matched to the op by the sender's ack.
+      const key = rec.id ?? (Number.isInteger(rec.seq) ? `seq:${rec.seq}` : null);
+      if (key === null) continue;
+      let r = recv.get(key);
+      if (!r) { r = { seen: new Uint8Array(localCount), n: 0, max: 0 }; recv.set(key, r); }
       if (r.seen[pos]) { duplicateDeliveries++; continue; }
       r.seen[pos] = 1; r.n++;
       if (t > r.max) r.max = t;
@@ -167,6 +171,7 @@ function recordAck(c, op, ack, st) {
   st.ackMs = now() - st.t0;
   if (result?.ok) {
     st.acked = true;
+    st.seq = Number.isInteger(result.seq) ? result.seq : null;
     if (op.type === "sticky.create") {
       c.stickies.push({ id: op.sticky.id, kind: op.sticky.kind });
       if (VOTABLE.has(op.sticky.kind) && !votableSeen.has(op.sticky.id)) { votableSeen.add(op.sticky.id); votable.push(op.sticky.id); }
@@ -304,10 +309,10 @@ async function main() {
     reconnects: clients.reduce((n, c) => n + c.reconnects, 0), ops_skipped: skippedOps, refusals,
     duplicate_deliveries: duplicateDeliveries, cursors_sent: cursorsSent, cursor_moves: cursorMoves,
     download_bytes: downloadBytes, download_messages: downloadMessages,
-    // op id -> [send time, sender, "acked"|"refused"|"timeout"|null, ack ms, type]
+    // op id -> [send time, sender, "acked"|"refused"|"timeout"|null, ack ms, type, seq]
     sends: Object.fromEntries([...ops].map(([id, st]) => [id, [st.t0, st.sender,
-      st.acked ? "acked" : st.refused ? "refused" : st.timedOut ? "timeout" : null, st.ackMs, st.type]])),
-    // op id -> [receipts by this worker's clients (sender excluded), latest receive time]
+      st.acked ? "acked" : st.refused ? "refused" : st.timedOut ? "timeout" : null, st.ackMs, st.type, st.seq ?? null]])),
+    // op id (or "seq:N" for a placeholder) -> [receipts by this worker's clients (sender excluded), latest receive time]
     recv: Object.fromEntries([...recv].map(([id, r]) => [id, [r.n, r.max]])),
     cursor_sends: cursorSends,                  // [cursor key, send time, sender]
     cursor_batches: [...cursorBatches.values()], // {xs, times: [[receive time, receiver]]}

@@ -73,3 +73,24 @@ def test_the_review_flags_point_at_the_least_pure_themes(embed):
     assert all(r["flagged"] == 3 for r in rows.values()), rows
     assert sum(r["hits"] for r in rows.values()) >= 6, rows
     assert sum(r["flagged_purity"] < r["other_purity"] for r in rows.values()) >= 3, rows
+
+
+def test_the_blind_readings_cover_every_sticky_once():
+    """The careful reader's groupings (the benchmark's ceiling row) must match the fixtures' stickies:
+    an edited fixture without a re-read would otherwise score a reading of other stickies."""
+    for name in bench.DOMAINS:
+        df = bench.load(name)
+        reading = bench.pd.read_csv(bench.READINGS / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert reading["sticky_id"].is_unique, name
+        assert set(reading["sticky_id"]) == set(df["sticky_id"]), name
+        assert (reading["group"].str.strip() != "").all(), name
+
+
+def test_pair_precision_and_recall_count_pairs():
+    df = bench.pd.DataFrame({"truth": ["a", "a", "a", "b", "b", "one-off:x"]})
+    assert bench.pair_precision_recall(df, bench.np.array([1, 1, 1, 2, 2, 3])) == (1.0, 1.0)
+    # Everything together: 15 pairs, 4 of them true (3 within a, 1 within b).
+    assert bench.pair_precision_recall(df, bench.np.zeros(6)) == (4 / 15, 1.0)
+    # a split in two, b right: 1 + 1 pairs together, both true; 2 of the 4 true pairs found.
+    assert bench.pair_precision_recall(df, bench.np.array([1, 1, 2, 3, 3, 4])) == (1.0, 0.5)
+    assert bench.pair_precision_recall(df, bench.np.arange(6)) == (0.0, 0.0)
