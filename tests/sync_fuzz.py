@@ -73,6 +73,7 @@ class Client:
         self.my_votes: dict[str, int] = {}
         self.hidden_count = 0
         self.votes_placed = 0
+        self.votes_by: dict[str, int] = {}
         self.buffer: dict[int, dict] = {}
         self.outbox: list[dict] = []
         self.inflight: list[str] | None = None
@@ -133,6 +134,7 @@ class Client:
         self.last_seq = snap["seq"]
         self.hidden_count = snap.get("hidden_count", 0)
         self.votes_placed = snap.get("votes_placed", 0)
+        self.votes_by = dict(snap.get("votes_by") or {})
         self.workshop = dict(snap["workshop"])
         self.stickies = {s["id"]: dict(s) for s in snap["stickies"]}
         self.my_votes = dict(snap.get("my_votes") or {})
@@ -157,6 +159,14 @@ class Client:
         # (a gap left here is filled by the resync every reconnect makes; connection.js also
         # resyncs after 1 s, which this simulation does at once when the network is quiet)
 
+    def _count_dot(self, by: int, delta: int) -> None:
+        """How many dots each person has placed (the snapshot's ``votes_by``: never where)."""
+        n = self.votes_by.get(str(by), 0) + delta
+        if n > 0:
+            self.votes_by[str(by)] = n
+        else:
+            self.votes_by.pop(str(by), None)
+
     def apply_record(self, record: dict) -> None:
         if record["seq"] != self.last_seq + 1:
             raise Divergence(f"{self.name} applied seq {record['seq']} after {self.last_seq}")
@@ -167,6 +177,7 @@ class Client:
             return
         if record.get("type") == "vote.hidden":  # someone's dot while votes are hidden: how many, not where
             self.votes_placed = max(0, self.votes_placed + record["delta"])
+            self._count_dot(record["by"], record["delta"])
             return
         if record.get("sticky"):
             self._upsert(record["sticky"])
@@ -182,6 +193,7 @@ class Client:
         if record.get("vote"):
             vote = record["vote"]
             self.votes_placed = max(0, self.votes_placed + vote["delta"])
+            self._count_dot(record["by"], vote["delta"])
             if vote["sticky_id"] in self.stickies and "total" in vote:  # no total while votes are hidden
                 self.stickies[vote["sticky_id"]]["votes"] = vote["total"]
             if record["by"] == self.actor.participant_id:
@@ -390,12 +402,13 @@ def expected_view(service: BoardService, workshop_id: int, actor: Actor) -> dict
     snap = service.snapshot(workshop_id, actor)
     return {"seq": snap["seq"], "workshop": snap["workshop"], "hidden_count": snap["hidden_count"],
             "stickies": {s["id"]: s for s in snap["stickies"]}, "my_votes": dict(snap["my_votes"]),
-            "votes_placed": snap["votes_placed"]}
+            "votes_placed": snap["votes_placed"], "votes_by": snap["votes_by"]}
 
 
 def client_view(client: Client) -> dict:
     return {"seq": client.last_seq, "workshop": client.workshop, "hidden_count": client.hidden_count,
-            "stickies": client.stickies, "my_votes": client.my_votes, "votes_placed": client.votes_placed}
+            "stickies": client.stickies, "my_votes": client.my_votes, "votes_placed": client.votes_placed,
+            "votes_by": client.votes_by}
 
 
 def run(seed: int, service: BoardService, workshop_id: int, facilitator: Actor, guests: list[Actor],

@@ -519,12 +519,12 @@ def test_votes_are_hidden_only_while_the_vote_phase_runs_with_hiding_on(hide_vot
 
 
 @pytest.mark.parametrize("record, viewer, seen", [
-    ({"seq": 4, "type": "vote.add", "vote": {"sticky_id": "s", "delta": 1}, "blind_to": 2}, 3,
-     {"seq": 4, "type": "vote.hidden", "delta": 1}),
-    ({"seq": 4, "type": "vote.remove", "vote": {"sticky_id": "s", "delta": -1}, "blind_to": 2}, 3,
-     {"seq": 4, "type": "vote.hidden", "delta": -1}),
-    ({"seq": 4, "type": "vote.add", "vote": {"sticky_id": "s", "delta": 1}, "blind_to": 2}, 2,
-     {"seq": 4, "type": "vote.add", "vote": {"sticky_id": "s", "delta": 1}}),
+    ({"seq": 4, "type": "vote.add", "by": 2, "vote": {"sticky_id": "s", "delta": 1}, "blind_to": 2}, 3,
+     {"seq": 4, "type": "vote.hidden", "delta": 1, "by": 2}),
+    ({"seq": 4, "type": "vote.remove", "by": 2, "vote": {"sticky_id": "s", "delta": -1}, "blind_to": 2}, 3,
+     {"seq": 4, "type": "vote.hidden", "delta": -1, "by": 2}),
+    ({"seq": 4, "type": "vote.add", "by": 2, "vote": {"sticky_id": "s", "delta": 1}, "blind_to": 2}, 2,
+     {"seq": 4, "type": "vote.add", "by": 2, "vote": {"sticky_id": "s", "delta": 1}}),
 ])
 def test_a_hidden_dot_reaches_others_as_one_dot_more_or_less_nowhere(record, viewer, seen):
     assert rules.redact(record, viewer) == seen
@@ -546,6 +546,7 @@ def test_hiding_votes_is_the_facilitators_and_ending_it_shows_every_count(board)
         ({"sticky_id": "g2", "delta": -1}, board.guest.participant_id)]
     snap = board.service.snapshot(board.workshop_id, board.fac)
     assert [s["votes"] for s in snap["stickies"]] == [0, 0] and snap["votes_placed"] == 1
+    assert snap["votes_by"] == {str(board.guest.participant_id): 1}  # how many each, not where
     assert board.service.snapshot(board.workshop_id, board.guest)["my_votes"] == {"g1": 1}
     # the facilitator's own dot added in the same message as the end of the vote is counted
     [_, end] = ok_records(*board.send(board.fac, {"type": "vote.add", "sticky_id": "g1"},

@@ -259,11 +259,12 @@ def test_blind_voting_withholds_others_dots_until_the_vote_ends(room):
     assert {"seq": seq, "id": vote["id"], "type": "vote.add", "by": room["ann_id"],
             "vote": {"sticky_id": pid, "delta": 1}} in ann_sees  # her own, in full, without the total
     for c in ("bob", "fac"):
-        assert records(room[c]) == [{"seq": seq, "type": "vote.hidden", "delta": 1},
-                                    {"seq": seq + 1, "type": "vote.hidden", "delta": 1}]
+        assert records(room[c]) == [{"seq": seq, "type": "vote.hidden", "delta": 1, "by": room["ann_id"]},
+                                    {"seq": seq + 1, "type": "vote.hidden", "delta": 1, "by": room["ann_id"]}]
         snapshot = room[c].emit("snapshot", {}, callback=True)["snapshot"]
         assert snapshot["stickies"][0]["votes"] == 0 and snapshot["my_votes"] == {}
         assert snapshot["votes_placed"] == 2  # progress: how many dots, not where
+        assert snapshot["votes_by"] == {str(room["ann_id"]): 2}  # and who has placed how many
         assert pid not in str(room[c].emit("resync", {"since": start}, callback=True)["ops"])
     mine = room["ann"].emit("snapshot", {}, callback=True)["snapshot"]
     assert mine["stickies"][0]["votes"] == 0 and mine["my_votes"] == {pid: 2}

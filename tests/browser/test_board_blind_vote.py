@@ -74,3 +74,56 @@ def test_votes_stay_hidden_until_the_vote_ends(pages, ui, output_dir):
     expect(summary.first).to_contain_text("2 dots")
     ben.wait_for_timeout(300)
     ben.screenshot(path=str(output_dir / "blind-vote-wrapup.png"))
+
+
+def test_the_room_sees_who_has_placed_all_their_dots_never_where(pages, ui, output_dir):
+    """A facilitator waits for the last voter: each avatar says how many dots that person has placed
+    (a tick when all), the facilitator's note counts who is done, and the facilitator hears once when
+    everyone here is. Where the dots are stays hidden; a reload (the snapshot) tells the same."""
+    fac = pages.facilitator()
+    ui.set_phase(fac, "deepdive")
+    ui.add_sticky(fac, "pain", "Flaky deploys on Fridays", 0.3, 0.35)
+    ui.add_sticky(fac, "pain", "Slow code reviews", 0.55, 0.35)
+    ui.wait_settled(fac)
+    ui.set_phase(fac, "vote")
+    ana, ben = pages.guest("Ana"), pages.guest("Ben")
+    note = fac.locator("#private-note")
+    expect(note).to_contain_text("0 of 3 here have placed all their dots")
+
+    def vote(page, text, times):
+        sticky = ui.sticky(page, text)
+        for _ in range(times):
+            sticky.locator(".sticky-text").click()
+            ui.wait_settled(page)
+
+    vote(ana, "Flaky deploys", 3)
+    vote(ana, "Slow code reviews", 2)
+    expect(note).to_contain_text("1 of 3 here has placed all their dots")
+    ana_on_fac = fac.locator('#avatars .avatar[data-name="Ana"]')
+    expect(ana_on_fac.locator(".avatar-voted")).to_have_count(1)
+    expect(ana_on_fac).to_have_attribute("title", "Ana · Payments · has placed all their dots: click to follow their view")
+    expect(fac.locator('#avatars .avatar[data-name="Ben"]')).to_have_attribute(
+        "title", "Ben · Payments · 0 of 5 dots placed: click to follow their view")
+    expect(ben.locator('#avatars .avatar[data-name="Ana"] .avatar-voted')).to_have_count(1)  # everyone sees it
+    for page in (ben, fac):  # but not where her dots are
+        expect(ui.sticky(page, "Flaky deploys").locator(".dot")).to_have_count(0)
+
+    vote(ben, "Slow code reviews", 2)
+    expect(fac.locator('#avatars .avatar[data-name="Ben"]')).to_have_attribute(
+        "title", "Ben · Payments · 2 of 5 dots placed: click to follow their view")
+    vote(ben, "Flaky deploys", 3)
+    expect(note).to_contain_text("2 of 3 here have placed all their dots")
+    # a reload rebuilds the counts from the snapshot
+    ben.reload()
+    expect(ben.locator('#avatars .avatar[data-name="Ana"] .avatar-voted')).to_have_count(1)
+    expect(ben.locator("#avatars .avatar.me .avatar-voted")).to_have_count(1)
+
+    vote(fac, "Slow code reviews", 5)
+    expect(fac.locator(".toast", has_text="Everyone here (3) has placed all their dots.")).to_have_count(1)
+    expect(note).to_contain_text("all 3 here have placed all their dots")
+    fac.wait_for_timeout(200)
+    fac.screenshot(path=str(output_dir / "blind-vote-everyone-done.png"))
+    # one dot taken back: not everyone any more
+    ui.sticky(ana, "Flaky deploys").locator(".sticky-text").click(modifiers=["Alt"])
+    expect(note).to_contain_text("2 of 3 here have placed all their dots")
+    expect(ana_on_fac.locator(".avatar-voted")).to_have_count(0)

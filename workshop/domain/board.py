@@ -396,12 +396,13 @@ def redact(record: dict, viewer_id: int) -> dict:
     """A record about someone else's private sticky becomes a placeholder that keeps its seq, whose
     it is and whether one was created, changed or deleted (so the room can count what a reveal will
     show), nothing of its content. Someone else's dot placed while votes are hidden becomes
-    `vote.hidden`: one dot more or less somewhere (the room counts the dots placed), not where."""
+    `vote.hidden`: one dot more or less somewhere, and by whom (the room counts the dots placed and
+    who has placed all theirs), not where."""
     private_to = record.get("private_to")
     if private_to is not None and private_to != viewer_id:
         return {"seq": record["seq"], "type": "hidden", "for": private_to,
                 "change": _HIDDEN_CHANGE.get(record.get("type"), "changed")}
     blind_to = record.get("blind_to")
     if blind_to is not None and blind_to != viewer_id:
-        return {"seq": record["seq"], "type": "vote.hidden", "delta": record["vote"]["delta"]}
+        return {"seq": record["seq"], "type": "vote.hidden", "delta": record["vote"]["delta"], "by": record["by"]}
     return {k: v for k, v in record.items() if k not in _AUDIENCE}

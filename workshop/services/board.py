@@ -563,6 +563,9 @@ class BoardService:
             votes = dict(session.exec(select(Vote.sticky_id, func.count()).where(Vote.workshop_id == workshop_id)
                                       .group_by(Vote.sticky_id)).all())
             placed = sum(votes.values())
+            # how many dots each person has placed, never where: who has placed all theirs
+            by_person = session.exec(select(Vote.participant_id, func.count()).where(Vote.workshop_id == workshop_id)
+                                     .group_by(Vote.participant_id)).all()
             if rules.votes_hidden(workshop, get_template(workshop.template)):
                 votes = {}  # blind voting: others' dots are not sent (the viewer's own are in my_votes)
             mine = dict(session.exec(select(Vote.sticky_id, func.count()).where(
@@ -576,6 +579,7 @@ class BoardService:
                 "stickies": [rules.sticky_state(s, votes.get(s.id, 0)) for s in stickies], "my_votes": mine,
                 "hidden_count": hidden,  # others' private stickies: what a reveal will show this viewer
                 "votes_placed": placed,  # everyone's dots in all (the facilitator's progress while hidden)
+                "votes_by": {str(pid): n for pid, n in by_person},  # participant id -> dots placed
             }
 
     def ops_since(self, workshop_id: int, since: int, viewer: Actor) -> dict:

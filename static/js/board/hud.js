@@ -32,9 +32,12 @@ export function createHud({ state, dom }) {
     if (w?.private_writing && !reason) notes.push(state.me.facilitator
       ? "Private writing is on: guests only see their own new stickies until you reveal them."
       : "Private writing: only you see your new stickies until the facilitator reveals them.");
+    const voters = phase.voting && w && !reason ? votersText() : "";
     if (state.votesHidden() && !reason) notes.push(state.me.facilitator
-      ? `Votes are hidden: each person sees only their own dots until the vote ends. ${placedText(state.votesPlaced())} so far.`
+      ? `Votes are hidden: each person sees only their own dots until the vote ends. ${placedText(state.votesPlaced())} so far${voters ? `; ${voters}` : ""}.`
       : "Votes are hidden: you see only your own dots until the vote ends.");
+    else if (voters && state.me.facilitator) notes.push(`${voters[0].toUpperCase()}${voters.slice(1)}.`);
+    everyoneDone(phase.voting && w && !reason);
     const privateNote = dom.privateEl;
     privateNote.hidden = !notes.length;
     privateNote.textContent = privateNote.title = notes.join(" ");
@@ -54,6 +57,26 @@ export function createHud({ state, dom }) {
   }
 
   function placedText(n) { return `${n} dot${n === 1 ? "" : "s"} placed`; }
+
+  /** Who is here and has placed every dot: "3 of 5 here have placed all their dots". */
+  function here() { return state.participants.filter((p) => p.online); }
+  function votersText() {
+    const people = here();
+    if (!people.length || !(state.workshop()?.vote_budget > 0)) return "";
+    const done = people.filter((p) => state.doneVoting(p.id)).length;
+    if (done === people.length) return people.length === 1 ? "you have placed all your dots" : `all ${people.length} here have placed all their dots`;
+    return `${done} of ${people.length} here ${done === 1 ? "has" : "have"} placed all their dots`;
+  }
+
+  // The facilitator hears it once when the last person here places their last dot (not again until
+  // someone takes one back or someone new arrives and votes).
+  let allDone = false;
+  function everyoneDone(voting) {
+    const people = here();
+    const now = !!voting && people.length > 1 && people.every((p) => state.doneVoting(p.id));
+    if (now && !allDone && state.me.facilitator) toast(`Everyone here (${people.length}) has placed all their dots.`, "info");
+    allDone = now;
+  }
 
   function connection({ status, unsent }) {
     const labels = { connecting: "Connecting…", syncing: "Syncing…", connected: "Connected",

@@ -196,14 +196,14 @@ state.subscribe((change) => {
     const online = new Set(state.participants.filter((p) => p.online).map((p) => p.id));
     for (const id of typingNow) if (!online.has(id)) typingNow.delete(id);
     facilitator?.typing(typingNow.size);
-  }
+  } else if (change.votes || change.workshop) presence.renderAvatars(); // who has placed all their dots
   if (change.record) announcer.record(change.record);
   // my own reveal (the record says who): the stickies it showed may lie on one another
   if (change.record?.type === "private.reveal" && change.record.by === state.me.id) {
     requestAnimationFrame(() => tidyBoard({ afterReveal: true }));
   }
   if (listView.open && (change.stickies?.size || change.workshop || change.votes || change.reset)) listView.schedule();
-  if ((change.workshop || change.votes || change.reset || change.hidden) && !chromeFrame) chromeFrame = requestAnimationFrame(refreshChrome);
+  if ((change.workshop || change.votes || change.reset || change.hidden || change.presence) && !chromeFrame) chromeFrame = requestAnimationFrame(refreshChrome);
   // a sticky revealed or deleted while the summary is open: recount (once a frame at most)
   else if (change.stickies?.size && summary.open && !summaryFrame) {
     summaryFrame = requestAnimationFrame(() => { summaryFrame = 0; summary.refresh(); });

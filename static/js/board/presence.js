@@ -11,6 +11,7 @@ export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewpo
     const online = people.filter((p) => p.online);
     avatarsEl.replaceChildren();
     const shown = online.slice(0, MAX_AVATARS);
+    const budget = state.phase().voting ? state.workshop()?.vote_budget ?? 0 : 0;
     for (const p of shown) {
       // each avatar is a list item holding a button: click someone to follow their view
       const item = el("span", "avatar-item");
@@ -18,10 +19,19 @@ export function createPresence({ state, avatarsEl, cursorLayer, geometry, viewpo
       const me = p.id === state.me.id;
       const a = el(me ? "span" : "button", `avatar${p.facilitator ? " facilitator" : ""}${me ? " me" : ""}`);
       a.style.setProperty("--person", personColour(p.id));
-      const who = `${p.name}${p.team ? ` · ${p.team}` : ""}${p.facilitator ? " · facilitator" : ""}`;
+      // while the room votes: how many dots each person has placed (never where), a tick when all
+      const done = budget > 0 && state.doneVoting(p.id);
+      const dots = budget > 0 ? (done ? " · has placed all their dots" : ` · ${state.dotsPlacedBy(p.id)} of ${budget} dots placed`) : "";
+      const who = `${p.name}${p.team ? ` · ${p.team}` : ""}${p.facilitator ? " · facilitator" : ""}${dots}`;
       const initialsEl = el("span", "avatar-initials", initials(p.name));
       initialsEl.setAttribute("aria-hidden", "true");
-      a.append(initialsEl, el("span", "visually-hidden", me ? `${p.name} (you)` : `Follow ${p.name}${p.facilitator ? " (facilitator)" : ""}`));
+      a.append(initialsEl, el("span", "visually-hidden", me ? `${p.name} (you)${dots}` : `Follow ${p.name}${p.facilitator ? " (facilitator)" : ""}${dots}`));
+      if (done) {
+        a.classList.add("voted");
+        const tick = el("span", "avatar-voted", "✓");
+        tick.setAttribute("aria-hidden", "true");
+        a.append(tick);
+      }
       if (me) a.title = `${who} (you)`;
       else {
         a.type = "button";

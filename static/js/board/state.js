@@ -23,6 +23,7 @@ export class BoardState {
     this.pending = new Map(); // op id -> {op, ackSeq}
     this.hiddenCount = 0; // others' private stickies: what a reveal will show
     this.votesPlacedServer = 0; // everyone's dots in all (the facilitator's progress while votes are hidden)
+    this.votesByServer = new Map(); // participant id -> dots placed (how many, never where)
     this.listeners = new Set();
   }
 
@@ -37,6 +38,7 @@ export class BoardState {
     this.lastSeq = snap.seq;
     this.hiddenCount = snap.hidden_count ?? 0;
     this.votesPlacedServer = snap.votes_placed ?? 0;
+    this.votesByServer = new Map(Object.entries(snap.votes_by || {}).map(([id, n]) => [Number(id), n]));
     if (snap.serverTime) this.clockOffset = Date.parse(snap.serverTime) - Date.now();
     this.workshopServer = { ...snap.workshop };
     this.stickiesServer = new Map(snap.stickies.map((s) => [s.id, { ...s }]));
@@ -61,6 +63,7 @@ export class BoardState {
     }
     if (rec.type === "vote.hidden") { // someone else's dot while votes are hidden: how many, not where
       this.votesPlacedServer = Math.max(0, this.votesPlacedServer + (rec.delta || 0));
+      this.countDot(rec.by, rec.delta || 0);
       change.votes = true;
       this.emit(change);
       return;
@@ -82,6 +85,7 @@ export class BoardState {
       const s = this.stickiesServer.get(sid);
       if (s) { if (total != null) s.votes = total; change.stickies.add(sid); } // no total while votes are hidden
       this.votesPlacedServer = Math.max(0, this.votesPlacedServer + delta);
+      this.countDot(rec.by, delta);
       if (rec.by === this.me.id) {
         this.myVotesServer.set(sid, Math.max(0, (this.myVotesServer.get(sid) || 0) + delta));
       }
@@ -231,6 +235,21 @@ export class BoardState {
 
   /** Blind dot voting: while the vote phase runs with hiding on, I see only my own dots. */
   votesHidden() { return !!(this.workshop()?.hide_votes && this.phase().voting); }
+
+  countDot(by, delta) {
+    if (by == null) return;
+    const n = Math.max(0, (this.votesByServer.get(by) || 0) + delta);
+    if (n) this.votesByServer.set(by, n); else this.votesByServer.delete(by);
+  }
+
+  /** How many dots a person has placed (never where); mine not yet confirmed included. */
+  dotsPlacedBy(id) { return id === this.me.id ? this.votesUsed() : this.votesByServer.get(id) || 0; }
+
+  /** Whether a person has placed every dot of the budget (what a facilitator waits for). */
+  doneVoting(id) {
+    const budget = this.workshop()?.vote_budget ?? 0;
+    return budget > 0 && this.dotsPlacedBy(id) >= budget;
+  }
 
   /** Everyone's dots in all, mine not yet confirmed included (progress while votes are hidden). */
   votesPlaced() { return Math.max(0, this.votesPlacedServer + this.pendingVoteDelta()); }
