@@ -181,6 +181,11 @@ class RoomHub:
                                         "seq": self.service.current_seq(workshop_id),
                                         "cursor_ms": self.cursor_ms(workshop_id)}, to=room_of(workshop_id))
 
+    def names_changed(self, workshop_id: int, names: dict) -> None:
+        """The team, the discovery's name or its stage names changed (services.discoveries.board_names):
+        open boards redraw them without a reload."""
+        self.socketio.emit("names", names, to=room_of(workshop_id))
+
     def cursor_ms(self, workshop_id: int) -> int:
         return round(1000 * self.cursor_interval(workshop_id))
 

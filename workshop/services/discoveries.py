@@ -285,6 +285,17 @@ def update_discovery(session: Session, account: Account, discovery_id: int, **fi
     return discovery
 
 
+def board_names(session: Session, workshop: Workshop) -> dict:
+    """What a board shows besides its stickies: the team, the discovery's name, stage names and the
+    timeline's ends. The board page starts with it, and open boards get it again when it changes."""
+    discovery = get_discovery(session, workshop.discovery_id)
+    start_label, end_label = get_template(workshop.template).timeline_ends(discovery.start_label,
+                                                                          discovery.end_label)
+    return {"team": workshop.team,
+            "discovery": {"name": discovery.name, "stages": list(discovery.stages or []),
+                          "startLabel": start_label, "endLabel": end_label}}
+
+
 def update_workshop(session: Session, account: Account, workshop_id: int, team, held_on=None) -> Workshop:
     """Change a workshop's team and date (its template and board stay as they are)."""
     workshop = get_workshop(session, workshop_id)
@@ -309,6 +320,10 @@ class Deletion:
 
 def _count(session: Session, model, *where) -> int:
     return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def workshops_in(session: Session, discovery_id: int) -> list[Workshop]:
+    return list(session.exec(select(Workshop).where(Workshop.discovery_id == discovery_id)))
 
 
 def _workshop_ids(session: Session, discovery_id: int) -> list[int]:

@@ -158,7 +158,7 @@ def facilitate(workshop_id: int):
 def _render_board(workshop, participant, secret):
     discovery = svc.get_discovery(get_session(), workshop.discovery_id)
     template = get_template(workshop.template)
-    start_label, end_label = template.timeline_ends(discovery.start_label, discovery.end_label)
+    names = svc.board_names(get_session(), workshop)
     config = {
         "token": workshop.join_token,
         "secret": secret,
@@ -167,9 +167,7 @@ def _render_board(workshop, participant, secret):
         "phase": workshop.phase,  # shown before the snapshot arrives (never a flash of the first phase)
         "me": {"id": participant.id, "name": participant.name, "team": participant.team,
                "facilitator": participant.is_facilitator},
-        "discovery": {"name": discovery.name, "stages": discovery.stages, "startLabel": start_label,
-                      "endLabel": end_label},
-        "team": workshop.team,
+        **names,  # team, discovery: name, stages, startLabel, endLabel
         "template": template.as_dict(),
         "kinds": kinds_as_dicts(),
         "joinUrl": url_for("board.join", token=workshop.join_token, _external=True),

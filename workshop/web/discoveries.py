@@ -155,6 +155,7 @@ def edit(discovery_id: int):
             session.rollback()
             error = exc
         else:
+            _tell_open_boards(session, svc.workshops_in(session, discovery_id))
             flash("Discovery saved.", "success")
             return redirect(url_for("discoveries.show", discovery_id=discovery_id))
     form = request.form if request.method == "POST" else {
@@ -197,12 +198,20 @@ def edit_workshop(workshop_id: int):
             session.rollback()
             error = exc
         else:
+            _tell_open_boards(session, [workshop])
             flash(f"Workshop for {workshop.team} saved.", "success")
             return redirect(url_for("discoveries.show", discovery_id=discovery.id, _anchor=f"w{workshop_id}"))
     form = request.form if request.method == "POST" else {
         "team": workshop.team, "held_on": workshop.held_on.isoformat() if workshop.held_on else ""}
     return render_template("discoveries/edit_workshop.html", discovery=discovery, workshop=workshop, form=form,
                            error=error), 400 if error else 200
+
+
+def _tell_open_boards(session, workshops) -> None:
+    """Open boards of these workshops redraw the team, discovery and stage names (no reload)."""
+    hub = current_app.extensions["room_hub"]
+    for workshop in workshops:
+        hub.names_changed(workshop.id, svc.board_names(session, workshop))
 
 
 @bp.route("/workshops/<int:workshop_id>/delete", methods=["GET", "POST"])

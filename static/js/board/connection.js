@@ -17,7 +17,7 @@ export const MAX_SERVER_RETRIES = 4;
 const RETRY_BASE_MS = 1000;
 const RETRYABLE = new Set(["server_error", "server_busy"]);
 
-export function createConnection(config, state, { onStatus, onError, onCursors, onFatal, onSignal } = {}) {
+export function createConnection(config, state, { onStatus, onError, onCursors, onFatal, onSignal, onNames } = {}) {
   const socket = io({ auth: { token: config.token, secret: config.secret }, transports: ["websocket"] });
   const outbox = [];
   const buffer = new Map(); // seq -> record waiting for its turn
@@ -139,6 +139,7 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
     if (socket.connected) socket.emit("signal", payload);
   }
   socket.on("signal", (msg) => onSignal?.(msg));
+  socket.on("names", (msg) => onNames?.(msg)); // the team, discovery or stage names were edited
 
   function flush() {
     if (!socket.connected || syncing || inflight || !outbox.length || !state.loaded) return;

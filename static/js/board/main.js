@@ -89,12 +89,40 @@ function onSignal(msg) {
   follow.onSignal(msg);
 }
 
+/** The facilitator renamed the team, the discovery or its stages: redraw them here, no reload. The
+ * number of stages changes only while no board has stickies; then the timeline's columns change and
+ * the page says to reload. */
+function onNames(msg) {
+  const d = msg?.discovery;
+  if (!d || !Array.isArray(d.stages)) return;
+  const was = config.discovery;
+  if (d.stages.length !== was.stages.length) {
+    hud.toast(`The facilitator changed the timeline to ${d.stages.length} stages: reload the page to see them.`, "info", { sticky: true });
+    return;
+  }
+  const renamed = d.stages.some((name, i) => name !== was.stages[i]);
+  was.stages.splice(0, was.stages.length, ...d.stages); // the same array the renderer, list view and keys read
+  Object.assign(was, { name: d.name, startLabel: d.startLabel, endLabel: d.endLabel });
+  if (typeof msg.team === "string") config.team = msg.team;
+  const title = document.querySelector(".bh-title h1");
+  const sub = document.querySelector(".bh-sub");
+  if (title) title.textContent = title.title = config.team;
+  if (sub) sub.textContent = sub.title = d.name;
+  document.title = `${config.team} · ${d.name}`;
+  drawWall();
+  renderer.markAll(); // each sticky's label names its stage
+  if (listView?.open) listView.schedule();
+  if (summary?.open) summary.refresh();
+  if (renamed) announce(`Stages renamed: ${d.stages.join(", ")}`);
+}
+
 const connection = createConnection(config, state, {
   onStatus: (s) => hud.connection(s),
   onError: (message) => hud.toast(message, "error"),
   onCursors: (list) => presence.onCursors(list),
   onFatal: (message) => hud.fatal(message),
   onSignal: (msg) => onSignal(msg),
+  onNames: (msg) => onNames(msg),
 });
 const send = (op) => connection.send(op);
 const sendMany = (ops) => connection.sendMany(ops);

@@ -43,7 +43,7 @@ function el(tag, cls, text) {
 }
 
 /** Draw the timeline into the world's background layer: once, and again when the wall grows or shrinks
- * by a lane (stages do not change during a session). */
+ * by a lane, and when the facilitator renames the stages (their number is fixed once boards have stickies). */
 export function drawTimeline(layer, geometry, discovery) {
   const { W, H, rows } = geometry;
   const stages = discovery.stages.length ? discovery.stages : ["Timeline"];
