@@ -368,6 +368,24 @@ def test_close_ends_the_timer_and_reopen_opens_in_the_phase_it_closed_in(board):
     assert reopened["seq"] == closed["seq"] + 1
 
 
+def test_a_timer_that_ran_out_ends_with_its_phase_and_a_running_one_carries_on(board, monkeypatch):
+    """A walkthrough saw "Time's up" of the map phase shown to someone joining in the deep-dive."""
+    from datetime import datetime, timedelta, timezone
+
+    from workshop.services import board as board_service
+    start = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr(board_service, "_now", lambda: start)
+    _, [running] = board.send(board.fac, {"type": "timer.start", "seconds": 60})
+    monkeypatch.setattr(board_service, "_now", lambda: start + timedelta(seconds=30))
+    _, [moved] = board.send(board.fac, {"type": "phase.set", "phase": "pain"})
+    assert moved["workshop"]["timer_ends_at"] == running["workshop"]["timer_ends_at"] == "2026-11-28T10:01:00Z"
+    assert moved["workshop"]["timer_seconds"] == 60
+    monkeypatch.setattr(board_service, "_now", lambda: start + timedelta(seconds=60))
+    _, [moved] = board.send(board.fac, {"type": "phase.set", "phase": "deepdive"})
+    assert moved["workshop"]["timer_ends_at"] is None and moved["workshop"]["timer_seconds"] is None
+    assert board.service.snapshot(board.workshop_id, board.guest)["workshop"]["timer_ends_at"] is None
+
+
 def test_every_operation_type_has_its_field_parser():
     assert set(rules.FIELD_PARSERS) == rules.OP_TYPES
     assert rules.FACILITATOR_OPS < rules.OP_TYPES

@@ -117,6 +117,11 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _aware(moment: datetime) -> datetime:
+    """A stored moment in UTC (SQLite hands back naive datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
@@ -343,6 +348,12 @@ class _Batch:
 
     def _phase_set(self, actor: Actor, op: Op) -> dict:
         self.workshop.phase = self.template.phase(op.fields["phase"]).key
+        ends = self.workshop.timer_ends_at
+        if ends is not None and _aware(ends) <= _now():
+            # a timer that ran out belongs to the phase it timed: "Time's up" is not the next one's
+            # (someone joining later would see it), while a running timer carries on
+            self.workshop.timer_seconds = None
+            self.workshop.timer_ends_at = None
         return self._workshop_record()
 
     def _timer_start(self, actor: Actor, op: Op) -> dict:

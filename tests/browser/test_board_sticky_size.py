@@ -1,0 +1,39 @@
+"""A sticky keeps its size whatever its text, so that "no two stickies overlap" (Tidy, N, paste) holds on
+screen too: a walkthrough's 800-character sticky grew onto the one below and covered its author. Long
+text gets smaller type and is cut with an ellipsis; the whole of it is in the sticky's label (screen
+readers), its tooltip, the editor and the list view."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+LONG = ("The security review of every new service waits for the one architect who knows the checklist, "
+        "and the checklist lives in a wiki page nobody updates. ") * 6  # ~800 characters
+
+
+@pytest.mark.parametrize("text", ["Short", "A sticky of medium length, around eighty characters long, in two sentences.",
+                                  "x" * 200, LONG])
+def test_no_sticky_grows_past_its_size(pages, ui, output_dir, text):
+    fac = pages.facilitator()
+    ui.set_phase(fac, "deepdive")
+    kinds = ["event", "pain", "system", "time", "team", "opportunity", "note"]
+    for i, kind in enumerate(kinds):
+        ui.add_sticky(fac, kind, text, 0.05 + 0.13 * i, 0.4, **({"duration_minutes": 2880} if kind == "time" else {}))
+    ui.wait_settled(fac)
+    expect(fac.locator(".sticky")).to_have_count(len(kinds))
+    boxes = fac.evaluate("""() => [...document.querySelectorAll('.sticky')].map((s) => {
+        const body = s.querySelector('.sticky-body'), t = s.querySelector('.sticky-text');
+        const foot = s.querySelector('.sticky-foot');
+        return {kind: [...s.classList].find((c) => c.startsWith('k-')), box: s.offsetHeight, body: body.offsetHeight,
+                textBottom: t.offsetTop + t.offsetHeight, footTop: foot.offsetTop,
+                label: s.getAttribute('aria-label') || '', title: s.title || t.title || ''}; })""")
+    for b in boxes:
+        assert b["body"] <= b["box"] + 1, boxes  # the sticky's paper stays its size
+        assert b["textBottom"] <= b["footTop"] + 2, boxes  # the text never runs under the author line
+        assert text[:60] in b["label"] + b["title"], b
+    if text is LONG:
+        assert all(LONG.strip() in b["label"] or LONG.strip() in b["title"] for b in boxes), boxes
+        fac.wait_for_timeout(150)
+        fac.screenshot(path=str(output_dir / "sticky-sizes-long-text.png"))
