@@ -101,6 +101,9 @@ def test_the_service_keeps_every_grouped_sticky_when_a_late_workshop_arrives(ses
 
 
 def test_group_afresh_forgets_only_what_no_person_decided(session, hospital):
+    """A moved sticky stays where it was put; a theme someone renamed or estimated keeps its stickies
+    and its decisions (a walkthrough saw them emptied: auto title back, value and effort gone); the
+    machine's own undecided themes are formed again from every sticky."""
     from sqlmodel import select
 
     from workshop.db.models import ThemeAssignment
@@ -113,17 +116,26 @@ def test_group_afresh_forgets_only_what_no_person_decided(session, hospital):
         add_workshop(session, d, team, [(k, t, 0.5, 0) for k, t in zip(part["kind"], part["text"])])
     report = svc.build_report(session, d.id)
     by_sticky = report.stickies.set_index("sticky_id")["theme_id"].dropna().astype(int)
-    moved, target = by_sticky.index[0], int(by_sticky[by_sticky != by_sticky.iloc[0]].iloc[0])
-    svc.move_sticky(session, d.id, moved, target)
-    svc.rename_theme(session, d.id, target, "Named by the owner")
+    sizes = by_sticky.value_counts()
+    named, estimated = int(sizes.index[0]), int(sizes.index[1])
+    moved = by_sticky[~by_sticky.isin([named, estimated])].index[0]
+    svc.move_sticky(session, d.id, moved, named)
+    svc.rename_theme(session, d.id, named, "Named by the owner")
+    svc.set_estimate(session, d.id, estimated, value=5, effort=2)
+    svc.set_status(session, d.id, estimated, "accepted")
+    kept = set(by_sticky.index[by_sticky.isin([named, estimated])]) | {moved}
     freed = svc.regroup(session, d.id)
-    left = session.exec(select(ThemeAssignment)).all()
-    assert freed == len(by_sticky) - 1 and [(a.sticky_id, a.theme_id, a.pinned) for a in left] == [(moved, target, True)]
+    left = {(a.sticky_id, a.theme_id, a.pinned) for a in session.exec(select(ThemeAssignment)).all()}
+    assert freed == len(by_sticky) - len(kept)
+    assert {sticky for sticky, _, _ in left} == kept
+    assert (moved, named, True) in left
     again = svc.build_report(session, d.id)
     themes = again.stickies.set_index("sticky_id")["theme_id"]
     assert themes.notna().sum() == len(by_sticky)  # every sticky is grouped again
-    assert themes[moved] == target
-    assert again.backlog.set_index("theme_id").at[target, "title"] == "Named by the owner"
+    assert (themes.loc[sorted(kept)] == by_sticky.loc[sorted(kept)].where(lambda t: t.index != moved, named)).all()
+    rows = again.backlog.set_index("theme_id")
+    assert rows.at[named, "title"] == "Named by the owner"
+    assert (rows.at[estimated, "value"], rows.at[estimated, "effort"], rows.at[estimated, "status"]) == (5, 2, "accepted")
 
 
 def test_group_afresh_from_the_backlog_page(signed_in, client):

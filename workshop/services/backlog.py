@@ -607,12 +607,15 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
 
 
 def regroup(session: Session, discovery_id: int) -> int:
-    """Group the discovery afresh: forget every assignment no person made (the unpinned ones), so the
-    next read forms the themes again from all the stickies there are now. What people decided stays:
-    moved, split and merged stickies (pinned), titles given, value, effort and status. Returns how
-    many stickies were let go. Themes left with nothing and no decision go at that next read."""
+    """Group the discovery afresh: forget the machine's own proposals, the stickies of every theme
+    nobody has decided anything about (unpinned), so the next read forms those themes again from all
+    the stickies there are now. What people decided stays as it is: moved, split and merged stickies
+    (pinned), and a theme someone renamed, estimated or gave a status keeps its stickies with its
+    title, value, effort and status (a walkthrough saw such themes emptied and their decisions gone
+    from the page). New stickies may still join them. Returns how many stickies were let go. Themes
+    left with nothing and no decision go at that next read."""
     discovery = _lock_discovery(session, discovery_id)
-    theme_ids = [t.id for t in _discovery_themes(session, discovery.id)]
+    theme_ids = [t.id for t in _discovery_themes(session, discovery.id) if not _is_decided(t)]
     freed = 0
     with _transaction(session):
         for part in _chunks(theme_ids):
