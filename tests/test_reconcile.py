@@ -337,3 +337,23 @@ def test_retitled_themes_are_listed_by_theme_id():
     rec = reconcile(prop, prev, themes({"theme_id": 11, "title": "eleven"}, {"theme_id": 10, "title": "ten"}))
     assert rec.retitled.to_dict("records") == [{"theme_id": 10, "title": "one now"},
                                                {"theme_id": 11, "title": "zero now"}]
+
+
+def test_an_auto_title_stays_while_its_sticky_is_in_the_theme():
+    """A walkthrough saw titles nobody set change on every move and every import ("Builders call…"
+    became "Inspection requests only by phone"): an owner learns a theme by its title."""
+    # the theme's cluster is now represented by another sticky ("big")
+    prop = proposal({"a": 1, "b": 1, "c": 1}, titles={1: "big"})
+    prev = previous(("a", 10, False), ("b", 10, False), ("c", 10, False))
+    texts = pd.Series({"a": "Builders call the office   to ask", "b": "big", "c": "other"})
+    theme = themes({"theme_id": 10, "title": "Builders call the…"})
+    assert reconcile(prop, prev, theme, texts=texts).retitled.empty
+    # its sticky has gone to another theme: the title follows the theme's biggest cluster again
+    prop = proposal({"a": 0, "b": 1, "c": 1}, titles={0: "small", 1: "big"})
+    moved = previous(("a", 11, True), ("b", 10, False), ("c", 10, False))
+    rec = reconcile(prop, moved, themes({"theme_id": 10, "title": "Builders call the…"}, {"theme_id": 11, "title": "x",
+                                                                                          "title_is_custom": True}),
+                    texts=texts)
+    assert rec.retitled.to_dict("records") == [{"theme_id": 10, "title": "big"}]
+    # without texts the old rule holds (the title follows the biggest cluster)
+    assert reconcile(prop, prev, theme).retitled.to_dict("records") == [{"theme_id": 10, "title": "big"}]

@@ -246,6 +246,11 @@ def anchor_groups(previous: pd.DataFrame | None, themes: pd.DataFrame | None) ->
     return pin_groups(None if previous is None else previous.assign(pinned=True), themes)
 
 
+def sticky_texts(stickies: pd.DataFrame) -> pd.Series:
+    """sticky_id -> text: what a theme's automatic title may still be taken from."""
+    return pd.Series(stickies["text"].to_numpy(), index=stickies["sticky_id"].astype(str).to_numpy())
+
+
 def aggregate(stickies: pd.DataFrame, stages: Sequence[str], previous: pd.DataFrame | None = None,
               themes: pd.DataFrame | None = None, total_teams: int | None = None,
               config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None) -> Aggregation:
@@ -254,7 +259,7 @@ def aggregate(stickies: pd.DataFrame, stages: Sequence[str], previous: pd.DataFr
     The grouping's constraints are :func:`anchor_groups`."""
     themes = empty_themes() if themes is None else themes
     grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes))
-    rec = reconcile(grouping.proposal, previous, themes)
+    rec = reconcile(grouping.proposal, previous, themes, texts=sticky_texts(stickies))
     start = int(themes["theme_id"].max()) + 1 if len(themes) else 1
     ids = {key: start + i for i, key in enumerate(rec.new_themes["new_key"])}
     assignments = rec.assignments.copy()

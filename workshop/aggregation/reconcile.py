@@ -16,6 +16,9 @@ Rules, in order (each is why a product owner's edit survives re-aggregation when
    by every cluster that overlaps it most (a decided theme is never silently split).
 4. Otherwise the cluster is a new theme (theme_id <NA>, new_key "new-<n>") titled with its most
    representative sticky text.
+5. A theme's automatic title stays while the sticky it was taken from is still in the theme (a late
+   import or a move does not rename what the owner has learnt to look for); it follows the theme's
+   biggest cluster only once that sticky has left.
 
 Themes merged into another (merged_into_id set) never come back as their own. Pure: no I/O, inputs
 are not mutated.
@@ -91,11 +94,12 @@ def pin_groups(previous: pd.DataFrame | None, themes: pd.DataFrame | None) -> pd
 
 
 def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
-              themes: pd.DataFrame | None = None) -> Reconciliation:
+              themes: pd.DataFrame | None = None, texts: pd.Series | None = None) -> Reconciliation:
     """Turn a proposal (sticky_id, cluster, title) into assignments that respect stored decisions.
 
     ``previous``: sticky_id, theme_id, pinned (the stored ThemeAssignment rows of the stickies to
     aggregate). ``themes``: THEME_COLUMNS (all the discovery's themes, merged ones included).
+    ``texts``: sticky_id -> text, for rule 5 (without it an auto title always follows its cluster).
     Pinned stickies that are absent from the proposal (e.g. their text is blank) keep their theme.
     """
     previous = empty_previous() if previous is None else previous
@@ -114,7 +118,7 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
 
     out = _with_missing_pins(_assign(merged, kept, joined, new_key), prev)
     return Reconciliation(assignments=out, new_themes=_new_themes(out, new_clusters, new_key, titles),
-                          retitled=_retitled(themes, out, prop, titles))
+                          retitled=_retitled(themes, out, prop, titles, texts))
 
 
 def _stored_assignments(previous: pd.DataFrame, final: dict[int, int]) -> pd.DataFrame:
@@ -217,17 +221,34 @@ def _new_themes(out: pd.DataFrame, new_clusters: list[int], new_key: dict[int, s
                          "title": [titles[c] for c in new_clusters if new_key[c] in used_keys]})
 
 
-def _retitled(themes: pd.DataFrame, out: pd.DataFrame, prop: pd.DataFrame, titles: pd.Series) -> pd.DataFrame:
+def _words(text: object) -> str:
+    return " ".join(str(text).replace("…", " ").split()).lower()
+
+
+def _still_there(title: str, theme_texts: set[str]) -> bool:
+    """Whether the sticky a title was taken from is among the theme's texts (a title is its sticky's
+    text, maybe shortened with an ellipsis)."""
+    words = _words(title)
+    return bool(words) and any(text.startswith(words) for text in theme_texts)
+
+
+def _retitled(themes: pd.DataFrame, out: pd.DataFrame, prop: pd.DataFrame, titles: pd.Series,
+              texts: pd.Series | None = None) -> pd.DataFrame:
     """theme_id, title of the auto-titled themes whose title changes.
 
     An auto title follows the cluster that brings the theme most of its stickies (after assignment;
     ties: the smaller cluster number), so a sticky moved in by hand never lends its old cluster's
-    title to the theme it was moved into.
+    title to the theme it was moved into; with ``texts`` it stays while its sticky is in the theme.
     """
     custom = themes["title_is_custom"].fillna(False).astype(bool)
     auto = pd.Series(themes.loc[~custom, "title"].to_numpy(), index=themes.loc[~custom, "theme_id"].astype(int))
     retitled_rows = []
     landed = out.dropna(subset=["theme_id"]).merge(prop[["sticky_id", "cluster"]], on="sticky_id")
+    if texts is not None and not landed.empty:
+        words = texts.rename(lambda s: str(s)).map(_words)
+        held = landed.assign(words=landed["sticky_id"].map(words)).groupby("theme_id")["words"].agg(set)
+        keep = {int(t) for t in held.index if int(t) in auto.index and _still_there(auto[int(t)], held[t])}
+        auto = auto.drop(list(keep))
     if not landed.empty:
         biggest = landed.groupby(["theme_id", "cluster"]).size().rename("n").reset_index() \
                         .sort_values(["theme_id", "n", "cluster"], ascending=[True, False, True]) \

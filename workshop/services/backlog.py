@@ -27,7 +27,7 @@ import pandas as pd
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, select
 
-from workshop.aggregation.backlog import anchor_groups, attach_themes, build_backlog, themed
+from workshop.aggregation.backlog import anchor_groups, attach_themes, build_backlog, sticky_texts, themed
 from workshop.aggregation.heatmap import pain_heatmap
 from workshop.aggregation.embedding import (DEFAULT_MODEL_ID, DEFAULT_PARTS, EmbeddingUnavailable, configured_model,
                                             get_embedder, text_key)
@@ -359,7 +359,8 @@ def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, th
     themes_frame = _themes_frame(themes)
     embed = cached_embed(session) if config.embedding_weight > 0 else None
     grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes_frame))
-    rec = reconcile(grouping.proposal, previous, themes_frame)
+    rec = reconcile(grouping.proposal, previous, themes_frame,
+                    texts=sticky_texts(stickies))
     by_id = {t.id: t for t in themes}
     new_rows = [Theme(discovery_id=discovery_id, title=shorten_title(title, THEME_TITLE_MAX))
                 for title in rec.new_themes["title"]]
