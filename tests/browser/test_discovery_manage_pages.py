@@ -139,3 +139,22 @@ def test_every_workshop_row_fits_a_laptop_screen(browser, server, output_dir, ui
         b = button.bounding_box()
         assert b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1, button.inner_text()
     ctx.close()
+
+
+def test_a_link_to_a_workshop_row_lands_below_the_sticky_header(browser, server, ui):
+    """Saving a workshop returns to the discovery page at its row (#w<id>); a walkthrough saw the row
+    and the breadcrumb hidden under the sticky header."""
+    from tests.browser.conftest import SetUp
+    setup = SetUp(server.url)
+    setup.admin()
+    discovery_id = setup.discovery()
+    workshops = [setup.workshop(discovery_id, team=f"Team {i}") for i in range(8)]
+    ctx = ui.signed_in_context(browser, server.url, setup.http)
+    page = ctx.new_page()
+    page.set_viewport_size({"width": 1280, "height": 500})
+    target = workshops[5]
+    page.goto(f"{server.url}/discoveries/{discovery_id}#w{target.id}")
+    page.wait_for_function("() => window.scrollY > 0")
+    header = page.locator(".topbar").bounding_box()
+    row = page.locator(f"#w{target.id}").bounding_box()
+    assert row["y"] >= header["y"] + header["height"], (row, header)
