@@ -10,7 +10,7 @@ import { watchLength } from "../limits.js";
 const EDIT_ZOOM = 0.6;
 
 export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {},
-  viewport = null }) {
+  viewport = null, announce = () => {} }) {
   let editor = null;
   const kindOf = (key) => state.kinds.get(key);
 
@@ -116,7 +116,7 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     if (ed.draft) {
       if (text && !state.canAdd(ed.draft.kind)) { explain(); return null; } // keep the text: never lose a draft
       close();
-      if (!text) return null;
+      if (!text) { announce("The empty sticky was not added.", true); return null; }
       const sticky = { id: crypto.randomUUID(), kind: ed.draft.kind, text, x: ed.draft.x, y: ed.draft.y };
       if (ed.durInput && duration != null) sticky.duration_minutes = duration;
       if (ed.draft.link_to) sticky.link_to = ed.draft.link_to;

@@ -51,24 +51,28 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
 
   let selection = null;
   const editor = createEditor({
-    state, renderer, geometry, actions, toast, stickyLayer: dom.stickyLayer, signal, viewport,
-    // a new sticky is selected and takes the keyboard's focus once drawn (N, then arrows, Enter…)
-    onCreated: (id) => requestAnimationFrame(() => requestAnimationFrame(() => {
-      if (!state.sticky(id) || editor.isOpen) return;
-      const focusWasOnBoard = document.activeElement === document.body || dom.viewportEl.contains(document.activeElement);
-      selection.select(id);
-      keyboard.setCurrent(id, { focus: focusWasOnBoard });
-    })),
+    state, renderer, geometry, actions, toast, announce, stickyLayer: dom.stickyLayer, signal, viewport,
+    onCreated: (id) => focusNew([id]),
     onClose: (closed) => {
       selection?.update();
-      // back to the sticky (the keyboard's place) once the editor closes
-      if (closed && renderer.selected && document.activeElement === document.body) {
-        requestAnimationFrame(() => { keyboard.setCurrent(renderer.selected, { focus: true }); });
-      }
+      // back to the keyboard's place once the editor closes (an empty draft dropped included)
+      if (closed && document.activeElement === document.body) requestAnimationFrame(() => keyboard.restoreFocus());
     },
   });
   selection = createSelection({ state, renderer, viewport, geometry, actions, editor, toast,
-    selectionBar: dom.selectionBar, startLink: (id) => link.start(id) });
+    selectionBar: dom.selectionBar, startLink: (id) => link.start(id), onPlaced: (ids) => focusNew(ids) });
+
+  /** New stickies (N, a paste, a duplicate) are selected once drawn and the last one takes the
+   * keyboard's focus: Delete, Enter and the arrows act on what is highlighted, never on the original. */
+  function focusNew(ids) {
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      const here = ids.filter((id) => state.sticky(id));
+      if (!here.length || editor.isOpen) return;
+      const focusWasOnBoard = document.activeElement === document.body || dom.viewportEl.contains(document.activeElement);
+      selection.selectMany(here);
+      keyboard.setCurrent(here[here.length - 1], { focus: focusWasOnBoard });
+    }));
+  }
   const gestures = createGestures({ state, renderer, viewport, geometry, palette, actions, editor, selection, toast,
     cursor, dom, link });
   const keyboard = createKeyboard({ state, renderer, viewport, geometry, palette, actions, editor, selection, history,

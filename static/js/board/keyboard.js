@@ -42,7 +42,9 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     return list;
   }
 
-  function setCurrent(id, { focus = true } = {}) {
+  let quiet = false; // focusing a sticky without selecting it (the focus given back, a link target)
+
+  function setCurrent(id, { focus = true, select = true } = {}) {
     if (current && current !== id) { const old = renderer.element(current); if (old) old.tabIndex = -1; }
     current = id;
     const node = id && renderer.element(id);
@@ -50,7 +52,9 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (!node) return;
     node.tabIndex = 0;
     if (focus) {
+      quiet = !select;
       node.focus({ preventScroll: true });
+      quiet = false;
       reveal(id);
     }
   }
@@ -72,7 +76,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     const id = renderer.idFrom(e.target);
     if (!id || e.target !== renderer.element(id)) return;
     if (current !== id) setCurrent(id, { focus: false });
-    if (!selection.pointerFocus && !renderer.isSelected(id)) selection.select(id);
+    if (!quiet && !selection.pointerFocus && !renderer.isSelected(id)) selection.select(id);
   });
 
   function step(delta) {
@@ -273,6 +277,13 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       if (had && first && !editor.isOpen) renderer.element(first.id)?.focus({ preventScroll: true });
     },
     setCurrent,
+    /** The focus fell to the page (an editor closed): back to the selected sticky, else the one in the
+     * tab order, else the board itself, never left on the page's body. */
+    restoreFocus() {
+      const id = [renderer.selected, current, ordered()[0]?.id].find((x) => x && renderer.element(x));
+      if (id) setCurrent(id, { select: false });
+      else viewportEl.focus({ preventScroll: true });
+    },
     get current() { return current; },
     showHelp,
     ordered,

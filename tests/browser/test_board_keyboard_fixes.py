@@ -1,0 +1,71 @@
+"""What a keyboard-only, screen-reader participant found on a walkthrough of the board: the focus stays on
+what is highlighted (a duplicate, a paste, a cancelled draft, a link being chosen), refusals say why
+(undo on a read-only board, a dot on an event), stickies move stage by stage, the help opens at its top,
+and the live region says what changed (dots left, the sticky undone)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+ACTIVE_ID = "() => document.activeElement?.dataset?.id || document.activeElement?.id || document.activeElement?.tagName"
+STICKY = "(t) => [...window.__board.state.stickiesServer.values()].find(s => s.text === t)"
+
+
+def active_id(page) -> str:
+    return page.evaluate(ACTIVE_ID)
+
+
+def sticky(page, text: str) -> dict:
+    return page.evaluate(STICKY, text)
+
+
+def test_duplicate_and_paste_give_the_keyboard_focus_to_the_new_copy(pages, ui):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.set_phase(fac, "map")
+    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.3)
+    ui.wait_settled(fac)
+    original = sticky(fac, "Ticket raised")["id"]
+    ui.sticky(fac, "Ticket raised").focus()
+    fac.keyboard.press("Control+d")
+    ui.wait_settled(fac)
+    expect(ui.sticky(fac, "Ticket raised")).to_have_count(2)
+    fac.wait_for_function(f"() => document.activeElement?.dataset?.id && document.activeElement.dataset.id !== '{original}'")
+    copy = active_id(fac)
+    assert fac.evaluate("() => window.__board.renderer.selection") == [copy]
+    assert fac.locator(".sticky[tabindex='0']").get_attribute("data-id") == copy
+    # Delete acts on what is highlighted: the copy goes, the original stays
+    fac.keyboard.press("Delete")
+    ui.wait_settled(fac)
+    expect(ui.sticky(fac, "Ticket raised")).to_have_count(1)
+    assert sticky(fac, "Ticket raised")["id"] == original
+    # a paste too
+    ui.sticky(fac, "Ticket raised").focus()
+    fac.keyboard.press("Control+c")
+    fac.keyboard.press("Control+v")
+    ui.wait_settled(fac)
+    expect(ui.sticky(fac, "Ticket raised")).to_have_count(2)
+    fac.wait_for_function(f"() => document.activeElement?.dataset?.id && document.activeElement.dataset.id !== '{original}'")
+    assert fac.evaluate("() => window.__board.renderer.selection") == [active_id(fac)]
+
+
+def test_an_empty_new_sticky_gives_the_focus_back_and_says_it_was_not_added(pages, ui):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.set_phase(fac, "map")
+    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.3)
+    ui.add_sticky(fac, "event", "Access granted", 0.3, 0.3)
+    ui.wait_settled(fac)
+    granted = sticky(fac, "Access granted")["id"]
+    ui.sticky(fac, "Access granted").focus()
+    fac.keyboard.press("Escape")  # clears the selection
+    fac.keyboard.press("n")
+    expect(fac.locator(".sticky.draft .editor-text")).to_be_focused()
+    fac.keyboard.type("   ")
+    fac.keyboard.press("Enter")
+    expect(fac.locator(".sticky.draft")).to_have_count(0)
+    fac.wait_for_function(f"() => document.activeElement?.dataset?.id === '{granted}'")
+    expect(fac.locator("#live")).to_contain_text("not added")
+    assert fac.evaluate("() => window.__board.state.stickiesServer.size") == 2
