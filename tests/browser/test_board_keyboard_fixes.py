@@ -69,3 +69,46 @@ def test_an_empty_new_sticky_gives_the_focus_back_and_says_it_was_not_added(page
     fac.wait_for_function(f"() => document.activeElement?.dataset?.id === '{granted}'")
     expect(fac.locator("#live")).to_contain_text("not added")
     assert fac.evaluate("() => window.__board.state.stickiesServer.size") == 2
+
+
+def test_undo_on_a_read_only_board_is_refused_before_touching_the_stacks(pages, ui):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.set_phase(fac, "map")
+    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.3)
+    ui.wait_settled(fac)
+    ui.sticky(fac, "Ticket raised").focus()
+    fac.keyboard.press("n")
+    fac.keyboard.type("Access requested")
+    fac.keyboard.press("Enter")
+    ui.wait_settled(fac)
+    ui.set_phase(fac, "wrapup")
+    fac.keyboard.press("Control+z")
+    expect(fac.locator("#live")).to_contain_text("read-only")
+    expect(fac.locator(".toast").last).to_contain_text("read-only")
+    fac.wait_for_timeout(300)
+    assert "Undone" not in fac.locator("#live").inner_text()
+    ui.wait_settled(fac)
+    assert sticky(fac, "Access requested")
+    fac.keyboard.press("Control+Shift+z")
+    expect(fac.locator("#live")).to_contain_text("read-only")
+    # the step is still there once the board takes changes again
+    ui.set_phase(fac, "map")
+    fac.keyboard.press("Control+z")
+    expect(fac.locator("#live")).to_contain_text("Undone: add")
+    ui.wait_settled(fac)
+    assert sticky(fac, "Access requested") is None
+
+
+def test_undo_and_redo_name_the_sticky(pages, ui):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.set_phase(fac, "map")
+    ui.add_sticky(fac, "event", "Waiting for firewall", 0.08, 0.3)
+    ui.wait_settled(fac)
+    ui.sticky(fac, "Waiting for firewall").focus()
+    fac.keyboard.press("Alt+ArrowDown")
+    ui.wait_settled(fac)
+    fac.keyboard.press("Control+z")
+    expect(fac.locator("#live")).to_have_text("Undone: move of “Waiting for firewall”")
+    ui.wait_settled(fac)
+    fac.keyboard.press("Control+y")
+    expect(fac.locator("#live")).to_have_text("Redone: move of “Waiting for firewall”")

@@ -148,14 +148,25 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     announce(`New stickies: ${state.kinds.get(next).label}`, true);
   }
 
+  /** A refusal of my own key press: the toast and the live region say the same thing. */
+  function tell(message) {
+    toast(message, "info");
+    announce(message, true);
+  }
+
   function undoRedo(redo) {
     if (editor.isOpen) return;
+    // refused before the stacks are touched: the server would refuse the ops, and the step would be
+    // spent ("Undone" said, then nothing left to redo)
+    const reason = state.readOnlyReason();
+    if (reason) { tell(reason); return; }
     const done = redo ? history.redo() : history.undo();
     if (!done) { toast(redo ? "Nothing to redo." : "Nothing to undo (votes, phases, the timer, the reveal and the lock are not undone).", "info"); return; }
     const skipped = done.skipped ? ` (${done.skipped} skipped: changed or deleted by someone else since)` : "";
-    if (done.label) announce(`${redo ? "Redone" : "Undone"}: ${done.label}${skipped}`, true);
+    const said = `${redo ? "Redone" : "Undone"}: ${done.label} of ${done.about}${skipped}`;
+    if (done.label) announce(said, true);
     else toast(`Nothing left to ${redo ? "redo" : "undo"}: someone else changed it since.`, "info");
-    if (skipped && done.label) toast(`${redo ? "Redone" : "Undone"}: ${done.label}${skipped}`, "info");
+    if (skipped && done.label) toast(said, "info");
   }
 
   // Letters typed on the board with no editor open: a person writing words ("Waiting 3 weeks") must not
