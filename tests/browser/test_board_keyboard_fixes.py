@@ -99,6 +99,27 @@ def test_undo_on_a_read_only_board_is_refused_before_touching_the_stacks(pages, 
     assert sticky(fac, "Access requested") is None
 
 
+def test_a_dot_on_a_sticky_that_takes_none_says_why(pages, ui):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.set_phase(fac, "map")
+    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.3)
+    ui.add_sticky(fac, "pain", "Waits a week", 0.3, 0.3)
+    ui.wait_settled(fac)
+    ui.set_phase(fac, "vote")
+    ui.sticky(fac, "Ticket raised").focus()
+    fac.keyboard.press("v")
+    expect(fac.locator("#live")).to_have_text("Dots go on pain points and opportunities.")
+    expect(fac.locator(".toast").last).to_have_text(re.compile("Dots go on pain points and opportunities"))
+    # V says how many are left
+    ui.sticky(fac, "Waits a week").focus()
+    fac.keyboard.press("v")
+    expect(fac.locator("#live")).to_have_text("Dot placed, 4 of 5 left")
+    fac.keyboard.press("Shift+V")
+    expect(fac.locator("#live")).to_have_text("Dot taken back, 5 of 5 left")
+    # the palette says the keys too
+    expect(fac.locator(".palette-help")).to_contain_text("Shift+V")
+
+
 def test_undo_and_redo_name_the_sticky(pages, ui):
     fac = pages.facilitator(viewport={"width": 1280, "height": 800})
     ui.set_phase(fac, "map")

@@ -11,7 +11,7 @@ import { createSelection } from "./selection.js";
 export function createInteractions({ state, renderer, viewport, geometry, palette, send, sendMany, signal, toast,
   announce, dom, cursor, hooks }) {
   const history = createHistory({ state, sendMany, onChange: () => hooks.historyChanged?.() });
-  const actions = createActions({ state, geometry, send, sendMany, history, toast });
+  const actions = createActions({ state, geometry, send, sendMany, history, toast, announce });
 
   // ---- linking (a pain point or a note to the sticky it is about) ---------------------------------
   let linkSource = null;

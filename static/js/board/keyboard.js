@@ -148,10 +148,11 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     announce(`New stickies: ${state.kinds.get(next).label}`, true);
   }
 
-  /** A refusal of my own key press: the toast and the live region say the same thing. */
-  function tell(message) {
-    toast(message, "info");
-    announce(message, true);
+  /** V / Shift+V: what happened and how many dots are left ("Dot placed, 2 of 5 left"). */
+  function vote(id, delta) {
+    if (!actions.vote(id, delta)) return; // it said why
+    const budget = state.workshop()?.vote_budget ?? 0;
+    announce(`${delta > 0 ? "Dot placed" : "Dot taken back"}, ${state.dotsLeft()} of ${budget} left`, true);
   }
 
   function undoRedo(redo) {
@@ -159,7 +160,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     // refused before the stacks are touched: the server would refuse the ops, and the step would be
     // spent ("Undone" said, then nothing left to redo)
     const reason = state.readOnlyReason();
-    if (reason) { tell(reason); return; }
+    if (reason) { actions.refuse(reason); return; }
     const done = redo ? history.redo() : history.undo();
     if (!done) { toast(redo ? "Nothing to redo." : "Nothing to undo (votes, phases, the timer, the reveal and the lock are not undone).", "info"); return; }
     const skipped = done.skipped ? ` (${done.skipped} skipped: changed or deleted by someone else since)` : "";
@@ -247,7 +248,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     }
     if (key === "v") {
       const id = current && state.sticky(current) ? current : renderer.selected;
-      if (id) { e.preventDefault(); if (actions.vote(id, e.shiftKey ? -1 : 1)) announce(e.shiftKey ? "Dot taken back" : "Dot placed", true); }
+      if (id) { e.preventDefault(); vote(id, e.shiftKey ? -1 : 1); }
       return;
     }
     if (key === "n") { e.preventDefault(); addAtFocus(); return; }

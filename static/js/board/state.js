@@ -270,6 +270,9 @@ export class BoardState {
     return Math.max(0, n);
   }
 
+  /** How many of my dots I may still place. */
+  dotsLeft() { return Math.max(0, (this.workshop()?.vote_budget ?? 0) - this.votesUsed()); }
+
   /** My dots placed (+) and taken back (−) not yet confirmed. */
   pendingVoteDelta() {
     let n = 0;
