@@ -120,6 +120,26 @@ def test_a_dot_on_a_sticky_that_takes_none_says_why(pages, ui):
     expect(fac.locator(".palette-help")).to_contain_text("Shift+V")
 
 
+def test_the_help_opens_at_its_top(pages, ui, output_dir):
+    fac = pages.facilitator(viewport={"width": 1024, "height": 560})
+    fac.locator("#viewport").focus()
+    fac.keyboard.press("?")
+    dialog = fac.locator("#help-dialog")
+    expect(dialog).to_be_visible()
+    expect(fac.locator("#help-title")).to_be_focused()
+    assert dialog.evaluate("d => d.scrollTop") == 0
+    assert dialog.evaluate("d => d.scrollHeight > d.clientHeight")  # it does scroll: the test means something
+    fac.screenshot(path=str(output_dir / "board-help-top.png"))
+    fac.keyboard.press("Tab")
+    for _ in range(5):
+        if fac.evaluate("() => document.activeElement?.textContent") == "Close":
+            break
+        fac.keyboard.press("Tab")
+    assert fac.evaluate("() => document.activeElement?.textContent") == "Close"
+    fac.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+
+
 def test_undo_and_redo_name_the_sticky(pages, ui):
     fac = pages.facilitator(viewport={"width": 1280, "height": 800})
     ui.set_phase(fac, "map")

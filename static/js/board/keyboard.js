@@ -277,6 +277,12 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       }
     }
     helpDialog.showModal();
+    // showModal focuses the first control, Close, at the bottom of a long list, and scrolls there: the
+    // heading takes the focus instead, so the list is read from its top (Tab still reaches Close)
+    const title = helpDialog.querySelector("h2");
+    title.tabIndex = -1;
+    title.focus();
+    helpDialog.scrollTop = 0;
   }
 
   return {
