@@ -120,6 +120,42 @@ def test_a_dot_on_a_sticky_that_takes_none_says_why(pages, ui):
     expect(fac.locator(".palette-help")).to_contain_text("Shift+V")
 
 
+def test_shift_alt_left_and_right_move_a_sticky_stage_by_stage(pages, ui):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.set_phase(fac, "map")
+    ui.add_sticky(fac, "event", "Ticket raised", 0.05, 0.3)
+    ui.add_sticky(fac, "event", "In the way", 0.05 + 1 / 6, 0.3)  # the same place, one stage on
+    ui.wait_settled(fac)
+    stage = "(t) => window.__board.geometry.stageAt([...window.__board.state.stickiesServer.values()].find(s => s.text === t).x)"
+    ui.sticky(fac, "Ticket raised").focus()
+    fac.keyboard.press("Shift+Alt+ArrowRight")
+    ui.wait_settled(fac)
+    assert fac.evaluate(stage, "Ticket raised") == 1
+    expect(fac.locator("#live")).to_have_text("Moved to stage Plan")
+    a = ui.sticky(fac, "Ticket raised").locator(".sticky-body").bounding_box()
+    b = ui.sticky(fac, "In the way").locator(".sticky-body").bounding_box()
+    apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"] \
+        or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+    assert apart, (a, b)
+    expect(ui.sticky(fac, "Ticket raised")).to_be_focused()
+    fac.keyboard.press("Shift+Alt+ArrowRight")
+    ui.wait_settled(fac)
+    assert fac.evaluate(stage, "Ticket raised") == 2
+    fac.keyboard.press("Shift+Alt+ArrowLeft")
+    fac.keyboard.press("Shift+Alt+ArrowLeft")
+    ui.wait_settled(fac)
+    assert fac.evaluate(stage, "Ticket raised") == 0
+    fac.keyboard.press("Shift+Alt+ArrowLeft")
+    expect(fac.locator("#live")).to_have_text("Already in the first stage.")
+    # up and down still take a bigger vertical step
+    y = sticky(fac, "Ticket raised")["y"]
+    fac.keyboard.press("Shift+Alt+ArrowDown")
+    ui.wait_settled(fac)
+    assert sticky(fac, "Ticket raised")["y"] == pytest.approx(y + 0.12, abs=1e-3)
+    fac.keyboard.press("?")
+    expect(fac.locator("#help-dialog")).to_contain_text("previous / next stage")
+
+
 def test_the_help_opens_at_its_top(pages, ui, output_dir):
     fac = pages.facilitator(viewport={"width": 1024, "height": 560})
     fac.locator("#viewport").focus()

@@ -49,10 +49,11 @@ export function createActions({ state, geometry, send, sendMany, history, toast,
     return true;
   }
 
-  /** Move stickies: [{id, x, y}], one message and one undo step. `tag` merges quick repeats (keys). */
+  /** Move stickies: [{id, x, y}], one message and one undo step. `tag` merges quick repeats (keys).
+   * Whether anything moved. */
   function move(moves, { label = "move", tag = null } = {}) {
     const reason = state.readOnlyReason();
-    if (reason) { toast(reason, "info"); return; }
+    if (reason) { toast(reason, "info"); return false; }
     const ops = [];
     const steps = [];
     for (const { id, x, y } of moves) {
@@ -63,10 +64,11 @@ export function createActions({ state, geometry, send, sendMany, history, toast,
       steps.push(history.updateStep(id, changes));
       ops.push({ type: "sticky.update", sticky_id: id, changes });
     }
-    if (!ops.length) return;
+    if (!ops.length) return false;
     sendMany(ops);
     history.track(ops, steps);
     history.record({ label, steps, tag });
+    return true;
   }
 
   /** Delete stickies (author or facilitator); no confirmation: Ctrl+Z brings them back. */

@@ -1,17 +1,20 @@
 // The board by keyboard alone: one sticky at a time is in the tab order (a roving tabindex, in
 // timeline order: stage by stage, then left to right, top to bottom); arrows move the focus, Alt (or
-// Ctrl/Cmd) + arrows move the focused or selected stickies; Enter edits; N adds a sticky of the
-// palette's kind below the focus (where it covers no other); K picks the next kind; Delete removes; V places a dot, Shift+V
-// takes one back; Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo; Ctrl+C/X/V/D copy, cut, paste,
-// duplicate; Ctrl+A selects all; Ctrl+F searches; ? shows all of this.
+// Ctrl/Cmd) + arrows move the focused or selected stickies (with Shift, ← → into the previous / next
+// stage); Enter edits; N adds a sticky of the palette's kind below the focus (where it covers no
+// other); K picks the next kind; Delete removes; V places a dot, Shift+V takes one back; Ctrl+Z /
+// Ctrl+Shift+Z / Ctrl+Y undo and redo; Ctrl+C/X/V/D copy, cut, paste, duplicate; Ctrl+A selects all;
+// Ctrl+F searches; ? shows all of this.
 import { el } from "./format.js";
-import { freeSpot } from "./tidy.js";
+import { freeSpot, stageMoves } from "./tidy.js";
 
 export const KEYS = [
   ["Tab", "Into the board, then to the next control"],
   ["← → ↑ ↓", "Move the focus from sticky to sticky (timeline order; ↑ ↓ within a stage)"],
   ["Home / End", "First / last sticky on the timeline"],
-  ["Alt + arrows (or Ctrl + arrows)", "Move the focused or selected stickies (Shift: further)"],
+  ["Alt + arrows (or Ctrl + arrows)", "Move the focused or selected stickies a little"],
+  ["Shift + Alt + ← / →", "Move them into the previous / next stage (to a free place there)"],
+  ["Shift + Alt + ↑ / ↓", "Move them further up / down"],
   ["Enter", "Edit the focused sticky's text (Esc cancels, Enter saves)"],
   ["N", "Add a sticky of the palette's kind below the focus (at the nearest free place)"],
   ["K / Shift+K", "Pick the next / previous kind in the palette"],
@@ -112,10 +115,27 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
   function moveBy(dx, dy) {
     const ids = targets();
     if (!ids.length) return;
-    actions.move(ids.map((id) => { const s = state.sticky(id); return { id, x: s.x + dx, y: s.y + dy }; }),
-      { label: "move", tag: `keys:${ids.join(",")}` });
-    const s = state.sticky(ids[0]);
-    if (s) announce(`Moved to stage ${state.config.discovery.stages[geometry.stageAt(s.x)] || ""}`, true);
+    if (actions.move(ids.map((id) => { const s = state.sticky(id); return { id, x: s.x + dx, y: s.y + dy }; }),
+      { label: "move", tag: `keys:${ids.join(",")}` })) sayStage(ids[0]);
+  }
+
+  /** Shift+Alt+← →: into the previous / next stage in one press (small steps took ~19 to cross one),
+   * at the same place there or the nearest free one: no sticky lands on another. */
+  function moveStage(by) {
+    const ids = targets();
+    const s = ids.length && state.sticky(ids[0]);
+    if (!s) return;
+    const stage = geometry.stageAt(s.x) + by;
+    if (stage < 0 || stage >= geometry.stages) { actions.refuse(`Already in the ${by < 0 ? "first" : "last"} stage.`); return; }
+    const moves = stageMoves(state.stickyList(), state.kinds, geometry, ids, by);
+    if (!moves.length) { actions.refuse(`No free place is left in stage ${stageName(stage)}.`); return; }
+    if (actions.move(moves, { label: "move" })) sayStage(moves[0].id);
+  }
+
+  const stageName = (i) => state.config.discovery.stages[i] || "";
+  function sayStage(id) {
+    const s = state.sticky(id);
+    if (s) announce(`Moved to stage ${stageName(geometry.stageAt(s.x))}`, true);
   }
 
   /** N: a new sticky at the next free place below the focused one (down its column to the end of the
@@ -207,6 +227,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     const arrow = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
     if (arrow && (e.altKey || mod)) {
       e.preventDefault();
+      if (e.shiftKey && arrow[0]) { moveStage(arrow[0]); return; }
       const k = e.shiftKey ? 4 : 1;
       moveBy(arrow[0] * 0.01 * k, arrow[1] * 0.03 * k);
       return;
