@@ -52,6 +52,58 @@ def test_duplicate_and_paste_give_the_keyboard_focus_to_the_new_copy(pages, ui):
     assert fac.evaluate("() => window.__board.renderer.selection") == [active_id(fac)]
 
 
+def test_link_to_is_chosen_with_arrows_and_enter_and_n_attaches_a_note(pages, ui, output_dir):
+    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
+    ui.set_phase(fac, "deepdive")
+    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.2)
+    ui.add_sticky(fac, "pain", "Waits a week", 0.08, 0.45)
+    ui.wait_settled(fac)
+    event, pain = sticky(fac, "Ticket raised")["id"], sticky(fac, "Waits a week")["id"]
+    ui.sticky(fac, "Waits a week").focus()
+    link = fac.locator(".sel-link")
+    expect(link).to_be_visible()
+    link.focus()
+    fac.keyboard.press("Enter")
+    fac.wait_for_function(f"() => document.activeElement?.dataset?.id === '{pain}'")  # the source keeps it
+    expect(fac.locator("#live")).to_contain_text("arrows")
+    # Esc cancels, the focus stays on the source
+    fac.keyboard.press("ArrowUp")
+    assert active_id(fac) == event
+    fac.keyboard.press("Escape")
+    assert active_id(fac) == pain
+    expect(fac.locator(".sticky-layer.link-mode")).to_have_count(0)
+    # again: arrows choose, Enter links (no editor), the focus goes back to the source
+    link.focus()
+    fac.keyboard.press("Enter")
+    fac.keyboard.press("ArrowUp")
+    assert active_id(fac) == event
+    fac.keyboard.press("Enter")
+    ui.wait_settled(fac)
+    expect(fac.locator(".editor")).to_have_count(0)
+    assert sticky(fac, "Waits a week")["link_to"] == event
+    assert active_id(fac) == pain
+    expect(fac.locator("#live")).to_contain_text("Linked")
+    # N with the note kind on a focused sticky: a note below it, attached to it
+    fac.click(".palette-item[data-kind='note']")
+    ui.sticky(fac, "Ticket raised").focus()
+    fac.keyboard.press("n")
+    expect(fac.locator(".sticky.draft .editor-text")).to_have_attribute("aria-label", re.compile("attached to"))
+    fac.keyboard.type("Who approves it?")
+    fac.keyboard.press("Enter")
+    ui.wait_settled(fac)
+    note = sticky(fac, "Who approves it?")
+    assert note["link_to"] == event
+    assert note["y"] > sticky(fac, "Ticket raised")["y"]
+    fac.screenshot(path=str(output_dir / "board-keyboard-link-note.png"))
+    # not on a note: a note attaches to a sticky, not to another note
+    ui.sticky(fac, "Who approves it?").focus()
+    fac.keyboard.press("n")
+    fac.keyboard.type("A note of its own")
+    fac.keyboard.press("Enter")
+    ui.wait_settled(fac)
+    assert sticky(fac, "A note of its own")["link_to"] is None
+
+
 def test_an_empty_new_sticky_gives_the_focus_back_and_says_it_was_not_added(pages, ui):
     fac = pages.facilitator(viewport={"width": 1280, "height": 800})
     ui.set_phase(fac, "map")

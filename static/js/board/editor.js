@@ -45,7 +45,8 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     area.maxLength = 2000;
     area.rows = 3;
     area.placeholder = kind.key === "event" ? "Something happened…" : `${kind.label}…`;
-    area.setAttribute("aria-label", `${existing ? "Edit the" : "New"} ${kind.label.toLowerCase()} sticky's text`);
+    const on = draft?.link_to && state.sticky(draft.link_to);
+    area.setAttribute("aria-label", `${existing ? "Edit the" : "New"} ${kind.label.toLowerCase()} sticky's text${on ? `, attached to “${on.text}”` : ""}`);
     area.value = existing ? existing.text || "" : (draft.text || "");
     form.append(area);
     watchLength(area);

@@ -17,35 +17,47 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
   let linkSource = null;
   let linkHint = null; // "Click the sticky to link to": up exactly while a target is being chosen
   // Esc cancels wherever the focus is (after a click on "Link to…" it is on no sticky)
-  const escape = (e) => { if (e.key === "Escape") { e.preventDefault(); link.cancel(); } };
+  const escape = (e) => { if (e.key === "Escape") { e.preventDefault(); link.cancel(); announce("Link cancelled.", true); } };
+  const quote = (id) => `“${state.sticky(id)?.text || "a sticky"}”`;
   const link = {
     get active() { return !!linkSource; },
+    get source() { return linkSource; },
+    /** Choose the target with a click or a tap, or from the keyboard: the focus stays on the source
+     * (the bar whose "Link to…" was pressed hides), arrows move it, Enter or Space chooses. */
     start(id) {
       linkSource = id;
       renderer.setLinkMode(true);
       renderer.element(id)?.classList.add("link-source");
       linkHint?.dismiss();
       window.addEventListener("keydown", escape, true);
-      linkHint = toast(`${matchMedia("(pointer: coarse)").matches ? "Tap" : "Click"} the sticky to link to. Esc cancels.`,
+      const how = matchMedia("(pointer: coarse)").matches ? "Tap" : "Click";
+      linkHint = toast(`${how} the sticky to link to, or go to it with the arrows and press Enter. Esc cancels.`,
         "info", { sticky: true });
+      announce(`Link ${quote(id)} to: go to the sticky with the arrows and press Enter. Esc cancels.`, true);
       selection.setHidden(true);
+      keyboard.setCurrent(id, { select: false });
     },
     finish(target) {
       const source = linkSource;
       link.cancel();
       if (!source || source === target) return;
-      actions.update(source, { link_to: target }, "link");
+      if (actions.update(source, { link_to: target }, "link")) announce(`Linked ${quote(source)} to ${quote(target)}.`, true);
       selection.select(source);
+      keyboard.setCurrent(source);
     },
     cancel() {
       linkHint?.dismiss();
       linkHint = null;
       window.removeEventListener("keydown", escape, true);
       if (!linkSource) return;
-      renderer.element(linkSource)?.classList.remove("link-source");
+      const source = linkSource;
+      renderer.element(source)?.classList.remove("link-source");
       linkSource = null;
       renderer.setLinkMode(false);
       selection.setHidden(false);
+      // the keyboard's place goes back to the source, unless the focus went elsewhere (a control)
+      const focus = document.activeElement === document.body || dom.viewportEl.contains(document.activeElement);
+      if (state.sticky(source)) keyboard.setCurrent(source, { focus, select: false });
     },
   };
 
@@ -76,8 +88,7 @@ export function createInteractions({ state, renderer, viewport, geometry, palett
   const gestures = createGestures({ state, renderer, viewport, geometry, palette, actions, editor, selection, toast,
     cursor, dom, link });
   const keyboard = createKeyboard({ state, renderer, viewport, geometry, palette, actions, editor, selection, history,
-    toast, announce, gestures, dom,
-    hooks: { ...hooks, cancelLink: () => link.cancel() } });
+    toast, announce, gestures, dom, link, hooks });
 
   renderer.onFrame(() => {
     if (renderer.selected && !state.sticky(renderer.selected)) selection.select(null);

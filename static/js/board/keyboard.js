@@ -32,7 +32,7 @@ export const KEYS = [
 ];
 
 export function createKeyboard({ state, renderer, viewport, geometry, palette, actions, editor, selection, history,
-  toast, announce, gestures, dom, hooks }) {
+  toast, announce, gestures, dom, link, hooks }) {
   const { viewportEl, stickyLayer, helpDialog } = dom;
   let current = null; // the sticky in the tab order
 
@@ -138,6 +138,22 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (s) announce(`Moved to stage ${stageName(geometry.stageAt(s.x))}`, true);
   }
 
+  /** Choosing a link's target (after "Link to…"): arrows move the focus only (the source stays
+   * selected), Enter or Space takes the focused sticky. True when the key was one of these. */
+  function chooseLink(e, arrow) {
+    if (arrow) {
+      e.preventDefault();
+      const next = arrow[0] ? step(arrow[0]) : vertical(arrow[1]);
+      if (next) setCurrent(next, { select: false });
+      return true;
+    }
+    if (e.key !== "Enter" && e.key !== " ") return false;
+    e.preventDefault();
+    if (!current || current === link.source) actions.refuse("Go to the sticky to link to with the arrows, then press Enter. Esc cancels.");
+    else link.finish(current);
+    return true;
+  }
+
   /** N: a new sticky at the next free place below the focused one (down its column to the end of the
    * lane, then the stage's next column, then the next lane: the wall grows), or in the middle of the
    * view, where it covers nothing. */
@@ -156,7 +172,8 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (spot) [x, y] = spot;
     else toast("No free place is left in this stage: the new sticky goes over another one.", "info");
     viewport.show(...geometry.toWorld(x, y));
-    editor.open({ draft: { kind, x, y } });
+    // a note added at a sticky is about it: attached, as "+ Note" on the sticky's bar does
+    editor.open({ draft: { kind, x, y, link_to: state.attachesTo(kind, s) ? s.id : null } });
   }
 
   function cycleKind(dir) {
@@ -233,6 +250,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       return;
     }
     if (mod || e.altKey) return;
+    if (link.active && chooseLink(e, arrow)) return;
     if (arrow) {
       e.preventDefault();
       const next = arrow[0] ? step(arrow[0]) : vertical(arrow[1]);
@@ -247,7 +265,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       return;
     }
     if (e.key === " ") { gestures.setSpace(true); e.preventDefault(); return; }
-    if (e.key === "Escape") { hooks.cancelLink(); selection.select(null); return; }
+    if (e.key === "Escape") { link.cancel(); selection.select(null); return; }
     if (e.key.length === 1 && e.key !== " " && performance.now() - looseAt < TYPING_MS) { noteLoose(); return; }
     if (e.key === "?") { e.preventDefault(); showHelp(); return; }
     if (key === "l") { e.preventDefault(); hooks.listView(); return; }

@@ -311,4 +311,10 @@ export class BoardState {
   isVoting() { return !!this.phase().voting && !this.readOnlyReason(); }
 
   isVotable(sticky) { return !!(sticky && this.kinds.get(sticky.kind)?.votable); }
+
+  /** Whether a new sticky of `kind` added at `target` is attached to it (link_to): a note on the
+   * sticky it is about, never a note on a note. */
+  attachesTo(kind, target) {
+    return !!(target && this.kinds.get(kind)?.attached && !this.kinds.get(target.kind)?.attached);
+  }
 }
