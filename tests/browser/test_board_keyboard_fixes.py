@@ -23,11 +23,18 @@ def sticky(page, text: str) -> dict:
     return page.evaluate(STICKY, text)
 
 
-def test_duplicate_and_paste_give_the_keyboard_focus_to_the_new_copy(pages, ui):
+def facilitators_board(pages, ui, phase: str, *stickies: tuple[str, str, float, float]):
+    """The facilitator's board in `phase` with these stickies (kind, text, x, y) on it."""
     fac = pages.facilitator(viewport={"width": 1280, "height": 800})
-    ui.set_phase(fac, "map")
-    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.3)
+    ui.set_phase(fac, phase)
+    for kind, text, x, y in stickies:
+        ui.add_sticky(fac, kind, text, x, y)
     ui.wait_settled(fac)
+    return fac
+
+
+def test_duplicate_and_paste_give_the_keyboard_focus_to_the_new_copy(pages, ui):
+    fac = facilitators_board(pages, ui, "map", ("event", "Ticket raised", 0.08, 0.3))
     original = sticky(fac, "Ticket raised")["id"]
     ui.sticky(fac, "Ticket raised").focus()
     fac.keyboard.press("Control+d")
@@ -53,11 +60,8 @@ def test_duplicate_and_paste_give_the_keyboard_focus_to_the_new_copy(pages, ui):
 
 
 def test_link_to_is_chosen_with_arrows_and_enter_and_n_attaches_a_note(pages, ui, output_dir):
-    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
-    ui.set_phase(fac, "deepdive")
-    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.2)
-    ui.add_sticky(fac, "pain", "Waits a week", 0.08, 0.45)
-    ui.wait_settled(fac)
+    fac = facilitators_board(pages, ui, "deepdive", ("event", "Ticket raised", 0.08, 0.2),
+                             ("pain", "Waits a week", 0.08, 0.45))
     event, pain = sticky(fac, "Ticket raised")["id"], sticky(fac, "Waits a week")["id"]
     ui.sticky(fac, "Waits a week").focus()
     link = fac.locator(".sel-link")
@@ -105,11 +109,8 @@ def test_link_to_is_chosen_with_arrows_and_enter_and_n_attaches_a_note(pages, ui
 
 
 def test_an_empty_new_sticky_gives_the_focus_back_and_says_it_was_not_added(pages, ui):
-    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
-    ui.set_phase(fac, "map")
-    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.3)
-    ui.add_sticky(fac, "event", "Access granted", 0.3, 0.3)
-    ui.wait_settled(fac)
+    fac = facilitators_board(pages, ui, "map", ("event", "Ticket raised", 0.08, 0.3),
+                             ("event", "Access granted", 0.3, 0.3))
     granted = sticky(fac, "Access granted")["id"]
     ui.sticky(fac, "Access granted").focus()
     fac.keyboard.press("Escape")  # clears the selection
@@ -124,10 +125,7 @@ def test_an_empty_new_sticky_gives_the_focus_back_and_says_it_was_not_added(page
 
 
 def test_undo_on_a_read_only_board_is_refused_before_touching_the_stacks(pages, ui):
-    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
-    ui.set_phase(fac, "map")
-    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.3)
-    ui.wait_settled(fac)
+    fac = facilitators_board(pages, ui, "map", ("event", "Ticket raised", 0.08, 0.3))
     ui.sticky(fac, "Ticket raised").focus()
     fac.keyboard.press("n")
     fac.keyboard.type("Access requested")
@@ -152,11 +150,8 @@ def test_undo_on_a_read_only_board_is_refused_before_touching_the_stacks(pages, 
 
 
 def test_a_dot_on_a_sticky_that_takes_none_says_why(pages, ui):
-    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
-    ui.set_phase(fac, "map")
-    ui.add_sticky(fac, "event", "Ticket raised", 0.08, 0.3)
-    ui.add_sticky(fac, "pain", "Waits a week", 0.3, 0.3)
-    ui.wait_settled(fac)
+    fac = facilitators_board(pages, ui, "map", ("event", "Ticket raised", 0.08, 0.3),
+                             ("pain", "Waits a week", 0.3, 0.3))
     ui.set_phase(fac, "vote")
     ui.sticky(fac, "Ticket raised").focus()
     fac.keyboard.press("v")
@@ -173,11 +168,8 @@ def test_a_dot_on_a_sticky_that_takes_none_says_why(pages, ui):
 
 
 def test_shift_alt_left_and_right_move_a_sticky_stage_by_stage(pages, ui):
-    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
-    ui.set_phase(fac, "map")
-    ui.add_sticky(fac, "event", "Ticket raised", 0.05, 0.3)
-    ui.add_sticky(fac, "event", "In the way", 0.05 + 1 / 6, 0.3)  # the same place, one stage on
-    ui.wait_settled(fac)
+    fac = facilitators_board(pages, ui, "map", ("event", "Ticket raised", 0.05, 0.3),
+                             ("event", "In the way", 0.05 + 1 / 6, 0.3))  # the same place, one stage on
     stage = "(t) => window.__board.geometry.stageAt([...window.__board.state.stickiesServer.values()].find(s => s.text === t).x)"
     ui.sticky(fac, "Ticket raised").focus()
     fac.keyboard.press("Shift+Alt+ArrowRight")
@@ -229,10 +221,7 @@ def test_the_help_opens_at_its_top(pages, ui, output_dir):
 
 
 def test_undo_and_redo_name_the_sticky(pages, ui):
-    fac = pages.facilitator(viewport={"width": 1280, "height": 800})
-    ui.set_phase(fac, "map")
-    ui.add_sticky(fac, "event", "Waiting for firewall", 0.08, 0.3)
-    ui.wait_settled(fac)
+    fac = facilitators_board(pages, ui, "map", ("event", "Waiting for firewall", 0.08, 0.3))
     ui.sticky(fac, "Waiting for firewall").focus()
     fac.keyboard.press("Alt+ArrowDown")
     ui.wait_settled(fac)
