@@ -160,3 +160,17 @@ def test_a_pasted_group_moves_down_together_until_it_lands_on_nothing(layout):
     assert dy * 960 >= 136 + 12
     pasted = [sticky(10 + i, s["x"], s["y"] + dy) for i, s in enumerate(board)]
     assert layout("tidy", board + pasted)["moves"] == []  # nothing overlaps: Tidy has nothing to do
+
+
+def test_stickies_moved_a_stage_on_keep_their_place_in_it_or_take_the_nearest_free_one(layout):
+    """Shift+Alt+→ and the list view's "Move to stage": the same place one column on; where a sticky
+    already stands, the nearest free place; none lands on another; none goes off the timeline."""
+    column = 1 / STAGES
+    board = [sticky(1, 0.05, 0.3), sticky(2, 0.05, 0.5), sticky(3, 0.05 + column, 0.3), sticky(4, 0.95, 0.3)]
+    result = layout("stageMoves", board, ids=["s1", "s2", "s4"], by=1)
+    moves = {m["id"]: m for m in result["moves"]}
+    assert set(moves) == {"s1", "s2"}  # s4 is in the last stage already
+    assert moves["s2"]["x"] == pytest.approx(0.05 + column, abs=1e-3) and moves["s2"]["y"] == pytest.approx(0.5, abs=1e-3)
+    assert all(b["stage"] == 1 for b in result["boxes"] if b["id"] in moves)
+    assert overlapping(result["boxes"]) == []
+

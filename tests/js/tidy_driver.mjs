@@ -3,7 +3,7 @@
 // as JSON. Used by tests/test_board_tidy.py, which copies both modules next to this file.
 import { readFileSync } from "node:fs";
 import { createGeometry } from "./timeline.js";
-import { freeOffset, freeSpot, sizeOf, tidyMoves } from "./tidy.js";
+import { freeOffset, freeSpot, sizeOf, stageMoves, tidyMoves } from "./tidy.js";
 
 const { stages, rows = 1, stickies, call, args = {} } = JSON.parse(readFileSync(0, "utf8"));
 const kinds = new Map(Object.entries({ event: "square", pain: "rotated", system: "wide", time: "square",
@@ -22,6 +22,10 @@ if (call === "tidy") {
 } else if (call === "freeSpot") {
   const spot = freeSpot(stickies, kinds, geometry, args);
   out = { spot, box: spot && world({ id: "new", kind: args.kind, x: spot[0], y: spot[1] }), boxes: stickies.map(world) };
+} else if (call === "stageMoves") {
+  const moves = stageMoves(stickies, kinds, geometry, args.ids, args.by);
+  const to = new Map(moves.map((m) => [m.id, m]));
+  out = { moves, boxes: stickies.map((s) => world({ ...s, ...(to.get(s.id) || {}) })) };
 } else if (call === "freeOffset") {
   out = { dy: freeOffset(stickies, kinds, geometry, args.items), boxes: stickies.map(world) };
 }

@@ -20,6 +20,7 @@ class StickyKind:
     aliases: tuple[str, ...] = ()
     has_duration: bool = False
     votable: bool = False
+    attached: bool = False  # written about another sticky: linked (link_to) to it when added there
 
 
 KINDS: tuple[StickyKind, ...] = (
@@ -37,7 +38,7 @@ KINDS: tuple[StickyKind, ...] = (
     StickyKind("opportunity", "Opportunity", "#7bd389", "square", "An idea for the platform",
                ("opportunity", "opportunities", "idea", "ideas", "improvement", "green"), votable=True),
     StickyKind("note", "Note", "#ffffff", "square", "A deep-dive note or question, attached to a sticky",
-               ("note", "notes", "question", "comment", "deep-dive", "deep dive", "white")),
+               ("note", "notes", "question", "comment", "deep-dive", "deep dive", "white"), attached=True),
 )
 
 KINDS_BY_KEY: dict[str, StickyKind] = {k.key: k for k in KINDS}
@@ -61,6 +62,6 @@ def kinds_as_dicts() -> list[dict]:
     """The legend as the front end needs it."""
     return [
         {"key": k.key, "label": k.label, "colour": k.colour, "shape": k.shape, "hint": k.hint,
-         "hasDuration": k.has_duration, "votable": k.votable}
+         "hasDuration": k.has_duration, "votable": k.votable, "attached": k.attached}
         for k in KINDS
     ]

@@ -2,8 +2,16 @@
 // step for them (history.js). Rights are checked here only to say why something cannot be done;
 // the server decides.
 
-export function createActions({ state, geometry, send, sendMany, history, toast }) {
+export function createActions({ state, geometry, send, sendMany, history, toast, announce = () => {} }) {
   const round = (v) => Math.round(v * 10000) / 10000;
+
+  /** Why something cannot be done: on screen and in the live region, the same words (the person may be
+   * listening, not looking). False, for the verbs that answer whether they did it. */
+  function refuse(message) {
+    toast(message, "info");
+    announce(message, true);
+    return false;
+  }
 
   function notAuthor(s, what) {
     const who = s.author_id === state.me.id ? "you" : (s.author_name || "its author");
@@ -41,10 +49,11 @@ export function createActions({ state, geometry, send, sendMany, history, toast 
     return true;
   }
 
-  /** Move stickies: [{id, x, y}], one message and one undo step. `tag` merges quick repeats (keys). */
+  /** Move stickies: [{id, x, y}], one message and one undo step. `tag` merges quick repeats (keys).
+   * Whether anything moved. */
   function move(moves, { label = "move", tag = null } = {}) {
     const reason = state.readOnlyReason();
-    if (reason) { toast(reason, "info"); return; }
+    if (reason) { toast(reason, "info"); return false; }
     const ops = [];
     const steps = [];
     for (const { id, x, y } of moves) {
@@ -55,10 +64,11 @@ export function createActions({ state, geometry, send, sendMany, history, toast 
       steps.push(history.updateStep(id, changes));
       ops.push({ type: "sticky.update", sticky_id: id, changes });
     }
-    if (!ops.length) return;
+    if (!ops.length) return false;
     sendMany(ops);
     history.track(ops, steps);
     history.record({ label, steps, tag });
+    return true;
   }
 
   /** Delete stickies (author or facilitator); no confirmation: Ctrl+Z brings them back. */
@@ -85,18 +95,17 @@ export function createActions({ state, geometry, send, sendMany, history, toast 
 
   function vote(id, delta) {
     const s = state.sticky(id);
-    if (!state.isVoting()) { toast(state.readOnlyReason() || "Voting opens in the Vote phase.", "info"); return false; }
-    if (!state.isVotable(s)) { toast("Dots go on pain points and opportunities.", "info"); return false; }
+    if (!state.isVoting()) return refuse(state.readOnlyReason() || "Voting opens in the Vote phase.");
+    if (!state.isVotable(s)) return refuse("Dots go on pain points and opportunities.");
     if (delta > 0) {
-      const budget = state.workshop()?.vote_budget ?? 0;
-      if (state.votesUsed() >= budget) { toast(`You have placed all ${budget} of your dots. Take one back to move it.`, "info"); return false; }
+      if (!state.dotsLeft()) return refuse(`You have placed all ${state.workshop()?.vote_budget ?? 0} of your dots. Take one back to move it.`);
       send({ type: "vote.add", sticky_id: id });
     } else {
-      if (!state.myVotes(id)) { toast("You have no dot on this sticky.", "info"); return false; }
+      if (!state.myVotes(id)) return refuse("You have no dot on this sticky.");
       send({ type: "vote.remove", sticky_id: id });
     }
     return true;
   }
 
-  return { create, update, move, remove, vote, notAuthor, round };
+  return { create, update, move, remove, vote, notAuthor, round, refuse };
 }

@@ -10,7 +10,7 @@ import { watchLength } from "../limits.js";
 const EDIT_ZOOM = 0.6;
 
 export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {},
-  viewport = null }) {
+  viewport = null, announce = () => {} }) {
   let editor = null;
   const kindOf = (key) => state.kinds.get(key);
 
@@ -45,7 +45,8 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     area.maxLength = 2000;
     area.rows = 3;
     area.placeholder = kind.key === "event" ? "Something happened…" : `${kind.label}…`;
-    area.setAttribute("aria-label", `${existing ? "Edit the" : "New"} ${kind.label.toLowerCase()} sticky's text`);
+    const on = draft?.link_to && state.sticky(draft.link_to);
+    area.setAttribute("aria-label", `${existing ? "Edit the" : "New"} ${kind.label.toLowerCase()} sticky's text${on ? `, attached to “${on.text}”` : ""}`);
     area.value = existing ? existing.text || "" : (draft.text || "");
     form.append(area);
     watchLength(area);
@@ -116,7 +117,7 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     if (ed.draft) {
       if (text && !state.canAdd(ed.draft.kind)) { explain(); return null; } // keep the text: never lose a draft
       close();
-      if (!text) return null;
+      if (!text) { announce("The empty sticky was not added.", true); return null; }
       const sticky = { id: crypto.randomUUID(), kind: ed.draft.kind, text, x: ed.draft.x, y: ed.draft.y };
       if (ed.durInput && duration != null) sticky.duration_minutes = duration;
       if (ed.draft.link_to) sticky.link_to = ed.draft.link_to;

@@ -10,6 +10,15 @@ export const FIELDS = ["text", "x", "y", "duration_minutes", "link_to"];
 const LIMIT = 200;
 const MERGE_MS = 700; // repeated key moves of the same stickies within this time are one step
 
+/** What an entry is about, for the live region: “its text” for one sticky, “3 stickies” for more. */
+function subject(steps, state) {
+  const ids = [...new Set(steps.map((s) => s.id))];
+  if (ids.length !== 1) return `${ids.length} stickies`;
+  const text = state.sticky(ids[0])?.text ?? steps[0].sticky?.text ?? "";
+  if (!text) return "a sticky";
+  return `“${text.length > 60 ? `${text.slice(0, 59)}…` : text}”`;
+}
+
 const same = (a, b) => (typeof a === "number" && typeof b === "number") ? Math.abs(a - b) < 1e-6 : (a ?? null) === (b ?? null);
 const pick = (s, names) => Object.fromEntries(names.map((n) => [n, s[n] ?? null]));
 
@@ -119,11 +128,12 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
       const entry = from.pop();
       const { ops, owners, entry: back, skipped } = invert(entry);
       if (!ops.length) { skippedEntries += 1; continue; } // changed or deleted by someone else since
+      const about = subject(back.steps, state); // before the ops: an undone add is gone after them
       sendMany(ops);
       track(ops, owners);
       to.push({ ...back, at: 0 });
       onChange();
-      return { label: entry.label, skipped: skipped + skippedEntries };
+      return { label: entry.label, about, skipped: skipped + skippedEntries };
     }
     onChange();
     return skippedEntries ? { label: null, skipped: skippedEntries } : null;

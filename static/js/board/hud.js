@@ -44,7 +44,7 @@ export function createHud({ state, dom }) {
 
     if (phase.voting && w) {
       const budget = w.vote_budget ?? 0;
-      const left = Math.max(0, budget - state.votesUsed());
+      const left = state.dotsLeft();
       dotsEl.hidden = false;
       dotsEl.replaceChildren();
       const pips = el("span", "dots-pips");

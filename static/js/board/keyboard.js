@@ -1,17 +1,20 @@
 // The board by keyboard alone: one sticky at a time is in the tab order (a roving tabindex, in
 // timeline order: stage by stage, then left to right, top to bottom); arrows move the focus, Alt (or
-// Ctrl/Cmd) + arrows move the focused or selected stickies; Enter edits; N adds a sticky of the
-// palette's kind below the focus (where it covers no other); K picks the next kind; Delete removes; V places a dot, Shift+V
-// takes one back; Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo; Ctrl+C/X/V/D copy, cut, paste,
-// duplicate; Ctrl+A selects all; Ctrl+F searches; ? shows all of this.
+// Ctrl/Cmd) + arrows move the focused or selected stickies (with Shift, ← → into the previous / next
+// stage); Enter edits; N adds a sticky of the palette's kind below the focus (where it covers no
+// other); K picks the next kind; Delete removes; V places a dot, Shift+V takes one back; Ctrl+Z /
+// Ctrl+Shift+Z / Ctrl+Y undo and redo; Ctrl+C/X/V/D copy, cut, paste, duplicate; Ctrl+A selects all;
+// Ctrl+F searches; ? shows all of this.
 import { el } from "./format.js";
-import { freeSpot } from "./tidy.js";
+import { freeSpot, stageMoves } from "./tidy.js";
 
 export const KEYS = [
   ["Tab", "Into the board, then to the next control"],
   ["← → ↑ ↓", "Move the focus from sticky to sticky (timeline order; ↑ ↓ within a stage)"],
   ["Home / End", "First / last sticky on the timeline"],
-  ["Alt + arrows (or Ctrl + arrows)", "Move the focused or selected stickies (Shift: further)"],
+  ["Alt + arrows (or Ctrl + arrows)", "Move the focused or selected stickies a little"],
+  ["Shift + Alt + ← / →", "Move them into the previous / next stage (to a free place there)"],
+  ["Shift + Alt + ↑ / ↓", "Move them further up / down"],
   ["Enter", "Edit the focused sticky's text (Esc cancels, Enter saves)"],
   ["N", "Add a sticky of the palette's kind below the focus (at the nearest free place)"],
   ["K / Shift+K", "Pick the next / previous kind in the palette"],
@@ -29,7 +32,7 @@ export const KEYS = [
 ];
 
 export function createKeyboard({ state, renderer, viewport, geometry, palette, actions, editor, selection, history,
-  toast, announce, gestures, dom, hooks }) {
+  toast, announce, gestures, dom, link, hooks }) {
   const { viewportEl, stickyLayer, helpDialog } = dom;
   let current = null; // the sticky in the tab order
 
@@ -42,7 +45,9 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     return list;
   }
 
-  function setCurrent(id, { focus = true } = {}) {
+  let quiet = false; // focusing a sticky without selecting it (the focus given back, a link target)
+
+  function setCurrent(id, { focus = true, select = true } = {}) {
     if (current && current !== id) { const old = renderer.element(current); if (old) old.tabIndex = -1; }
     current = id;
     const node = id && renderer.element(id);
@@ -50,7 +55,9 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (!node) return;
     node.tabIndex = 0;
     if (focus) {
+      quiet = !select;
       node.focus({ preventScroll: true });
+      quiet = false;
       reveal(id);
     }
   }
@@ -72,7 +79,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     const id = renderer.idFrom(e.target);
     if (!id || e.target !== renderer.element(id)) return;
     if (current !== id) setCurrent(id, { focus: false });
-    if (!selection.pointerFocus && !renderer.isSelected(id)) selection.select(id);
+    if (!quiet && !selection.pointerFocus && !renderer.isSelected(id)) selection.select(id);
   });
 
   function step(delta) {
@@ -108,10 +115,43 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
   function moveBy(dx, dy) {
     const ids = targets();
     if (!ids.length) return;
-    actions.move(ids.map((id) => { const s = state.sticky(id); return { id, x: s.x + dx, y: s.y + dy }; }),
-      { label: "move", tag: `keys:${ids.join(",")}` });
-    const s = state.sticky(ids[0]);
-    if (s) announce(`Moved to stage ${state.config.discovery.stages[geometry.stageAt(s.x)] || ""}`, true);
+    if (actions.move(ids.map((id) => { const s = state.sticky(id); return { id, x: s.x + dx, y: s.y + dy }; }),
+      { label: "move", tag: `keys:${ids.join(",")}` })) sayStage(ids[0]);
+  }
+
+  /** Shift+Alt+← →: into the previous / next stage in one press (small steps took ~19 to cross one),
+   * at the same place there or the nearest free one: no sticky lands on another. */
+  function moveStage(by) {
+    const ids = targets();
+    const s = ids.length && state.sticky(ids[0]);
+    if (!s) return;
+    const stage = geometry.stageAt(s.x) + by;
+    if (stage < 0 || stage >= geometry.stages) { actions.refuse(`Already in the ${by < 0 ? "first" : "last"} stage.`); return; }
+    const moves = stageMoves(state.stickyList(), state.kinds, geometry, ids, by);
+    if (!moves.length) { actions.refuse(`No free place is left in stage ${stageName(stage)}.`); return; }
+    if (actions.move(moves, { label: "move" })) sayStage(moves[0].id);
+  }
+
+  const stageName = (i) => state.config.discovery.stages[i] || "";
+  function sayStage(id) {
+    const s = state.sticky(id);
+    if (s) announce(`Moved to stage ${stageName(geometry.stageAt(s.x))}`, true);
+  }
+
+  /** Choosing a link's target (after "Link to…"): arrows move the focus only (the source stays
+   * selected), Enter or Space takes the focused sticky. True when the key was one of these. */
+  function chooseLink(e, arrow) {
+    if (arrow) {
+      e.preventDefault();
+      const next = arrow[0] ? step(arrow[0]) : vertical(arrow[1]);
+      if (next) setCurrent(next, { select: false });
+      return true;
+    }
+    if (e.key !== "Enter" && e.key !== " ") return false;
+    e.preventDefault();
+    if (!current || current === link.source) actions.refuse("Go to the sticky to link to with the arrows, then press Enter. Esc cancels.");
+    else link.finish(current);
+    return true;
   }
 
   /** N: a new sticky at the next free place below the focused one (down its column to the end of the
@@ -132,7 +172,8 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (spot) [x, y] = spot;
     else toast("No free place is left in this stage: the new sticky goes over another one.", "info");
     viewport.show(...geometry.toWorld(x, y));
-    editor.open({ draft: { kind, x, y } });
+    // a note added at a sticky is about it: attached, as "+ Note" on the sticky's bar does
+    editor.open({ draft: { kind, x, y, link_to: state.attachesTo(kind, s) ? s.id : null } });
   }
 
   function cycleKind(dir) {
@@ -144,14 +185,26 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     announce(`New stickies: ${state.kinds.get(next).label}`, true);
   }
 
+  /** V / Shift+V: what happened and how many dots are left ("Dot placed, 2 of 5 left"). */
+  function vote(id, delta) {
+    if (!actions.vote(id, delta)) return; // it said why
+    const budget = state.workshop()?.vote_budget ?? 0;
+    announce(`${delta > 0 ? "Dot placed" : "Dot taken back"}, ${state.dotsLeft()} of ${budget} left`, true);
+  }
+
   function undoRedo(redo) {
     if (editor.isOpen) return;
+    // refused before the stacks are touched: the server would refuse the ops, and the step would be
+    // spent ("Undone" said, then nothing left to redo)
+    const reason = state.readOnlyReason();
+    if (reason) { actions.refuse(reason); return; }
     const done = redo ? history.redo() : history.undo();
     if (!done) { toast(redo ? "Nothing to redo." : "Nothing to undo (votes, phases, the timer, the reveal and the lock are not undone).", "info"); return; }
     const skipped = done.skipped ? ` (${done.skipped} skipped: changed or deleted by someone else since)` : "";
-    if (done.label) announce(`${redo ? "Redone" : "Undone"}: ${done.label}${skipped}`, true);
+    const said = `${redo ? "Redone" : "Undone"}: ${done.label} of ${done.about}${skipped}`;
+    if (done.label) announce(said, true);
     else toast(`Nothing left to ${redo ? "redo" : "undo"}: someone else changed it since.`, "info");
-    if (skipped && done.label) toast(`${redo ? "Redone" : "Undone"}: ${done.label}${skipped}`, "info");
+    if (skipped && done.label) toast(said, "info");
   }
 
   // Letters typed on the board with no editor open: a person writing words ("Waiting 3 weeks") must not
@@ -191,11 +244,13 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     const arrow = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
     if (arrow && (e.altKey || mod)) {
       e.preventDefault();
+      if (e.shiftKey && arrow[0]) { moveStage(arrow[0]); return; }
       const k = e.shiftKey ? 4 : 1;
       moveBy(arrow[0] * 0.01 * k, arrow[1] * 0.03 * k);
       return;
     }
     if (mod || e.altKey) return;
+    if (link.active && chooseLink(e, arrow)) return;
     if (arrow) {
       e.preventDefault();
       const next = arrow[0] ? step(arrow[0]) : vertical(arrow[1]);
@@ -210,7 +265,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       return;
     }
     if (e.key === " ") { gestures.setSpace(true); e.preventDefault(); return; }
-    if (e.key === "Escape") { hooks.cancelLink(); selection.select(null); return; }
+    if (e.key === "Escape") { link.cancel(); selection.select(null); return; }
     if (e.key.length === 1 && e.key !== " " && performance.now() - looseAt < TYPING_MS) { noteLoose(); return; }
     if (e.key === "?") { e.preventDefault(); showHelp(); return; }
     if (key === "l") { e.preventDefault(); hooks.listView(); return; }
@@ -232,7 +287,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     }
     if (key === "v") {
       const id = current && state.sticky(current) ? current : renderer.selected;
-      if (id) { e.preventDefault(); if (actions.vote(id, e.shiftKey ? -1 : 1)) announce(e.shiftKey ? "Dot taken back" : "Dot placed", true); }
+      if (id) { e.preventDefault(); vote(id, e.shiftKey ? -1 : 1); }
       return;
     }
     if (key === "n") { e.preventDefault(); addAtFocus(); return; }
@@ -261,6 +316,12 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       }
     }
     helpDialog.showModal();
+    // showModal focuses the first control, Close, at the bottom of a long list, and scrolls there: the
+    // heading takes the focus instead, so the list is read from its top (Tab still reaches Close)
+    const title = helpDialog.querySelector("h2");
+    title.tabIndex = -1;
+    title.focus();
+    helpDialog.scrollTop = 0;
   }
 
   return {
@@ -273,6 +334,13 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       if (had && first && !editor.isOpen) renderer.element(first.id)?.focus({ preventScroll: true });
     },
     setCurrent,
+    /** The focus fell to the page (an editor closed): back to the selected sticky, else the one in the
+     * tab order, else the board itself, never left on the page's body. */
+    restoreFocus() {
+      const id = [renderer.selected, current, ordered()[0]?.id].find((x) => x && renderer.element(x));
+      if (id) setCurrent(id, { select: false });
+      else viewportEl.focus({ preventScroll: true });
+    },
     get current() { return current; },
     showHelp,
     ordered,

@@ -4,7 +4,7 @@
 // keys, since the same actions are used).
 import { watchLength } from "../limits.js";
 import { dotsText, durationIn, el, formatDuration, parseDuration } from "./format.js";
-import { freeSpot } from "./tidy.js";
+import { freeSpot, stageMoves } from "./tidy.js";
 
 export function createListView({ state, geometry, actions, host, stages, toast, onToggle }) {
   const names = stages.length ? stages : ["Timeline"];
@@ -176,12 +176,10 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
     if (state.canMove(s)) {
       const move = select("lv-move", `Move ${s.text} to stage`, names.map((n, i) => [String(i), n]), String(stage), `move:${s.id}`, true);
       move.input.addEventListener("change", () => {
-        const to = Number(move.input.value);
         // the same place in the other stage, or the nearest free one below it
-        const want = { kind: s.kind, x: (to + 0.5) / names.length + (s.x - (stage + 0.5) / names.length), y: s.y };
-        const others = state.stickyList().filter((t) => t.id !== s.id);
-        const [x, y] = freeSpot(others, state.kinds, geometry, want) || [want.x, want.y];
-        actions.move([{ id: s.id, x, y }]);
+        const by = Number(move.input.value) - stage;
+        const moves = stageMoves(state.stickyList(), state.kinds, geometry, [s.id], by);
+        actions.move(moves.length ? moves : [{ id: s.id, x: s.x + by / names.length, y: s.y }]);
         focusLater(`move:${s.id}`);
       });
       act.append(move.label);

@@ -89,7 +89,7 @@ export function createPalette(container, state) {
       select(firstAllowed);
     }
     if (reason) help.textContent = "Read-only right now.";
-    else if (phase.voting) help.textContent = "Voting: click a pink or green sticky to place a dot.";
+    else if (phase.voting) help.textContent = "Voting: click a pink or green sticky to place a dot, or focus it and press V (Shift+V takes it back).";
     else if (firstAllowed) help.textContent = "Drag a kind onto the board, or double-click the board.";
     else help.textContent = "No new stickies in this phase.";
     container.classList.toggle("disabled", !firstAllowed);

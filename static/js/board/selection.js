@@ -7,7 +7,8 @@ import { freeOffset, freeSpot } from "./tidy.js";
 
 const CLIPBOARD = (discoveryId) => `storming.clipboard.${discoveryId}`;
 
-export function createSelection({ state, renderer, viewport, geometry, actions, editor, toast, selectionBar, startLink }) {
+export function createSelection({ state, renderer, viewport, geometry, actions, editor, toast, selectionBar, startLink,
+  onPlaced }) {
   const kindOf = (key) => state.kinds.get(key);
   let hidden = false; // while a drag or a link is in progress
 
@@ -76,7 +77,7 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
     if (!out.length) return;
     const created = actions.create(out.map((o) => o.sticky), label);
     viewport.show(...geometry.toWorld(out[0].sticky.x, out[0].sticky.y));
-    requestAnimationFrame(() => selectMany(created));
+    onPlaced(created); // selected, and the keyboard's focus on one of them
   }
 
   function paste(at) {

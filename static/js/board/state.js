@@ -270,6 +270,9 @@ export class BoardState {
     return Math.max(0, n);
   }
 
+  /** How many of my dots I may still place. */
+  dotsLeft() { return Math.max(0, (this.workshop()?.vote_budget ?? 0) - this.votesUsed()); }
+
   /** My dots placed (+) and taken back (−) not yet confirmed. */
   pendingVoteDelta() {
     let n = 0;
@@ -308,4 +311,10 @@ export class BoardState {
   isVoting() { return !!this.phase().voting && !this.readOnlyReason(); }
 
   isVotable(sticky) { return !!(sticky && this.kinds.get(sticky.kind)?.votable); }
+
+  /** Whether a new sticky of `kind` added at `target` is attached to it (link_to): a note on the
+   * sticky it is about, never a note on a note. */
+  attachesTo(kind, target) {
+    return !!(target && this.kinds.get(kind)?.attached && !this.kinds.get(target.kind)?.attached);
+  }
 }

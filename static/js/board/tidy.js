@@ -1,6 +1,6 @@
 // Where stickies go so that none is buried under another: the facilitator's "Tidy" (tidyMoves, one
-// undo step in main.js) and the free place a new sticky takes (N, the list view: freeSpot; paste and
-// duplicate: freeOffset). Pure functions over world-pixel boxes (node runs them: tests/test_board_tidy.py).
+// undo step in main.js), the free place a new sticky takes (N, the list view: freeSpot; paste and
+// duplicate: freeOffset) and a move to another stage (stageMoves). Pure functions over world-pixel boxes (node runs them: tests/test_board_tidy.py).
 //
 // Tidy: stickies that overlap nothing stay where they are. Each group of overlapping ones is laid out in
 // its own stage column, on the column's slots (as many stickies side by side as the column holds), in
@@ -236,4 +236,32 @@ export function freeOffset(stickies, kinds, geometry, items) {
     if (group.every((b) => wall.clear(b.w, b.h, b.cx, b.cy + dy, GAP))) return dy / geometry.H;
   }
   return null;
+}
+
+/**
+ * Stickies moved `by` stages (the list view's "Move to stage", Shift+Alt+← →): each to the same place
+ * in its new stage column as in its old one, or the nearest free place there (below first), one after
+ * the other so that none lands on another; those whose own place is free go first, so that one pushed
+ * aside takes no other's. [{id, x, y}]; a sticky the move would take off the timeline, or that finds
+ * no free place in its new stage, is left out.
+ */
+export function stageMoves(stickies, kinds, geometry, ids, by) {
+  const moving = new Set(ids);
+  const wall = stickies.filter((s) => !moving.has(s.id));
+  const wanted = stickies.filter((s) => moving.has(s.id))
+    .filter((s) => { const stage = geometry.stageAt(s.x) + by; return stage >= 0 && stage < geometry.stages; })
+    .map((s) => ({ s, kind: s.kind, x: s.x + by / geometry.stages, y: s.y }));
+  const moves = [];
+  for (const exact of [true, false]) {
+    for (const want of wanted) {
+      if (want.done) continue;
+      const spot = freeSpot(wall, kinds, geometry, want);
+      if (exact && !(spot && Math.abs(spot[0] - want.x) < 1e-9 && Math.abs(spot[1] - want.y) < 1e-9)) continue;
+      want.done = true;
+      if (!spot) continue;
+      wall.push({ ...want.s, x: spot[0], y: spot[1] });
+      moves.push({ id: want.s.id, x: spot[0], y: spot[1] });
+    }
+  }
+  return moves;
 }
