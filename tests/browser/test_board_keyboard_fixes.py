@@ -230,3 +230,21 @@ def test_undo_and_redo_name_the_sticky(pages, ui):
     ui.wait_settled(fac)
     fac.keyboard.press("Control+y")
     expect(fac.locator("#live")).to_have_text("Redone: move of “Waiting for firewall”")
+
+
+def test_arrows_read_a_column_top_first_even_when_hands_placed_it_a_few_pixels_apart(pages, ui):
+    """A walkthrough heard a lane's lower stickies before the event at the top of the stage: the event
+    stood a few pixels further right. Stickies stacked under one another are one column, read top first."""
+    px = 1 / 2280  # one world pixel of x on a 6-stage timeline (timeline.js: W)
+    fac = facilitators_board(pages, ui, "deepdive",
+                             ("event", "Ticket raised", 0.04 + 5 * px, 0.2),
+                             ("pain", "Waiting for the ticket", 0.04, 0.55),
+                             ("event", "Access requested", 0.04 + 160 * px, 0.2))
+    ui.sticky(fac, "Ticket raised").focus()
+    heard = [sticky(fac, "Ticket raised")["id"]]
+    for _ in range(2):
+        fac.keyboard.press("ArrowRight")  # the next in timeline order
+        fac.wait_for_function(f"() => document.activeElement?.dataset?.id !== '{heard[-1]}'")
+        heard.append(active_id(fac))
+    texts = [fac.evaluate("(id) => window.__board.state.stickiesServer.get(id).text", i) for i in heard]
+    assert texts == ["Ticket raised", "Waiting for the ticket", "Access requested"]

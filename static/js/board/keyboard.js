@@ -1,5 +1,5 @@
 // The board by keyboard alone: one sticky at a time is in the tab order (a roving tabindex, in
-// timeline order: stage by stage, then left to right, top to bottom); arrows move the focus, Alt (or
+// timeline order: stage by stage, then column by column, top to bottom); arrows move the focus, Alt (or
 // Ctrl/Cmd) + arrows move the focused or selected stickies (with Shift, ← → into the previous / next
 // stage); Enter edits; N adds a sticky of the palette's kind below the focus (where it covers no
 // other); K picks the next kind; Delete removes; V places a dot, Shift+V takes one back; Ctrl+Z /
@@ -38,11 +38,19 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
 
   const typing = (t) => t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
 
-  /** Every visible sticky in timeline order. */
+  /** Every visible sticky in timeline order: stage by stage; in a stage, column by column (a column is
+   * a sticky's width and a gap: stickies stacked under one another are read together, top first, even
+   * when a hand placed them a few pixels apart; a walkthrough heard a lane's lower stickies before the
+   * event at the top because it stood 5 px further right). */
+  const COLUMN_PX = 148; // tidy.js: a square sticky (136) and the gap (12)
+  function column(s) {
+    const stage = geometry.stageAt(s.x);
+    return Math.floor((s.x * geometry.W - stage * (geometry.W / geometry.stages)) / COLUMN_PX);
+  }
   function ordered() {
-    const list = state.stickyList();
-    list.sort((a, b) => (geometry.stageAt(a.x) - geometry.stageAt(b.x)) || (a.x - b.x) || (a.y - b.y));
-    return list;
+    const list = state.stickyList().map((s) => ({ s, stage: geometry.stageAt(s.x), col: column(s) }));
+    list.sort((a, b) => (a.stage - b.stage) || (a.col - b.col) || (a.s.y - b.s.y) || (a.s.x - b.s.x));
+    return list.map((e) => e.s);
   }
 
   let quiet = false; // focusing a sticky without selecting it (the focus given back, a link target)
