@@ -142,6 +142,24 @@ def test_time_stickies_take_a_duration_column(session):
                        "Unknown wait": None, "Code merged": None}
 
 
+def test_a_time_sticky_takes_the_duration_its_text_names_unless_the_column_gives_one(session):
+    import_stickies(session, "kind,text,duration\n"
+                             "time,3w,\n"
+                             "time,45m,\n"
+                             "time,Plan check 3 weeks,\n"
+                             "time,Security review 2d,4h\n"  # the column wins
+                             "time,Waiting for the CAB,\n"
+                             "event,Deployed 2d later,\n", "Lead time", "Payments")
+    minutes = {s.text: s.duration_minutes for s in session.exec(select(Sticky)).all()}
+    assert minutes == {"3w": 30240.0, "45m": 45.0, "Plan check 3 weeks": 30240.0, "Security review 2d": 240.0,
+                       "Waiting for the CAB": None, "Deployed 2d later": None}
+
+
+def test_without_a_duration_column_time_stickies_still_read_their_text(session):
+    import_stickies(session, "kind,text\ntime,Firewall change 1d 4h\n", "Lead time", "Payments")
+    assert session.exec(select(Sticky)).one().duration_minutes == 1680.0
+
+
 def test_a_bad_duration_is_a_line_numbered_error_and_nothing_is_imported(session):
     bad = ("kind,text,duration\n"
            "time,fine,4h\n"

@@ -5,7 +5,8 @@
 Columns (header row, any order, case-insensitive): ``kind`` and ``text`` required; ``stage``,
 ``position`` (0..1 along the timeline), ``votes``, ``author`` and ``duration`` optional (``duration``:
 how long a time-taken sticky's part takes, in minutes as a number or as ``45m``, ``4h``, ``3d``, ``2w``;
-only time stickies carry one). Placement: position wins;
+only time stickies carry one; without it a time sticky takes the duration its text names, "Plan check
+3 weeks", by the board's rule: domain.durations.duration_in). Placement: position wins;
 with only a stage the sticky goes inside that stage's column (spread evenly within it); with neither,
 the file's stickies are spread evenly along the whole timeline. ``votes`` become Vote rows without a
 participant.
@@ -30,7 +31,7 @@ from sqlmodel import Session, select
 
 from workshop.db.models import Discovery, Sticky, Vote, Workshop
 from workshop.domain.errors import Conflict, ValidationError
-from workshop.domain.durations import MAX_MINUTES, parse_duration
+from workshop.domain.durations import MAX_MINUTES, duration_in, parse_duration
 from workshop.domain.kinds import KINDS_BY_KEY, kind_from_name
 from workshop.domain.validation import sticky_text, validate_display_name
 
@@ -156,6 +157,8 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
                 elif kind and not KINDS_BY_KEY[kind].has_duration:
                     reasons.append(f"only a time-taken sticky has a duration (this one is {kind!r})")
                     duration = None
+            elif kind:
+                duration = _duration_named_in(kind, text_value)
             if reasons:
                 problems.append(f"line {line}: {'; '.join(reasons)}")
             else:
@@ -170,6 +173,14 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
     if not rows:
         raise ValidationError("invalid_csv", "The file has a header but no stickies.")
     return rows
+
+
+def _duration_named_in(kind: str, text: str) -> int | None:
+    """A time sticky without a duration column takes the one its text names, as on the board."""
+    if not KINDS_BY_KEY[kind].has_duration:
+        return None
+    minutes = duration_in(text)
+    return minutes if minutes is not None and minutes <= MAX_MINUTES else None
 
 
 def _place(rows: list[_Row], n_stages: int) -> list[float]:
