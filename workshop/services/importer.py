@@ -50,6 +50,9 @@ class ImportResult:
     discovery_id: int
     workshop_id: int
     created_discovery: bool
+    discovery_name: str = ""
+    team: str = ""
+    round: int = 1
     by_kind: dict[str, int] = field(default_factory=dict)
     votes: int = 0
 
@@ -110,7 +113,7 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
                 if not kind:
                     reasons.append("kind is empty")
             except ValidationError:
-                reasons.append(f"unknown kind {get('kind')!r}")
+                reasons.append(f"unknown kind {get('kind')!r} (kinds: {', '.join(KINDS_BY_KEY)})")
             raw_text = record[col["text"]] if col["text"] < len(record) else ""
             text_value = raw_text.strip()
             try:
@@ -288,4 +291,5 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
         session.rollback()
         raise
     return ImportResult(discovery_id=discovery.id, workshop_id=workshop.id, created_discovery=created,
+                        discovery_name=discovery.name, team=team_name, round=round_number,
                         by_kind=dict(Counter(r.kind for r in rows)), votes=len(votes))
