@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.node_driver import node_driver
 from workshop.domain.durations import duration_in, format_duration, parse_duration
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,17 +46,7 @@ DURATIONS_IN_TEXT = json.loads((ROOT / "tests/fixtures/durations_in_text.json").
 @pytest.fixture(scope="module")
 def board_duration_in(tmp_path_factory):
     """The board's durationIn run under Node (tests/js/durations_driver.mjs) on a list of texts."""
-    folder = tmp_path_factory.mktemp("durations")
-    shutil.copy(ROOT / "static/js/board/format.js", folder / "format.js")
-    shutil.copy(ROOT / "tests/js/durations_driver.mjs", folder / "durations_driver.mjs")
-    (folder / "package.json").write_text('{"type": "module"}')
-
-    def run(texts: list[str]) -> list[int | None]:
-        out = subprocess.run([NODE, str(folder / "durations_driver.mjs")], input=json.dumps(texts),
-                             capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout)
-    return run
+    return node_driver(tmp_path_factory.mktemp("durations"), "durations_driver.mjs", ["format.js"])
 
 
 def test_the_board_reads_the_duration_a_time_stickys_text_names(board_duration_in):

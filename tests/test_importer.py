@@ -187,3 +187,30 @@ def test_the_same_file_twice_for_a_team_is_refused_unless_asked(session):
     assert import_stickies(session, content + "pain,one more\n", "Twice", "Payments").total == 3  # not the same
     again = import_stickies(session, content, "Twice", "Payments", again=True)
     assert again.workshop_id != first.workshop_id
+
+
+# --- placement: no imported sticky lands on another (the board's rule, domain/placement.py) ------------
+
+def overlapping_pairs(stickies: list, stages: int) -> list[tuple[str, str]]:
+    """Pairs of stickies whose boxes (world px, the board's sizes) overlap."""
+    from itertools import combinations
+
+    from workshop.domain.placement import LANE_HEIGHT, Wall, size_of
+    width = Wall(stages).width
+
+    def box(s):
+        w, h = size_of(s.kind)
+        return s.x * width - w / 2, s.x * width + w / 2, s.y * LANE_HEIGHT - h / 2, s.y * LANE_HEIGHT + h / 2
+    return [(a.text, b.text) for a, b in combinations(stickies, 2)
+            if box(a)[0] < box(b)[1] and box(b)[0] < box(a)[1] and box(a)[2] < box(b)[3] and box(b)[2] < box(a)[3]]
+
+
+def test_imported_stickies_never_land_on_one_another(session):
+    rows = [f"event,Step {i},Build," for i in range(30)] + [f"system,Tool {i},," for i in range(6)]
+    rows += [f"pain,Same spot {i},,0.62" for i in range(5)] + ["team,Ops,Release,", "time,Wait 2d,Release,"]
+    import_stickies(session, "kind,text,stage,position\n" + "\n".join(rows) + "\n", "Path to prod", "Payments")
+    stickies = session.exec(select(Sticky)).all()
+    assert overlapping_pairs(stickies, 6) == []
+    build = [s for s in stickies if s.text.startswith("Step")]
+    assert all(2 / 6 < s.x < 3 / 6 for s in build) and max(s.y for s in build) > 1  # the wall grew downward
+    assert all(s.x == pytest.approx(0.62) for s in stickies if s.text.startswith("Same spot"))  # its x kept
