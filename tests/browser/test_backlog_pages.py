@@ -129,7 +129,7 @@ HEAT_COLUMNS_SEEN = """() => {
 }"""
 
 
-def test_every_stage_of_the_heatmap_shows_at_laptop_widths_and_scrolls_on_a_phone(browser, server, output_dir):
+def test_every_stage_of_the_heatmap_shows_at_laptop_widths_and_scrolls_on_a_phone(browser, server, output_dir, ui):
     setup, discovery_id = a_permit_discovery(server)
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
@@ -146,6 +146,7 @@ def test_every_stage_of_the_heatmap_shows_at_laptop_widths_and_scrolls_on_a_phon
     page.locator(".heat-wrap").locator("xpath=..").screenshot(path=str(output_dir / "backlog-heatmap-1440.png"))
     caption = page.locator("[data-test=heatmap-rounds]").inner_text()
     assert "rounds 1 and 2 added up" in caption
+    ui.axe(page)
 
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the stages scroll, the teams stay
     wrap = page.locator(".heat-wrap")
