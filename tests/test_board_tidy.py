@@ -4,35 +4,22 @@ lands on another. Runs static/js/board/tidy.js with the board's geometry (timeli
 (tests/js/tidy_driver.mjs)."""
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from itertools import combinations
-from pathlib import Path
 
 import pytest
 
+from tests.node_driver import node_driver
 from workshop.domain.board import MAX_Y
 
-ROOT = Path(__file__).resolve().parent.parent
-NODE = shutil.which("node") or "node"  # a requirement of make test (README): missing, the test fails
 STAGES = 6  # the browser tests' discovery: a stage column is 380 px wide, a lane 960 px high
 
 
 @pytest.fixture(scope="module")
 def layout(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tidy")
-    for name in ("tidy.js", "timeline.js"):
-        shutil.copy(ROOT / "static/js/board" / name, folder / name)
-    shutil.copy(ROOT / "tests/js/tidy_driver.mjs", folder / "tidy_driver.mjs")
-    (folder / "package.json").write_text('{"type": "module"}')
+    run_driver = node_driver(tmp_path_factory.mktemp("tidy"), "tidy_driver.mjs", ["tidy.js", "timeline.js"])
 
     def run(call: str, stickies: list[dict], rows: int = 1, **args) -> dict:
-        scenario = {"stages": STAGES, "rows": rows, "stickies": stickies, "call": call, "args": args}
-        out = subprocess.run([NODE, str(folder / "tidy_driver.mjs")], input=json.dumps(scenario),
-                             capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout)
+        return run_driver({"stages": STAGES, "rows": rows, "stickies": stickies, "call": call, "args": args})
     return run
 
 

@@ -138,6 +138,20 @@ def test_database_url_switches_to_postgresql_with_no_code_change(tmp_path):
         admin.dispose()
 
 
+def test_import_messages_name_the_team_and_the_discovery_and_list_the_valid_kinds(runner, tmp_path):
+    good = tmp_path / "payments.csv"
+    good.write_text("kind,text\npain,CAB only on Thursdays\nevent,Ticket raised\n", encoding="utf-8")
+    result = runner.invoke(args=["import-stickies", str(good), "--discovery", "Permits", "--team", "Payments"])
+    assert result.exit_code == 0, result.output
+    assert ("Imported 2 stickies (1 event, 1 pain) and 0 votes into the workshop of team 'Payments', round 1, "
+            "of discovery 'Permits' (new discovery).") in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,text\nfoo,nope\n", encoding="utf-8")
+    refused = runner.invoke(args=["import-stickies", str(bad), "--discovery", "Permits", "--team", "Search"])
+    assert refused.exit_code == 2
+    assert "line 2: unknown kind 'foo' (kinds: event, pain, system, time, team, opportunity, note)" in refused.output
+
+
 def test_import_and_export_commands_end_to_end(tmp_path):
     good = tmp_path / "payments.csv"
     good.write_text("kind,text,stage,position,votes,author\n"

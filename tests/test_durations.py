@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workshop.domain.durations import format_duration, parse_duration
+from tests.node_driver import node_driver
+from workshop.domain.durations import duration_in, format_duration, parse_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node") or "node"  # a requirement of make test (README)
@@ -37,12 +38,22 @@ def test_what_is_typed_reads_back_the_same():
         assert parse_duration(format_duration(parse_duration(typed)).replace("wk", "w")) == parse_duration(typed)
 
 
-def test_the_board_reads_the_duration_a_time_stickys_text_names():
-    cases = {"Security review 2d": 2880, "waits 3 weeks for CAB": 30240, "1d 4h to merge": 1680,
-             "took 45 min, then 2h more": 45, "2,5 days": 3600, "5 mins": 5,
-             "v2d release": None, "release 1.2.3d": None, "Q1 planning": None, "days": None, "": None}
-    script = ("import { durationIn } from '" + (ROOT / "static/js/board/format.js").as_uri() + "';\n"
-              f"console.log(JSON.stringify({json.dumps(list(cases))}.map(durationIn)));")
-    out = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert dict(zip(cases, json.loads(out.stdout))) == cases
+# One table of cases for the rule "a time sticky takes the duration its text names", read by both
+# implementations: the board's durationIn (format.js) and the importer's duration_in (domain/durations.py).
+DURATIONS_IN_TEXT = json.loads((ROOT / "tests/fixtures/durations_in_text.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def board_duration_in(tmp_path_factory):
+    """The board's durationIn run under Node (tests/js/durations_driver.mjs) on a list of texts."""
+    return node_driver(tmp_path_factory.mktemp("durations"), "durations_driver.mjs", ["format.js"])
+
+
+def test_the_board_reads_the_duration_a_time_stickys_text_names(board_duration_in):
+    texts = list(DURATIONS_IN_TEXT)
+    assert dict(zip(texts, board_duration_in(texts))) == DURATIONS_IN_TEXT
+
+
+@pytest.mark.parametrize("text, minutes", DURATIONS_IN_TEXT.items())
+def test_the_importer_reads_the_duration_a_text_names_as_the_board_does(text, minutes):
+    assert duration_in(text) == minutes

@@ -142,6 +142,24 @@ def test_time_stickies_take_a_duration_column(session):
                        "Unknown wait": None, "Code merged": None}
 
 
+def test_a_time_sticky_takes_the_duration_its_text_names_unless_the_column_gives_one(session):
+    import_stickies(session, "kind,text,duration\n"
+                             "time,3w,\n"
+                             "time,45m,\n"
+                             "time,Plan check 3 weeks,\n"
+                             "time,Security review 2d,4h\n"  # the column wins
+                             "time,Waiting for the CAB,\n"
+                             "event,Deployed 2d later,\n", "Lead time", "Payments")
+    minutes = {s.text: s.duration_minutes for s in session.exec(select(Sticky)).all()}
+    assert minutes == {"3w": 30240.0, "45m": 45.0, "Plan check 3 weeks": 30240.0, "Security review 2d": 240.0,
+                       "Waiting for the CAB": None, "Deployed 2d later": None}
+
+
+def test_without_a_duration_column_time_stickies_still_read_their_text(session):
+    import_stickies(session, "kind,text\ntime,Firewall change 1d 4h\n", "Lead time", "Payments")
+    assert session.exec(select(Sticky)).one().duration_minutes == 1680.0
+
+
 def test_a_bad_duration_is_a_line_numbered_error_and_nothing_is_imported(session):
     bad = ("kind,text,duration\n"
            "time,fine,4h\n"
@@ -169,3 +187,30 @@ def test_the_same_file_twice_for_a_team_is_refused_unless_asked(session):
     assert import_stickies(session, content + "pain,one more\n", "Twice", "Payments").total == 3  # not the same
     again = import_stickies(session, content, "Twice", "Payments", again=True)
     assert again.workshop_id != first.workshop_id
+
+
+# --- placement: no imported sticky lands on another (the board's rule, domain/placement.py) ------------
+
+def overlapping_pairs(stickies: list, stages: int) -> list[tuple[str, str]]:
+    """Pairs of stickies whose boxes (world px, the board's sizes) overlap."""
+    from itertools import combinations
+
+    from workshop.domain.placement import LANE_HEIGHT, Wall, size_of
+    width = Wall(stages).width
+
+    def box(s):
+        w, h = size_of(s.kind)
+        return s.x * width - w / 2, s.x * width + w / 2, s.y * LANE_HEIGHT - h / 2, s.y * LANE_HEIGHT + h / 2
+    return [(a.text, b.text) for a, b in combinations(stickies, 2)
+            if box(a)[0] < box(b)[1] and box(b)[0] < box(a)[1] and box(a)[2] < box(b)[3] and box(b)[2] < box(a)[3]]
+
+
+def test_imported_stickies_never_land_on_one_another(session):
+    rows = [f"event,Step {i},Build," for i in range(30)] + [f"system,Tool {i},," for i in range(6)]
+    rows += [f"pain,Same spot {i},,0.62" for i in range(5)] + ["team,Ops,Release,", "time,Wait 2d,Release,"]
+    import_stickies(session, "kind,text,stage,position\n" + "\n".join(rows) + "\n", "Path to prod", "Payments")
+    stickies = session.exec(select(Sticky)).all()
+    assert overlapping_pairs(stickies, 6) == []
+    build = [s for s in stickies if s.text.startswith("Step")]
+    assert all(2 / 6 < s.x < 3 / 6 for s in build) and max(s.y for s in build) > 1  # the wall grew downward
+    assert all(s.x == pytest.approx(0.62) for s in stickies if s.text.startswith("Same spot"))  # its x kept

@@ -232,6 +232,34 @@ def test_lead_time_per_team_round_and_stage():
     assert summary["p85_days"].tolist() == pytest.approx([6.7, 1.0])
 
 
+def test_time_stickies_without_a_duration_are_counted_and_named():
+    from workshop.aggregation.lead_time import no_duration_note
+    stickies = pd.DataFrame({"kind": ["time", "time", "event", "time", "time", "time"],
+                             "text": ["CAB 2d", "Waiting for the CAB", "Merged", "Security\nreview", "x" * 80, "Pen test"],
+                             "duration_minutes": [2880, None, None, None, None, None]})
+    note = no_duration_note(stickies)
+    assert note.startswith("4 time-taken stickies have no duration, so the lead time leaves them out: "
+                           "“Waiting for the CAB”, “Security review”, “" + "x" * 59 + "…” and 1 more.")
+    assert no_duration_note(stickies.iloc[:2]).startswith("1 time-taken sticky has no duration")
+    assert no_duration_note(stickies.iloc[:1]) is None and no_duration_note(stickies.iloc[2:3]) is None
+
+
+def test_the_backlog_and_the_workbook_say_when_time_stickies_have_no_duration(signed_in, client, db):
+    from workshop.services.importer import import_stickies
+    board = "kind,text\npain,CAB only on Thursdays\ntime,Waiting for the CAB\ntime,Security review\n"
+    with db.session() as session:
+        for number in (1, 2):
+            discovery_id = import_stickies(session, board, "Permits", "Payments", round_number=number).discovery_id
+    page = client.get(f"/discoveries/{discovery_id}/backlog").get_data(as_text=True)
+    assert 'data-test="lead-time"' not in page  # no team's times add up to a lead time
+    assert 'data-test="no-duration"' in page
+    assert "4 time-taken stickies have no duration, so the lead time leaves them out: “" in page
+    assert "“Waiting for the CAB”" in page and "“Security review”" in page
+    workbook = openpyxl.load_workbook(BytesIO(client.get(f"/discoveries/{discovery_id}/export.xlsx").data))
+    note = [r for r in workbook["Lead time"].iter_rows(values_only=True)]
+    assert note[0] == ("Lead time",) and note[1][0].startswith("4 time-taken stickies have no duration")
+
+
 def test_the_backlog_shows_lead_time_per_round_against_the_goal(demo, client):
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="lead-time"' in page and "from 9 weeks to 2 by Q3 2027" in page

@@ -127,8 +127,8 @@ def init_app(app: Flask) -> None:
 def _describe_import(result) -> str:
     detail = ", ".join(f"{n} {kind}" for kind, n in sorted(result.by_kind.items()))
     created = " (new discovery)" if result.created_discovery else ""
-    return (f"Imported {result.total} stickies ({detail}) and {result.votes} votes into workshop "
-            f"{result.workshop_id} of discovery {result.discovery_id}{created}.")
+    return (f"Imported {result.total} stickies ({detail}) and {result.votes} votes into the workshop of team "
+            f"{result.team!r}, round {result.round}, of discovery {result.discovery_name!r}{created}.")
 
 
 def _safe_url(url: str) -> str:

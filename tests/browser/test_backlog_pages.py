@@ -94,3 +94,66 @@ def test_product_owner_decision_shows_after_reload(demo_page, ui):
     opened = page.locator("tbody.theme.open")
     assert "Self-service environments in minutes" in opened.locator("td.title").inner_text()
     assert opened.locator(".pill.quick").count() == 1
+
+
+PERMIT_STAGES = ["Application submitted", "Plan check", "Fire and life safety review", "Corrections",
+                 "Permit issued", "Inspections"]
+PERMIT_TEAMS = ["Residential renovations", "Commercial new builds", "Solar installers", "Restaurants",
+                "Accessory dwelling units", "Signs and awnings", "Demolition", "Pools"]
+
+
+def a_permit_discovery(server):
+    """A discovery of six long stage names, eight teams with pain points in every stage, round 2 for two."""
+    from tests.browser.conftest import SetUp
+    from workshop.services.importer import import_stickies
+    setup = SetUp(server.url)
+    setup.admin()
+    discovery_id = setup.discovery("Building permits", "\n".join(PERMIT_STAGES))
+    database = server.database()
+    try:
+        with database.session() as session:
+            for number, teams in ((1, PERMIT_TEAMS), (2, PERMIT_TEAMS[:2])):
+                for t, team in enumerate(teams):
+                    rows = "".join(f"pain,{stage} takes too long for {team} ({n}),{stage}\n"
+                                   for s, stage in enumerate(PERMIT_STAGES) for n in range(1 + (s + t) % 3))
+                    import_stickies(session, "kind,text,stage\n" + rows, "Building permits", team, round_number=number)
+    finally:
+        database.dispose()
+    return setup, discovery_id
+
+
+HEAT_COLUMNS_SEEN = """() => {
+  const wrap = document.querySelector('.heat-wrap').getBoundingClientRect();
+  return [...document.querySelectorAll('table[data-test=heatmap] thead th')].slice(1)
+    .map((th) => [th.textContent, th.getBoundingClientRect().right <= wrap.right + 0.5]);
+}"""
+
+
+def test_every_stage_of_the_heatmap_shows_at_laptop_widths_and_scrolls_on_a_phone(browser, server, output_dir, ui):
+    setup, discovery_id = a_permit_discovery(server)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{server.url}/discoveries/{discovery_id}/backlog")
+    heatmap = page.locator("table[data-test=heatmap]")
+    heatmap.wait_for()
+    for width in (1280, 1440, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate(HEAT_COLUMNS_SEEN) == [[stage, True] for stage in PERMIT_STAGES], width
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.locator(".heat-wrap").scroll_into_view_if_needed()
+    page.locator(".heat-wrap").locator("xpath=..").screenshot(path=str(output_dir / "backlog-heatmap-1440.png"))
+    caption = page.locator("[data-test=heatmap-rounds]").inner_text()
+    assert "rounds 1 and 2 added up" in caption
+    ui.axe(page)
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the stages scroll, the teams stay
+    wrap = page.locator(".heat-wrap")
+    assert wrap.evaluate("w => w.scrollWidth > w.clientWidth")
+    wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    team = page.locator("table[data-test=heatmap] tbody th").first
+    assert team.evaluate("th => th.getBoundingClientRect().left - th.closest('.heat-wrap').getBoundingClientRect().left") \
+        == pytest.approx(0, abs=1)
+    wrap.screenshot(path=str(output_dir / "backlog-heatmap-phone.png"))
+    context.close()

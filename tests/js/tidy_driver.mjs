@@ -20,7 +20,7 @@ if (call === "tidy") {
   out = { moves, stuck: moves.stuck, boxes: stickies.map((s) => world({ ...s, ...(to.get(s.id) || {}) })),
     rowsAfter: geometry.rowsFor(stickies.map((s) => (to.get(s.id) || s).y)) };
 } else if (call === "freeSpot") {
-  const spot = freeSpot(stickies, kinds, geometry, args);
+  const spot = freeSpot(stickies, kinds, geometry, args, { tidy: Boolean(args.tidy) });
   out = { spot, box: spot && world({ id: "new", kind: args.kind, x: spot[0], y: spot[1] }), boxes: stickies.map(world) };
 } else if (call === "stageMoves") {
   const moves = stageMoves(stickies, kinds, geometry, args.ids, args.by);

@@ -41,3 +41,29 @@ def per_round(lead: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"round": grouped.size().index.astype("int64"), "teams": grouped.size().to_numpy(),
                          "median_days": grouped.median().to_numpy(),
                          "p85_days": grouped.quantile(0.85).to_numpy()})
+
+
+def time_stickies_without_duration(stickies: pd.DataFrame) -> list[str]:
+    """The texts of the time-taken stickies that carry no duration: they count in no lead time."""
+    if not len(stickies) or "duration_minutes" not in stickies.columns:
+        return []
+    undated = stickies[(stickies["kind"] == "time") & stickies["duration_minutes"].isna()]
+    return [str(text) for text in undated["text"]]
+
+
+def no_duration_note(stickies: pd.DataFrame, shown: int = 3) -> str | None:
+    """Says how many time-taken stickies have no duration (and names a few), or None when all have one:
+    where the lead time would be, so that a missing or partial lead time is never silent."""
+    texts = time_stickies_without_duration(stickies)
+    if not texts:
+        return None
+    named = ", ".join(f"“{_shortened(text)}”" for text in texts[:shown])
+    more = f" and {len(texts) - shown} more" if len(texts) > shown else ""
+    count = "1 time-taken sticky has" if len(texts) == 1 else f"{len(texts)} time-taken stickies have"
+    return (f"{count} no duration, so the lead time leaves them out: {named}{more}. Type one in the sticky's "
+            "duration field, or name it in its text (“Security review 2d”).")
+
+
+def _shortened(text: str, most: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= most else one_line[:most - 1] + "…"

@@ -1,8 +1,11 @@
 """How long something takes, as people type it: "90" (minutes), "45m", "4h", "1.5 h", "3d", "2w",
 "1d 4h". The same grammar as the board's duration field (static/js/board/format.js, parseDuration):
-a day is 24 hours, a week 7 days, a month 30 days (wall-clock waiting, as on a time sticky)."""
+a day is 24 hours, a week 7 days, a month 30 days (wall-clock waiting, as on a time sticky).
+duration_in reads the duration a time sticky's text names, as the board's durationIn does (both are
+checked against one table of cases: tests/fixtures/durations_in_text.json)."""
 from __future__ import annotations
 
+import math
 import re
 
 MAX_MINUTES = 10_000_000  # the board's limit too (domain/board.py)
@@ -34,6 +37,31 @@ def parse_duration(value: str) -> int | None:
     if not matched or matched != re.sub(r"\s", "", text):
         return None
     return round(total)
+
+
+# A number and a unit inside a sentence ("Security review 2d", "waits 3 weeks", "1d 4h"): not inside a
+# word or a version number ("v2d", "1.2.3d"), and the unit ends where a word would. ASCII \w and \d, as
+# in the board's JavaScript.
+_UNIT_WORDS = "|".join(sorted(UNIT_MINUTES, key=len, reverse=True))
+_PART_IN_TEXT = re.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*({_UNIT_WORDS})(?!\w)", re.ASCII)
+
+
+def duration_in(text: str) -> int | None:
+    """The duration a time sticky's text names, in minutes: its first run of number+unit parts
+    ("Security review 2d" -> 2880, "1d 4h to merge" -> 1680); None when it names none."""
+    lowered = str(text or "").lower()
+    total, end = 0.0, -1
+    for part in _PART_IN_TEXT.finditer(lowered):
+        if end >= 0 and lowered[end:part.start()].strip():
+            break
+        total += float(part.group(1).replace(",", ".")) * UNIT_MINUTES[part.group(2)]
+        end = part.end()
+    return None if end < 0 else _round_half_up(total)
+
+
+def _round_half_up(value: float) -> int:
+    """JavaScript's Math.round (halves go up), not Python's banker's rounding."""
+    return math.floor(value + 0.5)
 
 
 #: The units a duration is shown in, largest first (the board's formatDuration, static/js/board/format.js).

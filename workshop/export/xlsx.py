@@ -122,7 +122,8 @@ def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO
     ``rounds`` (workshop.aggregation.rounds.compare_rounds, from round 2 on) adds the sheet "Rounds"
     after the Heatmap: Theme ID, Theme, Round N teams and Round N pain points per round, Change.
     ``lead_time`` (workshop.aggregation.lead_time.lead_times) adds the sheet "Lead time" after it:
-    Round, Team, Lead time (days) and each stage's days; the Summary then gains the median lead time of
+    Round, Team, Lead time (days) and each stage's days (when no time sticky has a duration, the sheet says
+    how many have none, and which, instead); the Summary then gains the median lead time of
     each round and the number of themes gone. ``pain_by_stage`` (aggregation.rounds.pain_by_stage) adds
     the sheet "Pain by stage": pain points per team by stage and round, with a clustered bar chart.
     """
@@ -822,6 +823,18 @@ LEAD_FORMAT = '0.0" days (median)"'
 GONE_FORMAT = '0" themes"'
 
 
+def _lead_time_sheet(lead: pd.DataFrame | None, stickies: pd.DataFrame) -> list[_Column] | None:
+    """The Lead time sheet's columns; when no team's time stickies carry a duration, a note saying so
+    (and which), or no sheet when there are no time stickies at all (or no lead time was asked for)."""
+    if lead is None:
+        return None
+    if len(lead):
+        return _lead_time_columns(lead)
+    from workshop.aggregation.lead_time import no_duration_note
+    note = no_duration_note(stickies)
+    return [_Column("Lead time", [note], wrap=True)] if note else None
+
+
 def _round_summary(rounds: pd.DataFrame | None, lead: pd.DataFrame | None) -> list[tuple]:
     """The Summary's lines about rounds: each round's median lead time, and the themes gone."""
     if rounds is None or not len(rounds):
@@ -886,7 +899,7 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
 
     summary_rows = 20 + len(top[0].values)
     rounds_cols = _rounds_columns(rounds) if rounds is not None and len(rounds) else None
-    lead_cols = _lead_time_columns(lead_time) if rounds_cols and lead_time is not None and len(lead_time) else None
+    lead_cols = _lead_time_sheet(lead_time, stickies) if rounds_cols else None
     stage_cols = _pain_by_stage_columns(pain_by_stage) \
         if rounds_cols and pain_by_stage is not None and len(pain_by_stage) else None
     sheets = [backlog_cols, heat_cols, workshop_cols, sticky_cols] + [c for c in (rounds_cols, lead_cols, stage_cols) if c]

@@ -5,9 +5,11 @@
 Columns (header row, any order, case-insensitive): ``kind`` and ``text`` required; ``stage``,
 ``position`` (0..1 along the timeline), ``votes``, ``author`` and ``duration`` optional (``duration``:
 how long a time-taken sticky's part takes, in minutes as a number or as ``45m``, ``4h``, ``3d``, ``2w``;
-only time stickies carry one). Placement: position wins;
+only time stickies carry one; without it a time sticky takes the duration its text names, "Plan check
+3 weeks", by the board's rule: domain.durations.duration_in). Placement: position wins;
 with only a stage the sticky goes inside that stage's column (spread evenly within it); with neither,
-the file's stickies are spread evenly along the whole timeline. ``votes`` become Vote rows without a
+the file's stickies are spread evenly along the whole timeline; then, by the board's rule
+(domain.placement), none lands on another (a position keeps its x; the wall grows downward). ``votes`` become Vote rows without a
 participant.
 
 All or nothing: every bad row is reported with its line number and reason in one ValidationError
@@ -30,8 +32,9 @@ from sqlmodel import Session, select
 
 from workshop.db.models import Discovery, Sticky, Vote, Workshop
 from workshop.domain.errors import Conflict, ValidationError
-from workshop.domain.durations import MAX_MINUTES, parse_duration
+from workshop.domain.durations import MAX_MINUTES, duration_in, parse_duration
 from workshop.domain.kinds import KINDS_BY_KEY, kind_from_name
+from workshop.domain.placement import NEAR, TIDY, Wall, place
 from workshop.domain.validation import sticky_text, validate_display_name
 
 DEFAULT_STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
@@ -42,6 +45,7 @@ MAX_VOTES = 1000
 REQUIRED = ("kind", "text")
 OPTIONAL = ("stage", "position", "votes", "author", "duration")
 MAX_REPORTED = 50
+WANTED_Y = 0.1  # where on the wall a sticky is wanted before it moves to a free place (listview.js)
 
 
 @dataclass
@@ -49,6 +53,9 @@ class ImportResult:
     discovery_id: int
     workshop_id: int
     created_discovery: bool
+    discovery_name: str = ""
+    team: str = ""
+    round: int = 1
     by_kind: dict[str, int] = field(default_factory=dict)
     votes: int = 0
 
@@ -109,7 +116,7 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
                 if not kind:
                     reasons.append("kind is empty")
             except ValidationError:
-                reasons.append(f"unknown kind {get('kind')!r}")
+                reasons.append(f"unknown kind {get('kind')!r} (kinds: {', '.join(KINDS_BY_KEY)})")
             raw_text = record[col["text"]] if col["text"] < len(record) else ""
             text_value = raw_text.strip()
             try:
@@ -156,6 +163,8 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
                 elif kind and not KINDS_BY_KEY[kind].has_duration:
                     reasons.append(f"only a time-taken sticky has a duration (this one is {kind!r})")
                     duration = None
+            elif kind:
+                duration = _duration_named_in(kind, text_value)
             if reasons:
                 problems.append(f"line {line}: {'; '.join(reasons)}")
             else:
@@ -172,7 +181,24 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
     return rows
 
 
-def _place(rows: list[_Row], n_stages: int) -> list[float]:
+def _duration_named_in(kind: str, text: str) -> int | None:
+    """A time sticky without a duration column takes the one its text names, as on the board."""
+    if not KINDS_BY_KEY[kind].has_duration:
+        return None
+    minutes = duration_in(text)
+    return minutes if minutes is not None and minutes <= MAX_MINUTES else None
+
+
+def _place(rows: list[_Row], n_stages: int) -> list[tuple[float, float]]:
+    """(x, y) for each row: wanted at its x at the top of the wall, then moved by the board's rule
+    (domain/placement.py) so that none lands on another: a given position keeps its x and goes down the
+    column; the others take their stage column's slots, lane by lane, as the list view adds a sticky."""
+    wall = Wall(n_stages)
+    return [place(wall, row.kind, x, WANTED_Y, NEAR if row.position is not None else TIDY)
+            for row, x in zip(rows, _wanted_xs(rows, n_stages))]
+
+
+def _wanted_xs(rows: list[_Row], n_stages: int) -> list[float]:
     """x for each row: its position; inside its stage's column; or spread over the timeline."""
     xs: list[float] = []
     per_stage = Counter(r.stage for r in rows if r.position is None and r.stage is not None)
@@ -239,7 +265,7 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
     discovery = session.exec(select(Discovery).where(Discovery.name == name)).first()
     stages = list(discovery.stages) if discovery is not None and discovery.stages else list(DEFAULT_STAGES)
     rows = _parse(text, stages)
-    xs = _place(rows, len(stages))
+    spots = _place(rows, len(stages))
     created = discovery is None
     round_number = _round(session, discovery, round_number)
     twin = None if again else _already_imported(session, discovery, team_name, round_number, rows)
@@ -261,9 +287,9 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
         session.add(workshop)
         session.flush()
         stickies, votes = [], []
-        for i, (row, x) in enumerate(zip(rows, xs)):
+        for row, (x, y) in zip(rows, spots):
             sticky = Sticky(id=str(uuid.uuid4()), workshop_id=workshop.id, kind=row.kind, text=row.text,
-                            x=x, y=min(0.9, 0.1 + 0.8 * (i % 8) / 8), author_name=row.author,
+                            x=x, y=y, author_name=row.author,
                             duration_minutes=None if row.duration is None else float(row.duration),
                             created_at=now, updated_at=now)
             stickies.append(sticky)
@@ -277,4 +303,5 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
         session.rollback()
         raise
     return ImportResult(discovery_id=discovery.id, workshop_id=workshop.id, created_discovery=created,
+                        discovery_name=discovery.name, team=team_name, round=round_number,
                         by_kind=dict(Counter(r.kind for r in rows)), votes=len(votes))
