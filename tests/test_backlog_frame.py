@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import workshop.aggregation.backlog as backlog_module
-from workshop.aggregation.backlog import (aggregate, alike_levels, attach_themes, build_backlog, review_flags,
+from workshop.aggregation.backlog import (aggregate, alike_levels, attach_themes, build_backlog, review_flags, shaped_themes,
                                          shared_phrases)
 from workshop.aggregation.reconcile import pin_groups
 from workshop.aggregation.report import BACKLOG_COLUMNS, STICKY_COLUMNS
@@ -175,6 +175,20 @@ def test_a_theme_the_page_calls_closely_alike_is_never_flagged():
     assert alike_levels(frame.iloc[:2]).empty  # two themes: nothing to compare them with
 
 
+def test_a_theme_a_person_shaped_is_never_flagged():
+    """A walkthrough saw a theme merged by hand still flagged "check" until it was accepted."""
+    frame = ranked((5, 0.2, "proposed"), (5, 0.25, "proposed"), (5, 0.3, "proposed"), (5, 0.35, "proposed"),
+                   (5, 0.9, "proposed")).assign(theme_id=[11, 12, 13, 14, 15])
+    assert review_flags(frame).tolist() == [True, True, True, False, False]
+    assert review_flags(frame, shaped={11}).tolist() == [False, True, True, False, False]  # 14: "closely alike"
+    themes = pd.DataFrame({"theme_id": pd.array([11, 12, 13], dtype="Int64"), "title_is_custom": [False, True, False],
+                           "value": pd.array([None, None, 3], dtype="Int64"), "effort": pd.array([None] * 3, dtype="Int64"),
+                           "status": ["proposed"] * 3})
+    pinned = pd.DataFrame({"theme_id": [14, 11], "pinned": [True, False]})
+    assert shaped_themes(themes, pinned) == {12, 13, 14}  # renamed, estimated, a sticky put in by hand
+    assert shaped_themes(themes) == {12, 13}
+
+
 def test_flags_look_at_the_top_ten_only():
     frame = ranked(*([(5, 0.9, "proposed")] * 10 + [(5, 0.1, "proposed")]))
     assert review_flags(frame).tolist() == [True] * 3 + [False] * 8  # the 11th is not looked at
@@ -261,7 +275,10 @@ def test_aggregate_passes_pins_retitles_and_hands_its_settings_to_the_backlog(gr
     assert out.themes.index.tolist() == [0, 1, 2]
     assert out.stickies.set_index("sticky_id").at["a", "theme"] == "Waiting for environments"
     cohesion = {7: 0.5, 9: 0.5}
-    pd.testing.assert_frame_equal(out.backlog, build_backlog(out.stickies, out.themes, 10, stages, cohesion=cohesion))
+    # 9 is shaped (renamed; c was put in by hand): not one to flag for review
+    pd.testing.assert_frame_equal(out.backlog, build_backlog(out.stickies, out.themes, 10, stages, cohesion=cohesion,
+                                                             shaped={9}))
+    assert out.backlog.set_index("theme_id")["check"].to_dict() == {7: True, 9: False}
     assert out.backlog.set_index("theme_id").at[7, "stages"] == ["Start", "Middle"]
     assert out.backlog["cohesion"].tolist() == [0.5, 0.5]
     assigned = grouping.cohesion_calls[0]

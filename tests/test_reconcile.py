@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workshop.aggregation.reconcile import (ASSIGNMENT_COLUMNS, _decided, empty_previous, pin_groups,
+from workshop.aggregation.reconcile import (ASSIGNMENT_COLUMNS, decided_themes, empty_previous, pin_groups,
                                             reconcile, resolve_merges)
 
 
@@ -65,7 +65,7 @@ DECISIONS = [
 @pytest.mark.parametrize(("decision", "decided"), DECISIONS)
 def test_a_theme_counts_as_decided_when_any_one_decision_is_stored(decision, decided):
     frame = themes({"theme_id": 1}, {"theme_id": 2, **decision}, {"theme_id": 3, "value": 1})
-    assert _decided(frame) == ({2, 3} if decided else {3})
+    assert decided_themes(frame) == ({2, 3} if decided else {3})
 
 
 @pytest.mark.parametrize(("decision", "decided"), DECISIONS)
@@ -115,7 +115,7 @@ def test_flags_stored_as_missing_in_nullable_boolean_columns_count_as_false():
     prev["pinned"] = prev["pinned"].astype("boolean")
     frame = themes({"theme_id": 10, "title": "before"}, {"theme_id": 20, "status": "accepted"})
     frame["title_is_custom"] = pd.array([None, None], dtype="boolean")
-    assert _decided(frame) == {20}
+    assert decided_themes(frame) == {20}
     rec = reconcile(prop, prev, frame)
     assert theme_of(rec) == {"s1": 10, "s2": 10, "s3": 10} and not rec.assignments["pinned"].any()
     assert rec.retitled.to_dict("records") == [{"theme_id": 10, "title": "now"}]  # a missing flag: auto title

@@ -25,7 +25,7 @@ from workshop.domain.kinds import THEMED_KINDS
 
 from .heatmap import pain_heatmap
 from .priority import prioritise
-from .reconcile import Reconciliation, empty_themes, pin_groups, reconcile
+from .reconcile import Reconciliation, decided_themes, empty_themes, pin_groups, reconcile
 from .report import BACKLOG_COLUMNS, STICKY_COLUMNS
 from .themes import DEFAULT_CONFIG, Embed, GroupingConfig, cohesion, group_stickies
 
@@ -61,13 +61,15 @@ def _unique_lists(frame: pd.DataFrame, col: str, order: str) -> pd.Series:
 
 
 def build_backlog(stickies: pd.DataFrame, themes: pd.DataFrame, total_teams: int | None = None,
-                  stages: Sequence[str] | None = None, cohesion: pd.Series | dict | None = None) -> pd.DataFrame:
+                  stages: Sequence[str] | None = None, cohesion: pd.Series | dict | None = None,
+                  shaped: set[int] | None = None) -> pd.DataFrame:
     """One row per live theme that has at least one live sticky, in rank order (BACKLOG_COLUMNS).
 
     ``stickies``: STICKY_COLUMNS with theme_id filled. ``themes``: theme_id, title, value, effort,
     status (and merged_into_id; merged themes never appear). ``total_teams``: teams in the discovery
     (breadth's denominator), by default the teams present in ``stickies``. ``cohesion``: theme_id ->
-    average similarity of two of its stickies (themes.cohesion); the review flags use it.
+    average similarity of two of its stickies (themes.cohesion); the review flags use it. ``shaped``:
+    themes a person has shaped (:func:`shaped_themes`), which the review flags leave alone.
     """
     cols = {c: pd.Series(dtype=object) for c in BACKLOG_COLUMNS}
     tagged = stickies[stickies["theme_id"].notna()].copy()
@@ -127,7 +129,7 @@ def build_backlog(stickies: pd.DataFrame, themes: pd.DataFrame, total_teams: int
     ranked["shared_phrases"] = [v if isinstance(v, list) else [] for v in ranked["shared_phrases"]]
     coh = pd.Series(cohesion if cohesion is not None else {}, dtype="float64")
     ranked["cohesion"] = ranked["theme_id"].astype("int64").map(coh).astype("float64").round(3)
-    ranked["check"] = review_flags(ranked)
+    ranked["check"] = review_flags(ranked, shaped=shaped)
     return ranked.loc[:, BACKLOG_COLUMNS]
 
 
@@ -207,10 +209,21 @@ def alike_levels(ranked: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(known <= low, 0, np.where(known > high, 2, 1)), index=known.index, dtype="int64")
 
 
-def review_flags(ranked: pd.DataFrame, top: int = 10, count: int = 3) -> pd.Series:
+def shaped_themes(themes: pd.DataFrame, previous: pd.DataFrame | None = None) -> set[int]:
+    """Themes a person has shaped: decided something about (title, value, effort, status) or put
+    stickies in by hand (a move, merge or split pins them). A theme someone curated is not one to
+    flag for review (a walkthrough saw a theme merged by hand still flagged "check")."""
+    shaped = set(decided_themes(themes)) if themes is not None and len(themes) else set()
+    if previous is not None and len(previous):
+        pinned = previous[previous["pinned"].fillna(False).astype(bool)]
+        shaped |= set(pinned["theme_id"].dropna().astype("int64"))
+    return shaped
+
+
+def review_flags(ranked: pd.DataFrame, top: int = 10, count: int = 3, shaped: set[int] | None = None) -> pd.Series:
     """The least certain groupings worth a look before the steering meeting: among the ``top``
-    highest-ranked themes, those still only proposed (one a person accepted, started, finished or
-    rejected has been looked at) with at least 2 stickies (two unrelated stickies grouped together are
+    highest-ranked themes, those nobody has shaped yet (``shaped``: accepted, renamed, estimated,
+    stickies moved in or merged by hand: a person has looked at it) and still only proposed with at least 2 stickies (two unrelated stickies grouped together are
     the quickest mistake to see and undo) and not among the discovery's most alike
     (a theme the page calls "closely alike" is not one to doubt), the ``count`` with the lowest
     cohesion. Cohesion is a weak signal (rank correlation 0.28 with a theme's purity on the labelled
@@ -223,6 +236,8 @@ def review_flags(ranked: pd.DataFrame, top: int = 10, count: int = 3) -> pd.Seri
     head = ranked.sort_values("rank", kind="stable").head(top)
     pool = head[(head["status"] == "proposed") & (head["sticky_count"] >= 2) & head["cohesion"].notna()
                 & (level.loc[head.index] != 2)]
+    if shaped:
+        pool = pool[~pool["theme_id"].astype("int64").isin(shaped)]
     flags[pool.sort_values(["cohesion", "rank"]).head(count).index] = True
     return flags
 
@@ -278,6 +293,7 @@ def aggregate(stickies: pd.DataFrame, stages: Sequence[str], previous: pd.DataFr
     titles = dict(zip(all_themes["theme_id"].astype("int64"), all_themes["title"]))
     out = attach_themes(stickies, assignments, titles)
     backlog = build_backlog(out, all_themes, total_teams, stages,
-                            cohesion=cohesion(grouping, assignments[["sticky_id", "theme_id"]]))
+                            cohesion=cohesion(grouping, assignments[["sticky_id", "theme_id"]]),
+                            shaped=shaped_themes(all_themes, assignments))
     heat = pain_heatmap(out, stages)
     return Aggregation(stickies=out, backlog=backlog, heatmap=heat, reconciliation=rec, themes=all_themes)

@@ -71,7 +71,7 @@ def resolve_merges(themes: pd.DataFrame) -> dict[int, int]:
     return final
 
 
-def _decided(themes: pd.DataFrame) -> set[int]:
+def decided_themes(themes: pd.DataFrame) -> set[int]:
     mask = (themes["title_is_custom"].fillna(False).astype(bool)
             | themes["value"].notna() | themes["effort"].notna()
             | (themes["status"].fillna("proposed") != "proposed"))
@@ -110,7 +110,7 @@ def reconcile(proposal: pd.DataFrame, previous: pd.DataFrame | None = None,
     merged = prop.merge(prev, on="sticky_id", how="left")
     merged["pinned"] = merged["pinned"].fillna(False).astype(bool)
 
-    kept = _kept_themes(merged, _decided(themes))
+    kept = _kept_themes(merged, decided_themes(themes))
     joined = _joined_themes(merged, kept)
     new_clusters = [int(c) for c in np.sort(merged["cluster"].unique()) if int(c) not in joined]
     new_key = {c: f"new-{i + 1}" for i, c in enumerate(new_clusters)}  # rule 4, numbered in cluster order

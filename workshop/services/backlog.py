@@ -27,7 +27,8 @@ import pandas as pd
 from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, select
 
-from workshop.aggregation.backlog import anchor_groups, attach_themes, build_backlog, sticky_texts, themed
+from workshop.aggregation.backlog import (anchor_groups, attach_themes, build_backlog, shaped_themes, sticky_texts,
+                                         themed)
 from workshop.aggregation.heatmap import pain_heatmap
 from workshop.aggregation.embedding import (DEFAULT_MODEL_ID, DEFAULT_PARTS, EmbeddingUnavailable, configured_model,
                                             get_embedder, text_key)
@@ -171,6 +172,12 @@ def _themes_frame(themes: list[Theme]) -> pd.DataFrame:
 
 def _discovery_themes(session: Session, discovery_id: int) -> list[Theme]:
     return list(session.exec(select(Theme).where(Theme.discovery_id == discovery_id).order_by(Theme.id)).all())
+
+
+def _pinned(session: Session, themes: list[Theme]) -> pd.DataFrame:
+    """theme_id, pinned of the stickies a person put into these themes (a move, merge or split)."""
+    rows = [(a.theme_id, True) for a in _assignments(session, [t.id for t in themes]) if a.pinned]
+    return pd.DataFrame(rows, columns=["theme_id", "pinned"])
 
 
 def _assignments(session: Session, theme_ids: Sequence[int]) -> list[ThemeAssignment]:
@@ -443,8 +450,9 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
     # How sure each theme is: the average similarity of two of its stickies (embeddings from the cache).
     embed = cached_embed(session, store=False) if config.embedding_weight > 0 else None
     sureness = theme_cohesion(themed(stickies), config, embed)
-    backlog = build_backlog(stickies, _themes_frame(themes), total_teams=len(teams), stages=stages,
-                            cohesion=sureness)
+    themes_frame = _themes_frame(themes)
+    backlog = build_backlog(stickies, themes_frame, total_teams=len(teams), stages=stages,
+                            cohesion=sureness, shaped=shaped_themes(themes_frame, _pinned(session, themes)))
     heatmap = pain_heatmap(stickies, stages, teams)
     workshops_frame = _workshops_frame(session, workshops, stickies)
     by_kind = stickies["kind"].value_counts()
