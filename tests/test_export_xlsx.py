@@ -162,7 +162,7 @@ def test_data_sheets_have_bold_frozen_header_filter_and_widths(wb, report):
         assert all(6 <= w <= 60 for w in widths), (name, widths)
     n = len(report.stickies)
     assert wb["Stickies"].auto_filter.ref == f"A1:O{n + 1}"
-    assert wb["Workshops"].auto_filter.ref == "A1:P4"
+    assert wb["Workshops"].auto_filter.ref == "A1:Q4"  # Round, Team, ... Workshop ID
     assert wb["Heatmap"].auto_filter.ref == "A1:F4"
     # the Backlog's filter is its table's (a sheet filter over a table is a repair prompt in Excel)
     assert not wb["Backlog"].auto_filter.ref
@@ -212,9 +212,10 @@ def test_workshops_sheet_dates_and_counts(wb):
     ws = wb["Workshops"]
     first = dict(zip(WORKSHOP_HEADERS, rows(ws)[1]))
     assert first["Date"] == datetime(2026, 10, 1)  # openpyxl reads date cells back as datetimes
-    assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd_ "  # a space's width before the next column
+    assert ws["C2"].is_date and ws["C2"].number_format == "yyyy-mm-dd_ "  # a space's width before the next column
     assert first["Participants"] == 7 and first["Stickies"] == 10 + 5 + 1 + 0 + 2 + 3 + 0
-    assert ws["C3"].value == "-Bob" and ws["C3"].data_type == "s"
+    assert ws["D3"].value == "-Bob" and ws["D3"].data_type == "s"
+    assert [r[0] for r in rows(ws)[1:]] == [1, 1, 1]  # the Round: a discovery run once is in round 1
 
 
 def test_stickies_sheet_values_and_types(wb, report):
@@ -296,7 +297,7 @@ def test_every_sheet_has_a_print_setup(wb, report):
     printed = {name: [c.value for c in wb[name][1]][:PRINTED_COLUMNS[name]] for name in PRINTED_COLUMNS}
     assert wb["Backlog"].print_area == f"'Backlog'!$A$1:$O${n['Backlog'] + 1}"
     assert wb["Stickies"].print_area == f"'Stickies'!$A$1:$J${n['Stickies'] + 1}"
-    assert wb["Workshops"].print_area == "'Workshops'!$A$1:$O$4"
+    assert wb["Workshops"].print_area == "'Workshops'!$A$1:$P$4"
     assert wb["Heatmap"].print_area == "'Heatmap'!$A$1:$F$4"
     for name, headers in printed.items():
         assert not {"Theme ID", "Sticky ID", "Workshop ID", "Position"} & set(headers), name

@@ -314,3 +314,72 @@ def test_the_board_does_not_reopen_a_workshop_of_a_round_that_is_over(signed_in,
     with db.session() as session:
         assert session.get(Workshop, payments).status == "closed"
     board.disconnect()
+
+
+# --- a product owner's walkthrough: a city's building-permit discovery ---------------------------------
+# Five teams ran round 1; "Start round 2" gave each an empty workshop; round 2 was typed up and imported
+# for four of them with `import-stickies --round 2`; Brandschutz has not run round 2 yet.
+
+PERMIT_TEAMS = ("Bauaufsicht", "Brandschutz", "Denkmalschutz", "Statik", "Umwelt")
+PERMITS = "Building permits"
+
+
+def import_round(runner, tmp_path, team: str, number: int, rows: str, *extra: str):
+    path = tmp_path / f"{team}-{number}-{abs(hash(rows))}.csv"
+    path.write_text("kind,text\n" + rows, encoding="utf-8")
+    return runner.invoke(args=["import-stickies", str(path), "--discovery", PERMITS, "--team", team,
+                               "--round", str(number), *extra])
+
+
+@pytest.fixture
+def permits(signed_in, client, runner, tmp_path, db):
+    _, discovery_id = signed_in.create_discovery(PERMITS)
+    for team in PERMIT_TEAMS:
+        done = import_round(runner, tmp_path, team, 1, f"pain,{team}: the fire report takes weeks\n"
+                                                       "opportunity,Online forms for every permit\n")
+        assert done.exit_code == 0, done.output
+    assert client.post(f"/discoveries/{discovery_id}/rounds").status_code == 302  # every team: a new workshop
+    for team in PERMIT_TEAMS:
+        if team != "Brandschutz":
+            done = import_round(runner, tmp_path, team, 2, f"pain,{team}: still no online forms\n")
+            assert done.exit_code == 0, done.output
+    return discovery_id
+
+
+def test_importing_a_teams_round_fills_the_workshop_start_round_gave_it(permits, runner, tmp_path, db):
+    rounds = round_of(db, permits)
+    assert sorted(w.team for w in rounds[2]) == sorted(PERMIT_TEAMS)  # filled, not 4 more beside 5 empty
+    with db.session() as session:
+        holding = {w.team: len(session.exec(select(Sticky).where(Sticky.workshop_id == w.id)).all())
+                   for w in rounds[2]}
+    assert holding == {team: 0 if team == "Brandschutz" else 1 for team in PERMIT_TEAMS}
+    assert all(w.status == "closed" for w in rounds[2] if w.team != "Brandschutz")
+    # a workshop that has run is not filled again: the same file is refused, another one is added
+    same = import_round(runner, tmp_path, "Statik", 2, "pain,Statik: still no online forms\n")
+    assert same.exit_code != 0 and "already" in same.output
+    more = import_round(runner, tmp_path, "Statik", 2, "pain,Statik: a second session's pain\n")
+    assert more.exit_code == 0, more.output
+    assert [w.team for w in round_of(db, permits)[2]].count("Statik") == 2
+    # Brandschutz's round 2 arrives later: it fills Brandschutz's workshop
+    late = import_round(runner, tmp_path, "brandschutz", 2, "pain,Fire report still takes weeks\n")
+    assert late.exit_code == 0, late.output
+    assert len(round_of(db, permits)[2]) == 6
+
+
+def export_of(client, discovery_id):
+    return openpyxl.load_workbook(BytesIO(client.get(f"/discoveries/{discovery_id}/export.xlsx").data))
+
+
+def test_a_workshop_not_run_yet_is_not_counted_as_held_and_the_workshops_sheet_says_its_round(permits, client):
+    page = client.get(f"/discoveries/{permits}/backlog").get_data(as_text=True)
+    kpi = re.search(r'data-test="workshops-run"><b>(\d+)</b><span>([^<]*)</span>', page)
+    assert kpi.groups() == ("9", "workshops run, 1 not run yet")  # Brandschutz's round 2 is still empty
+    workbook = export_of(client, permits)
+    summary = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Workshops run"] == 9 and summary["Workshops not run yet"] == 1 and "Workshops" not in summary
+    sheet = workbook["Workshops"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Round", "Team"]
+    rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [(r["Round"], r["Team"]) for r in rows] == [(1, t) for t in PERMIT_TEAMS] + [(2, t) for t in PERMIT_TEAMS]
+    assert {r["Team"]: r["Stickies"] for r in rows if r["Round"] == 2}["Brandschutz"] == 0

@@ -42,9 +42,9 @@ BACKLOG_COLUMNS = [
 # similarity of two of the theme's stickies; shared_phrases: list[str] its stickies share; check: bool,
 # one of the least certain groupings to review.
 
-#: workshops: one row per workshop.
+#: workshops: one row per workshop, by round (round: int, 1 for a discovery run once), then as added.
 WORKSHOP_COLUMNS = [
-    "workshop_id", "team", "date", "facilitator", "template", "status", "participants",
+    "workshop_id", "round", "team", "date", "facilitator", "template", "status", "participants",
     "event", "pain", "system", "time", "team_stickies", "opportunity", "note", "votes",
 ]
 
@@ -57,4 +57,6 @@ class BacklogReport:
     heatmap: pd.DataFrame  # index: team (str), columns: stages in timeline order, values: int pain counts
     workshops: pd.DataFrame
     stickies: pd.DataFrame
-    totals: dict = field(default_factory=dict)  # workshops, teams, participants, votes, stickies_by_kind{}
+    # workshops (that have run: stickies on the board), workshops_not_run, teams, participants, votes,
+    # stickies_by_kind{}
+    totals: dict = field(default_factory=dict)

@@ -25,6 +25,13 @@ CHANGES = ("gone", "fewer teams", "same", "more teams", "new")
 NOT_RUN = "not run yet"  # none of the theme's earlier teams has run the latest round yet
 
 
+def workshops_run(stickies: pd.DataFrame) -> set[int]:
+    """The workshops that have run: a board with at least one sticky on it (the frame holds the live,
+    revealed ones). A workshop "Start round N" made for a team that has not met yet has none; it is
+    not counted as a workshop held, nor its team as one that ran the round."""
+    return {int(w) for w in stickies["workshop_id"].unique()} if len(stickies) else set()
+
+
 def change(before: int, after: int) -> str:
     """What happened to a theme from one round to the next, by its teams."""
     if after == 0:

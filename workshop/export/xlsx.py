@@ -71,7 +71,7 @@ SHEET_NAMES = ("Summary", "Backlog", "Heatmap", "Workshops", "Stickies")
 BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages",
                    "Value", "Effort", "Priority", "Quick win", "Status",
                    "Pain points", "Opportunities", "Team names", "Workshop names", "Theme ID")
-WORKSHOP_HEADERS = ("Team", "Date", "Facilitator", "Template", "Status", "Participants",
+WORKSHOP_HEADERS = ("Round", "Team", "Date", "Facilitator", "Template", "Status", "Participants",
                     "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
                     "Opportunities", "Notes", "Stickies", "Votes", "Workshop ID")
 STICKY_HEADERS = ("Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
@@ -532,6 +532,7 @@ def _workshop_columns(workshops: pd.DataFrame) -> list[_Column]:
     counts = [_number_list(s(k), True) for k in _WORKSHOP_KIND_COLUMNS]
     totals = [sum(v for v in row if v is not None) for row in zip(*counts)] if n else []
     cols = [
+        _Column("Round", _number_list(s("round").fillna(1), True), "int"),
         _Column("Team", _text_list(s("team"))),
         _Column("Date", _date_list(s("date")), "date", DATE_FORMAT, gap=True),
         _Column("Facilitator", _text_list(s("facilitator"))),
@@ -539,7 +540,8 @@ def _workshop_columns(workshops: pd.DataFrame) -> list[_Column]:
         _Column("Status", _text_list(s("status"))),
         _Column("Participants", _number_list(s("participants"), True), "int"),
     ]
-    cols += [_Column(h, v, "int") for h, v in zip(WORKSHOP_HEADERS[6:13], counts)]
+    first_kind = WORKSHOP_HEADERS.index("Events")
+    cols += [_Column(h, v, "int") for h, v in zip(WORKSHOP_HEADERS[first_kind:first_kind + len(counts)], counts)]
     cols += [_Column("Stickies", totals, "int"),
              _Column("Votes", _number_list(s("votes"), True), "int"),
              _Column("Workshop ID", _number_list(s("workshop_id"), True), "int")]
@@ -625,8 +627,10 @@ def _totals(report: BacklogReport) -> list[tuple[str, object]]:
     def num(v):
         return None if _blank(v) else (int(v) if float(v).is_integer() else float(v))
 
+    not_run = num(t.get("workshops_not_run")) or 0
     rows: list[tuple[str, object]] = [
-        ("Workshops", num(t["workshops"])), ("Teams", num(t["teams"])),
+        ("Workshops run" if not_run else "Workshops", num(t["workshops"])),
+        *([("Workshops not run yet", not_run)] if not_run else []), ("Teams", num(t["teams"])),
         ("Participants", num(t["participants"])),
         ("Stickies", sum(num(by_kind[k]) or 0 for k in ordered)),
     ]
