@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from workshop.aggregation.rounds import CHANGES, NOT_RUN, change, compare_rounds
+from workshop.aggregation.rounds import CHANGES, NO_PAIN, NOT_RUN, change, compare_rounds, comparison_basis
 from workshop.db.models import Sticky, Workshop
 
 
@@ -35,11 +35,11 @@ def test_compare_rounds_counts_teams_and_pain_points_per_round():
     rounds = {1: 1, 2: 1, 3: 1, 4: 2, 5: 2}
     team = {1: "A", 2: "B", 3: "C", 4: "A", 5: "B"}
     rows = [  # (workshop, theme, kind)
-        (1, 10, "pain"), (2, 10, "pain"), (3, 10, "opportunity"), (4, 10, "pain"),  # 3 teams -> 1
+        (1, 10, "pain"), (2, 10, "pain"), (3, 10, "pain"), (4, 10, "pain"),  # 3 teams -> 1
         (1, 11, "pain"), (2, 11, "pain"),                                           # gone
         (4, 12, "pain"), (5, 12, "pain"), (5, 12, "pain"),                          # new
         (1, 13, "pain"), (4, 13, "pain"),                                           # same
-        (1, 14, "pain"), (4, 14, "pain"), (5, 14, "opportunity"),                   # more teams
+        (1, 14, "pain"), (4, 14, "pain"), (5, 14, "pain"),                          # more teams
         (3, 15, "pain"),                        # only team C, which has not run round 2 yet
         (1, 16, "pain"), (3, 16, "pain"), (5, 16, "pain"),  # A and C -> B: A's pain went, B's is new
         (2, None, "event"),
@@ -54,11 +54,56 @@ def test_compare_rounds_counts_teams_and_pain_points_per_round():
     assert out["theme_id"].tolist() == [12, 10, 14, 13, 11, 15, 16]  # rank order
     by = out.set_index("title")
     # Fewer: A, B, C in round 1; C has not run round 2, so A and B (2) against A (1)
-    assert by.loc["Fewer", ["teams_1", "pains_1", "teams_2", "pains_2"]].tolist() == [3, 2, 1, 1]
+    assert by.loc["Fewer", ["teams_1", "pains_1", "teams_2", "pains_2"]].tolist() == [3, 3, 1, 1]
     assert by.loc["New pain", ["teams_1", "teams_2", "pains_2"]].tolist() == [0, 2, 3]
     assert by["change"].to_dict() == {"New pain": "new", "Fewer": "fewer teams", "More": "more teams",
                                       "Same": "same", "Gone": "gone", "Not run": "not run yet",
                                       "Moved": "same"}
+
+
+def frames(rows, team, titles):
+    """stickies and backlog frames from (workshop, theme, kind) rows; themes ranked in `titles` order."""
+    stickies = pd.DataFrame({
+        "workshop_id": [r[0] for r in rows], "team": [team[r[0]] for r in rows],
+        "theme_id": pd.array([r[1] for r in rows], dtype="Int64"), "kind": [r[2] for r in rows]})
+    backlog = pd.DataFrame({"rank": range(1, len(titles) + 1), "theme_id": list(titles), "title": list(titles.values())})
+    return stickies, backlog
+
+
+def test_only_pain_points_count_for_a_themes_teams_and_its_change():
+    """An idea-only theme (opportunities, never a pain point) had 'Round 1 teams: 2' and was 'gone'."""
+    rounds, team = {1: 1, 2: 1, 3: 2, 4: 2}, {1: "A", 2: "B", 3: "A", 4: "B"}
+    stickies, backlog = frames([(1, 20, "opportunity"), (2, 20, "opportunity"),    # ideas only
+                                (1, 21, "pain"), (2, 21, "opportunity"), (3, 21, "pain"),  # A -> A
+                                (3, 22, "opportunity"), (4, 22, "opportunity")],  # ideas, round 2
+                               team, {20: "Online forms", 21: "Fire report", 22: "Chatbot"})
+    by = compare_rounds(stickies, backlog, rounds).set_index("title")
+    assert by.loc["Online forms", ["teams_1", "pains_1", "teams_2", "change"]].tolist() == [0, 0, 0, NO_PAIN]
+    assert by.loc["Fire report", ["teams_1", "teams_2", "change"]].tolist() == [1, 1, "same"]
+    assert by.loc["Chatbot", ["teams_2", "change"]].tolist() == [0, NO_PAIN]
+
+
+def test_the_change_is_judged_on_the_teams_that_ran_both_rounds():
+    """Brandschutz ran round 1 and not round 2; Kita ran round 2 only. Neither may make a theme look
+    gone, fewer or more."""
+    rounds = {1: 1, 2: 1, 3: 2, 4: 2}
+    team = {1: "Statik", 2: "Brandschutz", 3: "statik", 4: "Kita"}  # a team's name typed in another case
+    stickies, backlog = frames([
+        (2, 30, "pain"), (1, 30, "opportunity"),                 # Brandschutz's pain, Statik's idea
+        (1, 31, "pain"), (2, 31, "pain"), (3, 31, "pain"),       # Statik and Brandschutz -> Statik
+        (1, 32, "pain"), (3, 32, "pain"), (4, 32, "pain"),       # Statik -> Statik and Kita
+        (1, 33, "pain"),                                         # Statik's pain went away
+        (4, 34, "pain"),                                         # Kita's, new to us
+    ], team, {30: "Fire report", 31: "Archive", 32: "Forms", 33: "Gone", 34: "Kita"})
+    by = compare_rounds(stickies, backlog, rounds).set_index("title")
+    assert by["change"].to_dict() == {"Fire report": NOT_RUN, "Archive": "same", "Forms": "same",
+                                      "Gone": "gone", "Kita": "new"}
+    assert by.loc["Archive", ["teams_1", "teams_2"]].tolist() == [2, 1]  # the raw counts stay
+    assert by.loc["Forms", ["teams_1", "teams_2"]].tolist() == [1, 2]
+    basis = comparison_basis(stickies, rounds)
+    assert (basis.ran_both, basis.not_run_latest, basis.only_latest) == (("Statik",), ("Brandschutz",), ("Kita",))
+    assert basis.sentence() == ("Compared on the one team that ran both rounds; Brandschutz has not run round 2 "
+                                "yet; Kita ran round 2 only (a pain point of theirs alone shows as new).")
 
 
 # --- through the app ------------------------------------------------------------------------------------
@@ -181,10 +226,11 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     ws = workbook["Rounds"]
     header = [c.value for c in ws[1]]
     assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
-                      "Round 2 pain points", "Change"]
+                      "Round 2 pain points", "Change (teams in both rounds)"]
     rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    rows = [{**r, "Change": r["Change (teams in both rounds)"]} for r in rows]
     by_theme = {r["Theme"]: r for r in rows}
-    assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN}
+    assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN, NO_PAIN}
     # the demo's story: self-service environments shipped, CAB still there, a new pain about costs
     env = by_theme[env_theme(db).title]
     assert env["Round 1 teams"] >= 5 and env["Round 2 teams"] == 0 and env["Change"] == "gone"
@@ -383,3 +429,11 @@ def test_a_workshop_not_run_yet_is_not_counted_as_held_and_the_workshops_sheet_s
     rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert [(r["Round"], r["Team"]) for r in rows] == [(1, t) for t in PERMIT_TEAMS] + [(2, t) for t in PERMIT_TEAMS]
     assert {r["Team"]: r["Stickies"] for r in rows if r["Round"] == 2}["Brandschutz"] == 0
+
+
+def test_the_rounds_say_which_teams_the_change_is_judged_on(permits, client):
+    sentence = "Compared on the 4 teams that ran both rounds; Brandschutz has not run round 2 yet."
+    page = client.get(f"/discoveries/{permits}/backlog").get_data(as_text=True)
+    assert re.search(r'data-test="rounds-basis">([^<]*)<', page).group(1).startswith(sentence)
+    summary = {r[0]: r[1] for r in export_of(client, permits)["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Rounds compared"] == sentence

@@ -113,7 +113,7 @@ PER_TEAM_FORMAT = "0.0#"
 def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO[bytes],
                            progress: ProgressCallback | None = None, rounds: pd.DataFrame | None = None,
                            lead_time: pd.DataFrame | None = None,
-                           pain_by_stage: pd.DataFrame | None = None) -> None:
+                           pain_by_stage: pd.DataFrame | None = None, rounds_basis: str | None = None) -> None:
     """Write ``report`` as an .xlsx workbook to ``target`` (a path, or a binary file-like object).
 
     A path is written to a temporary file beside it and renamed into place, so a failed or
@@ -125,8 +125,10 @@ def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO
     Round, Team, Lead time (days) and each stage's days; the Summary then gains the median lead time of
     each round and the number of themes gone. ``pain_by_stage`` (aggregation.rounds.pain_by_stage) adds
     the sheet "Pain by stage": pain points per team by stage and round, with a clustered bar chart.
+    ``rounds_basis`` (aggregation.rounds.Basis.sentence) says on the Summary which teams the change is
+    judged on.
     """
-    wb = _build_workbook(report, progress, rounds, lead_time, pain_by_stage)
+    wb = _build_workbook(report, progress, rounds, lead_time, pain_by_stage, rounds_basis)
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -647,7 +649,7 @@ CHART_COLUMN_WIDTH = 8
 
 
 def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], progress: _Progress,
-                   page: _Print, extra: list[tuple] = ()) -> None:
+                   page: _Print, extra: list[tuple] = (), rounds_basis: str | None = None) -> None:
     ws = wb.create_sheet("Summary")
     styles = _Styles(ws)
     for letter, width in SUMMARY_WIDTHS.items():
@@ -701,6 +703,8 @@ def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], prog
             proto_cell.alignment = Alignment(horizontal="left", vertical="top")
             style = proto_cell._style
         rows.append([label(name), None if value is None else _cell(ws, value, style)])
+    if rounds_basis:
+        long_text("Rounds compared", txt(rounds_basis))
     rows.append([])
     n_top = len(top[0].values)
     rows.append([_text_cell(ws, f"Top {n_top} themes" if n_top != 1 else "The theme", styles.section)])
@@ -801,6 +805,9 @@ def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, pa
                            end_type="max", end_color="F8696B"))
 
 
+CHANGE_HEADER = "Change (teams in both rounds)"
+
+
 def _rounds_columns(rounds: pd.DataFrame) -> list[_Column]:
     n = len(rounds)
     numbers = sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
@@ -809,7 +816,7 @@ def _rounds_columns(rounds: pd.DataFrame) -> list[_Column]:
     for r in numbers:
         cols.append(_Column(f"Round {r} teams", _number_list(rounds[f"teams_{r}"], True), "int"))
         cols.append(_Column(f"Round {r} pain points", _number_list(rounds[f"pains_{r}"], True), "int"))
-    cols.append(_Column("Change", _text_list(_series(rounds, "change", n))))
+    cols.append(_Column(CHANGE_HEADER, _text_list(_series(rounds, "change", n)), wrap=True, max_width=16))
     return cols
 
 
@@ -875,7 +882,7 @@ def _write_pain_by_stage(wb: Workbook, columns: list[_Column], progress: _Progre
 
 def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
                     rounds: pd.DataFrame | None = None, lead_time: pd.DataFrame | None = None,
-                    pain_by_stage: pd.DataFrame | None = None) -> Workbook:
+                    pain_by_stage: pd.DataFrame | None = None, rounds_basis: str | None = None) -> Workbook:
     backlog = report.backlog if report.backlog is not None else pd.DataFrame()
     workshops = report.workshops if report.workshops is not None else pd.DataFrame()
     stickies = report.stickies if report.stickies is not None else pd.DataFrame()
@@ -902,7 +909,7 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
                   date=f"{generated:%Y-%m-%d}" if generated is not None else "")
 
     wb = Workbook(write_only=True)
-    _write_summary(wb, report, top, progress, page, _round_summary(rounds, lead_time))
+    _write_summary(wb, report, top, progress, page, _round_summary(rounds, lead_time), rounds_basis)
     _write_backlog(wb, backlog_cols, progress, page)
     _write_heatmap(wb, heat_cols, progress, page)
     if rounds_cols:  # like the heatmap, one page for the meeting while it stays readable

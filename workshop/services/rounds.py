@@ -6,7 +6,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from ..aggregation.report import BacklogReport
-from ..aggregation.rounds import compare_rounds
+from ..aggregation.rounds import compare_rounds, comparison_basis
 from ..db.models import Workshop
 
 
@@ -21,6 +21,13 @@ def round_comparison(session: Session, discovery_id: int, report: BacklogReport)
     if len(set(rounds.values())) < 2 or report.backlog is None or not len(report.backlog):
         return None
     return compare_rounds(report.stickies, report.backlog, rounds)
+
+
+def round_basis(session: Session, discovery_id: int, report: BacklogReport) -> str | None:
+    """Which teams the change between the last two rounds is judged on, in a sentence (None with one
+    round)."""
+    basis = comparison_basis(report.stickies, workshop_rounds(session, discovery_id))
+    return basis.sentence() if basis is not None else None
 
 
 def lead_time(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
