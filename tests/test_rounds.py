@@ -50,7 +50,7 @@ def test_compare_rounds_counts_teams_and_pain_points_per_round():
     backlog = pd.DataFrame({"rank": [1, 2, 3, 4, 5, 6, 7], "theme_id": [12, 10, 14, 13, 11, 15, 16],
                             "title": ["New pain", "Fewer", "More", "Same", "Gone", "Not run", "Moved"]})
     out = compare_rounds(stickies, backlog, rounds)
-    assert list(out.columns) == ["theme_id", "title", "teams_1", "pains_1", "teams_2", "pains_2", "change"]
+    assert list(out.columns) == ["theme_id", "title", "full_title", "teams_1", "pains_1", "teams_2", "pains_2", "change"]
     assert out["theme_id"].tolist() == [12, 10, 14, 13, 11, 15, 16]  # rank order
     by = out.set_index("title")
     # Fewer: A, B, C in round 1; C has not run round 2, so A and B (2) against A (1)
@@ -225,8 +225,9 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     assert chart.type == "col" and chart.grouping == "clustered" and len(chart.series) == 2
     ws = workbook["Rounds"]
     header = [c.value for c in ws[1]]
-    assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
-                      "Round 2 pain points", "Change (teams in both rounds)"]
+    assert header == ["Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
+                      "Round 2 pain points", "Change (teams in both rounds)", "Shipped", "Theme ID"]
+    assert ws.print_area == f"'Rounds'!$A$1:$G${ws.max_row}"  # the id stays out of print, as on every sheet
     rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
     rows = [{**r, "Change": r["Change (teams in both rounds)"]} for r in rows]
     by_theme = {r["Theme"]: r for r in rows}
@@ -313,6 +314,10 @@ def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, sign
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#t{env.id}")
     with db.session() as session:
         assert session.get(Theme, env.id).shipped_on.isoformat() == "2026-12-01"
+    rounds_sheet = export_of(client, 1)["Rounds"]
+    header = [c.value for c in rounds_sheet[1]]
+    shipped = {r[header.index("Theme ID")]: r[header.index("Shipped")] for r in rounds_sheet.iter_rows(min_row=2, values_only=True)}
+    assert shipped[env.id].date().isoformat() == "2026-12-01" and list(shipped.values()).count(None) == len(shipped) - 1
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'class="pill shipped"' in page and "shipped 2026-12-01" in page
     row = re.search(rf'<tr data-theme="{env.id}">.*?</tr>', page, re.S).group(0)
@@ -437,3 +442,14 @@ def test_the_rounds_say_which_teams_the_change_is_judged_on(permits, client):
     assert re.search(r'data-test="rounds-basis">([^<]*)<', page).group(1).startswith(sentence)
     summary = {r[0]: r[1] for r in export_of(client, permits)["Summary"].iter_rows(values_only=True) if r and r[0]}
     assert summary["Rounds compared"] == sentence
+
+
+def test_a_title_cut_for_the_page_is_whole_in_the_workbook():
+    from workshop.aggregation.themes import shorten_title, uncut_title
+    text = ("Die Stellungnahme des Brandschutzes zum Bauantrag dauert sechs Wochen, weil jede Akte "
+            "ausgedruckt und per Hauspost verschickt wird")
+    cut = shorten_title(text)
+    assert cut.endswith("…") and len(cut) <= 80
+    assert uncut_title(cut, ["Other sticky", text]) == text
+    assert uncut_title("A title a person gave", [text]) == "A title a person gave"
+    assert uncut_title(cut, ["Not the one"]) == cut

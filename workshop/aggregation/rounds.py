@@ -7,7 +7,7 @@ discovery), so one theme id follows a pain through the rounds. Pure pandas, no d
     compare_rounds(stickies, backlog, workshop_round) -> DataFrame
     comparison_basis(stickies, workshop_round) -> Basis (which teams the change is judged on, in words)
 
-Columns: ``theme_id``, ``title``, then ``teams_<r>`` and ``pains_<r>`` for each round r (1, 2, ...),
+Columns: ``theme_id``, ``title``, ``full_title`` (the backlog's), then ``teams_<r>`` and ``pains_<r>`` for each round r (1, 2, ...),
 then ``change`` (one of CHANGES, NOT_RUN or NO_PAIN), in the backlog's rank order. Only pain points
 count, as everywhere in the backlog: a theme's teams in a round are the teams with one of its pain
 points on a board of that round (an opportunity is an idea; it never ranks nor judges a theme).
@@ -129,7 +129,8 @@ def compare_rounds(stickies: pd.DataFrame, backlog: pd.DataFrame, workshop_round
     rounds = _rounds(workshop_round)
     ordered = backlog.sort_values("rank", kind="stable") if "rank" in backlog.columns else backlog
     out = pd.DataFrame({"theme_id": ordered["theme_id"].astype("int64").to_numpy(),
-                        "title": ordered["title"].astype(object).to_numpy()})
+                        "title": ordered["title"].astype(object).to_numpy(),
+                        "full_title": ordered.get("full_title", ordered["title"]).astype(object).to_numpy()})
     frame = _with_rounds(stickies, workshop_round) if len(stickies) else None
     if frame is not None:
         pains = frame[frame["theme_id"].notna() & (frame["kind"] == "pain")]

@@ -506,7 +506,7 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
     s = lambda name: _series(backlog, name, n)  # noqa: E731
     cols = [
         _Column("Rank", _number_list(s("rank"), True), "int", gap=True),
-        _Column("Theme", _text_list(s("title")), wrap=True, max_width=THEME_WIDTH),
+        _Column("Theme", _text_list(s("full_title").fillna(s("title"))), wrap=True, max_width=THEME_WIDTH),
         _Column("Teams", _number_list(s("team_count"), True), "int"),
         _Column("Workshops", _number_list(s("workshop_count"), True), "int"),
         _Column("Stickies", _number_list(s("sticky_count"), True), "int"),
@@ -806,17 +806,20 @@ def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, pa
 
 
 CHANGE_HEADER = "Change (teams in both rounds)"
+ROUNDS_UNPRINTED = "Theme ID"  # the Rounds sheet's last column, outside the print area
 
 
 def _rounds_columns(rounds: pd.DataFrame) -> list[_Column]:
     n = len(rounds)
     numbers = sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
-    cols = [_Column("Theme ID", _number_list(rounds["theme_id"], True), "int", gap=True),
-            _Column("Theme", _text_list(rounds["title"]), wrap=True, max_width=THEME_WIDTH)]
+    cols = [_Column("Theme", _text_list(_series(rounds, "full_title", n).fillna(rounds["title"])), wrap=True,
+                    max_width=THEME_WIDTH)]
     for r in numbers:
         cols.append(_Column(f"Round {r} teams", _number_list(rounds[f"teams_{r}"], True), "int"))
         cols.append(_Column(f"Round {r} pain points", _number_list(rounds[f"pains_{r}"], True), "int"))
-    cols.append(_Column(CHANGE_HEADER, _text_list(_series(rounds, "change", n)), wrap=True, max_width=16))
+    cols += [_Column(CHANGE_HEADER, _text_list(_series(rounds, "change", n)), wrap=True, max_width=16),
+             _Column("Shipped", _date_list(_series(rounds, "shipped_on", n)), "date", DATE_FORMAT),
+             _Column(ROUNDS_UNPRINTED, _number_list(rounds["theme_id"], True), "int")]
     return cols
 
 
@@ -913,7 +916,7 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
     _write_backlog(wb, backlog_cols, progress, page)
     _write_heatmap(wb, heat_cols, progress, page)
     if rounds_cols:  # like the heatmap, one page for the meeting while it stays readable
-        _write_data_sheet(wb, "Rounds", rounds_cols, progress, page,
+        _write_data_sheet(wb, "Rounds", rounds_cols, progress, page, printed=len(rounds_cols) - 1,
                           one_page=len(rounds_cols[0].values) <= ROUNDS_ONE_PAGE_THEMES)
     if lead_cols:
         _write_data_sheet(wb, "Lead time", lead_cols, progress, page,

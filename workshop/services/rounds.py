@@ -16,11 +16,14 @@ def workshop_rounds(session: Session, discovery_id: int) -> dict[int, int]:
 
 
 def round_comparison(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame | None:
-    """None while the discovery has one round; else one row per theme, in rank order."""
+    """None while the discovery has one round; else one row per theme, in rank order, with the day it
+    was marked shipped (``shipped_on``, None if not)."""
     rounds = workshop_rounds(session, discovery_id)
     if len(set(rounds.values())) < 2 or report.backlog is None or not len(report.backlog):
         return None
-    return compare_rounds(report.stickies, report.backlog, rounds)
+    comparison = compare_rounds(report.stickies, report.backlog, rounds)
+    shipped = shipped_dates(session, discovery_id)
+    return comparison.assign(shipped_on=[shipped.get(int(t)) for t in comparison["theme_id"]])
 
 
 def round_basis(session: Session, discovery_id: int, report: BacklogReport) -> str | None:
