@@ -180,7 +180,7 @@ def floor_frames(report: BacklogReport) -> dict[str, pd.DataFrame]:
     b = report.backlog
     backlog_source = dict(zip(
         ["Rank", "Theme ID", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages", "Value", "Effort",
-         "Priority", "Quick win", "Status", "Pain points", "Opportunities", "Team names", "Workshop names"],
+         "Priority", "Quick win", "Status", "Pain points", "Ideas", "Team names", "Workshop names"],
         ["rank", "theme_id", "title", "team_count", "workshop_count", "sticky_count", "votes", "stages",
          "value", "effort", "priority", "quick_win", "status", "pain_count", "opportunity_count", "teams",
          "workshops"]))

@@ -68,9 +68,11 @@ SHEET_NAMES = ("Summary", "Backlog", "Heatmap", "Workshops", "Stickies")
 
 # The columns a printed page shows come first; the internal ones (ids, raw 0-1 positions, the long
 # workshop list) stay in the data, at the right, outside the print area (see PRINTED_COLUMNS).
-BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages",
+# Teams, Workshops and Votes count pain points only (opportunities are ideas: they never rank a theme),
+# so the ideas are a column of their own beside the pain points, not summed with them.
+BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Pain points", "Ideas", "Votes", "Stages",
                    "Value", "Effort", "Priority", "Quick win", "Status",
-                   "Pain points", "Opportunities", "Team names", "Workshop names", "Theme ID")
+                   "Team names", "Workshop names", "Theme ID")
 WORKSHOP_HEADERS = ("Round", "Team", "Date", "Facilitator", "Template", "Status", "Participants",
                     "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
                     "Opportunities", "Notes", "Stickies", "Votes", "Workshop ID")
@@ -509,7 +511,8 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
         _Column("Theme", _text_list(s("full_title").fillna(s("title"))), wrap=True, max_width=THEME_WIDTH),
         _Column("Teams", _number_list(s("team_count"), True), "int"),
         _Column("Workshops", _number_list(s("workshop_count"), True), "int"),
-        _Column("Stickies", _number_list(s("sticky_count"), True), "int"),
+        _Column("Pain points", _number_list(s("pain_count"), True), "int"),
+        _Column("Ideas", _number_list(s("opportunity_count"), True), "int"),
         _Column("Votes", _number_list(s("votes"), True), "int", gap=True),
         _Column("Stages", _text_list(s("stages")), wrap=True, max_width=LIST_WIDTH),
         _Column("Value", _number_list(s("value"), True), "int"),
@@ -518,8 +521,6 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
         # TRUE/FALSE in Excel; LibreOffice shows a boolean as 1/0 unless formatted, so: Yes/No
         _Column("Quick win", _bool_list(s("quick_win")), "bool", YES_NO_FORMAT, gap=True),
         _Column("Status", _text_list(s("status"))),
-        _Column("Pain points", _number_list(s("pain_count"), True), "int"),
-        _Column("Opportunities", _number_list(s("opportunity_count"), True), "int", gap=True),
         _Column("Team names", _text_list(s("teams")), wrap=True, max_width=LIST_WIDTH),
         _Column("Workshop names", _text_list(s("workshops")), wrap=True, max_width=MAX_TEXT_WIDTH),
         _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
