@@ -298,11 +298,24 @@ def test_pain_by_stage_is_per_team_so_rounds_of_different_sizes_compare():
                                    "round_2": [0.0, 1.0, 0.0]}
 
 
-def test_the_backlog_page_draws_pain_by_stage_per_round(demo, client):
+def per_stage_of_demo(db, stage: str) -> list[float]:
+    """The demo's pain points per team in `stage`, round 1 and round 2, from the aggregation itself."""
+    from workshop.aggregation.rounds import pain_by_stage
+    from workshop.services.backlog import build_report
+    from workshop.services.rounds import workshop_rounds
+    with db.session() as session:
+        report = build_report(session, 1)
+        frame = pain_by_stage(report.stickies, workshop_rounds(session, 1), report.discovery["stages"])
+    return frame.set_index("stage").loc[stage, ["round_1", "round_2"]].tolist()
+
+
+def test_the_backlog_page_draws_pain_by_stage_per_round(demo, client, db):
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="stage-rounds"' in page
     assert page.count('class="round-bar round-1"') == 6 and page.count('class="round-bar round-2"') == 6
     assert "Plan, round 2: 0.0 pain points per team" in page
+    values = re.findall(r'data-test="bar-value">([\d.]+)</text>', page)  # the values, as the workbook's chart
+    assert len(values) == 12 and values[2:4] == [f"{v:.1f}" for v in per_stage_of_demo(db, "Plan")]
 
 
 def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, signed_in, client, db):
@@ -314,12 +327,19 @@ def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, sign
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#t{env.id}")
     with db.session() as session:
         assert session.get(Theme, env.id).shipped_on.isoformat() == "2026-12-01"
-    rounds_sheet = export_of(client, 1)["Rounds"]
+    with db.session() as session:  # shipped is done (ADR 0017): not 'proposed' beside a shipping date
+        assert session.get(Theme, env.id).status == "done"
+    workbook = export_of(client, 1)
+    backlog = workbook["Backlog"]
+    status_of = {r[-1]: r[12] for r in backlog.iter_rows(min_row=2, values_only=True)}
+    assert backlog.cell(1, 13).value == "Status" and status_of[env.id] == "done"
+    rounds_sheet = workbook["Rounds"]
     header = [c.value for c in rounds_sheet[1]]
     shipped = {r[header.index("Theme ID")]: r[header.index("Shipped")] for r in rounds_sheet.iter_rows(min_row=2, values_only=True)}
     assert shipped[env.id].date().isoformat() == "2026-12-01" and list(shipped.values()).count(None) == len(shipped) - 1
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'class="pill shipped"' in page and "shipped 2026-12-01" in page
+    assert f'id="t{env.id}"' in page and re.search(rf'id="t{env.id}"[^>]*data-status="done"', page)
     row = re.search(rf'<tr data-theme="{env.id}">.*?</tr>', page, re.S).group(0)
     assert "change-gone" in row and "shipped 2026-12-01" in row  # shipped, and its pain went away
     refused = client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": "next week"},

@@ -53,9 +53,13 @@ def shipped_dates(session: Session, discovery_id: int) -> dict[int, "date"]:
         Theme.discovery_id == discovery_id, Theme.shipped_on.is_not(None))).all()}
 
 
+SHIPPED_STATUS = "done"  # what a shipping date says of a theme's status (ADR 0017)
+
+
 def set_shipped(session: Session, discovery_id: int, theme_id: int, shipped_on) -> "Theme":
     """A product owner marks a theme shipped on a date (or clears it): the next round shows whether the
-    pain went away. The caller has checked that the person may see the discovery."""
+    pain went away. Shipped means done (ADR 0017): a date moves the theme's status to "done"; clearing
+    the date leaves the status as it is. The caller has checked that the person may see the discovery."""
     from datetime import date
 
     from ..db.models import Theme
@@ -73,6 +77,8 @@ def set_shipped(session: Session, discovery_id: int, theme_id: int, shipped_on) 
         if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
             raise ValidationError("invalid_date", f"{day} is not a plausible shipping date.")
     theme.shipped_on = day
+    if day is not None:
+        theme.status = SHIPPED_STATUS
     session.add(theme)
     session.commit()
     return theme
