@@ -123,7 +123,7 @@ def synthetic_report(n_workshops: int = 1000, stickies_per_workshop: int = 300,
     kind_counts = pd.crosstab(stickies["workshop_id"], stickies["kind"]).reindex(
         index=ws_ids, columns=KIND_KEYS, fill_value=0)
     workshops = pd.DataFrame({
-        "workshop_id": ws_ids, "team": ws_team, "date": ws_date.date,
+        "workshop_id": ws_ids, "round": 1, "team": ws_team, "date": ws_date.date,
         "facilitator": rng.choice(["Ana", "Bob", "Chen", "D\u00e9bora"], n_workshops),
         "template": rng.choice(["Path to production", "Onboarding", "Incident"], n_workshops),
         "status": "closed", "participants": rng.integers(3, 15, n_workshops),
@@ -180,7 +180,7 @@ def floor_frames(report: BacklogReport) -> dict[str, pd.DataFrame]:
     b = report.backlog
     backlog_source = dict(zip(
         ["Rank", "Theme ID", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages", "Value", "Effort",
-         "Priority", "Quick win", "Status", "Pain points", "Opportunities", "Team names", "Workshop names"],
+         "Priority", "Quick win", "Status", "Pain points", "Ideas", "Team names", "Workshop names"],
         ["rank", "theme_id", "title", "team_count", "workshop_count", "sticky_count", "votes", "stages",
          "value", "effort", "priority", "quick_win", "status", "pain_count", "opportunity_count", "teams",
          "workshops"]))
@@ -193,9 +193,9 @@ def floor_frames(report: BacklogReport) -> dict[str, pd.DataFrame]:
     w = report.workshops
     kind_cols = ["event", "pain", "system", "time", "team_stickies", "opportunity", "note"]
     workshop_source = {
-        "Workshop ID": w["workshop_id"], "Team": w["team"], "Date": w["date"], "Facilitator": w["facilitator"],
+        "Workshop ID": w["workshop_id"], "Round": w["round"], "Team": w["team"], "Date": w["date"], "Facilitator": w["facilitator"],
         "Template": w["template"], "Status": w["status"], "Participants": w["participants"],
-        **{h: w[c] for h, c in zip(WORKSHOP_HEADERS[6:13], kind_cols)},
+        **{h: w[c] for h, c in zip(WORKSHOP_HEADERS[WORKSHOP_HEADERS.index("Events"):], kind_cols)},
         "Stickies": w[kind_cols].sum(axis=1), "Votes": w["votes"]}
     workshops = pd.DataFrame({h: workshop_source[h] for h in WORKSHOP_HEADERS})
     s = report.stickies

@@ -77,7 +77,7 @@ def test_report_contract_and_totals(session, seeded):
     assert list(report.stickies.columns) == STICKY_COLUMNS
     assert list(report.workshops.columns) == WORKSHOP_COLUMNS
     assert len(report.stickies) == 8  # deleted and private stickies are not shown
-    assert report.totals == {"workshops": 2, "teams": 2, "participants": 4, "votes": 11,
+    assert report.totals == {"workshops": 2, "workshops_not_run": 0, "teams": 2, "participants": 4, "votes": 11,
                              "stickies_by_kind": {"event": 1, "pain": 5, "system": 0, "time": 1, "team": 0,
                                                   "opportunity": 1, "note": 0}}
     by_id = report.stickies.set_index("sticky_id")

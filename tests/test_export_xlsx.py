@@ -141,9 +141,10 @@ def header(ws) -> list:
 def test_sheets_in_order_with_headers(wb):
     assert wb.sheetnames == list(SHEET_NAMES) == ["Summary", "Backlog", "Heatmap", "Workshops", "Stickies"]
     # what a printed page shows first; internal ids and raw positions last, outside the print area
-    assert header(wb["Backlog"]) == ["Rank", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages",
-                                     "Value", "Effort", "Priority", "Quick win", "Status", "Pain points",
-                                     "Opportunities", "Team names", "Workshop names", "Theme ID"]
+    # "Stickies" summed ideas with pain points beside Teams, which counts pain points only: two columns now
+    assert header(wb["Backlog"]) == ["Rank", "Theme", "Teams", "Workshops", "Pain points", "Ideas", "Votes",
+                                     "Stages", "Value", "Effort", "Priority", "Quick win", "Status",
+                                     "Team names", "Workshop names", "Theme ID"]
     assert header(wb["Backlog"]) == list(BACKLOG_HEADERS)
     assert header(wb["Stickies"]) == ["Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
                                       "Duration", "Workshop", "Position", "Duration (min)", "Theme ID", "Sticky ID"]
@@ -162,7 +163,7 @@ def test_data_sheets_have_bold_frozen_header_filter_and_widths(wb, report):
         assert all(6 <= w <= 60 for w in widths), (name, widths)
     n = len(report.stickies)
     assert wb["Stickies"].auto_filter.ref == f"A1:O{n + 1}"
-    assert wb["Workshops"].auto_filter.ref == "A1:P4"
+    assert wb["Workshops"].auto_filter.ref == "A1:Q4"  # Round, Team, ... Workshop ID
     assert wb["Heatmap"].auto_filter.ref == "A1:F4"
     # the Backlog's filter is its table's (a sheet filter over a table is a repair prompt in Excel)
     assert not wb["Backlog"].auto_filter.ref
@@ -177,7 +178,7 @@ def test_backlog_table_rank_order_and_colour_scale(wb, report):
     n = len(report.backlog)
     assert list(ws.tables) == [BACKLOG_TABLE_NAME]
     table = ws.tables[BACKLOG_TABLE_NAME]
-    assert table.ref == f"A1:Q{n + 1}"
+    assert table.ref == f"A1:P{n + 1}"
     assert table.tableStyleInfo.name.startswith("TableStyle")
     assert [c.name for c in table.tableColumns] == list(BACKLOG_HEADERS)
     data = rows(ws)[1:]
@@ -188,11 +189,11 @@ def test_backlog_table_rank_order_and_colour_scale(wb, report):
     assert last["Theme ID"] == 1 and last["Theme"] == "=1+1" and ws[f"B{n + 1}"].data_type == "s"
     assert first["Teams"] == 2 and first["Team names"] == "Payments, +Cards"
     assert first["Stages"] == ", ".join(STAGES[:2])
-    assert first["Priority"] == 100.0 and ws["J2"].number_format == "0.00"
+    assert first["Priority"] == 100.0 and ws["K2"].number_format == "0.00"
     assert isinstance(first["Quick win"], bool)
     assert dict(zip(BACKLOG_HEADERS, data[2]))["Value"] is None  # <NA> -> blank
     formats = list(ws.conditional_formatting)
-    assert [str(cf.sqref) for cf in formats] == [f"J2:J{n + 1}"]
+    assert [str(cf.sqref) for cf in formats] == [f"K2:K{n + 1}"]
     assert [r.type for r in formats[0].rules] == ["colorScale"]
 
 
@@ -212,9 +213,10 @@ def test_workshops_sheet_dates_and_counts(wb):
     ws = wb["Workshops"]
     first = dict(zip(WORKSHOP_HEADERS, rows(ws)[1]))
     assert first["Date"] == datetime(2026, 10, 1)  # openpyxl reads date cells back as datetimes
-    assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd_ "  # a space's width before the next column
+    assert ws["C2"].is_date and ws["C2"].number_format == "yyyy-mm-dd_ "  # a space's width before the next column
     assert first["Participants"] == 7 and first["Stickies"] == 10 + 5 + 1 + 0 + 2 + 3 + 0
-    assert ws["C3"].value == "-Bob" and ws["C3"].data_type == "s"
+    assert ws["D3"].value == "-Bob" and ws["D3"].data_type == "s"
+    assert [r[0] for r in rows(ws)[1:]] == [1, 1, 1]  # the Round: a discovery run once is in round 1
 
 
 def test_stickies_sheet_values_and_types(wb, report):
@@ -294,9 +296,9 @@ def test_every_sheet_has_a_print_setup(wb, report):
             assert ws.print_title_rows == "$1:$1", name
             assert setup.fitToHeight == (1 if name == "Heatmap" else 0), name
     printed = {name: [c.value for c in wb[name][1]][:PRINTED_COLUMNS[name]] for name in PRINTED_COLUMNS}
-    assert wb["Backlog"].print_area == f"'Backlog'!$A$1:$O${n['Backlog'] + 1}"
+    assert wb["Backlog"].print_area == f"'Backlog'!$A$1:$N${n['Backlog'] + 1}"
     assert wb["Stickies"].print_area == f"'Stickies'!$A$1:$J${n['Stickies'] + 1}"
-    assert wb["Workshops"].print_area == "'Workshops'!$A$1:$O$4"
+    assert wb["Workshops"].print_area == "'Workshops'!$A$1:$P$4"
     assert wb["Heatmap"].print_area == "'Heatmap'!$A$1:$F$4"
     for name, headers in printed.items():
         assert not {"Theme ID", "Sticky ID", "Workshop ID", "Position"} & set(headers), name
@@ -424,7 +426,7 @@ def test_empty_report_is_a_valid_workbook(tmp_path):
     assert wb.sheetnames == list(SHEET_NAMES)
     assert rows(wb["Stickies"]) == [list(STICKY_HEADERS)]
     assert rows(wb["Backlog"]) == [list(BACKLOG_HEADERS)]
-    assert wb["Backlog"].tables[BACKLOG_TABLE_NAME].ref == "A1:Q2"  # one blank data row, as Excel does
+    assert wb["Backlog"].tables[BACKLOG_TABLE_NAME].ref == "A1:P2"  # one blank data row, as Excel does
     assert rows(wb["Heatmap"]) == [["Team", "Total"]]
     frames = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     assert list(frames) == list(SHEET_NAMES) and frames["Stickies"].empty

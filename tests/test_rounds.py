@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from workshop.aggregation.rounds import CHANGES, NOT_RUN, change, compare_rounds
+from workshop.aggregation.rounds import CHANGES, NO_PAIN, NOT_RUN, change, compare_rounds, comparison_basis
 from workshop.db.models import Sticky, Workshop
 
 
@@ -35,11 +35,11 @@ def test_compare_rounds_counts_teams_and_pain_points_per_round():
     rounds = {1: 1, 2: 1, 3: 1, 4: 2, 5: 2}
     team = {1: "A", 2: "B", 3: "C", 4: "A", 5: "B"}
     rows = [  # (workshop, theme, kind)
-        (1, 10, "pain"), (2, 10, "pain"), (3, 10, "opportunity"), (4, 10, "pain"),  # 3 teams -> 1
+        (1, 10, "pain"), (2, 10, "pain"), (3, 10, "pain"), (4, 10, "pain"),  # 3 teams -> 1
         (1, 11, "pain"), (2, 11, "pain"),                                           # gone
         (4, 12, "pain"), (5, 12, "pain"), (5, 12, "pain"),                          # new
         (1, 13, "pain"), (4, 13, "pain"),                                           # same
-        (1, 14, "pain"), (4, 14, "pain"), (5, 14, "opportunity"),                   # more teams
+        (1, 14, "pain"), (4, 14, "pain"), (5, 14, "pain"),                          # more teams
         (3, 15, "pain"),                        # only team C, which has not run round 2 yet
         (1, 16, "pain"), (3, 16, "pain"), (5, 16, "pain"),  # A and C -> B: A's pain went, B's is new
         (2, None, "event"),
@@ -50,15 +50,60 @@ def test_compare_rounds_counts_teams_and_pain_points_per_round():
     backlog = pd.DataFrame({"rank": [1, 2, 3, 4, 5, 6, 7], "theme_id": [12, 10, 14, 13, 11, 15, 16],
                             "title": ["New pain", "Fewer", "More", "Same", "Gone", "Not run", "Moved"]})
     out = compare_rounds(stickies, backlog, rounds)
-    assert list(out.columns) == ["theme_id", "title", "teams_1", "pains_1", "teams_2", "pains_2", "change"]
+    assert list(out.columns) == ["theme_id", "title", "full_title", "teams_1", "pains_1", "teams_2", "pains_2", "change"]
     assert out["theme_id"].tolist() == [12, 10, 14, 13, 11, 15, 16]  # rank order
     by = out.set_index("title")
     # Fewer: A, B, C in round 1; C has not run round 2, so A and B (2) against A (1)
-    assert by.loc["Fewer", ["teams_1", "pains_1", "teams_2", "pains_2"]].tolist() == [3, 2, 1, 1]
+    assert by.loc["Fewer", ["teams_1", "pains_1", "teams_2", "pains_2"]].tolist() == [3, 3, 1, 1]
     assert by.loc["New pain", ["teams_1", "teams_2", "pains_2"]].tolist() == [0, 2, 3]
     assert by["change"].to_dict() == {"New pain": "new", "Fewer": "fewer teams", "More": "more teams",
                                       "Same": "same", "Gone": "gone", "Not run": "not run yet",
                                       "Moved": "same"}
+
+
+def frames(rows, team, titles):
+    """stickies and backlog frames from (workshop, theme, kind) rows; themes ranked in `titles` order."""
+    stickies = pd.DataFrame({
+        "workshop_id": [r[0] for r in rows], "team": [team[r[0]] for r in rows],
+        "theme_id": pd.array([r[1] for r in rows], dtype="Int64"), "kind": [r[2] for r in rows]})
+    backlog = pd.DataFrame({"rank": range(1, len(titles) + 1), "theme_id": list(titles), "title": list(titles.values())})
+    return stickies, backlog
+
+
+def test_only_pain_points_count_for_a_themes_teams_and_its_change():
+    """An idea-only theme (opportunities, never a pain point) had 'Round 1 teams: 2' and was 'gone'."""
+    rounds, team = {1: 1, 2: 1, 3: 2, 4: 2}, {1: "A", 2: "B", 3: "A", 4: "B"}
+    stickies, backlog = frames([(1, 20, "opportunity"), (2, 20, "opportunity"),    # ideas only
+                                (1, 21, "pain"), (2, 21, "opportunity"), (3, 21, "pain"),  # A -> A
+                                (3, 22, "opportunity"), (4, 22, "opportunity")],  # ideas, round 2
+                               team, {20: "Online forms", 21: "Fire report", 22: "Chatbot"})
+    by = compare_rounds(stickies, backlog, rounds).set_index("title")
+    assert by.loc["Online forms", ["teams_1", "pains_1", "teams_2", "change"]].tolist() == [0, 0, 0, NO_PAIN]
+    assert by.loc["Fire report", ["teams_1", "teams_2", "change"]].tolist() == [1, 1, "same"]
+    assert by.loc["Chatbot", ["teams_2", "change"]].tolist() == [0, NO_PAIN]
+
+
+def test_the_change_is_judged_on_the_teams_that_ran_both_rounds():
+    """Brandschutz ran round 1 and not round 2; Kita ran round 2 only. Neither may make a theme look
+    gone, fewer or more."""
+    rounds = {1: 1, 2: 1, 3: 2, 4: 2}
+    team = {1: "Statik", 2: "Brandschutz", 3: "statik", 4: "Kita"}  # a team's name typed in another case
+    stickies, backlog = frames([
+        (2, 30, "pain"), (1, 30, "opportunity"),                 # Brandschutz's pain, Statik's idea
+        (1, 31, "pain"), (2, 31, "pain"), (3, 31, "pain"),       # Statik and Brandschutz -> Statik
+        (1, 32, "pain"), (3, 32, "pain"), (4, 32, "pain"),       # Statik -> Statik and Kita
+        (1, 33, "pain"),                                         # Statik's pain went away
+        (4, 34, "pain"),                                         # Kita's, new to us
+    ], team, {30: "Fire report", 31: "Archive", 32: "Forms", 33: "Gone", 34: "Kita"})
+    by = compare_rounds(stickies, backlog, rounds).set_index("title")
+    assert by["change"].to_dict() == {"Fire report": NOT_RUN, "Archive": "same", "Forms": "same",
+                                      "Gone": "gone", "Kita": "new"}
+    assert by.loc["Archive", ["teams_1", "teams_2"]].tolist() == [2, 1]  # the raw counts stay
+    assert by.loc["Forms", ["teams_1", "teams_2"]].tolist() == [1, 2]
+    basis = comparison_basis(stickies, rounds)
+    assert (basis.ran_both, basis.not_run_latest, basis.only_latest) == (("Statik",), ("Brandschutz",), ("Kita",))
+    assert basis.sentence() == ("Compared on the one team that ran both rounds; Brandschutz has not run round 2 "
+                                "yet; Kita ran round 2 only (a pain point of theirs alone shows as new).")
 
 
 # --- through the app ------------------------------------------------------------------------------------
@@ -180,11 +225,13 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     assert chart.type == "col" and chart.grouping == "clustered" and len(chart.series) == 2
     ws = workbook["Rounds"]
     header = [c.value for c in ws[1]]
-    assert header == ["Theme ID", "Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
-                      "Round 2 pain points", "Change"]
+    assert header == ["Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
+                      "Round 2 pain points", "Change (teams in both rounds)", "Shipped", "Theme ID"]
+    assert ws.print_area == f"'Rounds'!$A$1:$G${ws.max_row}"  # the id stays out of print, as on every sheet
     rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    rows = [{**r, "Change": r["Change (teams in both rounds)"]} for r in rows]
     by_theme = {r["Theme"]: r for r in rows}
-    assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN}
+    assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN, NO_PAIN}
     # the demo's story: self-service environments shipped, CAB still there, a new pain about costs
     env = by_theme[env_theme(db).title]
     assert env["Round 1 teams"] >= 5 and env["Round 2 teams"] == 0 and env["Change"] == "gone"
@@ -279,11 +326,24 @@ def test_pain_by_stage_is_per_team_so_rounds_of_different_sizes_compare():
                                    "round_2": [0.0, 1.0, 0.0]}
 
 
-def test_the_backlog_page_draws_pain_by_stage_per_round(demo, client):
+def per_stage_of_demo(db, stage: str) -> list[float]:
+    """The demo's pain points per team in `stage`, round 1 and round 2, from the aggregation itself."""
+    from workshop.aggregation.rounds import pain_by_stage
+    from workshop.services.backlog import build_report
+    from workshop.services.rounds import workshop_rounds
+    with db.session() as session:
+        report = build_report(session, 1)
+        frame = pain_by_stage(report.stickies, workshop_rounds(session, 1), report.discovery["stages"])
+    return frame.set_index("stage").loc[stage, ["round_1", "round_2"]].tolist()
+
+
+def test_the_backlog_page_draws_pain_by_stage_per_round(demo, client, db):
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="stage-rounds"' in page
     assert page.count('class="round-bar round-1"') == 6 and page.count('class="round-bar round-2"') == 6
     assert "Plan, round 2: 0.0 pain points per team" in page
+    values = re.findall(r'data-test="bar-value">([\d.]+)</text>', page)  # the values, as the workbook's chart
+    assert len(values) == 12 and values[2:4] == [f"{v:.1f}" for v in per_stage_of_demo(db, "Plan")]
 
 
 def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, signed_in, client, db):
@@ -295,8 +355,19 @@ def test_a_product_owner_marks_a_theme_shipped_and_the_rounds_show_it(demo, sign
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#t{env.id}")
     with db.session() as session:
         assert session.get(Theme, env.id).shipped_on.isoformat() == "2026-12-01"
+    with db.session() as session:  # shipped is done (ADR 0017): not 'proposed' beside a shipping date
+        assert session.get(Theme, env.id).status == "done"
+    workbook = export_of(client, 1)
+    backlog = workbook["Backlog"]
+    status_of = {r[-1]: r[12] for r in backlog.iter_rows(min_row=2, values_only=True)}
+    assert backlog.cell(1, 13).value == "Status" and status_of[env.id] == "done"
+    rounds_sheet = workbook["Rounds"]
+    header = [c.value for c in rounds_sheet[1]]
+    shipped = {r[header.index("Theme ID")]: r[header.index("Shipped")] for r in rounds_sheet.iter_rows(min_row=2, values_only=True)}
+    assert shipped[env.id].date().isoformat() == "2026-12-01" and list(shipped.values()).count(None) == len(shipped) - 1
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'class="pill shipped"' in page and "shipped 2026-12-01" in page
+    assert f'id="t{env.id}"' in page and re.search(rf'id="t{env.id}"[^>]*data-status="done"', page)
     row = re.search(rf'<tr data-theme="{env.id}">.*?</tr>', page, re.S).group(0)
     assert "change-gone" in row and "shipped 2026-12-01" in row  # shipped, and its pain went away
     refused = client.post(f"/discoveries/1/themes/{env.id}/shipped", data={"shipped_on": "next week"},
@@ -342,3 +413,91 @@ def test_the_board_does_not_reopen_a_workshop_of_a_round_that_is_over(signed_in,
     with db.session() as session:
         assert session.get(Workshop, payments).status == "closed"
     board.disconnect()
+
+
+# --- a product owner's walkthrough: a city's building-permit discovery ---------------------------------
+# Five teams ran round 1; "Start round 2" gave each an empty workshop; round 2 was typed up and imported
+# for four of them with `import-stickies --round 2`; Brandschutz has not run round 2 yet.
+
+PERMIT_TEAMS = ("Bauaufsicht", "Brandschutz", "Denkmalschutz", "Statik", "Umwelt")
+PERMITS = "Building permits"
+
+
+def import_round(runner, tmp_path, team: str, number: int, rows: str, *extra: str):
+    path = tmp_path / f"{team}-{number}-{abs(hash(rows))}.csv"
+    path.write_text("kind,text\n" + rows, encoding="utf-8")
+    return runner.invoke(args=["import-stickies", str(path), "--discovery", PERMITS, "--team", team,
+                               "--round", str(number), *extra])
+
+
+@pytest.fixture
+def permits(signed_in, client, runner, tmp_path, db):
+    _, discovery_id = signed_in.create_discovery(PERMITS)
+    for team in PERMIT_TEAMS:
+        done = import_round(runner, tmp_path, team, 1, f"pain,{team}: the fire report takes weeks\n"
+                                                       "opportunity,Online forms for every permit\n")
+        assert done.exit_code == 0, done.output
+    assert client.post(f"/discoveries/{discovery_id}/rounds").status_code == 302  # every team: a new workshop
+    for team in PERMIT_TEAMS:
+        if team != "Brandschutz":
+            done = import_round(runner, tmp_path, team, 2, f"pain,{team}: still no online forms\n")
+            assert done.exit_code == 0, done.output
+    return discovery_id
+
+
+def test_importing_a_teams_round_fills_the_workshop_start_round_gave_it(permits, runner, tmp_path, db):
+    rounds = round_of(db, permits)
+    assert sorted(w.team for w in rounds[2]) == sorted(PERMIT_TEAMS)  # filled, not 4 more beside 5 empty
+    with db.session() as session:
+        holding = {w.team: len(session.exec(select(Sticky).where(Sticky.workshop_id == w.id)).all())
+                   for w in rounds[2]}
+    assert holding == {team: 0 if team == "Brandschutz" else 1 for team in PERMIT_TEAMS}
+    assert all(w.status == "closed" for w in rounds[2] if w.team != "Brandschutz")
+    # a workshop that has run is not filled again: the same file is refused, another one is added
+    same = import_round(runner, tmp_path, "Statik", 2, "pain,Statik: still no online forms\n")
+    assert same.exit_code != 0 and "already" in same.output
+    more = import_round(runner, tmp_path, "Statik", 2, "pain,Statik: a second session's pain\n")
+    assert more.exit_code == 0, more.output
+    assert [w.team for w in round_of(db, permits)[2]].count("Statik") == 2
+    # Brandschutz's round 2 arrives later: it fills Brandschutz's workshop
+    late = import_round(runner, tmp_path, "brandschutz", 2, "pain,Fire report still takes weeks\n")
+    assert late.exit_code == 0, late.output
+    assert len(round_of(db, permits)[2]) == 6
+
+
+def export_of(client, discovery_id):
+    return openpyxl.load_workbook(BytesIO(client.get(f"/discoveries/{discovery_id}/export.xlsx").data))
+
+
+def test_a_workshop_not_run_yet_is_not_counted_as_held_and_the_workshops_sheet_says_its_round(permits, client):
+    page = client.get(f"/discoveries/{permits}/backlog").get_data(as_text=True)
+    kpi = re.search(r'data-test="workshops-run"><b>(\d+)</b><span>([^<]*)</span>', page)
+    assert kpi.groups() == ("9", "workshops run, 1 not run yet")  # Brandschutz's round 2 is still empty
+    workbook = export_of(client, permits)
+    summary = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Workshops run"] == 9 and summary["Workshops not run yet"] == 1 and "Workshops" not in summary
+    sheet = workbook["Workshops"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Round", "Team"]
+    rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [(r["Round"], r["Team"]) for r in rows] == [(1, t) for t in PERMIT_TEAMS] + [(2, t) for t in PERMIT_TEAMS]
+    assert {r["Team"]: r["Stickies"] for r in rows if r["Round"] == 2}["Brandschutz"] == 0
+
+
+def test_the_rounds_say_which_teams_the_change_is_judged_on(permits, client):
+    sentence = "Compared on the 4 teams that ran both rounds; Brandschutz has not run round 2 yet."
+    page = client.get(f"/discoveries/{permits}/backlog").get_data(as_text=True)
+    assert re.search(r'data-test="rounds-basis">([^<]*)<', page).group(1).startswith(sentence)
+    summary = {r[0]: r[1] for r in export_of(client, permits)["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Rounds compared"] == sentence
+
+
+def test_a_title_cut_for_the_page_is_whole_in_the_workbook():
+    from workshop.aggregation.themes import shorten_title, uncut_title
+    text = ("Die Stellungnahme des Brandschutzes zum Bauantrag dauert sechs Wochen, weil jede Akte "
+            "ausgedruckt und per Hauspost verschickt wird")
+    cut = shorten_title(text)
+    assert cut.endswith("…") and len(cut) <= 80
+    assert uncut_title(cut, ["Other sticky", text]) == text
+    assert uncut_title("A title a person gave", [text]) == "A title a person gave"
+    assert uncut_title(cut, ["Not the one"]) == cut

@@ -7,7 +7,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHANGES = {"gone", "fewer teams", "same", "more teams", "new", "not run yet"}
+CHANGES = {"gone", "fewer teams", "same", "more teams", "new", "not run yet", "no pain points"}
 
 
 def test_the_demos_second_round_compared_and_a_third_started(browser, server, output_dir, ui):
@@ -39,7 +39,9 @@ def test_the_demos_second_round_compared_and_a_third_started(browser, server, ou
     table = page.locator("table[data-test=rounds]")
     headers = [h.lower() for h in table.locator("thead th").all_inner_texts()]
     assert headers == ["theme", "round 1 teams", "round 1 pain points", "round 2 teams", "round 2 pain points",
-                       "change"]
+                       "change (teams in both rounds)"]
+    basis = page.locator("[data-test=rounds-basis]").inner_text()
+    assert basis.startswith("Compared on the 3 teams that ran both rounds;") and "have not run round 2 yet" in basis
     rows = [r.split("\t") for r in table.locator("tbody tr").all_inner_texts()]
     changes = [r[-1].strip() for r in rows]
     assert set(changes) <= CHANGES and {"gone", "same", "new", "not run yet"} <= set(changes)

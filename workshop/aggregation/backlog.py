@@ -27,7 +27,7 @@ from .heatmap import pain_heatmap
 from .priority import prioritise
 from .reconcile import Reconciliation, decided_themes, empty_themes, pin_groups, reconcile
 from .report import BACKLOG_COLUMNS, STICKY_COLUMNS
-from .themes import DEFAULT_CONFIG, Embed, GroupingConfig, cohesion, group_stickies
+from .themes import DEFAULT_CONFIG, Embed, GroupingConfig, cohesion, group_stickies, uncut_title
 
 
 def themed(stickies: pd.DataFrame) -> pd.DataFrame:
@@ -130,6 +130,9 @@ def build_backlog(stickies: pd.DataFrame, themes: pd.DataFrame, total_teams: int
     coh = pd.Series(cohesion if cohesion is not None else {}, dtype="float64")
     ranked["cohesion"] = ranked["theme_id"].astype("int64").map(coh).astype("float64").round(3)
     ranked["check"] = review_flags(ranked, shaped=shaped)
+    texts = tagged.groupby("theme_id")["text"].agg(list)
+    ranked["full_title"] = [uncut_title(str(title), texts.get(int(theme), []))
+                            for title, theme in zip(ranked["title"], ranked["theme_id"])]
     return ranked.loc[:, BACKLOG_COLUMNS]
 
 

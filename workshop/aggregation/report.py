@@ -34,17 +34,18 @@ STICKY_COLUMNS = [
 BACKLOG_COLUMNS = [
     "rank", "theme_id", "title", "teams", "team_count", "workshops", "workshop_count",
     "sticky_count", "pain_count", "opportunity_count", "votes", "stages", "value", "effort",
-    "priority", "quick_win", "status", "cohesion", "shared_phrases", "check",
+    "priority", "quick_win", "status", "cohesion", "shared_phrases", "check", "full_title",
 ]
 # teams / workshops / stages: list[str] (stages in timeline order); value / effort: Int64 1..5 or <NA>;
 # priority: float; quick_win: bool; status: str. team_count / teams / workshops / votes count pain points
 # only (opportunities attach as ideas, opportunity_count). cohesion: float 0..1 or NaN, the average
 # similarity of two of the theme's stickies; shared_phrases: list[str] its stickies share; check: bool,
-# one of the least certain groupings to review.
+# one of the least certain groupings to review. full_title: the title, or the whole sticky text a proposed
+# title was cut from ("…"), for the workbook's rows.
 
-#: workshops: one row per workshop.
+#: workshops: one row per workshop, by round (round: int, 1 for a discovery run once), then as added.
 WORKSHOP_COLUMNS = [
-    "workshop_id", "team", "date", "facilitator", "template", "status", "participants",
+    "workshop_id", "round", "team", "date", "facilitator", "template", "status", "participants",
     "event", "pain", "system", "time", "team_stickies", "opportunity", "note", "votes",
 ]
 
@@ -57,4 +58,6 @@ class BacklogReport:
     heatmap: pd.DataFrame  # index: team (str), columns: stages in timeline order, values: int pain counts
     workshops: pd.DataFrame
     stickies: pd.DataFrame
-    totals: dict = field(default_factory=dict)  # workshops, teams, participants, votes, stickies_by_kind{}
+    # workshops (that have run: stickies on the board), workshops_not_run, teams, participants, votes,
+    # stickies_by_kind{}
+    totals: dict = field(default_factory=dict)

@@ -117,6 +117,16 @@ def shorten_title(text: str, limit: int = PROPOSED_TITLE_CHARS) -> str:
     return cut.rstrip(" ,;:-–—.") + "…"
 
 
+def uncut_title(title: str, texts) -> str:
+    """A title shorten_title cut ("…"), whole again: the longest of ``texts`` it was cut from (a
+    workbook's row keeps its whole name, wrapped); any other title as it is."""
+    if not title.endswith("…"):
+        return title
+    stem = title[:-1]
+    whole = [one for one in (" ".join(str(t).split()) for t in texts) if one.startswith(stem) and len(one) > len(stem)]
+    return max(whole, key=len) if whole else title
+
+
 @dataclass
 class Features:
     """Row-normalised features of distinct texts: a sparse lexical part and a dense embedding part.

@@ -68,10 +68,12 @@ SHEET_NAMES = ("Summary", "Backlog", "Heatmap", "Workshops", "Stickies")
 
 # The columns a printed page shows come first; the internal ones (ids, raw 0-1 positions, the long
 # workshop list) stay in the data, at the right, outside the print area (see PRINTED_COLUMNS).
-BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Stickies", "Votes", "Stages",
+# Teams, Workshops and Votes count pain points only (opportunities are ideas: they never rank a theme),
+# so the ideas are a column of their own beside the pain points, not summed with them.
+BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Pain points", "Ideas", "Votes", "Stages",
                    "Value", "Effort", "Priority", "Quick win", "Status",
-                   "Pain points", "Opportunities", "Team names", "Workshop names", "Theme ID")
-WORKSHOP_HEADERS = ("Team", "Date", "Facilitator", "Template", "Status", "Participants",
+                   "Team names", "Workshop names", "Theme ID")
+WORKSHOP_HEADERS = ("Round", "Team", "Date", "Facilitator", "Template", "Status", "Participants",
                     "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
                     "Opportunities", "Notes", "Stickies", "Votes", "Workshop ID")
 STICKY_HEADERS = ("Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
@@ -113,7 +115,7 @@ PER_TEAM_FORMAT = "0.0#"
 def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO[bytes],
                            progress: ProgressCallback | None = None, rounds: pd.DataFrame | None = None,
                            lead_time: pd.DataFrame | None = None,
-                           pain_by_stage: pd.DataFrame | None = None) -> None:
+                           pain_by_stage: pd.DataFrame | None = None, rounds_basis: str | None = None) -> None:
     """Write ``report`` as an .xlsx workbook to ``target`` (a path, or a binary file-like object).
 
     A path is written to a temporary file beside it and renamed into place, so a failed or
@@ -126,8 +128,10 @@ def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO
     how many have none, and which, instead); the Summary then gains the median lead time of
     each round and the number of themes gone. ``pain_by_stage`` (aggregation.rounds.pain_by_stage) adds
     the sheet "Pain by stage": pain points per team by stage and round, with a clustered bar chart.
+    ``rounds_basis`` (aggregation.rounds.Basis.sentence) says on the Summary which teams the change is
+    judged on.
     """
-    wb = _build_workbook(report, progress, rounds, lead_time, pain_by_stage)
+    wb = _build_workbook(report, progress, rounds, lead_time, pain_by_stage, rounds_basis)
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -505,10 +509,11 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
     s = lambda name: _series(backlog, name, n)  # noqa: E731
     cols = [
         _Column("Rank", _number_list(s("rank"), True), "int", gap=True),
-        _Column("Theme", _text_list(s("title")), wrap=True, max_width=THEME_WIDTH),
+        _Column("Theme", _text_list(s("full_title").fillna(s("title"))), wrap=True, max_width=THEME_WIDTH),
         _Column("Teams", _number_list(s("team_count"), True), "int"),
         _Column("Workshops", _number_list(s("workshop_count"), True), "int"),
-        _Column("Stickies", _number_list(s("sticky_count"), True), "int"),
+        _Column("Pain points", _number_list(s("pain_count"), True), "int"),
+        _Column("Ideas", _number_list(s("opportunity_count"), True), "int"),
         _Column("Votes", _number_list(s("votes"), True), "int", gap=True),
         _Column("Stages", _text_list(s("stages")), wrap=True, max_width=LIST_WIDTH),
         _Column("Value", _number_list(s("value"), True), "int"),
@@ -517,8 +522,6 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
         # TRUE/FALSE in Excel; LibreOffice shows a boolean as 1/0 unless formatted, so: Yes/No
         _Column("Quick win", _bool_list(s("quick_win")), "bool", YES_NO_FORMAT, gap=True),
         _Column("Status", _text_list(s("status"))),
-        _Column("Pain points", _number_list(s("pain_count"), True), "int"),
-        _Column("Opportunities", _number_list(s("opportunity_count"), True), "int", gap=True),
         _Column("Team names", _text_list(s("teams")), wrap=True, max_width=LIST_WIDTH),
         _Column("Workshop names", _text_list(s("workshops")), wrap=True, max_width=MAX_TEXT_WIDTH),
         _Column("Theme ID", _number_list(s("theme_id"), True), "int"),
@@ -533,6 +536,7 @@ def _workshop_columns(workshops: pd.DataFrame) -> list[_Column]:
     counts = [_number_list(s(k), True) for k in _WORKSHOP_KIND_COLUMNS]
     totals = [sum(v for v in row if v is not None) for row in zip(*counts)] if n else []
     cols = [
+        _Column("Round", _number_list(s("round").fillna(1), True), "int"),
         _Column("Team", _text_list(s("team"))),
         _Column("Date", _date_list(s("date")), "date", DATE_FORMAT, gap=True),
         _Column("Facilitator", _text_list(s("facilitator"))),
@@ -540,7 +544,8 @@ def _workshop_columns(workshops: pd.DataFrame) -> list[_Column]:
         _Column("Status", _text_list(s("status"))),
         _Column("Participants", _number_list(s("participants"), True), "int"),
     ]
-    cols += [_Column(h, v, "int") for h, v in zip(WORKSHOP_HEADERS[6:13], counts)]
+    first_kind = WORKSHOP_HEADERS.index("Events")
+    cols += [_Column(h, v, "int") for h, v in zip(WORKSHOP_HEADERS[first_kind:first_kind + len(counts)], counts)]
     cols += [_Column("Stickies", totals, "int"),
              _Column("Votes", _number_list(s("votes"), True), "int"),
              _Column("Workshop ID", _number_list(s("workshop_id"), True), "int")]
@@ -626,8 +631,10 @@ def _totals(report: BacklogReport) -> list[tuple[str, object]]:
     def num(v):
         return None if _blank(v) else (int(v) if float(v).is_integer() else float(v))
 
+    not_run = num(t.get("workshops_not_run")) or 0
     rows: list[tuple[str, object]] = [
-        ("Workshops", num(t["workshops"])), ("Teams", num(t["teams"])),
+        ("Workshops run" if not_run else "Workshops", num(t["workshops"])),
+        *([("Workshops not run yet", not_run)] if not_run else []), ("Teams", num(t["teams"])),
         ("Participants", num(t["participants"])),
         ("Stickies", sum(num(by_kind[k]) or 0 for k in ordered)),
     ]
@@ -644,7 +651,7 @@ CHART_COLUMN_WIDTH = 8
 
 
 def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], progress: _Progress,
-                   page: _Print, extra: list[tuple] = ()) -> None:
+                   page: _Print, extra: list[tuple] = (), rounds_basis: str | None = None) -> None:
     ws = wb.create_sheet("Summary")
     styles = _Styles(ws)
     for letter, width in SUMMARY_WIDTHS.items():
@@ -698,6 +705,8 @@ def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], prog
             proto_cell.alignment = Alignment(horizontal="left", vertical="top")
             style = proto_cell._style
         rows.append([label(name), None if value is None else _cell(ws, value, style)])
+    if rounds_basis:
+        long_text("Rounds compared", txt(rounds_basis))
     rows.append([])
     n_top = len(top[0].values)
     rows.append([_text_cell(ws, f"Top {n_top} themes" if n_top != 1 else "The theme", styles.section)])
@@ -798,15 +807,21 @@ def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, pa
                            end_type="max", end_color="F8696B"))
 
 
+CHANGE_HEADER = "Change (teams in both rounds)"
+ROUNDS_UNPRINTED = "Theme ID"  # the Rounds sheet's last column, outside the print area
+
+
 def _rounds_columns(rounds: pd.DataFrame) -> list[_Column]:
     n = len(rounds)
     numbers = sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
-    cols = [_Column("Theme ID", _number_list(rounds["theme_id"], True), "int", gap=True),
-            _Column("Theme", _text_list(rounds["title"]), wrap=True, max_width=THEME_WIDTH)]
+    cols = [_Column("Theme", _text_list(_series(rounds, "full_title", n).fillna(rounds["title"])), wrap=True,
+                    max_width=THEME_WIDTH)]
     for r in numbers:
         cols.append(_Column(f"Round {r} teams", _number_list(rounds[f"teams_{r}"], True), "int"))
         cols.append(_Column(f"Round {r} pain points", _number_list(rounds[f"pains_{r}"], True), "int"))
-    cols.append(_Column("Change", _text_list(_series(rounds, "change", n))))
+    cols += [_Column(CHANGE_HEADER, _text_list(_series(rounds, "change", n)), wrap=True, max_width=16),
+             _Column("Shipped", _date_list(_series(rounds, "shipped_on", n)), "date", DATE_FORMAT),
+             _Column(ROUNDS_UNPRINTED, _number_list(rounds["theme_id"], True), "int")]
     return cols
 
 
@@ -884,7 +899,7 @@ def _write_pain_by_stage(wb: Workbook, columns: list[_Column], progress: _Progre
 
 def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
                     rounds: pd.DataFrame | None = None, lead_time: pd.DataFrame | None = None,
-                    pain_by_stage: pd.DataFrame | None = None) -> Workbook:
+                    pain_by_stage: pd.DataFrame | None = None, rounds_basis: str | None = None) -> Workbook:
     backlog = report.backlog if report.backlog is not None else pd.DataFrame()
     workshops = report.workshops if report.workshops is not None else pd.DataFrame()
     stickies = report.stickies if report.stickies is not None else pd.DataFrame()
@@ -911,11 +926,11 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
                   date=f"{generated:%Y-%m-%d}" if generated is not None else "")
 
     wb = Workbook(write_only=True)
-    _write_summary(wb, report, top, progress, page, _round_summary(rounds, lead_time))
+    _write_summary(wb, report, top, progress, page, _round_summary(rounds, lead_time), rounds_basis)
     _write_backlog(wb, backlog_cols, progress, page)
     _write_heatmap(wb, heat_cols, progress, page)
     if rounds_cols:  # like the heatmap, one page for the meeting while it stays readable
-        _write_data_sheet(wb, "Rounds", rounds_cols, progress, page,
+        _write_data_sheet(wb, "Rounds", rounds_cols, progress, page, printed=len(rounds_cols) - 1,
                           one_page=len(rounds_cols[0].values) <= ROUNDS_ONE_PAGE_THEMES)
     if lead_cols:
         _write_data_sheet(wb, "Lead time", lead_cols, progress, page,

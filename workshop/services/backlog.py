@@ -33,6 +33,7 @@ from workshop.aggregation.heatmap import pain_heatmap
 from workshop.aggregation.embedding import (DEFAULT_MODEL_ID, DEFAULT_PARTS, EmbeddingUnavailable, configured_model,
                                             get_embedder, text_key)
 from workshop.aggregation.reconcile import empty_previous, empty_themes, reconcile
+from workshop.aggregation.rounds import workshops_run
 from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport
 from workshop.aggregation.themes import (DEFAULT_CONFIG, GroupingConfig, group_stickies, shorten_title,
                                          theme_cohesion)
@@ -429,8 +430,8 @@ def _workshops_frame(session: Session, workshops: list[Workshop], stickies: pd.D
     counts = pd.crosstab(stickies["workshop_id"], stickies["kind"]) if len(stickies) else pd.DataFrame()
     votes = stickies.groupby("workshop_id")["votes"].sum() if len(stickies) else pd.Series(dtype="int64")
     rows = []
-    for w in workshops:
-        row = {"workshop_id": w.id, "team": w.team,
+    for w in sorted(workshops, key=lambda w: w.round or 1):  # round by round, each as added
+        row = {"workshop_id": w.id, "round": w.round or 1, "team": w.team,
                "date": w.held_on,  # only the day it is held: a creation day would read as one
                "facilitator": users.get(w.facilitator_id) or facilitators.get(w.id, ""),
                "template": _template_label(w.template), "status": w.status, "participants": participants.get(w.id, 0)}
@@ -456,8 +457,10 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
     heatmap = pain_heatmap(stickies, stages, teams)
     workshops_frame = _workshops_frame(session, workshops, stickies)
     by_kind = stickies["kind"].value_counts()
+    run = len(workshops_run(stickies) & {w.id for w in workshops})
     totals = {
-        "workshops": len(workshops),
+        "workshops": run,  # held: a workshop nobody has written on yet is counted apart
+        "workshops_not_run": len(workshops) - run,
         "teams": len(teams),
         "participants": int(workshops_frame["participants"].sum()) if len(workshops_frame) else 0,
         "votes": int(stickies["votes"].sum()) if len(stickies) else 0,

@@ -15,7 +15,9 @@ participant.
 All or nothing: every bad row is reported with its line number and reason in one ValidationError
 (code "invalid_csv"), and nothing of that file is imported. The discovery is created if it does not
 exist (default stages and labels); the file becomes one closed workshop of ``team`` in the discovery's
-latest round, or in the round named (which may be the next one: the file then starts it).
+latest round, or in the round named (which may be the next one: the file then starts it). When the team
+already has a workshop in that round that has not run (no stickies: "Start round N" made it), the file
+fills that workshop instead of adding another.
 """
 from __future__ import annotations
 
@@ -246,10 +248,24 @@ def _already_imported(session: Session, discovery: Discovery | None, team: str, 
     return None
 
 
+def _not_run_yet(session: Session, discovery: Discovery | None, team: str, round_number: int) -> Workshop | None:
+    """The team's workshop of this round that has not run yet (no live stickies on its board), if any:
+    the placeholder "Start round N" gave the team, which an import of that team's round fills."""
+    if discovery is None:
+        return None
+    for workshop in session.exec(select(Workshop).where(Workshop.discovery_id == discovery.id,
+                                                        Workshop.round == round_number).order_by(Workshop.id)):
+        if workshop.team.casefold() == team.casefold() and session.exec(select(Sticky.id).where(
+                Sticky.workshop_id == workshop.id, Sticky.deleted.is_(False))).first() is None:
+            return workshop
+    return None
+
+
 def import_stickies(session: Session, source: str | bytes | IO, discovery_name: str, team: str,
                     held_on: date | None = None, round_number: int | None = None,
                     again: bool = False) -> ImportResult:
-    """Create (if needed) the discovery, add a closed workshop for ``team`` and import its stickies.
+    """Create (if needed) the discovery, fill the team's workshop of the round that has not run yet or
+    add a closed one, and import its stickies.
 
     One transaction: on any problem nothing is written and a ValidationError lists every bad row.
     The same file for the same team and round a second time is refused (``already_imported``) unless
@@ -281,9 +297,11 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
                                   end_label=DEFAULT_END_LABEL)
             session.add(discovery)
             session.flush()
-        workshop = Workshop(discovery_id=discovery.id, team=team_name, template="discovery",
-                            join_token=secrets.token_urlsafe(24), status="closed", phase="wrapup",
-                            held_on=held_on or now.date(), round=round_number)
+        workshop = _not_run_yet(session, discovery, team_name, round_number) or Workshop(
+            discovery_id=discovery.id, team=team_name, template="discovery", join_token=secrets.token_urlsafe(24),
+            round=round_number)
+        workshop.status, workshop.phase = "closed", "wrapup"
+        workshop.held_on = held_on or workshop.held_on or now.date()
         session.add(workshop)
         session.flush()
         stickies, votes = [], []

@@ -6,7 +6,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from ..aggregation.report import BacklogReport
-from ..aggregation.rounds import compare_rounds
+from ..aggregation.rounds import compare_rounds, comparison_basis
 from ..db.models import Workshop
 
 
@@ -16,11 +16,21 @@ def workshop_rounds(session: Session, discovery_id: int) -> dict[int, int]:
 
 
 def round_comparison(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame | None:
-    """None while the discovery has one round; else one row per theme, in rank order."""
+    """None while the discovery has one round; else one row per theme, in rank order, with the day it
+    was marked shipped (``shipped_on``, None if not)."""
     rounds = workshop_rounds(session, discovery_id)
     if len(set(rounds.values())) < 2 or report.backlog is None or not len(report.backlog):
         return None
-    return compare_rounds(report.stickies, report.backlog, rounds)
+    comparison = compare_rounds(report.stickies, report.backlog, rounds)
+    shipped = shipped_dates(session, discovery_id)
+    return comparison.assign(shipped_on=[shipped.get(int(t)) for t in comparison["theme_id"]])
+
+
+def round_basis(session: Session, discovery_id: int, report: BacklogReport) -> str | None:
+    """Which teams the change between the last two rounds is judged on, in a sentence (None with one
+    round)."""
+    basis = comparison_basis(report.stickies, workshop_rounds(session, discovery_id))
+    return basis.sentence() if basis is not None else None
 
 
 def lead_time(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
@@ -43,9 +53,13 @@ def shipped_dates(session: Session, discovery_id: int) -> dict[int, "date"]:
         Theme.discovery_id == discovery_id, Theme.shipped_on.is_not(None))).all()}
 
 
+SHIPPED_STATUS = "done"  # what a shipping date says of a theme's status (ADR 0017)
+
+
 def set_shipped(session: Session, discovery_id: int, theme_id: int, shipped_on) -> "Theme":
     """A product owner marks a theme shipped on a date (or clears it): the next round shows whether the
-    pain went away. The caller has checked that the person may see the discovery."""
+    pain went away. Shipped means done (ADR 0017): a date moves the theme's status to "done"; clearing
+    the date leaves the status as it is. The caller has checked that the person may see the discovery."""
     from datetime import date
 
     from ..db.models import Theme
@@ -63,6 +77,8 @@ def set_shipped(session: Session, discovery_id: int, theme_id: int, shipped_on) 
         if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
             raise ValidationError("invalid_date", f"{day} is not a plausible shipping date.")
     theme.shipped_on = day
+    if day is not None:
+        theme.status = SHIPPED_STATUS
     session.add(theme)
     session.commit()
     return theme

@@ -26,13 +26,14 @@ def show(discovery_id: int):
     svc, views = _services()
     view = views.backlog_view(session, discovery_id)
     from ..aggregation.lead_time import no_duration_note, per_round
-    from ..services.rounds import lead_time, pain_by_stage, round_comparison, shipped_dates
+    from ..services.rounds import lead_time, pain_by_stage, round_basis, round_comparison, shipped_dates
     rounds = round_comparison(session, discovery_id, view.report)
+    basis = round_basis(session, discovery_id, view.report) if rounds is not None else None
     lead = per_round(lead_time(session, discovery_id, view.report)) if rounds is not None else None
     by_stage = pain_by_stage(session, discovery_id, view.report) if rounds is not None else None
     no_duration = no_duration_note(view.report.stickies) if rounds is not None else None
     return render_template("backlog/show.html", discovery=discovery, report=view.report, themes=view.themes,
-                           rounds=rounds, round_numbers=_round_numbers(rounds), lead=lead, by_stage=by_stage,
+                           rounds=rounds, basis=basis, round_numbers=_round_numbers(rounds), lead=lead, by_stage=by_stage,
                            no_duration=no_duration,
                            by_stage_max=_by_stage_max(by_stage), shipped=shipped_dates(session, discovery_id),
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
