@@ -129,7 +129,7 @@ def test_the_demo_has_a_second_round_for_three_teams(demo, client, db):
     assert all(w.status == "closed" for w in rounds[1]) and any(w.status == "open" for w in rounds[2])
     page = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="rounds"' in page  # a newcomer sees what a change looks like
-    for change_class in ("gone", "same", "fewer-teams", "new", "not-run-yet"):
+    for change_class in ("gone", "same", "fewer-teams", "more-teams", "not-run-yet"):
         assert f'class="pill change-{change_class}"' in page, change_class
 
 
@@ -237,10 +237,11 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     assert env["Round 1 teams"] >= 5 and env["Round 2 teams"] == 0 and env["Change"] == "gone"
     cab = next(r for t, r in by_theme.items() if "CAB" in t and r["Round 2 teams"])
     assert cab["Change"] in ("same", "fewer teams")
-    new = [r for r in rows if r["Change"] == "new"]
-    # "new": none of its round-1 teams ran round 2 (compare_rounds); with issue 13's grouping the round-2
-    # cost pain joins round 1's cost theme, whose round-1 teams did not run round 2
-    assert new and all(r["Round 2 pain points"] >= 1 for r in new)
+    spread = [r for r in rows if r["Change"] == "more teams"]
+    # with issue 13's grouping the round-2 cost pain joins a round-1 theme whose round-1 teams did not run
+    # round 2: it reached a team that ran both, so "more teams", not "new" (that theme hurt in round 1)
+    assert spread and all(r["Round 1 teams"] >= 1 and r["Round 2 pain points"] >= 1 for r in spread)
+    assert all(r["Round 1 teams"] == 0 for r in rows if r["Change"] == "new")
     assert sum(r["Round 2 pain points"] for r in rows) == 3 + 2 + 4  # the three round-2 boards' pain points
     assert "not run yet" in {r["Change"] for r in rows}  # 7 of the 10 teams have not run round 2
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
@@ -501,3 +502,20 @@ def test_a_title_cut_for_the_page_is_whole_in_the_workbook():
     assert uncut_title(cut, ["Other sticky", text]) == text
     assert uncut_title("A title a person gave", [text]) == "A title a person gave"
     assert uncut_title(cut, ["Not the one"]) == cut
+
+
+@pytest.mark.parametrize("before, after, ran_both, word", [
+    ({"a", "b"}, {"a"}, {"a", "b"}, "fewer teams"),
+    ({"a"}, set(), {"a"}, "gone"),
+    (set(), {"a"}, {"a"}, "new"),
+    # it hurt teams that have not run round 2 yet, and now reaches one that ran both: not new
+    ({"x", "y", "z"}, {"a"}, {"a"}, "more teams"),
+    # the teams that ran both no longer have it, but a team new to round 2 does: not gone
+    ({"a"}, {"n"}, {"a"}, "fewer teams"),
+    ({"x"}, set(), {"a"}, "not run yet"),
+    (set(), {"n"}, {"a"}, "new"),
+    (set(), set(), {"a"}, "no pain points"),
+])
+def test_new_and_gone_keep_their_plain_meaning_for_the_whole_theme(before, after, ran_both, word):
+    from workshop.aggregation.rounds import verdict
+    assert verdict(before, after, ran_both) == word

@@ -50,12 +50,21 @@ def change(before: int, after: int) -> str:
 
 def verdict(before: set[str], after: set[str], ran_both: set[str]) -> str:
     """A theme's change from its pain teams in the previous round to those in the latest, judged on the
-    teams that ran both rounds only."""
+    teams that ran both rounds only. "New" and "gone" keep their plain meaning for the whole theme: a
+    pain that hurt other teams in the previous round is not new where it reaches a team that ran both
+    (it is "more teams"), and one that hurts a team new to the latest round is not gone where the
+    teams that ran both no longer have it (it is "fewer teams"): a steering reader saw "new" beside
+    3 teams in round 1."""
     if not before and not after:
         return NO_PAIN
     judged_before, judged_after = len(before & ran_both), len(after & ran_both)
     if judged_before or judged_after:
-        return change(judged_before, judged_after)
+        word = change(judged_before, judged_after)
+        if word == "new" and before:
+            return "more teams"
+        if word == "gone" and after:
+            return "fewer teams"
+        return word
     return "new" if after else NOT_RUN
 
 
