@@ -16,7 +16,7 @@ run: deps migrate
 	@$(PY) app.py
 
 test: deps-test
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=20
 
 deps: $(STAMPS)/python $(STAMPS)/node
 deps-test: deps $(STAMPS)/python-test
