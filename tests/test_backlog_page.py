@@ -33,6 +33,12 @@ def test_product_owner_sees_ranked_themes_heatmap_and_chart(demo, client):
     assert ranks == sorted(ranks) and ranks[0] == 1
     assert 'data-test="heatmap"' in html and 'data-test="top-themes"' in html
     assert all(stage in html for stage in ("Idea", "Plan", "Build", "Test", "Release", "Operate"))
+    # pain points and ideas side by side, as in the workbook: one "Stickies" sum mixed what ranks a
+    # theme (its pain points) with what only suggests a fix (its ideas)
+    assert '<th data-sort="pains" class="num sortable">Pain points</th>' in html and ">Stickies</th>" not in html
+    pains = [int(n) for n in re.findall(r'data-pains="(\d+)"', html)]
+    ideas = [int(n) for n in re.findall(r'data-ideas="(\d+)"', html)]
+    assert len(pains) == len(ideas) == len(themes) and sum(pains) > 0 and sum(ideas) > 0
 
 
 def test_decisions_on_a_theme_are_saved_and_survive_reaggregation(demo, client, db):
