@@ -190,11 +190,18 @@ def test_the_list_view_does_what_the_canvas_does(pages, ui, output_dir):
     ui.set_phase(fac, "deepdive")
     ana = pages.guest("Ana", viewport={"width": 1280, "height": 800})
     ui.add_sticky(fac, "event", "Release approved", 0.75, 0.2)
+    long_text = "The security review waits for the one architect who knows the checklist. " * 8
+    ui.add_sticky(fac, "event", long_text, 0.05, 0.2)
     ui.wait_settled(fac)
     ana.locator("#viewport").focus()
     ana.keyboard.press("l")
     panel = ana.locator("#listview")
     expect(panel).to_be_visible()
+    # a long sticky's row reads its text once; its buttons name it by its first words
+    row = panel.locator("tr", has=ana.locator("td", has_text="The security review waits"))
+    labels = row.locator("label.lv-field .visually-hidden").all_inner_texts()  # the selects' labels
+    assert labels and all(len(label) < 70 and "“The security review waits for the one a…”" in label
+                          for label in labels), labels
     # add a pain point to the Build stage
     panel.locator(".lv-add-kind").select_option("pain")
     panel.locator(".lv-add-stage").select_option(label="Build")
@@ -206,38 +213,38 @@ def test_the_list_view_does_what_the_canvas_does(pages, ui, output_dir):
     expect(build).to_contain_text("Builds queue for an hour")
     expect(ui.sticky(fac, "Builds queue for an hour")).to_be_visible()
     # link it to the event it is about, as "Link to…" does on the canvas
-    panel.get_by_label("Link Builds queue for an hour to").select_option(label="Event: Release approved")
+    panel.get_by_label("Link “Builds queue for an hour” to").select_option(label="Event: Release approved")
     ui.wait_settled(ana)
     fac.wait_for_function("() => [...window.__board.state.stickiesServer.values()].some(s => s.link_to"
                           " && window.__board.state.sticky(s.link_to)?.text === 'Release approved')")
     expect(fac.locator(".link-layer line")).to_have_count(1)
     # edit its text
-    build.get_by_role("button", name="Edit Builds queue for an hour").click()
+    build.get_by_role("button", name="Edit “Builds queue for an hour”").click()
     edit = panel.locator(".lv-edit-text")
     edit.fill("Builds queue for two hours")
     edit.press("Enter")
     expect(ui.sticky(fac, "Builds queue for two hours")).to_be_visible()
     # move it to Test (and the facilitator's sticky too: anyone moves any sticky)
-    panel.get_by_label("Move Builds queue for two hours to stage").select_option(label="Test")
-    panel.get_by_label("Move Release approved to stage").select_option(label="Operate")
+    panel.get_by_label("Move “Builds queue for two hours” to stage").select_option(label="Test")
+    panel.get_by_label("Move “Release approved” to stage").select_option(label="Operate")
     ui.wait_settled(ana)
     test_stage = panel.locator("table", has=ana.locator("caption", has_text="Test"))
     expect(test_stage).to_contain_text("Builds queue for two hours")
     expect(panel.locator("table", has=ana.locator("caption", has_text="Operate"))).to_contain_text("Release approved")
     stages = fac.evaluate("() => [...window.__board.state.stickiesServer.values()].map(s => [s.text, window.__board.geometry.stageAt(s.x)])")
-    assert sorted(stages) == [["Builds queue for two hours", 3], ["Release approved", 5]]
+    assert sorted(stages) == [["Builds queue for two hours", 3], ["Release approved", 5], [long_text, 0]]
     panel.evaluate("p => { p.scrollTop = 0; }")
     ana.screenshot(path=str(output_dir / "board-list-edit.png"))
     ui.axe(ana)
     # vote on it, take the dot back, then delete it
     ui.set_phase(fac, "vote")
-    test_stage.get_by_role("button", name="Place a dot on Builds queue for two hours").click()
+    test_stage.get_by_role("button", name="Place a dot on “Builds queue for two hours”").click()
     ui.wait_settled(ana)
     expect(test_stage).to_contain_text("1 dot yours")  # blind vote: her own dots only
-    test_stage.get_by_role("button", name="Take a dot back from Builds queue for two hours").click()
+    test_stage.get_by_role("button", name="Take a dot back from “Builds queue for two hours”").click()
     ui.wait_settled(ana)
     ui.set_phase(fac, "deepdive")
-    test_stage.get_by_role("button", name="Delete Builds queue for two hours").click()
+    test_stage.get_by_role("button", name="Delete “Builds queue for two hours”").click()
     ui.wait_settled(ana)
     expect(ui.sticky(fac, "Builds queue for two hours")).to_have_count(0)
     panel.get_by_role("button", name="Back to the board").click()
