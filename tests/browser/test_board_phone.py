@@ -245,3 +245,22 @@ def test_editing_after_fit_on_a_phone_zooms_in_so_the_text_can_be_read(pages, ui
     assert bob.evaluate("() => window.__board.viewport.scale") >= 0.6
     assert editor.evaluate(INSIDE, bob.locator("#viewport").evaluate("(v) => v.getBoundingClientRect().toJSON()"))
     bob.screenshot(path=str(output_dir / "phone-edit-after-fit.png"))
+
+
+def test_a_tap_on_the_cut_phase_instruction_shows_all_of_it(pages, ui, output_dir):
+    """A walkthrough read "Put everythin…" on a phone with no way to read the rest."""
+    fac = pages.facilitator()
+    ui.set_phase(fac, "map")
+    fac.click("[data-action='private']")  # the private-writing note: the instruction keeps to one line
+    ui.wait_settled(fac)
+    bob = pages.guest("Bob Ops", **PHONE)
+    instruction = bob.locator("#phase-instruction")
+    expect(instruction).to_be_visible()
+    cut = "(n) => n.scrollHeight > n.clientHeight + 1"
+    assert instruction.evaluate(cut), "the instruction is not cut: nothing to check"
+    assert instruction.get_attribute("title") == instruction.inner_text()  # the whole text on hold/hover
+    instruction.tap()
+    bob.wait_for_function(f"() => !({cut})(document.querySelector('#phase-instruction'))")
+    bob.screenshot(path=str(output_dir / "phone-instruction-open.png"))
+    instruction.tap()  # and folds again
+    bob.wait_for_function(f"() => ({cut})(document.querySelector('#phase-instruction'))")

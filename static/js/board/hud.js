@@ -5,6 +5,9 @@ import { el } from "./format.js";
 export function createHud({ state, dom }) {
   const { phaseStepEl, phaseLabelEl, instructionEl, readonlyEl, dotsEl, connEl, toastsEl, dialogEl, fatalEl } = dom;
   let lastPhase = null;
+  // On a phone the instruction is cut to a line or two: a tap shows all of it (a walkthrough read
+  // "Put everythin…" with no way to read the rest), another tap folds it again.
+  instructionEl.addEventListener("click", () => instructionEl.classList.toggle("expanded"));
 
   function refresh() {
     const w = state.workshop();
@@ -12,7 +15,10 @@ export function createHud({ state, dom }) {
     const i = state.phaseIndex();
     phaseStepEl.textContent = `Step ${i + 1} of ${state.phases.length}`;
     phaseLabelEl.textContent = phase.label;
-    if (instructionEl.textContent !== phase.instruction) instructionEl.textContent = phase.instruction;
+    if (instructionEl.textContent !== phase.instruction) {
+      instructionEl.textContent = instructionEl.title = phase.instruction;
+      instructionEl.classList.remove("expanded");
+    }
     document.body.dataset.phase = phase.key;
     if (lastPhase && lastPhase !== phase.key) {
       instructionEl.parentElement.classList.remove("flash-in");
