@@ -167,8 +167,14 @@ def test_stickies_written_privately_at_one_spot_are_moved_apart_when_revealed(pa
     ben.evaluate("() => window.__board.send({type: 'sticky.create', sticky: {id: crypto.randomUUID(), kind: 'pain',"
                  " text: 'CAB meets only on Thursdays', x: 0.421, y: 0.405}})")
     expect(fac.locator("[data-action='reveal']")).to_have_text("Reveal 2")
+    # what a screen reader hears on Ana's page: the reveal's own moves, not "Fran moved ‘CAB…’"
+    ana.evaluate("""() => { window.__heard = []; const live = document.getElementById('live');
+        new MutationObserver(() => window.__heard.push(live.textContent)).observe(live, {childList: true, subtree: true,
+                                                                                  characterData: true}); }""")
     fac.click("[data-action='reveal']")
     expect(fac.locator(".toast").last).to_contain_text("that landed on others moved apart")
+    ana.wait_for_function("() => window.__heard.some((t) => /revealed stick.* moved apart/.test(t))")
+    assert not any("moved “" in t for t in ana.evaluate("() => window.__heard")), ana.evaluate("() => window.__heard")
     ui.wait_settled(fac)
     for page in (fac, ana):
         ui.wait_settled(page)

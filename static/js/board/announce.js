@@ -32,6 +32,11 @@ export function createAnnouncer({ regionEl, state }) {
   const nameOf = (id) => state.participants.find((p) => p.id === id)?.name || "Someone";
   const kindLabel = (key) => (state.kinds.get(key)?.label || "sticky").toLowerCase();
   const moved = new Map(); // person -> count in this window
+  // A reveal is followed by the revealer's page moving apart the stickies that lay on one another
+  // (main.js): those moves are the reveal's, not a person moving someone's sticky (a walkthrough heard
+  // "Ada moved ‘Bea secret’" though nobody had).
+  const REVEAL_TIDY_MS = 3000;
+  let revealTidy = { by: null, until: 0, count: 0 };
 
   /** A record from the server (someone else's: mine I know). */
   function record(rec) {
@@ -44,7 +49,14 @@ export function createAnnouncer({ regionEl, state }) {
       case "sticky.update": {
         const s = state.sticky(rec.sticky?.id);
         if ("text" in (rec.sticky || {})) announce(`${who} changed a sticky to: ${rec.sticky.text}`);
-        else if ("x" in (rec.sticky || {}) || "y" in (rec.sticky || {})) {
+        else if (("x" in (rec.sticky || {}) || "y" in (rec.sticky || {}))
+                 && rec.by === revealTidy.by && Date.now() < revealTidy.until) {
+          if (revealTidy.count++ === 0) setTimeout(() => {
+            const n = revealTidy.count;
+            announce(`${n} revealed ${n === 1 ? "sticky that lay on another was" : "stickies that lay on others were"} moved apart`);
+            revealTidy = { by: null, until: 0, count: 0 };
+          }, GAP_MS);
+        } else if ("x" in (rec.sticky || {}) || "y" in (rec.sticky || {})) {
           const n = (moved.get(who) || 0) + 1;
           moved.set(who, n);
           if (n === 1) { announce(`${who} moved ${s ? `“${s.text}”` : "a sticky"}`); setTimeout(() => {
@@ -59,7 +71,10 @@ export function createAnnouncer({ regionEl, state }) {
       case "timer.start": announce(`Timer started: ${Math.round((rec.workshop?.timer_seconds || 0) / 60)} minutes`); break;
       case "timer.stop": announce("Timer stopped"); break;
       case "board.lock": announce(rec.workshop?.locked ? "The facilitator locked the board" : "The board is unlocked"); break;
-      case "private.reveal": announce(`Private stickies revealed: ${(rec.revealed || []).length}`); break;
+      case "private.reveal":
+        announce(`Private stickies revealed: ${(rec.revealed || []).length}`);
+        revealTidy = { by: rec.by, until: Date.now() + REVEAL_TIDY_MS, count: 0 };
+        break;
       case "vote.hide": announce(rec.workshop?.hide_votes ? "Votes are hidden until the vote ends" : "Votes are shown: every dot is visible"); break;
       case "private.set": announce(rec.workshop?.private_writing ? "Private writing is on" : "Private writing is off"); break;
       case "workshop.close": announce("The workshop is closed"); break;
