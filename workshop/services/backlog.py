@@ -176,9 +176,13 @@ def _discovery_themes(session: Session, discovery_id: int) -> list[Theme]:
 
 
 def _pinned(session: Session, themes: list[Theme]) -> pd.DataFrame:
-    """theme_id, pinned of the stickies a person put into these themes (a move, merge or split)."""
-    rows = [(a.theme_id, True) for a in _assignments(session, [t.id for t in themes]) if a.pinned]
-    return pd.DataFrame(rows, columns=["theme_id", "pinned"])
+    """theme_id, pinned of the themes a person put stickies into (a move, merge or split): one row per
+    theme, read with one small query per chunk (not every assignment row of the discovery)."""
+    ids: set[int] = set()
+    for part in _chunks([t.id for t in themes]):
+        ids.update(session.exec(select(ThemeAssignment.theme_id).where(
+            ThemeAssignment.theme_id.in_(part), ThemeAssignment.pinned.is_(True)).distinct()).all())
+    return pd.DataFrame({"theme_id": sorted(ids), "pinned": [True] * len(ids)})
 
 
 def _assignments(session: Session, theme_ids: Sequence[int]) -> list[ThemeAssignment]:
