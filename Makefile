@@ -8,15 +8,24 @@ SECONDS ?= 20
 WORKSHOPS ?= 1000
 SEEDS ?= 200
 MINUTES ?= 10
+# test processes: the browser tests wait on Chromium and the server as much as they compute
+WORKERS ?= 3
 
-.PHONY: run test deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-sync-fuzz audit clean
+.PHONY: run test lint deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-sync-fuzz audit clean
 
 run: deps migrate
 	$(call say,Starting Storming (Ctrl+C stops it) ...)
 	@$(PY) app.py
 
+# In parallel (pytest-xdist): WORKERS processes, each test module kept on one of them (a browser
+# module's server and a module's fixtures are made once), the 20 slowest tests listed at the end.
 test: deps-test
-	$(PY) -m pytest --durations=20
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile --durations=20
+
+# ruff (pyproject.toml's small rule set) and import-linter (the layers of ADR 0003, as contracts)
+lint: deps-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 deps: $(STAMPS)/python $(STAMPS)/node
 deps-test: deps $(STAMPS)/python-test

@@ -74,7 +74,7 @@ def main() -> int:
         print(f"| {source} | {sum(c.values())} | {c['survived']} | {c['no tests']} | {score(c)} |")
     if args.survivors:
         print()
-        for source, statuses in results.items():
+        for statuses in results.values():
             for name, status in statuses.items():
                 if status in ("survived", "no tests"):
                     print(f"{status}: {name}")

@@ -2,6 +2,7 @@
 an HTTP client, a CLI runner and helpers that act as a person would."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +12,11 @@ import pytest
 from workshop.db.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A cheap password hash for the whole run, the server processes it starts included (they inherit the
+# environment): scrypt's 0.1 s per hash was most of an account test's time. Production keeps scrypt;
+# tests/test_accounts.py checks that default and that no other family is accepted.
+os.environ["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1"
 
 
 @pytest.fixture(scope="session")

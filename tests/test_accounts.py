@@ -23,6 +23,18 @@ def test_first_account_becomes_admin_and_is_signed_in(auth, client, db):
     assert client.get("/").status_code == 200
 
 
+def test_passwords_are_hashed_with_scrypt_unless_the_setting_names_another_werkzeug_method(monkeypatch):
+    monkeypatch.delenv("PASSWORD_HASH_METHOD", raising=False)
+    stored = accounts.hash_password("correct horse")
+    assert stored.startswith("scrypt:")
+    monkeypatch.setenv("PASSWORD_HASH_METHOD", "pbkdf2:sha256:1")
+    assert accounts.hash_password("correct horse").startswith("pbkdf2:sha256:1$")
+    for unsafe in ("plain", "md5", "sha256"):
+        monkeypatch.setenv("PASSWORD_HASH_METHOD", unsafe)
+        with pytest.raises(RuntimeError, match="PASSWORD_HASH_METHOD"):
+            accounts.hash_password("correct horse")
+
+
 def test_setup_is_closed_once_an_account_exists(auth, client):
     auth.setup()
     auth.logout()

@@ -231,7 +231,7 @@ def test_a_display_name_is_one_line_of_at_most_sixty():
     assert v.validate_display_name(" Gus ") == "Gus"
     assert v.validate_display_name("\u05d3\u05e0\u05d4 \u200fDana") == "\u05d3\u05e0\u05d4 \u200fDana"  # RTL marks are fine
     for spoof in ("Zo\u00eb \u202eevil\u202c", "Ann \u2066x\u2069", "\u202dBob"):  # overrides, isolates
-        assert refusal(lambda: v.validate_display_name(spoof)) == (
+        assert refusal(lambda spoof=spoof: v.validate_display_name(spoof)) == (
             "invalid_display_name", "Display name cannot hold text-direction control characters "
                                     "(they make it read as something else).")
     assert refusal(lambda: v.validate_display_name("x" * 61)) == (

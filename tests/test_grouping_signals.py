@@ -14,7 +14,7 @@ from sqlmodel import select
 from workshop.aggregation import embedding
 from workshop.aggregation.backlog import aggregate, build_backlog, review_flags
 from workshop.aggregation.reconcile import reconcile
-from workshop.aggregation.themes import DEFAULT_CONFIG, GroupingConfig, cut_threshold, group_stickies, vectorise
+from workshop.aggregation.themes import DEFAULT_CONFIG, cut_threshold, group_stickies, vectorise
 from workshop.db.models import TextEmbedding
 from workshop.services import backlog as svc
 

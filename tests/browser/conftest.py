@@ -1,9 +1,14 @@
 """Browser tests: the real app in a subprocess (the production command), real headless Chromium.
 
-- `server` starts `.venv/bin/python app.py` on a free port with its own instance directory and can
-  be killed and started again on the same port and directory (`server.kill()`, `server.start()`).
-- `workshop_setup` creates the admin, a discovery and a workshop through the app's own HTTP pages
-  (a requests.Session reading the csrf tokens from the forms), and returns the join link.
+- `server` is `.venv/bin/python app.py` on a free port with its own instance directory, started once
+  per test module (a start and a migration cost seconds; 75 tests paid them each): the tests of a
+  module share its database, so each makes its own discovery and workshop and looks only at those.
+  It can be killed and started again on the same port and directory (`server.kill()`,
+  `server.start()`); a test that leaves it dead gets it started again for the next. A test that
+  needs an install nobody has set up yet asks for `fresh_server` instead.
+- `workshop_setup` signs the admin in (creating the account on the module's first use), creates a
+  discovery and a workshop through the app's own HTTP pages (a requests.Session reading the csrf
+  tokens from the forms), and returns the join link.
 - `facilitator_page` opens the facilitator's board (the login cookie copied into the browser),
   `guest_page(name)` joins through the join link like a participant would.
 """
@@ -31,9 +36,30 @@ SETTLED = ("() => window.__board && window.__board.connection.unsent === 0"
            " && window.__board.state.pending.size === 0")
 
 
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory):
+    """The app as it runs in production (`python app.py`, gevent), in a subprocess (tests/live_server.py),
+    one per test module."""
+    from tests.live_server import LiveServer
+    srv = LiveServer(tmp_path_factory.mktemp("server"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
-def server(tmp_path):
-    """The app as it runs in production (`python app.py`, gevent), in a subprocess (tests/live_server.py)."""
+def server(module_server):
+    """The module's server, alive at the start of every test (started again if a test killed it)."""
+    if not module_server.alive():
+        module_server.start()
+    yield module_server
+    if not module_server.alive():
+        module_server.start()
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A server of its own over an empty database, for a test of what happens before anyone set it up."""
     from tests.live_server import LiveServer
     srv = LiveServer(tmp_path)
     srv.start()
@@ -65,17 +91,32 @@ class SetUp:
         return match.group(1)
 
     def admin(self, name="Fran Facilitator", email="fran@example.com", password="correct horse battery") -> None:
-        token = self._csrf("/setup")
-        r = self.http.post(self.base + "/setup", data={"csrf_token": token, "name": name, "email": email,
-                                                      "password": password, "role": "facilitator"})
-        assert r.status_code == 200, r.text[:500]
+        """Sets the install up with this first account, or, where the module's server has it already,
+        signs in as it."""
+        page = self.http.get(self.base + "/setup")
+        page.raise_for_status()
+        if page.url.rstrip("/").endswith("/setup"):
+            token = CSRF.search(page.text).group(1)
+            r = self.http.post(self.base + "/setup", data={"csrf_token": token, "name": name, "email": email,
+                                                          "password": password, "role": "facilitator"})
+            assert r.status_code == 200, r.text[:500]
+            return
+        token = self._csrf("/login")
+        r = self.http.post(self.base + "/login", data={"csrf_token": token, "email": email, "password": password})
+        assert r.status_code == 200 and not r.url.endswith("/login"), (
+            f"the module's server was set up with another first account than {email}: " + r.text[:300])
 
     def discovery(self, name="Platform discovery", stages="Idea\nPlan\nBuild\nTest\nRelease\nOperate") -> int:
-        token = self._csrf("/discoveries/new")
-        r = self.http.post(self.base + "/discoveries/new", data={
-            "csrf_token": token, "name": name, "problem": "Teams take months to reach production.",
-            "goal": "From idea to production in two weeks", "stages": stages,
-            "start_label": "Project starts", "end_label": "Live in production with users"})
+        """A new discovery; where an earlier test of the module took the name, "name 2", "name 3", ..."""
+        for attempt in range(1, 100):
+            token = self._csrf("/discoveries/new")
+            r = self.http.post(self.base + "/discoveries/new", data={
+                "csrf_token": token, "name": name if attempt == 1 else f"{name} {attempt}",
+                "problem": "Teams take months to reach production.",
+                "goal": "From idea to production in two weeks", "stages": stages,
+                "start_label": "Project starts", "end_label": "Live in production with users"})
+            if not (r.status_code == 400 and "exists already" in r.text):
+                break
         assert r.status_code == 200, r.text[:500]
         match = re.search(r"/discoveries/(\d+)", r.url)
         assert match, r.url

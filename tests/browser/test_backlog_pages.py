@@ -8,8 +8,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def demo_page(browser, server):
+def demo_page(browser, fresh_server):
+    """An install nobody has used yet (its home page offers the demo), signed in as its admin."""
     from tests.browser.conftest import SetUp
+    server = fresh_server
     setup = SetUp(server.url)
     setup.admin()
     context = browser.new_context(viewport={"width": 1440, "height": 1000})

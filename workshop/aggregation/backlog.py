@@ -140,8 +140,7 @@ def build_backlog(stickies: pd.DataFrame, themes: pd.DataFrame, total_teams: int
 _STOP = set(ENGLISH_STOP_WORDS) | {
     "der", "die", "das", "und", "ist", "nicht", "mit", "für", "auf", "ein", "eine", "zu", "den", "von", "im",
     "es", "wir", "ich", "bei", "noch", "nur", "wird", "sind", "dem", "des", "oder", "aber", "wie", "immer",
-    "el", "la", "los", "las", "de", "del", "que", "y", "en", "un", "una", "por", "para", "con", "no", "es",
-    "se", "lo", "al", "muy", "hay", "le", "les", "et", "est", "pas", "pour", "une", "des", "du", "au",
+    "el", "la", "los", "las", "de", "del", "que", "y", "en", "un", "una", "por", "para", "con", "no", "se", "lo", "al", "muy", "hay", "le", "les", "et", "est", "pas", "pour", "une", "du", "au",
     "qui", "sur", "dans", "avec", "ne", "on", "nous", "il", "elle", "ce", "sont", "très", "toujours",
     "etc", "via", "ok", "eg", "ie"}
 

@@ -8,6 +8,7 @@ themselves, and the last active admin can never be demoted or deactivated, not e
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -25,6 +26,20 @@ from ..domain.validation import (clean_line, validate_account, validate_email, v
 #: The password hash of an account whose owner has not set a password yet: no password matches it.
 NO_PASSWORD = "!unset"
 
+#: werkzeug's password hash methods this setting may name (``PASSWORD_HASH_METHOD``).
+_HASH_FAMILIES = ("scrypt", "pbkdf2")
+
+
+def hash_password(password: str) -> str:
+    """werkzeug's scrypt by default. ``PASSWORD_HASH_METHOD`` (an environment variable read at each
+    call, so a test run's server processes inherit it) names another werkzeug method: the test suite
+    sets a cheap ``pbkdf2:sha256:1`` because scrypt's 0.1 s per hash is most of an account test's time.
+    Any other family is refused, so a typo cannot store passwords in the clear."""
+    method = os.environ.get("PASSWORD_HASH_METHOD", "").strip() or "scrypt"
+    if method.split(":", 1)[0] not in _HASH_FAMILIES:
+        raise RuntimeError(f"PASSWORD_HASH_METHOD={method!r}: use a werkzeug scrypt or pbkdf2 method")
+    return generate_password_hash(password, method=method)
+
 
 def count_users(session: Session) -> int:
     return session.exec(select(func.count()).select_from(User)).one()
@@ -34,7 +49,7 @@ def create_user(session: Session, email, name, password, role, *, is_admin: bool
     email, name, password, role = validate_account(email, name, password, role)
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict("email_taken", f"An account with {email} already exists.")
-    user = User(email=email, name=name, password_hash=generate_password_hash(password), role=role,
+    user = User(email=email, name=name, password_hash=hash_password(password), role=role,
                 is_admin=is_admin)
     session.add(user)
     session.commit()
@@ -49,7 +64,7 @@ def create_first_admin(session: Session, email, name, password, role="facilitato
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return generate_password_hash("no account has this password")
+    return hash_password("no account has this password")
 
 
 def authenticate(session: Session, email, password) -> User:
@@ -196,7 +211,7 @@ def _set_password(user: User, password, repeat) -> None:
     password = validate_password(password)
     if repeat is not None and repeat != password:
         raise ValidationError("password_mismatch", "The two new passwords are not the same.")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
 
 
 # --- invitations: a one-time link on which a person sets their own password ------------------------

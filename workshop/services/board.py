@@ -69,8 +69,8 @@ _STICKIES = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS), _vote_count)
 _APPLIED = (core_select(_O.c.op_id, _O.c.seq, _O.c.participant_id)
             .where(_O.c.workshop_id == bindparam("workshop_id"), _O.c.op_id.in_(bindparam("op_ids", expanding=True))))
 _HIDDEN = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS))
-           .where(_S.c.workshop_id == bindparam("workshop_id"), _S.c.private == True,
-                  _S.c.deleted == False))
+           .where(_S.c.workshop_id == bindparam("workshop_id"), _S.c.private.is_(True),
+                  _S.c.deleted.is_(False)))
 _VOTE_COUNTS = (core_select(_V.c.sticky_id, func.count()).where(_V.c.workshop_id == bindparam("workshop_id"))
                 .group_by(_V.c.sticky_id))
 _LATEST_VOTE = (core_select(_V.c.id)

@@ -110,7 +110,8 @@ def _parse(text: str, stages: list[str]) -> list[_Row]:
             line = reader.line_num
             if not any(cell.strip() for cell in record):
                 continue  # blank line
-            get = lambda name: record[col[name]].strip() if name in col and col[name] < len(record) else ""  # noqa: E731
+            get = lambda name, record=record: (record[col[name]].strip()  # noqa: E731
+                                               if name in col and col[name] < len(record) else "")
             reasons: list[str] = []
             kind = ""
             try:

@@ -2,12 +2,18 @@
 pain points per round and its change (workshop/aggregation/rounds.py)."""
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from sqlmodel import Session, select
 
 from ..aggregation.report import BacklogReport
 from ..aggregation.rounds import compare_rounds, comparison_basis
 from ..db.models import Workshop
+
+if TYPE_CHECKING:
+    from ..db.models import Theme
 
 
 def workshop_rounds(session: Session, discovery_id: int) -> dict[int, int]:
@@ -47,7 +53,7 @@ def pain_by_stage(session: Session, discovery_id: int, report: BacklogReport) ->
     return per_stage(report.stickies, workshop_rounds(session, discovery_id), stages)
 
 
-def shipped_dates(session: Session, discovery_id: int) -> dict[int, "date"]:
+def shipped_dates(session: Session, discovery_id: int) -> dict[int, date]:
     from ..db.models import Theme
     return {tid: day for tid, day in session.exec(select(Theme.id, Theme.shipped_on).where(
         Theme.discovery_id == discovery_id, Theme.shipped_on.is_not(None))).all()}
