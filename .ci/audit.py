@@ -15,10 +15,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def package_index_url() -> str:
+def package_index_url() -> str | None:
     """The package index pip installs from, as pip's own configuration says (`pip config list`:
-    an `index-url` from a config file or PIP_INDEX_URL), else pip's built-in default. No address is
-    written in this repository."""
+    an `index-url` from a config file or PIP_INDEX_URL), or None where pip uses its built-in default.
+    No address is written in this repository."""
     listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True,
                             timeout=60).stdout
     for line in listed.splitlines():
@@ -27,8 +27,26 @@ def package_index_url() -> str:
             url = value.strip().strip("'\"")
             if url.startswith(("http://", "https://")):
                 return url
-    from pip._internal.models.index import PyPI  # pip's default index (no configured one)
-    return PyPI.simple_url
+    return None
+
+
+def pip_audit_reaches_its_service(timeout: float = 120.0) -> tuple[bool, str]:
+    """Where no index is configured, pip-audit's own default service answers for itself: one pinned
+    requirement audited through pip-audit's command line (its public interface, no pip internals)."""
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("pip==24.0\n")
+    try:
+        result = subprocess.run([str(ROOT / ".venv" / "bin" / "pip-audit"), "--requirement", handle.name,
+                                 "--no-deps", "--disable-pip", "--progress-spinner", "off", "--format", "json"],
+                                capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return False, f"pip-audit could not ask its service ({type(error).__name__})"
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
+    if result.returncode in (0, 1) and result.stdout.lstrip().startswith("{"):
+        return True, "ok"
+    return False, f"pip-audit's service did not answer: {result.stderr.strip().splitlines()[-1:]}"
 
 
 def json_api_url(index_url: str, name: str = "pip", version: str = "24.0") -> str:
@@ -44,7 +62,10 @@ def audit_service_reachable(timeout: float = 5.0) -> tuple[bool, str]:
     (/pypi/<name>/<version>/json). A mirror that serves only the project JSON answers 404 there, and
     pip-audit then 'skips' every package and reports 'No known vulnerabilities found': an audit that
     checked nothing."""
-    url = json_api_url(package_index_url())
+    index = package_index_url()
+    if index is None:
+        return pip_audit_reaches_its_service()
+    url = json_api_url(index)
     try:
         response = requests.get(url, timeout=timeout)
     except requests.RequestException as error:

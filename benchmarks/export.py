@@ -39,7 +39,7 @@ from workshop.domain.durations import format_duration  # noqa: E402
 from workshop.domain.kinds import KINDS_BY_KEY  # noqa: E402
 from workshop.export import write_backlog_workbook  # noqa: E402
 from workshop.export.xlsx import (BACKLOG_HEADERS, STICKY_HEADERS, WORKSHOP_HEADERS,  # noqa: E402
-                                  SHEET_NAMES)
+                                  ONE_ROUND_SHEETS)
 
 STAGES = ["Request", "Approval", "Provisioning", "Build", "Test", "Release", "Operate", "Retire"]
 KIND_KEYS = ["event", "pain", "system", "time", "team", "opportunity", "note"]
@@ -284,8 +284,8 @@ def main(argv: list[str] | None = None) -> dict:
     verified = None
     if args.verify:
         ours, floor = _read_back(ours_path), _read_back(floor_path)
-        assert list(ours) == list(SHEET_NAMES), list(ours)
-        for name in SHEET_NAMES[1:]:
+        assert list(ours) == list(ONE_ROUND_SHEETS), list(ours)
+        for name in ONE_ROUND_SHEETS[1:]:
             a, b = ours[name], floor[name]
             if name == "Backlog":  # the table keeps a blank row when empty; none here
                 pass

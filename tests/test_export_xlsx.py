@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from workshop.aggregation.report import BacklogReport
 from workshop.export import default_export_filename, write_backlog_workbook
 from workshop.export.text import EXCEL_CELL_LIMIT, decode_ooxml, utf16_len
-from workshop.export.xlsx import (BACKLOG_HEADERS, BACKLOG_TABLE_NAME, PRINTED_COLUMNS, SHEET_NAMES,
+from workshop.export.xlsx import (BACKLOG_HEADERS, BACKLOG_TABLE_NAME, PRINTED_COLUMNS, ONE_ROUND_SHEETS, SHEET_NAMES,
                                   STICKY_HEADERS, WORKSHOP_HEADERS)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +139,8 @@ def header(ws) -> list:
 # ---- structure ------------------------------------------------------------------------------------
 
 def test_sheets_in_order_with_headers(wb):
-    assert wb.sheetnames == list(SHEET_NAMES) == ["Summary", "Backlog", "Heatmap", "Workshops", "Stickies"]
+    assert wb.sheetnames == list(ONE_ROUND_SHEETS) == ["Summary", "Backlog", "Heatmap", "Workshops", "Stickies"]
+    assert [n for n in SHEET_NAMES if n in wb.sheetnames] == wb.sheetnames  # in the documented order
     # what a printed page shows first; internal ids and raw positions last, outside the print area
     # "Stickies" summed ideas with pain points beside Teams, which counts pain points only: two columns now
     assert header(wb["Backlog"]) == ["Rank", "Theme", "Teams", "Workshops", "Pain points", "Ideas", "Votes",
@@ -154,7 +155,7 @@ def test_sheets_in_order_with_headers(wb):
 
 
 def test_data_sheets_have_bold_frozen_header_filter_and_widths(wb, report):
-    for name in SHEET_NAMES[1:]:
+    for name in ONE_ROUND_SHEETS[1:]:
         ws = wb[name]
         assert ws.freeze_panes == "A2", name
         assert all(c.font.b for c in ws[1]), name
@@ -282,7 +283,7 @@ def test_every_sheet_has_a_print_setup(wb, report):
     """Landscape A4, one page wide, header row repeated, margins, footer; ids out of the print area
     (tests/test_export_print.py prints the demo with LibreOffice and reads the pages back)."""
     n = {"Backlog": len(report.backlog), "Heatmap": 3, "Workshops": 3, "Stickies": len(report.stickies)}
-    for name in SHEET_NAMES:
+    for name in ONE_ROUND_SHEETS:
         ws = wb[name]
         setup = ws.page_setup
         assert setup.orientation == "landscape" and setup.paperSize == 9 and setup.fitToWidth == 1, name
@@ -386,7 +387,7 @@ def test_illegal_characters_and_overlong_text(wb, report):
 
 def test_pandas_reads_every_sheet(xlsx, report):
     frames = pd.read_excel(xlsx, sheet_name=None, engine="openpyxl")
-    assert list(frames) == list(SHEET_NAMES)
+    assert list(frames) == list(ONE_ROUND_SHEETS)
     st = frames["Stickies"]
     assert list(st.columns) == list(STICKY_HEADERS)
     assert len(st) == len(report.stickies)
@@ -410,7 +411,7 @@ def test_file_like_target_and_progress(report):
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
     assert len({c[1] for c in calls}) == 1
     buf.seek(0)
-    assert load_workbook(buf).sheetnames == list(SHEET_NAMES)
+    assert load_workbook(buf).sheetnames == list(ONE_ROUND_SHEETS)
 
 
 def test_path_target_leaves_no_temporary_file(report, tmp_path):
@@ -423,13 +424,13 @@ def test_empty_report_is_a_valid_workbook(tmp_path):
     path = tmp_path / "empty.xlsx"
     write_backlog_workbook(empty_report(), path)
     wb = load_workbook(path)
-    assert wb.sheetnames == list(SHEET_NAMES)
+    assert wb.sheetnames == list(ONE_ROUND_SHEETS)
     assert rows(wb["Stickies"]) == [list(STICKY_HEADERS)]
     assert rows(wb["Backlog"]) == [list(BACKLOG_HEADERS)]
     assert wb["Backlog"].tables[BACKLOG_TABLE_NAME].ref == "A1:P2"  # one blank data row, as Excel does
     assert rows(wb["Heatmap"]) == [["Team", "Total"]]
     frames = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    assert list(frames) == list(SHEET_NAMES) and frames["Stickies"].empty
+    assert list(frames) == list(ONE_ROUND_SHEETS) and frames["Stickies"].empty
     with zipfile.ZipFile(path) as z:
         assert not [n for n in z.namelist() if n.startswith("xl/charts/")]
 
@@ -469,7 +470,7 @@ def _soffice() -> str:
 
 def _read_csvs(out: Path, stem: str) -> dict[str, list[list[str]]]:
     sheets = {}
-    for name in SHEET_NAMES:
+    for name in ONE_ROUND_SHEETS:
         path = out / f"{stem}-{name}.csv"
         assert path.exists(), sorted(p.name for p in out.iterdir())
         with open(path, newline="", encoding="utf-8") as fh:

@@ -32,7 +32,10 @@ def load_secret_key(instance_path: str) -> str:
 
 
 def settings_from_environment(instance_path: str) -> dict:
-    """Every setting the README documents, read from the environment."""
+    """The app's settings the README documents, read from the environment. Four are read where they act,
+    before or outside the app: ``INSTANCE_PATH`` (workshop/__init__.py), ``WEBSOCKET_SERVER`` (app.py and
+    gunicorn.conf.py, before the server is imported), ``STORMING_EMBEDDING_MODEL``
+    (workshop/aggregation/embedding.py) and ``PASSWORD_HASH_METHOD`` (workshop/services/accounts.py)."""
     default_db = "sqlite:///" + str(Path(instance_path) / "workshop.db")
     return {
         "SECRET_KEY": load_secret_key(instance_path),

@@ -2,10 +2,12 @@
 
 A pure writer (no Flask, no database); the only module of the project that imports openpyxl.
 
-Sheets, in order: ``Summary`` (discovery, problem, goal, generation time, totals, top-10 themes and a
-native bar chart of them), ``Backlog`` (the ranked themes as an Excel table, a colour scale on
-Priority), ``Heatmap`` (pain points by team and stage, colour scale), ``Workshops`` (one row per
-workshop) and ``Stickies`` (one row per sticky, traced to its theme).
+Sheets, in order (:data:`SHEET_NAMES`): ``Summary`` (discovery, problem, goal, generation time,
+totals, top-10 themes and a native bar chart of them), ``Backlog`` (the ranked themes as an Excel
+table, a colour scale on Priority), ``Heatmap`` (pain points by team and stage, colour scale); from a
+second round on, ``Rounds`` (each theme round by round and its change), ``Lead time`` (per round) and
+``Pain by stage`` (per team, a column and a bar per round); then ``Workshops`` (one row per workshop)
+and ``Stickies`` (one row per sticky, traced to its theme). Five sheets for one round, eight for more.
 
 Spreadsheet quality: numbers are numbers, dates and datetimes are real date cells with number
 formats, every data sheet has a bold, frozen header row and an auto-filter (the Backlog's comes from
@@ -59,12 +61,16 @@ from workshop.domain.kinds import KINDS_BY_KEY
 
 from .text import clean_column, clean_text, escape_ooxml, needs_string_type
 
-__all__ = ["SHEET_NAMES", "BACKLOG_HEADERS", "STICKY_HEADERS", "WORKSHOP_HEADERS", "PRINTED_COLUMNS",
+__all__ = ["SHEET_NAMES", "ONE_ROUND_SHEETS", "ROUNDS_SHEETS", "BACKLOG_HEADERS", "STICKY_HEADERS", "WORKSHOP_HEADERS", "PRINTED_COLUMNS",
            "write_backlog_workbook", "default_export_filename"]
 
 ProgressCallback = Callable[[int, int], None]
 
-SHEET_NAMES = ("Summary", "Backlog", "Heatmap", "Workshops", "Stickies")
+#: Every sheet a workbook may have, in order; the three rounds sheets only from a second round on.
+SHEET_NAMES = ("Summary", "Backlog", "Heatmap", "Rounds", "Lead time", "Pain by stage", "Workshops", "Stickies")
+ROUNDS_SHEETS = ("Rounds", "Lead time", "Pain by stage")
+#: The sheets of a discovery of one round.
+ONE_ROUND_SHEETS = tuple(name for name in SHEET_NAMES if name not in ROUNDS_SHEETS)
 
 # The columns a printed page shows come first; the internal ones (ids, raw 0-1 positions, the long
 # workshop list) stay in the data, at the right, outside the print area (see PRINTED_COLUMNS).
