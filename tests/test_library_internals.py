@@ -83,7 +83,7 @@ INTERNALS = [
     ("socketio.base_manager", "BaseManager.is_connected", "callable(sid,namespace)", "__init__.py inline_events"),
     ("socketio.base_server", "BaseServer", "assigned(handlers)", "__init__.py inline_events: handlers['/'][event]"),
     ("socketio.base_server", "BaseServer", "assigned(eio)", "hub.py / __init__.py"),
-    ("socketio.server", "Server.disconnect", "callable(sid,namespace)", "hub.py end_sessions_of_user"),
+    ("socketio.server", "Server.disconnect", "callable(sid,namespace)", "hub.py end_sessions"),
     ("socketio.pubsub_manager", "PubSubManager.can_disconnect", "callable(sid,namespace)", "hub.py: a remote sid's disconnect goes over the queue"),
 ]
 

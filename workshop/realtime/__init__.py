@@ -7,6 +7,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from ..database import get_db
+from ..ports import bind_boards
 from ..services.board import BoardService
 from . import websocket, wire
 from .hub import LocalPresence, RedisPresence, RoomHub
@@ -39,23 +40,14 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
                 if queue and queue.startswith("redis") else LocalPresence())
     hub = RoomHub(socketio, BoardService(get_db(app)), app.config["BOARD_TICK_MS"] / 1000.0, presence)
     hub.ACCOUNT_SWEEP_SECONDS = app.config.get("ACCOUNT_SWEEP_SECONDS", RoomHub.ACCOUNT_SWEEP_SECONDS)
-    app.extensions["room_hub"] = hub
+    app.extensions["room_hub"] = hub  # the tests' handle on the hub; the app's code uses the port
+    bind_boards(app, hub)  # the board port the services own (services.boards, ADR 0019)
     from . import handlers
     handlers.register(socketio, hub, get_db(app))
     # gevent-websocket: a size limit, reading in C, no upgrade engine.io would refuse, and cursor
     # moves handled as they are read (ADR 0008, 0009)
     websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio),
                      on_text=inline_events(socketio.server, INLINE_EVENTS))
-
-
-def end_live_sessions(app: Flask, user_id: int) -> None:
-    """A deactivated account, or one whose password changed, loses its open board sockets at once,
-    on every process (docs/protocol.md). Never fails the change that called it: each process's
-    account sweep (RoomHub.ACCOUNT_SWEEP_SECONDS) ends what this could not reach."""
-    try:
-        app.extensions["room_hub"].end_sessions_of_user(user_id)
-    except Exception:
-        log.exception("ending the board sockets of account %s failed", user_id)
 
 
 def origin_check(eio):
