@@ -44,10 +44,50 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     bind_boards(app, hub)  # the board port the services own (services.boards, ADR 0019)
     from . import handlers
     handlers.register(socketio, hub, get_db(app))
+    guard_packets(socketio.server)
     # gevent-websocket: a size limit, reading in C, no upgrade engine.io would refuse, and cursor
     # moves handled as they are read (ADR 0008, 0009)
     websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio),
                      on_text=inline_events(socketio.server, INLINE_EVENTS))
+
+
+def guard_packets(server) -> None:
+    """A Socket.IO packet python-socketio cannot parse (invalid JSON, binary garbage, an unknown
+    packet type, a namespace it never opened) ends its connection, as docs/protocol.md says, with
+    one line in the log: python-socketio's parser raises on them (TypeError, KeyError, ValueError,
+    JSONDecodeError) and engine.io logged each with a traceback ("message handler error"), six in
+    one probe run (issue 23, item 7). Installed over python-socketio's own `message` handler."""
+    handle = server._handle_eio_message
+
+    def on_message(eio_sid, data):
+        try:
+            return handle(eio_sid, data)
+        except Exception as error:  # only the packet's parsing and dispatch run here (handlers run apart)
+            server._binary_packet.pop(eio_sid, None)
+            sample = data[:40] if isinstance(data, (str, bytes)) else type(data).__name__
+            log.warning("closing %s: a malformed Socket.IO packet (%s: %s) %r", eio_sid, type(error).__name__,
+                        str(error)[:80], sample)
+            # closed from a task of its own: this runs in the socket's reader, which the close waits for
+            server.eio.start_background_task(server.eio.disconnect, eio_sid)
+
+    server.eio.on("message", on_message)
+
+    handle_event = server._handle_event
+
+    def on_event(eio_sid, namespace, ack_id, data):
+        """An event whose name is no string (`42[{}]`, `42[null]`) is an unknown event: answered
+        `unknown_event` when it asks for an answer, never handed on (python-socketio looked it up
+        in its handler table and raised TypeError in a greenlet of its own: a traceback)."""
+        if isinstance(data, list) and data and isinstance(data[0], str):
+            return handle_event(eio_sid, namespace, ack_id, data)
+        log.warning("an event with no name from %s: %r", eio_sid, repr(data)[:40])
+        if ack_id is not None:
+            from socketio import packet
+            server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=namespace, id=ack_id, data=[
+                {"ok": False, "error": {"code": "unknown_event", "message": "An event needs a name."}}]))
+        return None
+
+    server._handle_event = on_event
 
 
 def origin_check(eio):
