@@ -59,7 +59,7 @@ def test_a_blind_vote_in_progress_shows_no_dots_in_the_backlog_or_the_export(db)
     with db.session() as session:
         report = build_report(session, discovery_id)
     assert report.stickies.set_index("sticky_id").at[sticky_id, "votes"] == 4
-    assert report.totals["votes"] == 4 and report.totals["votes_hidden_boards"] == 0
+    assert report.totals["votes"] == 4 and "votes_hidden_boards" not in report.totals
     summary = _summary(db, discovery_id)
     assert summary["Votes"] == 4 and "Vote in progress" not in summary
 

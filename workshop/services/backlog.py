@@ -481,9 +481,11 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
         "teams": len(teams),
         "participants": int(workshops_frame["participants"].sum()) if len(workshops_frame) else 0,
         "votes": int(stickies["votes"].sum()) if len(stickies) else 0,
-        "votes_hidden_boards": len(blind_vote_boards(workshops)),  # a blind vote running: not counted yet
         "stickies_by_kind": {k.key: int(by_kind.get(k.key, 0)) for k in KINDS},
     }
+    blind = len(blind_vote_boards(workshops))
+    if blind:  # a blind vote runs there: its dots are not counted yet (the page and the export say so)
+        totals["votes_hidden_boards"] = blind
     return BacklogReport(
         discovery={"id": discovery.id, "name": discovery.name, "problem": discovery.problem,
                    "goal": discovery.goal, "stages": stages, "start_label": discovery.start_label,
