@@ -14,6 +14,7 @@ from ..extensions import limiter
 from ..ports import get_boards
 from ..security import LoginUser
 from ..services import accounts
+from .guessing import guarded
 
 bp = Blueprint("auth", __name__)
 
@@ -166,7 +167,14 @@ def reset_password(user_id: int):
 def invite(token: str):
     """The one-time link: the person sets their password and is signed in."""
     session = get_session()
-    _invite, user = accounts.open_invite(session, token)  # used, replaced or expired: a 404 that says so
+    # used, replaced or expired: a 404 that says so; unknown links are limited like join links (they
+    # create accounts, admins included): past 20 a minute from one address they are slowed and refused,
+    # a valid link still opens (web.guessing)
+    found, refusal = guarded("invite", "Too many unknown links from your network; wait a minute and check the link.",
+                             lambda: accounts.open_invite(session, token))
+    if refusal is not None:
+        return refusal
+    _invite, user = found
     first_time = not accounts.has_password(user)
     error = None
     if request.method == "POST":
