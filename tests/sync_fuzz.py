@@ -290,7 +290,11 @@ class Client:
         rng = self.rng
         op_id = str(uuid.UUID(int=rng.getrandbits(128)))
         stickies = sorted(self.stickies)
-        weights = {"create": 5, "update": 4, "delete": 1, "vote": 2, "unvote": 1, "stale": 1}
+        # "contend" and "drag" all aim at one sticky (the first by id), so that several clients edit
+        # its text at once and move it while another deletes it (issue 23: concurrent edits of one
+        # field, deletes during moves)
+        weights = {"create": 5, "update": 4, "delete": 1, "vote": 2, "unvote": 1, "stale": 1, "contend": 2,
+                   "drag": 2, "delete_hot": 0.5}
         if self.actor.facilitator:
             weights.update({"phase": 2, "private": 1, "reveal": 1, "hide_votes": 1})
         choice = rng.choices(list(weights), list(weights.values()))[0]
@@ -303,8 +307,16 @@ class Client:
             if stickies and rng.random() < 0.2:
                 sticky["link_to"] = rng.choice(stickies)
             return {"id": op_id, "type": "sticky.create", "sticky": sticky}
-        if choice in ("update", "delete", "vote", "unvote") and not stickies:
+        if choice in ("update", "delete", "vote", "unvote", "contend", "drag", "delete_hot") and not stickies:
             return None
+        if choice == "contend":
+            return {"id": op_id, "type": "sticky.update", "sticky_id": stickies[0],
+                    "changes": {"text": f"{self.name} says {rng.randrange(1000)}"}}
+        if choice == "drag":  # a drag is several moves of the same sticky in a row
+            return {"id": op_id, "type": "sticky.update", "sticky_id": stickies[0],
+                    "changes": {"x": round(rng.random(), 3), "y": round(rng.random(), 3)}}
+        if choice == "delete_hot":
+            return {"id": op_id, "type": "sticky.delete", "sticky_id": stickies[0]}
         if choice == "update":
             changes = rng.choice([{"x": round(rng.random(), 3), "y": round(rng.random(), 3)},
                                   {"text": f"edited by {self.name} {rng.randrange(1000)}"},

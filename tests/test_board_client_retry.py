@@ -48,3 +48,15 @@ def test_a_refusal_is_final_never_sent_again(tmp_path):
 def test_a_transient_server_failure_is_retried_until_it_succeeds(tmp_path):
     result = _run(tmp_path, "transient")
     assert result["sends"] == 3 and result["acked"] == [result["id"]] and result["rejected"] == [], result
+
+
+@pytest.mark.parametrize("scenario, code", [("board_deleted", "board_deleted"), ("ended_event", "rights_ended")])
+def test_a_board_that_ended_is_said_once_and_never_retried(tmp_path, scenario, code):
+    """Issue 23, item 3: ops to a deleted board used to be answered `server_error` and retried for
+    ever. Now the server tells the socket (`ended`) or refuses the op `board_deleted`: the board says
+    so once on its page (onFatal), drops its socket (no reconnect) and sends nothing again."""
+    result = _run(tmp_path, scenario)
+    assert result["sends"] == 1, result
+    assert [f["code"] for f in result["fatal"]] == [code], result
+    assert result["disconnects"] == 1 and result["unsent"] == 0, result
+    assert result["waits"] == [], result

@@ -862,6 +862,10 @@ def test_a_deactivated_accounts_seat_is_refused_in_the_same_tick_as_others_are_s
         seats = [Participant(workshop_id=board.workshop_id, name=u.name, secret_hash=u.name, is_facilitator=False,
                              user_id=u.id) for u in users]
         session.add_all(seats)
+        # an account's seat holds while it may run the discovery (ADR 0019): "on" is a member
+        from workshop.db.models import DiscoveryMember, Workshop
+        session.add(DiscoveryMember(discovery_id=session.get(Workshop, board.workshop_id).discovery_id,
+                                    user_id=users[1].id))
         session.commit()
         off, on = (Actor(s.id, s.name, False) for s in seats)
     results, records = batch(board, (off, [new("x1")]), (board.guest, [new("g1")]), (on, [new("o1")]),

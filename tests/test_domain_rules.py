@@ -380,3 +380,32 @@ def test_field_names_read_as_words_in_every_message():
     assert refusal(lambda: v.clean_text("bell \x07", "problem_statement")) == (
         "invalid_problem_statement", "Problem statement contains control characters.")
     assert v.clean_text("a\tb", "problem_statement") == "a\tb"
+
+
+@pytest.mark.parametrize("title", ["a\u0000b", "bell\x07", "esc \x1b[31m", "del\x7f", "unit\x1fsep",
+                                   "flip \u202eevil", "vt\x0bx"])
+def test_a_theme_title_refuses_control_characters_like_sticky_text_and_names(title):
+    """Issue 23, item 5: `title=a\\u0000b` was stored. The same rule as a sticky's text and a name."""
+    from workshop.domain.validation import has_control_characters, theme_title
+    with pytest.raises(ValidationError) as refused:
+        theme_title(title)
+    assert refused.value.code == "invalid_title"
+    assert has_control_characters(title, direction=True)
+
+
+def test_a_theme_title_still_folds_line_breaks_and_tabs_into_spaces():
+    from workshop.domain.validation import theme_title
+    assert theme_title("  Slow\n firewall\tchanges  ") == "Slow firewall changes"
+
+
+@pytest.mark.parametrize("active, role, is_admin, member, keeps", [
+    (True, "facilitator", False, True, True),
+    (False, "facilitator", False, True, False),       # deactivated
+    (True, "product_owner", False, True, False),      # demoted
+    (True, "facilitator", False, False, False),       # removed from the discovery
+    (True, "product_owner", True, False, True),       # an admin runs any discovery
+])
+def test_the_one_rule_for_an_accounts_board_seat(active, role, is_admin, member, keeps):
+    """Issue 23, items 1-2 (ADR 0019): a seat holds while its owner is active and may run the discovery."""
+    from workshop.domain.permissions import keeps_board_seat
+    assert keeps_board_seat(active, Account(7, role, is_admin), {7} if member else set()) is keeps

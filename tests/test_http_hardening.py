@@ -80,3 +80,35 @@ def test_wrong_join_links_never_lock_a_valid_join_out_while_guessing_stays_limit
     assert joined.status_code == 302 and joined.headers["Location"].endswith(f"/w/{token}/board")
     assert client.get(f"/w/{token}/board").status_code == 200
     assert client.get("/w/still-guessing-xxxxxxxxxxxx").status_code == 429
+
+
+def test_wrong_invite_links_are_limited_like_join_links_and_never_lock_a_valid_one_out(limited_app):
+    """Issue 23, item 6: 100 requests of /invite/<random> from one address were all 404, never 429,
+    though an invitation (or a new-password link, the same route) creates an account's password,
+    admins included. Limited the way join links are: past 20 unknown links a minute, slow 429s; a
+    valid link from the same address still opens and sets the password."""
+    import secrets as token_source
+
+    from workshop.extensions import limiter
+    from workshop.services import accounts
+    limiter.reset()
+    limited_app.config["JOIN_GUESS_DELAY"] = 0.2
+    with limited_app.extensions["db"].session() as session:
+        admin = accounts.create_first_admin(session, "root@example.com", "Root", "correct horse", "facilitator")
+        _, _, token = accounts.invite_user(session, accounts.as_account(admin), "new@example.com", "Nia",
+                                           "facilitator", is_admin=True)
+    client = limited_app.test_client()
+    codes, slow = [], []
+    for _ in range(25):
+        started = time.monotonic()
+        codes.append(client.get(f"/invite/{token_source.token_urlsafe(24)}").status_code)
+        slow.append(time.monotonic() - started >= 0.2)
+    assert codes == [404] * 20 + [429] * 5, codes
+    assert slow == [False] * 20 + [True] * 5
+    assert client.get(f"/invite/{token}").status_code == 200
+    done = client.post(f"/invite/{token}", data={"password": "a fine new one", "repeat": "a fine new one"})
+    assert done.status_code == 302
+    assert client.get(f"/invite/{token_source.token_urlsafe(24)}").status_code == 429
+    # join links keep their own count: guessing invitations does not slow a join
+    _, join_token, _ = make_workshop(limited_app.extensions["db"])
+    assert client.get(f"/w/{join_token}").status_code == 200

@@ -83,8 +83,12 @@ INTERNALS = [
     ("socketio.base_manager", "BaseManager.is_connected", "callable(sid,namespace)", "__init__.py inline_events"),
     ("socketio.base_server", "BaseServer", "assigned(handlers)", "__init__.py inline_events: handlers['/'][event]"),
     ("socketio.base_server", "BaseServer", "assigned(eio)", "hub.py / __init__.py"),
-    ("socketio.server", "Server.disconnect", "callable(sid,namespace)", "hub.py end_sessions_of_user"),
+    ("socketio.server", "Server.disconnect", "callable(sid,namespace)", "hub.py end_sessions"),
     ("socketio.pubsub_manager", "PubSubManager.can_disconnect", "callable(sid,namespace)", "hub.py: a remote sid's disconnect goes over the queue"),
+    ("socketio.server", "Server._handle_eio_message", "callable(eio_sid,data)", "__init__.py guard_packets"),
+    ("socketio.server", "Server._handle_event", "callable(eio_sid,namespace,id,data)", "__init__.py guard_packets"),
+    ("socketio.server", "Server._send_packet", "callable(eio_sid,pkt)", "__init__.py guard_packets"),
+    ("socketio.base_server", "BaseServer", "assigned(_binary_packet)", "__init__.py guard_packets"),
 ]
 
 _CHECK = textwrap.dedent('''

@@ -264,6 +264,40 @@ def test_deactivating_an_account_ends_its_board_socket_on_another_process_throug
         ann.close()
 
 
+def test_removing_a_facilitator_and_deleting_the_board_end_sockets_on_another_process(cluster):
+    """Issue 23, items 1 and 3 across processes: the admin on server 1 removes Fran from the discovery;
+    her socket on server 2 is told (`rights_ended`) and ends through the queue at once (the account
+    sweep is set to an hour here). Then the admin deletes the workshop: the guest on server 2 is told
+    (`board_deleted`) and disconnected, and cannot come back on either process."""
+    from tests.rights_helpers import Browser, Seat, make_room, refused
+    server1, server2 = cluster["servers"]
+    room = make_room(cluster["db"])
+    cluster["workshops"].append(room.workshop_id)
+    fran = Seat(server2.url, room.token, room.fran_secret).connect()
+    guest = Seat(server2.url, room.token, room.guest_secret).connect()
+    try:
+        assert fran.op("board.lock", locked=False)["ok"]
+        ada = Browser(server1.url, room.admin_email)
+        assert ada.post(f"/discoveries/{room.discovery_id}/members/{room.fran_id}/remove").status_code == 302
+        assert fran.wait_ended(2), "the removed facilitator's socket on the other process is still open"
+        assert [e["code"] for e in fran.ended] == ["rights_ended"]
+        assert refused(server2.url, room.token, room.fran_secret)["code"] == "unknown_participant"
+        assert guest.sio.connected and not guest.ended
+        marks = [server.log_path.stat().st_size for server in (server1, server2)]
+        assert ada.post(f"/workshops/{room.workshop_id}/delete").status_code == 302
+        assert guest.wait_ended(2), "a socket of the deleted board on the other process is still open"
+        assert [e["code"] for e in guest.ended] == ["board_deleted"]
+        for server in (server1, server2):
+            assert refused(server.url, room.token, room.guest_secret)["code"] == "unknown_workshop"
+        for server, mark in zip((server1, server2), marks):
+            server.log()  # flushed
+            since = server.log_path.read_text(errors="replace")[mark:]
+            assert "Traceback" not in since, since[-3000:]
+    finally:
+        fran.close()
+        guest.close()
+
+
 def test_a_killed_process_loses_nothing_its_client_resyncs_on_the_other_one(cluster):
     """Runs last: it kills server 2 (master and worker, SIGKILL) while both participants write."""
     db = cluster["db"]

@@ -354,3 +354,31 @@ def test_a_lone_surrogate_over_the_wire_is_refused_and_the_room_keeps_working(se
         assert body["ok"], body
         assert [r["error"]["code"] for r in body["results"]] == ["invalid_unicode"] * 4, body
     raw.close()
+
+
+HOSTILE_FRAMES = BAD_FRAMES + [
+    b"\x00\xff\xfe garbage", b"\x04" * 100, b"\x01\x02", "4{", "40{", "4\xff", "42-1[\"ops\",{}]", "44{}",
+    "45-[]", "4/nope,42[\"ops\",{}]", "4/x,", "42[{}]", "4217[{}]", "xyz", "",
+]
+
+
+def test_hostile_frames_are_answered_or_closed_with_one_log_line_and_no_traceback(server, room):
+    """Issue 23, item 7: invalid JSON and binary garbage on the websocket gave library tracebacks
+    ("message handler error" with TypeError, KeyError, ValueError, JSONDecodeError; a TypeError in a
+    greenlet for an event named by an object; engine.io's parser raising out of the socket's
+    handler). Each is now answered or its connection closed, as docs/protocol.md says, with one line."""
+    workshop, victim = room
+    mark = server.log_path.stat().st_size
+    for frame in HOSTILE_FRAMES:
+        raw = RawSocket(server)
+        assert raw.join(workshop.token, workshop.guests[2]).startswith("40{")
+        raw.send(frame, binary=isinstance(frame, bytes))
+        if frame == "4217[{}]":  # an event with no name that asks for an answer gets one
+            body = _ack_body(raw, "17")
+            assert body["error"]["code"] == "unknown_event", body
+        raw.close()
+    assert responsive(victim)
+    time.sleep(0.5)
+    log = server.log_path.read_text(errors="replace")[mark:]
+    assert "Traceback" not in log and "handler error" not in log, log[-3000:]
+    assert log.count("malformed Socket.IO packet") >= 10, log[-3000:]

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 
 from .database import get_db, upgrade_schema
+from .ports import get_boards
 from .domain.errors import DomainError
 
 
@@ -56,12 +57,10 @@ def init_app(app: Flask) -> None:
         from .services.accounts import set_active_by_email
         with get_db(app).session() as session:
             try:
-                user = set_active_by_email(session, email, active)
+                # open board sockets end on every process the message queue reaches
+                user = set_active_by_email(session, email, active, boards=get_boards(app))
             except DomainError as error:
                 _fail(error)
-            if not active:
-                from .realtime import end_live_sessions
-                end_live_sessions(app, user.id)
             click.echo(f"{user.email} is {'active' if active else 'deactivated'}.")
 
     @app.cli.command("demo")

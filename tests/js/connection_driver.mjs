@@ -14,6 +14,7 @@ const timers = [];
 
 const sent = []; // op ids of every `ops` message, in order
 const errors = [];
+const fatal = [];
 const rejected = [];
 const acked = [];
 fakeSocket.answer = (event, payload) => {
@@ -37,6 +38,14 @@ fakeSocket.answer = (event, payload) => {
       error: { code: "server_busy", message: "busy" } })) };
     return { ok: true, results: payload.ops.map((o, i) => ({ id: o.id, ok: true, seq: i + 1 })) };
   }
+  if (scenario === "board_deleted") { // the board was deleted between two ops: final, no retry
+    return { ok: true, results: payload.ops.map((o) => ({ id: o.id, ok: false,
+      error: { code: "board_deleted", message: "This board was deleted by a facilitator." } })) };
+  }
+  if (scenario === "ended_event") {
+    fakeSocket.serverSends("ended", { code: "rights_ended", message: "Your rights on this board changed." });
+    return { ok: true, results: payload.ops.map((o, i) => ({ id: o.id, ok: true, seq: i + 1 })) };
+  }
   throw new Error(`unknown scenario ${scenario}`);
 };
 
@@ -49,11 +58,12 @@ const state = {
 };
 const conn = createConnection({ token: "t", secret: "s" }, state, {
   onError: (message, code) => errors.push({ message, code }),
+  onFatal: (message, code) => fatal.push({ message, code }),
 });
 fakeSocket.connect();
 await new Promise((r) => realSetTimeout(r, 20));
 const id = conn.send({ type: "sticky.create", sticky: { id: "s1", kind: "event", text: "x", x: 0, y: 0 } });
 await new Promise((r) => realSetTimeout(r, 500)); // far more than the client's bounded retries need
 console.log(JSON.stringify({ id, sends: sent.length, rejected, acked, errors, unsent: conn.unsent,
-  waits: timers.filter((ms) => ms >= 1000) }));
+  waits: timers.filter((ms) => ms >= 1000), fatal, disconnects: fakeSocket.disconnects || 0 }));
 process.exit(0);

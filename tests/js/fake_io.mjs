@@ -3,6 +3,8 @@ export const fakeSocket = {
   connected: false, active: true, handlers: {}, answer: null,
   on(event, fn) { (this.handlers[event] ||= []).push(fn); },
   connect() { this.connected = true; for (const fn of this.handlers.connect || []) fn(); },
+  disconnect() { this.connected = false; this.active = false; this.disconnects = (this.disconnects || 0) + 1; },
+  serverSends(event, msg) { for (const fn of this.handlers[event] || []) fn(msg); },
   timeout() {
     return { emit: (event, payload, cb) => {
       const ack = this.answer(event, payload);

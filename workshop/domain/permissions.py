@@ -31,3 +31,11 @@ def can_read_backlog(account: Account, member_ids: set[int]) -> bool:
 def require(allowed: bool, message: str = "You are not allowed to do that.") -> None:
     if not allowed:
         raise Forbidden("forbidden", message)
+
+
+def keeps_board_seat(active: bool, account: Account, member_ids: set[int]) -> bool:
+    """Whether an account's facilitator seat on a board of a discovery still holds: its owner is
+    active and may still run the discovery's workshops. The one rule applied after every change of a
+    person's rights (deactivation, new password, role or admin rights, membership) and at every
+    connect; a seat that fails it gets a new secret and its sockets end (ADR 0019)."""
+    return bool(active) and can_manage_discovery(account, member_ids)

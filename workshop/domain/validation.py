@@ -26,13 +26,27 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
+def has_control_characters(text: str, *, direction: bool = False) -> bool:
+    """The one rule for characters nobody types, for every text a person gives (a sticky's text, a
+    name, a form's free text, a theme's title): C0 controls other than tab and line breaks (NUL
+    included) and DEL; with `direction`, in anything shown on one line, text-direction overrides too."""
+    return bool(CONTROL.search(text) or (direction and BIDI_CONTROL.search(text)))
+
+
 THEME_TITLE_MAX = 200  # a backlog theme's title (the aggregation proposes shorter ones)
 
 
 def theme_title(value: object) -> str:
     """A theme's title as a person gives it: one line (runs of spaces and line breaks become one
-    space), not empty, at most THEME_TITLE_MAX characters."""
-    clean = " ".join(str(value or "").split())
+    space), not empty, at most THEME_TITLE_MAX characters, without control characters (the same
+    rule as a sticky's text and a name: `has_control_characters`)."""
+    text = value if isinstance(value, str) else str(value or "")
+    if has_control_characters(text, direction=True):
+        raise ValidationError("invalid_title", "A theme title cannot contain control characters.")
+    if not storable(text):
+        raise ValidationError("invalid_unicode", "The title holds characters that cannot be stored "
+                                                 "(an unpaired UTF-16 surrogate).")
+    clean = " ".join(text.split())
     if not clean:
         raise ValidationError("invalid_title", "A theme title cannot be empty.")
     if len(clean) > THEME_TITLE_MAX:
@@ -64,7 +78,7 @@ def sticky_text(value: object) -> str:
                                                  "(an unpaired UTF-16 surrogate).")
     if len(value) > TEXT_MAX:
         raise ValidationError("text_too_long", f"A sticky holds at most {TEXT_MAX} characters; this has {len(value)}.")
-    if CONTROL.search(value):
+    if has_control_characters(value):
         raise ValidationError("invalid_text", "A sticky's text cannot contain control characters.")
     if not value.strip():
         raise ValidationError("empty_text", "A sticky needs some text (to remove one, delete it).")
@@ -78,10 +92,10 @@ def clean_line(value: object, field: str, *, max_length: int = NAME_MAX, require
     if not isinstance(value, str):
         raise ValidationError(f"invalid_{field}", f"{field.replace('_', ' ').capitalize()} must be text.")
     text = unicodedata.normalize("NFC", value).strip()
-    if CONTROL.search(text) or "\n" in text or "\r" in text:
+    if has_control_characters(text) or "\n" in text or "\r" in text:
         raise ValidationError(f"invalid_{field}",
                               f"{field.replace('_', ' ').capitalize()} must be one line without control characters.")
-    if BIDI_CONTROL.search(text):
+    if has_control_characters(text, direction=True):
         raise ValidationError(f"invalid_{field}",
                               f"{field.replace('_', ' ').capitalize()} cannot hold text-direction control characters "
                               "(they make it read as something else).")
@@ -100,7 +114,7 @@ def clean_text(value: object, field: str, *, max_length: int = TEXT_MAX) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"invalid_{field}", f"{field.replace('_', ' ').capitalize()} must be text.")
     text = value.replace("\r\n", "\n").strip()
-    if CONTROL.search(text):  # (tab, line feed and carriage return are not in CONTROL)
+    if has_control_characters(text):  # (tab, line feed and carriage return are not in CONTROL)
         raise ValidationError(f"invalid_{field}",
                               f"{field.replace('_', ' ').capitalize()} contains control characters.")
     if len(text) > max_length:

@@ -646,6 +646,10 @@ def _totals(report: BacklogReport) -> list[tuple[str, object]]:
     ]
     rows += [(f"  {KINDS_BY_KEY[k].label if k in KINDS_BY_KEY else k}", num(by_kind[k])) for k in ordered]
     rows.append(("Votes", num(t["votes"])))
+    hidden = num(t.get("votes_hidden_boards")) or 0
+    if hidden:  # blind voting still running there: their dots are not in this workbook
+        rows.append(("Vote in progress", f"on {hidden} board{'s' if hidden != 1 else ''}: "
+                                         "their dots count once the vote ends"))
     return rows
 
 

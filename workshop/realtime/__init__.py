@@ -7,6 +7,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from ..database import get_db
+from ..ports import bind_boards
 from ..services.board import BoardService
 from . import websocket, wire
 from .hub import LocalPresence, RedisPresence, RoomHub
@@ -39,23 +40,54 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
                 if queue and queue.startswith("redis") else LocalPresence())
     hub = RoomHub(socketio, BoardService(get_db(app)), app.config["BOARD_TICK_MS"] / 1000.0, presence)
     hub.ACCOUNT_SWEEP_SECONDS = app.config.get("ACCOUNT_SWEEP_SECONDS", RoomHub.ACCOUNT_SWEEP_SECONDS)
-    app.extensions["room_hub"] = hub
+    app.extensions["room_hub"] = hub  # the tests' handle on the hub; the app's code uses the port
+    bind_boards(app, hub)  # the board port the services own (services.boards, ADR 0019)
     from . import handlers
     handlers.register(socketio, hub, get_db(app))
+    guard_packets(socketio.server)
     # gevent-websocket: a size limit, reading in C, no upgrade engine.io would refuse, and cursor
     # moves handled as they are read (ADR 0008, 0009)
     websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio),
                      on_text=inline_events(socketio.server, INLINE_EVENTS))
 
 
-def end_live_sessions(app: Flask, user_id: int) -> None:
-    """A deactivated account, or one whose password changed, loses its open board sockets at once,
-    on every process (docs/protocol.md). Never fails the change that called it: each process's
-    account sweep (RoomHub.ACCOUNT_SWEEP_SECONDS) ends what this could not reach."""
-    try:
-        app.extensions["room_hub"].end_sessions_of_user(user_id)
-    except Exception:
-        log.exception("ending the board sockets of account %s failed", user_id)
+def guard_packets(server) -> None:
+    """A Socket.IO packet python-socketio cannot parse (invalid JSON, binary garbage, an unknown
+    packet type, a namespace it never opened) ends its connection, as docs/protocol.md says, with
+    one line in the log: python-socketio's parser raises on them (TypeError, KeyError, ValueError,
+    JSONDecodeError) and engine.io logged each with a traceback ("message handler error"), six in
+    one probe run (issue 23, item 7). Installed over python-socketio's own `message` handler."""
+    handle = server._handle_eio_message
+
+    def on_message(eio_sid, data):
+        try:
+            return handle(eio_sid, data)
+        except Exception as error:  # only the packet's parsing and dispatch run here (handlers run apart)
+            server._binary_packet.pop(eio_sid, None)
+            sample = data[:40] if isinstance(data, (str, bytes)) else type(data).__name__
+            log.warning("closing %s: a malformed Socket.IO packet (%s: %s) %r", eio_sid, type(error).__name__,
+                        str(error)[:80], sample)
+            # closed from a task of its own: this runs in the socket's reader, which the close waits for
+            server.eio.start_background_task(server.eio.disconnect, eio_sid)
+
+    server.eio.on("message", on_message)
+
+    handle_event = server._handle_event
+
+    def on_event(eio_sid, namespace, ack_id, data):
+        """An event whose name is no string (`42[{}]`, `42[null]`) is an unknown event: answered
+        `unknown_event` when it asks for an answer, never handed on (python-socketio looked it up
+        in its handler table and raised TypeError in a greenlet of its own: a traceback)."""
+        if isinstance(data, list) and data and isinstance(data[0], str):
+            return handle_event(eio_sid, namespace, ack_id, data)
+        log.warning("an event with no name from %s: %r", eio_sid, repr(data)[:40])
+        if ack_id is not None:
+            from socketio import packet
+            server._send_packet(eio_sid, server.packet_class(packet.ACK, namespace=namespace, id=ack_id, data=[
+                {"ok": False, "error": {"code": "unknown_event", "message": "An event needs a name."}}]))
+        return None
+
+    server._handle_event = on_event
 
 
 def origin_check(eio):

@@ -11,7 +11,6 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
 from ..db.engine import Database
-from ..db.models import User
 from ..domain.board import MAX_Y, Actor, parse_ops_message
 from ..domain.errors import DomainError
 from ..services import discoveries
@@ -80,17 +79,12 @@ def register_connection(socketio: SocketIO, hub: RoomHub, db: Database) -> None:
         auth = auth if isinstance(auth, dict) else {}
         with db.session() as session:
             try:
-                workshop = discoveries.workshop_by_token(session, auth.get("token"))
+                admitted = discoveries.admit(session, auth.get("token"), auth.get("secret"))
             except DomainError as error:
                 raise ConnectionRefusedError(error.message, error.as_dict()) from None
-            participant = discoveries.participant_for_secret(session, workshop.id, auth.get("secret"))
-            if participant is None:
-                refusal = {"code": "unknown_participant", "message": "Join the workshop from its link first."}
-                raise ConnectionRefusedError(refusal["message"], refusal)
-            actor = Actor(participant.id, participant.name, participant.is_facilitator)
-            account = session.get(User, participant.user_id) if participant.user_id is not None else None
-            connection = Connection(workshop.id, actor, participant.team, user_id=participant.user_id,
-                                    password_hash=account.password_hash if account is not None else None)
+        actor = admitted.actor
+        connection = Connection(admitted.workshop_id, actor, admitted.team, user_id=admitted.user_id,
+                                password_hash=admitted.password_hash)
         join_room(room_of(connection.workshop_id))
         join_room(personal_room(actor.participant_id))
         hub.connected(request.sid, connection)
@@ -117,6 +111,8 @@ def answered(socketio: SocketIO, hub: RoomHub, event: str):
                 return INVALID_JSON
             try:
                 return handler(connection, payload)
+            except DomainError as error:  # e.g. the board was deleted: a clear answer, no traceback
+                return {"ok": False, "error": error.as_dict()}
             except Exception:
                 log.exception("socket event %r failed", event)
                 return SERVER_ERROR

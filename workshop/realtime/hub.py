@@ -14,8 +14,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import NoResultFound
+
 from ..domain.board import Actor, addressee, redact
 from ..services.board import BoardService, Submission
+from ..services.boards import BOARD_DELETED, RIGHTS_ENDED
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +99,7 @@ class RoomHub:
     FANOUT_CURSORS_PER_SECOND = 300_000
     CURSOR_INTERVAL = 0.1
     # How often each process checks the accounts behind its open facilitator sockets (a safety net:
-    # a deactivation or password change ends them at once through `end_sessions_of_user`, but a
+    # a change of rights ends them at once through the board port's `end_sessions`, but a
     # change made where no message queue reaches this process, such as the CLI next to an embedded
     # server, is seen here).
     ACCOUNT_SWEEP_SECONDS = 5.0
@@ -134,32 +137,40 @@ class RoomHub:
             self.presence.remove(connection.workshop_id, sid)
             self.broadcast_presence(connection.workshop_id)
 
-    def end_sessions_of_user(self, user_id: int) -> int:
-        """End every open board socket of the account's seats, on every process: the sockets are
-        found in presence (Redis when scaled out) and disconnected through python-socketio, which
-        passes a disconnect for a socket of another process over the message queue. Returns how
-        many sockets were told to end."""
-        ended = 0
-        for workshop_id, participant_ids in self.service.seats_of_user(user_id).items():
-            sids = set(self.presence.sids_of(workshop_id, participant_ids))
-            sids.update(sid for sid, c in list(self.connections.items())
-                        if c.workshop_id == workshop_id and c.actor.participant_id in participant_ids)
-            for sid in sids:
-                self.socketio.server.disconnect(sid, namespace="/")
-                ended += 1
-        return ended
+    def end_sessions(self, workshop_id: int, participant_ids: set[int] | None, reason: dict) -> int:
+        """The board port's `end_sessions` (services.boards, ADR 0019): these seats' sockets (every
+        socket of the board when `participant_ids` is None), on every process, get `ended` with the
+        reason, then are disconnected. The sockets are found in presence (Redis when scaled out) and
+        in this process's connections. This process's own sockets are told directly, then
+        disconnected; another process's are told through the message queue (to their seat's personal
+        room, or the board's room) and then disconnected through it, in that order. Returns how many
+        sockets were told to end."""
+        everyone = participant_ids is None
+        local = {sid for sid, c in list(self.connections.items())
+                 if c.workshop_id == workshop_id and (everyone or c.actor.participant_id in participant_ids)}
+        sids = set(self.presence.sids_of(workshop_id, participant_ids)) | local
+        server = self.socketio.server
+        for sid in local:
+            server.emit("ended", reason, to=sid, namespace="/", ignore_queue=True)
+        if sids - local:  # sockets of other processes (a no-op room emit without a message queue)
+            for room in ([room_of(workshop_id)] if everyone else [personal_room(p) for p in participant_ids]):
+                server.emit("ended", reason, room=room, namespace="/")
+        for sid in sids:
+            server.disconnect(sid, namespace="/")
+        return len(sids)
 
     def sweep_accounts(self) -> int:
-        """Disconnect this process's sockets whose account is now inactive or has a new password."""
-        owned = {sid: c for sid, c in list(self.connections.items()) if c.user_id is not None}
+        """Disconnect this process's sockets whose seat no longer holds: the account is inactive, has a
+        new password, or may no longer run the board (services.board.BoardService.lapsed)."""
+        owned = {sid: (c.workshop_id, c.user_id, c.password_hash)
+                 for sid, c in list(self.connections.items()) if c.user_id is not None}
         if not owned:
             return 0
-        states = self.service.account_states({c.user_id for c in owned.values()})
         ended = 0
-        for sid, connection in owned.items():
-            state = states.get(connection.user_id)
-            if state is None or not state[0] or state[1] != connection.password_hash:
-                self.socketio.server.disconnect(sid, namespace="/")
+        for sid in self.service.lapsed(owned):
+            connection = self.connections.get(sid)
+            if connection is not None:
+                self.end_sessions(connection.workshop_id, {connection.actor.participant_id}, RIGHTS_ENDED)
                 ended += 1
         return ended
 
@@ -287,6 +298,13 @@ class RoomHub:
         submissions = [item.submission for item in items]
         try:
             records = self.service.apply_batch(workshop_id, submissions)
+        except NoResultFound:  # deleted while its sockets were open: a final answer, not a retry
+            log.warning("workshop %s is deleted: %d ops refused", workshop_id,
+                        sum(len(s.raw_ops) for s in submissions))
+            for submission in submissions:
+                submission.results = [{"id": raw.get("id") if isinstance(raw, dict) else None, "ok": False,
+                                       "error": dict(BOARD_DELETED)} for raw in submission.raw_ops]
+            records = []
         except Exception:
             log.exception("committing the operations of workshop %s failed", workshop_id)
             for submission in submissions:
@@ -338,8 +356,9 @@ class LocalPresence:
         return by_person(self._rooms.get(workshop_id, {}).values())
 
     def sids_of(self, workshop_id: int, participant_ids) -> list[str]:
-        """The sockets of these participants in the workshop."""
-        return [sid for sid, info in self._rooms.get(workshop_id, {}).items() if info["id"] in participant_ids]
+        """The sockets of these participants in the workshop (all of its sockets for None)."""
+        return [sid for sid, info in self._rooms.get(workshop_id, {}).items()
+                if participant_ids is None or info["id"] in participant_ids]
 
 
 class RedisPresence(LocalPresence):
@@ -395,6 +414,6 @@ class RedisPresence(LocalPresence):
                          if field.split("/", 1)[0] in alive)
 
     def sids_of(self, workshop_id: int, participant_ids) -> list[str]:
-        """The sockets of these participants in the workshop, on every process."""
+        """The sockets of these participants in the workshop (all of them for None), on every process."""
         return [field.decode().split("/", 1)[1] for field, value in self._redis.hgetall(self._room(workshop_id)).items()
-                if self._json.loads(value)["id"] in participant_ids]
+                if participant_ids is None or self._json.loads(value)["id"] in participant_ids]

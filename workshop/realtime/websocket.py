@@ -34,6 +34,7 @@ import gevent
 from gevent.lock import Semaphore
 
 _MESSAGE_TOO_BIG = 1009
+_ENGINEIO_TYPES = frozenset("0123456")  # open, close, ping, pong, message, upgrade, noop
 log = logging.getLogger(__name__)
 
 
@@ -106,6 +107,12 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
         `harden`'s `on_text`) is consumed here and the next one is read."""
         while True:
             message = read_one(self)
+            if isinstance(message, str) and (not message or message[0] not in _ENGINEIO_TYPES):
+                # not an Engine.IO packet: engine.io's parser would raise out of the socket's handler
+                # (a traceback per frame, issue 23 item 7); the connection ends with one line instead
+                log.warning("closing a websocket: a frame that is no Engine.IO packet %r", message[:40])
+                self.close(1002, b"not an Engine.IO packet")
+                return None
             if not isinstance(message, str) or on_text is None:
                 return message
             owner = self.handler.__dict__.get("storming_eio") if self.handler is not None else None

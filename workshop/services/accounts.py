@@ -17,11 +17,13 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db.models import Invite, Participant, User
+from ..db.models import Invite, User
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.permissions import Account, require
 from ..domain.validation import (clean_line, validate_account, validate_email, validate_password,
                                  validate_role)
+from .boards import NO_BOARDS, BoardPort
+from .rights import close_seats, end_closed
 
 #: The password hash of an account whose owner has not set a password yet: no password matches it.
 NO_PASSWORD = "!unset"
@@ -107,8 +109,11 @@ def get_user(session: Session, actor: Account, user_id: int) -> User:
     return user
 
 
-def update_user(session: Session, actor: Account, user_id: int, *, name, role, is_admin: bool) -> User:
-    """Change a person's name, role and admin rights, all or nothing."""
+def update_user(session: Session, actor: Account, user_id: int, *, name, role, is_admin: bool,
+                boards: BoardPort = NO_BOARDS) -> User:
+    """Change a person's name, role and admin rights, all or nothing. A board seat the new rights
+    no longer allow (a facilitator made product owner, an admin's seat on a discovery they are not a
+    member of) ends at once (services.rights)."""
     user = get_user(session, actor, user_id)
     name, role, is_admin = clean_line(name, "name"), validate_role(role), bool(is_admin)
     demoting = user.is_admin and not is_admin
@@ -117,28 +122,32 @@ def update_user(session: Session, actor: Account, user_id: int, *, name, role, i
             raise Conflict("own_admin", "You cannot remove your own admin rights; ask another admin.")
         _lock_admins_keeping_one(session, user, "remove the admin rights of")
     user.name, user.role, user.is_admin = name, role, is_admin
+    session.add(user)
+    closed = close_seats(session, user)
     _commit(session, user, keep_an_admin="remove the admin rights of" if demoting else None)
+    end_closed(boards, closed)
     return user
 
 
-def set_active(session: Session, actor: Account, user_id: int, active: bool) -> User:
+def set_active(session: Session, actor: Account, user_id: int, active: bool, *,
+               boards: BoardPort = NO_BOARDS) -> User:
     """Deactivate (cannot sign in, sessions end) or reactivate an account; nothing it made is removed."""
     user = get_user(session, actor, user_id)
     if not active and user.id == actor.id:
         raise Conflict("own_account", "You cannot deactivate your own account; ask another admin.")
-    return _set_active(session, user, active)
+    return _set_active(session, user, active, boards)
 
 
-def set_active_by_email(session: Session, email, active: bool) -> User:
+def set_active_by_email(session: Session, email, active: bool, *, boards: BoardPort = NO_BOARDS) -> User:
     """The operator's path (CLI): the same guard rails, except the admin's own account."""
     email = clean_line(email, "email", max_length=254).lower()
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
         raise NotFound("unknown_user", f"No account has the email {email}.")
-    return _set_active(session, user, active)
+    return _set_active(session, user, active, boards)
 
 
-def _set_active(session: Session, user: User, active: bool) -> User:
+def _set_active(session: Session, user: User, active: bool, boards: BoardPort) -> User:
     active = bool(active)
     if user.is_active == active:
         return user
@@ -146,9 +155,10 @@ def _set_active(session: Session, user: User, active: bool) -> User:
     if losing_an_admin:
         _lock_admins_keeping_one(session, user, "deactivate")
     user.is_active = active
-    if not active:
-        _close_board_seats(session, user)
+    session.add(user)
+    closed = close_seats(session, user, every_seat=True) if not active else {}
     _commit(session, user, keep_an_admin="deactivate" if losing_an_admin else None)
+    end_closed(boards, closed)
     return user
 
 
@@ -183,7 +193,8 @@ def _last_admin(user: User, verb: str) -> Conflict:
 
 # --- a person manages their own account -----------------------------------------------------------
 
-def change_own_password(session: Session, user_id: int, current, new, repeat=None) -> User:
+def change_own_password(session: Session, user_id: int, current, new, repeat=None, *,
+                        boards: BoardPort = NO_BOARDS) -> User:
     """A signed-in person changes their password; the current one is required."""
     user = session.get(User, user_id)
     if user is None or not user.is_active:
@@ -191,20 +202,11 @@ def change_own_password(session: Session, user_id: int, current, new, repeat=Non
     if not check_password_hash(user.password_hash, str(current or "")):
         raise ValidationError("wrong_password", "The current password is not right.")
     _set_password(user, new, repeat)
-    _close_board_seats(session, user)
     session.add(user)
+    closed = close_seats(session, user, every_seat=True)  # a board socket ends with the sign-in it came from
     session.commit()
+    end_closed(boards, closed)
     return user
-
-
-def _close_board_seats(session: Session, user: User) -> None:
-    """The person's facilitator seats get a new secret nobody knows: a board socket that ends with a
-    password change or a deactivation cannot come back with the secret it had (opening the board
-    again, signed in, gives a fresh one)."""
-    from .discoveries import hash_secret
-    for seat in session.exec(select(Participant).where(Participant.user_id == user.id)):
-        seat.secret_hash = hash_secret(secrets.token_urlsafe(32))
-        session.add(seat)
 
 
 def _set_password(user: User, password, repeat) -> None:
@@ -285,14 +287,15 @@ def open_invite(session: Session, token) -> tuple[Invite, User]:
     return invite, user
 
 
-def accept_invite(session: Session, token, password, repeat=None) -> User:
+def accept_invite(session: Session, token, password, repeat=None, *, boards: BoardPort = NO_BOARDS) -> User:
     """The person sets their password on the link; the link is spent, other sessions of theirs end."""
     invite, user = open_invite(session, token)
     _set_password(user, password, repeat)
-    _close_board_seats(session, user)
     invite.used_at = datetime.now(timezone.utc)
     session.add_all([user, invite])
+    closed = close_seats(session, user, every_seat=True)
     session.commit()
+    end_closed(boards, closed)
     return user
 
 

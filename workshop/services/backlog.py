@@ -113,6 +113,15 @@ def _utc_naive(values: list) -> pd.Series:
     return pd.Series(pd.to_datetime(values, utc=True).tz_localize(None))
 
 
+def blind_vote_boards(workshops) -> set[int]:
+    """The workshops whose board is in a blind vote now (domain.board.votes_hidden): their dots are
+    left out of the backlog and the export until the vote ends, so whoever reads them learns no more
+    than the room (docs/protocol.md, blind dot voting)."""
+    from ..domain.board import votes_hidden
+    from ..domain.templates import get_template
+    return {w.id for w in workshops if votes_hidden(w, get_template(w.template))}
+
+
 def load_stickies(session: Session, discovery: Discovery) -> tuple[pd.DataFrame, list[Workshop]]:
     """The discovery's live stickies as STICKY_COLUMNS (theme columns empty), and its workshops."""
     workshops = list(session.exec(select(Workshop).where(Workshop.discovery_id == discovery.id)
@@ -131,8 +140,12 @@ def load_stickies(session: Session, discovery: Discovery) -> tuple[pd.DataFrame,
         rows = session.exec(stmt).all()
     votes = {}
     if rows:
+        # blind voting: a board still in its vote phase shows nobody where its dots are, the backlog's
+        # readers included (issue 23 item 4); they count once the board leaves the vote
+        blind = blind_vote_boards(workshops)
         vstmt = (select(Vote.sticky_id, func.count(Vote.id)).join(Workshop, Workshop.id == Vote.workshop_id)
-                 .where(Workshop.discovery_id == discovery.id).group_by(Vote.sticky_id))
+                 .where(Workshop.discovery_id == discovery.id, Vote.workshop_id.notin_(blind))
+                 .group_by(Vote.sticky_id))
         votes = dict(session.exec(vstmt).all())
     n = len(stages)
     frame = pd.DataFrame({
@@ -470,6 +483,9 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
         "votes": int(stickies["votes"].sum()) if len(stickies) else 0,
         "stickies_by_kind": {k.key: int(by_kind.get(k.key, 0)) for k in KINDS},
     }
+    blind = len(blind_vote_boards(workshops))
+    if blind:  # a blind vote runs there: its dots are not counted yet (the page and the export say so)
+        totals["votes_hidden_boards"] = blind
     return BacklogReport(
         discovery={"id": discovery.id, "name": discovery.name, "problem": discovery.problem,
                    "goal": discovery.goal, "stages": stages, "start_label": discovery.start_label,

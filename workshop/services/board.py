@@ -22,10 +22,11 @@ from sqlalchemy.exc import NoResultFound
 from sqlmodel import select
 
 from ..db.engine import Database
-from ..db.models import Operation, Participant, Sticky, User, Vote, Workshop
+from ..db.models import DiscoveryMember, Operation, Participant, Sticky, User, Vote, Workshop
 from ..domain import board as rules
 from ..domain.board import Actor, Op
 from ..domain.errors import DomainError, NotFound
+from ..domain.permissions import Account, keeps_board_seat
 from ..domain.templates import get_template
 
 RESYNC_LIMIT = 500
@@ -51,9 +52,13 @@ _STICKY_COLUMNS = ("id", "workshop_id", "kind", "text", "x", "y", "duration_minu
 _dots_used = (core_select(func.count()).select_from(_V)
               .where(_V.c.workshop_id == _W.c.id, _V.c.participant_id == _P.c.id)
               .correlate(_W, _P).scalar_subquery())
+_DM = DiscoveryMember.__table__
+_member = (core_select(_DM.c.id).where(_DM.c.discovery_id == _W.c.discovery_id, _DM.c.user_id == _P.c.user_id)
+           .correlate(_W, _P).exists())
 _LOCK_WORKSHOP_AND_SEATS = (
     core_select(_W.c.id, _W.c.team, _W.c.template, *(_W.c[name] for name in _WORKSHOP_STATE),
-                _P.c.id, _P.c.name, _P.c.is_facilitator, _dots_used, _U.c.is_active)
+                _P.c.id, _P.c.name, _P.c.is_facilitator, _dots_used, _U.c.is_active,
+                _U.c.id, _U.c.role, _U.c.is_admin, _member)
     .select_from(_W.outerjoin(_P, and_(_P.c.workshop_id == _W.c.id,
                                        _P.c.id.in_(bindparam("senders", expanding=True))))
                  .outerjoin(_U, _U.c.id == _P.c.user_id))
@@ -521,11 +526,17 @@ class BoardService:
             # the seat of an account deactivated since).
             seats: dict[int, Actor] = {}
             inactive: set[int] = set()
+            lapsed: set[int] = set()  # an account's seat whose rights ended (ADR 0019)
             dots_used: dict[int, int] = {}
             for row in rows:
                 if row[width] is not None:
                     if row[width + 4] is False or row[width + 4] == 0:
                         inactive.add(row[width])
+                        continue
+                    user_id, role, is_admin, member = row[width + 5:width + 9]
+                    if user_id is not None and not keeps_board_seat(
+                            True, Account(user_id, role, bool(is_admin)), {user_id} if member else set()):
+                        lapsed.add(row[width])
                         continue
                     seats[row[width]] = Actor(row[width], row[width + 1], row[width + 2])
                     dots_used[row[width]] = row[width + 3]
@@ -538,6 +549,10 @@ class BoardService:
                     if sender in inactive:
                         submission.results.append(_refusal(rules.op_id_of(raw), "account_inactive",
                                                            "This account is deactivated; ask an admin."))
+                    elif sender in lapsed:
+                        submission.results.append(_refusal(rules.op_id_of(raw), "rights_ended",
+                                                           "You may no longer run this board; open it again "
+                                                           "from its discovery page if you still may."))
                     elif actor is None:
                         submission.results.append(_refusal(rules.op_id_of(raw), "unknown_participant",
                                                            "Join the workshop from its link first."))
@@ -635,3 +650,29 @@ class BoardService:
             rows = session.exec(select(User.id, User.is_active, User.password_hash)
                                 .where(User.id.in_(list(user_ids)))).all()
         return {user_id: (bool(active), password_hash) for user_id, active, password_hash in rows}
+
+    def lapsed(self, seats: dict) -> set:
+        """Which of these open seats no longer hold (key -> (workshop id, account id, password hash at
+        connect)): the account is gone, inactive, has a new password, or may no longer run the
+        workshop's discovery (the one rule, ADR 0019). Each process's account sweep asks this."""
+        if not seats:
+            return set()
+        user_ids = {user_id for _, user_id, _ in seats.values()}
+        workshop_ids = {workshop_id for workshop_id, _, _ in seats.values()}
+        with self.db.session() as session:
+            users = {row[0]: row for row in session.exec(
+                select(User.id, User.is_active, User.password_hash, User.role, User.is_admin)
+                .where(User.id.in_(list(user_ids)))).all()}
+            discovery_of = dict(session.exec(select(Workshop.id, Workshop.discovery_id)
+                                             .where(Workshop.id.in_(list(workshop_ids)))).all())
+            members = set(session.exec(select(DiscoveryMember.discovery_id, DiscoveryMember.user_id)
+                                       .where(DiscoveryMember.user_id.in_(list(user_ids)))).all())
+        gone = set()
+        for key, (workshop_id, user_id, password_hash) in seats.items():
+            user = users.get(user_id)
+            discovery_id = discovery_of.get(workshop_id)
+            if user is None or discovery_id is None or user[2] != password_hash or not keeps_board_seat(
+                    user[1], Account(user_id, user[3], bool(user[4])),
+                    {user_id} if (discovery_id, user_id) in members else set()):
+                gone.add(key)
+        return gone

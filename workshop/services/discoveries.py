@@ -15,6 +15,7 @@ from ..domain.permissions import (Account, can_create_discovery, can_manage_disc
                                   require)
 from ..domain.templates import get_template
 from ..domain.validation import validate_discovery, validate_display_name, validate_workshop, clean_line
+from .boards import BOARD_DELETED, NO_BOARDS, BoardPort, end_boards
 
 
 def new_join_token() -> str:
@@ -172,6 +173,32 @@ def workshop_status_op(session: Session, account: Account, user_name: str, works
         {"id": f"status-{secrets.token_hex(8)}", "type": STATUS_OPS[status]}
 
 
+def set_workshop_status(session: Session, account: Account, user_name: str, workshop_id: int, status, *,
+                        boards: BoardPort) -> tuple[Workshop, dict]:
+    """Close or reopen a workshop from its discovery page, through its board's tick (the board port):
+    the op's result. An earlier round's board is not reopened (refused before anything is written)."""
+    if status == "open":
+        workshop = get_workshop(session, workshop_id)
+        ensure_can_manage(session, account, workshop.discovery_id)  # 403/404 first
+        ensure_round_open(session, workshop)
+    workshop, actor, op = workshop_status_op(session, account, user_name, workshop_id, status)
+    return workshop, boards.submit(workshop.id, actor, [op])[0]
+
+
+def close_workshops(session: Session, account: Account, user_name: str, workshop_ids, *,
+                    boards: BoardPort) -> None:
+    """Close these workshops, each on its own board (a new round closes the earlier rounds' boards)."""
+    for workshop_id in workshop_ids:
+        workshop, actor, op = workshop_status_op(session, account, user_name, workshop_id, "closed")
+        boards.submit(workshop.id, actor, [op])
+
+
+def tell_open_boards(session: Session, workshops, *, boards: BoardPort) -> None:
+    """Open boards of these workshops redraw the team, discovery and stage names (no reload)."""
+    for workshop in workshops:
+        boards.names_changed(workshop.id, board_names(session, workshop))
+
+
 def add_member(session: Session, account: Account, discovery_id: int, email) -> User:
     ensure_can_manage(session, account, discovery_id)
     email = clean_line(email, "email", max_length=254).lower()
@@ -230,6 +257,32 @@ def participant_for_secret(session: Session, workshop_id: int, secret: object) -
                         .where(Participant.workshop_id == workshop_id,
                                Participant.secret_hash == hash_secret(secret),
                                or_(Participant.user_id.is_(None), User.is_active == True))).first()  # noqa: E712
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A board socket admitted to its workshop: who it is and, for an account's seat, the password
+    hash it connected under (a new password ends it)."""
+    workshop_id: int
+    actor: Actor
+    team: str
+    user_id: int | None
+    password_hash: str | None
+
+
+def admit(session: Session, token, secret) -> Admission:
+    """A board socket's connect: the workshop its join token names and the seat its secret opens,
+    or a refusal (`unknown_workshop`, a deleted one too; `unknown_participant`, an account's seat
+    whose rights ended too: services.rights)."""
+    from .rights import seat_holds
+    workshop = workshop_by_token(session, token)
+    participant = participant_for_secret(session, workshop.id, secret)
+    if participant is None or not seat_holds(session, participant, workshop.discovery_id):
+        raise NotFound("unknown_participant", "Join the workshop from its link first.")
+    account = session.get(User, participant.user_id) if participant.user_id is not None else None
+    return Admission(workshop.id, Actor(participant.id, participant.name, participant.is_facilitator),
+                     participant.team, participant.user_id,
+                     account.password_hash if account is not None else None)
 
 
 def facilitator_seat(session: Session, account: Account, user_name: str, workshop_id: int) -> tuple[Participant, str]:
@@ -379,21 +432,27 @@ def _delete_workshops(session: Session, workshop_ids: list[int]) -> None:
     session.execute(delete(Workshop).where(Workshop.id.in_(workshop_ids)))
 
 
-def delete_workshop(session: Session, account: Account, workshop_id: int) -> Deletion:
+def delete_workshop(session: Session, account: Account, workshop_id: int, *,
+                    boards: BoardPort = NO_BOARDS) -> Deletion:
     """A workshop and everything on its board: stickies, votes, notes, participants, its log. Themes
-    stay with the discovery (the next aggregation drops those no sticky and no decision keeps)."""
+    stay with the discovery (the next aggregation drops those no sticky and no decision keeps).
+    Everyone on the board is told at once that it was deleted, and disconnected (ADR 0019)."""
     workshop, goes = workshop_deletion(session, account, workshop_id)
     _delete_workshops(session, [workshop.id])
     session.commit()
+    end_boards(boards, [workshop_id], BOARD_DELETED)
     return goes
 
 
-def delete_discovery(session: Session, account: Account, discovery_id: int) -> Deletion:
-    """A discovery, its workshops with everything on them, its themes and its members' access."""
+def delete_discovery(session: Session, account: Account, discovery_id: int, *,
+                     boards: BoardPort = NO_BOARDS) -> Deletion:
+    """A discovery, its workshops with everything on them, its themes and its members' access.
+    Everyone on its boards is told at once that they were deleted, and disconnected (ADR 0019)."""
     from sqlalchemy import delete, update
     from ..db.models import Theme
     discovery, goes = discovery_deletion(session, account, discovery_id)
-    _delete_workshops(session, _workshop_ids(session, discovery_id))
+    workshop_ids = _workshop_ids(session, discovery_id)
+    _delete_workshops(session, workshop_ids)
     theme_ids = select(Theme.id).where(Theme.discovery_id == discovery_id).scalar_subquery()
     from ..db.models import ThemeAssignment
     session.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(theme_ids)))
@@ -402,12 +461,16 @@ def delete_discovery(session: Session, account: Account, discovery_id: int) -> D
     _delete_rows(session, "discovery_id", [discovery_id], skip="discovery")
     session.execute(delete(Discovery).where(Discovery.id == discovery_id))
     session.commit()
+    end_boards(boards, workshop_ids, BOARD_DELETED)
     return goes
 
 
-def remove_member(session: Session, account: Account, discovery_id: int, user_id: int) -> User:
+def remove_member(session: Session, account: Account, discovery_id: int, user_id: int, *,
+                  boards: BoardPort = NO_BOARDS) -> User:
     """Take a person's access to a discovery away (nothing they made is removed). The last facilitator
-    stays, so someone can always run the discovery."""
+    stays, so someone can always run the discovery. Their seats on its boards end at once, unless
+    they may still run it (an admin): services.rights, ADR 0019."""
+    from .rights import close_seats, end_closed
     ensure_can_manage(session, account, discovery_id)
     member = session.exec(select(DiscoveryMember).where(DiscoveryMember.discovery_id == discovery_id,
                                                         DiscoveryMember.user_id == user_id)).first()
@@ -418,7 +481,9 @@ def remove_member(session: Session, account: Account, discovery_id: int, user_id
         raise Conflict("last_facilitator", f"{user.name} is this discovery's only facilitator; "
                                            "add another facilitator first.")
     session.delete(member)
+    closed = close_seats(session, user)
     session.commit()
+    end_closed(boards, closed)
     return user
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session as cookie, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session as cookie, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..database import get_session
 from ..domain.errors import Conflict, DomainError, ValidationError
 from ..domain.validation import PASSWORD_MIN, PASSWORD_RULE, ROLE_LABELS
 from ..extensions import limiter
-from ..realtime import end_live_sessions
+from ..ports import get_boards
 from ..security import LoginUser
 from ..services import accounts
+from .guessing import guarded
 
 bp = Blueprint("auth", __name__)
 
@@ -136,7 +137,7 @@ def person(user_id: int):
         try:
             user = accounts.update_user(session, current_user.account, user_id, name=request.form.get("name"),
                                         role=request.form.get("role"),
-                                        is_admin=request.form.get("is_admin") == "on")
+                                        is_admin=request.form.get("is_admin") == "on", boards=get_boards())
         except (ValidationError, Conflict) as exc:  # access refusals propagate as 403/404
             error = exc
         else:
@@ -166,16 +167,24 @@ def reset_password(user_id: int):
 def invite(token: str):
     """The one-time link: the person sets their password and is signed in."""
     session = get_session()
-    _invite, user = accounts.open_invite(session, token)  # used, replaced or expired: a 404 that says so
+    # used, replaced or expired: a 404 that says so; unknown links are limited like join links (they
+    # create accounts, admins included): past 20 a minute from one address they are slowed and refused,
+    # a valid link still opens (web.guessing)
+    found, refusal = guarded("invite", "Too many unknown links from your network; wait a minute and check the link.",
+                             lambda: accounts.open_invite(session, token))
+    if refusal is not None:
+        return refusal
+    _invite, user = found
     first_time = not accounts.has_password(user)
     error = None
     if request.method == "POST":
         try:
-            user = accounts.accept_invite(session, token, request.form.get("password"), request.form.get("repeat"))
+            # board sockets end too (the seats' secrets changed)
+            user = accounts.accept_invite(session, token, request.form.get("password"), request.form.get("repeat"),
+                                          boards=get_boards())
         except ValidationError as exc:
             error = exc
         else:
-            end_live_sessions(current_app, user.id)  # board sockets too (the seat's secret changed)
             if current_user.is_authenticated:
                 logout_user()
             login_user(LoginUser(user), remember=True)
@@ -194,11 +203,9 @@ def set_status(user_id: int):
     user = accounts.get_user(session, current_user.account, user_id)
     active = request.form.get("active") == "1"
     try:
-        user = accounts.set_active(session, current_user.account, user_id, active)
+        user = accounts.set_active(session, current_user.account, user_id, active, boards=get_boards())
     except (ValidationError, Conflict) as exc:
         return _person_page(user, exc)
-    if not active:
-        end_live_sessions(current_app, user_id)
     flash(f"{user.name} can sign in again." if active
           else f"{user.name} is deactivated: signed out and unable to sign in. Nothing they made is removed.",
           "success")
@@ -228,12 +235,13 @@ def account():
     error = None
     if request.method == "POST":
         try:
+            # board sockets end too (the seats' secrets changed)
             user = accounts.change_own_password(session, current_user.id, request.form.get("current"),
-                                                request.form.get("password"), request.form.get("repeat"))
+                                                request.form.get("password"), request.form.get("repeat"),
+                                                boards=get_boards())
         except (ValidationError, Conflict) as exc:
             error = exc
         else:
-            end_live_sessions(current_app, user.id)  # board sockets too (the seat's secret changed)
             login_user(LoginUser(user), remember=True)  # this session carries on; the others end
             flash("Your password is changed. Any other session of yours is signed out.", "success")
             return redirect(url_for("auth.account"))

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from flask import (Blueprint, current_app, redirect, render_template, request, send_from_directory,
                    session as cookie, url_for)
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from gevent import sleep as gevent_sleep
-from gevent.lock import Semaphore
-from limits import parse as parse_limit
 
 from ..database import get_session
-from ..domain.errors import DomainError, NotFound
+from ..domain.errors import DomainError
 from ..domain.kinds import kinds_as_dicts
 from ..domain.templates import get_template
 from ..extensions import limiter
+from .guessing import guarded
 from ..services import discoveries as svc
 
 bp = Blueprint("board", __name__)
@@ -42,62 +39,11 @@ def _join_limit() -> str:
     return current_app.config.get("JOIN_RATE_LIMIT", "300 per minute")
 
 
-# Guessing join links: only unknown links count, per client address. Past GUESS_SOFT_LIMIT failures
-# every join-link request from the address is answered one at a time and slowly (JOIN_GUESS_DELAY
-# seconds): an unknown link gets 429, a valid one still opens (an office behind one NAT is never locked
-# out of a workshop by one mistyped link); past GUESS_HARD_LIMIT the address gets 429 for every
-# join link (a guessing script, not a person). Tokens have 192 bits: the limits keep a script slow
-# and visible, they are not what makes a link unguessable.
-GUESS_SOFT_LIMIT = parse_limit("20/minute")
-GUESS_HARD_LIMIT = parse_limit("300/hour")
-_slow_lanes: dict[str, Semaphore] = {}
-
-
-def _guessing(address: str) -> str:
-    """"ok", "slow" (past the soft limit) or "blocked" (past the hard limit) for this address."""
-    if not limiter.enabled:
-        return "ok"
-    strategy = limiter.limiter
-    if not strategy.test(GUESS_HARD_LIMIT, "join-guess-hard", address):
-        return "blocked"
-    if not strategy.test(GUESS_SOFT_LIMIT, "join-guess", address):
-        return "slow"
-    return "ok"
-
-
-def _count_guess(address: str) -> None:
-    if limiter.enabled:
-        limiter.limiter.hit(GUESS_SOFT_LIMIT, "join-guess", address)
-        limiter.limiter.hit(GUESS_HARD_LIMIT, "join-guess-hard", address)
-
-
-def _too_many_guesses():
-    from . import answer_error
-    body, status = answer_error(DomainError("rate_limited", "Too many unknown join links from your network; "
-                                                            "wait a minute and check the link."), 429)
-    return body, status, {"Retry-After": "60"}
-
-
 def _guarded_workshop(token: str):
-    """The workshop of a join link, with guessing limited per address (see GUESS_SOFT_LIMIT).
+    """The workshop of a join link, with guessing limited per address (web.guessing).
     Returns (workshop, None) or (None, the answer to send)."""
-    address = get_remote_address()
-    state = _guessing(address)
-    if state == "blocked":
-        return None, _too_many_guesses()
-    if state == "slow":  # one answer at a time per address, each after a pause
-        lane = _slow_lanes.setdefault(address, Semaphore())
-        with lane:
-            gevent_sleep(current_app.config.get("JOIN_GUESS_DELAY", 1.0))
-        if not lane.locked() and _slow_lanes.get(address) is lane:
-            del _slow_lanes[address]  # nobody else waiting: no lane kept per address ever seen
-    try:
-        return svc.workshop_by_token(get_session(), token), None
-    except NotFound:
-        _count_guess(address)
-        if state != "ok":
-            return None, _too_many_guesses()
-        raise
+    return guarded("join", "Too many unknown join links from your network; wait a minute and check the link.",
+                   lambda: svc.workshop_by_token(get_session(), token))
 
 
 @bp.route("/w/<token>", methods=["GET", "POST"])

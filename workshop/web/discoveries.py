@@ -1,10 +1,11 @@
 """Home, discoveries and their workshops (facilitators), and the one-click demo."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..database import get_session
+from ..ports import get_boards
 from ..domain.errors import Conflict, DomainError, ValidationError
 from ..domain.permissions import can_create_discovery, can_manage_discovery
 from ..domain.templates import DEFAULT_TEMPLATE, all_templates
@@ -109,13 +110,8 @@ def add_member(discovery_id: int):
 def set_status(workshop_id: int):
     """Close or reopen: the board's own operation, through its tick (logged, sequenced, broadcast)."""
     status = request.form.get("status")
-    if status == "open":  # an earlier round's board stays closed (refused before anything is written)
-        workshop = svc.get_workshop(get_session(), workshop_id)
-        svc.ensure_can_manage(get_session(), current_user.account, workshop.discovery_id)  # 403/404 first
-        svc.ensure_round_open(get_session(), workshop)
-    workshop, actor, op = svc.workshop_status_op(get_session(), current_user.account, current_user.name,
-                                                 workshop_id, status)
-    result = current_app.extensions["room_hub"].submit(workshop.id, actor, [op])[0]
+    workshop, result = svc.set_workshop_status(get_session(), current_user.account, current_user.name,
+                                               workshop_id, status, boards=get_boards())
     if result["ok"]:
         flash(f"The {workshop.team} workshop is {status}.", "success")
     else:
@@ -155,7 +151,7 @@ def edit(discovery_id: int):
             session.rollback()
             error = exc
         else:
-            _tell_open_boards(session, svc.workshops_in(session, discovery_id))
+            svc.tell_open_boards(session, svc.workshops_in(session, discovery_id), boards=get_boards())
             flash("Discovery saved.", "success")
             return redirect(url_for("discoveries.show", discovery_id=discovery_id))
     form = request.form if request.method == "POST" else {
@@ -175,7 +171,7 @@ def delete(discovery_id: int):
     discovery, goes = svc.discovery_deletion(session, current_user.account, discovery_id)
     if request.method == "POST":
         name = discovery.name
-        svc.delete_discovery(session, current_user.account, discovery_id)
+        svc.delete_discovery(session, current_user.account, discovery_id, boards=get_boards())
         flash(f"Discovery {name!r} is deleted, with {counted(goes.workshops, 'workshop')} and "
               f"{counted(goes.stickies, 'sticky', 'stickies')}.", "success")
         return redirect(url_for("discoveries.home"))
@@ -198,20 +194,13 @@ def edit_workshop(workshop_id: int):
             session.rollback()
             error = exc
         else:
-            _tell_open_boards(session, [workshop])
+            svc.tell_open_boards(session, [workshop], boards=get_boards())
             flash(f"Workshop for {workshop.team} saved.", "success")
             return redirect(url_for("discoveries.show", discovery_id=discovery.id, _anchor=f"w{workshop_id}"))
     form = request.form if request.method == "POST" else {
         "team": workshop.team, "held_on": workshop.held_on.isoformat() if workshop.held_on else ""}
     return render_template("discoveries/edit_workshop.html", discovery=discovery, workshop=workshop, form=form,
                            error=error), 400 if error else 200
-
-
-def _tell_open_boards(session, workshops) -> None:
-    """Open boards of these workshops redraw the team, discovery and stage names (no reload)."""
-    hub = current_app.extensions["room_hub"]
-    for workshop in workshops:
-        hub.names_changed(workshop.id, svc.board_names(session, workshop))
 
 
 @bp.route("/workshops/<int:workshop_id>/delete", methods=["GET", "POST"])
@@ -222,7 +211,7 @@ def delete_workshop(workshop_id: int):
     discovery = svc.get_discovery(session, workshop.discovery_id)
     if request.method == "POST":
         team = workshop.team
-        svc.delete_workshop(session, current_user.account, workshop_id)
+        svc.delete_workshop(session, current_user.account, workshop_id, boards=get_boards())
         flash(f"The {team} workshop is deleted, with {counted(goes.stickies, 'sticky', 'stickies')}.", "success")
         return redirect(url_for("discoveries.show", discovery_id=discovery.id))
     return render_template("discoveries/delete.html", kind="workshop", discovery=discovery, workshop=workshop,
@@ -233,7 +222,7 @@ def delete_workshop(workshop_id: int):
 @login_required
 def remove_member(discovery_id: int, user_id: int):
     try:
-        user = svc.remove_member(get_session(), current_user.account, discovery_id, user_id)
+        user = svc.remove_member(get_session(), current_user.account, discovery_id, user_id, boards=get_boards())
     except DomainError as exc:
         if exc.code in ("forbidden", "unknown_discovery"):
             raise
@@ -253,11 +242,7 @@ def start_round(discovery_id: int):
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("discoveries.show", discovery_id=discovery_id))
-    hub = current_app.extensions["room_hub"]
-    for workshop_id in still_open:
-        workshop, actor, op = svc.workshop_status_op(session, current_user.account, current_user.name,
-                                                     workshop_id, "closed")
-        hub.submit(workshop.id, actor, [op])
+    svc.close_workshops(session, current_user.account, current_user.name, still_open, boards=get_boards())
     flash(f"Round {number} has started: {counted(len(created), 'team')} got a new workshop and join link. "
           f"Round {number - 1} is closed and stays for comparison.", "success")
     return redirect(url_for("discoveries.show", discovery_id=discovery_id, _anchor=f"round{number}"))

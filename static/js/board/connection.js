@@ -80,6 +80,7 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
     if (!state.loaded) {
       socket.timeout(ACK_TIMEOUT_MS).emit("snapshot", {}, (err, ack) => {
         if (myGen !== gen) return;
+        if (ENDING.has(ack?.error?.code)) { end(ack.error); return; }
         if (err || !ack || !ack.ok) { syncing = false; fail(ack, "Could not load the board"); retryLater(); return; }
         state.loadSnapshot(ack.snapshot);
         setCursorRate(ack.snapshot.cursor_ms);
@@ -141,6 +142,20 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
   socket.on("signal", (msg) => onSignal?.(msg));
   socket.on("names", (msg) => onNames?.(msg)); // the team, discovery or stage names were edited
 
+  // The board ended for this socket (docs/protocol.md, ADR 0019): it was deleted, or the person's
+  // rights on it ended. Final: stop here (no reconnect, no retries) and say why.
+  const ENDING = new Set(["board_deleted", "rights_ended", "account_inactive"]);
+  let ended = false;
+  function end(error) {
+    if (ended) return;
+    ended = true;
+    outbox.length = 0;
+    socket.disconnect();
+    onFatal?.(error?.message || "This board ended.", error?.code);
+    setStatus("offline");
+  }
+  socket.on("ended", (msg) => end(msg));
+
   function flush() {
     if (!socket.connected || syncing || inflight || !outbox.length || !state.loaded) return;
     const batch = outbox.slice(0, MAX_BATCH);
@@ -169,6 +184,8 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
       let rejected = false;
       const again = [];
       let againError = null;
+      const ending = (ack.results || []).find((r) => ENDING.has(r.error?.code));
+      if (ending) { end(ending.error); return; }
       for (const result of ack.results || []) {
         const code = result.error?.code;
         if (!result.ok && RETRYABLE.has(code)) { again.push(result.id); againError = result.error; continue; }
@@ -233,6 +250,7 @@ export function createConnection(config, state, { onStatus, onError, onCursors, 
   });
 
   socket.on("disconnect", (reason) => {
+    if (ended) return;
     gen += 1;
     inflight = null;
     syncing = false;

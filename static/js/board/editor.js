@@ -4,6 +4,7 @@
 // it is open the room knows someone is typing (the facilitator sees "2 people are typing").
 import { durationIn, el, formatDuration, parseDuration } from "./format.js";
 import { watchLength } from "../limits.js";
+import { freeSpot } from "./tidy.js";
 
 // Below this zoom the editor's text cannot be read while typing (a phone after Fit shows 11 %):
 // opening it zooms the view in on the sticky first, as whiteboards do.
@@ -13,6 +14,44 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
   viewport = null, announce = () => {} }) {
   let editor = null;
   const kindOf = (key) => state.kinds.get(key);
+  const nameOf = (id) => state.participants.find((p) => p.id === id)?.name || "Someone";
+  const quote = (text) => `“${text.length > 80 ? `${text.slice(0, 79)}…` : text}”`;
+  const mySaves = new Map(); // sticky id -> the text I last saved on it (told when someone replaces it)
+
+  // Two people editing one sticky (issue 23 item 8): nothing is lost silently. Someone else's new
+  // text reaches my open editor at once, with theirs, and saving asks (keep mine / take theirs); a
+  // text I saved that someone replaces later is said too.
+  state.subscribe((change) => {
+    const rec = change.record;
+    const id = rec?.sticky?.id;
+    if (!id || !("text" in rec.sticky) || rec.by === state.me?.id) return;
+    const theirs = rec.sticky.text;
+    if (editor && !editor.draft && editor.id === id && theirs !== editor.baseText) {
+      conflict(editor, rec.by, theirs);
+      return;
+    }
+    const mine = mySaves.get(id);
+    if (mine !== undefined && mine !== theirs) {
+      mySaves.delete(id);
+      toast(`${nameOf(rec.by)} changed the text you wrote, ${quote(mine)}, to ${quote(theirs)}.`, "info",
+        { sticky: true });
+    }
+  });
+
+  function conflict(ed, by, theirs) {
+    ed.conflict = { by, theirs };
+    ed.note.replaceChildren(el("span", null,
+      `${nameOf(by)} changed this text while you were editing it, to ${quote(theirs)}. Save which one?`));
+    const keep = el("button", "editor-note-btn", "Keep mine");
+    keep.type = "button";
+    keep.addEventListener("click", () => { ed.conflict.resolved = true; commit(); });
+    const take = el("button", "editor-note-btn", "Take theirs");
+    take.type = "button";
+    take.addEventListener("click", () => { close(); announce(`Kept ${nameOf(by)}'s text.`, true); });
+    ed.note.append(keep, take);
+    ed.note.hidden = false;
+    ed.form.classList.add("blocked");
+  }
 
   function open({ id, draft, focusDuration = false }) {
     close();
@@ -70,7 +109,7 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     host.append(form);
 
     editor = { id, draft: draft ? { ...draft } : null, draftEl, host, form, area, durInput, note, closed: false,
-      phaseAtOpen: state.phase().key };
+      phaseAtOpen: state.phase().key, baseText: existing ? existing.text || "" : null, conflict: null };
     const onKey = (e) => {
       e.stopPropagation();
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); commit(); }
@@ -118,7 +157,9 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
       if (text && !state.canAdd(ed.draft.kind)) { explain(); return null; } // keep the text: never lose a draft
       close();
       if (!text) { announce("The empty sticky was not added.", true); return null; }
-      const sticky = { id: crypto.randomUUID(), kind: ed.draft.kind, text, x: ed.draft.x, y: ed.draft.y };
+      // its place may have been taken while it was written: the nearest free one then
+      const [x, y] = freeSpot(state.stickyList(), state.kinds, geometry, ed.draft) || [ed.draft.x, ed.draft.y];
+      const sticky = { id: crypto.randomUUID(), kind: ed.draft.kind, text, x, y };
       if (ed.durInput && duration != null) sticky.duration_minutes = duration;
       if (ed.draft.link_to) sticky.link_to = ed.draft.link_to;
       actions.create([sticky]);
@@ -127,6 +168,12 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     }
     const s = state.sticky(ed.id);
     if (s && text && !state.canEdit(s)) { explain(); return null; }
+    if (ed.conflict && !ed.conflict.resolved && text && text !== ed.conflict.theirs) {
+      // someone else's text came in meanwhile: the note asks; nothing is saved over it unasked
+      ed.note.querySelector("button")?.focus();
+      announce(`${nameOf(ed.conflict.by)} changed this text meanwhile: keep yours or take theirs?`, true);
+      return null;
+    }
     close();
     if (!s) return null;
     const changes = {};
@@ -134,6 +181,7 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     if (!text && s.text) toast("A sticky needs some text, so it keeps its old one. To remove it, press Delete.", "info");
     if (ed.durInput && duration !== undefined && duration !== s.duration_minutes) changes.duration_minutes = duration;
     if (Object.keys(changes).length) actions.update(ed.id, changes);
+    if (changes.text) mySaves.set(ed.id, changes.text);
     return ed.id;
   }
 

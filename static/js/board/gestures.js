@@ -3,6 +3,7 @@
 // board draws a box), drag the selection (one message, one undo step), double-click (or double-tap)
 // to edit one's sticky or add one of the palette's kind, drag a kind from the palette, vote.
 import { el } from "./format.js";
+import { freeSpot } from "./tidy.js";
 
 const DRAG_THRESHOLD = 4;
 const DOUBLE_TAP_MS = 350;
@@ -18,6 +19,21 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
   let pressed = null; // the sticky under the last press (a double-click's target, whatever captures the pointer)
   const kindOf = (key) => state.kinds.get(key);
   const stickyAt = (target) => renderer.idFrom(target);
+  const nameOf = (id) => state.participants.find((p) => p.id === id)?.name || "Someone";
+
+  // Someone else deletes a sticky I am dragging: it leaves my drag at once, and I am told who did it
+  // (it used to vanish with no word, issue 23 item 11); the rest of the drag goes on.
+  state.subscribe((change) => {
+    const rec = change.record;
+    const id = rec?.sticky?.deleted ? rec.sticky.id : null;
+    if (!id || gesture?.type !== "drag" || !gesture.origins.has(id) || rec.by === state.me?.id) return;
+    const text = gesture.texts.get(id) || "";
+    gesture.origins.delete(id);
+    gesture.last?.delete(id);
+    renderer.clearPreview(id);
+    const about = text ? `“${text.length > 60 ? `${text.slice(0, 59)}…` : text}”` : "a sticky";
+    toast(`${nameOf(rec.by)} deleted ${about} while you were moving it.`, "info");
+  });
 
   function boardPoint(e) {
     const [x, y] = viewport.toBoard(e.clientX, e.clientY);
@@ -64,6 +80,7 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
     const moving = selection.ids().filter((x) => state.canMove(state.sticky(x)));
     gesture = { type: "drag", id, ids: moving, pointerId: e.pointerId, startX: e.clientX, startY: e.clientY,
       origins: new Map(moving.map((x) => { const t = state.sticky(x); return [x, [t.x, t.y]]; })),
+      texts: new Map(moving.map((x) => [x, state.sticky(x).text || ""])),
       grab: viewport.toBoard(e.clientX, e.clientY), moved: false };
     viewportEl.setPointerCapture(e.pointerId);
   });
@@ -157,7 +174,7 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
     }
     if (g.type === "drag") {
       for (const id of g.origins.keys()) renderer.element(id)?.classList.remove("dragging");
-      if (g.moved && g.last && e.type !== "pointercancel") {
+      if (g.moved && g.last?.size && e.type !== "pointercancel") {
         // the pending ops take over from the previews in the same frame: no flicker back
         actions.move([...g.last].map(([id, [x, y]]) => ({ id, x, y })), { label: g.last.size > 1 ? "move stickies" : "move" });
       }
@@ -214,7 +231,10 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
       toast(state.readOnlyReason() || "This phase does not take new stickies.", "info");
       return;
     }
-    const [x, y] = boardPoint(e);
+    // at the click if nothing is in the way, else at the nearest free place to it (a click just beside
+    // a sticky made one on top of it, issue 23 item 10)
+    const [cx, cy] = boardPoint(e);
+    const [x, y] = freeSpot(state.stickyList(), state.kinds, geometry, { kind, x: cx, y: cy }) || [cx, cy];
     editor.open({ draft: { kind, x, y } });
   }
 

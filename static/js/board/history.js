@@ -1,7 +1,9 @@
 // Undo and redo of my own changes, the way multiplayer whiteboards define it (TECH_NOTES, "Multiplayer
 // undo"): local only (others' changes never enter my stacks), per field and as inverse operations
 // sent like any other op (validated, versioned, broadcast), never snapshots. An entry whose field
-// someone else changed since, or whose sticky is gone, is skipped for that field; the redo of an
+// someone else changed since, or whose sticky is gone, is skipped for that field; an entry nothing of
+// which can be taken back any more is never passed over silently: undo stops there and says who
+// changed (or deleted) it (issue 23 item 9; the next undo goes on to the change before); the redo of an
 // undo is computed when the undo happens, so undo n then redo n restores the board exactly; a new
 // edit clears redo; one gesture (a drag, a multi-move, a paste, a tidy) is one entry.
 // Votes, phases, the timer, the reveal and the lock are not undoable (they are room decisions).
@@ -35,8 +37,16 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
   // steps waiting for their op's record: the server's values (rounded, cleaned, or a restored
   // sticky as it was stored) replace what this client sent, so "changed since" compares like with like
   const awaiting = new Map(); // op id -> step
+  // who last changed each field of a sticky (and who deleted it): an undo that cannot be done says who
+  const changedBy = new Map(); // sticky id -> {field: participant id, deleted: participant id}
   state.subscribe((change) => {
     const rec = change.record;
+    if (rec?.sticky?.id && rec.by != null) {
+      const by = changedBy.get(rec.sticky.id) || {};
+      for (const field of FIELDS) if (field in rec.sticky) by[field] = rec.by;
+      if (rec.sticky.deleted) by.deleted = rec.by;
+      changedBy.set(rec.sticky.id, by);
+    }
     const waiting = rec && awaiting.get(rec.id);
     if (!waiting || !rec.sticky) return;
     awaiting.delete(rec.id);
@@ -89,13 +99,18 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
     const steps = [];
     const owners = []; // the step each op belongs to, in op order
     let skipped = 0;
+    const others = new Set(); // who changed or deleted what this entry would take back
+    const blame = (id, field) => {
+      const by = changedBy.get(id)?.[field];
+      if (by != null && by !== state.me?.id) others.add(by);
+    };
     for (const step of [...entry.steps].reverse()) {
       const now = state.sticky(step.id);
       if (step.kind === "update") {
-        if (!now) { skipped += 1; continue; }
+        if (!now) { skipped += 1; blame(step.id, "deleted"); continue; }
         const changes = {}, before = {}, after = {};
         for (const [field, value] of Object.entries(step.after)) {
-          if (!same(now[field], value)) { skipped += 1; continue; } // someone changed it since
+          if (!same(now[field], value)) { skipped += 1; blame(step.id, field); continue; } // someone changed it since
           changes[field] = step.before[field];
           before[field] = value;
           after[field] = step.before[field];
@@ -106,7 +121,12 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
         owners.push(steps[steps.length - 1]);
       } else if (step.kind === "create") {
         // take back a sticky I added, unless someone changed it since (then it is theirs too)
-        if (!now || !FIELDS.every((f) => same(now[f], step.sticky[f]))) { skipped += 1; continue; }
+        if (!now || !FIELDS.every((f) => same(now[f], step.sticky[f]))) {
+          skipped += 1;
+          if (!now) blame(step.id, "deleted");
+          else for (const f of FIELDS) if (!same(now[f], step.sticky[f])) blame(step.id, f);
+          continue;
+        }
         ops.push({ type: "sticky.delete", sticky_id: step.id });
         steps.push({ kind: "delete", id: step.id, sticky: { ...now, pending: false } });
         owners.push(steps[steps.length - 1]);
@@ -119,24 +139,29 @@ export function createHistory({ state, sendMany, onChange = () => {} }) {
         owners.push(steps[steps.length - 1]);
       }
     }
-    return { ops, owners, entry: { label: entry.label, steps: steps.reverse() }, skipped };
+    return { ops, owners, entry: { label: entry.label, steps: steps.reverse() }, skipped, others };
   }
 
+  const nameOf = (id) => state.participants?.find((p) => p.id === id)?.name || "someone";
+
   function run(from, to) {
-    let skippedEntries = 0;
-    while (from.length) {
-      const entry = from.pop();
-      const { ops, owners, entry: back, skipped } = invert(entry);
-      if (!ops.length) { skippedEntries += 1; continue; } // changed or deleted by someone else since
-      const about = subject(back.steps, state); // before the ops: an undone add is gone after them
-      sendMany(ops);
-      track(ops, owners);
-      to.push({ ...back, at: 0 });
+    if (!from.length) return null;
+    const entry = from.pop();
+    const { ops, owners, entry: back, skipped, others } = invert(entry);
+    if (!ops.length) {
+      // nothing of it can be taken back (changed or deleted by someone else since): stop here and
+      // say so, never jump to an older, unrelated change (the entry is spent: the next undo goes on)
       onChange();
-      return { label: entry.label, about, skipped: skipped + skippedEntries };
+      const whole = entry.steps.length === 1 && !state.sticky(entry.steps[0].id);
+      return { label: null, blocked: entry.label, about: subject(entry.steps, state),
+        by: [...others].map(nameOf).join(" and ") || "someone else", deleted: whole };
     }
+    const about = subject(back.steps, state); // before the ops: an undone add is gone after them
+    sendMany(ops);
+    track(ops, owners);
+    to.push({ ...back, at: 0 });
     onChange();
-    return skippedEntries ? { label: null, skipped: skippedEntries } : null;
+    return { label: entry.label, about, skipped };
   }
 
   return {

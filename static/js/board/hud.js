@@ -150,9 +150,16 @@ export function createHud({ state, dom }) {
     });
   }
 
-  function fatal(message) {
+  function fatal(message, code) {
     fatalEl.hidden = false;
     fatalEl.querySelector(".fatal-text").textContent = message;
+    if (code === "board_deleted") { // nothing to join again: the way home instead
+      fatalEl.querySelector("h2").textContent = "This board was deleted";
+      const link = fatalEl.querySelector("a");
+      link.textContent = "Go to the home page";
+      link.href = "/";
+    }
+    fatalEl.querySelector("a")?.focus();
   }
 
   return { refresh, connection, toast, confirmDialog, fatal };

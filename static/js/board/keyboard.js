@@ -208,11 +208,18 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     if (reason) { actions.refuse(reason); return; }
     const done = redo ? history.redo() : history.undo();
     if (!done) { toast(redo ? "Nothing to redo." : "Nothing to undo (votes, phases, the timer, the reveal and the lock are not undone).", "info"); return; }
+    if (!done.label) { // the last change cannot be taken back: say why, and stop there
+      const verb = redo ? "redone" : "undone";
+      const said = `Not ${verb}: your ${done.blocked} of ${done.about} was ${done.deleted ? "deleted" : "changed"} by `
+        + `${done.by} since. ${redo ? "Redo" : "Undo"} again for the change before it.`;
+      announce(said, true);
+      toast(said, "info");
+      return;
+    }
     const skipped = done.skipped ? ` (${done.skipped} skipped: changed or deleted by someone else since)` : "";
     const said = `${redo ? "Redone" : "Undone"}: ${done.label} of ${done.about}${skipped}`;
-    if (done.label) announce(said, true);
-    else toast(`Nothing left to ${redo ? "redo" : "undo"}: someone else changed it since.`, "info");
-    if (skipped && done.label) toast(said, "info");
+    announce(said, true);
+    if (skipped) toast(said, "info");
   }
 
   // Letters typed on the board with no editor open: a person writing words ("Waiting 3 weeks") must not

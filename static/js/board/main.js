@@ -120,7 +120,7 @@ const connection = createConnection(config, state, {
   onStatus: (s) => hud.connection(s),
   onError: (message) => hud.toast(message, "error"),
   onCursors: (list) => presence.onCursors(list),
-  onFatal: (message) => hud.fatal(message),
+  onFatal: (message, code) => hud.fatal(message, code),
   onSignal: (msg) => onSignal(msg),
   onNames: (msg) => onNames(msg),
 });
