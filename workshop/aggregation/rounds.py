@@ -9,7 +9,7 @@ discovery), so one theme id follows a pain through the rounds. Pure pandas, no d
 
 Columns: ``theme_id``, ``title``, ``full_title`` (the backlog's), then ``teams_<r>`` and ``pains_<r>`` for each round r (1, 2, ...),
 then ``change`` (one of CHANGES, GONE_SO_FAR, NOT_RUN or NO_PAIN) and ``judged`` (how many of the theme's
-teams in the two rounds compared ran both, the teams its change is judged on) and ``teams_either`` (its
+teams in the two rounds compared ran both, the teams its change is judged on) and ``of_teams`` (its
 teams in either of them), in the backlog's rank order. Only pain points
 count, as everywhere in the backlog: a theme's teams in a round are the teams with one of its pain
 points on a board of that round (an opportunity is an idea; it never ranks nor judges a theme).
@@ -184,7 +184,7 @@ def compare_rounds(stickies: pd.DataFrame, backlog: pd.DataFrame, workshop_round
                          for t in out["theme_id"]]
         either = [team_sets.get((t, previous), set()) | team_sets.get((t, latest), set()) for t in out["theme_id"]]
         out["judged"] = [len(teams & ran_both) for teams in either]
-        out["teams_either"] = [len(teams) for teams in either]
+        out["of_teams"] = [len(teams) for teams in either]
     else:
         out["change"] = "new"
     return out

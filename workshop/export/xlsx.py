@@ -832,7 +832,7 @@ def _judged_list(rounds: pd.DataFrame) -> list:
     if "judged" not in rounds.columns:
         return [None] * len(rounds)
     return [f"{int(j)} of {int(t)} team{'s' if t != 1 else ''}" if t else None
-            for j, t in zip(rounds["judged"], rounds["teams_either"])]
+            for j, t in zip(rounds["judged"], rounds["of_teams"])]
 ROUNDS_UNPRINTED = "Theme ID"  # the Rounds sheet's last column, outside the print area
 
 
@@ -864,7 +864,7 @@ def _lead_time_columns(lead: pd.DataFrame) -> list[_Column]:
 
 LEAD_FORMAT = '0.0" days (median)"'
 GONE_FORMAT = '0" themes"'
-GONE_SO_FAR_FORMAT = '0" themes (gone for their teams that ran it; others have not run it yet)"'
+GONE_SO_FAR_FORMAT = '0" themes (for the teams of theirs that ran it)"'
 
 
 def _lead_time_sheet(lead: pd.DataFrame | None, stickies: pd.DataFrame) -> list[_Column] | None:
