@@ -290,7 +290,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       if (!s) return;
       e.preventDefault();
       if (state.canEdit(s)) editor.open({ id });
-      else toast(state.readOnlyReason() || actions.notAuthor(s, "change its text"), "info");
+      else editor.read(id); // the whole text, read only, and why (issue 26)
       return;
     }
     if (key === "v") {

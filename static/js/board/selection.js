@@ -2,7 +2,7 @@
 // vote phase, where it would cover the stickies people click to vote), copy, cut, paste and
 // duplicate (Ctrl+C/X/V/D) through a clipboard in localStorage shared by every board of the
 // discovery, select all, delete.
-import { el } from "./format.js";
+import { durationIn, el } from "./format.js";
 import { freeOffset, freeSpot } from "./tidy.js";
 
 const CLIPBOARD = (discoveryId) => `storming.clipboard.${discoveryId}`;
@@ -128,9 +128,50 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
     const [x, y] = freeSpot(state.stickyList(), state.kinds, geometry, want) || [want.x, want.y];
     editor.open({ draft: { kind: "note", x, y, link_to: s.id } });
   });
+  // The kind, changed in place as Miro or FigJam recolour (issue 26): text, place, votes and links stay.
+  const kindLabel = el("label", "sel-kind");
+  const kindSelect = el("select", "sel-kind-select");
+  kindSelect.setAttribute("aria-label", "Kind of this sticky");
+  kindSelect.title = "Change this sticky's kind: its text, place, dots and links stay";
+  kindLabel.append(kindSelect);
+  kindLabel.addEventListener("pointerdown", (e) => e.stopPropagation());
+  kindSelect.addEventListener("keydown", (e) => e.stopPropagation());
+  kindSelect.addEventListener("change", () => {
+    const s = state.sticky(renderer.selected);
+    if (s && kindSelect.value !== s.kind) changeKind(s, kindSelect.value);
+  });
+  buttons.kind = kindLabel;
+  selectionBar.append(kindLabel);
+  button("read", "Read", "Read the whole text (Enter)", () => renderer.selected && editor.read(renderer.selected));
   button("duplicate", "Duplicate", "Duplicate (Ctrl+D)", duplicate);
   button("copy", "Copy", "Copy, to paste here or on another board of this discovery (Ctrl+C)", () => copy());
   button("delete", "Delete", "Delete (Delete key; Ctrl+Z brings it back)", () => actions.remove(ids()));
+
+  /** A sticky becomes another kind: a time sticky takes the duration its text names; a kind without
+   * a duration drops it (sent, so that an undo brings it back). */
+  function changeKind(s, key) {
+    const to = kindOf(key);
+    if (!to) return;
+    const changes = { kind: key };
+    if (to.hasDuration && s.duration_minutes == null) {
+      const named = durationIn(s.text);
+      if (named != null) changes.duration_minutes = named;
+    }
+    if (!to.hasDuration && s.duration_minutes != null) changes.duration_minutes = null;
+    if (actions.update(s.id, changes, "kind")) toast(`Now a ${to.label.toLowerCase()} sticky (Ctrl+Z takes it back).`, "info");
+  }
+
+  function kindChoices(s) {
+    kindSelect.replaceChildren();
+    for (const kind of state.kinds.values()) {
+      if (kind.key !== s.kind && !state.canAdd(kind.key)) continue;
+      const o = el("option", null, kind.label);
+      o.value = kind.key;
+      o.selected = kind.key === s.kind;
+      kindSelect.append(o);
+    }
+    return kindSelect.options.length > 1;
+  }
 
   function update() {
     const list = ids();
@@ -148,7 +189,10 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
       duration: editable && !many && !!kind?.hasDuration,
       link: editable && !many && s.kind !== "event",
       unlink: editable && !many && !!s.link_to,
-      note: state.me.facilitator && writable && !many && s.kind !== "note",
+      // a note about this sticky: whoever may add a note now (everyone in the deep-dive, issue 26)
+      note: state.canAdd("note") && !many && s.kind !== "note",
+      kind: editable && !many && kindChoices(s),
+      read: !editable && !many && !!s.text,
       duplicate: writable && list.some((x) => state.canAdd(state.sticky(x)?.kind)),
       copy: true,
       delete: writable && list.some((x) => state.canEdit(state.sticky(x))),
