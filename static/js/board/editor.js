@@ -46,6 +46,7 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
       node.root.classList.remove("reading");
       document.removeEventListener("pointerdown", outside, true);
       if (refocus) node.root.focus({ preventScroll: true });
+      onClose(true);
     };
     const outside = (e) => { if (!card.contains(e.target)) finish(false); };
     const current = { id, finish };
@@ -59,6 +60,14 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     done.addEventListener("click", (e) => { e.stopPropagation(); finish(true); });
     document.addEventListener("pointerdown", outside, true);
     card.focus({ preventScroll: true });
+    onClose(false); // the selection's bar steps aside
+    // all of it on screen: a sticky near the edge brings the view to it
+    requestAnimationFrame(() => {
+      if (!viewport || reader !== current) return;
+      const r = card.getBoundingClientRect();
+      const v = viewport.element.getBoundingClientRect();
+      if (r.right > v.right || r.left < v.left || r.bottom > v.bottom || r.top < v.top) viewport.centreOn(...geometry.toWorld(s.x, s.y));
+    });
     announce(`${s.text}. ${why.textContent}`);
   }
 
@@ -110,6 +119,28 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
       durInput.value = existing && existing.duration_minutes != null ? formatDuration(existing.duration_minutes).replace(" ", "") : "";
       row.append(durInput);
       form.append(row);
+    }
+    // while typing a time sticky: whether it has a duration yet, so a missing one is seen now, not
+    // later on the backlog ("3 time-taken stickies have no duration") (issue 26)
+    let durHint = null;
+    if (kind.hasDuration) {
+      durHint = el("div", "editor-duration-hint");
+      durHint.setAttribute("aria-live", "polite");
+      const say = () => {
+        const raw = durInput.value.trim();
+        const typed = raw ? parseDuration(raw) : null;
+        const named = raw ? null : durationIn(area.value);
+        durHint.classList.toggle("missing", !raw && named == null);
+        durHint.classList.toggle("invalid", !!raw && typed == null);
+        durHint.textContent = raw
+          ? (typed == null ? "Not a duration: try 3d, 2w, 45m, 4h or “half a day”." : `Takes ${formatDuration(typed)}.`)
+          : named != null ? `Takes ${formatDuration(named)} (from the text).`
+            : "No duration yet: name one (“2d”, “half a day”) or type it in the field, or it counts in no lead time.";
+      };
+      area.addEventListener("input", say);
+      durInput.addEventListener("input", say);
+      say();
+      form.append(durHint);
     }
     const note = el("div", "editor-note");
     note.setAttribute("role", "alert");

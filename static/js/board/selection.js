@@ -179,7 +179,7 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
     const s = id ? state.sticky(id) : null;
     const node = id ? renderer.element(id) : null;
     // in the vote phase nothing floats over the board: a click is a dot, Shift+V or "−" takes it back
-    if (!s || !node || editor.isOpen || hidden || state.phase().voting) { selectionBar.hidden = true; return; }
+    if (!s || !node || editor.isOpen || editor.reading || hidden || state.phase().voting) { selectionBar.hidden = true; return; }
     const many = list.length > 1;
     const editable = state.canEdit(s);
     const writable = !state.readOnlyReason();
