@@ -68,6 +68,14 @@ def test_kind_change_long_text_notes_and_the_duration_hint(pages, ui, output_dir
     node.click()
     shot(ann, output_dir, "frictions-kind-1440.png")
     ann.keyboard.press("Escape")
+    # the list view changes a kind too (it does what the canvas does), offering the kinds the phase takes
+    ann.click("#list-open")
+    kind = ann.locator(f"#listview tr[data-id='{sid}'] select.lv-kind-select")
+    assert kind.locator("option").all_inner_texts() == ["System", "Time taken", "Team"]
+    kind.select_option("team")
+    ui.wait_settled(ann)
+    assert server_sticky(ann, "Security review 2d")["kind"] == "team"
+    ann.click("#listview .lv-close")
 
     # 8: Bob reads Ann's long sticky in full: a double-click opens it read-only, with why
     long_id = ui.add_sticky(ann, "system", LONG, 0.62, 0.3)

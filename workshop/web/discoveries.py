@@ -26,7 +26,7 @@ def home():
     rows = svc.visible_discoveries(session, current_user.account)
     # the admin opens the demo from here whatever else exists (issue 26: once any discovery existed,
     # only the CLI could load it); once loaded it is one of the cards
-    demo_shown = any(row.discovery.name.casefold() == DEMO_DISCOVERY["name"].casefold() for row in rows)
+    demo_shown = any(row["discovery"].name.casefold() == DEMO_DISCOVERY["name"].casefold() for row in rows)
     return render_template("discoveries/home.html", rows=rows, can_create=can_create_discovery(current_user.account),
                            offer_demo=current_user.account.is_admin and not demo_shown)
 

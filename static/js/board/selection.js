@@ -2,7 +2,7 @@
 // vote phase, where it would cover the stickies people click to vote), copy, cut, paste and
 // duplicate (Ctrl+C/X/V/D) through a clipboard in localStorage shared by every board of the
 // discovery, select all, delete.
-import { durationIn, el } from "./format.js";
+import { el } from "./format.js";
 import { freeOffset, freeSpot } from "./tidy.js";
 
 const CLIPBOARD = (discoveryId) => `storming.clipboard.${discoveryId}`;
@@ -138,7 +138,9 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
   kindSelect.addEventListener("keydown", (e) => e.stopPropagation());
   kindSelect.addEventListener("change", () => {
     const s = state.sticky(renderer.selected);
-    if (s && kindSelect.value !== s.kind) changeKind(s, kindSelect.value);
+    if (s && kindSelect.value !== s.kind && actions.changeKind(s.id, kindSelect.value)) {
+      toast(`Now a ${kindOf(kindSelect.value).label.toLowerCase()} sticky (Ctrl+Z takes it back).`, "info");
+    }
   });
   buttons.kind = kindLabel;
   selectionBar.append(kindLabel);
@@ -146,20 +148,6 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
   button("duplicate", "Duplicate", "Duplicate (Ctrl+D)", duplicate);
   button("copy", "Copy", "Copy, to paste here or on another board of this discovery (Ctrl+C)", () => copy());
   button("delete", "Delete", "Delete (Delete key; Ctrl+Z brings it back)", () => actions.remove(ids()));
-
-  /** A sticky becomes another kind: a time sticky takes the duration its text names; a kind without
-   * a duration drops it (sent, so that an undo brings it back). */
-  function changeKind(s, key) {
-    const to = kindOf(key);
-    if (!to) return;
-    const changes = { kind: key };
-    if (to.hasDuration && s.duration_minutes == null) {
-      const named = durationIn(s.text);
-      if (named != null) changes.duration_minutes = named;
-    }
-    if (!to.hasDuration && s.duration_minutes != null) changes.duration_minutes = null;
-    if (actions.update(s.id, changes, "kind")) toast(`Now a ${to.label.toLowerCase()} sticky (Ctrl+Z takes it back).`, "info");
-  }
 
   function kindChoices(s) {
     kindSelect.replaceChildren();
