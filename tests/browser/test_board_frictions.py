@@ -13,6 +13,9 @@ LONG = ("Security review by the central team takes two weeks because every chang
         "ticket, a meeting slot on Thursdays and a signed PDF from the architect on duty, who is often away")
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
 def server_sticky(page, text):
     return page.evaluate("(t) => [...window.__board.state.stickiesServer.values()].find(s => s.text === t) || null", text)
 
@@ -35,6 +38,7 @@ def test_kind_change_long_text_notes_and_the_duration_hint(pages, ui, output_dir
     expect(hint).to_contain_text("No duration yet")
     ann.keyboard.type("Waiting for the CAB, anderthalb Wochen")
     expect(hint).to_have_text("Takes 1.5 wk (from the text).")
+    shot(ann, output_dir, "frictions-duration-hint-1440.png")
     ann.keyboard.press("Enter")
     ui.wait_settled(ann)
     assert server_sticky(ann, "Waiting for the CAB, anderthalb Wochen")["duration_minutes"] == 15120
@@ -91,6 +95,22 @@ def test_kind_change_long_text_notes_and_the_duration_hint(pages, ui, output_dir
     bob.keyboard.press("Escape")
     expect(reader).to_have_count(0)
     assert server_sticky(bob, LONG)["text"] == LONG  # nothing changed
+    # on a phone: the sticky's bar docks at the bottom instead of covering the stickies above it (10),
+    # and "Read" opens the whole text
+    cleo = pages.guest("Cleo", **PHONE)
+    cleo.evaluate("(id) => { const b = window.__board, s = b.state.sticky(id); b.viewport.centreOn(...b.geometry.toWorld(s.x, s.y)); }",
+                  long_id)
+    cleo_long = cleo.locator(f".sticky[data-id='{long_id}']")
+    cleo_long.locator(".sticky-text").tap()
+    bar = cleo.locator("#selection-bar")
+    expect(bar).to_be_visible()
+    box, sticky_box = bar.bounding_box(), cleo_long.bounding_box()
+    assert box["y"] >= sticky_box["y"] + sticky_box["height"], (box, sticky_box)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390.5, box
+    bar.locator(".sel-read").tap()
+    expect(cleo.locator(".sticky-reader .reader-text")).to_have_text(LONG)
+    cleo.screenshot(path=str(output_dir / "frictions-read-390.png"))
+    cleo.locator(".sticky-reader .reader-close").tap()
 
     # 9: in the deep-dive everyone attaches a note from the sticky's bar
     ui.set_phase(fac, "deepdive")
@@ -111,8 +131,6 @@ def test_kind_change_long_text_notes_and_the_duration_hint(pages, ui, output_dir
     bob.locator(f".sticky[data-id='{sid}']").click()
     expect(bob.locator(".sel-note")).to_be_hidden()
 
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
 def overlap(a, b) -> bool:

@@ -596,17 +596,18 @@ def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
 
 
 def _in_timeline_order(stickies: pd.DataFrame) -> pd.DataFrame:
-    """Each workshop's stickies (workshops in the order given) as they were written, and those written
-    at one moment (an imported workshop's, all at once) along the timeline: before, an imported board
-    came out in the database's arbitrary order."""
-    if not len(stickies) or "workshop_id" not in stickies.columns:
+    """The stickies as the report lists them (each workshop's as they were written), those written at one
+    moment on one board (an imported workshop's, all at once) along the timeline: before, an imported
+    board came out in the database's arbitrary order (by random sticky id)."""
+    if not len(stickies) or not {"workshop_id", "created_at", "position"} <= set(stickies.columns):
         return stickies
-    keys = {"_workshop": pd.factorize(stickies["workshop_id"])[0]}
-    by = ["_workshop"]
-    for name in ("created_at", "position"):
-        if name in stickies.columns:
-            by.append(name)
-    return stickies.assign(**keys).sort_values(by, kind="stable", na_position="last").drop(columns="_workshop")
+    same = (stickies["workshop_id"].eq(stickies["workshop_id"].shift())
+            & stickies["created_at"].eq(stickies["created_at"].shift()))
+    if not same.any():
+        return stickies
+    run = (~same).cumsum().to_numpy()
+    return stickies.assign(_run=run).sort_values(["_run", "position"], kind="stable",
+                                                 na_position="last").drop(columns="_run")
 
 
 def _heatmap_columns(report: BacklogReport) -> list[_Column]:
