@@ -80,6 +80,11 @@ def test_kind_change_long_text_notes_and_the_duration_hint(pages, ui, output_dir
     ui.wait_settled(ann)
     assert server_sticky(ann, "Security review 2d")["kind"] == "team"
     ann.click("#listview .lv-close")
+    # and the keyboard: Alt+K turns the focused sticky into the next kind the phase takes
+    node.focus()
+    ann.keyboard.press("Alt+KeyK")
+    ui.wait_settled(ann)
+    assert server_sticky(ann, "Security review 2d")["kind"] == "system"
 
     # 8: Bob reads Ann's long sticky in full: a double-click opens it read-only, with why
     long_id = ui.add_sticky(ann, "system", LONG, 0.62, 0.3)
