@@ -104,7 +104,8 @@ class Basis:
         so_far = int((rounds["change"] == GONE_SO_FAR).sum()) if "change" in rounds else 0
         text = f"Gone in round {self.latest}: {gone} theme{'s' if gone != 1 else ''}"
         if so_far:
-            text += f" (and {so_far} gone so far: gone for its teams that ran round {self.latest}, not all of them have)"
+            text += (f" (and {so_far} gone so far: gone for their teams that ran round {self.latest}, while others "
+                     "of their teams have not run it yet)")
         return text + f", judged on {self.judged_on()}."
 
     def judged_on(self) -> str:
