@@ -17,7 +17,7 @@ UNIT_MINUTES = {
     "w": 10080, "wk": 10080, "wks": 10080, "week": 10080, "weeks": 10080,
     "mo": 43200, "month": 43200, "months": 43200,
     # German, as a Kita or a Bauamt writes its stickies ("1,5 Tage", "anderthalb Wochen")
-    "minute": 1, "minuten": 1, "std": 60, "stunde": 60, "stunden": 60,
+    "minuten": 1, "std": 60, "stunde": 60, "stunden": 60,
     "tag": 1440, "tage": 1440, "tagen": 1440, "woche": 10080, "wochen": 10080,
     "monat": 43200, "monate": 43200, "monaten": 43200,
 }
