@@ -192,3 +192,13 @@ def test_the_new_discovery_form_names_every_wrong_field_at_once(signed_in):
     for code in ("missing_name", "goal_too_long", "duplicate_stage"):
         assert f'<li data-code="{code}">' in html, code
     assert 'value="' + "x" * 1001 + '"' in html  # nothing typed is lost
+
+
+def test_the_admin_is_offered_the_demo_on_the_home_page_until_it_is_loaded(signed_in, client, runner):
+    """Issue 26: once any discovery existed, only the CLI could load the demo."""
+    assert client.post("/discoveries/new", data={"name": "Ours", "stages": "A\nB"}).status_code in (200, 302)
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-test="open-demo"' in page and "Ours" in page
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-test="open-demo"' not in page and "Platform discovery 2026" in page

@@ -190,3 +190,20 @@ def test_printed_numbers_keep_a_gap_before_the_next_column(printed):
             if p not in stickies_pages and a[2].isdigit() and b[2] in firsts and 0 < b[0] - a[1] < 20]
     assert len(gaps) >= 20
     assert min(gaps) >= 2.5, sorted(gaps)[:5]
+
+
+def test_the_readme_says_how_many_pages_the_demo_prints(printed):
+    """The README said 17 pages when the demo printed 16 (issue 26): the figure is read from the README
+    and checked against the print."""
+    report, pages, _ = printed
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    figures = re.findall(r"the demo, two rounds: (\d+) pages", readme)
+    assert figures and all(int(n) == len(pages) for n in figures), (figures, len(pages))
+
+
+def test_the_rounds_page_keeps_a_space_between_numbers_and_the_change(printed):
+    """The Rounds sheet printed "0gone", "2same" (issue 26)."""
+    report, pages, _ = printed
+    page = next(p for p in pages if sheet_of(p) == "Rounds")
+    assert re.search(r"\s(gone|same|fewer teams|more teams|new|not run yet)\s", page)
+    assert not re.search(r"\d(gone|same|fewer|more|new|not run)", page), page

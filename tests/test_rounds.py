@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from workshop.aggregation.rounds import CHANGES, NO_PAIN, NOT_RUN, change, compare_rounds, comparison_basis
+from workshop.aggregation.rounds import (CHANGES, GONE_SO_FAR, NO_PAIN, NOT_RUN, change, compare_rounds,
+                                         comparison_basis)
 from workshop.db.models import Sticky, Workshop
 
 
@@ -50,7 +51,8 @@ def test_compare_rounds_counts_teams_and_pain_points_per_round():
     backlog = pd.DataFrame({"rank": [1, 2, 3, 4, 5, 6, 7], "theme_id": [12, 10, 14, 13, 11, 15, 16],
                             "title": ["New pain", "Fewer", "More", "Same", "Gone", "Not run", "Moved"]})
     out = compare_rounds(stickies, backlog, rounds)
-    assert list(out.columns) == ["theme_id", "title", "full_title", "teams_1", "pains_1", "teams_2", "pains_2", "change"]
+    assert list(out.columns) == ["theme_id", "title", "full_title", "teams_1", "pains_1", "teams_2", "pains_2", "change",
+                                 "judged", "of_teams"]
     assert out["theme_id"].tolist() == [12, 10, 14, 13, 11, 15, 16]  # rank order
     by = out.set_index("title")
     # Fewer: A, B, C in round 1; C has not run round 2, so A and B (2) against A (1)
@@ -226,15 +228,17 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     ws = workbook["Rounds"]
     header = [c.value for c in ws[1]]
     assert header == ["Theme", "Round 1 teams", "Round 1 pain points", "Round 2 teams",
-                      "Round 2 pain points", "Change (teams in both rounds)", "Shipped", "Theme ID"]
-    assert ws.print_area == f"'Rounds'!$A$1:$G${ws.max_row}"  # the id stays out of print, as on every sheet
+                      "Round 2 pain points", "Change (teams in both rounds)", "Judged on", "Shipped", "Theme ID"]
+    assert ws.print_area == f"'Rounds'!$A$1:$H${ws.max_row}"  # the id stays out of print, as on every sheet
     rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
     rows = [{**r, "Change": r["Change (teams in both rounds)"]} for r in rows]
     by_theme = {r["Theme"]: r for r in rows}
-    assert {r["Change"] for r in rows} <= {*CHANGES, NOT_RUN, NO_PAIN}
+    assert {r["Change"] for r in rows} <= {*CHANGES, GONE_SO_FAR, NOT_RUN, NO_PAIN}
     # the demo's story: self-service environments shipped, CAB still there, a new pain about costs
     env = by_theme[env_theme(db).title]
-    assert env["Round 1 teams"] >= 5 and env["Round 2 teams"] == 0 and env["Change"] == "gone"
+    # gone for the teams of its seven that ran round 2; the others have not run it yet (issue 26)
+    assert env["Round 1 teams"] >= 5 and env["Round 2 teams"] == 0 and env["Change"] == GONE_SO_FAR
+    assert re.fullmatch(rf"[1-3] of {env['Round 1 teams']} teams", env["Judged on"])
     cab = next(r for t, r in by_theme.items() if "CAB" in t and r["Round 2 teams"])
     assert cab["Change"] in ("same", "fewer teams")
     spread = [r for r in rows if r["Change"] == "more teams"]
@@ -257,8 +261,9 @@ def test_the_backlog_and_the_workbook_follow_each_theme_through_the_rounds(demo,
     assert payments["Build"] == pytest.approx(10) and payments["Release"] == pytest.approx(7)
     summary = {r[0]: r[1] for r in workbook["Summary"].iter_rows(values_only=True) if r and r[0]}
     import statistics
+    both = {"Checkout", "Logistics", "Payments"}  # lead time compared on the teams with times in both rounds
     for number in (1, 2):
-        median = statistics.median(r["Lead time (days)"] for r in lead_rows if r["Round"] == number)
+        median = statistics.median(r["Lead time (days)"] for r in lead_rows if r["Round"] == number and r["Team"] in both)
         assert summary[f"Lead time, round {number}"] == pytest.approx(median, abs=0.05)  # '0.0" days (median)"'
     assert summary["Gone in round 2"] == sum(r["Change"] == "gone" for r in rows)
 
@@ -313,7 +318,7 @@ def test_the_backlog_shows_lead_time_per_round_against_the_goal(demo, client):
     assert 'data-test="lead-time"' in page and "from 9 weeks to 2 by Q3 2027" in page
     import re
     medians = re.findall(r"<tr><td>Round (\d)</td><td class=\"num\">(\d+)</td><td class=\"num\">([\d.]+)</td>", page)
-    assert [(r, int(n)) for r, n, _ in medians] == [("1", 10), ("2", 3)]
+    assert [(r, int(n)) for r, n, _ in medians] == [("1", 3), ("2", 3)]  # the teams compared (issue 26)
     assert float(medians[1][2]) < float(medians[0][2])  # the demo's round 2 is faster
 
 
@@ -513,9 +518,71 @@ def test_a_title_cut_for_the_page_is_whole_in_the_workbook():
     # the teams that ran both no longer have it, but a team new to round 2 does: not gone
     ({"a"}, {"n"}, {"a"}, "fewer teams"),
     ({"x"}, set(), {"a"}, "not run yet"),
+    # issue 26: gone for the one of its teams that ran round 2; the other has not run it yet
+    ({"a", "x"}, set(), {"a"}, "gone so far"),
     (set(), {"n"}, {"a"}, "new"),
     (set(), set(), {"a"}, "no pain points"),
 ])
 def test_new_and_gone_keep_their_plain_meaning_for_the_whole_theme(before, after, ran_both, word):
     from workshop.aggregation.rounds import verdict
     assert verdict(before, after, ran_both) == word
+
+
+# --- issue 26: lead time and "gone" judged on the teams that ran both rounds, the Rounds sheet, the order ---
+
+def test_lead_time_is_compared_on_the_teams_with_times_in_both_rounds():
+    """Round 1's median was over 3 teams (30 days), round 2's over the 2 that ran it (12.6): on those
+    2 teams round 1 was 26 days."""
+    from workshop.aggregation.lead_time import compared_per_round, comparison_sentence
+    lead = pd.DataFrame({"round": [1, 1, 1, 2, 2], "team": ["A", "B", "C", "a", "B"],
+                         "lead_time_days": [24.0, 28.0, 30.0, 12.0, 13.2]})
+    compared, teams = compared_per_round(lead)
+    assert teams == ["A", "B"] and compared["median_days"].tolist() == pytest.approx([26.0, 12.6])
+    assert compared["teams"].tolist() == [2, 2]
+    assert comparison_sentence(lead) == (
+        "Compared on the 2 teams with times in both rounds (A and B), as each theme's change is; over every "
+        "team with times: round 1 28.0 days (3 teams), round 2 12.6 days (2 teams).")
+    only_one = lead.assign(team=["A", "B", "C", "D", "E"])
+    assert compared_per_round(only_one)[1] == []
+    assert comparison_sentence(only_one).startswith("No team has times in both rounds yet")
+
+
+def test_the_backlog_and_the_summary_compare_lead_time_and_say_how_gone_is_judged(demo, client):
+    page = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    note = re.search(r'data-test="lead-basis">([^<]*)<', page).group(1)
+    assert note.startswith("Compared on the 3 teams with times in both rounds (Checkout, Logistics and Payments)")
+    assert "round 1 33.5 days (10 teams)" in note
+    gone = re.search(r'data-test="rounds-gone"><b>([^<]*)<', page).group(1)
+    assert re.fullmatch(r"Gone in round 2: \d themes? \(and \d+ gone so far: gone for their teams that ran round 2, "
+                        r"while others of their teams have not run it yet\), judged on the 3 of 10 teams that ran both "
+                        r"rounds\.", gone), gone
+    assert 'class="pill change-gone-so-far"' in page and re.search(r'data-test="judged">on \d of \d+ teams?<', page)
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(BytesIO(client.get("/discoveries/1/export.xlsx").data))[
+        "Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Lead time, round 1"] == pytest.approx(40.2, abs=0.05)  # was 33.5 over ten teams
+    assert summary["Lead time compared"] == note.replace("&#39;", "'")
+    assert summary["Gone in round 2"] < 5 and summary["Gone so far"] >= 5  # was "11 themes"
+
+
+def test_the_rounds_sheet_keeps_a_space_after_the_last_number_before_the_change():
+    """Printed, 'Round 2 pain points' ran into the Change: "0gone", "2same"."""
+    from workshop.export.xlsx import _rounds_columns
+    rounds = pd.DataFrame({"theme_id": [1], "title": ["CAB"], "full_title": ["CAB"], "teams_1": [2], "pains_1": [2],
+                           "teams_2": [1], "pains_2": [0], "change": ["gone"], "judged": [1], "of_teams": [2]})
+    cols = {c.header: c for c in _rounds_columns(rounds)}
+    assert cols["Round 2 pain points"].gap and not cols["Round 1 pain points"].gap
+    assert cols["Judged on"].values == ["1 of 2 teams"]
+
+
+def test_an_imported_workshops_stickies_are_on_the_stickies_sheet_in_timeline_order(signed_in, client, db):
+    from workshop.services.importer import import_stickies
+    rows = [("event", f"Step {i}", f"{p:.2f}") for i, p in enumerate([0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6])]
+    board = "kind,text,position\n" + "".join(f"{k},{t},{p}\n" for k, t, p in rows)
+    with db.session() as session:
+        discovery_id = import_stickies(session, board, "Permits", "Statik").discovery_id
+    sheet = openpyxl.load_workbook(BytesIO(client.get(f"/discoveries/{discovery_id}/export.xlsx").data))["Stickies"]
+    header = [c.value for c in sheet[1]]
+    texts = [r[header.index("Text")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    positions = [r[header.index("Position")] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert positions == sorted(positions) and len(texts) == 9
+    assert texts[:3] == ["Step 1", "Step 5", "Step 3"]

@@ -111,11 +111,11 @@ def test_anyone_moves_any_sticky_and_only_its_author_or_the_facilitator_edits_it
     moved = server_sticky(ben, "Budget approved")
     assert moved["x"] > 0.32
     ana.wait_for_function("(x) => [...window.__board.state.stickiesServer.values()][0].x === x", arg=moved["x"])
-    # Ben cannot change its text, and is told who can
+    # Ben cannot change its text: it opens read-only, and says who can (issue 26: it was a toast)
     ui.sticky(ben, "Budget approved").dblclick()
     expect(ben.locator(".editor-text")).to_have_count(0)
-    expect(ben.locator(".toast").last).to_contain_text("Only Ana")
-    expect(ben.locator(".toast").last).to_contain_text("anyone can move it")
+    expect(ben.locator(".sticky-reader .reader-why")).to_contain_text("Only Ana")
+    expect(ben.locator(".sticky-reader .reader-why")).to_contain_text("anyone can move it")
 
 
 def test_several_stickies_move_together_in_one_message_and_paste_onto_another_board_of_the_discovery(pages, ui, output_dir):

@@ -8,14 +8,19 @@ discovery), so one theme id follows a pain through the rounds. Pure pandas, no d
     comparison_basis(stickies, workshop_round) -> Basis (which teams the change is judged on, in words)
 
 Columns: ``theme_id``, ``title``, ``full_title`` (the backlog's), then ``teams_<r>`` and ``pains_<r>`` for each round r (1, 2, ...),
-then ``change`` (one of CHANGES, NOT_RUN or NO_PAIN), in the backlog's rank order. Only pain points
+then ``change`` (one of CHANGES, GONE_SO_FAR, NOT_RUN or NO_PAIN) and ``judged`` (how many of the theme's
+teams in the two rounds compared ran both, the teams its change is judged on) and ``of_teams`` (its
+teams in either of them), in the backlog's rank order. Only pain points
 count, as everywhere in the backlog: a theme's teams in a round are the teams with one of its pain
 points on a board of that round (an opportunity is an idea; it never ranks nor judges a theme).
 
 The change compares like with like: only the teams that ran both rounds (stickies on a board of each)
 count on either side. A pain is not "gone" or "fewer" because a team has not had its round-2 workshop
 yet: if none of the theme's teams ran both rounds, it is NOT_RUN (or "new" when it hurts in the latest
-round only, for a team that had not run the previous one).
+round only, for a team that had not run the previous one). Nor is a pain "gone" while some of the teams
+that had it have not run the latest round: it is GONE_SO_FAR (gone for the ones that ran it), and the
+page and the workbook say on how many of its teams each change is judged (issue 26: "Gone in round 2:
+11 themes" when 3 of 10 teams had run round 2).
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from typing import Mapping
 import pandas as pd
 
 CHANGES = ("gone", "fewer teams", "same", "more teams", "new")
+GONE_SO_FAR = "gone so far"  # gone for its teams that ran the latest round; others of its teams have not yet
 NOT_RUN = "not run yet"  # none of the theme's earlier teams has run the latest round yet
 NO_PAIN = "no pain points"  # no pain point in either round compared (ideas only, or gone before)
 NAMED_TEAMS = 8  # teams named in the basis sentence; beyond, "and N more"
@@ -64,6 +70,8 @@ def verdict(before: set[str], after: set[str], ran_both: set[str]) -> str:
             return "more teams"
         if word == "gone" and after:
             return "fewer teams"
+        if word == "gone" and before - ran_both:
+            return GONE_SO_FAR
         return word
     return "new" if after else NOT_RUN
 
@@ -87,6 +95,23 @@ class Basis:
     ran_both: tuple[str, ...]
     not_run_latest: tuple[str, ...]  # ran the previous round, not (yet) the latest
     only_latest: tuple[str, ...]     # ran the latest round, not the previous one
+    teams: int = 0                   # teams that ran any round
+
+    def gone_line(self, rounds: "pd.DataFrame") -> str:
+        """'Gone in round 2: 3 themes (and 8 gone so far, for the teams that ran it), judged on the
+        3 of 10 teams that ran both rounds.'"""
+        gone = int((rounds["change"] == "gone").sum()) if "change" in rounds else 0
+        so_far = int((rounds["change"] == GONE_SO_FAR).sum()) if "change" in rounds else 0
+        text = f"Gone in round {self.latest}: {gone} theme{'s' if gone != 1 else ''}"
+        if so_far:
+            text += (f" (and {so_far} gone so far: gone for their teams that ran round {self.latest}, while others "
+                     "of their teams have not run it yet)")
+        return text + f", judged on {self.judged_on()}."
+
+    def judged_on(self) -> str:
+        n = len(self.ran_both)
+        return f"the {n} of {self.teams} teams that ran both rounds" if n != 1 else \
+            f"the one of {self.teams} teams that ran both rounds"
 
     def sentence(self) -> str:
         """For a steering meeting: 'Compared on the 4 teams that ran both rounds; Brandschutz has not
@@ -130,8 +155,9 @@ def comparison_basis(stickies: pd.DataFrame, workshop_round: Mapping[int, int]) 
     def names(keys) -> tuple[str, ...]:
         return tuple(sorted(({**after, **before}[k] for k in keys), key=str.casefold))
 
+    every = {key for teams in ran.values() for key in teams}
     return Basis(previous, latest, names(before.keys() & after.keys()), names(before.keys() - after.keys()),
-                 names(after.keys() - before.keys()))
+                 names(after.keys() - before.keys()), len(every))
 
 
 def compare_rounds(stickies: pd.DataFrame, backlog: pd.DataFrame, workshop_round: Mapping[int, int]) -> pd.DataFrame:
@@ -157,6 +183,9 @@ def compare_rounds(stickies: pd.DataFrame, backlog: pd.DataFrame, workshop_round
         ran_both = ran.get(previous, {}).keys() & ran.get(latest, {}).keys()
         out["change"] = [verdict(team_sets.get((t, previous), set()), team_sets.get((t, latest), set()), ran_both)
                          for t in out["theme_id"]]
+        either = [team_sets.get((t, previous), set()) | team_sets.get((t, latest), set()) for t in out["theme_id"]]
+        out["judged"] = [len(teams & ran_both) for teams in either]
+        out["of_teams"] = [len(teams) for teams in either]
     else:
         out["change"] = "new"
     return out

@@ -20,7 +20,7 @@ MAX_OPS_PER_MESSAGE = 50
 MAX_TIMER_SECONDS = 7200
 MAX_VOTE_BUDGET = 50
 _OP_ID = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")  # always with fullmatch ("$" would let a final newline in)
-STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to")
+STICKY_FIELDS = ("text", "x", "y", "duration_minutes", "link_to", "kind")
 # What anyone in the room may change on anyone's sticky, as on a paper wall: where it stands.
 MOVE_FIELDS = frozenset({"x", "y"})
 FACILITATOR_OPS = {"phase.set", "timer.start", "timer.stop", "board.lock", "private.set", "private.reveal",
@@ -159,7 +159,15 @@ _CHANGE_PARSERS: dict[str, Callable[[object], Any]] = {
     "y": _y,
     "duration_minutes": _duration,
     "link_to": lambda value: _sticky_id(value, "link_to") if value is not None else None,
+    "kind": lambda value: _kind(value),
 }
+
+
+def _kind(value: object) -> str:
+    if not isinstance(value, str) or value not in KINDS_BY_KEY:
+        shown = value[:40] if isinstance(value, str) else type(value).__name__
+        raise ValidationError("unknown_kind", f"Unknown sticky kind {shown!r}.")
+    return value
 
 
 def _sticky_update_fields(raw: dict) -> dict[str, Any]:
@@ -306,7 +314,7 @@ def check_can_change(actor: Actor, sticky, changes: dict | None = None) -> None:
     if changes is not None and set(changes) <= MOVE_FIELDS:
         return
     who = sticky.author_name or "its author"
-    what = "delete it" if changes is None else "change its text"
+    what = "delete it" if changes is None else "change its kind" if "kind" in changes else "change its text"
     raise Forbidden("not_author", f"Only {who} (who wrote this sticky) or a facilitator can {what}; anyone can move it.")
 
 
@@ -342,10 +350,23 @@ def votes_hidden(workshop, template: Template) -> bool:
     return bool(workshop.hide_votes) and bool(template.phase(workshop.phase).voting)
 
 
+def check_can_change_kind(actor: Actor, workshop, template: Template, kind: str) -> None:
+    """A sticky's kind changes (recoloured, as in Miro or FigJam: "Security review 2d" written while the
+    palette was on System) into a kind its changer could add now: a guest, one the phase takes; a
+    facilitator, any. Text, place, votes and links stay."""
+    check_can_create(actor, workshop, template, kind)
+
+
 def apply_sticky_changes(sticky, changes: dict, is_visible: Callable[[str], bool]) -> dict:
-    """Last writer wins per field: set each changed field, bump the version. Returns the changes applied."""
+    """Last writer wins per field: set each changed field, bump the version. Returns the changes applied.
+    A kind without a duration drops the duration it had (the change says so: `duration_minutes` None)."""
+    changes = dict(changes)
+    kind = changes.get("kind", sticky.kind)
+    if "kind" in changes and not KINDS_BY_KEY[kind].has_duration and "duration_minutes" not in changes \
+            and sticky.duration_minutes is not None:
+        changes["duration_minutes"] = None
     if "duration_minutes" in changes and changes["duration_minutes"] is not None \
-            and not KINDS_BY_KEY[sticky.kind].has_duration:
+            and not KINDS_BY_KEY[kind].has_duration:
         raise ValidationError("invalid_duration", "Only a time-taken sticky carries a duration.")
     if changes.get("link_to") is not None:
         if changes["link_to"] == sticky.id or not is_visible(changes["link_to"]):

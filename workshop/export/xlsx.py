@@ -601,6 +601,21 @@ def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
     return cols
 
 
+def _in_timeline_order(stickies: pd.DataFrame) -> pd.DataFrame:
+    """The stickies as the report lists them (each workshop's as they were written), those written at one
+    moment on one board (an imported workshop's, all at once) along the timeline: before, an imported
+    board came out in the database's arbitrary order (by random sticky id)."""
+    if not len(stickies) or not {"workshop_id", "created_at", "position"} <= set(stickies.columns):
+        return stickies
+    same = (stickies["workshop_id"].eq(stickies["workshop_id"].shift())
+            & stickies["created_at"].eq(stickies["created_at"].shift()))
+    if not same.any():
+        return stickies
+    run = (~same).cumsum().to_numpy()
+    return stickies.assign(_run=run).sort_values(["_run", "position"], kind="stable",
+                                                 na_position="last").drop(columns="_run")
+
+
 def _heatmap_columns(report: BacklogReport) -> list[_Column]:
     heat = report.heatmap if report.heatmap is not None else pd.DataFrame()
     stages = [str(s) for s in (report.discovery or {}).get("stages") or []]
@@ -661,7 +676,8 @@ CHART_COLUMN_WIDTH = 8
 
 
 def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], progress: _Progress,
-                   page: _Print, extra: list[tuple] = (), rounds_basis: str | None = None) -> None:
+                   page: _Print, extra: list[tuple] = (), rounds_basis: str | None = None,
+                   lead_note: str | None = None) -> None:
     ws = wb.create_sheet("Summary")
     styles = _Styles(ws)
     for letter, width in SUMMARY_WIDTHS.items():
@@ -715,6 +731,8 @@ def _write_summary(wb: Workbook, report: BacklogReport, top: list[_Column], prog
             proto_cell.alignment = Alignment(horizontal="left", vertical="top")
             style = proto_cell._style
         rows.append([label(name), None if value is None else _cell(ws, value, style)])
+    if lead_note:
+        long_text("Lead time compared", txt(lead_note))
     if rounds_basis:
         long_text("Rounds compared", txt(rounds_basis))
     rows.append([])
@@ -818,6 +836,14 @@ def _write_heatmap(wb: Workbook, columns: list[_Column], progress: _Progress, pa
 
 
 CHANGE_HEADER = "Change (teams in both rounds)"
+JUDGED_HEADER = "Judged on"  # "1 of 6 teams": how many of the theme's teams ran both rounds
+
+
+def _judged_list(rounds: pd.DataFrame) -> list:
+    if "judged" not in rounds.columns:
+        return [None] * len(rounds)
+    return [f"{int(j)} of {int(t)} team{'s' if t != 1 else ''}" if t else None
+            for j, t in zip(rounds["judged"], rounds["of_teams"])]
 ROUNDS_UNPRINTED = "Theme ID"  # the Rounds sheet's last column, outside the print area
 
 
@@ -828,8 +854,11 @@ def _rounds_columns(rounds: pd.DataFrame) -> list[_Column]:
                     max_width=THEME_WIDTH)]
     for r in numbers:
         cols.append(_Column(f"Round {r} teams", _number_list(rounds[f"teams_{r}"], True), "int"))
-        cols.append(_Column(f"Round {r} pain points", _number_list(rounds[f"pains_{r}"], True), "int"))
+        # the last number before the Change's text keeps a space's width after it (printed "0gone", "2same")
+        cols.append(_Column(f"Round {r} pain points", _number_list(rounds[f"pains_{r}"], True), "int",
+                            gap=r == numbers[-1]))
     cols += [_Column(CHANGE_HEADER, _text_list(_series(rounds, "change", n)), wrap=True, max_width=16),
+             _Column(JUDGED_HEADER, _judged_list(rounds), max_width=16),
              _Column("Shipped", _date_list(_series(rounds, "shipped_on", n)), "date", DATE_FORMAT),
              _Column(ROUNDS_UNPRINTED, _number_list(rounds["theme_id"], True), "int")]
     return cols
@@ -846,6 +875,7 @@ def _lead_time_columns(lead: pd.DataFrame) -> list[_Column]:
 
 LEAD_FORMAT = '0.0" days (median)"'
 GONE_FORMAT = '0" themes"'
+GONE_SO_FAR_FORMAT = '0" themes (for the teams of theirs that ran it)"'
 
 
 def _lead_time_sheet(lead: pd.DataFrame | None, stickies: pd.DataFrame) -> list[_Column] | None:
@@ -864,15 +894,22 @@ def _round_summary(rounds: pd.DataFrame | None, lead: pd.DataFrame | None) -> li
     """The Summary's lines about rounds: each round's median lead time, and the themes gone."""
     if rounds is None or not len(rounds):
         return []
-    from workshop.aggregation.lead_time import per_round
+    from workshop.aggregation.lead_time import compared_per_round
+    from workshop.aggregation.rounds import GONE_SO_FAR
     lines: list[tuple[str, object]] = []
     if lead is not None and len(lead):
-        for row in per_round(lead).itertuples():
+        # on the teams with times in every round (the sentence below the lines says which), as the
+        # themes' change is judged: a median over ten teams against one over three compares nothing
+        compared, _ = compared_per_round(lead)
+        for row in compared.itertuples():
             lines.append((f"Lead time, round {row.round}", round(float(row.median_days), 1), LEAD_FORMAT))
     numbers = sorted(int(c.split("_")[1]) for c in rounds.columns if c.startswith("teams_"))
     if len(numbers) >= 2:
         gone = int((rounds["change"] == "gone").sum())
         lines.append((f"Gone in round {numbers[-1]}", gone, GONE_FORMAT))
+        so_far = int((rounds["change"] == GONE_SO_FAR).sum())
+        if so_far:
+            lines.append(("Gone so far", so_far, GONE_SO_FAR_FORMAT))
     return lines
 
 
@@ -917,7 +954,7 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
     backlog_cols = _backlog_columns(backlog)
     heat_cols = _heatmap_columns(report)
     workshop_cols = _workshop_columns(workshops)
-    sticky_cols = _sticky_columns(stickies)
+    sticky_cols = _sticky_columns(_in_timeline_order(stickies))
     top = [_Column(c.header, c.values[:TOP_THEMES], c.kind, c.number_format)
            for c in backlog_cols if c.header in ("Rank", "Theme", "Priority", "Teams", "Votes")]
     top = [next(c for c in top if c.header == h) for h in ("Rank", "Theme", "Priority", "Teams", "Votes")]
@@ -936,7 +973,11 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
                   date=f"{generated:%Y-%m-%d}" if generated is not None else "")
 
     wb = Workbook(write_only=True)
-    _write_summary(wb, report, top, progress, page, _round_summary(rounds, lead_time), rounds_basis)
+    lead_note = None
+    if rounds_cols and lead_time is not None and len(lead_time):
+        from workshop.aggregation.lead_time import comparison_sentence
+        lead_note = comparison_sentence(lead_time)
+    _write_summary(wb, report, top, progress, page, _round_summary(rounds, lead_time), rounds_basis, lead_note)
     _write_backlog(wb, backlog_cols, progress, page)
     _write_heatmap(wb, heat_cols, progress, page)
     if rounds_cols:  # like the heatmap, one page for the meeting while it stays readable

@@ -43,7 +43,7 @@ _U = User.__table__
 _WORKSHOP_STATE = ("status", "phase", "private_writing", "locked", "vote_budget", "hide_votes", "timer_ends_at",
                    "timer_seconds", "seq")
 # The sticky's columns a board operation can change (the UPDATE writes these; nothing else writes them).
-_STICKY_MUTABLE = ("text", "x", "y", "duration_minutes", "link_to", "private", "deleted", "version", "updated_at")
+_STICKY_MUTABLE = ("kind", "text", "x", "y", "duration_minutes", "link_to", "private", "deleted", "version", "updated_at")
 _STICKY_COLUMNS = ("id", "workshop_id", "kind", "text", "x", "y", "duration_minutes", "link_to", "author_id",
                    "author_name", "private", "deleted", "version", "updated_at")
 
@@ -288,6 +288,8 @@ class _Batch:
 
     def _sticky_update(self, actor: Actor, op: Op) -> dict:
         sticky = self._changeable(actor, op.fields["sticky_id"], op.fields["changes"])
+        if "kind" in op.fields["changes"]:
+            rules.check_can_change_kind(actor, self.workshop, self.template, op.fields["changes"]["kind"])
         changes = rules.apply_sticky_changes(sticky, op.fields["changes"], lambda sid: self.visible_to(actor, sid))
         sticky.updated_at = _now()
         self._changed(sticky)
@@ -447,7 +449,7 @@ class _Batch:
                 for s in self.new_stickies.values()])
         if self.changed_stickies:
             conn.execute(_UPDATE_STICKY, [
-                {"b_id": s.id, "b_text": s.text, "b_x": s.x, "b_y": s.y, "b_duration_minutes": s.duration_minutes,
+                {"b_id": s.id, "b_kind": s.kind, "b_text": s.text, "b_x": s.x, "b_y": s.y, "b_duration_minutes": s.duration_minutes,
                  "b_link_to": s.link_to, "b_private": s.private, "b_deleted": s.deleted, "b_version": s.version,
                  "b_updated_at": s.updated_at}
                 for s in self.changed_stickies.values()])

@@ -39,6 +39,11 @@ def round_basis(session: Session, discovery_id: int, report: BacklogReport) -> s
     return basis.sentence() if basis is not None else None
 
 
+def round_basis_of(session: Session, discovery_id: int, report: BacklogReport):
+    """The Basis itself (aggregation.rounds.Basis), None with one round."""
+    return comparison_basis(report.stickies, workshop_rounds(session, discovery_id))
+
+
 def lead_time(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
     """Per round and team, the days its time stickies add up to, in total and per stage."""
     from ..aggregation.lead_time import lead_times

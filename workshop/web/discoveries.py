@@ -23,8 +23,13 @@ def home():
         return redirect(url_for("auth.setup"))
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("discoveries/home.html", rows=svc.visible_discoveries(session, current_user.account),
-                           can_create=can_create_discovery(current_user.account))
+    from ..demo_data import DEMO_DISCOVERY
+    rows = svc.visible_discoveries(session, current_user.account)
+    # the admin opens the demo from here whatever else exists (issue 26: once any discovery existed,
+    # only the CLI could load it); once loaded it is one of the cards
+    demo_shown = any(row["discovery"].name.casefold() == DEMO_DISCOVERY["name"].casefold() for row in rows)
+    return render_template("discoveries/home.html", rows=rows, can_create=can_create_discovery(current_user.account),
+                           offer_demo=current_user.account.is_admin and not demo_shown)
 
 
 @bp.post("/demo")

@@ -2,6 +2,8 @@
 // step for them (history.js). Rights are checked here only to say why something cannot be done;
 // the server decides.
 
+import { durationIn } from "./format.js";
+
 export function createActions({ state, geometry, send, sendMany, history, toast, announce = () => {} }) {
   const round = (v) => Math.round(v * 10000) / 10000;
 
@@ -46,6 +48,25 @@ export function createActions({ state, geometry, send, sendMany, history, toast,
     send(op);
     history.track([op], [step]);
     history.record({ label, steps: [step] });
+    return true;
+  }
+
+  /** A sticky becomes another kind in place (issue 26), one undo step: a time sticky takes the duration
+   * its text names; a kind without a duration drops it (sent, so that an undo brings it back). */
+  function changeKind(id, key) {
+    const s = state.sticky(id);
+    const to = state.kinds.get(key);
+    if (!s || !to || s.kind === key) return false;
+    if (!state.canEdit(s)) return refuse(state.readOnlyReason() || notAuthor(s, "change its kind"));
+    if (!state.canAdd(key)) return refuse(`The ${state.phase().label} phase does not take ${to.label.toLowerCase()} stickies.`);
+    const changes = { kind: key };
+    if (to.hasDuration && s.duration_minutes == null) {
+      const named = durationIn(s.text);
+      if (named != null) changes.duration_minutes = named;
+    }
+    if (!to.hasDuration && s.duration_minutes != null) changes.duration_minutes = null;
+    if (!update(id, changes, "kind")) return false;
+    announce(`Now a ${to.label.toLowerCase()} sticky.`);
     return true;
   }
 
@@ -107,5 +128,5 @@ export function createActions({ state, geometry, send, sendMany, history, toast,
     return true;
   }
 
-  return { create, update, move, remove, vote, notAuthor, round, refuse };
+  return { create, update, changeKind, move, remove, vote, notAuthor, round, refuse };
 }

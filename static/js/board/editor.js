@@ -13,6 +13,7 @@ const EDIT_ZOOM = 0.6;
 export function createEditor({ state, renderer, geometry, actions, toast, stickyLayer, signal, onClose, onCreated = () => {},
   viewport = null, announce = () => {} }) {
   let editor = null;
+  let reader = null; // a sticky opened read-only (issue 26: someone else's long text was cut with "…")
   const kindOf = (key) => state.kinds.get(key);
   const nameOf = (id) => state.participants.find((p) => p.id === id)?.name || "Someone";
   const quote = (text) => `“${text.length > 80 ? `${text.slice(0, 79)}…` : text}”`;
@@ -53,8 +54,65 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
     ed.form.classList.add("blocked");
   }
 
+  /** Someone else's sticky (or any, while the board is read-only), in full: its whole text, who wrote it
+   * and why it cannot be changed, over the sticky, until Esc, Close or a click elsewhere. */
+  function read(id) {
+    close();
+    const s = state.sticky(id);
+    const node = renderer.node(id);
+    if (!s || !node) return;
+    if (viewport && viewport.scale < EDIT_ZOOM / 2) viewport.setView(s.x, s.y, EDIT_ZOOM);
+    const kind = kindOf(s.kind);
+    const card = el("div", "sticky-reader");
+    card.setAttribute("role", "dialog");
+    card.setAttribute("aria-label", `${kind?.label || s.kind} by ${s.author_id === state.me.id ? "you" : s.author_name || "someone"}, read only`);
+    card.tabIndex = -1;
+    const text = el("p", "reader-text", s.text || "");
+    const meta = el("p", "reader-meta", [kind?.label || s.kind, s.duration_minutes != null ? `takes ${formatDuration(s.duration_minutes)}` : "",
+      `by ${s.author_id === state.me.id ? "you" : s.author_name || "someone"}`].filter(Boolean).join(" · "));
+    const who = s.author_id === state.me.id ? "you" : (s.author_name || "its author");
+    const why = el("p", "reader-why", state.readOnlyReason() || `Only ${who} (who wrote it) or a facilitator can change its text; anyone can move it.`);
+    const done = el("button", "reader-close", "Close");
+    done.type = "button";
+    card.append(text, meta, why, done);
+    node.root.append(card);
+    node.root.classList.add("reading");
+    renderer.raise(id);
+    const finish = (refocus) => {
+      if (reader !== current) return;
+      reader = null;
+      card.remove();
+      node.root.classList.remove("reading");
+      document.removeEventListener("pointerdown", outside, true);
+      if (refocus) node.root.focus({ preventScroll: true });
+      onClose(true);
+    };
+    const outside = (e) => { if (!card.contains(e.target)) finish(false); };
+    const current = { id, finish };
+    reader = current;
+    card.addEventListener("keydown", (e) => {
+      e.stopPropagation();
+      if (e.key === "Escape" || e.key === "Enter") { e.preventDefault(); finish(true); }
+    });
+    card.addEventListener("pointerdown", (e) => e.stopPropagation());
+    card.addEventListener("dblclick", (e) => e.stopPropagation());
+    done.addEventListener("click", (e) => { e.stopPropagation(); finish(true); });
+    document.addEventListener("pointerdown", outside, true);
+    card.focus({ preventScroll: true });
+    onClose(false); // the selection's bar steps aside
+    // all of it on screen: a sticky near the edge brings the view to it
+    requestAnimationFrame(() => {
+      if (!viewport || reader !== current) return;
+      const r = card.getBoundingClientRect();
+      const v = viewport.element.getBoundingClientRect();
+      if (r.right > v.right || r.left < v.left || r.bottom > v.bottom || r.top < v.top) viewport.centreOn(...geometry.toWorld(s.x, s.y));
+    });
+    announce(`${s.text}. ${why.textContent}`);
+  }
+
   function open({ id, draft, focusDuration = false }) {
     close();
+    reader?.finish(false);
     const existing = id ? state.sticky(id) : null;
     if (id && !existing) return;
     const kind = kindOf(existing ? existing.kind : draft.kind);
@@ -100,6 +158,28 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
       durInput.value = existing && existing.duration_minutes != null ? formatDuration(existing.duration_minutes).replace(" ", "") : "";
       row.append(durInput);
       form.append(row);
+    }
+    // while typing a time sticky: whether it has a duration yet, so a missing one is seen now, not
+    // later on the backlog ("3 time-taken stickies have no duration") (issue 26)
+    let durHint = null;
+    if (kind.hasDuration) {
+      durHint = el("div", "editor-duration-hint");
+      durHint.setAttribute("aria-live", "polite");
+      const say = () => {
+        const raw = durInput.value.trim();
+        const typed = raw ? parseDuration(raw) : null;
+        const named = raw ? null : durationIn(area.value);
+        durHint.classList.toggle("missing", !raw && named == null);
+        durHint.classList.toggle("invalid", !!raw && typed == null);
+        durHint.textContent = raw
+          ? (typed == null ? "Not a duration: try 3d, 2w, 45m, 4h or “half a day”." : `Takes ${formatDuration(typed)}.`)
+          : named != null ? `Takes ${formatDuration(named)} (from the text).`
+            : "No duration yet: name one (“2d”, “half a day”) or type it in the field, or it counts in no lead time.";
+      };
+      area.addEventListener("input", say);
+      durInput.addEventListener("input", say);
+      say();
+      form.append(durHint);
     }
     const note = el("div", "editor-note");
     note.setAttribute("role", "alert");
@@ -224,6 +304,8 @@ export function createEditor({ state, renderer, geometry, actions, toast, sticky
 
   return {
     open,
+    read,
+    get reading() { return reader?.id || null; },
     commit,
     close,
     get isOpen() { return !!editor; },

@@ -13,11 +13,27 @@ const ALIASES = {
   d: 1440, day: 1440, days: 1440,
   w: 10080, wk: 10080, wks: 10080, week: 10080, weeks: 10080,
   mo: 43200, month: 43200, months: 43200,
+  // German ("1,5 Tage", "anderthalb Wochen"): workshop/domain/durations.py's UNIT_MINUTES, alike
+  minuten: 1, std: 60, stunde: 60, stunden: 60,
+  tag: 1440, tage: 1440, tagen: 1440, woche: 10080, wochen: 10080,
+  monat: 43200, monate: 43200, monaten: 43200,
 };
+
+// Numbers written as words before a unit ("half a day", "anderthalb Wochen", "a week"), rewritten to
+// digits before reading: durations.py's WORD_NUMBERS, alike.
+const WORD_NUMBERS = [
+  [/\b(?:one and a half|anderthalb|eineinhalb)\s+/g, "1.5 "],
+  [/\b(?:half(?: an?)?|(?:(?:a|ein|eine|einen) )?halbe[nrs]?)\s+/g, "0.5 "],
+  [/\b(?:an?|one|ein|eine|einen)\s+(?=(?:day|week|hour|month|tag|woche|stunde|monat)\b)/g, "1 "],
+];
+
+function digits(text) {
+  return WORD_NUMBERS.reduce((t, [re, d]) => t.replace(re, d), text);
+}
 
 /** "3d", "2w", "45m", "4h", "1.5 h", "1d 4h", "90" (minutes) -> minutes; null when not understood. */
 export function parseDuration(input) {
-  const text = String(input ?? "").trim().toLowerCase().replace(",", ".");
+  const text = digits(String(input ?? "").trim().toLowerCase()).replace(/,/g, ".");
   if (!text) return null;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(parseFloat(text));
   const re = /(\d+(?:\.\d+)?)\s*([a-z]+)/g;
@@ -41,7 +57,7 @@ const PART_IN_TEXT = new RegExp(`(?<![\\w.,])(\\d+(?:[.,]\\d+)?)\\s*(${UNIT_WORD
 /** The duration a time sticky's text names, in minutes: its first run of number+unit parts
  * ("Security review 2d" -> 2880, "1d 4h to merge" -> 1680); null when it names none. */
 export function durationIn(text) {
-  const t = String(text ?? "").toLowerCase();
+  const t = digits(String(text ?? "").toLowerCase());
   let total = 0, end = -1, m;
   PART_IN_TEXT.lastIndex = 0;
   while ((m = PART_IN_TEXT.exec(t))) {
@@ -53,8 +69,15 @@ export function durationIn(text) {
 }
 
 export function formatDuration(minutes) {
+  // the unit people typed where it is whole ("10 d", not "1.4 wk" beside "5 d"), a half under 10 of the
+  // largest unit ("1.5 d"), else one decimal under 10 of it: the workbook's format_duration, alike
   if (minutes == null || !Number.isFinite(minutes)) return "";
   if (minutes === 0) return "0 min";
+  for (const [label, size] of UNITS.slice(0, -1)) {
+    const v = minutes / size;
+    if (v >= 1 && (Number.isInteger(v) || (v < 10 && Number.isInteger(v * 2)))) return `${v} ${label}`;
+  }
+  if (minutes < 60 || (Number.isInteger(minutes) && minutes < 120)) return `${minutes} min`;
   for (const [label, size] of UNITS) {
     if (minutes >= size) {
       const v = minutes / size;

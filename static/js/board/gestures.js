@@ -219,7 +219,7 @@ export function createGestures({ state, renderer, viewport, geometry, palette, a
       const s = state.sticky(id);
       if (state.phase().voting && state.isVotable(s)) return;
       if (state.canEdit(s)) editor.open({ id });
-      else toast(state.readOnlyReason() || actions.notAuthor(s, "change its text"), "info");
+      else editor.read(id); // the whole text, read only, and why (issue 26)
       return;
     }
     const kind = palette.selectedKind;

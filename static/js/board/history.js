@@ -8,7 +8,7 @@
 // edit clears redo; one gesture (a drag, a multi-move, a paste, a tidy) is one entry.
 // Votes, phases, the timer, the reveal and the lock are not undoable (they are room decisions).
 
-export const FIELDS = ["text", "x", "y", "duration_minutes", "link_to"];
+export const FIELDS = ["text", "x", "y", "duration_minutes", "link_to", "kind"];
 const LIMIT = 200;
 const MERGE_MS = 700; // repeated key moves of the same stickies within this time are one step
 

@@ -18,6 +18,7 @@ export const KEYS = [
   ["Enter", "Edit the focused sticky's text (Esc cancels, Enter saves)"],
   ["N", "Add a sticky of the palette's kind below the focus (at the nearest free place)"],
   ["K / Shift+K", "Pick the next / previous kind in the palette"],
+  ["Alt+K / Shift+Alt+K", "Change the focused sticky into the next / previous kind (its text, place, dots and links stay)"],
   ["Shift + arrows", "Add the next sticky to the selection"],
   ["Delete", "Delete the focused or selected stickies (Ctrl+Z brings them back)"],
   ["V / Shift+V", "Place a dot / take a dot back (vote phase)"],
@@ -193,6 +194,16 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
     announce(`New stickies: ${state.kinds.get(next).label}`, true);
   }
 
+  function recolour(dir) {
+    const id = current && state.sticky(current) ? current : renderer.selected;
+    const s = id && state.sticky(id);
+    if (!s) return;
+    const keys = [...state.kinds.keys()].filter((k) => k === s.kind || state.canAdd(k));
+    if (keys.length < 2) { toast("This phase takes no other kind of sticky.", "info"); return; }
+    const i = keys.indexOf(s.kind);
+    actions.changeKind(id, keys[(i + dir + keys.length) % keys.length]); // it says what it became, or why not
+  }
+
   /** V / Shift+V: what happened and how many dots are left ("Dot placed, 2 of 5 left"). */
   function vote(id, delta) {
     if (!actions.vote(id, delta)) return; // it said why
@@ -264,6 +275,9 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       moveBy(arrow[0] * 0.01 * k, arrow[1] * 0.03 * k);
       return;
     }
+    // Alt+K / Shift+Alt+K: the focused sticky becomes the next / previous kind the phase takes (issue 26);
+    // e.code, since Alt+K types another letter on some layouts
+    if (e.altKey && !mod && e.code === "KeyK") { e.preventDefault(); recolour(e.shiftKey ? -1 : 1); return; }
     if (mod || e.altKey) return;
     if (link.active && chooseLink(e, arrow)) return;
     if (arrow) {
@@ -297,7 +311,7 @@ export function createKeyboard({ state, renderer, viewport, geometry, palette, a
       if (!s) return;
       e.preventDefault();
       if (state.canEdit(s)) editor.open({ id });
-      else toast(state.readOnlyReason() || actions.notAuthor(s, "change its text"), "info");
+      else editor.read(id); // the whole text, read only, and why (issue 26)
       return;
     }
     if (key === "v") {

@@ -192,6 +192,18 @@ export function createListView({ state, geometry, actions, host, stages, toast, 
       });
       act.append(move.label);
     }
+    if (state.canEdit(s)) {
+      // the kind, changed in place as on the sticky's bar (issue 26)
+      const kinds = [...state.kinds.values()].filter((k) => k.key === s.kind || state.canAdd(k.key)).map((k) => [k.key, k.label]);
+      if (kinds.length > 1) {
+        const kindSelect = select("lv-kind-select", `Kind of ${named(s)}`, kinds, s.kind, `kind:${s.id}`, true);
+        kindSelect.input.addEventListener("change", () => {
+          actions.changeKind(s.id, kindSelect.input.value);
+          focusLater(`kind:${s.id}`);
+        });
+        act.append(kindSelect.label);
+      }
+    }
     if (state.canEdit(s) && s.kind !== "event") {
       // what the canvas's "Link to…" does: a pain point or a note about another sticky
       const others = [["", "Not linked"]];

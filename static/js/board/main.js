@@ -158,7 +158,23 @@ search = createSearch({ state, renderer, viewport, geometry, host: $("viewport")
   onShow: (id) => interactions.select(id) });
 listView = createListView({ state, geometry, actions: interactions.actions, host: $("viewport").parentElement,
   stages: config.discovery.stages, toast: hud.toast,
-  onToggle: (open) => { $("list-open").setAttribute("aria-pressed", String(open)); if (!open) $("list-open").focus(); } });
+  onToggle: (open) => {
+    $("list-open").setAttribute("aria-pressed", String(open));
+    refreshListOffer();
+    if (!open) ($("list-offer").hidden ? $("list-open") : $("list-offer")).focus();
+  } });
+
+// On a narrow screen the vote is easier from the list than on Fit's 16-px stickies (issue 26): while
+// the room votes and the list is closed, a button offers it.
+const narrow = window.matchMedia("(max-width: 640px)");
+function refreshListOffer() {
+  const offer = $("list-offer");
+  const show = narrow.matches && state.loaded && state.isVoting() && !listView.open;
+  if (offer.hidden === !show) return;
+  offer.hidden = !show;
+}
+$("list-offer").addEventListener("click", () => listView.toggle(true));
+narrow.addEventListener("change", refreshListOffer);
 
 // Tidy: overlapping stickies laid out apart, one undo step. Run by the facilitator's button, and after
 // their own reveal: stickies written privately at the same spot by different people landed on one
@@ -198,6 +214,7 @@ let summaryFrame = 0;
 function refreshChrome() {
   chromeFrame = 0;
   hud.refresh();
+  refreshListOffer();
   palette.refresh();
   timer.refresh();
   facilitator?.refresh();

@@ -97,6 +97,7 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer, stages
     }
     if (!node) { node = build(id, s); if (selection.has(id)) node.root.classList.add("selected"); }
     const last = node.last;
+    if (s.kind !== node.root.dataset.kind) recolour(node, s); // a kind changed in place (issue 26)
     const [x, y] = previews.get(id) || [s.x, s.y];
     if (x !== last.x || y !== last.y) {
       const [px, py] = geometry.toWorld(x, y);
@@ -110,6 +111,8 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer, stages
       node.root.classList.toggle("long", n > 60);
       node.root.classList.toggle("very-long", n > 160);
       node.root.classList.toggle("empty", !n);
+      // a long text is cut on the sticky: the whole of it on hover (and opened read-only, editor.js)
+      if (n > 60) node.root.title = s.text; else node.root.removeAttribute("title");
       last.text = s.text;
     }
     if (s.duration_minutes !== last.duration) {
@@ -143,6 +146,21 @@ export function createRenderer({ state, geometry, stickyLayer, linkLayer, stages
     const label = describe(s, votes, mine, x, hidden);
     if (label !== last.label) { node.root.setAttribute("aria-label", label); last.label = label; }
     setLink(id, s.link_to && state.sticky(s.link_to) ? s.link_to : null);
+  }
+
+  /** The sticky's kind changed: its colour, shape and duration field follow, in the same element (the
+   * keyboard's focus and the selection stay on it). */
+  function recolour(node, s) {
+    const kind = state.kinds.get(s.kind) || state.kinds.get("note");
+    const old = node.root.dataset.kind;
+    const oldKind = state.kinds.get(old);
+    node.root.classList.remove(`k-${old}`, `shape-${oldKind?.shape}`);
+    node.root.classList.add(`k-${kind.key}`, `shape-${kind.shape}`);
+    node.root.dataset.kind = kind.key;
+    node.body.style.setProperty("--sticky", kind.colour);
+    if (kind.hasDuration && !node.dur.isConnected) { node.body.prepend(node.dur); node.last.duration = undefined; }
+    if (!kind.hasDuration) node.dur.remove();
+    node.last.label = null;
   }
 
   /** What a screen reader says for a sticky: kind, text, stage, author, dots. */

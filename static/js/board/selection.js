@@ -128,9 +128,38 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
     const [x, y] = freeSpot(state.stickyList(), state.kinds, geometry, want) || [want.x, want.y];
     editor.open({ draft: { kind: "note", x, y, link_to: s.id } });
   });
+  // The kind, changed in place as Miro or FigJam recolour (issue 26): text, place, votes and links stay.
+  const kindLabel = el("label", "sel-kind");
+  const kindSelect = el("select", "sel-kind-select");
+  kindSelect.setAttribute("aria-label", "Kind of this sticky");
+  kindSelect.title = "Change this sticky's kind: its text, place, dots and links stay";
+  kindLabel.append(kindSelect);
+  kindLabel.addEventListener("pointerdown", (e) => e.stopPropagation());
+  kindSelect.addEventListener("keydown", (e) => e.stopPropagation());
+  kindSelect.addEventListener("change", () => {
+    const s = state.sticky(renderer.selected);
+    if (s && kindSelect.value !== s.kind && actions.changeKind(s.id, kindSelect.value)) {
+      toast(`Now a ${kindOf(kindSelect.value).label.toLowerCase()} sticky (Ctrl+Z takes it back).`, "info");
+    }
+  });
+  buttons.kind = kindLabel;
+  selectionBar.append(kindLabel);
+  button("read", "Read", "Read the whole text (Enter)", () => renderer.selected && editor.read(renderer.selected));
   button("duplicate", "Duplicate", "Duplicate (Ctrl+D)", duplicate);
   button("copy", "Copy", "Copy, to paste here or on another board of this discovery (Ctrl+C)", () => copy());
   button("delete", "Delete", "Delete (Delete key; Ctrl+Z brings it back)", () => actions.remove(ids()));
+
+  function kindChoices(s) {
+    kindSelect.replaceChildren();
+    for (const kind of state.kinds.values()) {
+      if (kind.key !== s.kind && !state.canAdd(kind.key)) continue;
+      const o = el("option", null, kind.label);
+      o.value = kind.key;
+      o.selected = kind.key === s.kind;
+      kindSelect.append(o);
+    }
+    return kindSelect.options.length > 1;
+  }
 
   function update() {
     const list = ids();
@@ -138,7 +167,7 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
     const s = id ? state.sticky(id) : null;
     const node = id ? renderer.element(id) : null;
     // in the vote phase nothing floats over the board: a click is a dot, Shift+V or "−" takes it back
-    if (!s || !node || editor.isOpen || hidden || state.phase().voting) { selectionBar.hidden = true; return; }
+    if (!s || !node || editor.isOpen || editor.reading || hidden || state.phase().voting) { selectionBar.hidden = true; return; }
     const many = list.length > 1;
     const editable = state.canEdit(s);
     const writable = !state.readOnlyReason();
@@ -148,7 +177,10 @@ export function createSelection({ state, renderer, viewport, geometry, actions, 
       duration: editable && !many && !!kind?.hasDuration,
       link: editable && !many && s.kind !== "event",
       unlink: editable && !many && !!s.link_to,
-      note: state.me.facilitator && writable && !many && s.kind !== "note",
+      // a note about this sticky: whoever may add a note now (everyone in the deep-dive, issue 26)
+      note: state.canAdd("note") && !many && s.kind !== "note",
+      kind: editable && !many && kindChoices(s),
+      read: !editable && !many && !!s.text,
       duplicate: writable && list.some((x) => state.canAdd(state.sticky(x)?.kind)),
       copy: true,
       delete: writable && list.some((x) => state.canEdit(state.sticky(x))),
