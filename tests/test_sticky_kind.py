@@ -23,7 +23,6 @@ def test_a_stickys_kind_changes_keeping_its_text_place_votes_and_links(app, db):
     c = room(app, db, "deepdive")
     event = create("pain", "Waiting for the CAB", x=0.3, y=0.4)
     sid = event["sticky"]["id"]
-    target = create("pain", "Deploy", x=0.2, y=0.2)
     result(send(c["fac"], create("event", "Deploy", x=0.2, y=0.2, sticky_id="ev-1")))
     result(send(c["ann"], event))
     result(send(c["ann"], op("sticky.update", sticky_id=sid, changes={"link_to": "ev-1"})))
