@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from ..db.models import Discovery, DiscoveryMember, Participant, Sticky, User, Vote, Workshop
 from ..demo_data import DEMO_DISCOVERY, DEMO_ROUND_TWO, DEMO_WORKSHOPS
-from .discoveries import hash_secret, new_join_token
+from .discoveries import new_join_token
+from .seat_secrets import hash_secret
 
 
 def load_demo(session: Session, owner_id: int | None = None) -> tuple[Discovery, bool]:

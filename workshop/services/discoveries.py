@@ -1,7 +1,6 @@
 """Discoveries and their workshops: create, list with counts, close, share, join."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -16,15 +15,12 @@ from ..domain.permissions import (Account, can_create_discovery, can_manage_disc
 from ..domain.templates import get_template
 from ..domain.validation import validate_discovery, validate_display_name, validate_workshop, clean_line
 from .boards import BOARD_DELETED, NO_BOARDS, BoardPort, end_boards
+from .seat_secrets import hash_secret
 
 
 def new_join_token() -> str:
     """192 random bits, URL-safe: a join link nobody can guess."""
     return secrets.token_urlsafe(24)
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def get_discovery(session: Session, discovery_id: int) -> Discovery:

@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 from ..db.models import DiscoveryMember, Participant, User, Workshop
 from ..domain.permissions import Account, keeps_board_seat
 from .boards import RIGHTS_ENDED, BoardPort, end_seats
+from .seat_secrets import hash_secret
 
 Seats = dict[int, set[int]]  # workshop id -> participant ids
 
 
 def _hash(secret: str) -> str:
-    from .discoveries import hash_secret
     return hash_secret(secret)
 
 
