@@ -33,6 +33,10 @@ MARGIN = 0.03
 GOAL = (0.65, 4)
 
 
+# embedding ~900 texts and grouping five discoveries: a busy machine needs more than the default 120 s
+pytestmark = pytest.mark.timeout(300)
+
+
 @pytest.fixture(scope="module")
 def embed():
     cached = bench.CachedEmbed(get_embedder())
