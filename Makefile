@@ -11,7 +11,7 @@ MINUTES ?= 10
 # test processes: the browser tests wait on Chromium and the server as much as they compute
 WORKERS ?= 3
 
-.PHONY: run test lint deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-sync-fuzz audit clean
+.PHONY: run test lint deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-suite bench-sync-fuzz audit clean
 
 run: deps migrate
 	$(call say,Starting Storming (Ctrl+C stops it) ...)
@@ -103,6 +103,10 @@ bench-export: deps-test
 
 bench-grouping: deps-test
 	$(PY) benchmarks/grouping.py
+
+# the suite's time by area (browser, live server, aggregation and export, the rest) and its wall-clock time
+bench-suite: deps-test
+	$(PY) benchmarks/suite_time.py --workers $(WORKERS)
 
 bench-sync-fuzz: deps-test
 	$(PY) benchmarks/sync_fuzz.py --seeds $(SEEDS)
