@@ -594,7 +594,7 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 
 def bench_ours(args, workdir: Path, extra_config: dict | None = None, on_start=None,
-               stack: str | None = None) -> dict:
+               stack: str | None = None, extra_env: dict | None = None) -> dict:
     """Our server under the load. `extra_config` goes to the load generator (benchmarks/soak.py:
     reconnect, recordCursors); `on_start(server)` is called once the server answers. `stack` sets
     WEBSOCKET_SERVER (gevent-websocket, simple-websocket); `args.processes` >= 1 runs gunicorn
@@ -602,12 +602,13 @@ def bench_ours(args, workdir: Path, extra_config: dict | None = None, on_start=N
     boards = getattr(args, "boards", 1)
     processes = getattr(args, "processes", 0)
     stack = stack or os.environ.get("WEBSOCKET_SERVER", "gevent-websocket")
-    instance = workdir / f"instance-{stack}"
+    label = "-".join([stack, *(f"{k}={v}" for k, v in (extra_env or {}).items())])
+    instance = workdir / f"instance-{label}"
     instance.mkdir()
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "INSTANCE_PATH": str(instance),
            "RATELIMIT_ENABLED": "0", "SECRET_KEY": "bench", "BOARD_TICK_MS": str(args.tick_ms),
-           "WEBSOCKET_SERVER": stack}
+           "WEBSOCKET_SERVER": stack, **(extra_env or {})}
     database = None
     if processes:
         import uuid
@@ -628,13 +629,13 @@ def bench_ours(args, workdir: Path, extra_config: dict | None = None, on_start=N
             command = [PY, "-m", "gunicorn", "-w", "1", "--bind", f"127.0.0.1:{port}", "--reuse-port",
                        "--no-control-socket", "--graceful-timeout", "2", "app:app"]
             for i in range(processes):
-                logs.append(open(workdir / f"server-{stack}-{i}.log", "w"))
+                logs.append(open(workdir / f"server-{label}-{i}.log", "w"))
                 servers.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[-1], stderr=subprocess.STDOUT,
                                                 preexec_fn=_niced))
                 prioritise(servers[-1].pid)
             wait_for_workers([Path(log.name) for log in logs], servers)
         else:
-            logs.append(open(workdir / f"server-{stack}.log", "w"))
+            logs.append(open(workdir / f"server-{label}.log", "w"))
             servers.append(subprocess.Popen([PY, "app.py"], cwd=ROOT, env=env, stdout=logs[-1],
                                             stderr=subprocess.STDOUT, preexec_fn=_niced))
             prioritise(servers[0].pid)
@@ -648,7 +649,7 @@ def bench_ours(args, workdir: Path, extra_config: dict | None = None, on_start=N
             "seconds": args.seconds, "cursorHz": args.cursor_hz, "adaptiveCursors": not args.fixed_cursor_rate,
             **(extra_config or {})},
             workdir, args.workers, args.py_spy)
-        result.update(stack=stack, processes=processes)
+        result.update(stack=stack, processes=processes, env=extra_env or {})
         return result
     finally:
         for server in servers:
@@ -710,6 +711,9 @@ def main() -> None:
                              "address, PostgreSQL and Redis (ADR 0007)")
     parser.add_argument("--stacks", default=os.environ.get("WEBSOCKET_SERVER", "gevent-websocket"),
                         help="comma-separated WEBSOCKET_SERVER values: our server once per stack, in the same run")
+    parser.add_argument("--variants", default="-",
+                        help="comma-separated server environments to compare in the same run, each '-' (as is) or "
+                             "KEY=VALUE[+KEY=VALUE]; e.g. '-,BOARD_COMMIT_PER_ROOM=1' (before/after of ADR 0020)")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--cursor-hz", type=float, default=10, help="cursor moves per participant per second")
     parser.add_argument("--fixed-cursor-rate", action="store_true",
@@ -747,7 +751,13 @@ def main() -> None:
     machine = {"cpu_model": cpu_model(), "cpus": os.cpu_count()}
     workdir = Path(tempfile.mkdtemp(prefix="bench-realtime-"))
     try:
-        by_stack = [(stack, bench_ours(args, workdir, stack=stack)) for stack in stacks]
+        variants = [item.strip() for item in args.variants.split(",") if item.strip()]
+        by_stack = []
+        for variant in variants:
+            env = dict(pair.split("=", 1) for pair in variant.split("+")) if variant != "-" else {}
+            for stack in stacks:
+                name = stack if variant == "-" else f"{stack} {variant}"
+                by_stack.append((name, bench_ours(args, workdir, stack=stack, extra_env=env)))
         ours = by_stack[0][1]
         relay = None if args.skip_relay else bench_relay(args, workdir)
     finally:
@@ -779,7 +789,7 @@ def main() -> None:
     relay_p99 = relay.get("p99_ms") if relay else None
     summary = {
         "boards": args.boards, "participants_per_board": args.participants, "processes": args.processes,
-        "stack": by_stack[0][0],
+        "stack": ours["stack"], "env": ours["env"],
         "participants": args.participants, "seconds": args.seconds, "tick_ms": args.tick_ms, "nice": args.nice,
         "cursor_hz": args.cursor_hz, "cursor_rate": "fixed" if args.fixed_cursor_rate else "adaptive",
         "ops_sent": ours["ops_sent"], "ops_acked": ours["ops_acked"], "ops_refused": ours["ops_refused"],
