@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -27,9 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import realtime as rt  # noqa: E402  (setup_instance, the PostgreSQL helpers)
 
 
+INSTANCES: list[str] = []  # removed at the end
+
+
 def seeded(rooms: int, database_url: str | None) -> tuple:
     """2 x `rooms` workshops (half for each way) in the deepdive phase; (service, facilitators by workshop)."""
     instance = tempfile.mkdtemp(prefix="bench-tick-rooms-")
+    INSTANCES.append(instance)
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     else:
@@ -95,17 +100,21 @@ def main() -> None:
     results = {"rooms": args.rooms, "ticks_per_way": args.ticks * args.rounds, "cpu_model": rt.cpu_model(),
                "loadavg_before": Path("/proc/loadavg").read_text().split()[:3],
                "calibration_ms_before": rt.calibrate()}
-    service, facs = seeded(args.rooms, None)
-    results["sqlite"] = run(service, facs, args.rooms, args.ticks, args.rounds)
-    service.db.dispose()
-    if not args.skip_postgres:
-        name, url = rt.create_pg_database()
-        try:
-            service, facs = seeded(args.rooms, url.replace("postgresql://", "postgresql+psycopg://", 1))
-            results["postgresql"] = run(service, facs, args.rooms, args.ticks, args.rounds)
-            service.db.dispose()
-        finally:
-            rt.drop_pg_database(name)
+    try:
+        service, facs = seeded(args.rooms, None)
+        results["sqlite"] = run(service, facs, args.rooms, args.ticks, args.rounds)
+        service.db.dispose()
+        if not args.skip_postgres:
+            name, url = rt.create_pg_database()
+            try:
+                service, facs = seeded(args.rooms, url)
+                results["postgresql"] = run(service, facs, args.rooms, args.ticks, args.rounds)
+                service.db.dispose()
+            finally:
+                rt.drop_pg_database(name)
+    finally:
+        for instance in INSTANCES:
+            shutil.rmtree(instance, ignore_errors=True)
     results["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]
     results["calibration_ms_after"] = rt.calibrate()
     print(json.dumps(results))
