@@ -8,6 +8,12 @@ SECONDS ?= 20
 WORKSHOPS ?= 1000
 SEEDS ?= 200
 MINUTES ?= 10
+# bench-realtime / bench-soak: workshops at once (PARTICIPANTS each); PROCESSES >= 1 runs that many
+# gunicorn processes on PostgreSQL + Redis (ADR 0007), 0 `python app.py` on SQLite; STACKS the
+# websocket stacks measured in the same run (comma-separated WEBSOCKET_SERVER values)
+BOARDS ?= 1
+PROCESSES ?= 0
+STACKS ?= gevent-websocket
 # test processes: the browser tests wait on Chromium and the server as much as they compute
 WORKERS ?= 3
 
@@ -90,10 +96,11 @@ migrate: deps
 	@$(VENV)/bin/flask --app app db-upgrade
 
 bench-realtime: deps-test
-	$(PY) benchmarks/realtime.py --participants $(PARTICIPANTS) --seconds $(SECONDS)
+	$(PY) benchmarks/realtime.py --boards $(BOARDS) --participants $(PARTICIPANTS) --seconds $(SECONDS) \
+		--processes $(PROCESSES) --stacks $(STACKS)
 
 bench-soak: deps-test
-	$(PY) benchmarks/soak.py --participants $(PARTICIPANTS) --minutes $(MINUTES)
+	$(PY) benchmarks/soak.py --boards $(BOARDS) --participants $(PARTICIPANTS) --minutes $(MINUTES)
 
 bench-backlog: deps-test
 	$(PY) benchmarks/backlog.py --workshops $(WORKSHOPS)

@@ -8,9 +8,11 @@
 //   node benchmarks/realtime_load.mjs config.json
 //
 // config: {url, token, mode: "app"|"relay", seconds, out (path of the raw JSON this worker writes),
-//          worker (0..K-1), workers (K), total (N + 1 clients in all workers),
-//          guests: [{idx, secret}] (this worker's share, global client indices),
-//          facilitator: {idx, secret} | null (worker 0 only),
+//          worker (0..K-1), workers (K), total (N + 1 clients of one board, in all workers),
+//          guests: [{idx, secret, board}] (this worker's share, global client indices),
+//          facilitator: {idx, secret} | null (worker 0 only; one board),
+//          facilitators: [{idx, secret, board}] (many boards: board b's facilitator in worker b % K),
+//          tokens: [join token of board b] (many boards; `token` is board 0's),
 //          opsPerSecond (1), cursorHz (10), deepdiveSeconds (7), voteSeconds (3), voteBudget (5)}
 //
 // Each guest sends one durable op per second (one `ops` message at a time, as the board client
@@ -19,6 +21,9 @@
 // (adaptiveCursors: false sends every move, as a client that ignores it would).
 // The facilitator alternates the phase between "deepdive" (guests create notes/opportunities/pains,
 // move and edit them) and "vote" (guests move, edit, vote.add / vote.remove on votable stickies).
+// With many boards (realtime.py --boards B) every board has its own guests and facilitator, and
+// every receipt is recorded under the board of the client that received it, so realtime.py can
+// check that an op reached every other client of its own board and no client of another.
 //
 // Protocol with realtime.py (stdout lines / stdin lines), so that all workers load the server over
 // the same window: connect, wait for the presence storm to settle, print "#READY"; on "GO" run the
@@ -55,28 +60,29 @@ const r1 = (v) => (v == null ? null : Math.round(v * 10) / 10);
 const guests = cfg.guests ?? cfg.secrets.map((secret, idx) => ({ idx, secret })); // (old config: one worker)
 const facSeat = cfg.guests ? cfg.facilitator : { idx: cfg.secrets.length, secret: cfg.facilitatorSecret ?? cfg.secrets[0] };
 const total = cfg.total ?? cfg.secrets.length + 1; // clients in ALL workers (the facilitator is the last index)
-const ops = new Map();          // op id sent HERE -> {sender, t0, acked, refused, timedOut, ackMs, type}
-const recv = new Map();         // op id received here (any sender) -> {seen: Uint8Array(local clients), n, max}
+const ops = new Map();          // op id sent HERE -> {sender, board, t0, acked, refused, timedOut, ackMs, type}
+const recv = new Map();         // "board|op id" received here (any sender) -> {board, key, seen: Uint8Array(local clients), n, max}
 const cursorSends = [];         // [x, t, sender] of every cursor sent here
 const cursorBatches = new Map(); // "first x:length" -> {xs: [...], times: [[t, receiver], ...]}
 let cursorsSent = 0, cursorMoves = 0, duplicateDeliveries = 0, lastOpsAt = 0;
 let downloadBytes = 0, downloadMessages = 0; // received by one participant (worker 0 only) during the load
 const ADAPTIVE_CURSORS = cfg.adaptiveCursors ?? true;
 const refusals = {};
-const votable = [];             // sticky ids of visible pains/opportunities (acknowledged or received creates)
+const votableByBoard = new Map(); // board -> sticky ids of visible pains/opportunities (acknowledged or received creates)
+const votableOf = (board) => { let v = votableByBoard.get(board); if (!v) { v = []; votableByBoard.set(board, v); } return v; };
 const votableSeen = new Set();
 let loadRunning = false;
 
 const clients = [];
 
-function makeClient(pos, idx, secret, facilitator) {
+function makeClient(pos, idx, secret, facilitator, board = 0) {
   const c = {
-    pos, idx, facilitator, phase: "deepdive", stickies: [], myVotes: new Map(), voteTotal: 0,
+    pos, idx, facilitator, board, phase: "deepdive", stickies: [], myVotes: new Map(), voteTotal: 0,
     due: 0, inFlight: false, connected: false, disconnects: 0, reconnects: 0, everConnected: false, timers: [],
     cursorMs: 0, lastCursorSent: -Infinity, // as the board client: at most one pointer per cursor_ms
   };
   c.socket = io(cfg.url, {
-    auth: { token: cfg.token, secret }, transports: ["websocket"], forceNew: true,
+    auth: { token: cfg.tokens?.[board] ?? cfg.token, secret }, transports: ["websocket"], forceNew: true,
     reconnection: RECONNECT, timeout: 60000,
   });
   c.socket.on("connect", () => {
@@ -108,14 +114,15 @@ function makeClient(pos, idx, secret, facilitator) {
       const st = ops.get(rec.id);
       if (st && st.sender === idx) continue;
       if (!st && rec.type === "sticky.create" && VOTABLE.has(rec.sticky?.kind) && !votableSeen.has(rec.sticky.id)) {
-        votableSeen.add(rec.sticky.id); votable.push(rec.sticky.id); // created in another worker
+        votableSeen.add(rec.sticky.id); votableOf(board).push(rec.sticky.id); // created in another worker
       }
       // A placeholder (someone else's private sticky, or a dot placed while votes are hidden) carries
-      // no op id, only the op's seq: counted by seq, matched to the op by the sender's ack.
+      // no op id, only the op's seq: counted by seq, matched to the op by the sender's ack (seqs are
+      // per board: the receipt is kept under the receiving client's board).
       const key = rec.id ?? (Number.isInteger(rec.seq) ? `seq:${rec.seq}` : null);
       if (key === null) continue;
-      let r = recv.get(key);
-      if (!r) { r = { seen: new Uint8Array(localCount), n: 0, max: 0 }; recv.set(key, r); }
+      let r = recv.get(`${board}|${key}`);
+      if (!r) { r = { board, key, seen: new Uint8Array(localCount), n: 0, max: 0 }; recv.set(`${board}|${key}`, r); }
       if (r.seen[pos]) { duplicateDeliveries++; continue; }
       r.seen[pos] = 1; r.n++;
       if (t > r.max) r.max = t;
@@ -136,7 +143,8 @@ function cursorBatch(list, t, idx) {
   b.times.push([t, idx]);
 }
 let lastPresence = 0;
-const localCount = guests.length + (facSeat ? 1 : 0);
+const facSeats = cfg.facilitators ?? (facSeat ? [{ ...facSeat, board: 0 }] : []);
+const localCount = guests.length + facSeats.length;
 
 // ---- what a participant does ----
 function nextOp(c) {
@@ -158,6 +166,7 @@ function nextOp(c) {
       const mine = [...c.myVotes.keys()];
       return { id: randomUUID(), type: "vote.remove", sticky_id: mine[Math.floor(Math.random() * mine.length)] };
     }
+    const votable = votableOf(c.board);
     if (votable.length) return { id: randomUUID(), type: "vote.add", sticky_id: votable[Math.floor(Math.random() * votable.length)] };
     return c.stickies.length ? move() : null;
   }
@@ -174,7 +183,7 @@ function recordAck(c, op, ack, st) {
     st.seq = Number.isInteger(result.seq) ? result.seq : null;
     if (op.type === "sticky.create") {
       c.stickies.push({ id: op.sticky.id, kind: op.sticky.kind });
-      if (VOTABLE.has(op.sticky.kind) && !votableSeen.has(op.sticky.id)) { votableSeen.add(op.sticky.id); votable.push(op.sticky.id); }
+      if (VOTABLE.has(op.sticky.kind) && !votableSeen.has(op.sticky.id)) { votableSeen.add(op.sticky.id); votableOf(c.board).push(op.sticky.id); }
     } else if (op.type === "vote.add") {
       c.myVotes.set(op.sticky_id, (c.myVotes.get(op.sticky_id) ?? 0) + 1); c.voteTotal++;
     } else if (op.type === "vote.remove") {
@@ -190,7 +199,7 @@ function recordAck(c, op, ack, st) {
 }
 
 function send(c, op) {
-  const st = { sender: c.idx, t0: now(), acked: false, refused: false, ackMs: null, type: op.type };
+  const st = { sender: c.idx, board: c.board, t0: now(), acked: false, refused: false, ackMs: null, type: op.type };
   ops.set(op.id, st);
   c.inFlight = true;
   c.socket.timeout(30000).emit("ops", { ops: [op] }, (err, ack) => {
@@ -225,9 +234,9 @@ async function waitFor(word) {
 
 async function main() {
   const t0 = now();
-  guests.forEach((g, pos) => clients.push(makeClient(pos, g.idx, g.secret, false)));
-  const fac = facSeat ? makeClient(guests.length, facSeat.idx, facSeat.secret, true) : null;
-  if (fac) clients.push(fac);
+  guests.forEach((g, pos) => clients.push(makeClient(pos, g.idx, g.secret, false, g.board ?? 0)));
+  const facs = facSeats.map((f, i) => makeClient(guests.length + i, f.idx, f.secret, true, f.board ?? 0));
+  clients.push(...facs);
   // wait for everyone to connect, then for the presence storm to settle
   while (clients.some((c) => !c.connected && !c.error) && now() - t0 < 120000) await sleep(50);
   const failed = clients.filter((c) => !c.connected);
@@ -264,15 +273,15 @@ async function main() {
     }, Math.random() * 1000 / CURSOR_HZ);
     c.timers.push(opTimer, curTimer);
   }
-  // the facilitator (worker 0) alternates deepdive / vote
-  if (fac) (async () => {
+  // each board's facilitator alternates deepdive / vote
+  for (const fac of facs) (async () => {
     let phase = "deepdive";
     while (loadRunning) {
       await sleep((phase === "deepdive" ? DEEPDIVE_S : VOTE_S) * 1000);
       if (!loadRunning) break;
       phase = phase === "deepdive" ? "vote" : "deepdive";
       const op = { id: randomUUID(), type: "phase.set", phase };
-      const st = { sender: fac.idx, t0: now(), acked: false, refused: false, ackMs: null, type: op.type };
+      const st = { sender: fac.idx, board: fac.board, t0: now(), acked: false, refused: false, ackMs: null, type: op.type };
       ops.set(op.id, st);
       fac.socket.timeout(30000).emit("ops", { ops: [op] }, (err, ack) => { if (err) st.timedOut = true; else recordAck(fac, op, ack, st); });
     }
@@ -289,11 +298,13 @@ async function main() {
   // drain (at most 10 s): own acks outstanding, own ops not yet at all of this worker's clients, or
   // ops (from any worker) still arriving in the last second
   const local = new Set(clients.filter((c) => c.connected).map((c) => c.idx));
-  const expected = (st) => local.size - (local.has(st.sender) ? 1 : 0);
+  const localByBoard = new Map();
+  for (const c of clients) if (c.connected) localByBoard.set(c.board, (localByBoard.get(c.board) ?? 0) + 1);
+  const expected = (st) => (localByBoard.get(st.board) ?? 0) - (local.has(st.sender) ? 1 : 0);
   const drainStart = now();
   while (now() - drainStart < 10000) {
     const busy = clients.some((c) => c.inFlight) || now() - lastOpsAt < 1000 ||
-      [...ops].some(([id, st]) => st.acked && (recv.get(id)?.n ?? 0) < expected(st));
+      [...ops].some(([id, st]) => st.acked && (recv.get(`${st.board}|${id}`)?.n ?? 0) < expected(st));
     if (!busy) break;
     await sleep(100);
   }
@@ -309,11 +320,16 @@ async function main() {
     reconnects: clients.reduce((n, c) => n + c.reconnects, 0), ops_skipped: skippedOps, refusals,
     duplicate_deliveries: duplicateDeliveries, cursors_sent: cursorsSent, cursor_moves: cursorMoves,
     download_bytes: downloadBytes, download_messages: downloadMessages,
-    // op id -> [send time, sender, "acked"|"refused"|"timeout"|null, ack ms, type, seq]
+    // op id -> [send time, sender, "acked"|"refused"|"timeout"|null, ack ms, type, seq, board]
     sends: Object.fromEntries([...ops].map(([id, st]) => [id, [st.t0, st.sender,
-      st.acked ? "acked" : st.refused ? "refused" : st.timedOut ? "timeout" : null, st.ackMs, st.type, st.seq ?? null]])),
-    // op id (or "seq:N" for a placeholder) -> [receipts by this worker's clients (sender excluded), latest receive time]
-    recv: Object.fromEntries([...recv].map(([id, r]) => [id, [r.n, r.max]])),
+      st.acked ? "acked" : st.refused ? "refused" : st.timedOut ? "timeout" : null, st.ackMs, st.type, st.seq ?? null,
+      st.board]])),
+    // board -> op id (or "seq:N" for a placeholder) -> [receipts by this worker's clients of that
+    // board (sender excluded), latest receive time]
+    recv_by_board: [...recv.values()].reduce((out, r) => {
+      (out[r.board] ??= {})[r.key] = [r.n, r.max];
+      return out;
+    }, {}),
     cursor_sends: cursorSends,                  // [cursor key, send time, sender]
     cursor_batches: [...cursorBatches.values()], // {xs, times: [[receive time, receiver]]}
   };

@@ -31,7 +31,8 @@ def create_relay(cursor_mode: str = "tick") -> tuple[Flask, SocketIO]:
     # the same stack as ours underneath: orjson packets and the websocket layer of ADR 0009
     socketio = SocketIO(app, async_mode="gevent", max_http_buffer_size=MAX_MESSAGE_BYTES, json=wire)
     websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio))
-    moved: dict[str, dict] = {}
+    moved: dict[str, dict[str, list]] = {}  # room -> sid -> cursor
+    rooms: dict[str, str] = {}  # sid -> room: one per join token (benchmarks/realtime.py --boards B)
     ticking = []
 
     def tick() -> None:
@@ -39,12 +40,15 @@ def create_relay(cursor_mode: str = "tick") -> tuple[Flask, SocketIO]:
         while True:
             socketio.sleep(TICK_SECONDS)
             if moved:
-                batch, moved = moved, {}
-                socketio.emit("cursors", {"cursors": list(batch.values())}, to=ROOM)
+                batches, moved = moved, {}
+                for room, batch in batches.items():
+                    socketio.emit("cursors", {"cursors": list(batch.values())}, to=room)
 
     @socketio.on("connect")
     def on_connect(auth=None):
-        join_room(ROOM)
+        token = auth.get("token") if isinstance(auth, dict) else None
+        room = rooms[request.sid] = f"{ROOM}:{token}" if isinstance(token, str) else ROOM
+        join_room(room)
         if cursor_mode == "tick" and not ticking:
             ticking.append(socketio.start_background_task(tick))
 
@@ -55,7 +59,7 @@ def create_relay(cursor_mode: str = "tick") -> tuple[Flask, SocketIO]:
     @socketio.on("ops")
     def on_ops(payload=None):
         ops = payload.get("ops", []) if isinstance(payload, dict) else []
-        emit("ops", {"ops": ops}, to=ROOM)
+        emit("ops", {"ops": ops}, to=rooms.get(request.sid, ROOM))
         return {"ok": True, "results": [{"id": op.get("id"), "ok": True} for op in ops if isinstance(op, dict)]}
 
     @socketio.on("cursor")
@@ -64,9 +68,9 @@ def create_relay(cursor_mode: str = "tick") -> tuple[Flask, SocketIO]:
             return
         cursor = [request.sid, payload.get("x"), payload.get("y")]  # the compact form ours sends
         if cursor_mode == "naive":
-            emit("cursors", {"cursors": [cursor]}, to=ROOM)
+            emit("cursors", {"cursors": [cursor]}, to=rooms.get(request.sid, ROOM))
         else:
-            moved[request.sid] = cursor
+            moved.setdefault(rooms.get(request.sid, ROOM), {})[request.sid] = cursor
 
     return app, socketio
 

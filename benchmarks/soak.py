@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/soak.py --participants 100 --minutes 10
     (or: make bench-soak PARTICIPANTS=100 MINUTES=10)
+    .venv/bin/python benchmarks/soak.py --boards 20 --participants 10 --minutes 10
+    (or: make bench-soak BOARDS=20 PARTICIPANTS=10 MINUTES=10: N participants on each of B boards)
 
 The 20-second realtime benchmark cannot see a connection that drops after 45 s (issue 12: every
 connection did), a queue or a cache that grows, or a latency that creeps. This runs the same load
@@ -31,16 +33,11 @@ import realtime as rt  # noqa: E402  (benchmarks/realtime.py: the server, the lo
 
 def per_minute(raws: list[dict], total: int, minutes: int) -> list[dict]:
     """Ops by the minute of their sending: how many, and the p99 of the latest receipt among all
-    other clients minus the send time (only ops every other client received)."""
+    other clients of its board minus the send time (only ops every other client received)."""
     sends: dict[str, list] = {}
     for raw in raws:
         sends.update(raw["sends"])
-    received: dict[str, list] = {}
-    for raw in raws:
-        for op_id, (n, latest) in raw["recv"].items():
-            entry = received.setdefault(op_id, [0, 0.0])
-            entry[0] += n
-            entry[1] = max(entry[1], latest)
+    received = rt.collect_receipts(raws, sends)[0]
     start = min(st[0] for st in sends.values())
     buckets: list[list[float]] = [[] for _ in range(minutes)]
     counts = [0] * minutes
@@ -61,7 +58,8 @@ def per_minute(raws: list[dict], total: int, minutes: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Soak: the realtime load for minutes.")
-    parser.add_argument("--participants", type=int, default=100)
+    parser.add_argument("--participants", type=int, default=100, help="participants (guests) per board")
+    parser.add_argument("--boards", type=int, default=1, help="workshops at once")
     parser.add_argument("--minutes", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="Node processes of the load generator")
     parser.add_argument("--cursor-hz", type=float, default=10)
@@ -72,7 +70,8 @@ def main() -> None:
     if shutil.which("node") is None:
         sys.exit("Node.js is required (node not on PATH)")
     load = argparse.Namespace(participants=args.participants, seconds=args.minutes * 60, cursor_hz=args.cursor_hz,
-                              fixed_cursor_rate=False, tick_ms=args.tick_ms, workers=args.workers, py_spy=None)
+                              fixed_cursor_rate=False, tick_ms=args.tick_ms, workers=args.workers, py_spy=None,
+                              boards=args.boards, processes=0)
     rt.NICE = 0
     workdir = Path(tempfile.mkdtemp(prefix="bench-soak-"))
     rss: list[tuple[float, float]] = []  # (seconds since the server answered, RSS MB)
@@ -102,21 +101,24 @@ def main() -> None:
     for entry in series:
         window = [mb for t, mb in rss if (entry["minute"] - 1) * 60 <= t - (rss[-1][0] - args.minutes * 60) < entry["minute"] * 60]
         entry["rss_mb"] = round(max(window), 1) if window else None
-    print(f"\nSoak: {args.participants} participants x 1 op/s + cursor {args.cursor_hz:g} Hz for {args.minutes} min "
+    print(f"\nSoak: {args.boards} board(s) x {args.participants} participants x 1 op/s + cursor {args.cursor_hz:g} Hz for {args.minutes} min "
           f"(clients reconnect as the browser does)")
     print("minute  ops sent  p99 ms  server RSS MB")
     for entry in series:
         print(f"{entry['minute']:>6}  {entry['ops_sent']:>8}  {rt.fmt(entry['p99_ms']):>6}  {rt.fmt(entry['rss_mb']):>13}")
     summary = {
+        "boards": args.boards, "participants_per_board": args.participants,
         "participants": args.participants, "minutes": args.minutes,
         "disconnects": result["disconnects"], "reconnects": result["reconnects"],
         "ops_sent": result["ops_sent"], "ops_acked": result["ops_acked"], "ops_refused": result["ops_refused"],
-        "ops_unanswered": result["ops_unanswered"], "ops_lost": result["ops_lost"], "refusals": result["refusals"],
+        "ops_unanswered": result["ops_unanswered"], "ops_lost": result["ops_lost"], "lost": result["lost"],
+        "leaked": result["leaked"], "refusals": result["refusals"],
+        "worst_board_p99_ms": result["worst_board_p99_ms"],
         "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "max_ms": result["max_ms"],
         "p99_ms_first_minute": series[0]["p99_ms"], "p99_ms_last_minute": series[-1]["p99_ms"],
         "rss_start_mb": round(load_rss[0], 1) if load_rss else None,
         "rss_end_mb": round(load_rss[-1], 1) if load_rss else None,
-        "server_cpu_percent": result["server_cpu_percent"], "others_cpu_percent": result["others_cpu_percent"],
+        "server_cpu_percent": result["server_cpu_percent"], "server_cpu_pct": result["server_cpu_percent"], "others_cpu_percent": result["others_cpu_percent"],
         "calibration_ms": result["calibration_ms"], "cpu_model": rt.cpu_model(),
         "p99_ms_by_minute": [entry["p99_ms"] for entry in series],
         "rss_mb_by_minute": [entry["rss_mb"] for entry in series],

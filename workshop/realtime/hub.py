@@ -11,6 +11,7 @@ Nothing here knows Flask; it talks to Socket.IO through the `socketio` object it
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -103,6 +104,10 @@ class RoomHub:
     # change made where no message queue reaches this process, such as the CLI next to an embedded
     # server, is seen here).
     ACCOUNT_SWEEP_SECONDS = 5.0
+    # The rooms due in one tick commit in one transaction (one fsync on SQLite, however many boards
+    # are busy; ADR 0020). BOARD_COMMIT_PER_ROOM=1 restores one transaction per room, for the
+    # before/after measurement only (benchmarks/realtime.py --variants).
+    COMMIT_PER_ROOM = os.environ.get("BOARD_COMMIT_PER_ROOM", "0") == "1"
 
     def __init__(self, socketio, service: BoardService, tick_seconds: float, presence):
         self.socketio = socketio
@@ -267,9 +272,11 @@ class RoomHub:
         def due(workshop_id: int) -> bool:  # a room gets at most one message per flush interval
             return now - self._flushed_at.get(workshop_id, 0.0) + slack >= self.flush_interval(workshop_id)
 
-        for workshop_id in [w for w in self._pending if due(w)]:
+        items = {w: self._pending.pop(w) for w in [w for w in self._pending if due(w)]}
+        committed = self._commit_together(items)
+        for workshop_id, pending in items.items():
             self._flushed_at[workshop_id] = now
-            self._flush(workshop_id, self._pending.pop(workshop_id), self._take_cursors(workshop_id, now))
+            self._flush(workshop_id, pending, self._take_cursors(workshop_id, now), committed.get(workshop_id))
         for workshop_id in [w for w in self._cursors if due(w)]:
             moved = self._take_cursors(workshop_id, now)
             if moved:
@@ -294,10 +301,25 @@ class RoomHub:
             del self._cursors[workshop_id]
         return taken
 
-    def _flush(self, workshop_id: int, items: list[_Pending], cursors: list) -> None:
+    def _commit_together(self, items: dict[int, list[_Pending]]) -> dict[int, list[dict]]:
+        """The due rooms' operations in one transaction: {workshop: committed records}. Empty when
+        there is one room only, or when the shared transaction failed (nothing of it committed):
+        then each room commits on its own in `_flush`, with apply_batch's isolation of a bad op."""
+        if len(items) < 2 or self.COMMIT_PER_ROOM:
+            return {}
+        try:
+            return self.service.apply_batches({w: [item.submission for item in pending] for w, pending in items.items()})
+        except NoResultFound:  # a board deleted meanwhile: each room on its own says so, no traceback
+            return {}
+        except Exception:
+            log.warning("one transaction for %s rooms failed; committing them one by one", len(items), exc_info=True)
+            return {}
+
+    def _flush(self, workshop_id: int, items: list[_Pending], cursors: list, records: list[dict] | None = None) -> None:
         submissions = [item.submission for item in items]
         try:
-            records = self.service.apply_batch(workshop_id, submissions)
+            if records is None:  # not committed with the other rooms of this tick
+                records = self.service.apply_batch(workshop_id, submissions)
         except NoResultFound:  # deleted while its sockets were open: a final answer, not a retry
             log.warning("workshop %s is deleted: %d ops refused", workshop_id,
                         sum(len(s.raw_ops) for s in submissions))

@@ -512,57 +512,79 @@ class BoardService:
         submission.results = results
         return records
 
-    def _transaction(self, workshop_id: int, submissions: list[Submission]) -> list[dict]:
+    def apply_batches(self, batches: dict[int, list[Submission]]) -> dict[int, list[dict]]:
+        """Several workshops' batches (one tick of a process) in ONE transaction: one commit, hence
+        one fsync on SQLite, however many boards are busy (issue 25, ADR 0020). Each workshop's
+        batch is applied exactly as `apply_batch` applies it; the workshops are locked in id order,
+        so two processes' ticks never wait on each other in a cycle. Raises on any failure, with
+        nothing committed: the caller then applies each workshop's batch with `apply_batch` (and
+        its isolation of a failing op)."""
+        for submissions in batches.values():
+            for submission in submissions:
+                parse_submission(submission)
         with self.db.session() as session:
             conn = session.connection()
-            rows = conn.execute(_LOCK_WORKSHOP_AND_SEATS, {
-                "workshop_id": workshop_id,
-                "senders": list({submission.actor.participant_id for submission in submissions})}).all()
-            if not rows:
-                raise NoResultFound(f"workshop {workshop_id} does not exist")
-            width = 3 + len(_WORKSHOP_STATE)
-            workshop = _WorkshopState(rows[0][:width])
-            before = rows[0][3:width]
-            # The senders as the database knows them now: a role is checked on every event, not only
-            # at connect (a seat removed or demoted since the socket connected no longer counts, nor
-            # the seat of an account deactivated since).
-            seats: dict[int, Actor] = {}
-            inactive: set[int] = set()
-            lapsed: set[int] = set()  # an account's seat whose rights ended (ADR 0019)
-            dots_used: dict[int, int] = {}
-            for row in rows:
-                if row[width] is not None:
-                    if row[width + 4] is False or row[width + 4] == 0:
-                        inactive.add(row[width])
-                        continue
-                    user_id, role, is_admin, member = row[width + 5:width + 9]
-                    if user_id is not None and not keeps_board_seat(
-                            True, Account(user_id, role, bool(is_admin)), {user_id} if member else set()):
-                        lapsed.add(row[width])
-                        continue
-                    seats[row[width]] = Actor(row[width], row[width + 1], row[width + 2])
-                    dots_used[row[width]] = row[width + 3]
-            batch = _Batch(conn, workshop, dots_used, submissions)
-            for submission in submissions:
-                submission.results = []
-                sender = submission.actor.participant_id
-                actor = seats.get(sender)
-                for raw, parsed in zip(submission.raw_ops, submission.parsed):
-                    if sender in inactive:
-                        submission.results.append(_refusal(rules.op_id_of(raw), "account_inactive",
-                                                           "This account is deactivated; ask an admin."))
-                    elif sender in lapsed:
-                        submission.results.append(_refusal(rules.op_id_of(raw), "rights_ended",
-                                                           "You may no longer run this board; open it again "
-                                                           "from its discovery page if you still may."))
-                    elif actor is None:
-                        submission.results.append(_refusal(rules.op_id_of(raw), "unknown_participant",
-                                                           "Join the workshop from its link first."))
-                    else:
-                        submission.results.append(self._apply_one(batch, actor, parsed))
-            batch.write(before)
+            out = {workshop_id: self._apply_in(conn, workshop_id, batches[workshop_id])
+                   for workshop_id in sorted(batches)}
             session.commit()
-            return batch.records
+            return out
+
+    def _transaction(self, workshop_id: int, submissions: list[Submission]) -> list[dict]:
+        with self.db.session() as session:
+            records = self._apply_in(session.connection(), workshop_id, submissions)
+            session.commit()
+            return records
+
+    def _apply_in(self, conn, workshop_id: int, submissions: list[Submission]) -> list[dict]:
+        """One workshop's batch inside the caller's transaction: lock the workshop row and the
+        senders' seats, apply every op in order (filling each submission's results), write."""
+        rows = conn.execute(_LOCK_WORKSHOP_AND_SEATS, {
+            "workshop_id": workshop_id,
+            "senders": list({submission.actor.participant_id for submission in submissions})}).all()
+        if not rows:
+            raise NoResultFound(f"workshop {workshop_id} does not exist")
+        width = 3 + len(_WORKSHOP_STATE)
+        workshop = _WorkshopState(rows[0][:width])
+        before = rows[0][3:width]
+        # The senders as the database knows them now: a role is checked on every event, not only
+        # at connect (a seat removed or demoted since the socket connected no longer counts, nor
+        # the seat of an account deactivated since).
+        seats: dict[int, Actor] = {}
+        inactive: set[int] = set()
+        lapsed: set[int] = set()  # an account's seat whose rights ended (ADR 0019)
+        dots_used: dict[int, int] = {}
+        for row in rows:
+            if row[width] is not None:
+                if row[width + 4] is False or row[width + 4] == 0:
+                    inactive.add(row[width])
+                    continue
+                user_id, role, is_admin, member = row[width + 5:width + 9]
+                if user_id is not None and not keeps_board_seat(
+                        True, Account(user_id, role, bool(is_admin)), {user_id} if member else set()):
+                    lapsed.add(row[width])
+                    continue
+                seats[row[width]] = Actor(row[width], row[width + 1], row[width + 2])
+                dots_used[row[width]] = row[width + 3]
+        batch = _Batch(conn, workshop, dots_used, submissions)
+        for submission in submissions:
+            submission.results = []
+            sender = submission.actor.participant_id
+            actor = seats.get(sender)
+            for raw, parsed in zip(submission.raw_ops, submission.parsed):
+                if sender in inactive:
+                    submission.results.append(_refusal(rules.op_id_of(raw), "account_inactive",
+                                                       "This account is deactivated; ask an admin."))
+                elif sender in lapsed:
+                    submission.results.append(_refusal(rules.op_id_of(raw), "rights_ended",
+                                                       "You may no longer run this board; open it again "
+                                                       "from its discovery page if you still may."))
+                elif actor is None:
+                    submission.results.append(_refusal(rules.op_id_of(raw), "unknown_participant",
+                                                       "Join the workshop from its link first."))
+                else:
+                    submission.results.append(self._apply_one(batch, actor, parsed))
+        batch.write(before)
+        return batch.records
 
     @staticmethod
     def _apply_one(batch: _Batch, actor: Actor, op) -> dict:
