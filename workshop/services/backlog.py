@@ -628,10 +628,14 @@ def regroup(session: Session, discovery_id: int) -> int:
     the stickies there are now. What people decided stays as it is: moved, split and merged stickies
     (pinned), and a theme someone renamed, estimated or gave a status keeps its stickies with its
     title, value, effort and status (a walkthrough saw such themes emptied and their decisions gone
-    from the page). New stickies may still join them. Returns how many stickies were let go. Themes
+    from the page). A theme a person put stickies into (a move, a merge, a split, a review's yes)
+    keeps its other stickies too: freed, they formed a new theme of their own while the moved
+    sticky's old neighbours joined it, so the move looked undone (issue 22). New stickies may still join them. Returns how many stickies were let go. Themes
     left with nothing and no decision go at that next read."""
     discovery = _lock_discovery(session, discovery_id)
-    theme_ids = [t.id for t in _discovery_themes(session, discovery.id) if not _is_decided(t)]
+    themes = _discovery_themes(session, discovery.id)
+    shaped = set(_pinned(session, themes)["theme_id"])  # a person put stickies in: its others stay too
+    theme_ids = [t.id for t in themes if not _is_decided(t) and t.id not in shaped]
     freed = 0
     with _transaction(session):
         for part in _chunks(theme_ids):
