@@ -50,3 +50,79 @@ def test_group_afresh_keeps_a_move_into_a_theme_nobody_shaped(session, tiny):
     assert after[envs[1]] != after[moved]
     assert {a.sticky_id for a in session.exec(select(ThemeAssignment).where(ThemeAssignment.pinned.is_(True)))} \
         == {moved}
+
+
+def test_the_review_interface_on_a_tiny_discovery(session, tiny):
+    from workshop.db.models import ReviewAnswer
+    from workshop.domain.errors import Conflict, NotFound
+    from workshop.services import review
+    d, ids = tiny
+    frame = review.pain_stickies(session, d.id)
+    assert list(frame.columns) == ["sticky_id", "team", "text", "theme_id"]
+    assert len(frame) == 9 and frame["theme_id"].notna().all()
+    asked = []
+    for step in range(3):
+        suggestion = review.next_suggestion(session, d.id)
+        if suggestion is None:
+            break
+        assert suggestion.id not in asked  # never the same question twice
+        asked.append(suggestion.id)
+        assert isinstance(suggestion.question, str) and suggestion.question
+        assert all(isinstance(k, str) and isinstance(v, (int, str)) for k, v in suggestion.changes.items())
+        if suggestion.kind == "title":
+            assert suggestion.changes == {}
+        before = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+        review.answer(session, d.id, suggestion.id, True)
+        after = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+        labels = {v for v in suggestion.changes.values() if isinstance(v, str)}
+        assert len(labels) <= 1
+        for sticky, where in suggestion.changes.items():
+            if isinstance(where, int):
+                assert after[sticky] == where
+            else:
+                assert after[sticky] not in set(before.dropna())  # the one new theme
+        moved = {s for s in after.index if after[s] != before[s]}
+        assert moved <= set(suggestion.changes) | set(before.index[before.isin(before[list(suggestion.changes)])])
+        # a stale or unknown id: a clear error, nothing written
+        count = len(session.exec(select(ReviewAnswer)).all())
+        if step == 0:
+            with pytest.raises(Conflict):
+                review.answer(session, d.id, suggestion.id, True)
+        with pytest.raises(NotFound):
+            review.answer(session, d.id, "merge-nothing", False)
+        assert len(session.exec(select(ReviewAnswer)).all()) == count
+    assert asked
+    progress = review.progress(session, d.id)
+    assert progress.answers == len(asked) and "answer" in progress.text
+    # undo takes the last answer back, and its change
+    last_before = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    undone = review.undo_last(session, d.id)
+    assert undone is not None
+    assert review.progress(session, d.id).answers == len(asked) - 1
+    # every yes survives Group afresh
+    kept = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    svc.regroup(session, d.id)
+    again = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    pinned = {a.sticky_id for a in session.exec(select(ThemeAssignment).where(ThemeAssignment.pinned.is_(True)))}
+    assert (again.loc[sorted(pinned)] == kept.loc[sorted(pinned)]).all()
+    assert last_before is not None
+
+
+def test_a_no_is_kept_and_the_grouping_respects_it(session, tiny):
+    from workshop.services import review
+    d, ids = tiny
+    seen = set()
+    for _ in range(4):
+        suggestion = review.next_suggestion(session, d.id)
+        if suggestion is None:
+            break
+        assert suggestion.id not in seen
+        seen.add(suggestion.id)
+        review.answer(session, d.id, suggestion.id, False)
+    themes_before = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    svc.regroup(session, d.id)
+    after = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    pairs = svc.review_cannot_links(session, d.id)
+    for a, b in pairs.itertuples(index=False):
+        assert after[a] != after[b]
+    assert len(themes_before) == len(after)

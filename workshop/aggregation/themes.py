@@ -334,12 +334,17 @@ def cut_threshold(features: Features, config: GroupingConfig) -> float:
     return float(np.clip(np.percentile(values, config.cut_percentile), 0.0, 2.0))
 
 
-def _cluster_exact(features: Features, threshold: float, groups: np.ndarray | None = None) -> np.ndarray:
-    """Average-linkage on cosine distance with must-/cannot-link between pinned rows; labels 0..k-1."""
+def _cluster_exact(features: Features, threshold: float, groups: np.ndarray | None = None,
+                   apart: np.ndarray | None = None) -> np.ndarray:
+    """Average-linkage on cosine distance with must-/cannot-link between pinned rows, and cannot-link
+    between the row pairs of ``apart`` (k x 2; a pinned pair's must-link wins); labels 0..k-1."""
     n = len(features)
     if n == 1:
         return np.zeros(1, dtype=np.int64)
     dist = np.clip(1.0 - features.gram(), 0.0, 2.0)
+    if apart is not None and len(apart):
+        dist[apart[:, 0], apart[:, 1]] = CANNOT_LINK
+        dist[apart[:, 1], apart[:, 0]] = CANNOT_LINK
     if groups is not None and (groups >= 0).sum() > 1:
         pinned = np.flatnonzero(groups >= 0)
         g = groups[pinned]
@@ -408,11 +413,13 @@ def _cluster_large(features: Features, weights: np.ndarray, threshold: float, co
 
 
 def _cluster(features: Features, weights: np.ndarray, threshold: float, config: GroupingConfig,
-             groups: np.ndarray) -> np.ndarray:
+             groups: np.ndarray, apart: np.ndarray | None = None) -> np.ndarray:
+    """``apart``: cannot-link row pairs, kept on the exact path (a discovery of up to ``max_exact``
+    distinct texts); the representatives' path keeps only the pinned groups' constraints."""
     if len(features) == 0:
         return np.zeros(0, dtype=np.int64)
     if len(features) <= config.max_exact:
-        return _cluster_exact(features, threshold, groups)
+        return _cluster_exact(features, threshold, groups, apart)
     return _cluster_large(features, weights, threshold, config, groups)
 
 
@@ -432,12 +439,13 @@ def _empty_proposal() -> pd.DataFrame:
 
 
 def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None,
-                   pins: pd.DataFrame | None = None) -> Grouping:
+                   pins: pd.DataFrame | None = None, apart: pd.DataFrame | None = None) -> Grouping:
     """Propose a cluster for every sticky given (filter to THEMED_KINDS before calling).
 
     Input columns: sticky_id, text, optionally kind (opportunities attach to pain clusters) and
     stage_index. ``pins``: sticky_id, group (a person's decision: same group = must-link, different =
-    cannot-link). Output proposal (PROPOSAL_COLUMNS): one row per sticky with non-blank text;
+    cannot-link). ``apart``: sticky_id_a, sticky_id_b pairs a person said are different problems (the
+    guided review's no, issue 22): cannot-link unless a pin says otherwise. Output proposal (PROPOSAL_COLUMNS): one row per sticky with non-blank text;
     ``cluster`` is 0..k-1, biggest first (ties: smallest sticky_id); ``centrality`` is the sticky's
     average similarity to its cluster; ``title`` is the cluster's most representative text (a pain
     point's when it has one), shortened. Blank stickies get no row.
@@ -482,7 +490,7 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     threshold = cut_threshold(features.take(base_units), config)
     ulabels = np.full(len(uniques), -1, dtype=np.int64)
     ulabels[base_units] = _cluster(features.take(base_units), weights[base_units], threshold, config,
-                                   groups[base_units])
+                                   groups[base_units], _apart_rows(apart, frame, codes, base_units))
     k = int(ulabels.max()) + 1
     if len(pain) and len(opp):
         # Opportunities join the pain cluster they are on average most similar to, if close enough;
@@ -549,6 +557,22 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     out = frame.loc[:, PROPOSAL_COLUMNS].sort_values(["cluster", "sticky_id"], kind="stable").reset_index(drop=True)
     unit_of = pd.Series(frame["unit"].to_numpy(), index=frame["sticky_id"].to_numpy())
     return Grouping(out, unit_of, features, threshold)
+
+
+def _apart_rows(apart: pd.DataFrame | None, frame: pd.DataFrame, codes: np.ndarray,
+                base_units: np.ndarray) -> np.ndarray | None:
+    """The cannot-link pairs as rows of ``base_units`` (pairs within one unit, or outside it, dropped)."""
+    if apart is None or not len(apart):
+        return None
+    unit = pd.Series(codes, index=frame["sticky_id"].to_numpy())
+    unit = unit[~unit.index.duplicated()]
+    position = pd.Series(np.arange(len(base_units)), index=base_units)
+    a = apart["sticky_id_a"].astype(str).map(unit).map(position)
+    b = apart["sticky_id_b"].astype(str).map(unit).map(position)
+    keep = a.notna() & b.notna() & (a != b)
+    if not keep.any():
+        return None
+    return np.column_stack([a[keep].astype(np.int64).to_numpy(), b[keep].astype(np.int64).to_numpy()])
 
 
 def propose_themes(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None,
