@@ -9,7 +9,7 @@ WORKSHOPS ?= 1000
 SEEDS ?= 200
 MINUTES ?= 10
 
-.PHONY: run test deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-sync-fuzz audit clean
+.PHONY: run test deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-review bench-sync-fuzz audit clean
 
 run: deps migrate
 	$(call say,Starting Storming (Ctrl+C stops it) ...)
@@ -92,6 +92,10 @@ bench-export: deps-test
 
 bench-grouping: deps-test
 	$(PY) benchmarks/grouping.py
+
+# The guided review with a simulated owner on the four labelled fixtures (issue 22; docs/benchmarks.md).
+bench-review: deps-test
+	$(PY) benchmarks/review.py
 
 bench-sync-fuzz: deps-test
 	$(PY) benchmarks/sync_fuzz.py --seeds $(SEEDS)
