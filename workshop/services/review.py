@@ -209,7 +209,8 @@ def _suggestion(state: _State, candidate) -> Suggestion:
         else:
             question = f"Same problem? {_quote(title(source))} and {_quote(title(target))}"
     elif kind == "split":
-        question = f"Two problems here? {these} a different problem from the rest of {_quote(title(source))}."
+        question = (f"Two problems here? {these} a different problem from the rest of {_quote(title(source))}: "
+                    "split them off into a theme of their own?")
     elif target is None:
         question = (f"{these} a different problem from the rest of {_quote(title(source))}: "
                     "put them into a theme of their own?")
