@@ -268,6 +268,27 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
                     worth(len(clade) * size[best], means[best], parted, r, theta) * max(weight[a], weight[best]))
             kind = "split" if len(clade) >= 2 and len(rest) >= 2 else "move"
             add(kind, list(clade), [a], None, worth(0, 0, parted, r, theta) * weight[a])
+    # the stickies that fit their theme least (its tail), out of it: to where they fit, or on their own
+    for a in range(k):
+        rows = by_theme[a]
+        if len(rows) < 3:
+            continue
+        inner = q[np.ix_(rows, rows)]
+        fit = inner.sum(axis=1) / (len(rows) - 1)
+        order = rows[np.argsort(fit, kind="stable")]
+        for size_k in range(1, len(rows) // 2 + 1):
+            clade = order[:size_k]
+            rest = order[size_k:]
+            parted = len(clade) * len(rest)
+            r = float(q[np.ix_(clade, rest)].sum()) / parted
+            add("move" if size_k == 1 or len(rest) < 2 else "split", list(clade), [a], None,
+                worth(0, 0, parted, r, theta) * weight[a])
+            means = per_theme[clade].sum(axis=0) / (len(clade) * size)
+            means[a] = -1.0
+            best = int(np.argmax(means))
+            if means[best] > 0.02:
+                add("move", list(clade), [a], best,
+                    worth(len(clade) * size[best], means[best], parted, r, theta) * max(weight[a], weight[best]))
     # gathering: the stickies from anywhere that fit a theme best, into it
     own = per_theme[np.arange(n), codes] / np.maximum(size[codes] - 1, 1)
     for t in range(k):

@@ -37,7 +37,16 @@ def show(discovery_id: int):
                            no_duration=no_duration,
                            by_stage_max=_by_stage_max(by_stage), shipped=shipped_dates(session, discovery_id),
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
-                           statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices)
+                           statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices,
+                           ties=_ties(view.report.backlog))
+
+
+def _ties(backlog) -> dict[str, int]:
+    """"2.60" -> how many themes the page shows at that priority, for the priorities shown more than once."""
+    if backlog is None or not len(backlog):
+        return {}
+    shown = backlog["priority"].map(lambda p: "%.2f" % p).value_counts()
+    return {p: int(n) for p, n in shown.items() if n > 1}
 
 
 def _by_stage_max(by_stage) -> float:
