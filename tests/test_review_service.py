@@ -126,3 +126,13 @@ def test_a_no_is_kept_and_the_grouping_respects_it(session, tiny):
     for a, b in pairs.itertuples(index=False):
         assert after[a] != after[b]
     assert len(themes_before) == len(after)
+
+
+def test_a_title_is_a_whole_statement_not_one_teams_figure():
+    """Issue 22, item 5: "postgres only via DBA ticket, 2 wks" or "A CR for a Zendesk app upload?
+    really?" named themes; a central sticky that states the problem without one team's figures wins."""
+    from workshop.aggregation.themes import title_flaws
+    assert title_flaws("postgres only via DBA ticket, 2 wks") == 1
+    assert title_flaws("A CR for a Zendesk app upload? really?") == 1
+    assert title_flaws("DBA ticket") == 1
+    assert title_flaws("Every new database needs a ticket to the DBA team") == 0

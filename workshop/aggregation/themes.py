@@ -117,6 +117,21 @@ def shorten_title(text: str, limit: int = PROPOSED_TITLE_CHARS) -> str:
     return cut.rstrip(" ,;:-–—.") + "…"
 
 
+TITLE_FLAW = 0.05
+
+
+def title_flaws(text: str) -> int:
+    """How far a sticky's text is from a title that names a shared problem: a figure (digits: one
+    team's numbers), a note of fewer than three words, a question or exclamation (a retort, not a
+    statement), more than PROPOSED_TITLE_CHARS characters (cut when shown)."""
+    one_line = " ".join(str(text).split())
+    flaws = int(any(ch.isdigit() for ch in one_line))
+    flaws += int(len(one_line.split()) < 3)
+    flaws += int(one_line.rstrip().endswith(("?", "!")))
+    flaws += int(len(one_line) > PROPOSED_TITLE_CHARS)
+    return flaws
+
+
 def uncut_title(title: str, texts) -> str:
     """A title shorten_title cut ("…"), whole again: the longest of ``texts`` it was cut from (a
     workbook's row keeps its whole name, wrapped); any other title as it is."""
@@ -448,7 +463,8 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     guided review's no, issue 22): cannot-link unless a pin says otherwise. Output proposal (PROPOSAL_COLUMNS): one row per sticky with non-blank text;
     ``cluster`` is 0..k-1, biggest first (ties: smallest sticky_id); ``centrality`` is the sticky's
     average similarity to its cluster; ``title`` is the cluster's most representative text (a pain
-    point's when it has one), shortened. Blank stickies get no row.
+    point's when it has one; among the central ones a whole statement without one team's figures:
+    :func:`title_flaws`), shortened. Blank stickies get no row.
     """
     empty = Grouping(_empty_proposal(), pd.Series(dtype="int64"), Features(sp.csr_matrix((0, 1)), None),
                      config.threshold)
@@ -550,7 +566,11 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     frame["_len"] = frame["text"].str.len()
     english = np.array([looks_english(t) for t in texts], dtype=bool)[codes]
     frame["_other_language"] = ~english if english.mean() >= 0.5 else False
-    best = frame.sort_values(["cluster", "opp", "_other_language", "centrality", "_len", "sticky_id"],
+    # A title names what the stickies share (issue 22): among the central ones, a whole statement
+    # rather than a figure peculiar to one team ("2 wks", "40 steps"), a two-word note or a retort
+    # ("really?"). Each flaw costs TITLE_FLAW of centrality, so a clearly more central sticky still wins.
+    frame["_statement"] = frame["centrality"] - TITLE_FLAW * frame["text"].map(title_flaws)
+    best = frame.sort_values(["cluster", "opp", "_other_language", "_statement", "_len", "sticky_id"],
                              ascending=[True, True, True, False, True, True]).drop_duplicates("cluster")
     titles = best.set_index("cluster")["text"].map(shorten_title)
     frame["title"] = frame["cluster"].map(titles)
