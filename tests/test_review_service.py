@@ -136,3 +136,32 @@ def test_a_title_is_a_whole_statement_not_one_teams_figure():
     assert title_flaws("A CR for a Zendesk app upload? really?") == 1
     assert title_flaws("DBA ticket") == 1
     assert title_flaws("Every new database needs a ticket to the DBA team") == 0
+
+
+def test_round_two_pain_is_asked_about_the_gone_theme_first_and_no_question_twice():
+    """The questions themselves (plain Python): a theme only in round 2 and a similar theme gone since
+    round 1 make the "same problem as the gone one?" question, asked before an ordinary merge; a key
+    asked is never asked again; a no on it keeps those pairs apart for the next questions."""
+    import numpy as np
+
+    from workshop.aggregation import review as questions
+    ids = [f"s{i}" for i in range(8)]
+    theme_of = np.array([1, 1, 1, 2, 2, 3, 3, 3])
+    similarity = np.full((8, 8), 0.05)
+    similarity[np.ix_([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])] = 0.6   # themes 1 and 2 say the same thing
+    similarity[np.ix_([5, 6, 7], [5, 6, 7])] = 0.6               # theme 3 is one problem of its own
+    np.fill_diagonal(similarity, 1.0)
+    p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
+    ranks = {1: 1, 2: 2, 3: 3}
+    plain = questions.candidates(ids, theme_of, p, ranks)
+    merge = next(c for c in plain if c.kind == "merge")
+    assert {merge.target, *merge.source} == {1, 2}
+    rounds = questions.candidates(ids, theme_of, p, ranks, new_themes={2}, gone_themes={1})
+    first = rounds[0]
+    assert first.kind == "round" and first.target == 1 and first.source == [2]
+    assert first.score > merge.score
+    again = questions.candidates(ids, theme_of, p, ranks, asked={first.key}, new_themes={2}, gone_themes={1})
+    assert first.key not in {c.key for c in again}
+    said_no = questions.apply_answers(p, {s: i for i, s in enumerate(ids)},
+                                      [questions.Answer("round", first.moving, first.others, False, first.key)])
+    assert said_no[3, 0] < p[3, 0] and said_no[0, 1] == p[0, 1]
