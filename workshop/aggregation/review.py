@@ -10,15 +10,17 @@ How a question is chosen (docs/adr/0018-the-guided-review.md):
   their similarity stands among all of the discovery's pairs (its percentile, so no constant depends
   on one domain's scale) and whether the machine put them in one theme. Fitted once on the four
   labelled fixtures (pooled: three numbers); within a theme 0.07-0.8, across themes 0.02-0.5.
-* **What the owner said overrides it** (``Knowledge``): a yes sets the pairs it joins to 1 and the
-  pairs it parts to 0; a no on "same problem as X?" sets those pairs to 0 (a cannot-link), a no on
-  "two problems here?" sets the two halves' pairs to 1. So the next questions learn from every answer.
-* **What a question is worth**: the pairs of pain points a yes puts together, each counted
-  ``p - THETA``, minus the pairs it parts, each ``p - THETA`` (a pair is worth joining when it is
-  more likely one problem than ``THETA``; the adjusted Rand index rises for precision above about
-  half its own value). Big themes' questions move many pairs, so the broad themes come first; a
-  question about a theme in the backlog's top 10 counts 1.5 times (that is what a steering meeting
-  reads). Every change proposed is one a person could make by hand: merge two themes; move a set of
+* **What the owner said overrides it** (``apply_answers``): a yes moves the pairs it joins toward 1
+  and the pairs it parts toward 0; a no on "same problem as X?" moves those pairs toward 0 (a
+  cannot-link), a no on "two problems here?" the two halves' pairs toward 1 (80 % of the way: a set
+  the machine proposed is rarely all one theme). So the next questions learn from every answer.
+* **What a question is worth** (``worth``): the expected gain of the owner's yes, who says yes only
+  when the change helps (a no costs one answer, never the grouping). Its pairs joined and parted, each
+  right pair worth ``1 - theta`` and each wrong one ``-theta``, where theta is the precision above
+  which joining raises the adjusted Rand index at the index the probabilities expect
+  (``expected_threshold``); half as if the set stands or falls together, half pair by pair. Big
+  themes' questions move many pairs, so the broad themes come first; a question about a theme in the
+  backlog's top 10 counts 1.5 times (that is what a steering meeting reads). Every change proposed is one a person could make by hand: merge two themes; move a set of
   stickies (a branch of the theme's own tree, or the stickies from anywhere that fit a theme best)
   into another theme or into a theme of their own; "is this new round-2 pain the old one?".
 * A question asked before (same kind, same stickies, same target) is never asked again.
@@ -34,8 +36,6 @@ import pandas as pd
 from scipy.cluster.hierarchy import linkage, to_tree
 from scipy.spatial.distance import squareform
 
-#: Joining a pair is worth it above this probability of being one problem (see the module doc).
-THETA = 0.35
 #: The pair probability's curve: sigmoid(A * -log(1 - percentile + 1e-3) + B * same_theme + C).
 CURVE = (0.91, 1.44, -4.61)
 TOP = 10            # the backlog's top themes (their questions count TOP_WEIGHT times)
