@@ -145,14 +145,14 @@ def test_round_two_pain_is_asked_about_the_gone_theme_first_and_no_question_twic
     import numpy as np
 
     from workshop.aggregation import review as questions
-    ids = [f"s{i}" for i in range(8)]
-    theme_of = np.array([1, 1, 1, 2, 2, 3, 3, 3])
-    similarity = np.full((8, 8), 0.05)
+    ids = [f"s{i}" for i in range(28)]
+    theme_of = np.array([1, 1, 1, 2, 2, 3, 3, 3] + list(range(10, 30)))  # and 20 one-offs
+    similarity = np.full((28, 28), 0.05)
     similarity[np.ix_([0, 1, 2, 3, 4], [0, 1, 2, 3, 4])] = 0.6   # themes 1 and 2 say the same thing
     similarity[np.ix_([5, 6, 7], [5, 6, 7])] = 0.6               # theme 3 is one problem of its own
     np.fill_diagonal(similarity, 1.0)
     p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
-    ranks = {1: 1, 2: 2, 3: 3}
+    ranks = {t: r for r, t in enumerate([1, 2, 3] + list(range(10, 30)), start=1)}
     plain = questions.candidates(ids, theme_of, p, ranks)
     merge = next(c for c in plain if c.kind == "merge")
     assert {merge.target, *merge.source} == {1, 2}
