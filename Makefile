@@ -17,7 +17,7 @@ STACKS ?= gevent-websocket
 # test processes: the browser tests wait on Chromium and the server as much as they compute
 WORKERS ?= 3
 
-.PHONY: run test lint deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-suite bench-sync-fuzz audit clean
+.PHONY: run test lint deps deps-test migrate lock mutation mutation-report screenshots bench-realtime bench-soak bench-backlog bench-export bench-grouping bench-review bench-suite bench-sync-fuzz audit clean
 
 run: deps migrate
 	$(call say,Starting Storming (Ctrl+C stops it) ...)
@@ -114,6 +114,10 @@ bench-grouping: deps-test
 # the suite's time by area (browser, live server, aggregation and export, the rest) and its wall-clock time
 bench-suite: deps-test
 	$(PY) benchmarks/suite_time.py --workers $(WORKERS)
+
+# The guided review with a simulated owner on the four labelled fixtures (issue 22; docs/benchmarks.md).
+bench-review: deps-test
+	$(PY) benchmarks/review.py
 
 bench-sync-fuzz: deps-test
 	$(PY) benchmarks/sync_fuzz.py --seeds $(SEEDS)

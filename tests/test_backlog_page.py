@@ -208,3 +208,14 @@ def test_an_opened_theme_shows_the_deep_dive_notes_on_its_stickies(demo, client)
     assert notes_on(frame.drop(columns="link_to"), ["p1"]).empty and notes_on(frame, []).empty
     html = client.get("/discoveries/1/backlog").get_data(as_text=True)
     assert 'data-test="notes"' in html and "Deep-dive notes (" in html
+
+
+def test_a_tie_in_priority_says_how_it_was_broken(demo, client):
+    """Issue 22, item 4: the top themes all read "2.60"; "Why 2.60" says they are tied and what
+    ordered them (teams with the pain, then pain points, then votes)."""
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    tied = re.findall(r'data-tied="(\d+)" class="muted small why-priority" data-test="why-priority">([^<]*)</p>', html)
+    assert tied, "the demo has themes at the same priority"
+    count, text = tied[0]
+    assert "Tied at " in text and f"with {int(count) - 1} other" in text
+    assert "ranked by teams with the pain, then pain points, then votes" in text

@@ -191,3 +191,21 @@ def test_prioritise_adds_its_columns_and_nothing_else():
     ranked = prioritise(themes, total_teams=2)
     assert list(ranked.columns) == list(themes.columns) + ["demand", "priority", "quick_win", "pain_count", "rank"]
     assert ranked.index.tolist() == [0, 1] and ranked["rank"].tolist() == [1, 2]
+
+
+def test_a_tie_as_the_page_shows_it_goes_to_teams_then_pain_points_then_votes(monkeypatch):
+    """Issue 22, item 4: three top themes all read "2.60"; the one more teams have wins, then the one
+    with more pain points, then more votes, even when a third decimal said otherwise."""
+    import workshop.aggregation.priority as priority
+    base = {"value": 3, "effort": 3, "status": "proposed", "team_count": 2, "votes": 1, "sticky_count": 3,
+            "pain_count": 3}
+    rows = [{**base, "theme_id": 1, "title": "a", "votes": 9},               # most votes
+            {**base, "theme_id": 2, "title": "b", "pain_count": 5, "sticky_count": 5},  # more pain points
+            {**base, "theme_id": 3, "title": "c", "team_count": 3}]          # more teams
+    themes = pd.DataFrame(rows)
+    themes["value"] = themes["value"].astype("Int64")
+    themes["effort"] = themes["effort"].astype("Int64")
+    monkeypatch.setattr(priority, "_log_share", lambda x: pd.Series(0.0, index=x.index) + x.astype(float) * 1e-5)
+    ranked = prioritise(themes, total_teams=10**9)
+    assert ranked["priority"].round(2).nunique() == 1 and ranked["priority"].nunique() > 1
+    assert ranked["theme_id"].tolist() == [3, 2, 1]

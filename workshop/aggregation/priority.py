@@ -19,8 +19,10 @@ Quick win: effort is set and <= 2, and either value >= 4 or demand >= 0.5 (stron
 never for themes that are done or rejected.
 
 Rank: open themes (proposed, accepted, in progress) first, then done, then rejected; within each,
-priority descending, then team_count, votes, pain_count, sticky_count descending, then title (case-insensitive)
-and theme_id ascending, so equal scores always come out in the same order.
+priority as the page shows it (two decimals) descending, then team_count, pain_count, votes, the exact
+priority, sticky_count descending, then title (case-insensitive) and theme_id ascending, so equal
+scores always come out in the same order, and a tie the reader sees is broken by what the page shows
+(issue 22: three top themes at "2.60" gave no order; "Why 2.60" says how the tie was broken).
 """
 from __future__ import annotations
 
@@ -64,9 +66,12 @@ def prioritise(themes: pd.DataFrame, total_teams: int) -> pd.DataFrame:
     out["_title_key"] = out["title"].fillna("").astype(str).str.casefold()
     if "pain_count" not in out:
         out["pain_count"] = out["sticky_count"]
-    out = out.sort_values(["_status_rank", "priority", "team_count", "votes", "pain_count", "sticky_count",
+    # Ties as the page shows them (two decimals: three themes at "2.60" are tied to whoever reads it)
+    # go to what the page knows: more teams with the pain, then more pain points, then more votes.
+    out["_shown"] = out["priority"].round(2)
+    out = out.sort_values(["_status_rank", "_shown", "team_count", "pain_count", "votes", "priority", "sticky_count",
                            "_title_key", "theme_id"],
-                          ascending=[True, False, False, False, False, False, True, True], kind="mergesort")
-    out = out.drop(columns=["_status_rank", "_title_key"])
+                          ascending=[True, False, False, False, False, False, False, True, True], kind="mergesort")
+    out = out.drop(columns=["_status_rank", "_title_key", "_shown"])
     out["rank"] = np.arange(1, len(out) + 1, dtype=np.int64)
     return out.reset_index(drop=True)

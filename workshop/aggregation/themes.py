@@ -117,6 +117,21 @@ def shorten_title(text: str, limit: int = PROPOSED_TITLE_CHARS) -> str:
     return cut.rstrip(" ,;:-–—.") + "…"
 
 
+TITLE_FLAW = 0.05
+
+
+def title_flaws(text: str) -> int:
+    """How far a sticky's text is from a title that names a shared problem: a figure (digits: one
+    team's numbers), a note of fewer than three words, a question or exclamation (a retort, not a
+    statement), more than PROPOSED_TITLE_CHARS characters (cut when shown)."""
+    one_line = " ".join(str(text).split())
+    flaws = int(any(ch.isdigit() for ch in one_line))
+    flaws += int(len(one_line.split()) < 3)
+    flaws += int(one_line.rstrip().endswith(("?", "!")))
+    flaws += int(len(one_line) > PROPOSED_TITLE_CHARS)
+    return flaws
+
+
 def uncut_title(title: str, texts) -> str:
     """A title shorten_title cut ("…"), whole again: the longest of ``texts`` it was cut from (a
     workbook's row keeps its whole name, wrapped); any other title as it is."""
@@ -334,12 +349,17 @@ def cut_threshold(features: Features, config: GroupingConfig) -> float:
     return float(np.clip(np.percentile(values, config.cut_percentile), 0.0, 2.0))
 
 
-def _cluster_exact(features: Features, threshold: float, groups: np.ndarray | None = None) -> np.ndarray:
-    """Average-linkage on cosine distance with must-/cannot-link between pinned rows; labels 0..k-1."""
+def _cluster_exact(features: Features, threshold: float, groups: np.ndarray | None = None,
+                   apart: np.ndarray | None = None) -> np.ndarray:
+    """Average-linkage on cosine distance with must-/cannot-link between pinned rows, and cannot-link
+    between the row pairs of ``apart`` (k x 2; a pinned pair's must-link wins); labels 0..k-1."""
     n = len(features)
     if n == 1:
         return np.zeros(1, dtype=np.int64)
     dist = np.clip(1.0 - features.gram(), 0.0, 2.0)
+    if apart is not None and len(apart):
+        dist[apart[:, 0], apart[:, 1]] = CANNOT_LINK
+        dist[apart[:, 1], apart[:, 0]] = CANNOT_LINK
     if groups is not None and (groups >= 0).sum() > 1:
         pinned = np.flatnonzero(groups >= 0)
         g = groups[pinned]
@@ -408,11 +428,13 @@ def _cluster_large(features: Features, weights: np.ndarray, threshold: float, co
 
 
 def _cluster(features: Features, weights: np.ndarray, threshold: float, config: GroupingConfig,
-             groups: np.ndarray) -> np.ndarray:
+             groups: np.ndarray, apart: np.ndarray | None = None) -> np.ndarray:
+    """``apart``: cannot-link row pairs, kept on the exact path (a discovery of up to ``max_exact``
+    distinct texts); the representatives' path keeps only the pinned groups' constraints."""
     if len(features) == 0:
         return np.zeros(0, dtype=np.int64)
     if len(features) <= config.max_exact:
-        return _cluster_exact(features, threshold, groups)
+        return _cluster_exact(features, threshold, groups, apart)
     return _cluster_large(features, weights, threshold, config, groups)
 
 
@@ -432,15 +454,17 @@ def _empty_proposal() -> pd.DataFrame:
 
 
 def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None,
-                   pins: pd.DataFrame | None = None) -> Grouping:
+                   pins: pd.DataFrame | None = None, apart: pd.DataFrame | None = None) -> Grouping:
     """Propose a cluster for every sticky given (filter to THEMED_KINDS before calling).
 
     Input columns: sticky_id, text, optionally kind (opportunities attach to pain clusters) and
     stage_index. ``pins``: sticky_id, group (a person's decision: same group = must-link, different =
-    cannot-link). Output proposal (PROPOSAL_COLUMNS): one row per sticky with non-blank text;
+    cannot-link). ``apart``: sticky_id_a, sticky_id_b pairs a person said are different problems (the
+    guided review's no, issue 22): cannot-link unless a pin says otherwise. Output proposal (PROPOSAL_COLUMNS): one row per sticky with non-blank text;
     ``cluster`` is 0..k-1, biggest first (ties: smallest sticky_id); ``centrality`` is the sticky's
     average similarity to its cluster; ``title`` is the cluster's most representative text (a pain
-    point's when it has one), shortened. Blank stickies get no row.
+    point's when it has one; among the central ones a whole statement without one team's figures:
+    :func:`title_flaws`), shortened. Blank stickies get no row.
     """
     empty = Grouping(_empty_proposal(), pd.Series(dtype="int64"), Features(sp.csr_matrix((0, 1)), None),
                      config.threshold)
@@ -482,7 +506,7 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     threshold = cut_threshold(features.take(base_units), config)
     ulabels = np.full(len(uniques), -1, dtype=np.int64)
     ulabels[base_units] = _cluster(features.take(base_units), weights[base_units], threshold, config,
-                                   groups[base_units])
+                                   groups[base_units], _apart_rows(apart, frame, codes, base_units))
     k = int(ulabels.max()) + 1
     if len(pain) and len(opp):
         # Opportunities join the pain cluster they are on average most similar to, if close enough;
@@ -542,13 +566,33 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
     frame["_len"] = frame["text"].str.len()
     english = np.array([looks_english(t) for t in texts], dtype=bool)[codes]
     frame["_other_language"] = ~english if english.mean() >= 0.5 else False
-    best = frame.sort_values(["cluster", "opp", "_other_language", "centrality", "_len", "sticky_id"],
+    # A title names what the stickies share (issue 22): among the central ones, a whole statement
+    # rather than a figure peculiar to one team ("2 wks", "40 steps"), a two-word note or a retort
+    # ("really?"). Each flaw costs TITLE_FLAW of centrality, so a clearly more central sticky still wins.
+    frame["_statement"] = frame["centrality"] - TITLE_FLAW * frame["text"].map(title_flaws)
+    best = frame.sort_values(["cluster", "opp", "_other_language", "_statement", "_len", "sticky_id"],
                              ascending=[True, True, True, False, True, True]).drop_duplicates("cluster")
     titles = best.set_index("cluster")["text"].map(shorten_title)
     frame["title"] = frame["cluster"].map(titles)
     out = frame.loc[:, PROPOSAL_COLUMNS].sort_values(["cluster", "sticky_id"], kind="stable").reset_index(drop=True)
     unit_of = pd.Series(frame["unit"].to_numpy(), index=frame["sticky_id"].to_numpy())
     return Grouping(out, unit_of, features, threshold)
+
+
+def _apart_rows(apart: pd.DataFrame | None, frame: pd.DataFrame, codes: np.ndarray,
+                base_units: np.ndarray) -> np.ndarray | None:
+    """The cannot-link pairs as rows of ``base_units`` (pairs within one unit, or outside it, dropped)."""
+    if apart is None or not len(apart):
+        return None
+    unit = pd.Series(codes, index=frame["sticky_id"].to_numpy())
+    unit = unit[~unit.index.duplicated()]
+    position = pd.Series(np.arange(len(base_units)), index=base_units)
+    a = apart["sticky_id_a"].astype(str).map(unit).map(position)
+    b = apart["sticky_id_b"].astype(str).map(unit).map(position)
+    keep = a.notna() & b.notna() & (a != b)
+    if not keep.any():
+        return None
+    return np.column_stack([a[keep].astype(np.int64).to_numpy(), b[keep].astype(np.int64).to_numpy()])
 
 
 def propose_themes(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None,

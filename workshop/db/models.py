@@ -176,3 +176,22 @@ class TextEmbedding(SQLModel, table=True):
     model: str = Field(primary_key=True, max_length=64)
     text_key: str = Field(primary_key=True, max_length=64)
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ReviewAnswer(SQLModel, table=True):
+    """One answer of the guided review (issue 22), kept for good: a yes is applied as the owner's
+    decision (pinned assignments, ``before`` says how to undo it), a no is a cannot-link between the
+    stickies asked about (``moving``) and the ones they were compared with (``others``), or for "two
+    problems here?" a sign that they are one. ``key`` identifies the question: it is never asked twice."""
+    __tablename__ = "review_answer"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    discovery_id: int = Field(foreign_key="discovery.id", index=True)
+    key: str = Field(max_length=40)
+    kind: str = Field(max_length=20)  # merge | move | split | round | title
+    accepted: bool
+    moving: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    others: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    parted: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    themes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # theme ids asked about
+    before: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # what a yes changed
+    created_at: datetime = Field(default_factory=utcnow)

@@ -37,8 +37,8 @@ from workshop.aggregation.rounds import workshops_run
 from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS, BacklogReport
 from workshop.aggregation.themes import (DEFAULT_CONFIG, GroupingConfig, group_stickies, shorten_title,
                                          theme_cohesion)
-from workshop.db.models import (Discovery, Participant, Sticky, TextEmbedding, Theme, ThemeAssignment, User, Vote,
-                                Workshop)
+from workshop.db.models import (Discovery, Participant, ReviewAnswer, Sticky, TextEmbedding, Theme, ThemeAssignment,
+                                User, Vote, Workshop)
 from workshop.domain.errors import NotFound, ValidationError
 from workshop.domain.kinds import KINDS, THEMED_KINDS
 from workshop.domain.templates import all_templates
@@ -372,6 +372,23 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
     return discovery, stickies, workshops, all_themes
 
 
+#: The review's questions whose no says "different problems" (a no to "two problems here?" says the opposite).
+CANNOT_LINK_KINDS = ("merge", "move", "round")
+
+
+def review_cannot_links(session: Session, discovery_id: int) -> pd.DataFrame:
+    """sticky_id_a, sticky_id_b: every pair the owner said, in the guided review, are not one problem
+    (issue 22). The grouping keeps them apart whenever it forms themes again ("Group afresh", or the
+    first grouping of stickies that were never grouped)."""
+    pairs: set[tuple[str, str]] = set()
+    for moving, others in session.exec(select(ReviewAnswer.moving, ReviewAnswer.others).where(
+            ReviewAnswer.discovery_id == discovery_id, ReviewAnswer.accepted.is_(False),
+            ReviewAnswer.kind.in_(CANNOT_LINK_KINDS))).all():
+        pairs.update((str(a), str(b)) for a in moving or [] for b in others or [] if a != b)
+    ordered = sorted(pairs)
+    return pd.DataFrame({"sticky_id_a": [a for a, _ in ordered], "sticky_id_b": [b for _, b in ordered]})
+
+
 def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, themes: list[Theme],
                  stored_all: list[ThemeAssignment], live_themed: set, config: GroupingConfig) -> pd.DataFrame:
     """Propose themes, reconcile them with the stored decisions and write the result (uncommitted):
@@ -383,7 +400,8 @@ def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, th
                              "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
     themes_frame = _themes_frame(themes)
     embed = cached_embed(session) if config.embedding_weight > 0 else None
-    grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes_frame))
+    grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes_frame),
+                              apart=review_cannot_links(session, discovery_id))
     rec = reconcile(grouping.proposal, previous, themes_frame,
                     texts=sticky_texts(stickies))
     by_id = {t.id: t for t in themes}
@@ -644,10 +662,14 @@ def regroup(session: Session, discovery_id: int) -> int:
     the stickies there are now. What people decided stays as it is: moved, split and merged stickies
     (pinned), and a theme someone renamed, estimated or gave a status keeps its stickies with its
     title, value, effort and status (a walkthrough saw such themes emptied and their decisions gone
-    from the page). New stickies may still join them. Returns how many stickies were let go. Themes
+    from the page). A theme a person put stickies into (a move, a merge, a split, a review's yes)
+    keeps its other stickies too: freed, they formed a new theme of their own while the moved
+    sticky's old neighbours joined it, so the move looked undone (issue 22). New stickies may still join them. Returns how many stickies were let go. Themes
     left with nothing and no decision go at that next read."""
     discovery = _lock_discovery(session, discovery_id)
-    theme_ids = [t.id for t in _discovery_themes(session, discovery.id) if not _is_decided(t)]
+    themes = _discovery_themes(session, discovery.id)
+    shaped = set(_pinned(session, themes)["theme_id"])  # a person put stickies in: its others stay too
+    theme_ids = [t.id for t in themes if not _is_decided(t) and t.id not in shaped]
     freed = 0
     with _transaction(session):
         for part in _chunks(theme_ids):

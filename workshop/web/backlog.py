@@ -46,7 +46,16 @@ def show(discovery_id: int):
                            no_duration=no_duration,
                            by_stage_max=_by_stage_max(by_stage), shipped=shipped_dates(session, discovery_id),
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
-                           statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices)
+                           statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices,
+                           ties=_ties(view.report.backlog))
+
+
+def _ties(backlog) -> dict[str, int]:
+    """"2.60" -> how many themes the page shows at that priority, for the priorities shown more than once."""
+    if backlog is None or not len(backlog):
+        return {}
+    shown = backlog["priority"].map(lambda p: "%.2f" % p).value_counts()
+    return {p: int(n) for p, n in shown.items() if n > 1}
 
 
 def _by_stage_max(by_stage) -> float:
@@ -171,3 +180,72 @@ def shipped(discovery_id: int, theme_id: int):
     day = request.form.get("shipped_on", "")
     return _decide(discovery_id, theme_id, lambda session, _svc: set_shipped(session, discovery_id, theme_id, day),
                    f"Marked shipped on {day}." if day else "No longer marked shipped.")
+
+
+# --- the guided review (issue 22): one question at a time, every answer kept -----------------------
+
+def _review_service():
+    from ..services import review
+    return review
+
+
+def _skipped() -> list[str]:
+    raw = request.values.get("skip", "")
+    return [s for s in raw.split(",") if s][:50]
+
+
+@bp.get("/discoveries/<int:discovery_id>/review")
+@login_required
+def review_page(discovery_id: int):
+    """"Review the grouping": the next question, the stickies in question beside some of the theme's
+    others, Yes / No / Skip (Y, N, S), undo, and what is settled so far."""
+    session = get_session()
+    discovery = ensure_can_see(session, current_user.account, discovery_id)
+    review = _review_service()
+    skipped = _skipped()
+    upcoming = review.suggestions(session, discovery_id, limit=len(skipped) + 1)
+    suggestion = next((s for s in upcoming if s.id not in skipped), None)
+    progress = review.progress(session, discovery_id)
+    return render_template("backlog/review.html", discovery=discovery, suggestion=suggestion, progress=progress,
+                           skip=",".join(skipped), skipped=len(skipped))
+
+
+def _to_review(discovery_id: int, skip: list[str] | None = None):
+    return redirect(url_for("backlog.review_page", discovery_id=discovery_id,
+                            skip=",".join(skip) if skip else None, _anchor="question"))
+
+
+@bp.post("/discoveries/<int:discovery_id>/review/answer")
+@login_required
+def review_answer(discovery_id: int):
+    session = get_session()
+    ensure_can_see(session, current_user.account, discovery_id)
+    review = _review_service()
+    choice = request.form.get("answer", "")
+    suggestion_id = request.form.get("suggestion", "")
+    skipped = _skipped()
+    if choice == "skip":
+        return _to_review(discovery_id, skipped + [suggestion_id] if suggestion_id else skipped)
+    try:
+        if choice == "title" and request.form.get("title", "").strip():
+            review.retitle(session, discovery_id, suggestion_id, request.form["title"])
+            flash("Title saved.", "success")
+        elif choice in ("yes", "no"):
+            review.answer(session, discovery_id, suggestion_id, choice == "yes")
+            flash("Yes: done, and kept." if choice == "yes" else "No: kept, it will not be asked again.", "success")
+        else:
+            flash("Answer with Yes, No or Skip.", "error")
+    except DomainError as error:
+        flash(error.message, "error")
+    return _to_review(discovery_id, skipped)
+
+
+@bp.post("/discoveries/<int:discovery_id>/review/undo")
+@login_required
+def review_undo(discovery_id: int):
+    session = get_session()
+    ensure_can_see(session, current_user.account, discovery_id)
+    undone = _review_service().undo_last(session, discovery_id)
+    flash("The last answer was taken back." if undone else "No answer to take back.",
+          "success" if undone else "error")
+    return _to_review(discovery_id)

@@ -1,0 +1,76 @@
+"""Review the grouping (issue 22) in a real browser: ten questions answered by keyboard alone (Y, N,
+then S to skip and U to take the last answer back), axe at 0 violations, a screenshot of a question."""
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def owner_page(browser, server):
+    from tests.browser.conftest import SetUp
+    setup = SetUp(server.url)
+    setup.admin()
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    page = context.new_page()
+    page.set_default_timeout(90_000)  # the first backlog view loads the aggregation stack
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page, server.url
+    context.close()
+    assert errors == []
+
+
+def answers_on(page) -> int:
+    text = page.locator("[data-test=review-progress]").inner_text()
+    found = re.search(r"(\d+) answers?", text)
+    return int(found.group(1)) if found else 0
+
+
+def test_ten_questions_by_keyboard_alone(owner_page, output_dir, ui):
+    page, base = owner_page
+    page.goto(base + "/")
+    page.click("[data-test=load-demo]")
+    page.wait_for_url(re.compile(r"/discoveries/\d+$"))
+    page.click("[data-test=backlog-link]")
+    page.wait_for_selector("table[data-test=heatmap]")
+    page.click("[data-test=review-link]")
+    page.wait_for_selector("[data-test=review-question]")
+    assert answers_on(page) == 0
+    question = page.locator("[data-test=review-question]")
+    assert question.locator("h2").inner_text()
+    ui.axe(page)
+    page.screenshot(path=str(output_dir / "review-question.png"), full_page=True)
+    ui.publish_screenshot(output_dir / "review-question.png", "review-question.png")
+
+    seen = []
+    for i, key in enumerate("YNNYNYNNYN"):
+        current = question.get_attribute("data-suggestion")
+        assert current not in seen  # never the same question twice
+        seen.append(current)
+        with page.expect_navigation():
+            page.keyboard.press(key)
+        page.wait_for_selector("[data-test=review-question], [data-test=review-done]")
+        assert answers_on(page) == i + 1
+        if page.locator("[data-test=review-done]").count():
+            break
+    assert answers_on(page) == 10
+    assert "of the top" in page.locator("[data-test=review-progress]").inner_text() \
+        or "top" in page.locator("[data-test=review-progress]").inner_text()
+    ui.axe(page)
+
+    # S skips (nothing kept), U takes the last answer back
+    skipped = question.get_attribute("data-suggestion")
+    with page.expect_navigation():
+        page.keyboard.press("s")
+    assert answers_on(page) == 10
+    assert question.get_attribute("data-suggestion") != skipped
+    with page.expect_navigation():
+        page.keyboard.press("u")
+    assert answers_on(page) == 9
+    assert "taken back" in page.locator(".flash").inner_text()
+    ui.axe(page)
+    page.screenshot(path=str(output_dir / "review-after-undo.png"), full_page=True)

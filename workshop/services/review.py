@@ -1,0 +1,451 @@
+"""The guided review (issue 22): one question at a time about the grouping, every answer kept for good.
+
+The interface an outside evaluation drives (keep it exactly), used by the backlog page too:
+
+* ``pain_stickies(session, discovery_id)`` -> DataFrame ``sticky_id, team, text, theme_id``: every
+  pain point of the discovery and its theme now (aggregating first if needed).
+* ``next_suggestion(session, discovery_id)`` -> :class:`Suggestion` or None: the question the page
+  shows next. ``changes`` maps each pain point a yes moves to the theme it would then be in (an id),
+  or to a label (a str) for the one theme the yes creates; a title question moves nothing.
+* ``answer(session, discovery_id, suggestion_id, accepted)``: a yes is applied as the owner's
+  decision (pinned assignments: they survive re-aggregation, a late import, round 2, a restart and
+  "Group afresh"); a no is kept (a cannot-link the next grouping respects). Commits.
+* ``workshop.services.backlog.regroup`` stays "Group afresh".
+
+Also for the page: ``undo_last`` (the last answer taken back, its yes undone), ``progress`` ("top 10
+themes reviewed, 14 answers"), ``retitle`` (a title question answered with a new title).
+
+The questions themselves are chosen in workshop.aggregation.review (plain Python); this module loads
+the pain points, their similarity (the grouping's own features, embeddings from the database cache)
+and the answers, and writes the answers. ADR 0018 explains the design.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlmodel import Session, select
+
+from workshop.aggregation import review as questions
+from workshop.aggregation.backlog import build_backlog
+from workshop.aggregation.themes import DEFAULT_CONFIG, shorten_title, vectorise
+from workshop.db.models import ReviewAnswer, Sticky, Theme, ThemeAssignment, Workshop
+from workshop.domain.errors import Conflict, NotFound, ValidationError
+from workshop.domain.validation import THEME_TITLE_MAX, theme_title
+
+from . import backlog as backlog_service
+
+#: Top themes whose titles the review asks to confirm, and the top the progress line counts.
+TITLE_TOP = 5
+PROGRESS_TOP = 10
+#: A title question is worth this many pairs: it comes once the grouping questions about the top are
+#: worth less (the grouping first: a title over the wrong stickies names the wrong problem).
+TITLE_WORTH = 1.0
+SAMPLE = 6  # how many of a theme's other stickies the page shows beside the ones in question
+_ID = re.compile(r"^(merge|move|split|round|title)-[0-9a-f]{16}$")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A question of the review. ``id``, ``kind``, ``question`` and ``changes`` are the interface;
+    the rest is what the page shows beside it."""
+
+    id: str
+    kind: str
+    question: str
+    changes: dict[str, int | str]
+    theme_id: int | None = None          # the theme asked about (where the stickies are now)
+    target_id: int | None = None         # the theme they would join (None: a new one, or a title)
+    title: str = ""                      # a title question's title
+    stickies: tuple = ()                 # the stickies in question: (sticky_id, team, text)
+    sample: tuple = ()                   # some of the other theme's stickies: (sticky_id, team, text)
+    sample_title: str = ""               # which theme ``sample`` is from
+    sample_count: int = 0                # how many stickies that theme has
+    source_titles: tuple = ()            # the titles of the themes the stickies are in now
+
+
+@dataclass
+class _State:
+    stickies: pd.DataFrame               # the discovery's pain points: sticky_id, team, text, theme_id
+    titles: dict[int, str]
+    custom: set[int]
+    ranks: dict[int, int]
+    answers: list[ReviewAnswer]
+    candidates: list = field(default_factory=list)
+
+
+def pain_stickies(session: Session, discovery_id: int) -> pd.DataFrame:
+    """Every pain point of the discovery (live, not private) and its theme now: sticky_id, team,
+    text, theme_id (Int64; <NA> for a blank sticky, which no theme holds)."""
+    _, stickies, _, _ = backlog_service.aggregate_discovery(session, discovery_id)
+    pains = stickies[stickies["kind"] == "pain"]
+    return pd.DataFrame({"sticky_id": pains["sticky_id"].astype(str).to_numpy(),
+                         "team": pains["team"].astype(str).to_numpy(),
+                         "text": pains["text"].astype(str).to_numpy(),
+                         "theme_id": pd.array(pains["theme_id"].to_numpy(), dtype="Int64")})
+
+
+def _answers(session: Session, discovery_id: int) -> list[ReviewAnswer]:
+    return list(session.exec(select(ReviewAnswer).where(ReviewAnswer.discovery_id == discovery_id)
+                             .order_by(ReviewAnswer.id)).all())
+
+
+def _ranked(session: Session, discovery_id: int) -> tuple[pd.DataFrame, list[Theme], dict[int, int]]:
+    """The themed stickies, the themes and each theme's rank in the backlog (the backlog's own order,
+    without what only the page needs: cohesion, heatmap, workshops)."""
+    discovery, stickies, workshops, themes = backlog_service.aggregate_discovery(session, discovery_id)
+    teams = {w.team for w in workshops}
+    ranked = build_backlog(stickies, backlog_service._themes_frame(themes), total_teams=len(teams),
+                           stages=list(discovery.stages or []))
+    return stickies, themes, {int(t): int(r) for t, r in zip(ranked["theme_id"], ranked["rank"])}
+
+
+def _state(session: Session, discovery_id: int) -> _State:
+    stickies, themes, ranks = _ranked(session, discovery_id)
+    pains = stickies[(stickies["kind"] == "pain") & stickies["theme_id"].notna()]
+    frame = pd.DataFrame({"sticky_id": pains["sticky_id"].astype(str).to_numpy(),
+                          "team": pains["team"].astype(str).to_numpy(),
+                          "text": pains["text"].astype(str).to_numpy(),
+                          "theme_id": pains["theme_id"].astype("int64").to_numpy(),
+                          "workshop_id": pains["workshop_id"].astype("int64").to_numpy()})
+    titles = {t.id: t.title for t in themes}
+    custom = {t.id for t in themes if t.title_is_custom}
+    state = _State(frame, titles, custom, ranks, _answers(session, discovery_id))
+    state.candidates = _candidates(session, discovery_id, state)
+    return state
+
+
+def _similarity(session: Session, texts: list[str]) -> np.ndarray:
+    config = DEFAULT_CONFIG
+    embed = backlog_service.cached_embed(session, store=False) if config.embedding_weight > 0 else None
+    return vectorise(texts, None, config, embed).gram()
+
+
+def _rounds(session: Session, discovery_id: int, frame: pd.DataFrame) -> tuple[set[int], set[int]]:
+    """Themes whose pain is all from the latest round (new), and themes with none from it (gone),
+    when the discovery has more than one round."""
+    rounds = dict(session.exec(select(Workshop.id, Workshop.round).where(
+        Workshop.discovery_id == discovery_id)).all())
+    if len({r or 1 for r in rounds.values()}) < 2 or frame.empty:
+        return set(), set()
+    latest = max(r or 1 for r in rounds.values())
+    in_latest = frame["workshop_id"].map(lambda w: (rounds.get(int(w)) or 1) == latest)
+    share = in_latest.groupby(frame["theme_id"]).mean()
+    return set(share.index[share == 1.0].astype(int)), set(share.index[share == 0.0].astype(int))
+
+
+def _knowledge(answers: list[ReviewAnswer]) -> list[questions.Answer]:
+    return [questions.Answer(a.kind, [str(s) for s in a.moving or []], [str(s) for s in a.others or []],
+                             bool(a.accepted), a.key, [str(s) for s in a.parted or []]) for a in answers]
+
+
+def _candidates(session: Session, discovery_id: int, state: _State) -> list:
+    frame = state.stickies
+    asked = {a.key for a in state.answers}
+    out: list = []
+    if len(frame) >= 2:
+        ids = list(frame["sticky_id"])
+        theme_of = frame["theme_id"].to_numpy()
+        index = {s: i for i, s in enumerate(ids)}
+        similarity = _similarity(session, list(frame["text"]))
+        p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
+        p = questions.apply_answers(p, index, _knowledge(state.answers))
+        new, gone = _rounds(session, discovery_id, frame)
+        out = questions.candidates(ids, theme_of, p, state.ranks, asked, new, gone)
+    # the top themes' titles: once the grouping questions about the top are worth less
+    for theme_id, rank in sorted(state.ranks.items(), key=lambda item: item[1]):
+        if rank > TITLE_TOP:
+            break
+        if theme_id in state.custom or theme_id not in state.titles:
+            continue
+        key = questions.question_key("title", [str(theme_id)], state.titles[theme_id])
+        if key not in asked:
+            out.append(questions.Candidate("title", [], [theme_id], theme_id, [], [],
+                                           TITLE_WORTH * (TITLE_TOP + 1 - rank) / TITLE_TOP, key))
+    out.sort(key=lambda c: (-c.score, c.kind, c.key))
+    return out
+
+
+def _suggestion_id(candidate) -> str:
+    return f"{candidate.kind}-{candidate.key}"
+
+
+def _new_label(state: _State, candidate) -> str:
+    texts = state.stickies.set_index("sticky_id")["text"]
+    return f"New theme: {shorten_title(texts.get(candidate.moving[0], 'split off'), 60)}"
+
+
+def _quote(title: str) -> str:
+    return f"“{shorten_title(title, 70)}”"
+
+
+def _suggestion(state: _State, candidate) -> Suggestion:
+    frame = state.stickies.set_index("sticky_id")
+    def rows(ids):
+        return tuple((s, str(frame.at[s, "team"]), str(frame.at[s, "text"])) for s in ids if s in frame.index)
+
+    def title(theme_id):
+        return state.titles.get(int(theme_id), f"theme {theme_id}")
+
+    kind = candidate.kind
+    if kind == "title":
+        theme_id = int(candidate.target)
+        members = list(frame.index[frame["theme_id"] == theme_id])
+        return Suggestion(_suggestion_id(candidate), kind, f"Does {_quote(title(theme_id))} name this problem?",
+                          {}, theme_id=theme_id, title=title(theme_id), sample=rows(members[:SAMPLE * 2]),
+                          sample_title=title(theme_id), sample_count=len(members))
+    n = len(candidate.moving)
+    source = candidate.source[0] if candidate.source else None
+    sources = tuple(title(t) for t in candidate.source)
+    target = candidate.target
+    if target is None:
+        label = _new_label(state, candidate)
+        changes: dict[str, int | str] = {s: label for s in candidate.moving}
+    else:
+        changes = {s: int(target) for s in candidate.moving}
+    these = "This sticky is" if n == 1 else f"These {n} stickies are"
+    if kind in ("merge", "round"):
+        if kind == "round":
+            question = (f"Is this new round-2 pain, {_quote(title(source))}, the same problem as "
+                        f"{_quote(title(target))} (gone)?")
+        else:
+            question = f"Same problem? {_quote(title(source))} and {_quote(title(target))}"
+    elif kind == "split":
+        question = (f"Two problems here? {these} a different problem from the rest of {_quote(title(source))}: "
+                    "split them off into a theme of their own?")
+    elif target is None:
+        question = (f"{these} a different problem from the rest of {_quote(title(source))}: "
+                    "put them into a theme of their own?")
+    elif len(candidate.source) > 1:
+        question = f"{these} the same problem as {_quote(title(target))}: put them in it?"
+    else:
+        question = (f"{these} a different problem from the rest of {_quote(title(source))}: "
+                    f"put them in {_quote(title(target))}?")
+    compare = candidate.others
+    return Suggestion(_suggestion_id(candidate), "move" if kind == "move" else kind, question, changes,
+                      theme_id=source, target_id=None if target is None else int(target),
+                      stickies=rows(candidate.moving), sample=rows(compare[:SAMPLE]),
+                      sample_title=title(target) if target is not None else (sources[0] if sources else ""),
+                      sample_count=len(compare), source_titles=sources)
+
+
+def next_suggestion(session: Session, discovery_id: int) -> Suggestion | None:
+    """The question the page shows next, or None when there is nothing left worth asking."""
+    state = _state(session, discovery_id)
+    return _suggestion(state, state.candidates[0]) if state.candidates else None
+
+
+def suggestions(session: Session, discovery_id: int, limit: int = 10) -> list[Suggestion]:
+    """The next ``limit`` questions in order (what the review would ask if each were skipped)."""
+    state = _state(session, discovery_id)
+    return [_suggestion(state, c) for c in state.candidates[:limit]]
+
+
+def _find(session: Session, discovery_id: int, suggestion_id: str):
+    if not isinstance(suggestion_id, str) or not _ID.match(suggestion_id):
+        raise NotFound("unknown_suggestion", f"No question {str(suggestion_id)[:60]!r}: ask for the next one.")
+    state = _state(session, discovery_id)
+    kind, key = suggestion_id.split("-", 1)
+    for candidate in state.candidates:
+        if candidate.key == key and candidate.kind == kind:
+            return state, candidate
+    if any(a.key == key for a in state.answers):
+        raise Conflict("already_answered", "This question was answered already; nothing changed. "
+                                           "Here is the next one.")
+    raise Conflict("stale_suggestion", "The themes changed since this question was asked (another answer, "
+                                       "a move or an import); nothing changed. Here is the next one.")
+
+
+def _assignment_rows(session: Session, sticky_ids) -> dict[str, ThemeAssignment]:
+    rows: dict[str, ThemeAssignment] = {}
+    ids = list(dict.fromkeys(str(s) for s in sticky_ids))
+    for part in backlog_service._chunks(ids):
+        for row in session.exec(select(ThemeAssignment).where(ThemeAssignment.sticky_id.in_(part))).all():
+            rows[row.sticky_id] = row
+    return rows
+
+
+def _theme_members(session: Session, theme_ids) -> list[ThemeAssignment]:
+    return backlog_service._assignments(session, sorted({int(t) for t in theme_ids}))
+
+
+def _apply_yes(session: Session, discovery_id: int, state: _State, candidate) -> dict:
+    """Write a yes as the owner's decision (uncommitted); return what undoes it."""
+    involved = set(candidate.source) | ({int(candidate.target)} if candidate.target is not None else set())
+    rows = {a.sticky_id: a for a in _theme_members(session, involved)}
+    before = {"assign": {s: [a.theme_id, bool(a.pinned)] for s, a in rows.items()},
+              "titles": {str(t): state.titles.get(t, "") for t in involved}, "created": None, "merged": None}
+    if candidate.target is None:
+        first = state.stickies.set_index("sticky_id")["text"].get(candidate.moving[0], "Split theme")
+        new = Theme(discovery_id=discovery_id, title=shorten_title(first, THEME_TITLE_MAX))
+        session.add(new)
+        session.flush()
+        target = new.id
+        before["created"] = new.id
+    else:
+        target = int(candidate.target)
+    moving = set(candidate.moving)
+    if candidate.kind in ("merge", "round"):  # every sticky of the theme goes, opportunities too
+        source = candidate.source[0]
+        moving |= {s for s, a in rows.items() if a.theme_id == source}
+        theme = session.get(Theme, source)
+        if theme is not None:
+            theme.merged_into_id = target
+            session.add(theme)
+            before["merged"] = source
+    for sticky_id, row in rows.items():  # the owner looked at them all: every one is pinned
+        if sticky_id in moving:
+            row.theme_id = target
+        row.pinned = True
+        session.add(row)
+    return before
+
+
+def answer(session: Session, discovery_id: int, suggestion_id: str, accepted: bool) -> None:
+    """Keep the owner's answer to a question; a yes is applied as their decision. Commits.
+
+    Errors (nothing is written): ``unknown_suggestion`` (404: not an id the review gives),
+    ``already_answered`` and ``stale_suggestion`` (409: the themes changed since it was asked).
+    """
+    if isinstance(accepted, (bool, np.bool_)) or (isinstance(accepted, (int, np.integer)) and accepted in (0, 1)):
+        accepted = bool(accepted)
+    else:
+        raise ValidationError("invalid_answer", "An answer is yes (true) or no (false).")
+    state, candidate = _find(session, discovery_id, suggestion_id)
+    _keep(session, discovery_id, state, candidate, accepted)
+
+
+def _keep(session: Session, discovery_id: int, state: _State, candidate, accepted: bool,
+          title: str | None = None) -> ReviewAnswer:
+    try:
+        before: dict = {}
+        if candidate.kind == "title":
+            theme = session.get(Theme, int(candidate.target))
+            before = {"title": theme.title, "custom": bool(theme.title_is_custom)}
+            if title is not None:
+                theme.title, theme.title_is_custom = theme_title(title), True
+            elif accepted:
+                theme.title_is_custom = True  # confirmed: kept from now on
+            session.add(theme)
+        elif accepted:
+            before = _apply_yes(session, discovery_id, state, candidate)
+        row = ReviewAnswer(discovery_id=discovery_id, key=candidate.key, kind=candidate.kind,
+                           accepted=bool(accepted or title is not None), moving=list(candidate.moving),
+                           others=list(candidate.others), parted=list(candidate.parted),
+                           themes=sorted({int(t) for t in candidate.source}
+                                         | ({int(candidate.target)} if candidate.target is not None else set())),
+                           before=before)
+        session.add(row)
+        session.commit()
+        return row
+    except Exception:
+        session.rollback()
+        raise
+
+
+def retitle(session: Session, discovery_id: int, suggestion_id: str, title: str) -> None:
+    """A title question answered with a better title: the theme takes it (kept from then on)."""
+    state, candidate = _find(session, discovery_id, suggestion_id)
+    if candidate.kind != "title":
+        raise ValidationError("not_a_title_question", "Only a title question takes a new title.")
+    theme_title(title)  # refuses an empty or too long title before anything is written
+    _keep(session, discovery_id, state, candidate, True, title=title)
+
+
+def undo_last(session: Session, discovery_id: int) -> ReviewAnswer | None:
+    """Take the last answer back: a yes's changes are undone (stickies back where they were, a merged
+    theme back on its own, a created theme gone when empty, a title as it was), and the question can
+    be asked again. None when there is nothing to undo."""
+    backlog_service._discovery(session, discovery_id)
+    last = session.exec(select(ReviewAnswer).where(ReviewAnswer.discovery_id == discovery_id)
+                        .order_by(ReviewAnswer.id.desc())).first()
+    if last is None:
+        return None
+    try:
+        before = last.before or {}
+        if last.kind == "title" and before:
+            theme = session.get(Theme, int(last.themes[0])) if last.themes else None
+            if theme is not None:
+                theme.title, theme.title_is_custom = before.get("title", theme.title), bool(before.get("custom"))
+                session.add(theme)
+        elif last.accepted and before:
+            _undo_yes(session, discovery_id, before)
+        session.delete(last)
+        session.commit()
+        return last
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _undo_yes(session: Session, discovery_id: int, before: dict) -> None:
+    merged = before.get("merged")
+    if merged is not None:
+        theme = session.get(Theme, int(merged))
+        if theme is not None:
+            theme.merged_into_id = None
+            session.add(theme)
+    titles = before.get("titles") or {}
+    recreated: dict[int, int] = {}
+    for sticky_id, (theme_id, pinned) in (before.get("assign") or {}).items():
+        theme_id = int(theme_id)
+        if session.get(Theme, theme_id) is None:  # emptied meanwhile and removed: back under its title
+            if theme_id not in recreated:
+                theme = Theme(discovery_id=discovery_id, title=titles.get(str(theme_id)) or "Theme")
+                session.add(theme)
+                session.flush()
+                recreated[theme_id] = theme.id
+            theme_id = recreated[theme_id]
+        row = session.get(ThemeAssignment, sticky_id)
+        if row is None:
+            if session.get(Sticky, sticky_id) is None:
+                continue
+            row = ThemeAssignment(sticky_id=sticky_id, theme_id=theme_id, pinned=bool(pinned))
+        row.theme_id, row.pinned = theme_id, bool(pinned)
+        session.add(row)
+    created = before.get("created")
+    if created is not None:
+        session.flush()
+        if session.exec(select(ThemeAssignment).where(ThemeAssignment.theme_id == int(created))).first() is None:
+            theme = session.get(Theme, int(created))
+            if theme is not None:
+                session.delete(theme)
+
+
+@dataclass(frozen=True)
+class Progress:
+    answers: int
+    reviewed: int          # of the top themes, how many an answer was about
+    top: int               # how many top themes there are (at most PROGRESS_TOP)
+    can_undo: bool
+
+    @property
+    def text(self) -> str:
+        answers = f"{self.answers} answer{'s' if self.answers != 1 else ''}"
+        if not self.top:
+            return answers
+        if self.reviewed >= self.top:
+            return f"top {self.top} themes reviewed, {answers}"
+        return f"{self.reviewed} of the top {self.top} themes reviewed, {answers}"
+
+
+def progress(session: Session, discovery_id: int, ranks: dict[int, int] | None = None) -> Progress:
+    """What is settled: how many of the backlog's top themes an answer was about (through merges),
+    and how many answers there are."""
+    if ranks is None:
+        ranks = _ranked(session, discovery_id)[2]
+    answers = _answers(session, discovery_id)
+    merged = {t.id: t.merged_into_id for t in backlog_service._discovery_themes(session, discovery_id)}
+
+    def live(theme_id: int) -> int:
+        seen = set()
+        while merged.get(theme_id) is not None and theme_id not in seen:
+            seen.add(theme_id)
+            theme_id = merged[theme_id]
+        return theme_id
+
+    touched = {live(int(t)) for a in answers for t in (a.themes or [])}
+    top = {t for t, r in ranks.items() if r <= PROGRESS_TOP}
+    return Progress(len(answers), len(top & touched), len(top), bool(answers))
