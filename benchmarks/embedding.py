@@ -46,13 +46,14 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=1500)
     args = parser.parse_args()
     sample = texts(args.texts)
+    cold = tempfile.TemporaryDirectory(prefix="storming-onnx-")  # removed at exit (90 MB)
     folder = embedding._minilm_folder()
 
     def load():
         if args.runtime == "numpy":
             minilm = embedding.BertSentenceEncoder(folder)
         else:
-            cache = Path(tempfile.mkdtemp()) if args.cold else None
+            cache = Path(cold.name) if args.cold else None
             minilm = embedding.OnnxBertEncoder(folder, cache_dir=cache, threads=args.threads)
         use = embedding.OnnxStringEncoder(embedding._default_model_path())
         return minilm, embedding.Embedder(embedding.DEFAULT_MODEL_ID, [minilm, use])

