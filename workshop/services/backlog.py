@@ -44,6 +44,8 @@ from workshop.domain.kinds import KINDS, THEMED_KINDS
 from workshop.domain.templates import all_templates
 from workshop.domain.validation import THEME_TITLE_MAX, theme_title
 
+from .rounds import with_rounds
+
 log = logging.getLogger(__name__)
 
 #: A theme's lifecycle as the product owner sees it.
@@ -504,12 +506,15 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
     blind = len(blind_vote_boards(workshops))
     if blind:  # a blind vote runs there: its dots are not counted yet (the page and the export say so)
         totals["votes_hidden_boards"] = blind
-    return BacklogReport(
+    report = BacklogReport(
         discovery={"id": discovery.id, "name": discovery.name, "problem": discovery.problem,
                    "goal": discovery.goal, "stages": stages, "start_label": discovery.start_label,
                    "end_label": discovery.end_label},
         generated_at=datetime.now(timezone.utc), backlog=backlog, heatmap=heatmap,
         workshops=workshops_frame, stickies=stickies, totals=totals)
+    # rounds, lead time, pain by stage and the basis sentence, once for the page and the workbook
+    return with_rounds(report, {w.id: w.round for w in workshops},
+                       {t.id: t.shipped_on for t in themes if t.shipped_on is not None})
 
 
 # --- the product owner's edits -------------------------------------------------------------------
