@@ -97,7 +97,7 @@ def report_of(result, stickies: pd.DataFrame) -> BacklogReport:
     workshops = pd.DataFrame({
         "workshop_id": counts.index, "team": first.loc[counts.index, "team"].to_numpy(),
         "date": pd.Timestamp("2026-10-02").date(), "facilitator": "Priya Raman", "template": "discovery",
-        "status": "closed", "participants": 6,
+        "status": "closed", "participants": 6, "round": 1,
         **{k: counts.get(k, 0).to_numpy() for k in ("event", "pain", "system", "time", "opportunity", "note")},
         "team_stickies": counts.get("team", 0).to_numpy(),
         "votes": stickies.groupby("workshop_id")["votes"].sum().loc[counts.index].to_numpy()})

@@ -43,17 +43,12 @@ def printed(tmp_path_factory):
     out = tmp_path_factory.mktemp("print")
     database = Database("sqlite://")
     SQLModel.metadata.create_all(database.engine)
-    from workshop.services.rounds import lead_time, pain_by_stage, round_basis, round_comparison
     with database.session() as session:
         discovery, _ = load_demo(session)
-        report = build_report(session, discovery.id)
-        rounds = round_comparison(session, discovery.id, report)
-        lead = lead_time(session, discovery.id, report)
-        by_stage = pain_by_stage(session, discovery.id, report)
-        basis = round_basis(session, discovery.id, report)
+        report = build_report(session, discovery.id)  # with its rounds, lead time and pain by stage
     database.dispose()
     xlsx = out / "demo.xlsx"
-    write_backlog_workbook(report, xlsx, rounds=rounds, lead_time=lead, pain_by_stage=by_stage, rounds_basis=basis)
+    write_backlog_workbook(report, xlsx)
     subprocess.run([soffice, f"-env:UserInstallation={(out / 'lo-profile').as_uri()}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(out), str(xlsx)],
                    check=True, capture_output=True, timeout=180)

@@ -61,3 +61,11 @@ class BacklogReport:
     # workshops (that have run: stickies on the board), workshops_not_run, teams, participants, votes,
     # stickies_by_kind{}
     totals: dict = field(default_factory=dict)
+    # From a second round on (all None while the discovery has one round or no theme), built once by
+    # workshop.services.rounds.with_rounds; the page and the workbook both read them:
+    rounds: pd.DataFrame | None = None  # aggregation.rounds.compare_rounds, plus shipped_on (date or None)
+    lead_time: pd.DataFrame | None = None  # aggregation.lead_time.lead_times
+    pain_by_stage: pd.DataFrame | None = None  # aggregation.rounds.pain_by_stage
+    rounds_basis: str | None = None  # which teams the change is judged on (aggregation.rounds.Basis.sentence)
+    rounds_gone: str | None = None  # the themes gone in the latest round, in a sentence (Basis.gone_line)
+    shipped: dict = field(default_factory=dict)  # theme_id -> the date it was marked shipped

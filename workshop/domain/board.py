@@ -101,6 +101,16 @@ POSITION_DIGITS = 5
 MAX_Y = 10
 
 
+def stage_of(x: float | None, stages: int) -> int:
+    """The stage a position x (0..1 along the timeline) falls in: equal-width columns, 1.0 belonging to
+    the last stage; x outside 0..1 counts as its nearest end, a missing x (None, NaN) as the start.
+    The board's own copy is static/js/board/timeline.js stageAt."""
+    if stages <= 0:
+        return 0
+    x = 0.0 if x is None or (isinstance(x, float) and math.isnan(x)) else min(max(float(x), 0.0), 1.0)
+    return min(int(x * stages), stages - 1)
+
+
 def _position(value: object, name: str, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not 0 <= value <= high:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .board import MAX_Y
+from .board import MAX_Y, stage_of
 from .kinds import KINDS_BY_KEY
 
 SIZES = {"wide": (224, 92), "small": (108, 74)}  # tidy.js SIZES (board.css .shape-wide, .shape-small)
@@ -89,7 +89,7 @@ class Wall:
         return min(MAX_Y, max(1, math.ceil((self.lowest * LANE_HEIGHT + BOTTOM_REACH) / LANE_HEIGHT)))
 
     def stage_at(self, x: float) -> int:
-        return min(self.stages - 1, max(0, math.floor(x * self.stages)))
+        return stage_of(x, self.stages)
 
     def room(self, stage: int) -> Room:
         return Room(left=stage * self.column_width + MARGIN, right=(stage + 1) * self.column_width - MARGIN,

@@ -119,25 +119,24 @@ PER_TEAM_FORMAT = "0.0#"
 # Public API
 
 def write_backlog_workbook(report: BacklogReport, target: str | os.PathLike | IO[bytes],
-                           progress: ProgressCallback | None = None, rounds: pd.DataFrame | None = None,
-                           lead_time: pd.DataFrame | None = None,
-                           pain_by_stage: pd.DataFrame | None = None, rounds_basis: str | None = None) -> None:
+                           progress: ProgressCallback | None = None) -> None:
     """Write ``report`` as an .xlsx workbook to ``target`` (a path, or a binary file-like object).
 
     A path is written to a temporary file beside it and renamed into place, so a failed or
     interrupted export never leaves a half-written workbook under the final name.
     ``progress(rows_written, total_rows)`` is called every few thousand rows and once at the end.
-    ``rounds`` (workshop.aggregation.rounds.compare_rounds, from round 2 on) adds the sheet "Rounds"
+    From a second round on, the report carries (workshop.services.rounds.with_rounds):
+    ``report.rounds`` (workshop.aggregation.rounds.compare_rounds), which adds the sheet "Rounds"
     after the Heatmap: Theme ID, Theme, Round N teams and Round N pain points per round, Change.
-    ``lead_time`` (workshop.aggregation.lead_time.lead_times) adds the sheet "Lead time" after it:
+    ``report.lead_time`` (workshop.aggregation.lead_time.lead_times) adds the sheet "Lead time" after it:
     Round, Team, Lead time (days) and each stage's days (when no time sticky has a duration, the sheet says
     how many have none, and which, instead); the Summary then gains the median lead time of
-    each round and the number of themes gone. ``pain_by_stage`` (aggregation.rounds.pain_by_stage) adds
+    each round and the number of themes gone. ``report.pain_by_stage`` (aggregation.rounds.pain_by_stage) adds
     the sheet "Pain by stage": pain points per team by stage and round, with a clustered bar chart.
-    ``rounds_basis`` (aggregation.rounds.Basis.sentence) says on the Summary which teams the change is
+    ``report.rounds_basis`` (aggregation.rounds.Basis.sentence) says on the Summary which teams the change is
     judged on.
     """
-    wb = _build_workbook(report, progress, rounds, lead_time, pain_by_stage, rounds_basis)
+    wb = _build_workbook(report, progress)
     if isinstance(target, (str, os.PathLike)):
         path = Path(target)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -944,9 +943,9 @@ def _write_pain_by_stage(wb: Workbook, columns: list[_Column], progress: _Progre
     ws.print_area = f"A1:{get_column_letter(first - 1 + CHART_COLUMNS)}{max(n + 1, 16)}"
 
 
-def _build_workbook(report: BacklogReport, callback: ProgressCallback | None,
-                    rounds: pd.DataFrame | None = None, lead_time: pd.DataFrame | None = None,
-                    pain_by_stage: pd.DataFrame | None = None, rounds_basis: str | None = None) -> Workbook:
+def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) -> Workbook:
+    rounds, lead_time, pain_by_stage = report.rounds, report.lead_time, report.pain_by_stage
+    rounds_basis = report.rounds_basis
     backlog = report.backlog if report.backlog is not None else pd.DataFrame()
     workshops = report.workshops if report.workshops is not None else pd.DataFrame()
     stickies = report.stickies if report.stickies is not None else pd.DataFrame()

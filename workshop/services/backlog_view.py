@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from ..aggregation import context
 from ..aggregation.backlog import ALIKE_WORDS, alike_levels
+from ..aggregation.lead_time import comparison_sentence, compared_per_round, no_duration_note, per_round
 from ..aggregation.report import BacklogReport
 from .backlog import build_report
 
@@ -26,6 +27,12 @@ class BacklogView:
     top_max: float  # the largest priority among them (1.0 when there is none, for bar widths)
     theme_choices: list[tuple[int, str]]  # (theme_id, "rank. title") in backlog order: merge and move targets
                                           # (the rank tells two themes of one title apart)
+    # From a second round on (None with one round): each round's lead time on the teams with times in
+    # both rounds (issue 26) beside all of its teams (all_teams, all_median), that comparison in a
+    # sentence, and which time stickies have no duration.
+    lead: pd.DataFrame | None = None
+    lead_note: str | None = None
+    no_duration: str | None = None
 
 
 def alike_words(backlog) -> dict:
@@ -54,6 +61,19 @@ def theme_views(report: BacklogReport) -> list[dict]:
     return themes
 
 
+def lead_view(report: BacklogReport) -> tuple[pd.DataFrame | None, str | None, str | None]:
+    """The page's lead time (each round on the teams with times in both, beside all of its teams), its
+    sentence and the note on time stickies without a duration; all None with one round."""
+    if report.rounds is None:
+        return None, None, None
+    lead_frame = report.lead_time
+    compared, _ = compared_per_round(lead_frame)
+    every = per_round(lead_frame).set_index("round")
+    lead = compared.assign(all_teams=[int(every.at[r, "teams"]) for r in compared["round"]],
+                           all_median=[float(every.at[r, "median_days"]) for r in compared["round"]])
+    return lead, comparison_sentence(lead_frame), no_duration_note(report.stickies)
+
+
 def backlog_view(session: Session, discovery_id: int) -> BacklogView:
     """Aggregate the discovery (see services.backlog.build_report) and shape it for the page."""
     report = build_report(session, discovery_id)
@@ -61,6 +81,8 @@ def backlog_view(session: Session, discovery_id: int) -> BacklogView:
     heat = report.heatmap
     top = report.backlog.head(TOP)
     top_max = float(top["priority"].max()) if len(top) else 0.0
+    lead, lead_note, no_duration = lead_view(report)
     return BacklogView(report=report, themes=themes, heat=heat, peak=int(heat.to_numpy().max()) if heat.size else 0,
                        top=[t["row"] for t in themes[:TOP]], top_max=top_max or 1.0,
-                       theme_choices=[(t["row"]["theme_id"], f'{t["row"]["rank"]}. {t["row"]["title"]}') for t in themes])
+                       theme_choices=[(t["row"]["theme_id"], f'{t["row"]["rank"]}. {t["row"]["title"]}') for t in themes],
+                       lead=lead, lead_note=lead_note, no_duration=no_duration)

@@ -17,14 +17,8 @@ from .backlog import build_report
 def export_discovery(session: Session, discovery_id: int, target: str | Path | IO[bytes],
                      progress: Callable[[int, int], None] | None = None) -> str:
     """Aggregate the discovery and write its workbook to `target`; returns the file name to offer."""
-    from .rounds import lead_time, pain_by_stage, round_basis, round_comparison
-    report = build_report(session, discovery_id)
-    rounds = round_comparison(session, discovery_id, report)
-    several = rounds is not None
-    write_backlog_workbook(report, target, progress, rounds=rounds,
-                           lead_time=lead_time(session, discovery_id, report) if several else None,
-                           pain_by_stage=pain_by_stage(session, discovery_id, report) if several else None,
-                           rounds_basis=round_basis(session, discovery_id, report) if several else None)
+    report = build_report(session, discovery_id)  # rounds, lead time and pain by stage included
+    write_backlog_workbook(report, target, progress)
     return default_export_filename(report.discovery["name"], date.today())
 
 

@@ -1,11 +1,12 @@
 """A discovery's rounds side by side: the backlog report plus, from round 2 on, each theme's teams and
-pain points per round and its change (workshop/aggregation/rounds.py)."""
+pain points per round and its change (workshop/aggregation/rounds.py), its lead time and pain by stage,
+built once into the report (services.backlog.build_report); and the day a theme shipped."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
-import pandas as pd
 from sqlmodel import Session, select
 
 from ..aggregation.report import BacklogReport
@@ -21,41 +22,26 @@ def workshop_rounds(session: Session, discovery_id: int) -> dict[int, int]:
                                               .where(Workshop.discovery_id == discovery_id)).all()}
 
 
-def round_comparison(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame | None:
-    """None while the discovery has one round; else one row per theme, in rank order, with the day it
-    was marked shipped (``shipped_on``, None if not)."""
-    rounds = workshop_rounds(session, discovery_id)
-    if len(set(rounds.values())) < 2 or report.backlog is None or not len(report.backlog):
-        return None
-    comparison = compare_rounds(report.stickies, report.backlog, rounds)
-    shipped = shipped_dates(session, discovery_id)
-    return comparison.assign(shipped_on=[shipped.get(int(t)) for t in comparison["theme_id"]])
-
-
-def round_basis(session: Session, discovery_id: int, report: BacklogReport) -> str | None:
-    """Which teams the change between the last two rounds is judged on, in a sentence (None with one
-    round)."""
-    basis = comparison_basis(report.stickies, workshop_rounds(session, discovery_id))
-    return basis.sentence() if basis is not None else None
-
-
-def round_basis_of(session: Session, discovery_id: int, report: BacklogReport):
-    """The Basis itself (aggregation.rounds.Basis), None with one round."""
-    return comparison_basis(report.stickies, workshop_rounds(session, discovery_id))
-
-
-def lead_time(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
-    """Per round and team, the days its time stickies add up to, in total and per stage."""
+def with_rounds(report: BacklogReport, workshop_round: Mapping[int, int], shipped: dict[int, date]) -> BacklogReport:
+    """The report with what the page and the workbook show of rounds, computed once: from a second
+    round on (and with a theme), ``rounds`` (one row per theme, in rank order, with the day it was
+    marked shipped, ``shipped_on``, None if not), ``lead_time`` (per round and team, the days its time
+    stickies add up to, in total and per stage), ``pain_by_stage`` (pain points per team by stage, one
+    column per round), ``rounds_basis`` (which teams the change between the last two rounds is judged
+    on, in a sentence) and ``rounds_gone``; all None with one round. ``shipped`` always."""
+    report = replace(report, shipped=dict(shipped))
+    if len(set(workshop_round.values())) < 2 or report.backlog is None or not len(report.backlog):
+        return report
     from ..aggregation.lead_time import lead_times
+    from ..aggregation.rounds import pain_by_stage
+    comparison = compare_rounds(report.stickies, report.backlog, workshop_round)
+    rounds = comparison.assign(shipped_on=[shipped.get(int(t)) for t in comparison["theme_id"]])
     stages = list((report.discovery or {}).get("stages") or [])
-    return lead_times(report.stickies, workshop_rounds(session, discovery_id), stages)
-
-
-def pain_by_stage(session: Session, discovery_id: int, report: BacklogReport) -> pd.DataFrame:
-    """Pain points per team by stage, one column per round."""
-    from ..aggregation.rounds import pain_by_stage as per_stage
-    stages = list((report.discovery or {}).get("stages") or [])
-    return per_stage(report.stickies, workshop_rounds(session, discovery_id), stages)
+    basis = comparison_basis(report.stickies, workshop_round)
+    return replace(report, rounds=rounds, lead_time=lead_times(report.stickies, workshop_round, stages),
+                   pain_by_stage=pain_by_stage(report.stickies, workshop_round, stages),
+                   rounds_basis=basis.sentence() if basis is not None else None,
+                   rounds_gone=basis.gone_line(rounds) if basis is not None else None)
 
 
 def shipped_dates(session: Session, discovery_id: int) -> dict[int, date]:

@@ -25,26 +25,12 @@ def show(discovery_id: int):
     discovery = ensure_can_see(session, current_user.account, discovery_id)
     svc, views = _services()
     view = views.backlog_view(session, discovery_id)
-    from ..aggregation.lead_time import comparison_sentence, compared_per_round, no_duration_note, per_round
-    from ..services.rounds import lead_time, pain_by_stage, round_basis_of, round_comparison, shipped_dates
-    rounds = round_comparison(session, discovery_id, view.report)
-    basis_of = round_basis_of(session, discovery_id, view.report) if rounds is not None else None
-    basis = basis_of.sentence() if basis_of is not None else None
-    gone_line = basis_of.gone_line(rounds) if basis_of is not None else None
-    lead = lead_note = None
-    if rounds is not None:  # each round's lead time on the teams with times in both (issue 26)
-        lead_frame = lead_time(session, discovery_id, view.report)
-        compared, _ = compared_per_round(lead_frame)
-        every = per_round(lead_frame).set_index("round")
-        lead = compared.assign(all_teams=[int(every.at[r, "teams"]) for r in compared["round"]],
-                               all_median=[float(every.at[r, "median_days"]) for r in compared["round"]])
-        lead_note = comparison_sentence(lead_frame)
-    by_stage = pain_by_stage(session, discovery_id, view.report) if rounds is not None else None
-    no_duration = no_duration_note(view.report.stickies) if rounds is not None else None
-    return render_template("backlog/show.html", discovery=discovery, report=view.report, themes=view.themes,
-                           rounds=rounds, basis=basis, gone_line=gone_line, lead_note=lead_note, round_numbers=_round_numbers(rounds), lead=lead, by_stage=by_stage,
-                           no_duration=no_duration,
-                           by_stage_max=_by_stage_max(by_stage), shipped=shipped_dates(session, discovery_id),
+    report = view.report  # rounds, lead time, pain by stage and the basis sentence built once, in services
+    return render_template("backlog/show.html", discovery=discovery, report=report, themes=view.themes,
+                           rounds=report.rounds, basis=report.rounds_basis, gone_line=report.rounds_gone,
+                           lead_note=view.lead_note, round_numbers=_round_numbers(report.rounds), lead=view.lead,
+                           by_stage=report.pain_by_stage, no_duration=view.no_duration,
+                           by_stage_max=_by_stage_max(report.pain_by_stage), shipped=report.shipped,
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
                            statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices,
                            ties=_ties(view.report.backlog))
