@@ -44,9 +44,14 @@ def pip_audit_reaches_its_service(timeout: float = 120.0) -> tuple[bool, str]:
         return False, f"pip-audit could not ask its service ({type(error).__name__})"
     finally:
         Path(handle.name).unlink(missing_ok=True)
-    if result.returncode in (0, 1) and result.stdout.lstrip().startswith("{"):
-        return True, "ok"
-    return False, f"pip-audit's service did not answer: {result.stderr.strip().splitlines()[-1:]}"
+    import json
+    try:
+        audited = json.loads(result.stdout)["dependencies"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return False, f"pip-audit's service did not answer: {result.stderr.strip().splitlines()[-1:]}"
+    if "skip_reason" in audited:  # the service answered without vulnerability data: an audit of nothing
+        return False, f"pip-audit's service cannot audit here ({audited['skip_reason']})"
+    return True, "ok"
 
 
 def json_api_url(index_url: str, name: str = "pip", version: str = "24.0") -> str:
