@@ -237,6 +237,15 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
         if cand.key not in asked:
             out.append(cand)
 
+    def move_to_best(clade, a, parted, r):
+        """Offer moving `clade` out of theme `a` into the theme it fits best (if it fits any at all)."""
+        means = per_theme[clade].sum(axis=0) / (len(clade) * size)
+        means[a] = -1.0
+        best = int(np.argmax(means))
+        if means[best] > 0.02:
+            add("move", list(clade), [a], best,
+                worth(len(clade) * size[best], means[best], parted, r, theta) * max(weight[a], weight[best]))
+
     # merges (and round 2's "the same problem as the gone one?")
     for a in range(k):
         for b in range(a + 1, k):
@@ -263,12 +272,7 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
             rest = np.setdiff1d(rows, clade)
             parted = len(clade) * len(rest)
             r = float(q[np.ix_(clade, rest)].sum()) / parted
-            means = per_theme[clade].sum(axis=0) / (len(clade) * size)
-            means[a] = -1.0
-            best = int(np.argmax(means))
-            if means[best] > 0.02:
-                add("move", list(clade), [a], best,
-                    worth(len(clade) * size[best], means[best], parted, r, theta) * max(weight[a], weight[best]))
+            move_to_best(clade, a, parted, r)
             kind = "split" if len(clade) >= 2 and len(rest) >= 2 else "move"
             add(kind, list(clade), [a], None, worth(0, 0, parted, r, theta) * weight[a])
     # the stickies that fit their theme least (its tail), out of it: to where they fit, or on their own
@@ -286,12 +290,7 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
             r = float(q[np.ix_(clade, rest)].sum()) / parted
             add("move" if size_k == 1 or len(rest) < 2 else "split", list(clade), [a], None,
                 worth(0, 0, parted, r, theta) * weight[a])
-            means = per_theme[clade].sum(axis=0) / (len(clade) * size)
-            means[a] = -1.0
-            best = int(np.argmax(means))
-            if means[best] > 0.02:
-                add("move", list(clade), [a], best,
-                    worth(len(clade) * size[best], means[best], parted, r, theta) * max(weight[a], weight[best]))
+            move_to_best(clade, a, parted, r)
     # gathering: the stickies from anywhere that fit a theme best, into it
     own = per_theme[np.arange(n), codes] / np.maximum(size[codes] - 1, 1)
     for t in range(k):
