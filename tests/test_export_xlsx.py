@@ -198,6 +198,19 @@ def test_backlog_table_rank_order_and_colour_scale(wb, report):
     assert [r.type for r in formats[0].rules] == ["colorScale"]
 
 
+def test_sorting_the_sheet_by_priority_keeps_the_rank_order(tmp_path):
+    """Ranks go by the priority the page shows (two decimals), then teams: 2.064026 below 2.063496 when
+    the second theme has more teams. The sheet holds the shown value, so a sort by Priority agrees."""
+    report = make_report(n_themes=3)
+    report.backlog["priority"] = [2.063496, 2.064026, 1.5]
+    report.backlog["team_count"] = [2, 1, 1]
+    path = tmp_path / "ties.xlsx"
+    write_backlog_workbook(report, path)
+    data = [dict(zip(BACKLOG_HEADERS, r)) for r in rows(load_workbook(path)["Backlog"])[1:]]
+    assert [r["Priority"] for r in data] == [2.06, 2.06, 1.5]
+    assert [r["Rank"] for r in sorted(data, key=lambda r: -r["Priority"])] == [1, 2, 3]
+
+
 def test_heatmap_numbers_in_timeline_order(wb):
     ws = wb["Heatmap"]
     data = rows(ws)[1:]

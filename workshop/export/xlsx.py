@@ -523,7 +523,10 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
         _Column("Stages", _text_list(s("stages")), wrap=True, max_width=LIST_WIDTH),
         _Column("Value", _number_list(s("value"), True), "int"),
         _Column("Effort", _number_list(s("effort"), True), "int"),
-        _Column("Priority", _number_list(s("priority")), "float", PRIORITY_FORMAT),
+        # to the two decimals the page shows and ranks by (ties then go by teams, pain points, votes):
+        # sorting the sheet by Priority keeps the Rank order
+        _Column("Priority", _number_list(pd.to_numeric(s("priority"), errors="coerce").round(2)), "float",
+                PRIORITY_FORMAT),
         # TRUE/FALSE in Excel; LibreOffice shows a boolean as 1/0 unless formatted, so: Yes/No
         _Column("Quick win", _bool_list(s("quick_win")), "bool", YES_NO_FORMAT, gap=True),
         _Column("Status", _text_list(s("status"))),
