@@ -165,3 +165,33 @@ def test_round_two_pain_is_asked_about_the_gone_theme_first_and_no_question_twic
     said_no = questions.apply_answers(p, {s: i for i, s in enumerate(ids)},
                                       [questions.Answer("round", first.moving, first.others, False, first.key)])
     assert said_no[3, 0] < p[3, 0] and said_no[0, 1] == p[0, 1]
+
+
+def test_the_themes_an_answer_was_about_are_marked_reviewed_where_the_stickies_are_now(session, tiny):
+    """The backlog marks the themes the owner's answers were about (a new product owner found no
+    trace of a review on the backlog): the themes a question named, and the theme a yes placed its
+    stickies in, even a new one a split made, and after "Group afresh"."""
+    from workshop.services import review
+    d, ids = tiny
+    assert review.reviewed_themes(session, d.id) == set()
+    yes = None
+    for _ in range(12):
+        suggestion = review.next_suggestion(session, d.id)
+        if suggestion is None:
+            break
+        if suggestion.changes and yes is None:
+            review.answer(session, d.id, suggestion.id, True)
+            yes = suggestion
+            break
+        review.answer(session, d.id, suggestion.id, False)
+    assert yes is not None, "no question that moves stickies on the tiny discovery"
+    where = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    placed = {int(where[s]) for s in yes.changes}
+    reviewed = review.reviewed_themes(session, d.id)
+    assert placed <= reviewed
+    svc.regroup(session, d.id)
+    where = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    assert {int(where[s]) for s in yes.changes} <= review.reviewed_themes(session, d.id)
+    live = set(int(t) for t in where.unique())
+    assert review.reviewed_themes(session, d.id) <= live | {int(t) for t in svc.build_report(session, d.id)
+                                                            .backlog["theme_id"]}
