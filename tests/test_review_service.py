@@ -192,6 +192,19 @@ def test_the_themes_an_answer_was_about_are_marked_reviewed_where_the_stickies_a
     svc.regroup(session, d.id)
     where = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
     assert {int(where[s]) for s in yes.changes} <= review.reviewed_themes(session, d.id)
+    # the workbook's Backlog sheet says the same (Reviewed: Yes)
+    import io
+
+    from openpyxl import load_workbook
+
+    from workshop.export.xlsx import BACKLOG_HEADERS
+    from workshop.services.export import export_discovery
+    buffer = io.BytesIO()
+    export_discovery(session, d.id, buffer)
+    rows = list(load_workbook(io.BytesIO(buffer.getvalue()))["Backlog"].iter_rows(min_row=2, values_only=True))
+    marked = {r[BACKLOG_HEADERS.index("Theme ID")] for r in rows if r[BACKLOG_HEADERS.index("Reviewed")] is True}
+    assert marked and marked == review.reviewed_themes(session, d.id) & {r[BACKLOG_HEADERS.index("Theme ID")]
+                                                                          for r in rows}
     live = set(int(t) for t in where.unique())
     assert review.reviewed_themes(session, d.id) <= live | {int(t) for t in svc.build_report(session, d.id)
                                                             .backlog["theme_id"]}
