@@ -94,7 +94,7 @@ def test_times_up_can_be_dismissed_and_a_running_timer_gets_one_more_minute(page
     fac.click("[data-action='timer-plus']")
     ui.wait_settled(fac)
     left = fac.evaluate("() => (Date.parse(window.__board.state.workshopServer.timer_ends_at) - window.__board.state.now()) / 1000")
-    assert 110 < left <= 120
+    assert 110 < left <= 120.5  # the page's clock is the server's give or take its measured offset (ms)
     # a timer that runs out: "Time's up" can be put away by anyone, cleared for everyone by the facilitator
     fac.evaluate("() => window.__board.send({type: 'timer.start', seconds: 1})")
     expect(ana.locator("#timer.done .timer-value")).to_have_text("Time’s up", timeout=5000)

@@ -43,13 +43,13 @@ def test_the_demos_second_round_compared_and_a_third_started(browser, server, ou
     basis = page.locator("[data-test=rounds-basis]").inner_text()
     assert basis.startswith("Compared on the 3 teams that ran both rounds;") and "have not run round 2 yet" in basis
     rows = [r.split("\t") for r in table.locator("tbody tr").all_inner_texts()]
-    # each change says on how many of the theme's teams it is judged (issue 26): "gone so far on 2 of 7 teams"
-    changes = [re.sub(r"\s+on \d+ of \d+ teams?$", "", r[-1].strip()) for r in rows]
+    # each change says on how many of the theme's teams it is judged (issue 26): "gone so far judged on 2 of its 7 teams"
+    changes = [re.sub(r"\s+judged on \d+ of its \d+ teams?$", "", r[-1].strip()) for r in rows]
     assert set(changes) <= CHANGES and {"gone", "same", "more teams", "not run yet"} <= set(changes)
     # the environments theme (titled by its most representative sticky, issue 13)
     env = next(r for r in rows if "env" in r[0].lower() and int(r[1]) >= 5)
     # gone for its teams that ran round 2; the others have not run it yet (issue 26)
-    assert int(env[1]) >= 5 and int(env[3]) == 0 and re.fullmatch(r"gone so far on [1-3] of \d teams", env[-1].strip())
+    assert int(env[1]) >= 5 and int(env[3]) == 0 and re.fullmatch(r"gone so far judged on [1-3] of its \d teams", env[-1].strip())
     section = page.locator("#rounds")
     page.evaluate("() => { document.querySelector('.topbar').style.position = 'static'; }")  # not over the heading
     section.scroll_into_view_if_needed()
