@@ -165,3 +165,50 @@ def test_round_two_pain_is_asked_about_the_gone_theme_first_and_no_question_twic
     said_no = questions.apply_answers(p, {s: i for i, s in enumerate(ids)},
                                       [questions.Answer("round", first.moving, first.others, False, first.key)])
     assert said_no[3, 0] < p[3, 0] and said_no[0, 1] == p[0, 1]
+
+
+def _synthetic_pool():
+    import numpy as np
+
+    from workshop.aggregation import review as questions
+    ids = [f"s{i}" for i in range(30)]
+    theme_of = np.array([1] * 6 + [2] * 4 + [3] * 5 + list(range(10, 25)))
+    rng = np.random.default_rng(7)
+    similarity = rng.uniform(0.0, 0.3, (30, 30))
+    similarity = (similarity + similarity.T) / 2
+    similarity[np.ix_(range(0, 10), range(0, 10))] += 0.4   # themes 1 and 2 mostly one problem
+    similarity[np.ix_(range(10, 15), range(10, 15))] += 0.5  # theme 3 one of its own
+    np.fill_diagonal(similarity, 1.0)
+    p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
+    ranks = {t: r for r, t in enumerate([1, 2, 3] + list(range(10, 25)), start=1)}
+    return questions, ids, theme_of, p, ranks
+
+
+def test_the_learnt_order_reorders_the_questions_and_keeps_their_worths(monkeypatch):
+    """The learnt order (RANKER) asks the same pool in another order; the worths, sorted, go down the
+    new order (so a title question still comes once the best worth is low); without it, by worth."""
+    questions, ids, theme_of, p, ranks = _synthetic_pool()
+    learnt = questions.candidates(ids, theme_of, p, ranks)
+    assert questions.RANKER is not None and all(len(c.features) == len(questions.RANKER["mean"]) for c in learnt)
+    monkeypatch.setattr(questions, "RANKER", None)
+    by_worth = questions.candidates(ids, theme_of, p, ranks)
+    assert {c.key for c in learnt} == {c.key for c in by_worth}
+    assert [c.score for c in learnt] == [c.score for c in by_worth]  # the same worths, in descending order
+    assert [c.score for c in by_worth] == sorted((c.score for c in by_worth), reverse=True)
+    assert [c.key for c in learnt] != [c.key for c in by_worth]
+
+
+def test_the_learnt_order_asks_less_of_a_kind_this_owner_keeps_refusing():
+    """Every answer corrects the learnt chance of a yes for its group of questions (merges, moves into a
+    theme, moves into a theme of their own, splits) in this discovery: after noes to the group
+    of the first question (twelve), a question of another group comes first; after as many yeses it stays."""
+    questions, ids, theme_of, p, ranks = _synthetic_pool()
+    first = questions.candidates(ids, theme_of, p, ranks)[0]
+    group = questions._group_of(first.features)
+    same = [c for c in questions.candidates(ids, theme_of, p, ranks) if questions._group_of(c.features) == group]
+    noes = [questions.Answer(c.kind, c.moving, c.others, False, c.key, c.parted) for c in same[1:13]]
+    assert len(noes) == 12 and {questions.answer_group(a) for a in noes} == {group}
+    after = questions.candidates(ids, theme_of, p, ranks, answers=noes)
+    assert questions._group_of(after[0].features) != group
+    yeses = [questions.Answer(a.kind, a.moving, a.others, True, a.key, a.parted) for a in noes]
+    assert questions._group_of(questions.candidates(ids, theme_of, p, ranks, answers=yeses)[0].features) == group

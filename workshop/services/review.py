@@ -151,9 +151,10 @@ def _candidates(session: Session, discovery_id: int, state: _State) -> list:
         index = {s: i for i, s in enumerate(ids)}
         similarity = _similarity(session, list(frame["text"]))
         p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
-        p = questions.apply_answers(p, index, _knowledge(state.answers))
+        knowledge = _knowledge(state.answers)
+        p = questions.apply_answers(p, index, knowledge)
         new, gone = _rounds(session, discovery_id, frame)
-        out = questions.candidates(ids, theme_of, p, state.ranks, asked, new, gone)
+        out = questions.candidates(ids, theme_of, p, state.ranks, asked, new, gone, knowledge)
     # the top themes' titles: once the grouping questions about the top are worth less
     for theme_id, rank in sorted(state.ranks.items(), key=lambda item: item[1]):
         if rank > TITLE_TOP:
