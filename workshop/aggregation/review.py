@@ -33,7 +33,8 @@ How a question is chosen (docs/adr/0018-the-guided-review.md):
   benchmarks/review_fit.py on the simulated owner's answers to the four fixtures' pools; and the
   chance is corrected by this owner's own answers so far, per group of questions (merges, moves into
   a theme, moves into a theme of their own, splits; ``ONLINE``): a group that keeps getting no is
-  asked less. The worths themselves still decide what is asked at all and when a title comes.
+  asked less. The worths themselves still decide what is asked at all and when a title comes (once
+  the best worth left is below a title's: later than by worth alone, which asks the high worths first).
 * A question asked before (same kind, same stickies, same target) is never asked again.
 """
 from __future__ import annotations
@@ -273,7 +274,9 @@ def _group_of(features: tuple) -> str:
 def ranked(out: list[Candidate], answers: Iterable[Answer] = ()) -> list[Candidate]:
     """The candidates in the learnt order: the chance of a yes times what a yes is worth, both read
     from :func:`question_features` (RANKER); round 2's question first still. The worths, sorted, are
-    handed down the new order, so a title question comes when it did (once the best worth is low)."""
+    handed down the new order, so a title question comes, as before, once the best worth left in the
+    pool is below its own (later in practice: this order leaves questions of high worth unasked; in
+    `make bench-review` no title question within 40 answers, 1-3 by worth alone)."""
     x = (np.array([c.features for c in out], dtype=float) - np.asarray(RANKER["mean"])) / np.asarray(RANKER["scale"])
     logit = x @ np.asarray(RANKER["yes"]) + RANKER["yes0"]
     # what this discovery's owner said so far, per group: a group that keeps getting no is asked less
