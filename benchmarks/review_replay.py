@@ -127,13 +127,13 @@ def main() -> None:
     parser.add_argument("--fixtures", default=",".join(bench.DOMAINS))
     parser.add_argument("--set", action="append", default=[])
     parser.add_argument("--record")
-    parser.add_argument("--online", type=float, default=0.0)
-    parser.add_argument("--native", action="store_true", help="the ranker through questions.RANKER")
-    parser.add_argument("--ranker", help="models.pkl:kind (the model held out for each fixture)")
+    parser.add_argument("--by-worth", action="store_true", help="no learnt order (RANKER None)")
+    parser.add_argument("--held-out", metavar="STATES", help="each fixture with RANKER fitted on the other "
+                        "fixtures' pools (review_fit.py's recorded states; made and kept if missing)")
     args = parser.parse_args()
     for item in args.set:
         key, value = item.split("=", 1)
-        setattr(questions, key, type(getattr(questions, key))(eval(value)) if hasattr(questions, key) else eval(value))
+        setattr(questions, key, eval(value))  # a number, or None
     record: list | None = [] if args.record else None
     out = {}
     for name in args.fixtures.split(","):
