@@ -184,7 +184,9 @@ def floor_frames(report: BacklogReport) -> dict[str, pd.DataFrame]:
         ["rank", "theme_id", "title", "team_count", "workshop_count", "sticky_count", "votes", "stages",
          "value", "effort", "priority", "quick_win", "status", "pain_count", "opportunity_count", "teams",
          "workshops"]))
-    backlog = pd.DataFrame({h: b[backlog_source[h]].map(join)
+    reviewed = b["reviewed"] if "reviewed" in b.columns else pd.Series(False, index=b.index)
+    backlog = pd.DataFrame({h: reviewed.map(lambda v: True if v is True else None) if h == "Reviewed"
+                            else b[backlog_source[h]].map(join)
                             if backlog_source[h] in ("stages", "teams", "workshops") else b[backlog_source[h]]
                             for h in BACKLOG_HEADERS})
     heat = report.heatmap.reset_index().rename(columns={report.heatmap.index.name or "index": "Team"})

@@ -2,6 +2,7 @@
 an HTTP client, a CLI runner and helpers that act as a person would."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,35 @@ ROOT = Path(__file__).resolve().parent.parent
 # environment): scrypt's 0.1 s per hash was most of an account test's time. Production keeps scrypt;
 # tests/test_accounts.py checks that default and that no other family is accepted.
 os.environ["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1"
+
+
+MODULE_SECONDS = ROOT / "tests" / "module_seconds.json"
+# a module missing from the file (a new one): its tests counted at these typical times
+NEW_TEST_SECONDS = {"browser": 4.0, "other": 0.3}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest test modules first (the longest-processing-time rule): `make test`'s workers take
+    whole modules in this order (`--dist loadfile --no-loadscope-reorder`), so no long browser module is
+    left to run alone at the end. Times from tests/module_seconds.json (`make bench-suite` writes it);
+    within a module the order stays as written."""
+    try:
+        measured = json.loads(MODULE_SECONDS.read_text())
+    except (OSError, ValueError):
+        return
+    first_seen: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for index, item in enumerate(items):
+        module = item.nodeid.split("::", 1)[0]
+        first_seen.setdefault(module, index)
+        counts[module] = counts.get(module, 0) + 1
+
+    def seconds(module: str) -> float:
+        if module in measured:
+            return measured[module]
+        return counts[module] * NEW_TEST_SECONDS["browser" if "/browser/" in module else "other"]
+
+    items.sort(key=lambda item: (-seconds(module := item.nodeid.split("::", 1)[0]), first_seen[module]))
 
 
 @pytest.fixture(scope="session")

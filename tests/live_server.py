@@ -18,6 +18,7 @@ Used by tests/test_reliability_live.py, tests/test_security_live.py and benchmar
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -35,7 +36,27 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 
 
+def _outgoing_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
+    """A port nobody listens on, chosen below the kernel's range for outgoing connections. A port that
+    bind(0) hands out comes from that range, so between the pick and the server's own bind any client
+    connection on the machine may take it as its local port (seen under load: gunicorn's "Address
+    already in use", and a readiness probe answered by another test's server on that port)."""
+    top = min(_outgoing_ports_start(), 32768)
+    for _ in range(500):
+        port = random.randrange(10_000, top)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,8 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+
+from tests.live_server import free_port  # noqa: F401  (a port below the outgoing-connection range)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,10 +62,6 @@ def drop_database(name: str, admin_url: str = PG_ADMIN_URL) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- server processes ------------------------------------------------------------------------

@@ -80,6 +80,7 @@ def make_report(n_themes: int = 12, bad: bool = True) -> BacklogReport:
         "priority": [round(100 / r, 2) for r in range(1, n_themes + 1)],
         "quick_win": [r % 4 == 0 for r in range(1, n_themes + 1)],
         "status": ["proposed"] * n_themes,
+        "reviewed": [r == 2 for r in range(1, n_themes + 1)],
     })
     # heat map columns deliberately out of timeline order: the export uses the discovery's order
     heatmap = pd.DataFrame([[1, 0, 3, 2], [0, 4, 0, 1], [2, 2, 2, 2]],
@@ -145,7 +146,7 @@ def test_sheets_in_order_with_headers(wb):
     # "Stickies" summed ideas with pain points beside Teams, which counts pain points only: two columns now
     assert header(wb["Backlog"]) == ["Rank", "Theme", "Teams", "Workshops", "Pain points", "Ideas", "Votes",
                                      "Stages", "Value", "Effort", "Priority", "Quick win", "Status",
-                                     "Team names", "Workshop names", "Theme ID"]
+                                     "Reviewed", "Team names", "Workshop names", "Theme ID"]
     assert header(wb["Backlog"]) == list(BACKLOG_HEADERS)
     assert header(wb["Stickies"]) == ["Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
                                       "Duration", "Workshop", "Position", "Duration (min)", "Theme ID", "Sticky ID"]
@@ -179,7 +180,7 @@ def test_backlog_table_rank_order_and_colour_scale(wb, report):
     n = len(report.backlog)
     assert list(ws.tables) == [BACKLOG_TABLE_NAME]
     table = ws.tables[BACKLOG_TABLE_NAME]
-    assert table.ref == f"A1:P{n + 1}"
+    assert table.ref == f"A1:Q{n + 1}"
     assert table.tableStyleInfo.name.startswith("TableStyle")
     assert [c.name for c in table.tableColumns] == list(BACKLOG_HEADERS)
     data = rows(ws)[1:]
@@ -192,10 +193,26 @@ def test_backlog_table_rank_order_and_colour_scale(wb, report):
     assert first["Stages"] == ", ".join(STAGES[:2])
     assert first["Priority"] == 100.0 and ws["K2"].number_format == "0.00"
     assert isinstance(first["Quick win"], bool)
+    # Reviewed: Yes for a theme the owner's review answers were about, blank for the others
+    assert [r[BACKLOG_HEADERS.index("Reviewed")] for r in data[:3]] == [None, True, None]
+    assert ws.cell(row=3, column=BACKLOG_HEADERS.index("Reviewed") + 1).number_format == '"Yes";"Yes";"No"'
     assert dict(zip(BACKLOG_HEADERS, data[2]))["Value"] is None  # <NA> -> blank
     formats = list(ws.conditional_formatting)
     assert [str(cf.sqref) for cf in formats] == [f"K2:K{n + 1}"]
     assert [r.type for r in formats[0].rules] == ["colorScale"]
+
+
+def test_sorting_the_sheet_by_priority_keeps_the_rank_order(tmp_path):
+    """Ranks go by the priority the page shows (two decimals), then teams: 2.064026 below 2.063496 when
+    the second theme has more teams. The sheet holds the shown value, so a sort by Priority agrees."""
+    report = make_report(n_themes=3)
+    report.backlog["priority"] = [2.063496, 2.064026, 1.5]
+    report.backlog["team_count"] = [2, 1, 1]
+    path = tmp_path / "ties.xlsx"
+    write_backlog_workbook(report, path)
+    data = [dict(zip(BACKLOG_HEADERS, r)) for r in rows(load_workbook(path)["Backlog"])[1:]]
+    assert [r["Priority"] for r in data] == [2.06, 2.06, 1.5]
+    assert [r["Rank"] for r in sorted(data, key=lambda r: -r["Priority"])] == [1, 2, 3]
 
 
 def test_heatmap_numbers_in_timeline_order(wb):
@@ -297,7 +314,7 @@ def test_every_sheet_has_a_print_setup(wb, report):
             assert ws.print_title_rows == "$1:$1", name
             assert setup.fitToHeight == (1 if name == "Heatmap" else 0), name
     printed = {name: [c.value for c in wb[name][1]][:PRINTED_COLUMNS[name]] for name in PRINTED_COLUMNS}
-    assert wb["Backlog"].print_area == f"'Backlog'!$A$1:$N${n['Backlog'] + 1}"
+    assert wb["Backlog"].print_area == f"'Backlog'!$A$1:$O${n['Backlog'] + 1}"
     assert wb["Stickies"].print_area == f"'Stickies'!$A$1:$J${n['Stickies'] + 1}"
     assert wb["Workshops"].print_area == "'Workshops'!$A$1:$P$4"
     assert wb["Heatmap"].print_area == "'Heatmap'!$A$1:$F$4"
@@ -427,7 +444,7 @@ def test_empty_report_is_a_valid_workbook(tmp_path):
     assert wb.sheetnames == list(ONE_ROUND_SHEETS)
     assert rows(wb["Stickies"]) == [list(STICKY_HEADERS)]
     assert rows(wb["Backlog"]) == [list(BACKLOG_HEADERS)]
-    assert wb["Backlog"].tables[BACKLOG_TABLE_NAME].ref == "A1:P2"  # one blank data row, as Excel does
+    assert wb["Backlog"].tables[BACKLOG_TABLE_NAME].ref == "A1:Q2"  # one blank data row, as Excel does
     assert rows(wb["Heatmap"]) == [["Team", "Total"]]
     frames = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     assert list(frames) == list(ONE_ROUND_SHEETS) and frames["Stickies"].empty

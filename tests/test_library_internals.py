@@ -2,7 +2,8 @@
 python-engineio and python-socketio, checked against the installed libraries.
 
 `workshop/realtime/websocket.py` replaces gevent-websocket's reader, close and frame writer and
-engine.io's `Socket.send`/`poll` and its gevent driver's `WebSocketWSGI.__call__`;
+engine.io's `Socket.send`/`poll` and its gevent driver's `WebSocketWSGI.__call__`, and with
+simple-websocket wraps engine.io's `send_packet` and writes to simple-websocket's socket;
 `workshop/realtime/__init__.py` and `hub.py` call python-socketio's manager and handler table and
 engine.io's origin check directly (ADR 0008, 0009, 0010). An upgrade that renames, removes or
 reshapes any of them must fail here, by name, before it fails a room at 300 participants. The check
@@ -75,6 +76,26 @@ INTERNALS = [
     ("engineio.async_drivers.gevent", "WebSocketWSGI.__call__", "callable(environ,start_response)", "websocket.py: wrapped"),
     ("engineio.async_drivers.gevent", "WebSocketWSGI", "assigned(app)", "websocket.py __call__"),
     ("engineio.async_drivers.gevent", "", "source(environ['wsgi.websocket'])", "websocket.py: gevent-websocket hands the socket in the environ"),
+    # python-engineio and simple-websocket: the write-through ported to simple-websocket
+    # (WEBSOCKET_SERVER=simple-websocket, ADR 0020); public names, but undocumented except where said
+    ("engineio.server", "Server.send_packet", "callable(sid,pkt)", "websocket.py: wrapped per server (documented API)"),
+    ("engineio.server", "", "source(self.send_packet(sid, packet.Packet(packet.MESSAGE, data=data)))", "websocket.py: Server.send goes through send_packet"),
+    ("socketio.server", "", "source(self.eio.send_packet(eio_sid, eio_pkt))", "websocket.py: python-socketio's room messages go through send_packet"),
+    ("engineio.packet", "MESSAGE", "value", "websocket.py send_packet"),
+    ("engineio.base_socket", "BaseSocket", "assigned(server)", "websocket.py __call__: the Socket's engine.io server"),
+    ("engineio.async_drivers.gevent", "", "source(class WebSocketWSGI(SimpleWebSocketWSGI))", "websocket.py: the simple-websocket driver is patched"),
+    ("engineio.async_drivers._websocket_wsgi", "SimpleWebSocketWSGI.__call__", "callable(environ,start_response)", "websocket.py: wrapped"),
+    ("engineio.async_drivers._websocket_wsgi", "SimpleWebSocketWSGI", "assigned(app)", "websocket.py __call__"),
+    ("engineio.async_drivers._websocket_wsgi", "", "source(self.ws = simple_websocket.Server(environ, **self.server_args)\n        ret = self.app(self))", "websocket.py __call__: the app gets the driver once the handshake is done"),
+    ("simple_websocket.ws", "Base.receive", "callable(timeout)", "websocket.py _Connection.wait"),
+    ("simple_websocket.ws", "Base.close", "callable(reason,message)", "websocket.py _Connection.close"),
+    ("simple_websocket.ws", "Base", "assigned(sock)", "websocket.py _Connection: frames written to it (Base.send drops partial writes in 1.1)"),
+    ("simple_websocket.ws", "Base", "assigned(connected)", "websocket.py _Connection"),
+    ("simple_websocket.ws", "Base", "assigned(max_message_size)", "websocket.py _Connection: the size limit while reading"),
+    ("simple_websocket.ws", "", "source(self.incoming_message_len > self.max_message_size)", "websocket.py: the limit is checked per frame read"),
+    ("simple_websocket.ws", "", "source(if key.startswith('HTTP_'))", "websocket.py __call__: no Sec-WebSocket-Extensions, no permessage-deflate"),
+    ("simple_websocket", "ConnectionClosed", "exception", "websocket.py _Connection"),
+    ("gevent.socket", "socket.send", "callable(data,flags,timeout)", "websocket.py write_through / _Connection.write: a send that never waits"),
     ("engineio.base_server", "BaseServer._cors_allowed_origins", "callable(environ)", "__init__.py origin_check"),
     ("engineio.base_server", "BaseServer.create_event", "callable()", "hub.py submit"),
     ("engineio", "json", "value", "wire.py: engine.io's own parser as the fallback"),
@@ -170,7 +191,7 @@ def test_the_verified_versions_are_pinned():
     from packaging.specifiers import SpecifierSet
 
     text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
-    for name in ("gevent-websocket", "python-engineio", "python-socketio", "flask-socketio"):
+    for name in ("gevent-websocket", "python-engineio", "python-socketio", "flask-socketio", "simple-websocket"):
         spec = re.search(rf'"{name}([^"]*)"', text)
         assert spec, f"{name} is not a dependency"
         specifier = SpecifierSet(spec.group(1))

@@ -212,3 +212,46 @@ def test_the_learnt_order_asks_less_of_a_kind_this_owner_keeps_refusing():
     assert questions._group_of(after[0].features) != group
     yeses = [questions.Answer(a.kind, a.moving, a.others, True, a.key, a.parted) for a in noes]
     assert questions._group_of(questions.candidates(ids, theme_of, p, ranks, answers=yeses)[0].features) == group
+
+
+def test_the_themes_an_answer_was_about_are_marked_reviewed_where_the_stickies_are_now(session, tiny):
+    """The backlog marks the themes the owner's answers were about (a new product owner found no
+    trace of a review on the backlog): the themes a question named, and the theme a yes placed its
+    stickies in, even a new one a split made, and after "Group afresh"."""
+    from workshop.services import review
+    d, ids = tiny
+    assert review.reviewed_themes(session, d.id) == set()
+    yes = None
+    for _ in range(12):
+        suggestion = review.next_suggestion(session, d.id)
+        if suggestion is None:
+            break
+        if suggestion.changes and yes is None:
+            review.answer(session, d.id, suggestion.id, True)
+            yes = suggestion
+            break
+        review.answer(session, d.id, suggestion.id, False)
+    assert yes is not None, "no question that moves stickies on the tiny discovery"
+    where = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    placed = {int(where[s]) for s in yes.changes}
+    reviewed = review.reviewed_themes(session, d.id)
+    assert placed <= reviewed
+    svc.regroup(session, d.id)
+    where = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    assert {int(where[s]) for s in yes.changes} <= review.reviewed_themes(session, d.id)
+    # the workbook's Backlog sheet says the same (Reviewed: Yes)
+    import io
+
+    from openpyxl import load_workbook
+
+    from workshop.export.xlsx import BACKLOG_HEADERS
+    from workshop.services.export import export_discovery
+    buffer = io.BytesIO()
+    export_discovery(session, d.id, buffer)
+    rows = list(load_workbook(io.BytesIO(buffer.getvalue()))["Backlog"].iter_rows(min_row=2, values_only=True))
+    marked = {r[BACKLOG_HEADERS.index("Theme ID")] for r in rows if r[BACKLOG_HEADERS.index("Reviewed")] is True}
+    assert marked and marked == review.reviewed_themes(session, d.id) & {r[BACKLOG_HEADERS.index("Theme ID")]
+                                                                          for r in rows}
+    live = set(int(t) for t in where.unique())
+    assert review.reviewed_themes(session, d.id) <= live | {int(t) for t in svc.build_report(session, d.id)
+                                                            .backlog["theme_id"]}

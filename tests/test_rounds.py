@@ -556,7 +556,8 @@ def test_the_backlog_and_the_summary_compare_lead_time_and_say_how_gone_is_judge
     assert re.fullmatch(r"Gone in round 2: \d themes? \(and \d+ gone so far: gone for their teams that ran round 2, "
                         r"while others of their teams have not run it yet\), judged on the 3 of 10 teams that ran both "
                         r"rounds\.", gone), gone
-    assert 'class="pill change-gone-so-far"' in page and re.search(r'data-test="judged">on \d of \d+ teams?<', page)
+    assert 'class="pill change-gone-so-far"' in page and re.search(r'data-test="judged"[^>]*>judged on \d of its \d+ teams?<', page)
+    assert not re.search(r'data-test="judged"[^>]*>judged on 0 ', page)  # nothing judged: the change says why
     summary = {r[0]: r[1] for r in openpyxl.load_workbook(BytesIO(client.get("/discoveries/1/export.xlsx").data))[
         "Summary"].iter_rows(values_only=True) if r and r[0]}
     assert summary["Lead time, round 1"] == pytest.approx(40.2, abs=0.05)  # was 33.5 over ten teams

@@ -103,9 +103,18 @@ def close_code(frames) -> int | None:
 
 
 def test_a_frame_announcing_more_than_the_limit_is_refused_before_its_payload_is_read(server):
+    """On simple-websocket (WEBSOCKET_SERVER=simple-websocket, ADR 0020) a frame is read as it comes
+    and the announced length is not seen: the connection is closed with 1009 as soon as the payload
+    read passes the limit, so what the server holds is bounded by the limit all the same."""
     sock, head = handshake(server)
     assert head.startswith(b"HTTP/1.1 101")
-    sock.sendall(frame(0x1, b"", length=2**40)[:14])  # the header only: a terabyte that never comes
+    header = frame(0x1, b"", length=2**40)[:14]
+    sock.sendall(header)  # the header only: a terabyte that never comes
+    if os.environ.get("WEBSOCKET_SERVER") == "simple-websocket":
+        try:
+            sock.sendall(unmask(b"x" * (LIMIT + 65536), header[10:14]))  # masked text, just over the limit
+        except ConnectionError:
+            pass  # closed by the server while we were still sending
     frames = read_frames(sock)
     assert close_code(frames) == 1009  # message too big, at once: no waiting for the payload
     assert server.alive()

@@ -74,3 +74,24 @@ if (table) {
     target.scrollIntoView({ block: "center" });
   }
 }
+
+// A table or chart wider than the screen scrolls sideways inside its card: say so above it while some
+// of it is out of sight (on a phone the heatmap's last stages and the rounds' columns would otherwise
+// just look cut off), and say nothing once it fits.
+function markScrollers() {
+  for (const box of document.querySelectorAll(".table-scroll, .heat-wrap, .chart-wrap")) {
+    let hint = box.previousElementSibling?.classList.contains("scroll-hint") ? box.previousElementSibling : null;
+    const hidden = box.scrollWidth - box.clientWidth > 2;
+    if (hidden && !hint) {
+      hint = document.createElement("p");
+      hint.className = "scroll-hint muted small";
+      hint.dataset.test = "scroll-hint";
+      hint.textContent = "More to the right: scroll sideways →";
+      box.before(hint);
+    } else if (!hidden && hint) {
+      hint.remove();
+    }
+  }
+}
+markScrollers();
+window.addEventListener("resize", () => requestAnimationFrame(markScrollers));

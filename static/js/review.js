@@ -18,6 +18,11 @@ document.addEventListener("keydown", (event) => {
 
 // after an answer the page comes back at the question: put the focus on it, for screen readers
 const question = document.getElementById("question-text");
+// what the last answer did ("Yes: done, and kept") is said at the top of the next question, where the
+// page comes back, not above the page's heading out of sight
+const flashes = document.querySelector("main > .flashes");
+const card = document.getElementById("question");
+if (flashes && card && location.hash === "#question") card.prepend(flashes);
 if (question && location.hash === "#question") {
   question.setAttribute("tabindex", "-1");
   question.focus({ preventScroll: true });

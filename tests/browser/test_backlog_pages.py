@@ -159,4 +159,17 @@ def test_every_stage_of_the_heatmap_shows_at_laptop_widths_and_scrolls_on_a_phon
     assert team.evaluate("th => th.getBoundingClientRect().left - th.closest('.heat-wrap').getBoundingClientRect().left") \
         == pytest.approx(0, abs=1)
     wrap.screenshot(path=str(output_dir / "backlog-heatmap-phone.png"))
+    # it says so above it (on a laptop, where everything fits, it says nothing)
+    hint = page.locator(".heat-wrap").locator("xpath=preceding-sibling::*[1]")
+    assert hint.get_attribute("data-test") == "scroll-hint" and hint.is_visible()
+    # the themes table keeps #, theme, teams and priority on the phone, within its width; the rest is in
+    # the details
+    shown = page.evaluate("""() => [...document.querySelectorAll('table.backlog > thead th')]
+        .filter(th => th.offsetParent !== null).map(th => th.textContent.trim().toLowerCase())""")
+    assert shown == ["#", "theme", "teams", "priority"], shown
+    assert page.evaluate("() => document.querySelector('table.backlog').getBoundingClientRect().right") <= 390
+    page.locator("table.backlog").screenshot(path=str(output_dir / "backlog-themes-phone.png"))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.wait_for_function("() => !document.querySelector('.heat-wrap').previousElementSibling"
+                           ".classList.contains('scroll-hint')")
     context.close()

@@ -74,3 +74,8 @@ def test_ten_questions_by_keyboard_alone(owner_page, output_dir, ui):
     assert "taken back" in page.locator(".flash").inner_text()
     ui.axe(page)
     page.screenshot(path=str(output_dir / "review-after-undo.png"), full_page=True)
+
+    # the backlog says which themes the answers were about
+    page.click("[data-test=back-to-backlog]")
+    page.wait_for_selector("table[data-test=backlog]")
+    assert page.locator("[data-test=reviewed]").count() >= 1

@@ -77,7 +77,7 @@ ONE_ROUND_SHEETS = tuple(name for name in SHEET_NAMES if name not in ROUNDS_SHEE
 # Teams, Workshops and Votes count pain points only (opportunities are ideas: they never rank a theme),
 # so the ideas are a column of their own beside the pain points, not summed with them.
 BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Pain points", "Ideas", "Votes", "Stages",
-                   "Value", "Effort", "Priority", "Quick win", "Status",
+                   "Value", "Effort", "Priority", "Quick win", "Status", "Reviewed",
                    "Team names", "Workshop names", "Theme ID")
 WORKSHOP_HEADERS = ("Round", "Team", "Date", "Facilitator", "Template", "Status", "Participants",
                     "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
@@ -523,10 +523,16 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
         _Column("Stages", _text_list(s("stages")), wrap=True, max_width=LIST_WIDTH),
         _Column("Value", _number_list(s("value"), True), "int"),
         _Column("Effort", _number_list(s("effort"), True), "int"),
-        _Column("Priority", _number_list(s("priority")), "float", PRIORITY_FORMAT),
+        # to the two decimals the page shows and ranks by (ties then go by teams, pain points, votes):
+        # sorting the sheet by Priority keeps the Rank order
+        _Column("Priority", _number_list(pd.to_numeric(s("priority"), errors="coerce").round(2)), "float",
+                PRIORITY_FORMAT),
         # TRUE/FALSE in Excel; LibreOffice shows a boolean as 1/0 unless formatted, so: Yes/No
         _Column("Quick win", _bool_list(s("quick_win")), "bool", YES_NO_FORMAT, gap=True),
         _Column("Status", _text_list(s("status"))),
+        # the owner's answers in Review the grouping were about it (services.review.reviewed_themes)
+        _Column("Reviewed", [True if v is True else None for v in _bool_list(s("reviewed"))], "bool",
+                YES_NO_FORMAT),
         _Column("Team names", _text_list(s("teams")), wrap=True, max_width=LIST_WIDTH),
         _Column("Workshop names", _text_list(s("workshops")), wrap=True, max_width=MAX_TEXT_WIDTH),
         _Column("Theme ID", _number_list(s("theme_id"), True), "int"),

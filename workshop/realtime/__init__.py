@@ -46,9 +46,10 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     handlers.register(socketio, hub, get_db(app))
     guard_packets(socketio.server)
     # gevent-websocket: a size limit, reading in C, no upgrade engine.io would refuse, and cursor
-    # moves handled as they are read (ADR 0008, 0009)
+    # moves handled as they are read (ADR 0008, 0009); simple-websocket: the write-through, the
+    # size limit while reading and the cursor fast path on its public surface (ADR 0020)
     websocket.harden(MAX_MESSAGE_BYTES, origin_check(socketio.server.eio),
-                     on_text=inline_events(socketio.server, INLINE_EVENTS))
+                     on_text=inline_events(socketio.server, INLINE_EVENTS), eio=socketio.server.eio)
 
 
 def guard_packets(server) -> None:

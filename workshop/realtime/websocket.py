@@ -23,10 +23,15 @@ are, and `harden` replaces them, once per process:
 And the writing is made cheap: a message is framed once for all the connections it goes to, and a
 packet for an idle connection is written through at once instead of waking its writer greenlet
 (`_write_through_engineio`).
+
+With `WEBSOCKET_SERVER=simple-websocket` (app.py hides gevent-websocket) engine.io serves websockets
+with simple-websocket, which is maintained, and none of the above is patched: `harden` gives that
+stack the same write-through on public surfaces instead (`_write_through_simple_websocket`, ADR 0020).
 """
 from __future__ import annotations
 
 import logging
+import os
 import struct
 from typing import Callable
 
@@ -48,11 +53,13 @@ def unmask(payload: bytes, mask: bytes) -> bytes:
 
 
 def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path: str = "/socket.io/",
-           on_text: Callable[[object, str], bool] | None = None) -> bool:
-    """Replace gevent-websocket's readers and upgrade check (see the module docstring).
+           on_text: Callable[[object, str], bool] | None = None, eio=None) -> bool:
+    """Replace gevent-websocket's readers and upgrade check (see the module docstring); True if
+    gevent-websocket serves the websockets.
     `accepts_origin(environ)`: whether engine.io would accept the request's Origin.
     `on_text(engineio_socket, text)`: a fast path for incoming text messages, called in the
-    connection's reader before engine.io sees them; True means handled (engine.io never sees it)."""
+    connection's reader before engine.io sees them; True means handled (engine.io never sees it).
+    `eio`: the engine.io server; with simple-websocket, its connections are written through."""
     from socket import error as socket_error
 
     try:
@@ -61,10 +68,14 @@ def harden(max_message_bytes: int, accepts_origin: Callable[[dict], bool], path:
         from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
     except ImportError:
         # WEBSOCKET_SERVER=simple-websocket, or gevent-websocket uninstalled: engine.io serves
-        # websockets with simple-websocket, which limits sizes itself (max_http_buffer_size) and
-        # upgrades only after engine.io's Origin check; no write-through, no inline cursor path
-        # (ADR 0010, the exit plan)
-        log.warning("gevent-websocket is not in use: websockets go through simple-websocket (ADR 0010)")
+        # websockets with simple-websocket, which upgrades only after engine.io's Origin check.
+        # The write-through, the size limit while reading and the inline cursor path are ported
+        # to its public surface (ADR 0020); WEBSOCKET_WRITE_THROUGH=0 leaves it as shipped, for
+        # measuring only
+        ported = (eio is not None and os.environ.get("WEBSOCKET_WRITE_THROUGH", "1") != "0"
+                  and _write_through_simple_websocket(eio, max_message_bytes, on_text))
+        log.warning("gevent-websocket is not in use: websockets go through simple-websocket (ADR 0010), %s",
+                    "written through (ADR 0020)" if ported else "without the write-through")
         return False
 
     gws.WebSocket.max_message_bytes = max_message_bytes
@@ -310,3 +321,186 @@ def _finish(ws, lock, rest) -> None:
         pass  # the reader sees the dead socket and closes the connection
     finally:
         lock.release()
+
+
+# --- simple-websocket: the write-through on public surfaces (ADR 0020) --------------------------
+
+class _Port:
+    """What the write-through needs of one engine.io server: its websocket connections by sid."""
+
+    def __init__(self, max_message_bytes: int, on_text):
+        self.max_message_bytes = max_message_bytes
+        self.on_text = on_text
+        self.connections: dict[str, _Connection] = {}
+
+
+def _write_through_simple_websocket(eio, max_message_bytes: int, on_text) -> bool:
+    """engine.io queues every packet for a connection's writer greenlet, which wakes and hands it
+    to simple-websocket (wsproto frames it again for every connection); at 300 participants that
+    is 300 wake-ups and 300 framings per room message. Here, as `_write_through_engineio` does for
+    gevent-websocket, a message for a connection whose queue is empty and whose writer is idle is
+    framed once for all its recipients and written at once, in the sender's greenlet, if the socket
+    takes it without waiting; otherwise it is queued as before, and nothing overtakes a queued
+    packet or a write in progress. Only messages are written through: engine.io's own packets
+    (open, ping, noop, close) keep the queue, so its writer wakes at least once per ping interval
+    and its `poll` needs no change (issue 12's 45-second disconnect cannot come back this way).
+
+    The surfaces used, none with a leading underscore: engine.io's `Server.send_packet` (public
+    API, wrapped on this server instance: python-socketio sends every message through it);
+    the `Socket`'s `sid`, `server`, `queue`, `upgraded`, `upgrading`, `closing`, `closed` and
+    `check_ping_timeout`; the gevent driver's `WebSocketWSGI.__call__` and `app` (where engine.io
+    hands a connection to simple-websocket: the one place to learn which `simple_websocket.Server`
+    belongs to which `Socket`); simple-websocket's `Server.receive`, `close`, `connected`,
+    `max_message_size` and `sock`. The last is the only undocumented one: simple-websocket 1.1's
+    `send` writes with one `socket.send` and drops the rest of a partial write (simple-websocket
+    #45; the fix upstream makes `send` unsafe between greenlets), so frames are written here, to
+    `sock`, under a lock of the connection's own. All are in tests/test_library_internals.py."""
+    import simple_websocket
+    from engineio import packet as eio_packet
+    from engineio import socket as eio_socket
+    from engineio.async_drivers import gevent as eio_gevent
+    from gevent import socket as gevent_socket
+
+    driver = eio_gevent.WebSocketWSGI
+    if getattr(eio_gevent, "SimpleWebSocketWSGI", None) is None or not issubclass(driver, eio_gevent.SimpleWebSocketWSGI):
+        log.warning("engine.io's gevent driver does not use simple-websocket: no write-through")
+        return False
+    port = _Port(max_message_bytes, on_text)
+    eio.storming_port = port
+    queue_send_packet = eio.send_packet
+
+    def send_packet(sid, pkt):
+        connection = port.connections.get(sid)
+        if connection is None or pkt.packet_type != eio_packet.MESSAGE or not connection.write(pkt):
+            queue_send_packet(sid, pkt)
+
+    eio.send_packet = send_packet
+    if getattr(driver, "storming_ported", False):
+        return True
+    accept = driver.__call__
+
+    def __call__(self, environ, start_response):
+        handler = self.app  # engine.io's Socket._websocket_handler, bound to its Socket
+        owner = getattr(handler, "__self__", None)
+        port = getattr(getattr(owner, "server", None), "storming_port", None)
+        if isinstance(owner, eio_socket.Socket) and port is not None:
+            # no permessage-deflate: frames are written uncompressed, framed once for every
+            # recipient (as gevent-websocket, which never offered it)
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+            def app(accepted):  # called by `accept` once simple-websocket has done the handshake
+                ws = accepted.ws
+                if not isinstance(ws.sock, gevent_socket.socket):
+                    return handler(accepted)  # not a cooperative socket: simple-websocket as shipped
+                connection = _Connection(owner, ws, port, simple_websocket.ConnectionClosed)
+                port.connections[owner.sid] = connection
+                try:
+                    return handler(connection)  # engine.io's websocket interface: wait, send, close
+                finally:
+                    if port.connections.get(owner.sid) is connection:
+                        del port.connections[owner.sid]
+
+            self.app = app
+        return accept(self, environ, start_response)
+
+    driver.__call__ = __call__
+    driver.storming_ported = True
+    return True
+
+
+_last_packet: tuple = (None, b"")  # (engine.io packet, its frame): a room message is one packet object
+
+
+def packet_frame(pkt) -> bytes:
+    """The frame of an engine.io packet; the same packet object (python-socketio encodes a room
+    message once for all its recipients) is encoded and framed once."""
+    global _last_packet
+    if pkt is _last_packet[0]:
+        return _last_packet[1]
+    message = pkt.encode()
+    framed = frame(0x2 if isinstance(message, (bytes, bytearray)) else 0x1, message)
+    _last_packet = (pkt, framed)
+    return framed
+
+
+class _Connection:
+    """One websocket, as engine.io's `Socket._websocket_handler` uses it (`wait`, `send`, `close`:
+    the interface of engine.io's own `SimpleWebSocketWSGI`), over one `simple_websocket.Server`,
+    plus the write-through (`write`). Every frame of ours is written under `lock`; `writing` counts
+    the packets engine.io's writer has taken from the queue and not yet written (while it waits
+    for the lock), so that a write-through never overtakes them."""
+
+    __slots__ = ("eio_socket", "ws", "sock", "lock", "writing", "on_text", "closed_error")
+
+    def __init__(self, eio_socket, ws, port: _Port, closed_error):
+        self.eio_socket, self.ws, self.sock = eio_socket, ws, ws.sock
+        self.lock = Semaphore()
+        self.writing = 0
+        self.on_text = port.on_text
+        self.closed_error = closed_error
+        ws.max_message_size = port.max_message_bytes  # a message over it closes with 1009 as it is read
+
+    def wait(self):
+        """The next message engine.io must see (None: the connection is closed). A text message the
+        fast path handles (`harden`'s `on_text`) is consumed here and the next one is read."""
+        while True:
+            try:
+                message = self.ws.receive()
+            except self.closed_error:
+                return None
+            if message is None or not isinstance(message, str):
+                return message
+            if not message or message[0] not in _ENGINEIO_TYPES:
+                # not an Engine.IO packet: engine.io's parser would raise (issue 23 item 7)
+                log.warning("closing a websocket: a frame that is no Engine.IO packet %r", message[:40])
+                self.close(1002, "not an Engine.IO packet")
+                return None
+            if self.on_text is None or not self.on_text(self.eio_socket, message):
+                return message
+
+    def send(self, message) -> None:
+        """engine.io's writer greenlet (and its upgrade handshake): a queued packet, in order."""
+        self.writing += 1
+        try:
+            with self.lock:
+                if not self.ws.connected:
+                    raise OSError("the websocket is closed")
+                self.sock.sendall(text_frame(message))
+        finally:
+            self.writing -= 1
+
+    def close(self, code=None, reason=None) -> None:
+        with self.lock:  # never in the middle of a write-through's tail
+            if self.ws.connected:
+                try:
+                    self.ws.close(code, reason)
+                except (OSError, self.closed_error):
+                    pass  # the peer is gone: nothing to tell it
+
+    def write(self, pkt) -> bool:
+        """Write a message packet now, in the sender's greenlet, if that never has to wait: True if
+        it went (or its tail is on its way under the lock), or was dropped because the client missed
+        its pong (as engine.io's own `send` drops it); False if the caller must queue it."""
+        owner = self.eio_socket
+        if (self.writing or self.lock.locked() or not owner.upgraded or owner.upgrading or owner.closing
+                or owner.closed or not owner.queue.empty() or not self.ws.connected):
+            return False
+        if not owner.check_ping_timeout():
+            return True
+        data = packet_frame(pkt)
+        try:
+            sent = self.sock.send(data, 0, 0.0)  # never waits: EAGAIN if the socket's buffer is full
+        except OSError:
+            return False  # nothing written; the writer reports a dead socket
+        if sent < len(data):  # the rest goes as soon as the socket drains, before anything else
+            self.lock.acquire()
+            gevent.spawn(self._finish, memoryview(data)[sent:])
+        return True
+
+    def _finish(self, rest) -> None:
+        try:
+            self.sock.sendall(rest)
+        except OSError:
+            pass  # the reader sees the dead socket and closes the connection
+        finally:
+            self.lock.release()

@@ -12,12 +12,16 @@ from ..db.models import Discovery
 from ..domain.errors import NotFound
 from ..export.xlsx import default_export_filename, write_backlog_workbook
 from .backlog import build_report
+from .review import reviewed_themes
 
 
 def export_discovery(session: Session, discovery_id: int, target: str | Path | IO[bytes],
                      progress: Callable[[int, int], None] | None = None) -> str:
     """Aggregate the discovery and write its workbook to `target`; returns the file name to offer."""
     report = build_report(session, discovery_id)  # rounds, lead time and pain by stage included
+    if len(report.backlog):
+        reviewed = reviewed_themes(session, discovery_id)
+        report.backlog["reviewed"] = report.backlog["theme_id"].map(lambda t: int(t) in reviewed)
     write_backlog_workbook(report, target, progress)
     return default_export_filename(report.discovery["name"], date.today())
 

@@ -438,6 +438,21 @@ def progress(session: Session, discovery_id: int, ranks: dict[int, int] | None =
     if ranks is None:
         ranks = _ranked(session, discovery_id)[2]
     answers = _answers(session, discovery_id)
+    touched = _reviewed(session, discovery_id, answers)
+    top = {t for t, r in ranks.items() if r <= PROGRESS_TOP}
+    return Progress(len(answers), len(top & touched), len(top), bool(answers))
+
+
+def reviewed_themes(session: Session, discovery_id: int) -> set[int]:
+    """The themes the owner's answers were about, as they are now: the themes a question named
+    (followed through merges), and the themes that hold the stickies a yes placed (a split's new
+    theme, a theme formed again around them by "Group afresh"). The backlog page marks them."""
+    return _reviewed(session, discovery_id, _answers(session, discovery_id))
+
+
+def _reviewed(session: Session, discovery_id: int, answers: list[ReviewAnswer]) -> set[int]:
+    if not answers:
+        return set()
     merged = {t.id: t.merged_into_id for t in backlog_service._discovery_themes(session, discovery_id)}
 
     def live(theme_id: int) -> int:
@@ -448,5 +463,8 @@ def progress(session: Session, discovery_id: int, ranks: dict[int, int] | None =
         return theme_id
 
     touched = {live(int(t)) for a in answers for t in (a.themes or [])}
-    top = {t for t, r in ranks.items() if r <= PROGRESS_TOP}
-    return Progress(len(answers), len(top & touched), len(top), bool(answers))
+    placed = sorted({str(s) for a in answers if a.accepted and a.kind != "title" for s in (a.moving or [])})
+    if placed:
+        held = session.exec(select(ThemeAssignment.theme_id).where(ThemeAssignment.sticky_id.in_(placed))).all()
+        touched |= {live(int(t)) for t in held}
+    return {t for t in touched if t in merged and merged[t] is None}

@@ -18,6 +18,11 @@ def _services():
     return backlog, backlog_view
 
 
+def _reviewed(session, discovery_id: int) -> set[int]:
+    from ..services import review
+    return review.reviewed_themes(session, discovery_id)
+
+
 @bp.get("/discoveries/<int:discovery_id>/backlog")
 @login_required
 def show(discovery_id: int):
@@ -33,7 +38,7 @@ def show(discovery_id: int):
                            by_stage_max=_by_stage_max(report.pain_by_stage), shipped=report.shipped,
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
                            statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices,
-                           ties=_ties(view.report.backlog))
+                           ties=_ties(view.report.backlog), reviewed=_reviewed(session, discovery_id))
 
 
 def _ties(backlog) -> dict[str, int]:
