@@ -255,3 +255,31 @@ def test_the_themes_an_answer_was_about_are_marked_reviewed_where_the_stickies_a
     live = set(int(t) for t in where.unique())
     assert review.reviewed_themes(session, d.id) <= live | {int(t) for t in svc.build_report(session, d.id)
                                                             .backlog["theme_id"]}
+
+
+def test_a_theme_cut_in_two_is_one_question_whichever_half_is_named():
+    """A new product owner skipped "split 2 of 4 stickies off 'dbt CI'" and was shown the same split
+    with the halves swapped: cutting A from B and B from A now share one key (one question)."""
+    from workshop.aggregation import review as questions
+    a = questions.Candidate("split", ["s1", "s2"], [7], None, ["s3", "s4"], ["s3", "s4"], 1.0)
+    b = questions.Candidate("split", ["s4", "s3"], [7], None, ["s1", "s2"], ["s2", "s1"], 1.0)
+    assert a.key == b.key
+    into = questions.Candidate("move", ["s1", "s2"], [7], 9, ["t1"], ["s3", "s4"], 1.0)
+    assert into.key != a.key  # into another theme: another question
+
+
+def test_a_no_to_a_theme_of_their_own_keeps_the_stickies_with_the_rest():
+    """'These stickies are a different problem from the rest of X: into a theme of their own?' No
+    means they are the same problem as the rest (it used to be kept as 'apart from the rest'); a no
+    to moving them into another theme stays a cannot-link with that theme."""
+    import numpy as np
+
+    from workshop.aggregation import review as questions
+    ids = ["a", "b", "c", "t"]
+    p = np.full((4, 4), 0.5)
+    np.fill_diagonal(p, 1.0)
+    index = {s: i for i, s in enumerate(ids)}
+    own = questions.apply_answers(p, index, [questions.Answer("move", ["a"], ["b", "c"], False, "k", ["b", "c"])])
+    assert own[0, 1] > 0.5 and own[0, 2] > 0.5
+    elsewhere = questions.apply_answers(p, index, [questions.Answer("move", ["a"], ["t"], False, "k", ["b", "c"])])
+    assert elsewhere[0, 3] < 0.5 and elsewhere[0, 1] == 0.5

@@ -122,7 +122,9 @@ def apply_answers(p: np.ndarray, index: dict[str, int], answers: Iterable[Answer
                 _blend(p, moving, parted, 0.0, YES)
         elif not len(others):
             continue
-        elif a.kind == "split":   # "two problems here?" no: one problem
+        elif a.kind == "split" or (len(a.parted) and set(a.others) == set(a.parted)):
+            # "two problems here?" or "... into a theme of their own?" no: one problem with the rest
+            # (they were compared with their own theme's others; a no to one target is a cannot-link)
             _blend(p, moving, others, 1.0, NO)
         else:                     # "same problem as ...?" no: a cannot-link
             _blend(p, moving, others, 0.0, NO)
@@ -144,7 +146,17 @@ class Candidate:
 
     def __post_init__(self):
         if not self.key:
-            self.key = question_key(self.kind, self.moving, self.target)
+            self.key = question_key(self.kind, parting(self.moving, self.parted, self.target), self.target)
+
+
+def parting(moving: Sequence[str], parted: Sequence[str], target) -> list[str]:
+    """The stickies a question's key names: for a theme cut in two (no target: the moving stickies
+    become a theme of their own) the smaller-named half, so that "A apart from B" and "B apart from A"
+    are one question (asked, answered and skipped once); otherwise the moving stickies."""
+    moving = sorted(map(str, moving))
+    if target is None and parted:
+        return min(moving, sorted(map(str, parted)))
+    return moving
 
 
 def question_key(kind: str, moving: Iterable[str], target: int | str | None) -> str:

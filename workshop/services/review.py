@@ -144,6 +144,9 @@ def _knowledge(answers: list[ReviewAnswer]) -> list[questions.Answer]:
 def _candidates(session: Session, discovery_id: int, state: _State) -> list:
     frame = state.stickies
     asked = {a.key for a in state.answers}
+    # and the same for answers kept before a cut in two had one key whichever half was named
+    asked |= {questions.question_key(a.kind, questions.parting(a.moving or [], a.parted or [], None), None)
+              for a in state.answers if a.parted and set(map(str, a.others or [])) == set(map(str, a.parted))}
     out: list = []
     if len(frame) >= 2:
         ids = list(frame["sticky_id"])
