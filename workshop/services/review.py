@@ -210,6 +210,7 @@ def _suggestion(state: _State, candidate) -> Suggestion:
     else:
         changes = {s: int(target) for s in candidate.moving}
     these = "This sticky is" if n == 1 else f"These {n} stickies are"
+    them, its = ("it", "its") if n == 1 else ("them", "their")
     if kind in ("merge", "round"):
         if kind == "round":
             question = (f"Is this new round-2 pain, {_quote(title(source))}, the same problem as "
@@ -218,15 +219,15 @@ def _suggestion(state: _State, candidate) -> Suggestion:
             question = f"Same problem? {_quote(title(source))} and {_quote(title(target))}"
     elif kind == "split":
         question = (f"Two problems here? {these} a different problem from the rest of {_quote(title(source))}: "
-                    "split them off into a theme of their own?")
+                    f"split {them} off into a theme of {its} own?")
     elif target is None:
         question = (f"{these} a different problem from the rest of {_quote(title(source))}: "
-                    "put them into a theme of their own?")
+                    f"put {them} into a theme of {its} own?")
     elif len(candidate.source) > 1:
-        question = f"{these} the same problem as {_quote(title(target))}: put them in it?"
+        question = f"{these} the same problem as {_quote(title(target))}: put {them} in it?"
     else:
         question = (f"{these} a different problem from the rest of {_quote(title(source))}: "
-                    f"put them in {_quote(title(target))}?")
+                    f"put {them} in {_quote(title(target))}?")
     compare = candidate.others
     return Suggestion(_suggestion_id(candidate), "move" if kind == "move" else kind, question, changes,
                       theme_id=source, target_id=None if target is None else int(target),
