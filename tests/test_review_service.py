@@ -167,6 +167,53 @@ def test_round_two_pain_is_asked_about_the_gone_theme_first_and_no_question_twic
     assert said_no[3, 0] < p[3, 0] and said_no[0, 1] == p[0, 1]
 
 
+def _synthetic_pool():
+    import numpy as np
+
+    from workshop.aggregation import review as questions
+    ids = [f"s{i}" for i in range(30)]
+    theme_of = np.array([1] * 6 + [2] * 4 + [3] * 5 + list(range(10, 25)))
+    rng = np.random.default_rng(7)
+    similarity = rng.uniform(0.0, 0.3, (30, 30))
+    similarity = (similarity + similarity.T) / 2
+    similarity[np.ix_(range(0, 10), range(0, 10))] += 0.4   # themes 1 and 2 mostly one problem
+    similarity[np.ix_(range(10, 15), range(10, 15))] += 0.5  # theme 3 one of its own
+    np.fill_diagonal(similarity, 1.0)
+    p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
+    ranks = {t: r for r, t in enumerate([1, 2, 3] + list(range(10, 25)), start=1)}
+    return questions, ids, theme_of, p, ranks
+
+
+def test_the_learnt_order_reorders_the_questions_and_keeps_their_worths(monkeypatch):
+    """The learnt order (RANKER) asks the same pool in another order; the worths, sorted, go down the
+    new order (so a title question still comes once the best worth is low); without it, by worth."""
+    questions, ids, theme_of, p, ranks = _synthetic_pool()
+    learnt = questions.candidates(ids, theme_of, p, ranks)
+    assert questions.RANKER is not None and all(len(c.features) == len(questions.RANKER["mean"]) for c in learnt)
+    monkeypatch.setattr(questions, "RANKER", None)
+    by_worth = questions.candidates(ids, theme_of, p, ranks)
+    assert {c.key for c in learnt} == {c.key for c in by_worth}
+    assert [c.score for c in learnt] == [c.score for c in by_worth]  # the same worths, in descending order
+    assert [c.score for c in by_worth] == sorted((c.score for c in by_worth), reverse=True)
+    assert [c.key for c in learnt] != [c.key for c in by_worth]
+
+
+def test_the_learnt_order_asks_less_of_a_kind_this_owner_keeps_refusing():
+    """Every answer corrects the learnt chance of a yes for its group of questions (merges, moves into a
+    theme, moves into a theme of their own, splits) in this discovery: after noes to the group
+    of the first question (twelve), a question of another group comes first; after as many yeses it stays."""
+    questions, ids, theme_of, p, ranks = _synthetic_pool()
+    first = questions.candidates(ids, theme_of, p, ranks)[0]
+    group = questions._group_of(first.features)
+    same = [c for c in questions.candidates(ids, theme_of, p, ranks) if questions._group_of(c.features) == group]
+    noes = [questions.Answer(c.kind, c.moving, c.others, False, c.key, c.parted) for c in same[1:13]]
+    assert len(noes) == 12 and {questions.answer_group(a) for a in noes} == {group}
+    after = questions.candidates(ids, theme_of, p, ranks, answers=noes)
+    assert questions._group_of(after[0].features) != group
+    yeses = [questions.Answer(a.kind, a.moving, a.others, True, a.key, a.parted) for a in noes]
+    assert questions._group_of(questions.candidates(ids, theme_of, p, ranks, answers=yeses)[0].features) == group
+
+
 def test_the_themes_an_answer_was_about_are_marked_reviewed_where_the_stickies_are_now(session, tiny):
     """The backlog marks the themes the owner's answers were about (a new product owner found no
     trace of a review on the backlog): the themes a question named, and the theme a yes placed its
@@ -208,3 +255,31 @@ def test_the_themes_an_answer_was_about_are_marked_reviewed_where_the_stickies_a
     live = set(int(t) for t in where.unique())
     assert review.reviewed_themes(session, d.id) <= live | {int(t) for t in svc.build_report(session, d.id)
                                                             .backlog["theme_id"]}
+
+
+def test_a_theme_cut_in_two_is_one_question_whichever_half_is_named():
+    """A new product owner skipped "split 2 of 4 stickies off 'dbt CI'" and was shown the same split
+    with the halves swapped: cutting A from B and B from A now share one key (one question)."""
+    from workshop.aggregation import review as questions
+    a = questions.Candidate("split", ["s1", "s2"], [7], None, ["s3", "s4"], ["s3", "s4"], 1.0)
+    b = questions.Candidate("split", ["s4", "s3"], [7], None, ["s1", "s2"], ["s2", "s1"], 1.0)
+    assert a.key == b.key
+    into = questions.Candidate("move", ["s1", "s2"], [7], 9, ["t1"], ["s3", "s4"], 1.0)
+    assert into.key != a.key  # into another theme: another question
+
+
+def test_a_no_to_a_theme_of_their_own_keeps_the_stickies_with_the_rest():
+    """'These stickies are a different problem from the rest of X: into a theme of their own?' No
+    means they are the same problem as the rest (it used to be kept as 'apart from the rest'); a no
+    to moving them into another theme stays a cannot-link with that theme."""
+    import numpy as np
+
+    from workshop.aggregation import review as questions
+    ids = ["a", "b", "c", "t"]
+    p = np.full((4, 4), 0.5)
+    np.fill_diagonal(p, 1.0)
+    index = {s: i for i, s in enumerate(ids)}
+    own = questions.apply_answers(p, index, [questions.Answer("move", ["a"], ["b", "c"], False, "k", ["b", "c"])])
+    assert own[0, 1] > 0.5 and own[0, 2] > 0.5
+    elsewhere = questions.apply_answers(p, index, [questions.Answer("move", ["a"], ["t"], False, "k", ["b", "c"])])
+    assert elsewhere[0, 3] < 0.5 and elsewhere[0, 1] == 0.5

@@ -144,6 +144,9 @@ def _knowledge(answers: list[ReviewAnswer]) -> list[questions.Answer]:
 def _candidates(session: Session, discovery_id: int, state: _State) -> list:
     frame = state.stickies
     asked = {a.key for a in state.answers}
+    # and the same for answers kept before a cut in two had one key whichever half was named
+    asked |= {questions.question_key(a.kind, questions.parting(a.moving or [], a.parted or [], None), None)
+              for a in state.answers if a.parted and set(map(str, a.others or [])) == set(map(str, a.parted))}
     out: list = []
     if len(frame) >= 2:
         ids = list(frame["sticky_id"])
@@ -151,9 +154,10 @@ def _candidates(session: Session, discovery_id: int, state: _State) -> list:
         index = {s: i for i, s in enumerate(ids)}
         similarity = _similarity(session, list(frame["text"]))
         p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
-        p = questions.apply_answers(p, index, _knowledge(state.answers))
+        knowledge = _knowledge(state.answers)
+        p = questions.apply_answers(p, index, knowledge)
         new, gone = _rounds(session, discovery_id, frame)
-        out = questions.candidates(ids, theme_of, p, state.ranks, asked, new, gone)
+        out = questions.candidates(ids, theme_of, p, state.ranks, asked, new, gone, knowledge)
     # the top themes' titles: once the grouping questions about the top are worth less
     for theme_id, rank in sorted(state.ranks.items(), key=lambda item: item[1]):
         if rank > TITLE_TOP:
@@ -206,6 +210,7 @@ def _suggestion(state: _State, candidate) -> Suggestion:
     else:
         changes = {s: int(target) for s in candidate.moving}
     these = "This sticky is" if n == 1 else f"These {n} stickies are"
+    them, its = ("it", "its") if n == 1 else ("them", "their")
     if kind in ("merge", "round"):
         if kind == "round":
             question = (f"Is this new round-2 pain, {_quote(title(source))}, the same problem as "
@@ -214,15 +219,15 @@ def _suggestion(state: _State, candidate) -> Suggestion:
             question = f"Same problem? {_quote(title(source))} and {_quote(title(target))}"
     elif kind == "split":
         question = (f"Two problems here? {these} a different problem from the rest of {_quote(title(source))}: "
-                    "split them off into a theme of their own?")
+                    f"split {them} off into a theme of {its} own?")
     elif target is None:
         question = (f"{these} a different problem from the rest of {_quote(title(source))}: "
-                    "put them into a theme of their own?")
+                    f"put {them} into a theme of {its} own?")
     elif len(candidate.source) > 1:
-        question = f"{these} the same problem as {_quote(title(target))}: put them in it?"
+        question = f"{these} the same problem as {_quote(title(target))}: put {them} in it?"
     else:
         question = (f"{these} a different problem from the rest of {_quote(title(source))}: "
-                    f"put them in {_quote(title(target))}?")
+                    f"put {them} in {_quote(title(target))}?")
     compare = candidate.others
     return Suggestion(_suggestion_id(candidate), "move" if kind == "move" else kind, question, changes,
                       theme_id=source, target_id=None if target is None else int(target),
