@@ -283,3 +283,20 @@ def test_a_no_to_a_theme_of_their_own_keeps_the_stickies_with_the_rest():
     assert own[0, 1] > 0.5 and own[0, 2] > 0.5
     elsewhere = questions.apply_answers(p, index, [questions.Answer("move", ["a"], ["t"], False, "k", ["b", "c"])])
     assert elsewhere[0, 3] < 0.5 and elsewhere[0, 1] == 0.5
+
+
+def test_a_no_to_a_theme_of_their_own_is_no_cannot_link_when_grouping_afresh(session, tiny):
+    """The page says a no to '... into a theme of their own?' keeps the stickies with the rest, even
+    when grouping afresh: no cannot-link is kept between them and the rest (a no to another theme
+    still is one)."""
+    from workshop.db.models import ReviewAnswer
+    d, ids = tiny
+    x, y, z = ids["Payments"][0], ids["Search"][0], ids["Checkout"][0]
+    t = ids["Payments"][1]
+    session.add(ReviewAnswer(discovery_id=d.id, key="own", kind="move", accepted=False, moving=[x],
+                             others=[y, z], parted=[z, y], themes=[], before={}))
+    session.add(ReviewAnswer(discovery_id=d.id, key="into", kind="move", accepted=False, moving=[x],
+                             others=[t], parted=[y, z], themes=[], before={}))
+    session.commit()
+    pairs = set(svc.review_cannot_links(session, d.id).itertuples(index=False, name=None))
+    assert pairs == {(x, t)}

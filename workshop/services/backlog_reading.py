@@ -193,9 +193,12 @@ def review_cannot_links(session: Session, discovery_id: int) -> pd.DataFrame:
     (issue 22). The grouping keeps them apart whenever it forms themes again ("Group afresh", or the
     first grouping of stickies that were never grouped)."""
     pairs: set[tuple[str, str]] = set()
-    for moving, others in session.exec(select(ReviewAnswer.moving, ReviewAnswer.others).where(
-            ReviewAnswer.discovery_id == discovery_id, ReviewAnswer.accepted.is_(False),
-            ReviewAnswer.kind.in_(CANNOT_LINK_KINDS))).all():
+    for moving, others, parted in session.exec(select(ReviewAnswer.moving, ReviewAnswer.others, ReviewAnswer.parted)
+                                               .where(ReviewAnswer.discovery_id == discovery_id,
+                                                      ReviewAnswer.accepted.is_(False),
+                                                      ReviewAnswer.kind.in_(CANNOT_LINK_KINDS))).all():
+        if parted and set(map(str, others or [])) == set(map(str, parted)):
+            continue  # "... into a theme of their own?" no: one problem with the rest, not apart from it
         pairs.update((str(a), str(b)) for a in moving or [] for b in others or [] if a != b)
     ordered = sorted(pairs)
     return pd.DataFrame({"sticky_id_a": [a for a, _ in ordered], "sticky_id_b": [b for _, b in ordered]})
