@@ -72,6 +72,17 @@ def _recorded_pauses(monkeypatch) -> list[float]:
     return pauses
 
 
+def _guess(client, paths, pauses) -> tuple[list[int], list[bool], list[bool]]:
+    """Each path in turn: its status, whether the guard paused it, whether it took the whole pause."""
+    codes, paused, slow = [], [], []
+    for path in paths:
+        started, before = time.monotonic(), len(pauses)
+        codes.append(client.get(path).status_code)
+        paused.append(len(pauses) > before)
+        slow.append(time.monotonic() - started >= 0.2)
+    return codes, paused, slow
+
+
 def test_wrong_join_links_never_lock_a_valid_join_out_while_guessing_stays_limited(limited_app, monkeypatch):
     """25 wrong links from one address (a mistyped link, or a whole office behind one NAT trying),
     then a valid join from the same address: it opens. Guessing is still limited: past 20 unknown
@@ -82,13 +93,8 @@ def test_wrong_join_links_never_lock_a_valid_join_out_while_guessing_stays_limit
     pauses = _recorded_pauses(monkeypatch)
     client = limited_app.test_client()
     _, token, _ = make_workshop(limited_app.extensions["db"])
-    codes, paused, slow = [], [], []
     client.get("/login")  # the app's first request warms it up (not a guess, not timed)
-    for n in range(25):
-        started, before = time.monotonic(), len(pauses)
-        codes.append(client.get(f"/w/wrong-link-{n:04d}-xxxxxxxxxxxx").status_code)
-        paused.append(len(pauses) > before)
-        slow.append(time.monotonic() - started >= 0.2)
+    codes, paused, slow = _guess(client, [f"/w/wrong-link-{n:04d}-xxxxxxxxxxxx" for n in range(25)], pauses)
     assert codes == [404] * 20 + [429] * 5, codes
     # which answers waited is what the app did (a busy machine can make any request take 0.2 s);
     # that the waiting ones took the whole pause is timed
@@ -117,12 +123,7 @@ def test_wrong_invite_links_are_limited_like_join_links_and_never_lock_a_valid_o
                                            "facilitator", is_admin=True)
     pauses = _recorded_pauses(monkeypatch)
     client = limited_app.test_client()
-    codes, paused, slow = [], [], []
-    for _ in range(25):
-        started, before = time.monotonic(), len(pauses)
-        codes.append(client.get(f"/invite/{token_source.token_urlsafe(24)}").status_code)
-        paused.append(len(pauses) > before)
-        slow.append(time.monotonic() - started >= 0.2)
+    codes, paused, slow = _guess(client, [f"/invite/{token_source.token_urlsafe(24)}" for _ in range(25)], pauses)
     assert codes == [404] * 20 + [429] * 5, codes
     assert paused == [False] * 20 + [True] * 5 and all(slow[20:])
     assert client.get(f"/invite/{token}").status_code == 200

@@ -122,7 +122,7 @@ def apply_answers(p: np.ndarray, index: dict[str, int], answers: Iterable[Answer
                 _blend(p, moving, parted, 0.0, YES)
         elif not len(others):
             continue
-        elif a.kind == "split" or (len(a.parted) and set(a.others) == set(a.parted)):
+        elif a.kind == "split" or within_own_theme(a.others, a.parted):
             # "two problems here?" or "... into a theme of their own?" no: one problem with the rest
             # (they were compared with their own theme's others; a no to one target is a cannot-link)
             _blend(p, moving, others, 1.0, NO)
@@ -147,6 +147,13 @@ class Candidate:
     def __post_init__(self):
         if not self.key:
             self.key = question_key(self.kind, parting(self.moving, self.parted, self.target), self.target)
+
+
+def within_own_theme(others: Sequence[str] | None, parted: Sequence[str] | None) -> bool:
+    """Whether a question compared its stickies with the rest of their own theme ("two problems
+    here?", "... into a theme of their own?"): then a no means one problem with the rest, not a
+    cannot-link, and the question has one key whichever half it names."""
+    return bool(parted) and set(map(str, others or [])) == set(map(str, parted))
 
 
 def parting(moving: Sequence[str], parted: Sequence[str], target) -> list[str]:

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from workshop.aggregation.reconcile import empty_themes
 from workshop.aggregation.report import STICKY_COLUMNS, WORKSHOP_COLUMNS
+from workshop.aggregation.review import within_own_theme
 from workshop.db.models import Discovery, Participant, ReviewAnswer, Sticky, Theme, ThemeAssignment, User, Vote, Workshop
 from workshop.domain.board import stage_of
 from workshop.domain.errors import NotFound
@@ -197,7 +198,7 @@ def review_cannot_links(session: Session, discovery_id: int) -> pd.DataFrame:
                                                .where(ReviewAnswer.discovery_id == discovery_id,
                                                       ReviewAnswer.accepted.is_(False),
                                                       ReviewAnswer.kind.in_(CANNOT_LINK_KINDS))).all():
-        if parted and set(map(str, others or [])) == set(map(str, parted)):
+        if within_own_theme(others, parted):
             continue  # "... into a theme of their own?" no: one problem with the rest, not apart from it
         pairs.update((str(a), str(b)) for a in moving or [] for b in others or [] if a != b)
     ordered = sorted(pairs)

@@ -146,7 +146,7 @@ def _candidates(session: Session, discovery_id: int, state: _State) -> list:
     asked = {a.key for a in state.answers}
     # and the same for answers kept before a cut in two had one key whichever half was named
     asked |= {questions.question_key(a.kind, questions.parting(a.moving or [], a.parted or [], None), None)
-              for a in state.answers if a.parted and set(map(str, a.others or [])) == set(map(str, a.parted))}
+              for a in state.answers if questions.within_own_theme(a.others, a.parted)}
     out: list = []
     if len(frame) >= 2:
         ids = list(frame["sticky_id"])
