@@ -219,3 +219,37 @@ def test_a_tie_in_priority_says_how_it_was_broken(demo, client):
     count, text = tied[0]
     assert "Tied at " in text and f"with {int(count) - 1} other" in text
     assert "ranked by teams with the pain, then pain points, then votes" in text
+
+
+def test_a_yes_for_some_stickies_through_the_form_and_its_bad_inputs(demo, client, db):
+    """The review's ticks through HTTP: a sticky that is not in question, or none ticked, gets a clear
+    message and writes nothing; some ticked is one answer that says how many it moved."""
+    from workshop.db.models import ReviewAnswer
+    page = client.get("/discoveries/1/review").get_data(as_text=True)
+    for _ in range(20):  # skip to a question with ticks
+        if 'data-test="tick"' in page:
+            break
+        suggestion = re.search(r'data-suggestion="([^"]+)"', page).group(1)
+        skip = re.search(r'name="skip" value="([^"]*)"', page).group(1)
+        page = client.post("/discoveries/1/review/answer", data={"suggestion": suggestion, "answer": "skip",
+                                                                 "skip": skip}, follow_redirects=True).get_data(as_text=True)
+    assert 'data-test="tick"' in page
+    suggestion = re.search(r'data-suggestion="([^"]+)"', page).group(1)
+    shown = re.search(r'name="shown" value="([^"]+)"', page).group(1).split(",")
+    assert len(shown) >= 2
+
+    def yes(ticked):
+        return client.post("/discoveries/1/review/answer", data={
+            "suggestion": suggestion, "answer": "yes", "choosing": "1", "shown": ",".join(shown), "sticky": ticked},
+            follow_redirects=True).get_data(as_text=True)
+
+    with db.session() as session:
+        assert session.exec(select(ReviewAnswer)).all() == []
+    assert "Tick at least one sticky" in yes([])
+    assert "Only the stickies in question" in yes([shown[0], "no-such-sticky"])
+    with db.session() as session:
+        assert session.exec(select(ReviewAnswer)).all() == []
+    assert f"Yes for 1 of {len(shown)}" in yes([shown[0]])
+    with db.session() as session:
+        assert len(session.exec(select(ReviewAnswer)).all()) == 2
+    assert "1 answer" in client.get("/discoveries/1/review").get_data(as_text=True)

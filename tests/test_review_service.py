@@ -300,3 +300,55 @@ def test_a_no_to_a_theme_of_their_own_is_no_cannot_link_when_grouping_afresh(ses
     session.commit()
     pairs = set(svc.review_cannot_links(session, d.id).itertuples(index=False, name=None))
     assert pairs == {(x, t)}
+
+
+def test_a_yes_for_some_of_the_stickies_moves_those_and_keeps_a_no_for_the_others(session, tiny):
+    """A new product owner could not fix one wrong sticky in the top theme when every question bundled
+    it with right ones: the ticks beside the stickies in question answer "yes, but not this one". The
+    ticked ones move; the unticked stay where they were and are kept as a no (never into that theme,
+    also when grouping afresh); one answer, asked once, taken back at once by undo."""
+    from workshop.db.models import ReviewAnswer
+    from workshop.domain.errors import ValidationError
+    from workshop.services import review
+    d, ids = tiny
+    asked = next((s for s in review.suggestions(session, d.id, limit=30)
+                  if s.kind != "title" and len(s.stickies) >= 2 and s.target_id is not None), None)
+    assert asked is not None, "no question about two or more stickies into another theme"
+    proposed = [sid for sid, _, _ in asked.stickies]
+    before = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    # bad selections: a clear error, nothing written
+    for bad in ([], ["not-a-sticky"], [proposed[0], next(s for s in before.index if s not in proposed)]):
+        with pytest.raises(ValidationError):
+            review.answer_some(session, d.id, asked.id, bad)
+    assert session.exec(select(ReviewAnswer)).all() == []
+    review.answer_some(session, d.id, asked.id, [proposed[0]])
+    after = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    assert after[proposed[0]] == asked.target_id
+    assert all(after[s] == before[s] for s in proposed[1:])
+    assert (after.drop(proposed[0]) == before.drop(proposed[0])).all()
+    assert asked.id not in {s.id for s in review.suggestions(session, d.id, limit=200)}  # asked once
+    assert review.progress(session, d.id).answers == 1  # one answer (kept as a yes and a no)
+    # undo takes the whole answer back: the ticked sticky where it was, both rows gone
+    review.undo_last(session, d.id)
+    assert session.exec(select(ReviewAnswer)).all() == []
+    assert (review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"] == before).all()
+    asked = next(s for s in review.suggestions(session, d.id, limit=30) if s.id == asked.id)  # asked again
+    review.answer_some(session, d.id, asked.id, [proposed[0]])
+    # the unticked ones are never put into that theme, also when grouping afresh
+    links = {frozenset(pair) for pair in svc.review_cannot_links(session, d.id).itertuples(index=False)}
+    target_members = [s for s in before.index if before[s] == asked.target_id]
+    assert all(frozenset((s, t)) in links for s in proposed[1:] for t in target_members)
+    svc.regroup(session, d.id)
+    again = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    assert again[proposed[0]] == again[target_members[0]]
+    assert all(again[s] != again[target_members[0]] for s in proposed[1:])
+
+
+def test_every_sticky_ticked_is_the_plain_yes(session, tiny):
+    from workshop.db.models import ReviewAnswer
+    from workshop.services import review
+    d, _ = tiny
+    asked = next(s for s in review.suggestions(session, d.id, limit=30) if s.kind != "title" and len(s.stickies) >= 2)
+    review.answer_some(session, d.id, asked.id, [sid for sid, _, _ in asked.stickies])
+    rows = session.exec(select(ReviewAnswer)).all()
+    assert len(rows) == 1 and rows[0].accepted and rows[0].kind == asked.kind

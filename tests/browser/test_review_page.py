@@ -79,3 +79,53 @@ def test_ten_questions_by_keyboard_alone(owner_page, output_dir, ui):
     page.click("[data-test=back-to-backlog]")
     page.wait_for_selector("table[data-test=backlog]")
     assert page.locator("[data-test=reviewed]").count() >= 1
+
+
+def test_a_yes_for_some_of_the_stickies_by_keyboard(owner_page, output_dir, ui):
+    """'Yes, but not this one': the digit keys untick the stickies a yes should leave where they are;
+    the Yes button says how many it moves, and the answer is one answer that moved only those."""
+    page, base = owner_page
+    page.goto(base + "/")
+    # the module's server has the demo already when the first test ran
+    page.locator("[data-test=load-demo], [data-test=open-demo], a.discovery-card").first.click()
+    page.wait_for_url(re.compile(r"/discoveries/\d+$"))
+    page.click("[data-test=backlog-link]")
+    page.wait_for_selector("table[data-test=heatmap]")
+    page.click("[data-test=review-link]")
+    page.wait_for_selector("[data-test=review-question]")
+    start = answers_on(page)
+    for _ in range(15):  # skip to a question about two or more stickies
+        if page.locator("[data-test=tick]").count() >= 2:
+            break
+        with page.expect_navigation():
+            page.keyboard.press("s")
+    ticks = page.locator("[data-test=tick]")
+    total = ticks.count()
+    assert total >= 2, "no question about two or more stickies within 15"
+    left_text = page.locator(".asked .review-sticky").nth(1).locator(".review-text").inner_text()
+    page.keyboard.press("2")
+    assert not ticks.nth(1).is_checked() and ticks.nth(0).is_checked()
+    assert page.locator("[data-test=yes-label]").inner_text() == f"Yes for {total - 1} of {total}"
+    ui.axe(page)
+    page.locator("[data-test=review-question]").screenshot(path=str(output_dir / "review-some-ticked.png"))
+    ui.publish_screenshot(output_dir / "review-some-ticked.png", "review-some-ticked.png")
+    # none ticked: Yes waits for a tick (a yes for nothing is a no)
+    for i in range(total):
+        if ticks.nth(i).is_checked():
+            ticks.nth(i).uncheck()
+    assert page.locator("[data-test=yes]").is_disabled()
+    ticks.nth(0).check()
+    if total > 2:
+        page.keyboard.press("3")  # a third one back in, by key again
+        assert ticks.nth(2).is_checked()
+    kept = page.locator("[data-test=tick]:checked").count()
+    with page.expect_navigation():
+        page.keyboard.press("y")
+    page.wait_for_selector("[data-test=review-question], [data-test=review-done]")
+    assert f"Yes for {kept} of {total}" in page.locator(".flash").inner_text()
+    assert answers_on(page) == start + 1
+    # the unticked sticky stayed where it was: not in the theme a yes moved the others into
+    assert left_text
+    with page.expect_navigation():
+        page.keyboard.press("u")
+    assert answers_on(page) == start

@@ -322,8 +322,54 @@ def answer(session: Session, discovery_id: int, suggestion_id: str, accepted: bo
     _keep(session, discovery_id, state, candidate, accepted)
 
 
+def answer_some(session: Session, discovery_id: int, suggestion_id: str, sticky_ids) -> None:
+    """A yes for some of the stickies in question ("yes, but not this one"), the page's ticks: the
+    ticked ones move as a yes moves them (a merge's ticked stickies join the other theme, the rest of
+    their theme stays where it is); the unticked ones are kept as the owner's no for them: not into
+    that theme (a cannot-link), or, for "a theme of their own?", one problem with the rest. Both are
+    one answer: asked once, taken back together by ``undo_last``. Commits.
+
+    Errors (nothing is written): those of ``answer``; ``invalid_selection`` (422) when a sticky is not
+    one of the question's or none is ticked (that is a no), or the question moves no stickies."""
+    state, candidate = _find(session, discovery_id, suggestion_id)
+    if candidate.kind == "title":
+        raise ValidationError("invalid_selection", "A title question has no stickies to choose from.")
+    proposed = list(candidate.moving)  # a merge's: every pain point of the theme
+    chosen = list(dict.fromkeys(str(s) for s in (sticky_ids or [])))
+    strangers = [s for s in chosen if s not in set(proposed)]
+    if strangers:
+        raise ValidationError("invalid_selection", "Only the stickies in question can be ticked; "
+                                                   f"{len(strangers)} of those sent are not among them.")
+    if not chosen:
+        raise ValidationError("invalid_selection", "Tick at least one sticky for a yes, or answer No.")
+    if set(chosen) == set(proposed):
+        return answer(session, discovery_id, suggestion_id, True)
+    declined = [s for s in proposed if s not in set(chosen)]
+    if candidate.target is None:  # a theme of their own: compared with the rest of their theme
+        rest = [s for s in candidate.parted if s not in set(chosen)]
+        part = questions.Candidate(candidate.kind, chosen, list(candidate.source), None, [*rest, *declined],
+                                   [*rest, *declined], candidate.score, candidate.key)
+        # no for the unticked: one problem with the rest of their theme
+        left = questions.Candidate("move", declined, list(candidate.source), None, rest, rest, candidate.score,
+                                   questions.question_key("part", declined, None))
+    else:  # into the other theme (a merge's ticked stickies too): the unticked stay, and not into it
+        part = questions.Candidate("move", chosen, list(candidate.source), candidate.target, list(candidate.others),
+                                   [*candidate.parted, *declined], candidate.score, candidate.key)
+        left = questions.Candidate("move", declined, list(candidate.source), candidate.target,
+                                   list(candidate.others), list(candidate.parted), candidate.score,
+                                   questions.question_key("part", declined, candidate.target))
+    try:
+        row = _keep(session, discovery_id, state, part, True, commit=False)
+        session.flush()
+        _keep(session, discovery_id, state, left, False, commit=False, part_of=row.id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
 def _keep(session: Session, discovery_id: int, state: _State, candidate, accepted: bool,
-          title: str | None = None) -> ReviewAnswer:
+          title: str | None = None, commit: bool = True, part_of: int | None = None) -> ReviewAnswer:
     try:
         before: dict = {}
         if candidate.kind == "title":
@@ -341,9 +387,10 @@ def _keep(session: Session, discovery_id: int, state: _State, candidate, accepte
                            others=list(candidate.others), parted=list(candidate.parted),
                            themes=sorted({int(t) for t in candidate.source}
                                          | ({int(candidate.target)} if candidate.target is not None else set())),
-                           before=before)
+                           before={**before, "part_of": part_of} if part_of is not None else before)
         session.add(row)
-        session.commit()
+        if commit:
+            session.commit()
         return row
     except Exception:
         session.rollback()
@@ -377,6 +424,12 @@ def undo_last(session: Session, discovery_id: int) -> ReviewAnswer | None:
                 session.add(theme)
         elif last.accepted and before:
             _undo_yes(session, discovery_id, before)
+        part_of = before.get("part_of")  # a yes for some of the stickies: its yes goes back with it
+        whole = session.get(ReviewAnswer, int(part_of)) if part_of is not None else None
+        if whole is not None and whole.discovery_id == discovery_id:
+            if whole.accepted and whole.before:
+                _undo_yes(session, discovery_id, whole.before)
+            session.delete(whole)
         session.delete(last)
         session.commit()
         return last
@@ -444,7 +497,8 @@ def progress(session: Session, discovery_id: int, ranks: dict[int, int] | None =
     answers = _answers(session, discovery_id)
     touched = _reviewed(session, discovery_id, answers)
     top = {t for t, r in ranks.items() if r <= PROGRESS_TOP}
-    return Progress(len(answers), len(top & touched), len(top), bool(answers))
+    given = [a for a in answers if (a.before or {}).get("part_of") is None]  # a yes for some: one answer
+    return Progress(len(given), len(top & touched), len(top), bool(answers))
 
 
 def reviewed_themes(session: Session, discovery_id: int) -> set[int]:

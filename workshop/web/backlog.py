@@ -206,6 +206,18 @@ def _to_review(discovery_id: int, skip: list[str] | None = None):
                             skip=",".join(skip) if skip else None, _anchor="question"))
 
 
+def _shown() -> list[str]:
+    return [s for s in request.form.get("shown", "").split(",") if s]
+
+
+def _partial_yes_message(ticked: int, shown: int) -> str:
+    if ticked >= shown:
+        return "Yes: done, and kept."
+    left = shown - ticked
+    return (f"Yes for {ticked} of {shown}: done, and kept. The other{'s' if left > 1 else ''} "
+            f"{'stay where they were' if left > 1 else 'stays where it was'}, and that is kept too.")
+
+
 @bp.post("/discoveries/<int:discovery_id>/review/answer")
 @login_required
 def review_answer(discovery_id: int):
@@ -221,6 +233,11 @@ def review_answer(discovery_id: int):
         if choice == "title" and request.form.get("title", "").strip():
             review.retitle(session, discovery_id, suggestion_id, request.form["title"])
             flash("Title saved.", "success")
+        elif choice == "yes" and request.form.get("choosing") == "1":
+            # the ticks beside the stickies in question: a yes for the ticked ones only
+            ticked = request.form.getlist("sticky")
+            review.answer_some(session, discovery_id, suggestion_id, ticked)
+            flash(_partial_yes_message(len(set(ticked)), len(_shown())), "success")
         elif choice in ("yes", "no"):
             review.answer(session, discovery_id, suggestion_id, choice == "yes")
             flash("Yes: done, and kept." if choice == "yes" else "No: kept, it will not be asked again.", "success")
