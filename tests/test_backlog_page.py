@@ -253,3 +253,11 @@ def test_a_yes_for_some_stickies_through_the_form_and_its_bad_inputs(demo, clien
     with db.session() as session:
         assert len(session.exec(select(ReviewAnswer)).all()) == 2
     assert "1 answer" in client.get("/discoveries/1/review").get_data(as_text=True)
+
+
+def test_the_review_says_which_round_a_sticky_is_from(demo, client):
+    """The demo has two rounds: a new product owner could not tell round 1's pain from round 2's in
+    the review's questions. Each sticky shown there names its team and its round."""
+    page = client.get("/discoveries/1/review").get_data(as_text=True)
+    teams = re.findall(r'<span class="review-team">([^<]+)</span>', page)
+    assert teams and all(re.search(r" · round [12]$", t) for t in teams), teams

@@ -104,3 +104,17 @@ def test_without_a_graph_the_numpy_transformer_runs(tmp_path, monkeypatch, caplo
         encoder = embedding.bert_encoder(embedding._minilm_folder())
     assert type(encoder) is embedding.BertSentenceEncoder
     assert "numpy transformer instead" in caplog.text
+
+
+def test_a_serving_process_loads_the_model_before_its_first_backlog(monkeypatch, caplog):
+    """heap.settle() (python app.py, gunicorn's worker) loads the embedding model, so the first backlog
+    does not wait for it; a model that cannot load is logged and the server starts all the same."""
+    from workshop import heap
+    from workshop.aggregation import embedding
+    embedding._load.cache_clear()
+    assert heap.preload_model() is True
+    assert embedding._load.cache_info().currsize == 1
+    monkeypatch.setenv(embedding.MODEL_ENV, "/nonexistent/model.onnx")
+    with caplog.at_level("WARNING"):
+        assert heap.preload_model() is False
+    assert "not loaded at start" in caplog.text and "/nonexistent/model.onnx" in caplog.text

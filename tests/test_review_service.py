@@ -349,6 +349,25 @@ def test_every_sticky_ticked_is_the_plain_yes(session, tiny):
     from workshop.services import review
     d, _ = tiny
     asked = next(s for s in review.suggestions(session, d.id, limit=30) if s.kind != "title" and len(s.stickies) >= 2)
+    assert all("round" not in team for _, team, _ in asked.stickies)  # one round: no round to name
     review.answer_some(session, d.id, asked.id, [sid for sid, _, _ in asked.stickies])
     rows = session.exec(select(ReviewAnswer)).all()
     assert len(rows) == 1 and rows[0].accepted and rows[0].kind == asked.kind
+
+
+def test_stickies_just_refused_for_one_theme_are_not_offered_to_the_next_at_once():
+    """A new product owner was shown the same wrong set of stickies for one theme after another: after
+    a no to "put them in 'Y'?", the next question is about other stickies; the set may come back later
+    (the simulated owner puts some such sets in a third theme: dropping them cost ARI)."""
+    from workshop.aggregation import review as questions
+    a = questions.Candidate("move", ["a1", "a2", "a3"], [1], 3, ["c1"], [], 1.0)
+    b = questions.Candidate("move", ["b1", "b2"], [2], 4, ["d1"], [], 0.9)
+    same_elsewhere = questions.Candidate("move", ["a1", "a2"], [1], 4, ["d1"], ["a3"], 0.8)
+    no_to_a = questions.Answer("move", ["a1", "a2", "a3"], ["t1"], False, "k", [])
+    assert questions.not_again_at_once([a, b], [no_to_a]) == [b, a]
+    assert questions.not_again_at_once([same_elsewhere, a, b], [no_to_a])[0] is b
+    # not after a yes, nor after a no to "a theme of their own?", nor when nothing else is left
+    assert questions.not_again_at_once([a, b], [questions.Answer("move", ["a1", "a2", "a3"], ["t1"], True, "k", [])]) == [a, b]
+    own = questions.Answer("move", ["a1", "a2", "a3"], ["r1"], False, "k", ["r1"])
+    assert questions.not_again_at_once([a, b], [own]) == [a, b]
+    assert questions.not_again_at_once([a], [no_to_a]) == [a]

@@ -74,6 +74,7 @@ class _State:
     ranks: dict[int, int]
     answers: list[ReviewAnswer]
     candidates: list = field(default_factory=list)
+    rounds: dict[int, int] = field(default_factory=dict)  # workshop -> round, when there are several
 
 
 def pain_stickies(session: Session, discovery_id: int) -> pd.DataFrame:
@@ -113,6 +114,10 @@ def _state(session: Session, discovery_id: int) -> _State:
     titles = {t.id: t.title for t in themes}
     custom = {t.id for t in themes if t.title_is_custom}
     state = _State(frame, titles, custom, ranks, _answers(session, discovery_id))
+    rounds = {int(w): int(r or 1) for w, r in session.exec(select(Workshop.id, Workshop.round).where(
+        Workshop.discovery_id == discovery_id)).all()}
+    if len(set(rounds.values())) > 1:  # the page says which round a sticky is from
+        state.rounds = rounds
     state.candidates = _candidates(session, discovery_id, state)
     return state
 
@@ -187,8 +192,15 @@ def _quote(title: str) -> str:
 
 def _suggestion(state: _State, candidate) -> Suggestion:
     frame = state.stickies.set_index("sticky_id")
+
+    def team(s):
+        name = str(frame.at[s, "team"])
+        if state.rounds:
+            return f"{name} · round {state.rounds.get(int(frame.at[s, 'workshop_id']), 1)}"
+        return name
+
     def rows(ids):
-        return tuple((s, str(frame.at[s, "team"]), str(frame.at[s, "text"])) for s in ids if s in frame.index)
+        return tuple((s, team(s), str(frame.at[s, "text"])) for s in ids if s in frame.index)
 
     def title(theme_id):
         return state.titles.get(int(theme_id), f"theme {theme_id}")
