@@ -123,9 +123,7 @@ class LiveServer:
         for name in ("DATABASE_URL", "SOCKETIO_MESSAGE_QUEUE", "CORS_ALLOWED_ORIGINS"):
             env.pop(name, None)
         env.update({"HOST": "127.0.0.1", "PORT": str(self.port), "INSTANCE_PATH": str(self.instance),
-                    "RATELIMIT_ENABLED": "0", "SECRET_KEY": "live-test-secret", "PYTHONUNBUFFERED": "1",
-                    # most test servers never open a backlog: the model loads at the first one (heap.py)
-                    "STORMING_PRELOAD_MODEL": "0"})
+                    "RATELIMIT_ENABLED": "0", "SECRET_KEY": "live-test-secret", "PYTHONUNBUFFERED": "1"})
         env.update(self.extra_env)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([PYTHON, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
