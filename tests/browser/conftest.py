@@ -259,14 +259,25 @@ def board_point(page, x: float, y: float) -> tuple[float, float]:
         " return b.viewport.toClient(px, py); }", [x, y]))
 
 
-def signed_in_context(browser, base_url: str, http: requests.Session, width: int = 1280, height: int = 900):
+def signed_in_context(browser, base_url: str, http: requests.Session, width: int = 1280, height: int = 900,
+                      timeout_ms: int = 30_000):
     """A browser context signed in as the person of ``http`` (its cookies copied), allowed to use the
-    clipboard, 30 s default timeout."""
+    clipboard, 30 s default timeout (a backlog test gives 90 s: the first backlog loads the model)."""
     ctx = browser.new_context(viewport={"width": width, "height": height},
                               permissions=["clipboard-read", "clipboard-write"])
     ctx.add_cookies([{"name": c.name, "value": c.value, "url": base_url} for c in http.cookies])
-    ctx.set_default_timeout(30_000)
+    ctx.set_default_timeout(timeout_ms)
     return ctx
+
+
+def page_errors(page, console: bool = True) -> list[str]:
+    """What went wrong in the page's scripts (uncaught errors, and console errors unless told not to),
+    collected into the list returned, which a test asserts empty at its end."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    if console:
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return errors
 
 
 def answer_confirm(page, accept: bool = True) -> str:

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import page_errors, signed_in_context
+
 # the demo's first backlog view groups ~200 pain points: minutes on a busy machine, not a hang
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -15,13 +17,9 @@ def demo_page(browser, fresh_server):
     server = fresh_server
     setup = SetUp(server.url)
     setup.admin()
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    context = signed_in_context(browser, server.url, setup.http, 1440, 1000, timeout_ms=90_000)
     page = context.new_page()
-    page.set_default_timeout(90_000)  # the first backlog view loads the aggregation stack (scikit-learn)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    errors = page_errors(page)
     yield page, server.url
     context.close()
     assert errors == []
@@ -134,10 +132,8 @@ HEAT_COLUMNS_SEEN = """() => {
 
 def test_every_stage_of_the_heatmap_shows_at_laptop_widths_and_scrolls_on_a_phone(browser, server, output_dir, ui):
     setup, discovery_id = a_permit_discovery(server)
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    context = signed_in_context(browser, server.url, setup.http, 1440, 900, timeout_ms=90_000)
     page = context.new_page()
-    page.set_default_timeout(90_000)
     page.goto(f"{server.url}/discoveries/{discovery_id}/backlog")
     heatmap = page.locator("table[data-test=heatmap]")
     heatmap.wait_for()

@@ -9,16 +9,12 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def owner_page(browser, server):
-    from tests.browser.conftest import SetUp
+    from tests.browser.conftest import SetUp, page_errors, signed_in_context
     setup = SetUp(server.url)
     setup.admin()
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    context = signed_in_context(browser, server.url, setup.http, 1440, 1000, timeout_ms=90_000)
     page = context.new_page()
-    page.set_default_timeout(90_000)  # the first backlog view loads the aggregation stack
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    errors = page_errors(page)
     yield page, server.url
     context.close()
     assert errors == []

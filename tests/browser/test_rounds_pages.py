@@ -11,15 +11,12 @@ CHANGES = {"gone", "gone so far", "fewer teams", "same", "more teams", "new", "n
 
 
 def test_the_demos_second_round_compared_and_a_third_started(browser, server, output_dir, ui):
-    from tests.browser.conftest import SetUp
+    from tests.browser.conftest import SetUp, page_errors, signed_in_context
     setup = SetUp(server.url)
     setup.admin()
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-    ctx.add_cookies([{"name": c.name, "value": c.value, "url": server.url} for c in setup.http.cookies])
+    ctx = signed_in_context(browser, server.url, setup.http, 1440, 1000, timeout_ms=90_000)
     page = ctx.new_page()
-    page.set_default_timeout(90_000)  # the first backlog view loads the aggregation stack
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = page_errors(page, console=False)
 
     page.goto(server.url + "/")
     page.click("[data-test=load-demo]")
