@@ -189,6 +189,19 @@ def test_each_theme_says_why_it_has_its_priority(demo, client):
     teams = re.search(r"<b>(\d+)</b><span>teams</span>", html).group(1)  # the KPI: breadth's denominator
     assert f" of {teams} teams with a pain point in it" in mine
     assert any("value 3 (not set yet)" in w for w in why)
+    # a new product owner could not redo "how widely it hurts" from the line: its terms are spelled out
+    # and add up (0.5 x breadth + 0.3 x votes + 0.2 x pain points), each term from its own counts
+    import math
+    for line in why:
+        d = float(re.search(r"× \(1 \+ 2 × ([\d.]+)\)", line).group(1))
+        b, nt, total, v, nv, q, nq, most_v, most_q = re.search(
+            r"0\.5 × ([\d.]+) for (\d+) of (\d+) teams .* \+ 0\.3 × ([\d.]+) for (\d+) votes? \+ 0\.2 × ([\d.]+) "
+            r"for (\d+) pain points? \(votes and pain points on a log scale, against the most on any theme: "
+            r"(\d+) votes?, (\d+) pain points?\)", line).groups()
+        assert abs(0.5 * float(b) + 0.3 * float(v) + 0.2 * float(q) - d) <= 0.011, line
+        assert abs(float(b) - int(nt) / int(total)) <= 0.005
+        assert abs(float(v) - (math.log1p(int(nv)) / math.log1p(int(most_v)) if int(most_v) else 0.0)) <= 0.005
+        assert abs(float(q) - math.log1p(int(nq)) / math.log1p(int(most_q))) <= 0.005
 
 
 def test_an_opened_theme_shows_the_deep_dive_notes_on_its_stickies(demo, client):

@@ -202,3 +202,4 @@ def test_the_rounds_page_keeps_a_space_between_numbers_and_the_change(printed):
     page = next(p for p in pages if sheet_of(p) == "Rounds")
     assert re.search(r"\s(gone|same|fewer teams|more teams|new|not run yet)\s", page)
     assert not re.search(r"\d(gone|same|fewer|more|new|not run)", page), page
+

@@ -196,6 +196,10 @@ def test_backlog_table_rank_order_and_colour_scale(wb, report):
     # Reviewed: Yes for a theme the owner's review answers were about, blank for the others
     assert [r[BACKLOG_HEADERS.index("Reviewed")] for r in data[:3]] == [None, True, None]
     assert ws.cell(row=3, column=BACKLOG_HEADERS.index("Reviewed") + 1).number_format == '"Yes";"Yes";"No"'
+    # Yes/No centred: right-aligned, a printed "Yes" ran into the next column's text ("YesPayments, Pricing")
+    for header in ("Reviewed", "Quick win"):
+        cell = ws.cell(row=3, column=BACKLOG_HEADERS.index(header) + 1)
+        assert cell.alignment.horizontal == "center", header
     assert dict(zip(BACKLOG_HEADERS, data[2]))["Value"] is None  # <NA> -> blank
     formats = list(ws.conditional_formatting)
     assert [str(cf.sqref) for cf in formats] == [f"K2:K{n + 1}"]

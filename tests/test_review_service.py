@@ -328,6 +328,7 @@ def test_a_yes_for_some_of_the_stickies_moves_those_and_keeps_a_no_for_the_other
     assert (after.drop(proposed[0]) == before.drop(proposed[0])).all()
     assert asked.id not in {s.id for s in review.suggestions(session, d.id, limit=200)}  # asked once
     assert review.progress(session, d.id).answers == 1  # one answer (kept as a yes and a no)
+    assert review.progress(session, d.id).last.startswith(f"Yes for 1 of {len(proposed)} to ")  # what U takes back
     # undo takes the whole answer back: the ticked sticky where it was, both rows gone
     review.undo_last(session, d.id)
     assert session.exec(select(ReviewAnswer)).all() == []
@@ -371,3 +372,41 @@ def test_stickies_just_refused_for_one_theme_are_not_offered_to_the_next_at_once
     own = questions.Answer("move", ["a1", "a2", "a3"], ["r1"], False, "k", ["r1"])
     assert questions.not_again_at_once([a, b], [own]) == [a, b]
     assert questions.not_again_at_once([a], [no_to_a]) == [a]
+
+
+def test_a_no_to_two_problems_here_keeps_the_theme_whole_through_group_afresh(session, tiny):
+    """A new product owner said twice that the flaky-tests theme is one problem ("two problems here?":
+    No), then "Group afresh" broke it up. Such a no now pins the stickies asked about and the rest of
+    their theme where they are, as a yes pins what it moved; undo takes the pins back."""
+    from workshop.services import review
+    d, _ = tiny
+    asked = next((s for s in review.suggestions(session, d.id, limit=40)
+                  if s.kind in ("split", "move") and s.target_id is None), None)
+    assert asked is not None, "no 'two problems here?' question on the tiny discovery"
+    before = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    theme = before[asked.stickies[0][0]]
+    members = set(before.index[before == theme])
+    review.answer(session, d.id, asked.id, False)
+    pinned = {a.sticky_id for a in session.exec(select(ThemeAssignment).where(ThemeAssignment.pinned.is_(True)))}
+    assert members <= pinned
+    svc.regroup(session, d.id)
+    after = review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"]
+    assert after.loc[sorted(members)].nunique() == 1
+    review.undo_last(session, d.id)
+    assert not session.exec(select(ThemeAssignment).where(ThemeAssignment.pinned.is_(True))).all()
+
+
+def test_a_no_to_put_them_in_y_marks_only_their_own_theme_reviewed(session, tiny):
+    """A new product owner ended with 21 of 33 themes "reviewed": a no to "put X in 'Y'?" marked Y, whose
+    own stickies nobody judged. Now the theme the stickies asked about are in is marked; Y only by a
+    yes. The progress line names the last answer (the undo button takes it back)."""
+    from workshop.services import review
+    d, _ = tiny
+    asked = next((s for s in review.suggestions(session, d.id, limit=40) if s.kind == "move" and s.target_id is not None),
+                 None)
+    assert asked is not None
+    review.answer(session, d.id, asked.id, False)
+    reviewed = review.reviewed_themes(session, d.id)
+    assert asked.theme_id in reviewed and asked.target_id not in reviewed
+    last = review.progress(session, d.id).last
+    assert last.startswith("No to ") and asked.question[:20] in last

@@ -41,6 +41,21 @@ def _log_share(x: pd.Series) -> pd.Series:
     return np.log1p(x.astype("float64")) / np.log1p(top)
 
 
+def demand_terms(backlog: pd.DataFrame, total_teams: int) -> dict[int, dict]:
+    """theme_id -> the three terms of its demand as the formula above weighs them (``breadth``,
+    ``votes_score``, ``pain_score``) and the most votes and pain points on any theme they are counted
+    against: what "Why 2.60" spells out, so a reader can redo the sum (a new product owner could not)."""
+    if backlog is None or not len(backlog):
+        return {}
+    pains = backlog["pain_count"] if "pain_count" in backlog else backlog["sticky_count"]
+    breadth = (backlog["team_count"].astype("float64") / max(int(total_teams), 1)).clip(upper=1.0)
+    votes, pain = _log_share(backlog["votes"]), _log_share(pains)
+    most_votes, most_pains = int(backlog["votes"].max()), int(pains.max())
+    return {int(t): {"breadth": float(b), "votes_score": float(v), "pain_score": float(q),
+                     "most_votes": most_votes, "most_pains": most_pains}
+            for t, b, v, q in zip(backlog["theme_id"], breadth, votes, pain)}
+
+
 def prioritise(themes: pd.DataFrame, total_teams: int) -> pd.DataFrame:
     """Add demand, priority, quick_win and rank; return the rows in rank order (a new frame).
 

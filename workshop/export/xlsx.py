@@ -197,12 +197,14 @@ class _Styles:
         self._formats: dict[str, object] = {}
         self._ws = ws
 
-    def number(self, fmt: str):
-        style = self._formats.get(fmt)
+    def number(self, fmt: str, centred: bool = False):
+        style = self._formats.get((fmt, centred))
         if style is None:
             cell = WriteOnlyCell(self._ws)
             cell.number_format = fmt
-            style = self._formats[fmt] = cell._style
+            if centred:
+                cell.alignment = Alignment(horizontal="center")
+            style = self._formats[(fmt, centred)] = cell._style
         return style
 
 
@@ -441,6 +443,9 @@ def _convert_column(ws, styles: _Styles, col: _Column, width: int, chunk: list) 
                     else _text_cell(ws, v, wrap if (len(v) > width or "\n" in v) else None)
                     for v in chunk]
         return [v if v is None or not needs_string_type(v) else _text_cell(ws, v) for v in chunk]
+    if col.kind == "bool":  # Yes/No centred: right-aligned, a printed "Yes" ran into the next column's text
+        style = styles.number(col.number_format or YES_NO_FORMAT, centred=True)
+        return [None if v is None else _cell(ws, v, style) for v in chunk]
     if col.number_format is not None or col.gap:
         style = styles.number(_gapped(col.number_format or "0") if col.gap else col.number_format)
         return [None if v is None else _cell(ws, v, style) for v in chunk]
@@ -528,7 +533,7 @@ def _backlog_columns(backlog: pd.DataFrame) -> list[_Column]:
         _Column("Priority", _number_list(pd.to_numeric(s("priority"), errors="coerce").round(2)), "float",
                 PRIORITY_FORMAT),
         # TRUE/FALSE in Excel; LibreOffice shows a boolean as 1/0 unless formatted, so: Yes/No
-        _Column("Quick win", _bool_list(s("quick_win")), "bool", YES_NO_FORMAT, gap=True),
+        _Column("Quick win", _bool_list(s("quick_win")), "bool", YES_NO_FORMAT),
         _Column("Status", _text_list(s("status"))),
         # the owner's answers in Review the grouping were about it (services.review.reviewed_themes)
         _Column("Reviewed", [True if v is True else None for v in _bool_list(s("reviewed"))], "bool",

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from ..aggregation import context
 from ..aggregation.backlog import ALIKE_WORDS, alike_levels
 from ..aggregation.lead_time import comparison_sentence, compared_per_round, no_duration_note, per_round
+from ..aggregation.priority import demand_terms
 from ..aggregation.report import BacklogReport
 from .backlog import build_report
 
@@ -31,6 +32,8 @@ class BacklogView:
     # both rounds (issue 26) beside all of its teams (all_teams, all_median), that comparison in a
     # sentence, and which time stickies have no duration.
     lead: pd.DataFrame | None = None
+    # theme_id -> the terms of its demand ("Why 2.60" spells the sum out): aggregation.priority.demand_terms
+    demand: dict | None = None
     lead_note: str | None = None
     no_duration: str | None = None
 
@@ -85,4 +88,5 @@ def backlog_view(session: Session, discovery_id: int) -> BacklogView:
     return BacklogView(report=report, themes=themes, heat=heat, peak=int(heat.to_numpy().max()) if heat.size else 0,
                        top=[t["row"] for t in themes[:TOP]], top_max=top_max or 1.0,
                        theme_choices=[(t["row"]["theme_id"], f'{t["row"]["rank"]}. {t["row"]["title"]}') for t in themes],
-                       lead=lead, lead_note=lead_note, no_duration=no_duration)
+                       lead=lead, lead_note=lead_note, no_duration=no_duration,
+                       demand=demand_terms(report.backlog, int(report.totals.get("teams", 0))))

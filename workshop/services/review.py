@@ -320,6 +320,28 @@ def _apply_yes(session: Session, discovery_id: int, state: _State, candidate) ->
     return before
 
 
+def _asked_text(state: _State, candidate) -> str:
+    """The question as the owner read it (kept with the answer: the undo button names it)."""
+    try:
+        return _suggestion(state, candidate).question[:300]
+    except (KeyError, ValueError, IndexError):
+        return ""
+
+
+def _pin_as_one(session: Session, candidate) -> dict:
+    """A no to "two problems here?" or "... into a theme of their own?": the owner read the theme and
+    said it is one problem. Its stickies are pinned where they are (uncommitted), so "Group afresh"
+    keeps the theme whole, as it keeps a yes (a new owner saw "Group afresh" break up a theme they had
+    twice said was one); returns what undoes it."""
+    rows = _assignment_rows(session, [*candidate.moving, *candidate.others])
+    before = {"assign": {s: [a.theme_id, bool(a.pinned)] for s, a in rows.items()}, "titles": {},
+              "created": None, "merged": None}
+    for row in rows.values():
+        row.pinned = True
+        session.add(row)
+    return before
+
+
 def answer(session: Session, discovery_id: int, suggestion_id: str, accepted: bool) -> None:
     """Keep the owner's answer to a question; a yes is applied as their decision. Commits.
 
@@ -394,12 +416,22 @@ def _keep(session: Session, discovery_id: int, state: _State, candidate, accepte
             session.add(theme)
         elif accepted:
             before = _apply_yes(session, discovery_id, state, candidate)
+        elif questions.within_own_theme(candidate.others, candidate.parted):
+            before = _pin_as_one(session, candidate)
+        before = {**before, "asked": _asked_text(state, candidate)}
+        if title is not None:
+            before["said"] = "A new title"
+        if part_of is not None:
+            before["part_of"] = part_of
+        # the themes the answer was about, for "reviewed": where the stickies asked about are, and where
+        # a yes put them (a no to "put them in 'Y'?" says nothing of Y's own stickies)
+        themes = {int(t) for t in candidate.source}
+        if candidate.target is not None and (accepted or candidate.kind == "title"):
+            themes.add(int(candidate.target))
         row = ReviewAnswer(discovery_id=discovery_id, key=candidate.key, kind=candidate.kind,
                            accepted=bool(accepted or title is not None), moving=list(candidate.moving),
                            others=list(candidate.others), parted=list(candidate.parted),
-                           themes=sorted({int(t) for t in candidate.source}
-                                         | ({int(candidate.target)} if candidate.target is not None else set())),
-                           before={**before, "part_of": part_of} if part_of is not None else before)
+                           themes=sorted(themes), before=before)
         session.add(row)
         if commit:
             session.commit()
@@ -429,17 +461,17 @@ def undo_last(session: Session, discovery_id: int) -> ReviewAnswer | None:
         return None
     try:
         before = last.before or {}
-        if last.kind == "title" and before:
+        if last.kind == "title" and "title" in before:
             theme = session.get(Theme, int(last.themes[0])) if last.themes else None
             if theme is not None:
                 theme.title, theme.title_is_custom = before.get("title", theme.title), bool(before.get("custom"))
                 session.add(theme)
-        elif last.accepted and before:
+        elif before.get("assign"):  # a yes, or a no that pinned a theme as one
             _undo_yes(session, discovery_id, before)
         part_of = before.get("part_of")  # a yes for some of the stickies: its yes goes back with it
         whole = session.get(ReviewAnswer, int(part_of)) if part_of is not None else None
         if whole is not None and whole.discovery_id == discovery_id:
-            if whole.accepted and whole.before:
+            if (whole.before or {}).get("assign"):
                 _undo_yes(session, discovery_id, whole.before)
             session.delete(whole)
         session.delete(last)
@@ -490,6 +522,7 @@ class Progress:
     reviewed: int          # of the top themes, how many an answer was about
     top: int               # how many top themes there are (at most PROGRESS_TOP)
     can_undo: bool
+    last: str = ""         # what U takes back: "No to “…”"
 
     @property
     def text(self) -> str:
@@ -510,7 +543,21 @@ def progress(session: Session, discovery_id: int, ranks: dict[int, int] | None =
     touched = _reviewed(session, discovery_id, answers)
     top = {t for t, r in ranks.items() if r <= PROGRESS_TOP}
     given = [a for a in answers if (a.before or {}).get("part_of") is None]  # a yes for some: one answer
-    return Progress(len(given), len(top & touched), len(top), bool(answers))
+    return Progress(len(given), len(top & touched), len(top), bool(answers), _last_answer(answers))
+
+
+def _last_answer(answers: list[ReviewAnswer]) -> str:
+    if not answers:
+        return ""
+    last = answers[-1]
+    whole = next((a for a in answers if a.id == (last.before or {}).get("part_of")), None)
+    if whole is not None:  # a yes for some of the stickies
+        said = f"Yes for {len(whole.moving or [])} of {len(whole.moving or []) + len(last.moving or [])}"
+        asked = (whole.before or {}).get("asked", "")
+    else:
+        said = (last.before or {}).get("said") or ("Yes" if last.accepted else "No")
+        asked = (last.before or {}).get("asked", "")
+    return f"{said} to {shorten_title(asked, 90)}" if asked else said
 
 
 def reviewed_themes(session: Session, discovery_id: int) -> set[int]:

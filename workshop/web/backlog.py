@@ -38,7 +38,8 @@ def show(discovery_id: int):
                            by_stage_max=_by_stage_max(report.pain_by_stage), shipped=report.shipped,
                            heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
                            statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices,
-                           ties=_ties(view.report.backlog), reviewed=_reviewed(session, discovery_id))
+                           ties=_ties(view.report.backlog), reviewed=_reviewed(session, discovery_id),
+                           demand=view.demand)
 
 
 def _ties(backlog) -> dict[str, int]:
