@@ -410,3 +410,25 @@ def test_a_no_to_put_them_in_y_marks_only_their_own_theme_reviewed(session, tiny
     assert asked.theme_id in reviewed and asked.target_id not in reviewed
     last = review.progress(session, d.id).last
     assert last.startswith("No to ") and asked.question[:20] in last
+
+
+def test_a_refused_move_is_not_asked_again_in_another_shape():
+    """After "Group afresh" a new owner was asked again to put "lighthouse step fails randomly" into
+    "Reindex takes 14h" (now with other stickies, a new theme id, so a new key), with one sticky added:
+    nearly the same stickies into a theme that still holds what it held count as asked."""
+    from workshop.aggregation import review as questions
+    no = [questions.Answer("move", ["lighthouse"], ["reindex"], False, "k", ["e2e", "cypress"])]
+    assert questions.refused_before(["lighthouse", "e2e"], ["reindex", "cypress", "device"], no)
+    assert not questions.refused_before(["lighthouse", "e2e", "jenkins"], ["reindex"], no)  # mostly others
+    assert not questions.refused_before(["lighthouse"], ["cypress", "device"], no)  # another theme now
+    own = [questions.Answer("move", ["lighthouse"], ["e2e"], False, "k", ["e2e"])]  # "... of their own?": no
+    pool = questions.candidates(["lighthouse", "e2e", "reindex", "cypress"], [1, 1, 2, 2],
+                                questions.pair_probability(*_tiny_sim()), {1: 1, 2: 2}, answers=no + own)
+    assert not [c for c in pool if c.target == 2 and "lighthouse" in c.moving and len(c.moving) <= 2
+                and set(c.others) >= {"reindex"}]
+
+
+def _tiny_sim():
+    import numpy as np
+    sim = np.array([[1.0, 0.5, 0.6, 0.4], [0.5, 1.0, 0.5, 0.4], [0.6, 0.5, 1.0, 0.5], [0.4, 0.4, 0.5, 1.0]])
+    return sim, np.equal.outer([1, 1, 2, 2], [1, 1, 2, 2])

@@ -35,8 +35,9 @@ How a question is chosen (docs/adr/0018-the-guided-review.md):
   a theme, moves into a theme of their own, splits; ``ONLINE``): a group that keeps getting no is
   asked less. The worths themselves still decide what is asked at all and when a title comes (once
   the best worth left is below a title's: later than by worth alone, which asks the high worths first).
-* A question asked before (same kind, same stickies, same target) is never asked again; and stickies
-  the owner just refused to put into another theme are not offered to the next one straight away
+* A question asked before (same kind, same stickies, same target) is never asked again, nor one the
+  owner refused in another shape (``refused_before``: nearly the same stickies into a theme that still
+  holds most of what it held, as after "Group afresh"); and stickies the owner just refused to put into another theme are not offered to the next one straight away
   (``not_again_at_once``: a new owner was shown the same wrong set for one theme after another).
 """
 from __future__ import annotations
@@ -335,6 +336,20 @@ def _same_set(a: Sequence[str], b: Sequence[str]) -> bool:
     return bool(a and b) and len(a & b) / len(a | b) >= SAME_SET
 
 
+def refused_before(moving: Sequence[str], target_members: Sequence[str], refusals: Sequence[Answer]) -> bool:
+    """Whether the owner already said no to (mostly) these stickies going into (mostly) this theme: the
+    same set or nearly (see SAME_SET) into a theme that still holds at least half of what it held then.
+    After "Group afresh" a theme has a new id and a question a new key, and a new owner was asked the
+    same thing again; a sticky added to a refused set made a new key too."""
+    target = set(map(str, target_members))
+    for a in refusals:
+        if _same_set(moving, a.moving):
+            before = set(map(str, a.others))
+            if before and len(before & target) / len(before) >= 0.5:
+                return True
+    return False
+
+
 def not_again_at_once(out: list[Candidate], answers: Sequence[Answer]) -> list[Candidate]:
     """The pool with its first question moved behind the first one about other stickies, when it
     offers (mostly) the stickies the last answer refused to put into another theme: the same set
@@ -379,6 +394,9 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
     weight = np.array([TOP_WEIGHT if int(t) in top else 1.0 for t in themes])
     out: list[Candidate] = []
     by_theme = [np.flatnonzero(codes == a) for a in range(k)]
+    # the no's to "put them in 'Y'?" and "same problem?" (not "... of their own?": that keeps them home)
+    refusals = [a for a in answers if not a.accepted and a.kind in ("move", "merge", "round")
+                and not within_own_theme(a.others, a.parted)]
 
     def add(kind, moving_rows, source_codes, target_code, score):
         if score <= MIN_SCORE:
@@ -389,6 +407,8 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
         left = [ids[i] for c in source_codes for i in by_theme[c] if i not in moving_set]
         others = [ids[i] for i in by_theme[target_code]] if target_code is not None else left
         cand = Candidate(kind, moving, [int(themes[c]) for c in source_codes], target, others, left, score)
+        if target is not None and refusals and refused_before(moving, others, refusals):
+            return
         if cand.key not in asked:
             if RANKER is not None:
                 left_rows = np.array([i for c in source_codes for i in by_theme[c] if i not in moving_set],
