@@ -274,3 +274,18 @@ def test_the_review_says_which_round_a_sticky_is_from(demo, client):
     page = client.get("/discoveries/1/review").get_data(as_text=True)
     teams = re.findall(r'<span class="review-team">([^<]+)</span>', page)
     assert teams and all(re.search(r" · round [12]$", t) for t in teams), teams
+
+
+def test_a_skipped_question_stays_skipped_after_a_reload(demo, client):
+    """A new product owner reloaded the review on a phone and the question skipped before came back
+    first (the skips lived only in the page's address); they are remembered for the session now, and
+    "ask the skipped ones again" brings them back."""
+    def question(page):
+        return re.search(r'data-suggestion="([^"]+)"', page).group(1)
+
+    first = question(client.get("/discoveries/1/review").get_data(as_text=True))
+    client.post("/discoveries/1/review/answer", data={"suggestion": first, "answer": "skip", "skip": ""})
+    again = client.get("/discoveries/1/review").get_data(as_text=True)  # a reload: no address parameters
+    assert question(again) != first and "1 skipped for now" in again
+    assert question(client.get("/discoveries/1/review?skip=").get_data(as_text=True)) == first
+    assert "skipped for now" not in client.get("/discoveries/1/review").get_data(as_text=True)

@@ -432,3 +432,20 @@ def _tiny_sim():
     import numpy as np
     sim = np.array([[1.0, 0.5, 0.6, 0.4], [0.5, 1.0, 0.5, 0.4], [0.6, 0.5, 1.0, 0.5], [0.4, 0.4, 0.5, 1.0]])
     return sim, np.equal.outer([1, 1, 2, 2], [1, 1, 2, 2])
+
+
+def test_after_two_answers_about_one_theme_the_next_question_is_about_another():
+    """A new product owner was asked about the same four themes for 26 answers while the 5th of the
+    top 10 got no question: after IN_A_ROW answers about one theme's stickies, a question about another
+    theme comes first (the rest stay in order)."""
+    from workshop.aggregation import review as questions
+    theme_of = {"a1": 1, "a2": 1, "a3": 1, "b1": 2, "b2": 2}
+    about_a = questions.Candidate("split", ["a1"], [1], None, ["a2", "a3"], ["a2", "a3"], 1.0)
+    about_b = questions.Candidate("split", ["b1"], [2], None, ["b2"], ["b2"], 0.5)
+    said = [questions.Answer("split", ["a2"], ["a1", "a3"], False, "k1", ["a1", "a3"]),
+            questions.Answer("move", ["a3"], ["b1"], False, "k2", ["a1", "a2"])]
+    assert questions.not_one_theme_thrice([about_a, about_b], said, theme_of) == [about_b, about_a]
+    assert questions.not_one_theme_thrice([about_a, about_b], said[1:], theme_of) == [about_a, about_b]
+    other = [questions.Answer("split", ["b1"], ["b2"], False, "k3", ["b2"])]
+    assert questions.not_one_theme_thrice([about_a, about_b], said[:1] + other, theme_of) == [about_a, about_b]
+    assert questions.not_one_theme_thrice([about_a], said, theme_of) == [about_a]

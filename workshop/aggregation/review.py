@@ -336,6 +336,31 @@ def _same_set(a: Sequence[str], b: Sequence[str]) -> bool:
     return bool(a and b) and len(a & b) / len(a | b) >= SAME_SET
 
 
+#: The last answers about one theme after which the next question is about another one, if any.
+IN_A_ROW = 2
+
+
+def not_one_theme_thrice(out: list[Candidate], answers: Sequence[Answer], theme_of: dict[str, int]) -> list[Candidate]:
+    """The pool with its first question moved behind the first one about another theme, when the last
+    IN_A_ROW answers were all about the stickies of the theme it asks about (where those stickies are
+    now): a new owner was asked about the same four themes for 26 answers while the 5th of the top 10
+    got no question."""
+    if len(answers) < IN_A_ROW or not out or out[0].kind == "round":
+        return out
+
+    def themes_of(stickies) -> set[int]:
+        return {theme_of[s] for s in map(str, stickies) if s in theme_of}
+
+    recent = [themes_of(a.moving) for a in answers[-IN_A_ROW:]]
+    first = set(out[0].source)
+    if not first or not all(first & r for r in recent):
+        return out
+    other = next((i for i, c in enumerate(out) if c.kind != "title" and not set(c.source) & first), None)
+    if other is None:
+        return out
+    return [out[other], *out[:other], *out[other + 1:]]
+
+
 def refused_before(moving: Sequence[str], target_members: Sequence[str], refusals: Sequence[Answer]) -> bool:
     """Whether the owner already said no to (mostly) these stickies going into (mostly) this theme: the
     same set or nearly (see SAME_SET) into a theme that still holds at least half of what it held then.
@@ -498,4 +523,5 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
             unique.append(c)
     if RANKER is not None and unique:
         unique = ranked(unique, answers)
-    return not_again_at_once(unique, list(answers))
+    unique = not_again_at_once(unique, list(answers))
+    return not_one_theme_thrice(unique, list(answers), dict(zip(ids, (int(t) for t in theme_of))))

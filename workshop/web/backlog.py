@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as session_cookie
 from flask_login import current_user, login_required
 
 from ..database import get_session
@@ -181,9 +182,16 @@ def _review_service():
     return review
 
 
-def _skipped() -> list[str]:
-    raw = request.values.get("skip", "")
-    return [s for s in raw.split(",") if s][:50]
+def _skipped(discovery_id: int) -> list[str]:
+    """The questions skipped for now: from the page's own links and forms, and remembered for this
+    browser's session, so that a reload does not bring a skipped question back first (a new owner
+    answered it by mistake on a phone); ``?skip=`` (empty) asks them all again."""
+    key = f"review_skip:{discovery_id}"
+    if "skip" in request.values:
+        skipped = [s for s in request.values.get("skip", "").split(",") if s][:50]
+        session_cookie[key] = skipped
+        return skipped
+    return list(session_cookie.get(key) or [])[:50]
 
 
 @bp.get("/discoveries/<int:discovery_id>/review")
@@ -194,7 +202,7 @@ def review_page(discovery_id: int):
     session = get_session()
     discovery = ensure_can_see(session, current_user.account, discovery_id)
     review = _review_service()
-    skipped = _skipped()
+    skipped = _skipped(discovery_id)
     upcoming = review.suggestions(session, discovery_id, limit=len(skipped) + 1)
     suggestion = next((s for s in upcoming if s.id not in skipped), None)
     progress = review.progress(session, discovery_id)
@@ -203,6 +211,7 @@ def review_page(discovery_id: int):
 
 
 def _to_review(discovery_id: int, skip: list[str] | None = None):
+    session_cookie[f"review_skip:{discovery_id}"] = list(skip or [])[:50]
     return redirect(url_for("backlog.review_page", discovery_id=discovery_id,
                             skip=",".join(skip) if skip else None, _anchor="question"))
 
@@ -227,7 +236,7 @@ def review_answer(discovery_id: int):
     review = _review_service()
     choice = request.form.get("answer", "")
     suggestion_id = request.form.get("suggestion", "")
-    skipped = _skipped()
+    skipped = _skipped(discovery_id)
     if choice == "skip":
         return _to_review(discovery_id, skipped + [suggestion_id] if suggestion_id else skipped)
     try:
@@ -257,4 +266,4 @@ def review_undo(discovery_id: int):
     undone = _review_service().undo_last(session, discovery_id)
     flash("The last answer was taken back." if undone else "No answer to take back.",
           "success" if undone else "error")
-    return _to_review(discovery_id)
+    return _to_review(discovery_id, _skipped(discovery_id))
