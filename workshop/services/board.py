@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, delete, func, insert, update
+from sqlalchemy import and_, bindparam, delete, func, insert, tuple_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import NoResultFound
 from sqlmodel import select
@@ -79,10 +79,10 @@ _STICKIES = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS), _vote_count)
              .where(_S.c.id.in_(bindparam("ids", expanding=True))))
 # 3. The ops of the batches already applied earlier (idempotency), with who sent them: an op id is
 #    the sender's, so another participant's reuse of it is refused, never answered as a duplicate.
-#    (Every workshop's op ids at once: the pairs that match no batch are dropped in memory.)
+#    Every workshop's (workshop, op id) pairs at once: each is one probe of the unique index, where
+#    `workshop_id IN (...) AND op_id IN (...)` let PostgreSQL scan every op of those workshops.
 _APPLIED = (core_select(_O.c.workshop_id, _O.c.op_id, _O.c.seq, _O.c.participant_id)
-            .where(_O.c.workshop_id.in_(bindparam("workshop_ids", expanding=True)),
-                   _O.c.op_id.in_(bindparam("op_ids", expanding=True))))
+            .where(tuple_(_O.c.workshop_id, _O.c.op_id).in_(bindparam("pairs", expanding=True))))
 _HIDDEN = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS))
            .where(_S.c.workshop_id == bindparam("workshop_id"), _S.c.private.is_(True),
                   _S.c.deleted.is_(False)))
@@ -586,10 +586,9 @@ class BoardService:
         ops = {workshop_id: [op for s in batches[workshop_id] for op in s.parsed if isinstance(op, Op)]
                for workshop_id in workshop_ids}  # the validated ones only
         applied: dict[int, dict[str, tuple[int, int | None]]] = {workshop_id: {} for workshop_id in workshop_ids}
-        op_ids = {op.id for workshop_ops in ops.values() for op in workshop_ops}
-        if op_ids:
-            for workshop_id, op_id, seq, sender in conn.execute(_APPLIED, {"workshop_ids": workshop_ids,
-                                                                          "op_ids": sorted(op_ids)}):
+        pairs = sorted({(workshop_id, op.id) for workshop_id, workshop_ops in ops.items() for op in workshop_ops})
+        if pairs:
+            for workshop_id, op_id, seq, sender in conn.execute(_APPLIED, {"pairs": pairs}):
                 applied[workshop_id][op_id] = (seq, sender)
         stickies: dict[str, _StickyState] = {}
         votes: dict[str, int] = {}
