@@ -129,10 +129,10 @@ def test_a_failure_while_committing_one_submission_refuses_only_its_op(db, room,
     workshop_id, service, fac, ana, ben = room
     write = board_service._write
 
-    def failing_write(conn, batches):
+    def failing_write(conn, batches, *rest):
         if any(s.text == "boom" for batch in batches for s in batch.new_stickies.values()):
             raise RuntimeError("injected storage failure")
-        return write(conn, batches)
+        return write(conn, batches, *rest)
 
     monkeypatch.setattr(board_service, "_write", failing_write)
     first = Submission(ben, [_bystander("Ana's first")])

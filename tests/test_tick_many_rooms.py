@@ -256,3 +256,61 @@ def test_a_deleted_room_fails_the_shared_transaction_with_nothing_committed(db):
         service.apply_batches({w1: [Submission(f1, [create(text="kept back")])],
                                w1 + 999: [Submission(f1, [create(text="nowhere")])]})
     assert service.current_seq(w1) == 0
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_tick_waits_on_the_database_the_same_few_times_however_many_rooms(postgres, monkeypatch):
+    """Under gevent each wait on PostgreSQL hands the process to every other ready greenlet before the
+    tick goes on. Sent together (psycopg's pipeline mode: the three reads in one round trip, the
+    writes in another), a tick waits as often for 20 rooms as for 2, and less often than with the
+    statements one by one (BOARD_DB_PIPELINE=0). Counted: psycopg's waits (a round trip, or a step of
+    the pipeline, or nothing at all for the pool's ping switching autocommit)."""
+    import psycopg
+
+    from workshop.services import board as board_service
+    db, service, waits = postgres, BoardService(postgres), [0]
+    wait = psycopg.Connection.wait
+
+    def counting(self, *args, **kwargs):
+        waits[0] += 1
+        return wait(self, *args, **kwargs)
+
+    counts = {}
+    for pipeline, n in ((True, 2), (True, 20), (False, 20)):
+        monkeypatch.setattr(board_service, "_PIPELINE", pipeline)
+        rooms = []
+        for i in range(n):
+            workshop_id, _, _ = make_workshop(db, team=f"Team {i}")
+            rooms.append((workshop_id, _facilitator(db, workshop_id)))
+        batches = _busy_tick(db, service, rooms)
+        monkeypatch.setattr(psycopg.Connection, "wait", counting)
+        waits[0] = 0
+        records = service.apply_batches(batches)
+        monkeypatch.setattr(psycopg.Connection, "wait", wait)
+        assert all(r["ok"] for submissions in batches.values() for r in submissions[0].results)
+        assert all(len(records[w]) == len(submissions[0].results) - 1 for w, submissions in batches.items())
+        counts[pipeline, n] = waits[0]
+    assert counts[True, 20] == counts[True, 2] < counts[False, 20], counts
+
+
+def test_a_write_the_database_refuses_fails_the_shared_transaction_and_only_its_op_on_its_own(db, monkeypatch):
+    """A failure while writing (here a sticky id the reads did not see, so the INSERT hits the
+    primary key; on PostgreSQL inside the pipeline that sends the writes together) leaves nothing of
+    the shared transaction; the room then commits on its own, refusing only the op that fails."""
+    from workshop.services import board as board_service
+    (w1, f1), (w2, f2) = _two_rooms(db)
+    service = BoardService(db)
+    taken = create(text="stored")
+    service.apply_batch(w1, [Submission(f1, [taken])])
+    monkeypatch.setattr(board_service, "_sticky_ids", lambda ops: set())  # the reads miss it
+    again = create(text="clash", sticky_id=taken["sticky"]["id"])
+    good, other = create(text="fine"), create(text="other room")
+    import psycopg
+    from sqlalchemy.exc import IntegrityError
+    with pytest.raises((IntegrityError, psycopg.IntegrityError)):  # psycopg's own from the pipeline
+        service.apply_batches({w1: [Submission(f1, [good, again])], w2: [Submission(f2, [other])]})
+    assert service.current_seq(w1) == 1 and service.current_seq(w2) == 0  # nothing of it committed
+    mixed = Submission(f1, [good, again])
+    records = service.apply_batch(w1, [mixed])
+    assert [r["ok"] for r in mixed.results] == [True, False] and mixed.results[1]["error"]["code"] == "server_error"
+    assert [r["sticky"]["text"] for r in records] == ["fine"] and service.current_seq(w1) == 2
