@@ -5,7 +5,8 @@ python-engineio and python-socketio, checked against the installed libraries.
 engine.io's `Socket.send`/`poll` and its gevent driver's `WebSocketWSGI.__call__`, and with
 simple-websocket wraps engine.io's `send_packet` and writes to simple-websocket's socket;
 `workshop/realtime/__init__.py` and `hub.py` call python-socketio's manager and handler table and
-engine.io's origin check directly (ADR 0008, 0009, 0010). An upgrade that renames, removes or
+engine.io's origin check directly, and `queue.py` holds and pipelines python-socketio's Redis
+publishes during the tick (ADR 0008, 0009, 0010, 0020). An upgrade that renames, removes or
 reshapes any of them must fail here, by name, before it fails a room at 300 participants. The check
 runs in a fresh interpreter that never imports the project, so it sees the libraries as shipped
 (the project patches some of these names in place).
@@ -110,6 +111,15 @@ INTERNALS = [
     ("socketio.server", "Server._handle_event", "callable(eio_sid,namespace,id,data)", "__init__.py guard_packets"),
     ("socketio.server", "Server._send_packet", "callable(eio_sid,pkt)", "__init__.py guard_packets"),
     ("socketio.base_server", "BaseServer", "assigned(_binary_packet)", "__init__.py guard_packets"),
+    # python-socketio's Redis queue: the tick's publishes held and sent in one pipeline (queue.py)
+    ("socketio.pubsub_manager", "PubSubManager._publish", "callable(data)", "queue.py: held while the tick sends"),
+    ("socketio.pubsub_manager", "", "source(self._handle_emit(message)  # handle in this host\n        self._publish(message)  # notify other hosts)",
+     "queue.py: an emit reaches this process's sockets before it is published (holding it delays only the others)"),
+    ("socketio.redis_manager", "RedisManager._redis_connect", "callable()", "queue.py _publish_all"),
+    ("socketio.redis_manager", "RedisManager", "assigned(connected)", "queue.py _publish_all"),
+    ("socketio.redis_manager", "RedisManager", "assigned(redis)", "queue.py _publish_all: self.redis.pipeline"),
+    ("socketio.redis_manager", "", "source(self.redis.publish(self.channel, self.json.dumps(data)))",
+     "queue.py _publish_all: the same message on the same channel, as the listeners expect"),
 ]
 
 _CHECK = textwrap.dedent('''

@@ -127,14 +127,14 @@ def test_a_failure_while_committing_one_submission_refuses_only_its_op(db, room,
     """Defence in depth: whatever fails in the batch (here an injected failure for one op's write),
     the other submissions of the tick commit, and so do the failing submission's other ops."""
     workshop_id, service, fac, ana, ben = room
-    write = board_service._Batch.write
+    write = board_service._write
 
-    def failing_write(self, before):
-        if any(s.text == "boom" for s in self.new_stickies.values()):
+    def failing_write(conn, batches, *rest):
+        if any(s.text == "boom" for batch in batches for s in batch.new_stickies.values()):
             raise RuntimeError("injected storage failure")
-        return write(self, before)
+        return write(conn, batches, *rest)
 
-    monkeypatch.setattr(board_service._Batch, "write", failing_write)
+    monkeypatch.setattr(board_service, "_write", failing_write)
     first = Submission(ben, [_bystander("Ana's first")])
     mixed = Submission(fac, [create(kind="pain", text="Ben's good one"), create(kind="pain", text="boom"),
                              create(kind="pain", text="Ben's after")])

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import os
 
+import socketio as socketio_library
 from flask import Flask
 from flask_socketio import SocketIO
 
@@ -11,6 +13,7 @@ from ..ports import bind_boards
 from ..services.board import BoardService
 from . import websocket, wire
 from .hub import LocalPresence, RedisPresence, RoomHub
+from .queue import TickRedisManager
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +28,20 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 def init_realtime(app: Flask, socketio: SocketIO) -> None:
     queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    channel = app.config.get("SOCKETIO_CHANNEL", "storming")
+    # The client manager is always given (Flask-SocketIO would otherwise keep the one of an earlier
+    # init_app). With Redis, the tick's publishes go out in one round trip per tick (queue.py);
+    # BOARD_PUBLISH_PER_EMIT=1 restores python-socketio's one per emit, for the before/after
+    # measurement only (benchmarks/realtime.py --variants).
+    manager = None  # python-socketio's in-process manager
+    if queue and queue.startswith(("redis://", "rediss://")):
+        per_emit = os.environ.get("BOARD_PUBLISH_PER_EMIT", "0") == "1"
+        manager = (socketio_library.RedisManager if per_emit else TickRedisManager)(queue, channel=channel)
     socketio.init_app(
         app,
         async_mode="gevent",  # ADR 0002: never auto-detected (eventlet would be tried first)
         message_queue=queue,
-        channel=app.config.get("SOCKETIO_CHANNEL", "storming"),
+        **({"channel": channel} if queue and manager is None else {"client_manager": manager}),
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         ping_interval=app.config.get("SOCKETIO_PING_INTERVAL", 25),
@@ -39,6 +51,8 @@ def init_realtime(app: Flask, socketio: SocketIO) -> None:
     presence = (RedisPresence(queue, app.config.get("SOCKETIO_CHANNEL", "storming"))
                 if queue and queue.startswith("redis") else LocalPresence())
     hub = RoomHub(socketio, BoardService(get_db(app)), app.config["BOARD_TICK_MS"] / 1000.0, presence)
+    if isinstance(manager, TickRedisManager):
+        hub.held_publishes = manager.held
     hub.ACCOUNT_SWEEP_SECONDS = app.config.get("ACCOUNT_SWEEP_SECONDS", RoomHub.ACCOUNT_SWEEP_SECONDS)
     app.extensions["room_hub"] = hub  # the tests' handle on the hub; the app's code uses the port
     bind_boards(app, hub)  # the board port the services own (services.boards, ADR 0019)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import NoResultFound
@@ -121,6 +122,9 @@ class RoomHub:
         self._flushed_at: dict[int, float] = {}  # workshop -> when its last message (ops or cursors) went out
         self._cursors_sent_at: dict[int, dict[int, float]] = {}  # workshop -> participant -> last relayed
         self._task = None
+        # With the Redis queue: a block whose publishes to the other processes go out together at its
+        # end, one round trip per tick rather than one per room message (realtime/queue.py)
+        self.held_publishes = nullcontext
 
     # --- connections --------------------------------------------------------------------
 
@@ -274,14 +278,15 @@ class RoomHub:
 
         items = {w: self._pending.pop(w) for w in [w for w in self._pending if due(w)]}
         committed = self._commit_together(items)
-        for workshop_id, pending in items.items():
-            self._flushed_at[workshop_id] = now
-            self._flush(workshop_id, pending, self._take_cursors(workshop_id, now), committed.get(workshop_id))
-        for workshop_id in [w for w in self._cursors if due(w)]:
-            moved = self._take_cursors(workshop_id, now)
-            if moved:
+        with self.held_publishes():  # each room's message reaches this process's sockets at once
+            for workshop_id, pending in items.items():
                 self._flushed_at[workshop_id] = now
-                self.socketio.emit("cursors", {"cursors": moved}, to=room_of(workshop_id))
+                self._flush(workshop_id, pending, self._take_cursors(workshop_id, now), committed.get(workshop_id))
+            for workshop_id in [w for w in self._cursors if due(w)]:
+                moved = self._take_cursors(workshop_id, now)
+                if moved:
+                    self._flushed_at[workshop_id] = now
+                    self.socketio.emit("cursors", {"cursors": moved}, to=room_of(workshop_id))
 
     def _take_cursors(self, workshop_id: int, now: float) -> list:
         """The latest position of each pointer that moved and was last relayed at least the room's

@@ -4,19 +4,27 @@ Knows nothing of Socket.IO: the realtime adapter hands it batches and broadcasts
 Serialisation: each batch locks its workshop row (SELECT ... FOR UPDATE on PostgreSQL; SQLite has
 one writer at a time), so sequence numbers stay gap-free and ordered across processes.
 
-apply_batch runs once per workshop per 25 ms tick, so it uses SQLAlchemy Core, not the ORM unit of
-work (ADR 0008): three SELECTs (the locked workshop with its senders' current seats and dots used;
-the referenced stickies with their vote counts; the already-applied op ids), the rules applied to
-plain objects in memory, then one executemany per table (new stickies, changed stickies, new votes,
-operation rows) and one UPDATE of the workshop's changed columns, then the commit.
+apply_batches runs once per 25 ms tick for every busy workshop of the process, so it uses SQLAlchemy
+Core, not the ORM unit of work (ADR 0008), and the same statements however many workshops are due
+(on PostgreSQL each round trip is a wait, and under gevent every wait lets all the other greenlets
+run before the tick goes on; ADR 0020): three SELECTs for all of them (the locked workshops, in id
+order, with their senders' current seats and dots used; the already-applied op ids; the referenced
+stickies with their vote counts), the rules applied to plain objects in memory, workshop by
+workshop, then one write per table (new stickies, changed stickies, new votes, operation rows, the
+workshops' changed columns), then the commit. On SQLite the ids go as IN lists and the writes as
+executemany; on PostgreSQL as arrays, and the three reads go in one round trip and the writes in
+another (psycopg's pipeline mode). Only the rare vote.remove, private.reveal and workshop.reopen read
+more, per op. apply_batch is the same with one workshop.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, delete, func, insert, update
+from sqlalchemy import ARRAY, JSON, Integer, String, Text, and_, any_, bindparam, cast, delete, func, insert, tuple_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import NoResultFound
 from sqlmodel import select
@@ -47,32 +55,66 @@ _STICKY_MUTABLE = ("kind", "text", "x", "y", "duration_minutes", "link_to", "pri
 _STICKY_COLUMNS = ("id", "workshop_id", "kind", "text", "x", "y", "duration_minutes", "link_to", "author_id",
                    "author_name", "private", "deleted", "version", "updated_at")
 
-# 1. The workshop row, locked, joined with the senders' seats as the database knows them now (a role
-#    is checked on every tick, not only at connect) and the dots each sender has on this board.
+# The three reads of a tick, each for all the due workshops at once. Two forms of each: lists of ids
+# as `IN (...)` (SQLite), or as one array parameter each (PostgreSQL: the statement's text is the same
+# whatever the number of ids, so psycopg and the server cache and prepare it, and the three are sent
+# together; see _fetch_together).
+
+
+def _one_of(column, name: str, arrays: bool, item_type):
+    return (column == any_(bindparam(name, type_=ARRAY(item_type))) if arrays
+            else column.in_(bindparam(name, expanding=True)))
+
+
 _dots_used = (core_select(func.count()).select_from(_V)
               .where(_V.c.workshop_id == _W.c.id, _V.c.participant_id == _P.c.id)
               .correlate(_W, _P).scalar_subquery())
 _DM = DiscoveryMember.__table__
 _member = (core_select(_DM.c.id).where(_DM.c.discovery_id == _W.c.discovery_id, _DM.c.user_id == _P.c.user_id)
            .correlate(_W, _P).exists())
-_LOCK_WORKSHOP_AND_SEATS = (
-    core_select(_W.c.id, _W.c.team, _W.c.template, *(_W.c[name] for name in _WORKSHOP_STATE),
-                _P.c.id, _P.c.name, _P.c.is_facilitator, _dots_used, _U.c.is_active,
-                _U.c.id, _U.c.role, _U.c.is_admin, _member)
-    .select_from(_W.outerjoin(_P, and_(_P.c.workshop_id == _W.c.id,
-                                       _P.c.id.in_(bindparam("senders", expanding=True))))
-                 .outerjoin(_U, _U.c.id == _P.c.user_id))
-    .where(_W.c.id == bindparam("workshop_id"))
-    .with_for_update(of=_W))
-# 2. The stickies the batch names (any workshop: ids are global) with their vote counts.
 _vote_count = (core_select(func.count()).select_from(_V).where(_V.c.sticky_id == _S.c.id)
                .correlate(_S).scalar_subquery())
-_STICKIES = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS), _vote_count)
-             .where(_S.c.id.in_(bindparam("ids", expanding=True))))
-# 3. The ops of the batch already applied earlier (idempotency), with who sent them: an op id is
-#    the sender's, so another participant's reuse of it is refused, never answered as a duplicate.
-_APPLIED = (core_select(_O.c.op_id, _O.c.seq, _O.c.participant_id)
-            .where(_O.c.workshop_id == bindparam("workshop_id"), _O.c.op_id.in_(bindparam("op_ids", expanding=True))))
+
+
+class _Reads:
+    def __init__(self, arrays: bool):
+        self.arrays = arrays
+        # 1. The workshop rows, locked in id order (two processes' ticks never wait on each other in
+        #    a cycle), each joined with its senders' seats as the database knows them now (a role is
+        #    checked on every tick, not only at connect) and the dots each sender has on that board.
+        #    A seat joins its own workshop only, so one list of every workshop's senders serves all.
+        self.lock = (
+            core_select(_W.c.id, _W.c.team, _W.c.template, *(_W.c[name] for name in _WORKSHOP_STATE),
+                        _P.c.id, _P.c.name, _P.c.is_facilitator, _dots_used, _U.c.is_active,
+                        _U.c.id, _U.c.role, _U.c.is_admin, _member)
+            .select_from(_W.outerjoin(_P, and_(_P.c.workshop_id == _W.c.id,
+                                               _one_of(_P.c.id, "senders", arrays, Integer)))
+                         .outerjoin(_U, _U.c.id == _P.c.user_id))
+            .where(_one_of(_W.c.id, "workshop_ids", arrays, Integer))
+            .order_by(_W.c.id)  # PostgreSQL locks the rows in the order they come out (after the sort)
+            .with_for_update(of=_W))
+        # 2. The ops of the batches already applied earlier (idempotency), with who sent them: an op
+        #    id is the sender's, so another participant's reuse of it is refused, never answered as a
+        #    duplicate. By (workshop, op id) pairs: each is one probe of the unique index, where
+        #    `workshop_id IN (...) AND op_id IN (...)` let PostgreSQL scan every op of those workshops.
+        pairs = (core_select(func.unnest(bindparam("pair_workshops", type_=ARRAY(Integer)),
+                                         bindparam("pair_ops", type_=ARRAY(String)))
+                             .table_valued("workshop_id", "op_id").render_derived()) if arrays
+                 else bindparam("pairs", expanding=True))
+        self.applied = (core_select(_O.c.workshop_id, _O.c.op_id, _O.c.seq, _O.c.participant_id)
+                        .where(tuple_(_O.c.workshop_id, _O.c.op_id).in_(pairs)))
+        # 3. The stickies the batches name (any workshop: ids are global) with their vote counts.
+        self.stickies = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS), _vote_count)
+                         .where(_one_of(_S.c.id, "ids", arrays, String)))
+
+    def params(self, workshop_ids: list[int], senders: list[int], pairs: list[tuple[int, str]],
+               sticky_ids: list[str]) -> tuple[dict, dict, dict]:
+        applied = ({"pair_workshops": [w for w, _ in pairs], "pair_ops": [o for _, o in pairs]} if self.arrays
+                   else {"pairs": pairs})
+        return {"workshop_ids": workshop_ids, "senders": senders}, applied, {"ids": sticky_ids}
+
+
+_READS = {False: _Reads(arrays=False), True: _Reads(arrays=True)}
 _HIDDEN = (core_select(*(_S.c[name] for name in _STICKY_COLUMNS))
            .where(_S.c.workshop_id == bindparam("workshop_id"), _S.c.private.is_(True),
                   _S.c.deleted.is_(False)))
@@ -82,11 +124,47 @@ _LATEST_VOTE = (core_select(_V.c.id)
                 .where(_V.c.sticky_id == bindparam("sticky_id"), _V.c.participant_id == bindparam("participant_id"))
                 .order_by(_V.c.id.desc()).limit(1))
 _DELETE_VOTE = delete(_V).where(_V.c.id == bindparam("vote_id"))
+# The writes: one executemany per table (SQLite), or, on PostgreSQL, one statement per table whose
+# rows come as one array parameter per column (unnest), all sent together (see _write).
 _INSERT_STICKY = insert(_S)
 _INSERT_VOTE = insert(_V)
 _INSERT_OPERATION = insert(_O)
 _UPDATE_STICKY = (update(_S).where(_S.c.id == bindparam("b_id"))
                   .values({name: bindparam("b_" + name) for name in _STICKY_MUTABLE}))
+_NEW_STICKY_COLUMNS = _STICKY_COLUMNS + ("created_at",)
+_NEW_VOTE_COLUMNS = ("workshop_id", "sticky_id", "participant_id", "created_at")
+_OPERATION_COLUMNS = ("workshop_id", "seq", "op_id", "participant_id", "type", "private_to", "result", "created_at")
+
+
+def _unnested(table, names):
+    """unnest(:a_<name>, ...) AS v(<name>, ...): rows given as one array per column (JSON as text)."""
+    return (func.unnest(*(bindparam("a_" + name, type_=ARRAY(Text if isinstance(table.c[name].type, JSON)
+                                                              else table.c[name].type)) for name in names))
+            .table_valued(*names).render_derived())
+
+
+def _insert_unnested(table, names):
+    rows = _unnested(table, names)
+    return insert(table).from_select(names, core_select(*(
+        cast(rows.c[name], JSON) if isinstance(table.c[name].type, JSON) else rows.c[name] for name in names)))
+
+
+def _update_unnested(table, names):
+    """UPDATE table SET <names> FROM unnest(...) WHERE table.id = v.id"""
+    rows = _unnested(table, ("id",) + tuple(names))
+    return update(table).where(table.c.id == rows.c.id).values({name: rows.c[name] for name in names})
+
+
+_ARRAYS_INSERT_STICKY = _insert_unnested(_S, _NEW_STICKY_COLUMNS)
+_ARRAYS_UPDATE_STICKY = _update_unnested(_S, _STICKY_MUTABLE)
+_ARRAYS_INSERT_VOTE = _insert_unnested(_V, _NEW_VOTE_COLUMNS)
+_ARRAYS_INSERT_OPERATION = _insert_unnested(_O, _OPERATION_COLUMNS)
+_ARRAYS_UPDATE_WORKSHOP: dict[tuple[str, ...], object] = {}  # by the set of changed columns
+
+
+def _as_arrays(rows: list[dict], names, json_names=()) -> dict:
+    return {"a_" + name: [json.dumps(row[name]) if name in json_names else row[name] for row in rows]
+            for name in names}
 
 
 @dataclass
@@ -154,37 +232,28 @@ class _StickyState:
 
 
 class _Batch:
-    """Working state of one transaction: the locked workshop and caches of what the ops touch.
+    """Working state of one workshop's batch: the locked workshop and what its ops touch.
 
-    Reads happen up front (and, for the rare vote.remove and private.reveal, when needed); every
-    write is collected and executed in `write()`, one statement per table.
+    The reads are made for every workshop of the transaction at once, before any op is applied
+    (`BoardService._apply_in`), and, for the rare vote.remove, private.reveal and workshop.reopen,
+    when needed; every write is collected and executed in `_write`, one statement per table for all
+    the workshops.
     """
 
-    def __init__(self, conn, workshop: _WorkshopState, dots_used: dict[int, int], submissions: list[Submission]):
+    def __init__(self, conn, workshop: _WorkshopState, before: tuple, dots_used: dict[int, int],
+                 applied: dict[str, tuple[int, int | None]], stickies: dict, votes: dict[str, int]):
         self.conn = conn
         self.workshop = workshop
+        self.before = before  # the workshop's state columns as read (the UPDATE writes what changed)
         self.template = get_template(workshop.template)
         self.records: list[dict] = []
         self._budget_used = dots_used
-        ops = [op for s in submissions for op in s.parsed if isinstance(op, Op)]  # validated ones only
-        ids = {op.id for op in ops}
-        self.applied: dict[str, tuple[int, int | None]] = {}  # op id -> (seq, sender)
-        if ids:
-            self.applied = {op_id: (seq, sender) for op_id, seq, sender in
-                            conn.execute(_APPLIED, {"workshop_id": workshop.id, "op_ids": list(ids)})}
-        sticky_ids: set[str] = set()
-        for op in ops:
-            f = op.fields
-            for value in (f.get("sticky_id"), f.get("id"), f.get("link_to"), f.get("changes", {}).get("link_to")):
-                if isinstance(value, str):
-                    sticky_ids.add(value)
-        self.stickies: dict[str, _StickyState] = {}
-        self.votes: dict[str, int] = {}
-        if sticky_ids:
-            for row in conn.execute(_STICKIES, {"ids": list(sticky_ids)}):
-                self.stickies[row[0]] = _StickyState(row)
-                if row[-1]:
-                    self.votes[row[0]] = row[-1]
+        self.applied = applied  # op id -> (seq, sender)
+        # Shared by the workshops of a transaction (sticky ids are global: a sticky created by one
+        # workshop's batch is a duplicate for the next, as if it were stored already); a workshop
+        # sees only its own (`sticky`).
+        self.stickies: dict[str, _StickyState] = stickies
+        self.votes = votes
         self.new_stickies: dict[str, _StickyState] = {}
         self.changed_stickies: dict[str, _StickyState] = {}
         self.new_votes: list[dict] = []
@@ -435,31 +504,112 @@ class _Batch:
         self.workshop.status = "open"
         return self._workshop_record()
 
-    # --- the writes ------------------------------------------------------------------------
 
-    def write(self, workshop_before: tuple) -> None:
-        """Everything the batch changed, one executemany per table, in foreign-key order."""
-        conn = self.conn
-        if self.new_stickies:
-            conn.execute(_INSERT_STICKY, [
-                {"id": s.id, "workshop_id": s.workshop_id, "kind": s.kind, "text": s.text, "x": s.x, "y": s.y,
-                 "duration_minutes": s.duration_minutes, "link_to": s.link_to, "author_id": s.author_id,
-                 "author_name": s.author_name, "private": s.private, "deleted": s.deleted, "version": s.version,
-                 "created_at": s.updated_at, "updated_at": s.updated_at}
-                for s in self.new_stickies.values()])
-        if self.changed_stickies:
-            conn.execute(_UPDATE_STICKY, [
-                {"b_id": s.id, "b_kind": s.kind, "b_text": s.text, "b_x": s.x, "b_y": s.y, "b_duration_minutes": s.duration_minutes,
-                 "b_link_to": s.link_to, "b_private": s.private, "b_deleted": s.deleted, "b_version": s.version,
-                 "b_updated_at": s.updated_at}
-                for s in self.changed_stickies.values()])
-        if self.new_votes:
-            conn.execute(_INSERT_VOTE, self.new_votes)
-        if self.operations:
-            conn.execute(_INSERT_OPERATION, self.operations)
-        changes = self.workshop.changes(workshop_before)
+def _sticky_ids(ops: list[Op]) -> set[str]:
+    """Every sticky id the ops name (their target, a new sticky's id, a link)."""
+    ids: set[str] = set()
+    for op in ops:
+        f = op.fields
+        for value in (f.get("sticky_id"), f.get("id"), f.get("link_to"), f.get("changes", {}).get("link_to")):
+            if isinstance(value, str):
+                ids.add(value)
+    return ids
+
+
+def _write(conn, batches: list[_Batch], together: bool = False) -> None:
+    """Everything the batches changed, one statement per table for all of them, in foreign-key order
+    (the workshops in id order within each statement): executemany, or with `together` (PostgreSQL)
+    one statement per table, all sent in one round trip (psycopg's pipeline mode; they still run one
+    after the other, and the first failure fails the rest)."""
+    new_stickies = [{"id": s.id, "workshop_id": s.workshop_id, "kind": s.kind, "text": s.text, "x": s.x, "y": s.y,
+                     "duration_minutes": s.duration_minutes, "link_to": s.link_to, "author_id": s.author_id,
+                     "author_name": s.author_name, "private": s.private, "deleted": s.deleted, "version": s.version,
+                     "created_at": s.updated_at, "updated_at": s.updated_at}
+                    for batch in batches for s in batch.new_stickies.values()]
+    changed_stickies = [{"id": s.id, **{name: getattr(s, name) for name in _STICKY_MUTABLE}}
+                        for batch in batches for s in batch.changed_stickies.values()]
+    new_votes = [vote for batch in batches for vote in batch.new_votes]
+    operations = [row for batch in batches for row in batch.operations]
+    # The workshops' changed columns, by set of changed columns (a tick's workshops mostly change
+    # `seq` alone: one statement).
+    workshops: dict[tuple[str, ...], list[dict]] = {}
+    for batch in batches:
+        changes = batch.workshop.changes(batch.before)
         if changes:
-            conn.execute(update(_W).where(_W.c.id == self.workshop.id).values(changes))
+            workshops.setdefault(tuple(changes), []).append({"id": batch.workshop.id, **changes})
+    if together:
+        statements = []
+        if new_stickies:
+            statements.append((_ARRAYS_INSERT_STICKY, _as_arrays(new_stickies, _NEW_STICKY_COLUMNS)))
+        if changed_stickies:
+            statements.append((_ARRAYS_UPDATE_STICKY, _as_arrays(changed_stickies, ("id",) + _STICKY_MUTABLE)))
+        if new_votes:
+            statements.append((_ARRAYS_INSERT_VOTE, _as_arrays(new_votes, _NEW_VOTE_COLUMNS)))
+        if operations:
+            statements.append((_ARRAYS_INSERT_OPERATION, _as_arrays(operations, _OPERATION_COLUMNS, ("result",))))
+        for columns, rows in workshops.items():
+            if columns not in _ARRAYS_UPDATE_WORKSHOP:
+                _ARRAYS_UPDATE_WORKSHOP[columns] = _update_unnested(_W, columns)
+            statements.append((_ARRAYS_UPDATE_WORKSHOP[columns], _as_arrays(rows, ("id",) + columns)))
+        if statements:
+            with conn.connection.dbapi_connection.pipeline():
+                for statement, params in statements:
+                    conn.execute(statement, params)
+        return
+    if new_stickies:
+        conn.execute(_INSERT_STICKY, new_stickies)
+    if changed_stickies:
+        conn.execute(_UPDATE_STICKY, [{"b_" + name: value for name, value in row.items()} for row in changed_stickies])
+    if new_votes:
+        conn.execute(_INSERT_VOTE, new_votes)
+    if operations:
+        conn.execute(_INSERT_OPERATION, operations)
+    for columns, rows in workshops.items():
+        conn.execute(update(_W).where(_W.c.id == bindparam("b_id"))
+                     .values({name: bindparam("b_" + name) for name in columns}),
+                     [{"b_" + name: value for name, value in row.items()} for row in rows])
+
+
+# psycopg's pipeline mode for the tick's reads and writes on PostgreSQL. BOARD_DB_PIPELINE=0 sends
+# them one by one again (with IN lists and executemany), for the before/after measurement only.
+_PIPELINE = os.environ.get("BOARD_DB_PIPELINE", "1") != "0"
+_pipeline_supported: bool | None = None
+_COMPILED: dict = {}
+
+
+def _together(conn) -> bool:
+    """Whether this connection sends the tick's statements together (PostgreSQL through psycopg 3,
+    with a libpq that has pipeline mode)."""
+    global _pipeline_supported
+    if not _PIPELINE or conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        return False
+    if _pipeline_supported is None:
+        import psycopg
+        _pipeline_supported = psycopg.Pipeline.is_supported()
+    return _pipeline_supported
+
+
+def _fetch_together(conn, queries: list[tuple[object, dict]]) -> list[list[tuple]]:
+    """Several SELECTs' rows, in one round trip (psycopg's pipeline mode): the server still runs them
+    one after the other, each seeing what was committed before it began, so a read sent after the
+    locking SELECT sees what the lock waited for. SQLAlchemy reads no result in pipeline mode, so the
+    statements (compiled once) go to psycopg's cursors; their values need no conversion (ids, text,
+    numbers, booleans, timestamps)."""
+    raw = conn.connection.dbapi_connection
+    cursors = []
+    try:
+        with raw.pipeline():
+            for statement, params in queries:
+                key = (id(statement), type(conn.dialect))
+                compiled = _COMPILED.get(key)
+                if compiled is None:
+                    compiled = _COMPILED[key] = statement.compile(dialect=conn.dialect)
+                cursors.append(raw.cursor())
+                cursors[-1].execute(compiled.string, compiled.construct_params(params))
+            return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 class BoardService:
@@ -512,60 +662,110 @@ class BoardService:
         submission.results = results
         return records
 
+    # The reads and writes of apply_batches are made once for all the workshops. BOARD_READS_PER_ROOM=1
+    # makes them once per workshop again (as before), in the same one transaction, for the
+    # before/after measurement only (benchmarks/realtime.py --variants).
+    READS_PER_ROOM = os.environ.get("BOARD_READS_PER_ROOM", "0") == "1"
+
     def apply_batches(self, batches: dict[int, list[Submission]]) -> dict[int, list[dict]]:
         """Several workshops' batches (one tick of a process) in ONE transaction: one commit, hence
-        one fsync on SQLite, however many boards are busy (issue 25, ADR 0020). Each workshop's
-        batch is applied exactly as `apply_batch` applies it; the workshops are locked in id order,
-        so two processes' ticks never wait on each other in a cycle. Raises on any failure, with
-        nothing committed: the caller then applies each workshop's batch with `apply_batch` (and
-        its isolation of a failing op)."""
+        one fsync on SQLite, and the same few statements, however many boards are busy (issue 25,
+        ADR 0020). Each workshop's batch is applied exactly as `apply_batch` applies it; the
+        workshops are locked in id order, so two processes' ticks never wait on each other in a
+        cycle. Raises on any failure, with nothing committed (NoResultFound when a workshop does not
+        exist): the caller then applies each workshop's batch with `apply_batch` (and its isolation
+        of a failing op)."""
         for submissions in batches.values():
             for submission in submissions:
                 parse_submission(submission)
         with self.db.session() as session:
             conn = session.connection()
-            out = {workshop_id: self._apply_in(conn, workshop_id, batches[workshop_id])
-                   for workshop_id in sorted(batches)}
+            if self.READS_PER_ROOM:  # as before: each workshop's statements one by one
+                out = {workshop_id: self._apply_in(conn, {workshop_id: batches[workshop_id]}, False)[workshop_id]
+                       for workshop_id in sorted(batches)}
+            else:
+                out = self._apply_in(conn, batches)
             session.commit()
             return out
 
     def _transaction(self, workshop_id: int, submissions: list[Submission]) -> list[dict]:
         with self.db.session() as session:
-            records = self._apply_in(session.connection(), workshop_id, submissions)
+            records = self._apply_in(session.connection(), {workshop_id: submissions})[workshop_id]
             session.commit()
             return records
 
-    def _apply_in(self, conn, workshop_id: int, submissions: list[Submission]) -> list[dict]:
-        """One workshop's batch inside the caller's transaction: lock the workshop row and the
-        senders' seats, apply every op in order (filling each submission's results), write."""
-        rows = conn.execute(_LOCK_WORKSHOP_AND_SEATS, {
-            "workshop_id": workshop_id,
-            "senders": list({submission.actor.participant_id for submission in submissions})}).all()
-        if not rows:
-            raise NoResultFound(f"workshop {workshop_id} does not exist")
+    def _apply_in(self, conn, batches: dict[int, list[Submission]], together: bool | None = None) -> dict[int, list[dict]]:
+        """Workshops' batches inside the caller's transaction: lock the workshop rows and read the
+        senders' seats, the applied op ids and the stickies, for all of them at once; apply every op
+        in order, workshop by workshop in id order (filling each submission's results); write it
+        all. With `together` (PostgreSQL, unless told otherwise), the three reads go in one round trip
+        and the writes in another. Returns {workshop: its records in sequence order}."""
+        if together is None:
+            together = _together(conn)
+        reads = _READS[together]
+        workshop_ids = sorted(batches)
+        ops = {workshop_id: [op for s in batches[workshop_id] for op in s.parsed if isinstance(op, Op)]
+               for workshop_id in workshop_ids}  # the validated ones only
+        senders = sorted({s.actor.participant_id for submissions in batches.values() for s in submissions})
+        pairs = sorted({(workshop_id, op.id) for workshop_id, workshop_ops in ops.items() for op in workshop_ops})
+        sticky_ids = sorted(_sticky_ids([op for workshop_ops in ops.values() for op in workshop_ops]))
+        lock_params, applied_params, sticky_params = reads.params(workshop_ids, senders, pairs, sticky_ids)
+        queries = [(reads.lock, lock_params)] + ([(reads.applied, applied_params)] if pairs else []) + \
+            ([(reads.stickies, sticky_params)] if sticky_ids else [])
+        if together:
+            results = _fetch_together(conn, queries)
+        else:
+            results = [conn.execute(statement, params).all() for statement, params in queries]
+        rows = results[0]
+        applied_rows = results[1] if pairs else []
+        sticky_rows = results[-1] if sticky_ids else []
         width = 3 + len(_WORKSHOP_STATE)
-        workshop = _WorkshopState(rows[0][:width])
-        before = rows[0][3:width]
-        # The senders as the database knows them now: a role is checked on every event, not only
-        # at connect (a seat removed or demoted since the socket connected no longer counts, nor
-        # the seat of an account deactivated since).
-        seats: dict[int, Actor] = {}
-        inactive: set[int] = set()
-        lapsed: set[int] = set()  # an account's seat whose rights ended (ADR 0019)
-        dots_used: dict[int, int] = {}
+        by_workshop: dict[int, list] = {}
         for row in rows:
-            if row[width] is not None:
-                if row[width + 4] is False or row[width + 4] == 0:
-                    inactive.add(row[width])
-                    continue
-                user_id, role, is_admin, member = row[width + 5:width + 9]
-                if user_id is not None and not keeps_board_seat(
-                        True, Account(user_id, role, bool(is_admin)), {user_id} if member else set()):
-                    lapsed.add(row[width])
-                    continue
-                seats[row[width]] = Actor(row[width], row[width + 1], row[width + 2])
-                dots_used[row[width]] = row[width + 3]
-        batch = _Batch(conn, workshop, dots_used, submissions)
+            by_workshop.setdefault(row[0], []).append(row)
+        missing = [workshop_id for workshop_id in workshop_ids if workshop_id not in by_workshop]
+        if missing:
+            raise NoResultFound(f"workshop {missing[0]} does not exist")
+        applied: dict[int, dict[str, tuple[int, int | None]]] = {workshop_id: {} for workshop_id in workshop_ids}
+        for workshop_id, op_id, seq, sender in applied_rows:
+            applied[workshop_id][op_id] = (seq, sender)
+        stickies: dict[str, _StickyState] = {}
+        votes: dict[str, int] = {}
+        for row in sticky_rows:
+            stickies[row[0]] = _StickyState(row)
+            if row[-1]:
+                votes[row[0]] = row[-1]
+        done: list[_Batch] = []
+        for workshop_id in workshop_ids:
+            rows = by_workshop[workshop_id]
+            workshop = _WorkshopState(rows[0][:width])
+            # The senders as the database knows them now: a role is checked on every event, not only
+            # at connect (a seat removed or demoted since the socket connected no longer counts, nor
+            # the seat of an account deactivated since).
+            seats: dict[int, Actor] = {}
+            inactive: set[int] = set()
+            lapsed: set[int] = set()  # an account's seat whose rights ended (ADR 0019)
+            dots_used: dict[int, int] = {}
+            for row in rows:
+                if row[width] is not None:
+                    if row[width + 4] is False or row[width + 4] == 0:
+                        inactive.add(row[width])
+                        continue
+                    user_id, role, is_admin, member = row[width + 5:width + 9]
+                    if user_id is not None and not keeps_board_seat(
+                            True, Account(user_id, role, bool(is_admin)), {user_id} if member else set()):
+                        lapsed.add(row[width])
+                        continue
+                    seats[row[width]] = Actor(row[width], row[width + 1], row[width + 2])
+                    dots_used[row[width]] = row[width + 3]
+            batch = _Batch(conn, workshop, rows[0][3:width], dots_used, applied[workshop_id], stickies, votes)
+            self._apply_submissions(batch, batches[workshop_id], seats, inactive, lapsed)
+            done.append(batch)
+        _write(conn, done, together)
+        return {batch.workshop.id: batch.records for batch in done}
+
+    def _apply_submissions(self, batch: _Batch, submissions: list[Submission], seats: dict[int, Actor],
+                           inactive: set[int], lapsed: set[int]) -> None:
         for submission in submissions:
             submission.results = []
             sender = submission.actor.participant_id
@@ -583,8 +783,6 @@ class BoardService:
                                                        "Join the workshop from its link first."))
                 else:
                     submission.results.append(self._apply_one(batch, actor, parsed))
-        batch.write(before)
-        return batch.records
 
     @staticmethod
     def _apply_one(batch: _Batch, actor: Actor, op) -> dict:
