@@ -268,18 +268,15 @@ def test_a_yes_for_some_stickies_through_the_form_and_its_bad_inputs(demo, clien
     assert "1 answer" in client.get("/discoveries/1/review").get_data(as_text=True)
 
 
-def test_the_review_says_which_round_a_sticky_is_from(demo, client):
-    """The demo has two rounds: a new product owner could not tell round 1's pain from round 2's in
-    the review's questions. Each sticky shown there names its team and its round."""
+def test_a_skipped_question_stays_skipped_after_a_reload_and_each_sticky_names_its_round(demo, client):
+    """A new product owner reloaded the review on a phone and the question skipped before came back
+    first (the skips lived only in the page's address); they are remembered for the session now, and
+    "ask the skipped ones again" brings them back. And the demo has two rounds: the owner could not
+    tell round 1's pain from round 2's in the questions; each sticky shown names its team and round."""
     page = client.get("/discoveries/1/review").get_data(as_text=True)
     teams = re.findall(r'<span class="review-team">([^<]+)</span>', page)
     assert teams and all(re.search(r" · round [12]$", t) for t in teams), teams
 
-
-def test_a_skipped_question_stays_skipped_after_a_reload(demo, client):
-    """A new product owner reloaded the review on a phone and the question skipped before came back
-    first (the skips lived only in the page's address); they are remembered for the session now, and
-    "ask the skipped ones again" brings them back."""
     def question(page):
         return re.search(r'data-suggestion="([^"]+)"', page).group(1)
 

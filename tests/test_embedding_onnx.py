@@ -111,9 +111,11 @@ def test_a_serving_process_loads_the_model_before_its_first_backlog(monkeypatch,
     does not wait for it; a model that cannot load is logged and the server starts all the same."""
     from workshop import heap
     from workshop.aggregation import embedding
-    embedding._load.cache_clear()
-    assert heap.preload_model() is True
-    assert embedding._load.cache_info().currsize == 1
+    assert heap.preload_model() is True  # the module's other tests share the loaded model: no cache_clear
+    model_id, path = embedding.configured_model()
+    hits = embedding._load.cache_info().hits
+    embedding._load(model_id, str(path))
+    assert embedding._load.cache_info().hits == hits + 1  # loaded by the preload, not by this call
     monkeypatch.setenv(embedding.MODEL_ENV, "/nonexistent/model.onnx")
     with caplog.at_level("WARNING"):
         assert heap.preload_model() is False
