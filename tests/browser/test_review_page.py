@@ -88,6 +88,7 @@ def test_a_yes_for_some_of_the_stickies_by_keyboard(owner_page, output_dir, ui):
     page.wait_for_selector("table[data-test=heatmap]")
     page.click("[data-test=review-link]")
     page.wait_for_selector("[data-test=review-question]")
+    page.wait_for_load_state("load")  # the page's module script (the keys) runs before "load"
     start = answers_on(page)
     for _ in range(15):  # skip to a question about two or more stickies
         if page.locator("[data-test=tick]").count() >= 2:
