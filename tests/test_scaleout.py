@@ -361,19 +361,25 @@ GREEN_CHECK = textwrap.dedent("""
     from sqlalchemy import text
     from workshop.db.engine import make_engine
     engine = make_engine(sys.argv[1])
-    def slow():
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_sleep(0.5)"))
-    slow()  # open the pool's first connection
+    spans = []
+    def slow(conn):
+        began = time.perf_counter()
+        conn.execute(text("SELECT pg_sleep(0.5)"))
+        spans.append((began, time.perf_counter()))
+    # both connections open first: under load, opening one took longer than the sleep (a flake)
+    first, second = engine.connect(), engine.connect()
+    for conn in (first, second):
+        conn.execute(text("SELECT 1"))
     beats = []
     def heartbeat():
         for _ in range(8):
             gevent.sleep(0.05)
             beats.append(time.perf_counter())
-    start = time.perf_counter()
-    workers = [gevent.spawn(slow), gevent.spawn(slow), gevent.spawn(heartbeat)]
+    workers = [gevent.spawn(slow, first), gevent.spawn(slow, second), gevent.spawn(heartbeat)]
     gevent.joinall(workers[:2])
-    print(round(time.perf_counter() - start, 3), len(beats))
+    (a0, a1), (b0, b1) = sorted(spans)
+    # how long the two sleeps ran at the same time: about 0.5 s when they do, below 0 when one waits
+    print(round(min(a1, b1) - max(a0, b0), 3), len(beats))
     gevent.joinall(workers)
 """)
 
@@ -386,11 +392,13 @@ def _start_green_checks() -> dict[str, subprocess.Popen]:
 
 
 def test_a_slow_query_does_not_block_the_other_greenlets(cluster):
-    """Two `pg_sleep(0.5)` in two greenlets take 0.5 s, not 1 s, and a third greenlet keeps running,
-    whichever of gevent and psycopg was imported first (workshop.db.engine.make_psycopg_green)."""
+    """Two `pg_sleep(0.5)` in two greenlets run at the same time, not one after the other, and a third
+    greenlet keeps running, whichever of gevent and psycopg was imported first
+    (workshop.db.engine.make_psycopg_green). Judged by how long the two sleeps overlap, not by the
+    total time, which a loaded machine stretched past the limit once (1.1 s)."""
     for order, check in cluster["green_checks"].items():
         out, err = check.communicate(timeout=60)
         assert check.returncode == 0, err
-        elapsed, beats = out.split()
-        assert float(elapsed) < 0.9, f"{order}: the two queries ran one after the other ({elapsed} s)"
+        overlap, beats = out.split()
+        assert float(overlap) > 0.25, f"{order}: the two queries ran one after the other (overlap {overlap} s)"
         assert int(beats) >= 3, f"{order}: the hub was blocked while PostgreSQL worked"
