@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.live_server import free_port  # noqa: F401  (a port below the outgoing-connection range)
@@ -60,6 +61,30 @@ def drop_database(name: str, admin_url: str = PG_ADMIN_URL) -> None:
     import psycopg
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def migrated_database():
+    """A fresh PostgreSQL database at the latest migration for a test module: (Database, URL); skipped
+    when PostgreSQL cannot be reached (a failure under CI, which has it), dropped afterwards."""
+    import pytest
+    problem = postgres_reachable()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
+    from workshop.db.engine import Database
+    from workshop.db.migrate import upgrade
+    name, url = create_database()
+    database = None
+    try:
+        upgrade(url)
+        database = Database(url)
+        yield database, url
+    finally:
+        if database is not None:
+            database.dispose()
+        drop_database(name)
 
 
 

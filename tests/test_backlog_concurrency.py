@@ -10,7 +10,6 @@ Skipped when it is absent, unless CI is set: then it fails.
 """
 from __future__ import annotations
 
-import os
 import threading
 from io import BytesIO
 
@@ -29,23 +28,8 @@ ROUNDS = 2
 
 @pytest.fixture(scope="module")
 def pg(tmp_path_factory):
-    problem = so.postgres_reachable()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem, pytrace=False)
-        pytest.skip(problem)
-    from workshop.db.engine import Database
-    from workshop.db.migrate import upgrade
-    name, url = so.create_database()
-    database = None
-    try:
-        upgrade(url)
-        database = Database(url)
+    with so.migrated_database() as (database, url):
         yield database, url, tmp_path_factory.mktemp("pg-backlog")
-    finally:
-        if database is not None:
-            database.dispose()
-        so.drop_database(name)
 
 
 def _themes_state(database, discovery_id: int) -> dict:

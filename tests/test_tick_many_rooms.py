@@ -7,7 +7,6 @@ Each test runs on SQLite and on PostgreSQL (127.0.0.1:5432, a throw-away `stormi
 created from `postgres`; skipped when it is absent, unless CI is set: then it fails)."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from sqlalchemy import event, update
@@ -24,23 +23,8 @@ from workshop.services.board import BoardService, Submission
 
 @pytest.fixture(scope="module")
 def postgres():
-    problem = so.postgres_reachable()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem, pytrace=False)
-        pytest.skip(problem)
-    from workshop.db.engine import Database
-    from workshop.db.migrate import upgrade
-    name, url = so.create_database()
-    database = None
-    try:
-        upgrade(url)
-        database = Database(url)
+    with so.migrated_database() as (database, _):
         yield database
-    finally:
-        if database is not None:
-            database.dispose()
-        so.drop_database(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
