@@ -59,19 +59,48 @@ def migrated_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def app(tmp_path, migrated_template, monkeypatch):
+def _test_app(tmp_path: Path, template: Path, monkeypatch):
+    """An app over a copy of the database file `template`, in its own instance directory."""
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SOCKETIO_MESSAGE_QUEUE", raising=False)
     db_path = tmp_path / "test.db"
-    shutil.copy(migrated_template, db_path)
+    shutil.copy(template, db_path)
     from workshop import create_app
-    app = create_app({
+    return create_app({
         "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": f"sqlite:///{db_path}",
         "AUTO_MIGRATE": False, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
         "EXPORT_DIR": str(tmp_path / "exports"), "SERVER_NAME": "storming.test",
     })
+
+
+@pytest.fixture
+def database_template(request, migrated_template) -> Path:
+    """The database file a test's app starts from: empty and migrated, or the demo's (`demo_template`)
+    for a test that asks for that fixture, itself or through another (a module's `demo`)."""
+    return request.getfixturevalue("demo_template") if "demo_template" in request.fixturenames else migrated_template
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, migrated_template) -> Path:
+    """A database holding the demo discovery as `flask demo` makes it, once per test process: the
+    first account (Ada, an admin facilitator, "correct horse") and Pat, a product owner ("another
+    pass"), both members; the backlog aggregated once (the demo took 3-5 s per test that made it)."""
+    directory = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        app = _test_app(directory, migrated_template, monkeypatch)
+        auth = Auth(app.test_client())
+        auth.setup()
+        auth.add_user("po@example.com", "Pat Owner", "product_owner")
+        assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+        assert auth.client.get("/discoveries/1/backlog").status_code == 200
+        app.extensions["db"].dispose()
+    return directory / "test.db"
+
+
+@pytest.fixture
+def app(tmp_path, database_template, monkeypatch):
+    app = _test_app(tmp_path, database_template, monkeypatch)
     yield app
     app.extensions["db"].dispose()
 

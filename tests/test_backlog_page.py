@@ -10,12 +10,9 @@ from workshop.db.models import Theme, ThemeAssignment
 
 
 @pytest.fixture
-def demo(signed_in, client, runner):
-    """The demo discovery, seen by its product owner (a member) and the admin facilitator."""
-    signed_in.add_user("po@example.com", "Pat Owner", "product_owner")
-    runner.invoke(args=["demo"])
-    signed_in.logout()
-    signed_in.login("po@example.com", "another pass")
+def demo(demo_template, auth):
+    """The demo discovery, seen by its product owner Pat (a member; the admin facilitator made it)."""
+    assert auth.login("po@example.com", "another pass").status_code == 302
     return 1
 
 
@@ -286,3 +283,25 @@ def test_a_skipped_question_stays_skipped_after_a_reload_and_each_sticky_names_i
     assert question(again) != first and "1 skipped for now" in again
     assert question(client.get("/discoveries/1/review?skip=").get_data(as_text=True)) == first
     assert "skipped for now" not in client.get("/discoveries/1/review").get_data(as_text=True)
+
+
+def test_a_title_typed_then_answered_yes_or_no_is_saved(demo, client, db):
+    """A new product owner typed a better title into a title question and pressed the big Yes: the old
+    title was kept (and pinned) and theirs lost. What is typed is now the answer, with Yes or No; an
+    untouched field with Yes keeps the machine's title as before."""
+    from workshop.db.models import Theme
+    from workshop.services import review
+    with db.session() as session:
+        titles = [s for s in review.suggestions(session, 1, limit=200) if s.kind == "title"][:2]
+    assert len(titles) == 2, "the demo's review has title questions"
+    for suggestion, answer in zip(titles, ("yes", "no")):
+        with db.session() as session:
+            theme_id = next(t.id for t in session.exec(select(Theme)).all()
+                            if t.title == suggestion.title and t.merged_into_id is None)
+        done = client.post("/discoveries/1/review/answer", data={
+            "suggestion": suggestion.id, "answer": answer, "title": f"  Change approval waits, {answer}  ",
+            "title_shown": suggestion.title}, follow_redirects=True).get_data(as_text=True)
+        assert "Your title is saved" in done
+        with db.session() as session:
+            theme = session.get(Theme, theme_id)
+            assert (theme.title, theme.title_is_custom) == (f"Change approval waits, {answer}", True)

@@ -13,12 +13,10 @@ from workshop.db.models import (Discovery, DiscoveryMember, Operation, Participa
 
 
 @pytest.fixture
-def demo(signed_in, client, runner, db):
-    """The demo discovery (admin Ada facilitates; Pat, a product owner, is a member), aggregated once
-    (themes and assignments exist) and with a logged operation on each board."""
-    signed_in.add_user("po@example.com", "Pat Owner", "product_owner")
-    assert runner.invoke(args=["demo"]).exit_code == 0
-    assert client.get("/discoveries/1/backlog").status_code == 200
+def demo(demo_template, auth, db):
+    """The demo discovery (admin Ada facilitates, signed in; Pat, a product owner, is a member), aggregated
+    once (themes and assignments exist) and with a logged operation on each board."""
+    assert auth.login().status_code == 302
     with db.session() as session:
         for workshop in session.exec(select(Workshop)).all():
             session.add(Operation(workshop_id=workshop.id, seq=1, op_id=f"op-{workshop.id}", type="phase.set",

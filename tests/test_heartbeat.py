@@ -184,8 +184,38 @@ def server_frames(sock, seconds: float):
             yield opcode, payload
 
 
-def test_at_the_default_heartbeat_a_connection_outlives_45_seconds():
+DEFAULT_HOLD = "test_at_the_default_heartbeat_a_connection_outlives_45_seconds"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def default_heartbeat_hold(request):
+    """The 50 s hold at the default heartbeat, started with the module (when its test is selected) so
+    that it passes while the quick-heartbeat tests run: its test, the module's last, then waits only
+    for the rest (the module took 95 s when the hold ran on its own)."""
+    outcome: dict = {}
+    if not any(item.name == DEFAULT_HOLD for item in request.session.items):
+        yield outcome
+        return
+
+    server = shared_server()  # started (and migrated) here: Alembic's context is one per process, not per thread
+
+    def run():
+        try:
+            outcome["clients"] = hold(server, 50, busy=False)
+        except BaseException as error:  # handed to the test, which raises it
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True, name="default-heartbeat-hold")
+    outcome["thread"] = thread
+    thread.start()
+    yield outcome
+    thread.join(120)
+
+
+def test_at_the_default_heartbeat_a_connection_outlives_45_seconds(default_heartbeat_hold):
     """The production setting (25 s + 20 s): the old bug dropped every connection at 45.0 s."""
-    server = shared_server()
-    pythons, nodes = hold(server, 50, busy=False)
-    assert_never_dropped(pythons, nodes)
+    default_heartbeat_hold["thread"].join(110)
+    assert not default_heartbeat_hold["thread"].is_alive(), "the 50 s hold did not end"
+    if "error" in default_heartbeat_hold:
+        raise default_heartbeat_hold["error"]
+    assert_never_dropped(*default_heartbeat_hold["clients"])

@@ -449,3 +449,50 @@ def test_after_two_answers_about_one_theme_the_next_question_is_about_another():
     other = [questions.Answer("split", ["b1"], ["b2"], False, "k3", ["b2"])]
     assert questions.not_one_theme_thrice([about_a, about_b], said[:1] + other, theme_of) == [about_a, about_b]
     assert questions.not_one_theme_thrice([about_a], said, theme_of) == [about_a]
+
+
+def test_a_title_goes_with_the_sticky_it_names_when_a_yes_moves_that_sticky_out(session, tiny):
+    """A new owner confirmed "Users never got training so they call support" as a title, then said yes to
+    that sticky in a theme of its own: the title stayed behind on the theme left holding an unrelated
+    round-2 sticky, two themes had the same title and the wrong one was reported as new pain. The
+    title now leaves with its sticky; the theme left behind is named after a sticky it still holds;
+    undo puts both titles back."""
+    from workshop.aggregation import review as questions
+    from workshop.db.models import Theme
+    from workshop.services import review, theme_decisions
+    d, ids = tiny
+    before = themes_of(session, d.id)
+    firewall = [ids[t][0] for t in ids]
+    theme_id = int(before[firewall[0]])
+    theme_decisions.rename_theme(session, d.id, theme_id, FIREWALL[0])  # the title the owner confirmed
+    state = review._state(session, d.id)
+    rest = firewall[1:]
+    apart = questions.Candidate("move", [firewall[0]], [theme_id], None, rest, rest, 1.0)
+    review._keep(session, d.id, state, apart, True)
+    after = themes_of(session, d.id)
+    new_theme = int(after[firewall[0]])
+    assert new_theme != theme_id and after[firewall[1]] == after[firewall[2]] == theme_id
+    titles = {t.id: (t.title, t.title_is_custom) for t in session.exec(select(Theme)).all()}
+    assert titles[new_theme] == (FIREWALL[0], True)
+    assert titles[theme_id] == (FIREWALL[1], False)  # named after a sticky it still holds, not kept by hand
+    assert [t for t, _ in titles.values()].count(FIREWALL[0]) == 1
+    review.undo_last(session, d.id)
+    session.expire_all()
+    assert session.get(Theme, theme_id).title == FIREWALL[0] and session.get(Theme, theme_id).title_is_custom
+    assert themes_of(session, d.id)[firewall[0]] == theme_id
+
+
+def test_a_title_stays_when_its_sticky_stays(session, tiny):
+    """Moving another sticky out of a theme leaves the theme's title where it is."""
+    from workshop.aggregation import review as questions
+    from workshop.db.models import Theme
+    from workshop.services import review, theme_decisions
+    d, ids = tiny
+    firewall = [ids[t][0] for t in ids]
+    theme_id = int(themes_of(session, d.id)[firewall[0]])
+    theme_decisions.rename_theme(session, d.id, theme_id, FIREWALL[0])
+    state = review._state(session, d.id)
+    review._keep(session, d.id, state, questions.Candidate("move", [firewall[2]], [theme_id], None, firewall[:2], firewall[:2], 1.0),
+                 True)
+    session.expire_all()
+    assert (session.get(Theme, theme_id).title, session.get(Theme, theme_id).title_is_custom) == (FIREWALL[0], True)

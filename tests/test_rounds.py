@@ -111,8 +111,9 @@ def test_the_change_is_judged_on_the_teams_that_ran_both_rounds():
 # --- through the app ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def demo(signed_in, runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def demo(demo_template, auth):
+    """The demo discovery, its facilitator Ada (the first account, an admin) signed in."""
+    assert auth.login().status_code == 302
     return 1
 
 

@@ -317,7 +317,42 @@ def _apply_yes(session: Session, discovery_id: int, state: _State, candidate) ->
             row.theme_id = target
         row.pinned = True
         session.add(row)
+    if candidate.kind not in ("merge", "round") and candidate.source:
+        before["retitled"] = _title_follows_its_sticky(session, state, int(candidate.source[0]), moving,
+                                                       before["created"])
     return before
+
+
+def _title_follows_its_sticky(session: Session, state: _State, source_id: int, moving: set[str],
+                              created: int | None) -> dict[str, list]:
+    """A theme's title is the text of one of its stickies (confirmed in the review or not): when a yes
+    moves that sticky out and leaves others behind, the title goes with it into a theme the yes
+    creates, and the theme left behind is named after a sticky it still holds (an automatic title the
+    next grouping may improve). A new owner confirmed a title, then split its sticky off: two themes
+    carried that title, and the one left with an unrelated round-2 sticky was reported as new pain.
+    Returns theme id -> [title, custom] as they were (for the undo); nothing when the title stays."""
+    source = session.get(Theme, source_id)
+    if source is None:
+        return {}
+    frame = state.stickies
+    texts = dict(zip(frame["sticky_id"], frame["text"]))
+    held = frame.loc[frame["theme_id"] == source_id, "sticky_id"].tolist()
+    staying = [s for s in held if s not in moving]
+    words = " ".join(str(source.title).replace("…", " ").split()).lower()
+    named_moving = words and any(" ".join(str(texts.get(s, "")).split()).lower().startswith(words)
+                                 for s in moving)
+    if not staying or not named_moving:
+        return {}
+    restore = {str(source.id): [source.title, bool(source.title_is_custom)]}
+    if created is not None:
+        new = session.get(Theme, created)
+        restore[str(new.id)] = [new.title, bool(new.title_is_custom)]
+        new.title, new.title_is_custom = source.title, bool(source.title_is_custom)
+        session.add(new)
+    source.title = shorten_title(str(texts[staying[0]]), THEME_TITLE_MAX)
+    source.title_is_custom = False
+    session.add(source)
+    return restore
 
 
 def _asked_text(state: _State, candidate) -> str:
@@ -507,6 +542,11 @@ def _undo_yes(session: Session, discovery_id: int, before: dict) -> None:
             row = ThemeAssignment(sticky_id=sticky_id, theme_id=theme_id, pinned=bool(pinned))
         row.theme_id, row.pinned = theme_id, bool(pinned)
         session.add(row)
+    for theme_id, (title, custom) in (before.get("retitled") or {}).items():
+        theme = session.get(Theme, int(recreated.get(int(theme_id), int(theme_id))))
+        if theme is not None:
+            theme.title, theme.title_is_custom = title, bool(custom)
+            session.add(theme)
     created = before.get("created")
     if created is not None:
         session.flush()

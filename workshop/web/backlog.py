@@ -239,10 +239,14 @@ def review_answer(discovery_id: int):
     skipped = _skipped(discovery_id)
     if choice == "skip":
         return _to_review(discovery_id, skipped + [suggestion_id] if suggestion_id else skipped)
+    typed = " ".join(request.form.get("title", "").split())
+    # a title typed into the field and then answered with Yes or No (a new owner pressed the big Yes
+    # after typing, and lost the title): what they typed is their answer
+    retyped = choice in ("yes", "no") and typed and typed != " ".join(request.form.get("title_shown", "").split())
     try:
-        if choice == "title" and request.form.get("title", "").strip():
+        if (choice == "title" and typed) or retyped:
             review.retitle(session, discovery_id, suggestion_id, request.form["title"])
-            flash("Title saved.", "success")
+            flash("Your title is saved, and kept." if retyped else "Title saved.", "success")
         elif choice == "yes" and request.form.get("choosing") == "1":
             # the ticks beside the stickies in question: a yes for the ticked ones only
             ticked = request.form.getlist("sticky")
