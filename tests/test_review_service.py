@@ -167,6 +167,71 @@ def test_round_two_pain_is_asked_about_the_gone_theme_first_and_no_question_twic
     assert said_no[3, 0] < p[3, 0] and said_no[0, 1] == p[0, 1]
 
 
+def test_after_two_noes_a_new_round_two_pain_is_not_asked_about_first_again():
+    """A new owner was asked seven times in a row whether one new round-2 sticky was the same problem
+    as one old theme after another. After ROUND_NOES no's about one new theme, its other old themes are
+    ordinary merge questions in their turn, not round questions asked first."""
+    import numpy as np
+
+    from workshop.aggregation import review as questions
+    ids = [f"s{i}" for i in range(30)]
+    theme_of = np.array([1, 1, 2, 2, 3, 3, 4, 4, 5, 5] + list(range(10, 30)))  # theme 5: new in round 2
+    similarity = np.full((30, 30), 0.05)
+    for a, b in ((0, 2), (2, 4), (4, 6)):  # themes 1-4: each one problem, alike only in words
+        similarity[a:b, a:b] = 0.7
+    similarity[np.ix_([8, 9], range(8))] = similarity[np.ix_(range(8), [8, 9])] = 0.35  # the new one shares a word
+    similarity[8:10, 8:10] = 0.7
+    similarity[np.ix_(range(10, 30), range(10, 30))] = 0.3  # one-offs, loosely alike among themselves
+    np.fill_diagonal(similarity, 1.0)
+    p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
+    ranks = {t: r for r, t in enumerate([1, 2, 3, 4, 5] + list(range(10, 30)), start=1)}
+    index = {s: i for i, s in enumerate(ids)}
+    answers: list = []
+    asked: set = set()
+    kinds = []
+    for _ in range(3):
+        q = questions.apply_answers(p, index, answers)
+        pool = questions.candidates(ids, theme_of, q, ranks, asked, new_themes={5}, gone_themes={1, 2, 3, 4},
+                                    answers=answers)
+        first = pool[0]
+        kinds.append(first.kind)
+        if first.kind != "round":
+            break
+        assert first.source == [5]
+        answers.append(questions.Answer("round", first.moving, first.others, False, first.key, first.parted))
+        asked.add(first.key)
+    assert kinds[:questions.ROUND_NOES] == ["round"] * questions.ROUND_NOES
+    assert kinds[questions.ROUND_NOES] != "round"
+    assert not any(c.kind == "round" for c in pool), "the other old themes come as plain merges"
+
+
+def test_a_theme_said_to_be_one_problem_is_not_offered_another_cut():
+    """A new owner said no to splitting 6 stickies off the CAB theme and was offered a 2-sticky split of
+    it next, and the same on the firewall theme. A no to "two problems here?" / "... of their own?"
+    says the theme is one problem: while it holds mostly those stickies, no other cut of it is asked
+    (moves into another theme still are)."""
+    import numpy as np
+
+    from workshop.aggregation import review as questions
+    ids = [f"s{i}" for i in range(24)]
+    theme_of = np.array([1] * 8 + [2] * 4 + list(range(10, 22)))
+    similarity = np.full((24, 24), 0.05)
+    similarity[0:4, 0:4] = similarity[4:8, 4:8] = 0.8  # theme 1: two tight halves, loosely alike
+    similarity[0:4, 4:8] = similarity[4:8, 0:4] = 0.3
+    similarity[8:12, 8:12] = 0.8
+    np.fill_diagonal(similarity, 1.0)
+    p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
+    ranks = {t: r for r, t in enumerate([1, 2] + list(range(10, 22)), start=1)}
+    pool = questions.candidates(ids, theme_of, p, ranks)
+    cut = next(c for c in pool if c.target is None and c.source == [1])
+    no = questions.Answer(cut.kind, cut.moving, cut.others, False, cut.key, cut.parted)
+    q = questions.apply_answers(p, {s: i for i, s in enumerate(ids)}, [no])
+    after = questions.candidates(ids, theme_of, q, ranks, {cut.key}, answers=[no])
+    assert not [c for c in after if c.target is None and c.source == [1]]
+    assert [c for c in pool if c.target is None and c.source == [1] and c.key != cut.key], \
+        "without the no there were other cuts of it"
+
+
 def _synthetic_pool():
     import numpy as np
 

@@ -588,3 +588,20 @@ def test_an_imported_workshops_stickies_are_on_the_stickies_sheet_in_timeline_or
     positions = [r[header.index("Position")] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert positions == sorted(positions) and len(texts) == 9
     assert texts[:3] == ["Step 1", "Step 5", "Step 3"]
+
+
+def test_a_round_question_names_the_old_theme_as_the_backlog_does(demo, db):
+    """A new owner read "(gone)" in the review where the backlog said "not run yet" or "gone so far":
+    the review now uses the backlog's word for the old theme."""
+    from workshop.aggregation import review as questions
+    from workshop.services import review
+    with db.session() as session:
+        state = review._state(session, 1)
+    words = {w for w in state.changes.values()}
+    assert {"gone", "not run yet"} <= words, words  # the demo has both
+    new = next(t for t, w in state.changes.items() if w not in ("gone", "gone so far", "not run yet"))
+    moving = list(state.stickies.loc[state.stickies["theme_id"] == new, "sticky_id"])
+    for old in [t for t, w in state.changes.items() if w in ("gone", "gone so far", "not run yet")]:
+        others = list(state.stickies.loc[state.stickies["theme_id"] == old, "sticky_id"])
+        asked = review._suggestion(state, questions.Candidate("round", moving, [new], old, others, [], 1.0))
+        assert asked.question.endswith(f"({state.changes[old]})?"), asked.question

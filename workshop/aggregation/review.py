@@ -336,6 +336,12 @@ def _same_set(a: Sequence[str], b: Sequence[str]) -> bool:
     return bool(a and b) and len(a & b) / len(a | b) >= SAME_SET
 
 
+#: No's to "is this new round-2 pain the old one?" about one new theme after which its other old
+#: themes are asked about as ordinary merges (in their turn, not first): a new owner was asked about
+#: one new sticky seven times in a row, most of the old themes only sharing a word with it.
+ROUND_NOES = 2
+
+
 #: The last answers about one theme after which the next question is about another one, if any.
 IN_A_ROW = 2
 
@@ -422,6 +428,14 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
     # the no's to "put them in 'Y'?" and "same problem?" (not "... of their own?": that keeps them home)
     refusals = [a for a in answers if not a.accepted and a.kind in ("move", "merge", "round")
                 and not within_own_theme(a.others, a.parted)]
+    round_noes = [a.moving for a in answers if not a.accepted and a.kind == "round"]
+    # the themes the owner said are one problem (a no to "two problems here?" / "... of their own?")
+    # while they still hold mostly what they held then: no other cut of them is offered (a new owner
+    # said no to a 6-sticky split of the CAB theme and was offered a 2-sticky split of it next)
+    said_one = [set(map(str, [*a.moving, *a.others])) for a in answers
+                if not a.accepted and within_own_theme(a.others, a.parted)]
+    one_problem = [bool(said_one) and any(_same_set([ids[i] for i in by_theme[c]], one) for one in said_one)
+                   for c in range(k)]
 
     def add(kind, moving_rows, source_codes, target_code, score):
         if score <= MIN_SCORE:
@@ -433,6 +447,8 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
         others = [ids[i] for i in by_theme[target_code]] if target_code is not None else left
         cand = Candidate(kind, moving, [int(themes[c]) for c in source_codes], target, others, left, score)
         if target is not None and refusals and refused_before(moving, others, refusals):
+            return
+        if target is None and len(source_codes) == 1 and one_problem[source_codes[0]]:
             return
         if cand.key not in asked:
             if RANKER is not None:
@@ -465,8 +481,11 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
             ta, tb = int(themes[a]), int(themes[b])
             bonus = max(weight[a], weight[b]) * MERGE_FACTOR
             if (ta in new_themes and tb in gone_themes) or (tb in new_themes and ta in gone_themes):
-                kind, bonus = "round", max(weight[a], weight[b]) * 2.0  # never scaled down: ask it early
-                big, small = (a, b) if ta in gone_themes else (b, a)
+                old, new = (a, b) if ta in gone_themes else (b, a)
+                new_ids = [ids[i] for i in by_theme[new]]
+                if sum(_same_set(new_ids, m) for m in round_noes) < ROUND_NOES:
+                    kind, bonus = "round", max(weight[a], weight[b]) * 2.0  # never scaled down: ask it early
+                    big, small = old, new
             add(kind, list(by_theme[small]), [small], big, worth(pairs, mean, 0, 0, theta) * bonus)
     # moves out: a branch of a theme's own tree, to the theme it fits best or to a theme of its own
     for a in range(k):

@@ -680,7 +680,7 @@ def _totals(report: BacklogReport) -> list[tuple[str, object]]:
 
 # The Summary's grid: labels, values (merged across B:E for the long texts), the top themes' Priority,
 # Teams and Votes, a narrow gap, then the chart's columns. Printed on one landscape page.
-SUMMARY_WIDTHS = {"A": 20, "B": 50, "C": 9, "D": 7, "E": 7, "F": 2}
+SUMMARY_WIDTHS = {"A": 24, "B": 50, "C": 9, "D": 7, "E": 7, "F": 2}
 CHART_COLUMNS = 8             # G..N
 CHART_COLUMN_WIDTH = 8
 
@@ -884,8 +884,8 @@ def _lead_time_columns(lead: pd.DataFrame) -> list[_Column]:
 
 
 LEAD_FORMAT = '0.0" days (median)"'
-GONE_FORMAT = '0" themes"'
-GONE_SO_FAR_FORMAT = '0" themes (for the teams of theirs that ran it)"'
+GONE_FORMAT = '[=1]0" theme";0" themes"'
+GONE_SO_FAR_FORMAT = '[=1]0" theme (for its teams that ran it)";0" themes (for the teams of theirs that ran it)"'
 
 
 def _lead_time_sheet(lead: pd.DataFrame | None, stickies: pd.DataFrame) -> list[_Column] | None:

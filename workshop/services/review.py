@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 
 from workshop.aggregation import review as questions
 from workshop.aggregation.backlog import build_backlog
+from workshop.aggregation.rounds import compare_rounds
 from workshop.aggregation.themes import DEFAULT_CONFIG, shorten_title, vectorise
 from workshop.db.models import ReviewAnswer, Sticky, Theme, ThemeAssignment, Workshop
 from workshop.domain.errors import Conflict, NotFound, ValidationError
@@ -75,6 +76,7 @@ class _State:
     answers: list[ReviewAnswer]
     candidates: list = field(default_factory=list)
     rounds: dict[int, int] = field(default_factory=dict)  # workshop -> round, when there are several
+    changes: dict[int, str] = field(default_factory=dict)  # theme -> its change between the last rounds
 
 
 def pain_stickies(session: Session, discovery_id: int) -> pd.DataFrame:
@@ -93,18 +95,26 @@ def _answers(session: Session, discovery_id: int) -> list[ReviewAnswer]:
                              .order_by(ReviewAnswer.id)).all())
 
 
-def _ranked(session: Session, discovery_id: int) -> tuple[pd.DataFrame, list[Theme], dict[int, int]]:
-    """The themed stickies, the themes and each theme's rank in the backlog (the backlog's own order,
-    without what only the page needs: cohesion, heatmap, workshops)."""
+def _ranked(session: Session, discovery_id: int) -> tuple[pd.DataFrame, list[Theme], dict[int, int], dict[int, str]]:
+    """The themed stickies, the themes, each theme's rank in the backlog (the backlog's own order,
+    without what only the page needs: cohesion, heatmap, workshops) and, where the discovery has had
+    several rounds, each theme's change between the last two in the backlog's words ("gone", "gone so
+    far", "not run yet", "new", ...)."""
     discovery, stickies, workshops, themes = backlog_service.aggregate_discovery(session, discovery_id)
     teams = {w.team for w in workshops}
     ranked = build_backlog(stickies, backlog_service._themes_frame(themes), total_teams=len(teams),
                            stages=list(discovery.stages or []))
-    return stickies, themes, {int(t): int(r) for t, r in zip(ranked["theme_id"], ranked["rank"])}
+    ranks = {int(t): int(r) for t, r in zip(ranked["theme_id"], ranked["rank"])}
+    workshop_round = {int(w.id): int(w.round or 1) for w in workshops}
+    changes: dict[int, str] = {}
+    if len(set(workshop_round.values())) > 1:
+        table = compare_rounds(stickies, ranked, workshop_round)
+        changes = {int(t): str(c) for t, c in zip(table["theme_id"], table["change"])}
+    return stickies, themes, ranks, changes
 
 
 def _state(session: Session, discovery_id: int) -> _State:
-    stickies, themes, ranks = _ranked(session, discovery_id)
+    stickies, themes, ranks, changes = _ranked(session, discovery_id)
     pains = stickies[(stickies["kind"] == "pain") & stickies["theme_id"].notna()]
     frame = pd.DataFrame({"sticky_id": pains["sticky_id"].astype(str).to_numpy(),
                           "team": pains["team"].astype(str).to_numpy(),
@@ -113,7 +123,7 @@ def _state(session: Session, discovery_id: int) -> _State:
                           "workshop_id": pains["workshop_id"].astype("int64").to_numpy()})
     titles = {t.id: t.title for t in themes}
     custom = {t.id for t in themes if t.title_is_custom}
-    state = _State(frame, titles, custom, ranks, _answers(session, discovery_id))
+    state = _State(frame, titles, custom, ranks, _answers(session, discovery_id), changes=changes)
     rounds = {int(w): int(r or 1) for w, r in session.exec(select(Workshop.id, Workshop.round).where(
         Workshop.discovery_id == discovery_id)).all()}
     if len(set(rounds.values())) > 1:  # the page says which round a sticky is from
@@ -225,8 +235,10 @@ def _suggestion(state: _State, candidate) -> Suggestion:
     them, its = ("it", "its") if n == 1 else ("them", "their")
     if kind in ("merge", "round"):
         if kind == "round":
+            # the backlog's word for the old theme: "gone" only where the backlog says so too (a new
+            # owner read "(gone)" where the backlog said "not run yet")
             question = (f"Is this new round-2 pain, {_quote(title(source))}, the same problem as "
-                        f"{_quote(title(target))} (gone)?")
+                        f"{_quote(title(target))} ({state.changes.get(int(target), 'gone')})?")
         else:
             question = f"Same problem? {_quote(title(source))} and {_quote(title(target))}"
     elif kind == "split":
