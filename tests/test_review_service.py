@@ -561,3 +561,21 @@ def test_a_title_stays_when_its_sticky_stays(session, tiny):
                  True)
     session.expire_all()
     assert (session.get(Theme, theme_id).title, session.get(Theme, theme_id).title_is_custom) == (FIREWALL[0], True)
+
+
+def test_a_move_into_another_theme_shows_what_stays_behind(session, tiny):
+    """"These stickies are a different problem from the rest of X: put them in Y?" showed the stickies
+    and Y's, not the rest of X the claim is about (a new owner's walkthrough)."""
+    from workshop.services import review
+    d, _ = tiny
+    moves = [s for s in review.suggestions(session, d.id, limit=60)
+             if s.kind == "move" and s.target_id is not None and len(s.source_titles) == 1]
+    assert moves, "the tiny discovery's review proposes a move into another theme"
+    frame = review.pain_stickies(session, d.id).set_index("sticky_id")
+    for s in moves:
+        moving = {sid for sid, _, _ in s.stickies}
+        behind = set(frame.index[frame["theme_id"] == s.theme_id]) - moving
+        assert s.rest_count == len(behind) and {sid for sid, _, _ in s.rest} <= behind
+        assert len(s.rest) == min(len(behind), 3)
+    others = [s for s in review.suggestions(session, d.id, limit=60) if s.target_id is None]
+    assert all(not s.rest for s in others)  # "... of their own?" shows the rest as its other side already

@@ -65,6 +65,8 @@ class Suggestion:
     sample_title: str = ""               # which theme ``sample`` is from
     sample_count: int = 0                # how many stickies that theme has
     source_titles: tuple = ()            # the titles of the themes the stickies are in now
+    rest: tuple = ()                     # a move into another theme: some of what stays behind in theirs
+    rest_count: int = 0                  # how many stickies stay behind
 
 
 @dataclass
@@ -253,11 +255,15 @@ def _suggestion(state: _State, candidate) -> Suggestion:
         question = (f"{these} a different problem from the rest of {_quote(title(source))}: "
                     f"put {them} in {_quote(title(target))}?")
     compare = candidate.others
+    # "a different problem from the rest of X: put them in Y?" is judged against X's rest too (a new
+    # owner saw only the stickies and Y's)
+    rest = list(candidate.parted) if kind == "move" and target is not None else []
     return Suggestion(_suggestion_id(candidate), "move" if kind == "move" else kind, question, changes,
                       theme_id=source, target_id=None if target is None else int(target),
                       stickies=rows(candidate.moving), sample=rows(compare[:SAMPLE]),
                       sample_title=title(target) if target is not None else (sources[0] if sources else ""),
-                      sample_count=len(compare), source_titles=sources)
+                      sample_count=len(compare), source_titles=sources, rest=rows(rest[:SAMPLE // 2 or 1]),
+                      rest_count=len(rest))
 
 
 def next_suggestion(session: Session, discovery_id: int) -> Suggestion | None:
