@@ -77,6 +77,16 @@ def test_demo_in_one_click_then_backlog_sorted_filtered_and_opened(demo_page, ou
     assert first.locator("tr.details").is_visible()
     first.screenshot(path=str(output_dir / "backlog-theme.png"))
     ui.publish_screenshot(output_dir / "backlog-theme.png", "backlog-theme.png")
+    # from the top of the page, two Tabs and Enter reach the themes (a new owner needed 66 Tabs)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.goto(page.url)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.dataset.test") == "skip-to-themes"
+    assert page.locator("[data-test=skip-to-themes]").is_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the next stop is the themes' filter
+    assert page.evaluate("() => document.activeElement.id") == "theme-filter"
 
 
 def test_product_owner_decision_shows_after_reload(demo_page, ui):
