@@ -37,17 +37,24 @@ CULPRITS = """(w) => {
 }"""
 
 
-@pytest.fixture
-def site(server):
-    """An admin, the demo discovery (for the backlog) and a workshop with an 80-character team name."""
+@pytest.fixture(scope="module")
+def demo_site(module_server):
+    """An admin, the demo discovery (for the backlog) and a workshop with an 80-character team name,
+    made once for the module: each test made its own, and its backlog grouped ~200 pain points again."""
     from tests.browser.conftest import SetUp
     assert len(LONG_TEAM) == 80
-    setup = SetUp(server.url)
+    setup = SetUp(module_server.url)
     setup.admin(name=ADMIN)
     token = setup._csrf("/")
-    r = setup.http.post(server.url + "/demo", data={"csrf_token": token})
+    r = setup.http.post(module_server.url + "/demo", data={"csrf_token": token})
     demo_id = int(re.search(r"/discoveries/(\d+)", r.url).group(1))
-    workshop = setup.workshop(demo_id, team=LONG_TEAM)
+    return setup, setup.workshop(demo_id, team=LONG_TEAM)
+
+
+@pytest.fixture
+def site(server, demo_site):
+    """The module's server (alive) with its demo site."""
+    setup, workshop = demo_site
     return server, setup, workshop
 
 
