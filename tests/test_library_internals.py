@@ -114,7 +114,9 @@ INTERNALS = [
     # python-socketio's Redis queue: the tick's publishes held and sent in one pipeline (queue.py)
     ("socketio.pubsub_manager", "PubSubManager._publish", "callable(data)", "queue.py: held while the tick sends"),
     ("socketio.pubsub_manager", "", "source(self._handle_emit(message)  # handle in this host\n        self._publish(message)  # notify other hosts)",
-     "queue.py: an emit reaches this process's sockets before it is published (holding it delays only the others)"),
+     "queue.py: an emit is one _handle_emit (held: delivered here after the publish) and one _publish"),
+    ("socketio.pubsub_manager", "PubSubManager._handle_emit", "callable(message)",
+     "queue.py: the tick's local deliveries held until its publishes have gone; the listener's not"),
     ("socketio.redis_manager", "RedisManager._redis_connect", "callable()", "queue.py _publish_all"),
     ("socketio.redis_manager", "RedisManager", "assigned(connected)", "queue.py _publish_all"),
     ("socketio.redis_manager", "RedisManager", "assigned(redis)", "queue.py _publish_all: self.redis.pipeline"),

@@ -1,6 +1,7 @@
 """Issue 25: with the Redis message queue, a tick's room messages go to the other processes in one
-round trip (realtime/queue.py), not one publish per room; this process's sockets get each message at
-once, and a publish from any other greenlet is never held back behind the tick's."""
+round trip (realtime/queue.py), not one publish per room, and then to this process's sockets, in the
+order they were made; a publish or a delivery from any other greenlet is never held back behind the
+tick's."""
 from __future__ import annotations
 
 import json
@@ -110,3 +111,45 @@ def test_a_tick_sends_its_rooms_messages_inside_one_held_block(db):
     rooms_sent = [to for event, _, to in socketio.emitted if event == "ops"]
     assert sorted(rooms_sent) == sorted(room_of(w) for w, _ in rooms)
     assert blocks == [0, len(socketio.emitted)]  # one block, every message of the tick inside it
+
+
+def test_a_held_blocks_messages_go_to_the_other_processes_first_then_here_in_their_order(monkeypatch):
+    """The other processes' clients used to wait for every local delivery of the tick before theirs
+    were published; now the one pipeline goes first. Another greenlet's delivery (the listener
+    handing over another process's message) is not held."""
+    manager, redis = _manager()
+    events: list = []
+    monkeypatch.setattr("socketio.pubsub_manager.PubSubManager._handle_emit",
+                        lambda self, message: events.append(("here", message["n"])))
+    execute = redis.pipeline
+
+    def pipeline(transaction=True):
+        inner = execute(transaction)
+        real = inner.execute
+        inner.execute = lambda: (real(), events.append(("published", len(redis.round_trips[-1]))))
+        return inner
+    redis.pipeline = pipeline
+    with manager.held():
+        for n in (1, 2):
+            manager._handle_emit({"n": n})
+            manager._publish({"n": n})
+        listener = threading.Thread(target=manager._handle_emit, args=({"n": 99},))
+        listener.start()
+        listener.join()
+        assert events == [("here", 99)]  # the tick's own wait for the end of the block
+    assert events == [("here", 99), ("published", 2), ("here", 1), ("here", 2)]
+    manager._handle_emit({"n": 3})  # after the block: at once again
+    assert events[-1] == ("here", 3)
+
+
+def test_the_old_order_is_one_setting_away(monkeypatch):
+    monkeypatch.setenv("BOARD_PUBLISH_AFTER_LOCAL", "1")
+    manager, redis = _manager()
+    events: list = []
+    monkeypatch.setattr("socketio.pubsub_manager.PubSubManager._handle_emit",
+                        lambda self, message: events.append(("here", message["n"])))
+    with manager.held():
+        manager._handle_emit({"n": 1})
+        manager._publish({"n": 1})
+        assert events == [("here", 1)] and redis.round_trips == []
+    assert redis.round_trips == [[{"n": 1}]]

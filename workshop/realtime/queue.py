@@ -5,13 +5,18 @@ publishes it to the other processes: one Redis round trip per emit, and under ge
 trip hands the hub to every other ready greenlet before the tick goes on. A tick that sends 20 rooms
 their messages waited 20 times (issue 25, docs/benchmarks.md "Round trips per tick on PostgreSQL").
 Here the publishes the tick's greenlet makes inside `held()` are kept, then sent in one pipeline of
-PUBLISH commands (one round trip, in the order they were made) when the block ends. Local delivery
-is unchanged (it happens before the publish), and a publish from any other greenlet (a handler, a
-disconnect over the queue) goes out at once, as before, so nothing it orders is reordered.
+PUBLISH commands (one round trip, in the order they were made) when the block ends, and only then are
+the same messages delivered to this process's own sockets, in the order they were made: the other
+processes' clients no longer wait for every local delivery of the tick before theirs leave (holding
+the publishes to the end of the tick had cost them that; docs/benchmarks.md). A publish or an emit
+from any other greenlet (a handler, the queue's listener delivering another process's messages) goes
+out at once, as before, so nothing it orders is reordered. `BOARD_PUBLISH_AFTER_LOCAL=1` delivers
+locally at once and publishes at the end, as before this change (for measuring only).
 """
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -25,7 +30,9 @@ class TickRedisManager(socketio.RedisManager):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._held: list | None = None
+        self._local: list = []      # this greenlet's messages for this process's sockets, while held
         self._holder: int | None = None
+        self.publish_first = os.environ.get("BOARD_PUBLISH_AFTER_LOCAL", "0") != "1"
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -33,16 +40,30 @@ class TickRedisManager(socketio.RedisManager):
         if self._held is not None:  # already holding (never nested by the hub): publish as it goes
             yield
             return
-        self._held, self._holder = [], threading.get_ident()
+        self._held, self._local, self._holder = [], [], threading.get_ident()
         try:
             yield
         finally:
-            held, self._held, self._holder = self._held, None, None
-            if held:
-                self._publish_all(held)
+            held, local = self._held, self._local
+            self._held, self._local, self._holder = None, [], None
+            try:
+                if held:
+                    self._publish_all(held)
+            finally:
+                for message in local:  # delivered here whatever became of the publish
+                    super()._handle_emit(message)
+
+    def _holding(self) -> bool:
+        return self._held is not None and threading.get_ident() == self._holder
+
+    def _handle_emit(self, message):
+        if self.publish_first and self._holding():
+            self._local.append(message)
+            return None
+        return super()._handle_emit(message)
 
     def _publish(self, data):
-        if self._held is not None and threading.get_ident() == self._holder:
+        if self._holding():
             self._held.append(data)
             return None
         return super()._publish(data)
