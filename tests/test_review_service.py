@@ -579,3 +579,26 @@ def test_a_move_into_another_theme_shows_what_stays_behind(session, tiny):
         assert len(s.rest) == min(len(behind), 3)
     others = [s for s in review.suggestions(session, d.id, limit=60) if s.target_id is None]
     assert all(not s.rest for s in others)  # "... of their own?" shows the rest as its other side already
+
+
+def test_a_title_question_comes_after_the_first_question_about_its_theme():
+    """On a small discovery a new owner was asked four titles first, one for a theme that held two
+    problems, before any question that could say so."""
+    from workshop.aggregation import review as questions
+    from workshop.services import review
+    title = questions.Candidate("title", [], [7], 7, [], [], 5.0, "t7")
+    other_title = questions.Candidate("title", [], [9], 9, [], [], 4.0, "t9")
+    split = questions.Candidate("split", ["a", "b"], [7], None, ["c", "d"], ["c", "d"], 1.0, "s7")
+    merge = questions.Candidate("merge", ["e"], [8], 3, ["f"], [], 0.5, "m8")
+    ordered = review._titles_after_structure([title, other_title, split, merge])
+    assert [c.key for c in ordered] == ["t9", "s7", "t7", "m8"]  # t9: nothing else asks about theme 9
+    assert review._titles_after_structure([split, title]) == [split, title]
+
+
+def test_the_progress_line_counts_the_themes_reviewed_beyond_the_top():
+    """"7 of the top 10 reviewed" became "6 of the top 10" after a yes lifted an unreviewed theme into the
+    top 10, which read as lost work; the line now says how many themes were reviewed in all too."""
+    from workshop.services.review import Progress
+    assert Progress(27, 6, 10, True, in_all=8).text == "6 of the top 10 themes reviewed (8 in all), 27 answers"
+    assert Progress(3, 2, 10, True, in_all=2).text == "2 of the top 10 themes reviewed, 3 answers"
+    assert Progress(40, 10, 10, True, in_all=14).text == "top 10 themes reviewed (14 in all), 40 answers"

@@ -186,7 +186,35 @@ def _candidates(session: Session, discovery_id: int, state: _State) -> list:
             out.append(questions.Candidate("title", [], [theme_id], theme_id, [], [],
                                            TITLE_WORTH * (TITLE_TOP + 1 - rank) / TITLE_TOP, key))
     out.sort(key=lambda c: (-c.score, c.kind, c.key))
-    return out
+    return _titles_after_structure(out)
+
+
+def _titles_after_structure(out: list) -> list:
+    """A theme's title question comes after the first question about its stickies, if the pool has one:
+    on a small discovery a new owner was asked four titles first, one of them for a theme holding two
+    problems, before any question that could say so."""
+    first_about: dict[int, int] = {}
+    for i, c in enumerate(out):
+        if c.kind != "title":
+            for t in c.source:
+                first_about.setdefault(int(t), i)
+            if c.target is not None:
+                first_about.setdefault(int(c.target), i)
+    after: dict[int, list] = {}
+    kept = []
+    for i, c in enumerate(out):
+        at = first_about.get(int(c.target), -1) if c.kind == "title" else -1
+        if at > i:
+            after.setdefault(at, []).append(c)
+        else:
+            kept.append((i, c))
+    if not after:
+        return out
+    ordered = []
+    for i, c in kept:
+        ordered.append(c)
+        ordered.extend(after.get(i, []))
+    return ordered
 
 
 def _suggestion_id(candidate) -> str:
@@ -581,15 +609,19 @@ class Progress:
     top: int               # how many top themes there are (at most PROGRESS_TOP)
     can_undo: bool
     last: str = ""         # what U takes back: "No to “…”"
+    in_all: int = 0        # themes an answer was about, in or out of the top
 
     @property
     def text(self) -> str:
         answers = f"{self.answers} answer{'s' if self.answers != 1 else ''}"
         if not self.top:
             return answers
+        # the themes reviewed in all, beside the top: a yes can lift an unreviewed theme into the top,
+        # and "7 of the top 10" became "6 of the top 10", which read as lost work to a new owner
+        beyond = f" ({self.in_all} in all)" if self.in_all > self.reviewed else ""
         if self.reviewed >= self.top:
-            return f"top {self.top} themes reviewed, {answers}"
-        return f"{self.reviewed} of the top {self.top} themes reviewed, {answers}"
+            return f"top {self.top} themes reviewed{beyond}, {answers}"
+        return f"{self.reviewed} of the top {self.top} themes reviewed{beyond}, {answers}"
 
 
 def progress(session: Session, discovery_id: int, ranks: dict[int, int] | None = None) -> Progress:
@@ -601,7 +633,7 @@ def progress(session: Session, discovery_id: int, ranks: dict[int, int] | None =
     touched = _reviewed(session, discovery_id, answers)
     top = {t for t, r in ranks.items() if r <= PROGRESS_TOP}
     given = [a for a in answers if (a.before or {}).get("part_of") is None]  # a yes for some: one answer
-    return Progress(len(given), len(top & touched), len(top), bool(answers), _last_answer(answers))
+    return Progress(len(given), len(top & touched), len(top), bool(answers), _last_answer(answers), len(touched))
 
 
 def _last_answer(answers: list[ReviewAnswer]) -> str:
