@@ -477,6 +477,19 @@ def test_a_no_to_put_them_in_y_marks_only_their_own_theme_reviewed(session, tiny
     assert last.startswith("No to ") and asked.question[:20] in last
 
 
+def test_a_theme_stays_reviewed_through_group_afresh(session, tiny):
+    """A new owner's "dbt CI takes 1h+" went from reviewed back to "check" after "Group afresh" (the
+    theme got a new id), though the answers about it stood: the mark now follows the stickies judged."""
+    from workshop.services import review
+    d, _ = tiny
+    asked = next(s for s in review.suggestions(session, d.id, limit=40) if s.kind == "move" and s.target_id is not None)
+    review.answer(session, d.id, asked.id, False)
+    judged = asked.stickies[0][0]
+    svc.regroup(session, d.id)
+    now = int(review.pain_stickies(session, d.id).set_index("sticky_id")["theme_id"][judged])
+    assert now in review.reviewed_themes(session, d.id)
+
+
 def test_a_refused_move_is_not_asked_again_in_another_shape():
     """After "Group afresh" a new owner was asked again to put "lighthouse step fails randomly" into
     "Reindex takes 14h" (now with other stickies, a new theme id, so a new key), with one sticky added:

@@ -670,7 +670,9 @@ def _reviewed(session: Session, discovery_id: int, answers: list[ReviewAnswer]) 
         return theme_id
 
     touched = {live(int(t)) for a in answers for t in (a.themes or [])}
-    placed = sorted({str(s) for a in answers if a.accepted and a.kind != "title" for s in (a.moving or [])})
+    # and where the stickies each answer judged are now: a yes's in the theme it put them in, a no's
+    # still in their own; after "Group afresh" gave those themes new ids, this is what finds them
+    placed = sorted({str(s) for a in answers if a.kind != "title" for s in (a.moving or [])})
     if placed:
         held = session.exec(select(ThemeAssignment.theme_id).where(ThemeAssignment.sticky_id.in_(placed))).all()
         touched |= {live(int(t)) for t in held}
