@@ -9,7 +9,9 @@ the imported database is made once per fixture and copied for every run, and the
 a discovery's pain points is memoised (its texts do not change during a review); everything else
 (re-aggregation after a yes, the backlog's ranks, title questions) runs as shipped. ``--set`` changes a
 module constant of workshop.aggregation.review for the run (e.g. ``--set MERGE_FACTOR=0.5``);
-``--record`` keeps the inputs of every ``candidates`` call (for offline analysis); ``--by-worth`` asks
+``--record`` keeps the inputs of every ``candidates`` call (for offline analysis); ``--cache DIR`` keeps
+the imported databases and the run's copy there (default /tmp/review_replay: two replays running at once
+need two directories, or they answer into one database); ``--by-worth`` asks
 by worth alone (no learnt order); ``--held-out STATES`` replays each fixture with the learnt order
 fitted on the other three fixtures' question pools only (benchmarks/review_fit.py), the figure
 docs/benchmarks.md reports as held out.
@@ -121,16 +123,25 @@ def run(name: str, answers: int, record: list | None = None, ranker: dict | None
     return {"history": history, "yes": yes, "kinds": "".join(kinds), "slowest": slowest}
 
 
+def set_cache(path: str) -> None:
+    """Keep the imported databases and the run's copy in ``path``."""
+    global CACHE
+    CACHE = Path(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--answers", type=int, default=40)
     parser.add_argument("--fixtures", default=",".join(bench.DOMAINS))
     parser.add_argument("--set", action="append", default=[])
     parser.add_argument("--record")
+    parser.add_argument("--cache", default=str(CACHE), help="where the imported databases are kept (one per "
+                        "replay running at once)")
     parser.add_argument("--by-worth", action="store_true", help="no learnt order (RANKER None)")
     parser.add_argument("--held-out", metavar="STATES", help="each fixture with RANKER fitted on the other "
                         "fixtures' pools (review_fit.py's recorded states; made and kept if missing)")
     args = parser.parse_args()
+    set_cache(args.cache)
     for item in args.set:
         key, value = item.split("=", 1)
         setattr(questions, key, eval(value))  # a number, or None
@@ -141,6 +152,7 @@ def main() -> None:
         ranker = None if args.by_worth else "shipped"
         if args.held_out:
             import review_fit
+            review_fit.replay.set_cache(args.cache)  # its own copy of this module records the pools
             others = [f for f in bench.DOMAINS if f != name]
             ranker = review_fit.fit(*review_fit.pools(args.held_out, others))
         r = run(name, args.answers, record, ranker)
