@@ -10,6 +10,7 @@ export function createTimer(state, timerEl, { announce = () => {}, onDone = () =
   let dismissed = null; // the timer_ends_at whose "Time's up" was put away
   let doneAt = null;
   let phaseAtEnd = null;
+  let runningIn = null; // [timer_ends_at, the phase] while this page saw the timer run
   let minuteSaid = null;
 
   dismissEl?.addEventListener("click", () => { dismissed = state.workshop()?.timer_ends_at || null; tick(); });
@@ -18,7 +19,12 @@ export function createTimer(state, timerEl, { announce = () => {}, onDone = () =
     const w = state.workshop();
     const ends = w && w.timer_ends_at ? Date.parse(w.timer_ends_at) : NaN;
     const left = Number.isFinite(ends) ? Math.max(0, Math.round((ends - state.now()) / 1000)) : 0;
-    if (Number.isFinite(ends) && left === 0 && phaseAtEnd && phaseAtEnd !== state.phase().key) dismissed = w.timer_ends_at;
+    // the phase the timer ran in, as this page saw it run (or, for a page that only saw it done, the
+    // phase when it first saw it done): a page whose ticks were held back until after the phase had
+    // changed took the new phase for the one the timer ended in, and kept "Time's up" in it
+    if (left > 0) runningIn = [w.timer_ends_at, state.phase().key];
+    const endedIn = runningIn && runningIn[0] === w.timer_ends_at ? runningIn[1] : phaseAtEnd;
+    if (Number.isFinite(ends) && left === 0 && endedIn && endedIn !== state.phase().key) dismissed = w.timer_ends_at;
     if (!Number.isFinite(ends) || (left === 0 && dismissed === w.timer_ends_at)) {
       timerEl.hidden = true;
       timerEl.classList.remove("running", "ending", "done");
