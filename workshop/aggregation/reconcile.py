@@ -232,6 +232,12 @@ def _still_there(title: str, theme_texts: set[str]) -> bool:
     return bool(words) and any(text.startswith(words) for text in theme_texts)
 
 
+def title_names_one_of(title: str, texts) -> bool:
+    """Whether `title` was taken from one of `texts` (the rule `_still_there` keeps auto titles by):
+    the review moves a title with the sticky it names."""
+    return _still_there(title, {_words(t) for t in texts})
+
+
 def _retitled(themes: pd.DataFrame, out: pd.DataFrame, prop: pd.DataFrame, titles: pd.Series,
               texts: pd.Series | None = None) -> pd.DataFrame:
     """theme_id, title of the auto-titled themes whose title changes.

@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 
 from workshop.aggregation import review as questions
 from workshop.aggregation.backlog import build_backlog
+from workshop.aggregation.reconcile import title_names_one_of
 from workshop.aggregation.rounds import compare_rounds
 from workshop.aggregation.themes import DEFAULT_CONFIG, shorten_title, vectorise
 from workshop.db.models import ReviewAnswer, Sticky, Theme, ThemeAssignment, Workshop
@@ -384,10 +385,7 @@ def _title_follows_its_sticky(session: Session, state: _State, source_id: int, m
     texts = dict(zip(frame["sticky_id"], frame["text"]))
     held = frame.loc[frame["theme_id"] == source_id, "sticky_id"].tolist()
     staying = [s for s in held if s not in moving]
-    words = " ".join(str(source.title).replace("…", " ").split()).lower()
-    named_moving = words and any(" ".join(str(texts.get(s, "")).split()).lower().startswith(words)
-                                 for s in moving)
-    if not staying or not named_moving:
+    if not staying or not title_names_one_of(source.title, [texts.get(s, "") for s in moving]):
         return {}
     restore = {str(source.id): [source.title, bool(source.title_is_custom)]}
     if created is not None:
