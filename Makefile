@@ -114,7 +114,7 @@ bench-realtime: deps-test
 		--processes $(PROCESSES) --stacks $(STACKS)
 
 bench-soak: deps-test
-	$(PY) benchmarks/soak.py --boards $(BOARDS) --participants $(PARTICIPANTS) --minutes $(MINUTES)
+	$(PY) benchmarks/soak.py --boards $(BOARDS) --participants $(PARTICIPANTS) --minutes $(MINUTES) --processes $(PROCESSES)
 
 bench-backlog: deps-test
 	$(PY) benchmarks/backlog.py --workshops $(WORKSHOPS)
