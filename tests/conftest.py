@@ -18,9 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # environment): scrypt's 0.1 s per hash was most of an account test's time. Production keeps scrypt;
 # tests/test_accounts.py checks that default and that no other family is accepted.
 os.environ["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1"
-# Most of the servers the tests start never open a backlog: they leave the embedding model to the
-# first one (workshop/heap.py; tests/test_embedding_onnx.py checks the preload itself).
+# Most of the servers the tests start never open a backlog: they leave the backlog's modules and the
+# embedding model to the first one (workshop/heap.py, 2.5-4 s of each of ~50 starts;
+# tests/test_embedding_onnx.py checks the model's preload, tests/test_heap.py the setting).
 os.environ["STORMING_PRELOAD_MODEL"] = "0"
+os.environ["STORMING_PRELOAD_BACKLOG"] = "0"
 
 
 MODULE_SECONDS = ROOT / "tests" / "module_seconds.json"
