@@ -58,6 +58,12 @@ TOP_WEIGHT = 1.5
 GATHER = 5          # at most this many stickies gathered into a theme by one question
 MIN_SCORE = 0.05    # a change worth less than this (in pairs) is not asked
 MERGE_FACTOR = 0.25  # a merge's worth counts a quarter: two machine themes are rarely both pure
+#: A theme whose latest-round pain is at most KEEPERS stickies that fit its older ones loosely is asked
+#: about them first: they alone keep it from being gone. Loosely: a mean pair probability below the
+#: threshold at which joining pays (expected_threshold), or below KEEPER_RELATIVE times how well the
+#: older stickies fit one another (the theme's outlier, as its tail is).
+KEEPERS = 2
+KEEPER_RELATIVE = 0.6
 RHO = 0.5           # how much a set's pairs stand or fall together (1: all or none, 0: each on its own)
 
 
@@ -148,6 +154,8 @@ class Candidate:
     score: float
     key: str = field(default="")
     features: tuple = field(default=(), repr=False)
+    #: the latest round's only pain in an older theme, fitting it loosely: a yes makes that theme gone
+    keeps_round: bool = False
 
     def __post_init__(self):
         if not self.key:
@@ -320,11 +328,17 @@ def ranked(out: list[Candidate], answers: Iterable[Answer] = ()) -> list[Candida
     gain = x @ np.asarray(RANKER["gain"]) + RANKER["gain0"]
     learnt = RANKER.get("power", 1.0) * np.log(np.maximum(yes, 1e-300)) + gain
     worths = sorted((c.score for c in out), reverse=True)
-    order = sorted(range(len(out)), key=lambda i: (out[i].kind != "round", -learnt[i], out[i].kind, out[i].key))
+    order = sorted(range(len(out)), key=lambda i: (not _about_rounds(out[i]), -learnt[i], out[i].kind, out[i].key))
     result = [out[i] for i in order]
     for c, w in zip(result, worths):
         c.score = w
     return result
+
+
+def _about_rounds(c: Candidate) -> bool:
+    """Round 2's questions come first: a wrong "gone", "new" or "still there" is the worst thing a
+    steering meeting can be told."""
+    return c.kind == "round" or c.keeps_round
 
 
 #: How much of a set must be the one just refused to count as the same set (Jaccard).
@@ -399,12 +413,14 @@ def not_again_at_once(out: list[Candidate], answers: Sequence[Answer]) -> list[C
 
 def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks: dict[int, int],
                asked: set[str] = frozenset(), new_themes: set[int] = frozenset(),
-               gone_themes: set[int] = frozenset(), answers: Sequence[Answer] = ()) -> list[Candidate]:
+               gone_themes: set[int] = frozenset(), answers: Sequence[Answer] = (),
+               latest: Sequence[bool] | None = None) -> list[Candidate]:
     """Every change worth putting to the owner, best first (see the module doc).
 
     ``ids``/``theme_of``: the pain points and their themes now; ``p``: pair probabilities with the
     answers applied; ``ranks``: theme -> rank in the backlog; ``asked``: keys never to ask again;
-    ``new_themes``/``gone_themes``: themes only in a later round / only in earlier rounds.
+    ``new_themes``/``gone_themes``: themes only in a later round / only in earlier rounds;
+    ``latest``: per pain point, whether it is from the latest round (None: one round only).
     """
     ids = [str(s) for s in ids]
     theme_of = np.asarray(theme_of, dtype=np.int64)
@@ -437,15 +453,16 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
     one_problem = [bool(said_one) and any(_same_set([ids[i] for i in by_theme[c]], one) for one in said_one)
                    for c in range(k)]
 
-    def add(kind, moving_rows, source_codes, target_code, score):
-        if score <= MIN_SCORE:
+    def add(kind, moving_rows, source_codes, target_code, score, keeps_round=False):
+        if score <= MIN_SCORE and not keeps_round:
             return
         moving_set = set(int(i) for i in moving_rows)
         moving = [ids[i] for i in moving_rows]
         target = None if target_code is None else int(themes[target_code])
         left = [ids[i] for c in source_codes for i in by_theme[c] if i not in moving_set]
         others = [ids[i] for i in by_theme[target_code]] if target_code is not None else left
-        cand = Candidate(kind, moving, [int(themes[c]) for c in source_codes], target, others, left, score)
+        cand = Candidate(kind, moving, [int(themes[c]) for c in source_codes], target, others, left, score,
+                         keeps_round=keeps_round)
         if target is not None and refusals and refused_before(moving, others, refusals):
             return
         if target is None and len(source_codes) == 1 and one_problem[source_codes[0]]:
@@ -517,6 +534,20 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
             add("move" if size_k == 1 or len(rest) < 2 else "split", list(clade), [a], None,
                 worth(0, 0, parted, r, theta) * weight[a])
             move_to_best(clade, a, parted, r)
+    # round 2's only pain in an older theme, fitting it loosely: out of it? (a no keeps it there)
+    if latest is not None:
+        latest = np.asarray(latest, dtype=bool)
+        for a in range(k):
+            rows = by_theme[a]
+            keepers, older = rows[latest[rows]], rows[~latest[rows]]
+            if not (1 <= len(keepers) <= KEEPERS) or not len(older):
+                continue
+            parted = len(keepers) * len(older)
+            r = float(q[np.ix_(keepers, older)].sum()) / parted
+            cohesion = float(q[np.ix_(older, older)].sum()) / max(len(older) * (len(older) - 1), 1)
+            if r < max(theta, KEEPER_RELATIVE * cohesion):
+                add("move" if len(keepers) == 1 else "split", list(keepers), [a], None,
+                    max(worth(0, 0, parted, r, theta) * weight[a], MIN_SCORE), keeps_round=True)
     # gathering: the stickies from anywhere that fit a theme best, into it
     own = per_theme[np.arange(n), codes] / np.maximum(size[codes] - 1, 1)
     for t in range(k):
@@ -540,6 +571,10 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
         if c.key not in seen:
             seen.add(c.key)
             unique.append(c)
+        elif c.keeps_round:  # the same cut found another way: asked as round 2's, about its pain
+            at = next(i for i, u in enumerate(unique) if u.key == c.key)
+            c.score = max(c.score, unique[at].score)
+            unique[at] = c
     if RANKER is not None and unique:
         unique = ranked(unique, answers)
     unique = not_again_at_once(unique, list(answers))

@@ -70,6 +70,7 @@ class Suggestion:
     source_titles: tuple = ()            # the titles of the themes the stickies are in now
     rest: tuple = ()                     # a move into another theme: some of what stays behind in theirs
     rest_count: int = 0                  # how many stickies stay behind
+    keeps_round: bool = False            # the latest round's only pain in its theme (a yes makes it gone)
 
 
 @dataclass
@@ -180,17 +181,19 @@ def _similarity(session: Session, texts: list[str]) -> np.ndarray:
     return vectorise(texts, None, config, embed).gram()
 
 
-def _rounds(session: Session, discovery_id: int, frame: pd.DataFrame) -> tuple[set[int], set[int]]:
-    """Themes whose pain is all from the latest round (new), and themes with none from it (gone),
-    when the discovery has more than one round."""
+def _rounds(session: Session, discovery_id: int, frame: pd.DataFrame
+            ) -> tuple[set[int], set[int], np.ndarray | None]:
+    """Themes whose pain is all from the latest round (new), themes with none from it (gone), and
+    per pain point whether it is from the latest round, when the discovery has more than one round."""
     rounds = dict(session.exec(select(Workshop.id, Workshop.round).where(
         Workshop.discovery_id == discovery_id)).all())
     if len({r or 1 for r in rounds.values()}) < 2 or frame.empty:
-        return set(), set()
+        return set(), set(), None
     latest = max(r or 1 for r in rounds.values())
     in_latest = frame["workshop_id"].map(lambda w: (rounds.get(int(w)) or 1) == latest)
     share = in_latest.groupby(frame["theme_id"]).mean()
-    return set(share.index[share == 1.0].astype(int)), set(share.index[share == 0.0].astype(int))
+    return (set(share.index[share == 1.0].astype(int)), set(share.index[share == 0.0].astype(int)),
+            in_latest.to_numpy(dtype=bool))
 
 
 def _knowledge(answers: list[ReviewAnswer]) -> list[questions.Answer]:
@@ -213,8 +216,8 @@ def _candidates(session: Session, discovery_id: int, state: _State) -> list:
         p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
         knowledge = _knowledge(state.answers)
         p = questions.apply_answers(p, index, knowledge)
-        new, gone = _rounds(session, discovery_id, frame)
-        out = questions.candidates(ids, theme_of, p, state.ranks, asked, new, gone, knowledge)
+        new, gone, latest = _rounds(session, discovery_id, frame)
+        out = questions.candidates(ids, theme_of, p, state.ranks, asked, new, gone, knowledge, latest)
     # the top themes' titles: once the grouping questions about the top are worth less
     for theme_id, rank in sorted(state.ranks.items(), key=lambda item: item[1]):
         if rank > TITLE_TOP:
@@ -311,6 +314,10 @@ def _suggestion(state: _State, candidate) -> Suggestion:
                         f"{_quote(title(target))} ({state.changes.get(int(target), 'gone')})?")
         else:
             question = f"Same problem? {_quote(title(source))} and {_quote(title(target))}"
+    elif candidate.keeps_round:
+        these_new = "This round-2 sticky is" if n == 1 else f"These {n} round-2 stickies are"
+        question = (f"{these_new} all that keeps {_quote(title(source))} from being gone in round 2. "
+                    f"A different problem from the rest of it: put {them} into a theme of {its} own?")
     elif kind == "split":
         question = (f"Two problems here? {these} a different problem from the rest of {_quote(title(source))}: "
                     f"split {them} off into a theme of {its} own?")
@@ -331,7 +338,7 @@ def _suggestion(state: _State, candidate) -> Suggestion:
                       stickies=rows(candidate.moving), sample=rows(compare[:SAMPLE]),
                       sample_title=title(target) if target is not None else (sources[0] if sources else ""),
                       sample_count=len(compare), source_titles=sources, rest=rows(rest[:SAMPLE // 2 or 1]),
-                      rest_count=len(rest))
+                      rest_count=len(rest), keeps_round=candidate.keeps_round)
 
 
 def next_suggestion(session: Session, discovery_id: int) -> Suggestion | None:
