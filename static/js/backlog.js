@@ -68,11 +68,17 @@ if (table) {
   quickOnly.addEventListener("change", applyFilters);
   applyFilters();
 
-  const target = location.hash && document.querySelector(location.hash);
-  if (target && target.matches("tbody.theme")) {
-    toggle(target, true);
-    target.scrollIntoView({ block: "center" });
+  // a link to a theme (#t12: after a decision, from the top themes, from a heatmap cell's pain points)
+  // opens its details
+  function openLinkedTheme() {
+    const target = /^#t\d+$/.test(location.hash) && document.querySelector(location.hash);
+    if (target && target.matches("tbody.theme")) {
+      toggle(target, true);
+      target.scrollIntoView({ block: "center" });
+    }
   }
+  openLinkedTheme();
+  window.addEventListener("hashchange", openLinkedTheme);
 }
 
 // A table or chart wider than the screen scrolls sideways inside its card: say so above it while some

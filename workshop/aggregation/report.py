@@ -69,3 +69,6 @@ class BacklogReport:
     rounds_basis: str | None = None  # which teams the change is judged on (aggregation.rounds.Basis.sentence)
     rounds_gone: str | None = None  # the themes gone in the latest round, in a sentence (Basis.gone_line)
     shipped: dict = field(default_factory=dict)  # theme_id -> the date it was marked shipped
+    # the pain stickies behind each heatmap cell (aggregation.heatmap.pain_cells: CELL_COLUMNS), for the
+    # page's cells that open onto them; None where a report was made without them
+    heatmap_stickies: pd.DataFrame | None = None

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from workshop.aggregation.backlog import (anchor_groups, attach_themes, build_backlog, shaped_themes, sticky_texts,
                                          themed)
 from workshop.aggregation.embedding import EmbeddingUnavailable, configured_model
-from workshop.aggregation.heatmap import pain_heatmap
+from workshop.aggregation.heatmap import pain_cells, pain_heatmap
 from workshop.aggregation.reconcile import empty_previous, reconcile
 from workshop.aggregation.report import BacklogReport
 from workshop.aggregation.rounds import workshops_run
@@ -188,6 +188,7 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
     backlog = build_backlog(stickies, themes_frame, total_teams=len(teams), stages=stages,
                             cohesion=sureness, shaped=shaped_themes(themes_frame, _pinned(session, themes)))
     heatmap = pain_heatmap(stickies, stages, teams)
+    heatmap_stickies = pain_cells(stickies, stages, teams)  # what each of its numbers stands for
     workshops_frame = _workshops_frame(session, workshops, stickies)
     by_kind = stickies["kind"].value_counts()
     run = len(workshops_run(stickies) & {w.id for w in workshops})
@@ -207,7 +208,7 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
                    "goal": discovery.goal, "stages": stages, "start_label": discovery.start_label,
                    "end_label": discovery.end_label},
         generated_at=datetime.now(timezone.utc), backlog=backlog, heatmap=heatmap,
-        workshops=workshops_frame, stickies=stickies, totals=totals)
+        workshops=workshops_frame, stickies=stickies, totals=totals, heatmap_stickies=heatmap_stickies)
     # rounds, lead time, pain by stage and the basis sentence, once for the page and the workbook
     return with_rounds(report, {w.id: w.round for w in workshops},
                        {t.id: t.shipped_on for t in themes if t.shipped_on is not None})

@@ -1,9 +1,10 @@
 """What the backlog page shows, built from the BacklogReport: each theme with its source stickies
-and what stood near them, the top ten, the heatmap's peak. Plain Python and pandas (no Flask): the
-page only renders it."""
+and what stood near them, the top ten, the heatmap's peak and its cells with the pain points behind
+each. Plain Python and pandas (no Flask): the page only renders it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlmodel import Session
@@ -36,6 +37,8 @@ class BacklogView:
     demand: dict | None = None
     lead_note: str | None = None
     no_duration: str | None = None
+    # the heatmap row by row, each cell with the pain stickies behind its number (heat_rows)
+    heat_rows: list[dict] = field(default_factory=list)
 
 
 def alike_words(backlog) -> dict:
@@ -64,6 +67,32 @@ def theme_views(report: BacklogReport) -> list[dict]:
     return themes
 
 
+def workshop_said(team: str, workshop: str) -> str:
+    """How a heatmap cell names the workshop of a sticky, after its team: "workshop 2026-10-02" (the day
+    it was held, and its round where two rounds would read alike), "workshop Payments #2" for a label
+    that is more than the team's, and nothing where the team is all a workshop is called."""
+    if workshop.startswith(f"{team} (") and workshop.endswith(")"):
+        return f"workshop {workshop[len(team) + 2:-1]}"
+    return f"workshop {workshop}" if workshop != team else ""
+
+
+def heat_rows(heat: pd.DataFrame, cells: pd.DataFrame | None, peak: int) -> list[dict]:
+    """The heatmap as the page draws it: per team ("team") its "cells", one a stage in timeline order,
+    each with "stage", "count" (the heatmap's value), "level" (its shade: 0 for none, 1-5 against the
+    peak), "id" (its place on the page) and "stickies": the pain points counted in it, from
+    report.heatmap_stickies (aggregation.heatmap.CELL_COLUMNS, missing values None, and "workshop_said")."""
+    by_cell: dict[tuple[str, int], list[dict]] = {}
+    if cells is not None and len(cells):
+        for sticky in cells.astype(object).where(cells.notna(), None).to_dict("records"):
+            sticky["workshop_said"] = workshop_said(sticky["team"], sticky["workshop"])
+            by_cell.setdefault((sticky["team"], int(sticky["stage_index"])), []).append(sticky)
+    return [{"team": team, "cells": [
+                {"stage": stage, "count": int(count), "level": math.ceil(count * 5 / peak) if peak else 0,
+                 "id": f"heat-{r}-{c}", "stickies": by_cell.get((str(team), c), [])}
+                for c, (stage, count) in enumerate(values.items())]}
+            for r, (team, values) in enumerate(heat.iterrows())]
+
+
 def lead_view(report: BacklogReport) -> tuple[pd.DataFrame | None, str | None, str | None]:
     """The page's lead time (each round on the teams with times in both, beside all of its teams), its
     sentence and the note on time stickies without a duration; all None with one round."""
@@ -85,7 +114,9 @@ def backlog_view(session: Session, discovery_id: int) -> BacklogView:
     top = report.backlog.head(TOP)
     top_max = float(top["priority"].max()) if len(top) else 0.0
     lead, lead_note, no_duration = lead_view(report)
-    return BacklogView(report=report, themes=themes, heat=heat, peak=int(heat.to_numpy().max()) if heat.size else 0,
+    peak = int(heat.to_numpy().max()) if heat.size else 0
+    return BacklogView(report=report, themes=themes, heat=heat, peak=peak,
+                       heat_rows=heat_rows(heat, report.heatmap_stickies, peak),
                        top=[t["row"] for t in themes[:TOP]], top_max=top_max or 1.0,
                        theme_choices=[(t["row"]["theme_id"], f'{t["row"]["rank"]}. {t["row"]["title"]}') for t in themes],
                        lead=lead, lead_note=lead_note, no_duration=no_duration,

@@ -37,7 +37,7 @@ def show(discovery_id: int):
                            lead_note=view.lead_note, round_numbers=_round_numbers(report.rounds), lead=view.lead,
                            by_stage=report.pain_by_stage, no_duration=view.no_duration,
                            by_stage_max=_by_stage_max(report.pain_by_stage), shipped=report.shipped,
-                           heat=view.heat, peak=view.peak, top=view.top, top_max=view.top_max,
+                           heat=view.heat, heat_rows=view.heat_rows, peak=view.peak, top=view.top, top_max=view.top_max,
                            statuses=svc.STATUSES, kinds=KINDS_BY_KEY, theme_choices=view.theme_choices,
                            ties=_ties(view.report.backlog), reviewed=_reviewed(session, discovery_id),
                            demand=view.demand)

@@ -1,0 +1,114 @@
+"""The heatmap's numbers open onto the pain points behind them: each cell carries exactly the pain
+stickies it counts (aggregation.heatmap.pain_cells, services.backlog_view.heat_rows), and the page links
+each number to its list (which it renders, for a browser without JavaScript too)."""
+from __future__ import annotations
+
+import re
+import pandas as pd
+
+from tests.test_aggregation_pipeline import SAMPLE, STAGES, frame
+from workshop.aggregation.heatmap import CELL_COLUMNS, pain_cells, pain_heatmap
+from workshop.services.backlog_view import backlog_view, heat_rows, workshop_said
+
+TEAMS = ["Search", "Payments", "Risk", "Quiet team"]
+# besides the sample: a pain point of a team the heatmap has no row for, and one more vote-less pain
+# point in a cell that has one already (to see the order within a cell)
+EXTRA = [("o1", "Outsiders", "pain", "Not one of the discovery's teams", 2, 9),
+         ("o2", "Payments", "pain", "Nobody owns the build scripts", 2, 0)]
+
+
+def cell_ids(cells: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+    return {key: group["sticky_id"].tolist() for key, group in cells.groupby(["team", "stage"], sort=False)}
+
+
+def test_each_cell_lists_exactly_the_pain_points_it_counts():
+    stickies = frame(SAMPLE + EXTRA)
+    heat = pain_heatmap(stickies, STAGES, TEAMS)
+    cells = pain_cells(stickies, STAGES, TEAMS)
+    assert list(cells.columns) == CELL_COLUMNS
+    by_cell = cell_ids(cells)
+    for team in TEAMS:
+        for stage in STAGES:
+            ids = by_cell.get((team, stage), [])
+            assert len(ids) == heat.at[team, stage], (team, stage)
+            expected = stickies[(stickies["kind"] == "pain") & (stickies["team"] == team)
+                                & (stickies["stage"] == stage)]["sticky_id"]
+            assert sorted(ids) == sorted(expected), (team, stage)
+    assert len(cells) == heat.to_numpy().sum() == 9  # pain only, and only of the heatmap's teams
+    assert "o1" not in set(cells["sticky_id"])
+    # in the heatmap's order (its teams, then the stages), the most voted first within a cell
+    assert list(by_cell) == [("Search", "Test"), ("Search", "Release"), ("Payments", "Idea"), ("Payments", "Build"),
+                             ("Payments", "Release"), ("Risk", "Test"), ("Risk", "Release")]
+    assert by_cell[("Payments", "Build")] == ["a1", "o2"]
+    first = cells.iloc[0].to_dict()
+    assert {k: first[k] for k in ("team", "stage", "stage_index", "text", "workshop", "votes")} == {
+        "team": "Search", "stage": "Test", "stage_index": 3, "text": "Provisioning a test env takes three weeks",
+        "workshop": "Search (2026-10-02)", "votes": 1}
+
+
+def test_a_discovery_without_pain_has_cells_without_stickies():
+    stickies = frame(SAMPLE[8:9])  # an event only
+    cells = pain_cells(stickies, STAGES, ["Payments"])
+    assert cells.empty and list(cells.columns) == CELL_COLUMNS
+    rows = heat_rows(pain_heatmap(stickies, STAGES, ["Payments"]), cells, 0)
+    assert [(c["count"], c["level"], c["stickies"]) for c in rows[0]["cells"]] == [(0, 0, [])] * 6
+
+
+def test_the_page_rows_give_each_cell_its_stickies_and_shade():
+    stickies = frame(SAMPLE + EXTRA)
+    heat = pain_heatmap(stickies, STAGES, TEAMS)
+    rows = heat_rows(heat, pain_cells(stickies, STAGES, TEAMS), int(heat.to_numpy().max()))
+    assert [row["team"] for row in rows] == TEAMS
+    build = rows[1]["cells"][2]
+    assert (build["stage"], build["count"], build["level"], build["id"]) == ("Build", 2, 5, "heat-1-2")
+    assert [s["text"] for s in build["stickies"]] == ["Waiting weeks for a new environment",
+                                                      "Nobody owns the build scripts"]
+    assert build["stickies"][0]["workshop_said"] == "workshop 2026-10-02"
+    assert build["stickies"][0]["theme_id"] is None  # no theme yet: None, not <NA>, for the page
+    assert all(c["count"] == len(c["stickies"]) for row in rows for c in row["cells"])
+
+
+def test_a_workshop_is_named_after_its_team_by_what_tells_it_apart():
+    assert workshop_said("Payments", "Payments (2026-10-02)") == "workshop 2026-10-02"
+    assert workshop_said("Payments", "Payments (2026-10-02, round 2)") == "workshop 2026-10-02, round 2"
+    assert workshop_said("Payments", "Payments #2") == "workshop Payments #2"
+    assert workshop_said("Payments", "Payments") == ""
+
+
+def test_every_cell_of_the_demo_carries_the_pain_points_it_counts(demo_template, db):
+    with db.session() as session:
+        view = backlog_view(session, 1)
+    stickies = view.report.stickies
+    counted = stickies[(stickies["kind"] == "pain") & stickies["team"].isin(list(view.heat.index))]
+    seen: list[str] = []
+    for r, row in enumerate(view.heat_rows):
+        assert row["team"] == view.heat.index[r]
+        for c, cell in enumerate(row["cells"]):
+            assert cell["count"] == view.heat.iat[r, c] == len(cell["stickies"]), (row["team"], cell["stage"])
+            for sticky in cell["stickies"]:
+                assert (sticky["team"], sticky["stage"]) == (row["team"], cell["stage"])
+            seen += [s["sticky_id"] for s in cell["stickies"]]
+    assert len(seen) == len(set(seen)) == len(counted) > 50  # each pain point in one cell, none left out
+    assert set(seen) == set(counted["sticky_id"])
+    texts = dict(zip(stickies["sticky_id"], stickies["text"]))
+    themes = dict(zip(stickies["sticky_id"], stickies["theme_id"]))
+    for row in view.heat_rows:
+        for cell in row["cells"]:
+            for sticky in cell["stickies"]:
+                assert sticky["text"] == texts[sticky["sticky_id"]]
+                assert sticky["theme_id"] == themes[sticky["sticky_id"]]
+
+
+def test_the_page_links_each_number_to_the_list_of_its_pain_points(demo_template, auth, client):
+    assert auth.login("po@example.com", "another pass").status_code == 302
+    html = client.get("/discoveries/1/backlog").get_data(as_text=True)
+    heatmap = html[html.index('data-test="heatmap"'):html.index('data-test="heat-cells"')]
+    links = re.findall(r'<a class="heat-open" href="#(heat-\d+-\d+)" title="[^"]*" aria-label="([^"]*)"'
+                       r' data-test="heat-open">(\d+)</a>', heatmap)
+    assert links and len(links) == heatmap.count("<a ")  # an empty cell is no link
+    sections = {m.group(1): m.group(0) for m in
+                re.finditer(r'<section class="heat-cell" id="(heat-\d+-\d+)".*?</section>', html, re.S)}
+    assert set(sections) == {cell for cell, _, _ in links}  # each number's list, rendered in the page
+    for cell, label, number in links:
+        assert re.fullmatch(rf".+ at .+: {number} pain points?, show them", label), label
+        assert sections[cell].count('<li class="heat-sticky"') == int(number)
