@@ -195,3 +195,18 @@ def test_a_phone_votes_from_the_list_reads_the_phase_and_the_follow_banner_leave
     expect(ana.locator("#listview")).to_be_visible()
     assert not overlap(ana.locator("#follow-banner").bounding_box(), ana.locator(".lv-head").bounding_box())
     ana.screenshot(path=str(output_dir / "frictions-follow-list-1440.png"))
+
+
+def test_a_person_who_asked_for_less_motion_gets_a_steady_board(pages):
+    """prefers-reduced-motion: the pulsing "reconnecting" dot shows steady, fades and pops end at once;
+    without the preference the dot pulses as before."""
+    still = pages.facilitator(reduced_motion="reduce")
+    moving = pages.guest("Ana", reduced_motion="no-preference")
+    for page in (still, moving):
+        page.evaluate("document.querySelector('.conn').dataset.status = 'reconnecting'")
+    dot = "getComputedStyle(document.querySelector('.conn-dot'))"
+    assert still.evaluate(f"{dot}.animationIterationCount") == "1"
+    assert float(still.evaluate(f"{dot}.animationDuration").rstrip("s")) < 0.001
+    assert moving.evaluate(f"{dot}.animationIterationCount") == "infinite"
+    for page in (still, moving):
+        page.evaluate("document.querySelector('.conn').dataset.status = 'connected'")
