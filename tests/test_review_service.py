@@ -708,3 +708,32 @@ def test_a_yes_to_round_twos_only_pain_in_an_old_theme_makes_that_theme_gone(ses
     review.answer(session, d.id, first.id, True)
     assert review._ranked(session, d.id)[3][cab].startswith("gone")
     assert int(themes_of(session, d.id)[stranger]) != cab
+
+
+
+
+def test_group_afresh_puts_no_freed_pain_point_into_a_theme_people_kept(demo_template, db):
+    """A new owner's split-off theme took in a whole freed theme on "Group afresh" and kept its title
+    (and round 2's "gone" for that pain went from the backlog). After Group afresh no theme holding
+    stickies people kept (pinned, or in a theme someone decided something about) holds a pain point it
+    let go: the freed ones group among themselves. (Ideas still go to the pain they are closest to.)"""
+    from workshop.db.models import Sticky, Theme
+    from workshop.services import review
+    with db.session() as session:
+        for _ in range(30):  # yes to every "... into a theme of their own?", no to the rest
+            shown = review.next_suggestion(session, 1)
+            if shown is None:
+                break
+            review.answer(session, 1, shown.id, shown.target_id is None and shown.kind in ("split", "move"))
+        themes = session.exec(select(Theme).where(Theme.discovery_id == 1)).all()
+        rows = session.exec(select(ThemeAssignment)).all()
+        kept_themes = {t.id for t in themes if svc._is_decided(t)} | {a.theme_id for a in rows if a.pinned}
+        kept = {a.sticky_id for a in rows if a.theme_id in kept_themes}
+        assert kept and len(kept) < len(rows)
+        freed = svc.regroup(session, 1)
+        after = review.pain_stickies(session, 1).set_index("sticky_id")["theme_id"].dropna().astype(int)
+        pains = set(session.exec(select(Sticky.id).where(Sticky.kind == "pain")).all())
+    assert freed == len(rows) - len(kept)
+    holding_kept = {after[s] for s in kept if s in after.index}
+    strangers = {s for s, t in after.items() if t in holding_kept and s not in kept and s in pains}
+    assert not strangers, f"{len(strangers)} freed pain points went into themes people kept"

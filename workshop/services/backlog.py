@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import delete, insert
 from sqlmodel import Session, select
@@ -45,8 +46,9 @@ from .backlog_reading import (CANNOT_LINK_KINDS, _assignments, _chunks, _discove
                               load_stickies, review_cannot_links, workshop_labels)
 from .embedding_cache import CachedEmbed, cached_embed  # noqa: F401
 from .rounds import with_rounds
-from .theme_decisions import (STATUSES, UNSET, _is_decided, merge_themes, move_stickies, move_sticky,  # noqa: F401
-                              regroup, rename_theme, set_estimate, set_status, split_theme, update_theme)
+from .theme_decisions import (STATUSES, UNSET, _is_decided, forget_machine_groups, merge_themes,  # noqa: F401
+                              move_stickies, move_sticky, rename_theme, set_estimate, set_status, split_theme,
+                              update_theme)
 
 
 # Bump when the aggregation's output for the same stickies and decisions changes (a new grouping,
@@ -89,15 +91,16 @@ def _inputs(session: Session, discovery: Discovery, config: GroupingConfig):
     return stickies, workshops, themes, stored_all, aggregation_fingerprint(stickies, themes, stored_all, config)
 
 
-def aggregate_discovery(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG
-                        ) -> tuple[Discovery, pd.DataFrame, list[Workshop], list[Theme]]:
+def aggregate_discovery(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG,
+                        apart: pd.DataFrame | None = None) -> tuple[Discovery, pd.DataFrame, list[Workshop], list[Theme]]:
     """Propose, reconcile and persist themes in one transaction; return the themed stickies frame.
 
     A read when nothing the aggregation depends on changed since it last ran (the discovery's
     aggregation_fingerprint): it then locks and writes nothing. Otherwise serialised per discovery:
     the discovery row is locked, the inputs read again (another request may have just aggregated
     them), and the aggregation runs only if they still differ; so two people opening the backlog at
-    once agree on its themes.
+    once agree on its themes. ``apart``: more cannot-link pairs (sticky_id_a, sticky_id_b) for this
+    aggregation, beside the review's (Group afresh's).
     """
     try:
         discovery = _discovery(session, discovery_id)
@@ -114,7 +117,8 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
             assignments = pd.DataFrame({"sticky_id": [a.sticky_id for a in stored],
                                         "theme_id": pd.array([a.theme_id for a in stored], dtype="Int64")})
         else:
-            assignments = _reaggregate(session, discovery_id, stickies, themes, stored_all, live_themed, config)
+            assignments = _reaggregate(session, discovery_id, stickies, themes, stored_all, live_themed, config,
+                                       apart)
             session.flush()
             themes_now = _discovery_themes(session, discovery_id)
             discovery.aggregation_fingerprint = aggregation_fingerprint(
@@ -131,7 +135,8 @@ def aggregate_discovery(session: Session, discovery_id: int, config: GroupingCon
 
 
 def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, themes: list[Theme],
-                 stored_all: list[ThemeAssignment], live_themed: set, config: GroupingConfig) -> pd.DataFrame:
+                 stored_all: list[ThemeAssignment], live_themed: set, config: GroupingConfig,
+                 apart: pd.DataFrame | None = None) -> pd.DataFrame:
     """Propose themes, reconcile them with the stored decisions and write the result (uncommitted):
     new themes, new titles, every live pain point's and opportunity's assignment; themes left with
     nothing and no decision are removed. Returns the assignments (sticky_id, theme_id, ...)."""
@@ -141,8 +146,11 @@ def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, th
                              "pinned": [bool(a.pinned) for a in stored]}) if stored else empty_previous()
     themes_frame = _themes_frame(themes)
     embed = cached_embed(session) if config.embedding_weight > 0 else None
+    cannot = review_cannot_links(session, discovery_id)
+    if apart is not None and len(apart):
+        cannot = pd.concat([cannot, apart[["sticky_id_a", "sticky_id_b"]]], ignore_index=True)
     grouping = group_stickies(themed(stickies), config, embed, anchor_groups(previous, themes_frame),
-                              apart=review_cannot_links(session, discovery_id))
+                              apart=cannot)
     rec = reconcile(grouping.proposal, previous, themes_frame,
                     texts=sticky_texts(stickies))
     by_id = {t.id: t for t in themes}
@@ -174,6 +182,24 @@ def _reaggregate(session: Session, discovery_id: int, stickies: pd.DataFrame, th
                 and not _is_decided(theme)):
             session.delete(theme)
     return assignments
+
+
+def regroup(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG) -> int:
+    """"Group afresh": the machine forms its own themes again from the stickies nobody decided anything
+    about (``theme_decisions.forget_machine_groups``), at once; what people decided stays as it is. The
+    stickies it lets go are grouped among themselves and with stickies never grouped, never into a
+    theme people kept: a theme the owner had split off took in a whole freed theme and kept its title,
+    and round 2's "gone" for that theme's pain went from the backlog (a walkthrough). A later workshop's
+    new stickies still join the kept themes they are close to. On the exact path (up to
+    ``config.max_exact`` distinct texts); beyond it the grouping keeps only the pins, as for the
+    review's cannot-links. Returns how many stickies were let go."""
+    freed, kept = forget_machine_groups(session, discovery_id)
+    apart = None
+    if freed and kept and len(freed) + len(kept) <= config.max_exact:
+        apart = pd.DataFrame({"sticky_id_a": np.repeat(np.asarray(freed, dtype=object), len(kept)),
+                              "sticky_id_b": np.tile(np.asarray(kept, dtype=object), len(freed))})
+    aggregate_discovery(session, discovery_id, config, apart=apart)
+    return len(freed)
 
 
 def build_report(session: Session, discovery_id: int, config: GroupingConfig = DEFAULT_CONFIG) -> BacklogReport:

@@ -2,7 +2,7 @@
 
 ``update_theme`` (title, value, effort and status at once, all or nothing; ``rename_theme``,
 ``set_estimate`` and ``set_status`` are its one-field forms), ``merge_themes``, ``split_theme``,
-``move_sticky`` / ``move_stickies`` and ``regroup`` ("Group afresh"). Every edit is stored as a decision
+``move_sticky`` / ``move_stickies`` and ``forget_machine_groups`` (the first half of "Group afresh"). Every edit is stored as a decision
 (a custom title, an estimate, a status, or pinned assignments) so it survives re-aggregation when new
 workshops and stickies arrive. Plain Python (no Flask); services.backlog re-exports them all.
 """
@@ -183,28 +183,33 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
     return new
 
 
-def regroup(session: Session, discovery_id: int) -> int:
-    """Group the discovery afresh: forget the machine's own proposals, the stickies of every theme
-    nobody has decided anything about (unpinned), so the next read forms those themes again from all
-    the stickies there are now. What people decided stays as it is: moved, split and merged stickies
-    (pinned), and a theme someone renamed, estimated or gave a status keeps its stickies with its
-    title, value, effort and status (a walkthrough saw such themes emptied and their decisions gone
-    from the page). A theme a person put stickies into (a move, a merge, a split, a review's yes)
-    keeps its other stickies too: freed, they formed a new theme of their own while the moved
-    sticky's old neighbours joined it, so the move looked undone (issue 22). New stickies may still join them. Returns how many stickies were let go. Themes
-    left with nothing and no decision go at that next read."""
+def forget_machine_groups(session: Session, discovery_id: int) -> tuple[list[str], list[str]]:
+    """The first half of "Group afresh" (``backlog.regroup`` does the rest): forget the machine's own
+    proposals, the stickies of every theme nobody has decided anything about (unpinned). What people
+    decided stays as it is: moved, split and merged stickies (pinned), and a theme someone renamed,
+    estimated or gave a status keeps its stickies with its title, value, effort and status (a
+    walkthrough saw such themes emptied and their decisions gone from the page). A theme a person put
+    stickies into (a move, a merge, a split, a review's yes) keeps its other stickies too: freed, they
+    formed a new theme of their own while the moved sticky's old neighbours joined it, so the move
+    looked undone (issue 22). Commits. Returns the stickies let go and the stickies kept in their
+    themes."""
     discovery = _lock_discovery(session, discovery_id)
     themes = _discovery_themes(session, discovery.id)
     shaped = set(_pinned(session, themes)["theme_id"])  # a person put stickies in: its others stay too
     theme_ids = [t.id for t in themes if not _is_decided(t) and t.id not in shaped]
-    freed = 0
+    freed: list[str] = []
     with _transaction(session):
         for part in _chunks(theme_ids):
-            freed += session.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(part),
-                                                                   ThemeAssignment.pinned.is_(False))).rowcount or 0
+            freed += list(session.exec(select(ThemeAssignment.sticky_id).where(
+                ThemeAssignment.theme_id.in_(part), ThemeAssignment.pinned.is_(False))).all())
+            session.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(part),
+                                                          ThemeAssignment.pinned.is_(False)))
         discovery.aggregation_fingerprint = None
         session.add(discovery)
-    return freed
+    kept: list[str] = []
+    for part in _chunks([t.id for t in themes]):
+        kept += list(session.exec(select(ThemeAssignment.sticky_id).where(ThemeAssignment.theme_id.in_(part))).all())
+    return freed, kept
 
 
 def move_sticky(session: Session, discovery_id: int, sticky_id: str, theme_id: int) -> ThemeAssignment:
