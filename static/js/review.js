@@ -10,6 +10,12 @@ function showTicks() {
   if (!ticks.length || !yesLabel) return;
   const ticked = ticks.filter((box) => box.checked).length;
   yesLabel.textContent = ticked === ticks.length ? "Yes" : `Yes for ${ticked} of ${ticks.length}`;
+  // and the sentence under the buttons: "Yes puts it ..." for one ticked sticky, "them" for several
+  const meaning = document.querySelector("[data-test=yes-meaning]");
+  if (meaning) {
+    const said = ticked === 1 ? meaning.dataset.one : meaning.dataset.many;
+    meaning.textContent = ticked > 0 && ticked < ticks.length ? `${said} (the ticked one${ticked === 1 ? "" : "s"})` : said;
+  }
   const yes = yesLabel.closest("button");
   yes.disabled = ticked === 0;
   yes.title = ticked === 0 ? "Tick at least one sticky, or answer No" : "";

@@ -111,6 +111,9 @@ def test_a_yes_for_some_of_the_stickies_by_keyboard(owner_page, output_dir, ui):
             ticks.nth(i).uncheck()
     assert page.locator("[data-test=yes]").is_disabled()
     ticks.nth(0).check()
+    # one ticked: the sentence under the buttons says "it", not "them" (a new owner saw "them" for one)
+    meaning = page.locator("[data-test=yes-meaning]").inner_text()
+    assert meaning.startswith("Yes puts it ") and meaning.endswith("(the ticked one)"), meaning
     if total > 2:
         page.keyboard.press("3")  # a third one back in, by key again
         assert ticks.nth(2).is_checked()

@@ -315,8 +315,10 @@ def _suggestion(state: _State, candidate) -> Suggestion:
         else:
             question = f"Same problem? {_quote(title(source))} and {_quote(title(target))}"
     elif candidate.keeps_round:
+        # "the only round-2 pain", not "all that keeps it from being gone": where the theme's teams have
+        # not run round 2, the backlog then says "not run yet" (a new owner read the promise of a gone)
         these_new = "This round-2 sticky is" if n == 1 else f"These {n} round-2 stickies are"
-        question = (f"{these_new} all that keeps {_quote(title(source))} from being gone in round 2. "
+        question = (f"{these_new} the only round-2 pain in {_quote(title(source))}. "
                     f"A different problem from the rest of it: put {them} into a theme of {its} own?")
     elif kind == "split":
         question = (f"Two problems here? {these} a different problem from the rest of {_quote(title(source))}: "
