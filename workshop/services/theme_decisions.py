@@ -2,7 +2,8 @@
 
 ``update_theme`` (title, value, effort and status at once, all or nothing; ``rename_theme``,
 ``set_estimate`` and ``set_status`` are its one-field forms), ``merge_themes``, ``split_theme``,
-``move_sticky`` / ``move_stickies`` and ``forget_machine_groups`` (the first half of "Group afresh"). Every edit is stored as a decision
+``move_sticky`` / ``move_stickies`` and ``forget_machine_groups`` (the first half of "Group afresh",
+``backlog.regroup``). Every edit is stored as a decision
 (a custom title, an estimate, a status, or pinned assignments) so it survives re-aggregation when new
 workshops and stickies arrive. Plain Python (no Flask); services.backlog re-exports them all.
 """
