@@ -127,8 +127,8 @@ def split(discovery_id: int, theme_id: int):
 @login_required
 def regroup(discovery_id: int):
     return _decide(discovery_id, None, lambda session, svc: svc.regroup(session, discovery_id),
-                   "Grouped afresh from every sticky. Moved stickies, and the themes you renamed, estimated "
-                   "or gave a status, stay as they are.")
+                   "Grouped afresh. Moved stickies, the themes you renamed, estimated or gave a status, and "
+                   "every review answer stay as they are; the stickies grouped again did not join them.")
 
 
 @bp.post("/discoveries/<int:discovery_id>/stickies/move")
