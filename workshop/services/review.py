@@ -35,7 +35,7 @@ from workshop.aggregation.backlog import build_backlog
 from workshop.aggregation.reconcile import title_names_one_of
 from workshop.aggregation.rounds import compare_rounds
 from workshop.aggregation.themes import DEFAULT_CONFIG, shorten_title, vectorise
-from workshop.db.models import ReviewAnswer, Sticky, Theme, ThemeAssignment, Workshop
+from workshop.db.models import ReviewAnswer, Sticky, Theme, ThemeAssignment
 from workshop.domain.errors import Conflict, NotFound, ValidationError
 from workshop.domain.validation import THEME_TITLE_MAX, theme_title
 
@@ -181,16 +181,14 @@ def _similarity(session: Session, texts: list[str]) -> np.ndarray:
     return vectorise(texts, None, config, embed).gram()
 
 
-def _rounds(session: Session, discovery_id: int, frame: pd.DataFrame
-            ) -> tuple[set[int], set[int], np.ndarray | None]:
+def _rounds(rounds: dict[int, int], frame: pd.DataFrame) -> tuple[set[int], set[int], np.ndarray | None]:
     """Themes whose pain is all from the latest round (new), themes with none from it (gone), and
-    per pain point whether it is from the latest round, when the discovery has more than one round."""
-    rounds = dict(session.exec(select(Workshop.id, Workshop.round).where(
-        Workshop.discovery_id == discovery_id)).all())
-    if len({r or 1 for r in rounds.values()}) < 2 or frame.empty:
+    per pain point whether it is from the latest round, when the discovery has more than one round
+    (``rounds``: workshop -> round, the state's; empty with one round)."""
+    if not rounds or frame.empty:
         return set(), set(), None
-    latest = max(r or 1 for r in rounds.values())
-    in_latest = frame["workshop_id"].map(lambda w: (rounds.get(int(w)) or 1) == latest)
+    latest = max(rounds.values())
+    in_latest = frame["workshop_id"].map(lambda w: rounds.get(int(w), 1) == latest)
     share = in_latest.groupby(frame["theme_id"]).mean()
     return (set(share.index[share == 1.0].astype(int)), set(share.index[share == 0.0].astype(int)),
             in_latest.to_numpy(dtype=bool))
@@ -216,7 +214,7 @@ def _candidates(session: Session, discovery_id: int, state: _State) -> list:
         p = questions.pair_probability(similarity, theme_of[:, None] == theme_of[None, :])
         knowledge = _knowledge(state.answers)
         p = questions.apply_answers(p, index, knowledge)
-        new, gone, latest = _rounds(session, discovery_id, frame)
+        new, gone, latest = _rounds(state.rounds, frame)  # read with the workshops, not again
         out = questions.candidates(ids, theme_of, p, state.ranks, asked, new, gone, knowledge, latest)
     # the top themes' titles: once the grouping questions about the top are worth less
     for theme_id, rank in sorted(state.ranks.items(), key=lambda item: item[1]):
