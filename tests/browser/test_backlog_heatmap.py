@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import SetUp, page_errors, signed_in_context
 
@@ -114,7 +115,8 @@ def test_a_number_opens_its_pain_points_and_escape_gives_the_focus_back(browser,
     theme = panel.locator(".heat-where a").first
     body = page.locator(theme.get_attribute("href"))
     theme.click()
-    assert body.locator("tr.details").is_visible()
+    # the theme opens on the link's hashchange, an event after the click: wait for it
+    expect(body.locator("tr.details")).to_be_visible()
     assert body.locator(".theme-toggle").get_attribute("aria-expanded") == "true"
     context.close()
     assert errors == []

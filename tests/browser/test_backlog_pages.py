@@ -94,7 +94,8 @@ def test_product_owner_decision_shows_after_reload(demo_page, ui):
     page.goto(base + "/")
     page.click("[data-test=load-demo]")
     page.wait_for_url(re.compile(r"/discoveries/\d+$"))
-    page.click("[data-test=backlog-link]")
+    with page.expect_navigation():  # until the backlog's script listens: a click before it opens nothing
+        page.click("[data-test=backlog-link]")
     first = page.locator("tbody.theme").first
     first.locator("tr.summary").click()
     first.locator("form.decide input[name=title]").fill("Self-service environments in minutes")
