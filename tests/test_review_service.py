@@ -737,3 +737,67 @@ def test_group_afresh_puts_no_freed_pain_point_into_a_theme_people_kept(demo_tem
     holding_kept = {after[s] for s in kept if s in after.index}
     strangers = {s for s, t in after.items() if t in holding_kept and s not in kept and s in pains}
     assert not strangers, f"{len(strangers)} freed pain points went into themes people kept"
+
+
+def _probabilities(ids, pairs, within=0.8, across=0.02, theme_of=None):
+    """A pair-probability matrix: `within` inside a theme, `across` between themes, `pairs` overriding."""
+    import numpy as np
+    n = len(ids)
+    p = np.full((n, n), across)
+    for i in range(n):
+        for j in range(n):
+            if theme_of is not None and theme_of[i] == theme_of[j]:
+                p[i, j] = within
+    for (a, b), value in pairs.items():
+        for x in (a if isinstance(a, tuple) else (a,)):
+            for y in (b if isinstance(b, tuple) else (b,)):
+                i, j = ids.index(x), ids.index(y)
+                p[i, j] = p[j, i] = value
+    np.fill_diagonal(p, 1.0)
+    return p
+
+
+def test_a_gathering_question_leaves_out_stickies_that_only_fit_their_own_theme_worse():
+    """A new owner was offered five stickies for a theme, ticked, two of them strangers: a sticky that
+    fits a theme only better than it fits its own (both hardly at all) is no longer gathered into it."""
+    from workshop.aggregation import review as questions
+    ids = ["b1", "b2", "b3", "g1", "h1", "g2", "h2", "x", "y"]
+    theme_of = [1, 1, 1, 2, 2, 3, 3, 4, 4]
+    bs = ("b1", "b2", "b3")
+    p = _probabilities(ids, {(("g1", "g2"), bs): 0.6, ("g1", "h1"): 0.1, ("g2", "h2"): 0.1,
+                             ("x", bs): 0.03, ("x", "y"): 0.01}, theme_of=theme_of)
+
+    def gathered(floor):
+        saved = questions.GATHER_FLOOR
+        questions.GATHER_FLOOR = floor
+        try:
+            pool = questions.candidates(ids, theme_of, p, {1: 1, 2: 2, 3: 3, 4: 4})
+        finally:
+            questions.GATHER_FLOOR = saved
+        return [set(c.moving) for c in pool if c.target == 1 and len(c.source) > 1]
+
+    assert any("x" in moving for moving in gathered(0.0))  # as before: the stranger rode along
+    assert questions.GATHER_FLOOR == 1.0
+    assert gathered(1.0) and all("x" not in moving for moving in gathered(1.0))
+    assert {"g1", "g2"} in gathered(1.0)
+
+
+def test_a_sticky_refused_for_three_themes_is_not_offered_to_a_fourth():
+    """A new owner was shown one sticky for theme after theme: after OFFERS_REFUSED no's to putting
+    (mostly) the same stickies into other themes, no further theme is offered (its own still may be)."""
+    from workshop.aggregation import review as questions
+    ids = ["a1", "a2", "s", "b1", "b2", "c1", "c2", "d1", "d2", "e1", "e2"]
+    theme_of = [1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    p = _probabilities(ids, {("s", ("a1", "a2")): 0.05,
+                             ("s", ("b1", "b2", "c1", "c2", "d1", "d2", "e1", "e2")): 0.45}, theme_of=theme_of)
+    ranks = {t: t for t in range(1, 6)}
+    no = [questions.Answer("move", ["s"], [f"{t}1", f"{t}2"], False, "k", ["a1", "a2"]) for t in "bcd"]
+
+    def offers(answers):  # as the service asks: the pair probabilities with the answers applied
+        told = questions.apply_answers(p.copy(), {s: i for i, s in enumerate(ids)}, answers)
+        return [c for c in questions.candidates(ids, theme_of, told, ranks, answers=answers)
+                if c.target is not None and c.moving == ["s"]]
+
+    assert questions.OFFERS_REFUSED == 3
+    assert [c.target for c in offers(no[:2])] == [4]  # two no's: the next theme is offered
+    assert offers(no) == []

@@ -38,7 +38,11 @@ How a question is chosen (docs/adr/0018-the-guided-review.md):
 * A question asked before (same kind, same stickies, same target) is never asked again, nor one the
   owner refused in another shape (``refused_before``: nearly the same stickies into a theme that still
   holds most of what it held, as after "Group afresh"); and stickies the owner just refused to put into another theme are not offered to the next one straight away
-  (``not_again_at_once``: a new owner was shown the same wrong set for one theme after another).
+  (``not_again_at_once``: a new owner was shown the same wrong set for one theme after another); once
+  they were refused for OFFERS_REFUSED themes, no other theme is offered them (their own still may be).
+* A gathering question ("these stickies from elsewhere are the same problem as 'X'?") takes only
+  stickies whose fit with X is above the threshold at which joining pays (GATHER_FLOOR), not every
+  sticky that fits X better than it fits its own theme: a new owner found strangers ticked in it.
 """
 from __future__ import annotations
 
@@ -65,6 +69,15 @@ MERGE_FACTOR = 0.25  # a merge's worth counts a quarter: two machine themes are 
 KEEPERS = 2
 KEEPER_RELATIVE = 0.6
 RHO = 0.5           # how much a set's pairs stand or fall together (1: all or none, 0: each on its own)
+#: A sticky gathered into a theme (the stickies from anywhere that fit it best) must be one problem with
+#: it with a mean pair probability of at least GATHER_FLOOR times the threshold at which joining pays
+#: (expected_threshold): a new owner was offered five stickies for a theme, two of them strangers that
+#: only fitted their own themes worse (0: any sticky that fits the theme better than its own).
+GATHER_FLOOR = 1.0
+#: After the owner refused to put (mostly) the same stickies into this many other themes, they are not
+#: offered to yet another one (a theme of their own still may be): a new owner was shown one sticky
+#: for theme after theme (0: no limit; they only come later, see not_again_at_once).
+OFFERS_REFUSED = 3
 
 
 def pair_probability(similarity: np.ndarray, same_theme: np.ndarray) -> np.ndarray:
@@ -465,6 +478,9 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
                          keeps_round=keeps_round)
         if target is not None and refusals and refused_before(moving, others, refusals):
             return
+        if (target is not None and OFFERS_REFUSED
+                and sum(_same_set(moving, a.moving) for a in refusals) >= OFFERS_REFUSED):
+            return
         if target is None and len(source_codes) == 1 and one_problem[source_codes[0]]:
             return
         if cand.key not in asked:
@@ -553,6 +569,8 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
     for t in range(k):
         fit = per_theme[:, t] / size[t] - own
         fit[codes == t] = -np.inf
+        fits = per_theme[:, t] / size[t]
+        fit[fits < GATHER_FLOOR * theta] = -np.inf
         pick = np.argsort(-fit, kind="stable")[:GATHER]
         pick = pick[fit[pick] > 0]
         if len(pick) < 2:
