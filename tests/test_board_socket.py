@@ -507,3 +507,55 @@ def test_presence_and_the_snapshot_announce_the_rooms_cursor_interval(room):
     presence = [m["args"][0] for m in room["bob"].get_received() if m["name"] == "presence"]
     assert presence and presence[-1]["cursor_ms"] == 100  # a small room: 10 Hz
     assert room["bob"].emit("snapshot", {}, callback=True)["snapshot"]["cursor_ms"] == 100
+
+
+def test_a_process_with_many_connections_paces_every_rooms_pointers_and_tells_them():
+    """20 boards x 25 people on one process sent 4,600 pointer moves a second, most of its CPU: past
+    the process's budget every room's interval grows with the process's connections, and each room
+    hears it in presence; it shrinks again only once the connections are clearly fewer."""
+    from workshop.realtime.hub import LocalPresence, RoomHub, room_of
+
+    class Emits:  # records presence; the tick is never started
+        def __init__(self):
+            self.sent = []
+
+        def emit(self, event, data, to=None):
+            self.sent.append((event, to, data.get("cursor_ms")))
+
+        def start_background_task(self, _target):
+            return object()
+
+    class Conn:
+        def __init__(self, workshop_id, pid):
+            from workshop.domain.board import Actor
+            self.workshop_id, self.team = workshop_id, "T"
+            self.actor = Actor(pid, f"P{pid}", False)
+
+    class Seqs:
+        def current_seq(self, _workshop_id):
+            return 0
+
+    io = Emits()
+    hub = RoomHub(io, service=Seqs(), tick_seconds=0.025, presence=LocalPresence())
+    assert hub.CURSORS_IN_PER_SECOND == 3000
+    for n in range(300):  # 300 people on 20 boards: within the budget, 10 Hz
+        hub.connected(f"s{n}", Conn(n % 20, n))
+    assert {hub.cursor_ms(w) for w in range(20)} == {100}
+    io.sent.clear()
+    hub.connected("s300", Conn(3, 300))  # the 301st: every room to 150 ms, each told once
+    assert hub.cursor_ms(0) == 150 and hub.cursor_ms(3) == 150
+    told = [to for event, to, ms in io.sent if event == "presence" and ms == 150]
+    assert sorted(told) == sorted(room_of(w) for w in range(20))
+    for n in range(301, 520):
+        hub.connected(f"s{n}", Conn(n % 20, n))
+    assert hub.cursor_ms(0) == 200  # 20 x 26: 5 Hz
+    io.sent.clear()
+    hub.disconnected("s519")
+    hub.disconnected("s518")  # 518 left: a reconnect at the edge announces nothing
+    assert hub.cursor_ms(0) == 200 and io.sent == [("presence", room_of(19), 200), ("presence", room_of(18), 200)]
+    for n in range(300, 518):
+        hub.disconnected(f"s{n}")
+    assert hub.cursor_ms(0) == 150  # 300 again: within a tenth of the step, kept
+    for n in range(270, 300):
+        hub.disconnected(f"s{n}")
+    assert hub.cursor_ms(0) == 100  # 270: 10 Hz again

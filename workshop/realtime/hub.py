@@ -11,6 +11,7 @@ Nothing here knows Flask; it talks to Socket.IO through the `socketio` object it
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from contextlib import nullcontext
@@ -100,6 +101,13 @@ class RoomHub:
     # The room announces the interval (`cursor_ms`) and clients send no more often. ADR 0009.
     FANOUT_CURSORS_PER_SECOND = 300_000
     CURSOR_INTERVAL = 0.1
+    # Pointer positions per second the whole process takes in: every connection of every room sends
+    # its pointer each cursor interval, and reading a message costs more than relaying it (20 boards x
+    # 25 people sent 4,600 a second, most of the server's CPU). Past this budget every room's interval
+    # grows with the process's connections (500: every 200 ms), in CURSOR_STEP steps, and the rooms
+    # are told (presence's `cursor_ms`). 0: no budget. ADR 0020's amendment, docs/benchmarks.md.
+    CURSORS_IN_PER_SECOND = int(os.environ.get("BOARD_CURSORS_IN_PER_SECOND", "3000"))
+    CURSOR_STEP = 0.05
     # How often each process checks the accounts behind its open facilitator sockets (a safety net:
     # a change of rights ends them at once through the board port's `end_sessions`, but a
     # change made where no message queue reaches this process, such as the CLI next to an embedded
@@ -121,6 +129,7 @@ class RoomHub:
         self._cursors: dict[int, dict[int, list]] = {}
         self._flushed_at: dict[int, float] = {}  # workshop -> when its last message (ops or cursors) went out
         self._cursors_sent_at: dict[int, dict[int, float]] = {}  # workshop -> participant -> last relayed
+        self._cursor_floor = self._cursor_floor_for(0)  # the process's share of cursor_interval (CURSORS_IN_PER_SECOND)
         self._task = None
         # With the Redis queue: a block whose publishes to the other processes go out together at its
         # end, one round trip per tick rather than one per room message (realtime/queue.py)
@@ -133,6 +142,7 @@ class RoomHub:
         self.connections[sid] = connection
         self._room_sizes[connection.workshop_id] = self._room_sizes.get(connection.workshop_id, 0) + 1
         self.presence.add(connection.workshop_id, sid, self._participant_info(connection))
+        self._pace_cursors(told=connection.workshop_id)
         self.broadcast_presence(connection.workshop_id)
 
     def disconnected(self, sid: str) -> None:
@@ -144,6 +154,7 @@ class RoomHub:
             else:
                 self._forget_room(connection.workshop_id)
             self.presence.remove(connection.workshop_id, sid)
+            self._pace_cursors(told=connection.workshop_id)
             self.broadcast_presence(connection.workshop_id)
 
     def end_sessions(self, workshop_id: int, participant_ids: set[int] | None, reason: dict) -> int:
@@ -235,7 +246,27 @@ class RoomHub:
         """Seconds between two relayed positions of one pointer: each of the room's n pointers goes
         to its n connections, so the positions sent per second grow as n squared."""
         size = self._room_sizes.get(workshop_id, 0)
-        return max(self.CURSOR_INTERVAL, size * size / self.FANOUT_CURSORS_PER_SECOND)
+        return max(self.CURSOR_INTERVAL, size * size / self.FANOUT_CURSORS_PER_SECOND, self._cursor_floor)
+
+    def _cursor_floor_for(self, connections: int) -> float:
+        if self.CURSORS_IN_PER_SECOND <= 0:
+            return 0.0
+        steps = math.ceil(connections / self.CURSORS_IN_PER_SECOND / self.CURSOR_STEP - 1e-9)
+        return round(max(steps * self.CURSOR_STEP, self.CURSOR_INTERVAL), 3)
+
+    def _pace_cursors(self, told: int | None = None) -> None:
+        """The process's cursor budget after a connection came or went: a longer interval at once, a
+        shorter one only once the connections are a tenth below its step (one person reconnecting at
+        the edge does not re-announce every room twice); every room of this process hears a change
+        (but `told`, whose presence goes out next)."""
+        total = sum(self._room_sizes.values())
+        floor = self._cursor_floor_for(total)
+        if floor < self._cursor_floor and self._cursor_floor_for(math.ceil(total * 1.1)) >= self._cursor_floor:
+            return
+        if floor != self._cursor_floor:
+            self._cursor_floor = floor
+            for workshop_id in [w for w in self._room_sizes if w != told]:
+                self.broadcast_presence(workshop_id)
 
     def _forget_room(self, workshop_id: int) -> None:
         for state in (self._room_sizes, self._flushed_at, self._cursors_sent_at):
