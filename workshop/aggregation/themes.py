@@ -16,6 +16,7 @@ Why this method (measured leave-one-domain-out, docs/benchmarks.md and docs/adr/
   different are each cut where their own distribution says.
 * **Pain points make themes; opportunities attach** to the theme of pain they address (the one they are
   on average most similar to, if close enough) and form themes of their own only when nothing is.
+  When a person moves pain points, the same rule (:func:`pain_fit`) says which ideas go with them.
 * **The product owner's corrections are constraints** (``pins``): stickies a person put in the same
   theme are must-link (distance 0), in different themes cannot-link (a huge distance), so a split
   stays split, a merge stays merged, and a new sticky close to a theme the owner shaped joins it.
@@ -32,7 +33,7 @@ callable (the service passes one backed by the database cache).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -453,6 +454,67 @@ def _empty_proposal() -> pd.DataFrame:
                          "centrality": pd.Series(dtype="float64"), "title": pd.Series(dtype=object)})
 
 
+@dataclass
+class _Units:
+    """The distinct texts the grouping compares: one unit per distinct (text, stage, kind, pin)."""
+
+    frame: pd.DataFrame          # one row per sticky with a text: sticky_id, text, stage_index, opp, group, key
+    codes: np.ndarray            # each row's unit
+    texts: list[str]             # each unit's text
+    stages: np.ndarray | None    # each unit's stage (None: the stage is not a view)
+    groups: np.ndarray           # each unit's pin group (-1: not pinned)
+    is_opp: np.ndarray           # whether the unit is an opportunity's (when they attach to pain)
+    weights: np.ndarray          # how many stickies each unit stands for
+
+
+def _units(stickies: pd.DataFrame, config: GroupingConfig, pins: pd.DataFrame | None) -> _Units | None:
+    """Repeated stickies are compared once: the units of ``stickies`` (None when no sticky has a text)."""
+    frame = stickies.loc[:, ["sticky_id", "text"]].copy()
+    frame["sticky_id"] = frame["sticky_id"].astype(str)
+    frame["text"] = frame["text"].fillna("").astype(str)
+    use_stage = config.stage_weight > 0 and "stage_index" in stickies.columns
+    frame["stage_index"] = stickies["stage_index"].fillna(0).astype("int64").to_numpy() if use_stage else 0
+    use_kind = config.attach_opportunities and "kind" in stickies.columns
+    frame["opp"] = (stickies["kind"].to_numpy() == "opportunity") if use_kind else False
+    frame = frame[frame["text"].str.strip() != ""]
+    if frame.empty:
+        return None
+    group_of = {}
+    if pins is not None and len(pins):
+        group_of = dict(zip(pins["sticky_id"].astype(str), pins["group"].astype("int64")))
+    frame["group"] = frame["sticky_id"].map(group_of).fillna(-1).astype("int64")
+    # One unit per distinct (text, stage, kind, pin): repeated stickies are clustered once.
+    if config.use_vocabulary:
+        base = frame["text"].map(normalise_text)
+        base = base.where(base != "", frame["text"].str.lower())
+    else:
+        base = frame["text"].str.lower().str.split().str.join(" ")
+    frame["key"] = (base + "\x00" + frame["stage_index"].astype(str) + "\x00" + frame["opp"].astype(str)
+                    + "\x00" + frame["group"].astype(str))
+    codes, uniques = pd.factorize(frame["key"], sort=True)
+    firsts = frame.groupby(codes, sort=True).first()
+    return _Units(frame, codes, list(firsts["text"]), firsts["stage_index"].to_numpy() if use_stage else None,
+                  firsts["group"].to_numpy(dtype=np.int64), firsts["opp"].to_numpy(dtype=bool),
+                  np.bincount(codes, minlength=len(uniques)).astype(np.float64))
+
+
+def _attach(features: Features, rows: np.ndarray, member: sp.csr_matrix,
+            threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """How opportunities attach to clusters of pain points. ``member``: clusters x units, how many of
+    each cluster's pain points a unit stands for. For each unit of ``rows``: the cluster whose pain
+    points it is on average most similar to, and whether that average reaches the cut (1 - threshold)."""
+    sums = features.sums(member)
+    sizes = np.asarray(member.sum(axis=1)).ravel()
+    best = np.zeros(len(rows), dtype=np.int64)
+    ok = np.zeros(len(rows), dtype=bool)
+    for start in range(0, len(rows), 4096):
+        idx = rows[start:start + 4096]
+        mean_sim = features.take(idx).dot_sums(sums) / sizes
+        best[start:start + len(idx)] = mean_sim.argmax(axis=1)
+        ok[start:start + len(idx)] = mean_sim[np.arange(len(idx)), best[start:start + len(idx)]] >= 1.0 - threshold
+    return best, ok
+
+
 def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None,
                    pins: pd.DataFrame | None = None, apart: pd.DataFrame | None = None) -> Grouping:
     """Propose a cluster for every sticky given (filter to THEMED_KINDS before calling).
@@ -470,69 +532,39 @@ def group_stickies(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONF
                      config.threshold)
     if stickies.empty:
         return empty
-    frame = stickies.loc[:, ["sticky_id", "text"]].copy()
-    frame["sticky_id"] = frame["sticky_id"].astype(str)
-    frame["text"] = frame["text"].fillna("").astype(str)
-    use_stage = config.stage_weight > 0 and "stage_index" in stickies.columns
-    frame["stage_index"] = stickies["stage_index"].fillna(0).astype("int64").to_numpy() if use_stage else 0
-    use_kind = config.attach_opportunities and "kind" in stickies.columns
-    frame["opp"] = (stickies["kind"].to_numpy() == "opportunity") if use_kind else False
-    frame = frame[frame["text"].str.strip() != ""]
-    if frame.empty:
+    units = _units(stickies, config, pins)
+    if units is None:
         return empty
-    group_of = {}
-    if pins is not None and len(pins):
-        group_of = dict(zip(pins["sticky_id"].astype(str), pins["group"].astype("int64")))
-    frame["group"] = frame["sticky_id"].map(group_of).fillna(-1).astype("int64")
-    # One unit per distinct (text, stage, kind, pin): repeated stickies are clustered once.
-    if config.use_vocabulary:
-        base = frame["text"].map(normalise_text)
-        base = base.where(base != "", frame["text"].str.lower())
-    else:
-        base = frame["text"].str.lower().str.split().str.join(" ")
-    frame["key"] = (base + "\x00" + frame["stage_index"].astype(str) + "\x00" + frame["opp"].astype(str)
-                    + "\x00" + frame["group"].astype(str))
-    codes, uniques = pd.factorize(frame["key"], sort=True)
-    firsts = frame.groupby(codes, sort=True).first()
-    texts = list(firsts["text"])
-    groups = firsts["group"].to_numpy(dtype=np.int64)
-    is_opp = firsts["opp"].to_numpy(dtype=bool)
-    weights = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
-    features = vectorise(texts, firsts["stage_index"].to_numpy() if use_stage else None, config, embed)
+    frame, codes, texts = units.frame, units.codes, units.texts
+    groups, is_opp, weights = units.groups, units.is_opp, units.weights
+    features = vectorise(texts, units.stages, config, embed)
 
     pain = np.flatnonzero(~is_opp)
     opp = np.flatnonzero(is_opp)
     base_units = pain if len(pain) else opp
     threshold = cut_threshold(features.take(base_units), config)
-    ulabels = np.full(len(uniques), -1, dtype=np.int64)
+    ulabels = np.full(len(texts), -1, dtype=np.int64)
     ulabels[base_units] = _cluster(features.take(base_units), weights[base_units], threshold, config,
                                    groups[base_units], _apart_rows(apart, frame, codes, base_units))
     k = int(ulabels.max()) + 1
     if len(pain) and len(opp):
         # Opportunities join the pain cluster they are on average most similar to, if close enough;
         # a pinned one joins the cluster of its group's pinned pain points when there is one.
-        member = sp.csr_matrix((weights[pain].astype(np.float32), (ulabels[pain], np.arange(len(pain)))),
-                               shape=(k, len(pain)))
-        sizes = np.asarray(member.sum(axis=1)).ravel()
-        sums = features.take(pain).sums(member)
+        member = sp.csr_matrix((weights[pain].astype(np.float32), (ulabels[pain], pain)), shape=(k, len(ulabels)))
+        best, ok = _attach(features, opp, member, threshold)
         group_cluster = {int(g): int(c) for g, c in zip(groups[pain], ulabels[pain]) if g >= 0}
         left = []
-        for start in range(0, len(opp), 4096):
-            idx = opp[start:start + 4096]
-            mean_sim = features.take(idx).dot_sums(sums) / sizes
-            best = mean_sim.argmax(axis=1)
-            ok = mean_sim[np.arange(len(idx)), best] >= 1.0 - threshold
-            for j, unit in enumerate(idx):
-                g = int(groups[unit])
-                if g >= 0:
-                    if g in group_cluster:
-                        ulabels[unit] = group_cluster[g]
-                    else:
-                        left.append(unit)
-                elif ok[j]:
-                    ulabels[unit] = best[j]
+        for j, unit in enumerate(opp):
+            g = int(groups[unit])
+            if g >= 0:
+                if g in group_cluster:
+                    ulabels[unit] = group_cluster[g]
                 else:
                     left.append(unit)
+            elif ok[j]:
+                ulabels[unit] = best[j]
+            else:
+                left.append(unit)
         if left:
             left = np.asarray(left)
             ulabels[left] = _cluster(features.take(left), weights[left], threshold, config, groups[left]) + k
@@ -593,6 +625,57 @@ def _apart_rows(apart: pd.DataFrame | None, frame: pd.DataFrame, codes: np.ndarr
     if not keep.any():
         return None
     return np.column_stack([a[keep].astype(np.int64).to_numpy(), b[keep].astype(np.int64).to_numpy()])
+
+
+@dataclass
+class PainFit:
+    """The grouping's features of a discovery's pain points and opportunities and its cut: which pain
+    points an opportunity addresses, as :func:`group_stickies` attaches opportunities (:func:`pain_fit`)."""
+
+    unit_of: pd.Series           # sticky_id -> its unit (a row of ``features``)
+    is_opp: np.ndarray           # per unit: an opportunity's
+    features: Features | None    # None: no pain point to address
+    threshold: float             # the cut (cosine distance)
+
+    def addressed(self, sides: Sequence[Sequence[str]], opportunities: Sequence[str]) -> dict[str, int]:
+        """opportunity sticky_id -> the side it addresses (an index of ``sides``, lists of pain points'
+        sticky ids): the side whose pain points it is on average most similar to, when that average
+        reaches the cut, as an opportunity attaches to a cluster of pain. An opportunity that addresses
+        none of them, or has no text, is left out; a side without pain points addresses nothing."""
+        if self.features is None:
+            return {}
+        side_of, unit = [], []
+        for side, ids in enumerate(sides):
+            units = self.unit_of.reindex([str(s) for s in ids]).dropna().astype("int64").to_numpy()
+            units = units[~self.is_opp[units]]
+            side_of += [side] * len(units)
+            unit += units.tolist()
+        present = sorted(set(side_of))
+        ideas = [str(o) for o in dict.fromkeys(opportunities)
+                 if str(o) in self.unit_of.index and self.is_opp[self.unit_of[str(o)]]]
+        if not present or not ideas:
+            return {}
+        row = {side: i for i, side in enumerate(present)}
+        member = sp.csr_matrix((np.ones(len(unit), dtype=np.float32), ([row[s] for s in side_of], unit)),
+                               shape=(len(present), len(self.is_opp)))  # a pain point's repeats count, as in the grouping
+        best, ok = _attach(self.features, self.unit_of.loc[ideas].to_numpy(dtype=np.int64), member, self.threshold)
+        return {idea: present[b] for idea, b, fits in zip(ideas, best, ok) if fits}
+
+
+def pain_fit(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None) -> PainFit:
+    """The features and the cut :func:`group_stickies` would compute for ``stickies`` (the discovery's
+    pain points and opportunities: sticky_id, text, kind, optionally stage_index), to ask which pain
+    points an opportunity addresses (:meth:`PainFit.addressed`) when a person moves pain points."""
+    none = PainFit(pd.Series(dtype="int64"), np.zeros(0, dtype=bool), None, config.threshold)
+    if stickies.empty or not config.attach_opportunities or "kind" not in stickies.columns:
+        return none
+    units = _units(stickies, config, None)
+    if units is None or units.is_opp.all():
+        return none
+    features = vectorise(units.texts, units.stages, config, embed)
+    unit_of = pd.Series(units.codes, index=units.frame["sticky_id"].to_numpy())
+    return PainFit(unit_of[~unit_of.index.duplicated()], units.is_opp, features,
+                   cut_threshold(features.take(np.flatnonzero(~units.is_opp)), config))
 
 
 def propose_themes(stickies: pd.DataFrame, config: GroupingConfig = DEFAULT_CONFIG, embed: Embed | None = None,

@@ -9,7 +9,9 @@ The interface an outside evaluation drives (keep it exactly), used by the backlo
   or to a label (a str) for the one theme the yes creates; a title question moves nothing.
 * ``answer(session, discovery_id, suggestion_id, accepted)``: a yes is applied as the owner's
   decision (pinned assignments: they survive re-aggregation, a late import, round 2, a restart and
-  "Group afresh"); a no is kept (a cannot-link the next grouping respects). Commits.
+  "Group afresh"); a no is kept (a cannot-link the next grouping respects). Commits. The ideas of a
+  theme the pain points leave that address them rather than those left behind go with them
+  (services.theme_ideas; not in ``changes``, which lists pain points only), and undo puts them back.
 * ``workshop.services.backlog.regroup`` stays "Group afresh".
 
 Also for the page: ``undo_last`` (the last answer taken back, its yes undone), ``progress`` ("top 10
@@ -40,6 +42,7 @@ from workshop.domain.errors import Conflict, NotFound, ValidationError
 from workshop.domain.validation import THEME_TITLE_MAX, theme_title
 
 from . import backlog as backlog_service
+from . import theme_ideas
 
 #: Top themes whose titles the review asks to confirm, and the top the progress line counts.
 TITLE_TOP = 5
@@ -405,14 +408,18 @@ def _apply_yes(session: Session, discovery_id: int, state: _State, candidate) ->
             theme.merged_into_id = target
             session.add(theme)
             before["merged"] = source
-    for sticky_id, row in rows.items():  # the owner looked at them all: every one is pinned
+    else:  # and the ideas that address the pain points moved rather than those left behind
+        moving |= set(theme_ideas.ideas_following(session, discovery_id, candidate.moving, candidate.target))
+    ideas = theme_ideas.opportunities_among(session, rows)
+    for sticky_id, row in rows.items():  # the owner looked at the pain points: every one is pinned
         if sticky_id in moving:
             row.theme_id = target
-        row.pinned = True
+        if sticky_id not in ideas:  # an idea keeps its own pin: only a person's placing of it pins it
+            row.pinned = True
         session.add(row)
     if candidate.kind not in ("merge", "round") and candidate.source:
-        before["retitled"] = _title_follows_its_sticky(session, state, int(candidate.source[0]), moving,
-                                                       before["created"])
+        before["retitled"] = _title_follows_its_sticky(session, state, int(candidate.source[0]),
+                                                       set(candidate.moving), before["created"])
     return before
 
 

@@ -23,6 +23,7 @@ from workshop.domain.kinds import THEMED_KINDS
 from workshop.domain.validation import theme_title
 
 from .backlog_reading import _chunks, _discovery_themes, _lock_discovery, _pinned
+from .theme_ideas import ideas_following, opportunities_among
 
 
 #: A theme's lifecycle as the product owner sees it.
@@ -134,17 +135,20 @@ def _assignments_of(session: Session, theme_id: int) -> list[ThemeAssignment]:
 
 
 def merge_themes(session: Session, discovery_id: int, target_id: int, source_id: int) -> Theme:
-    """Merge theme ``source_id`` into ``target_id``: the stickies of both are pinned to the target (the
-    owner shaped it: they group together from now on, and new stickies close to it join it), and the
-    source is marked merged (it never comes back as its own theme)."""
+    """Merge theme ``source_id`` into ``target_id``: the stickies of both go to the target and its pain
+    points are pinned there (the owner shaped it: they group together from now on, and new stickies
+    close to it join it; the ideas, all of them in the target now, keep their own pins, unless the
+    theme has no pain point to hold them), and the source is marked merged (it never comes back as its
+    own theme)."""
     if target_id == source_id:
         raise ValidationError("merge_into_self", "A theme cannot be merged into itself.")
     target = _theme(session, discovery_id, target_id)
     source = _theme(session, discovery_id, source_id)
-    rows: list = []
-    for a in _assignments_of(session, source.id) + _assignments_of(session, target.id):
-        a.theme_id, a.pinned = target.id, True
-        rows.append(a)
+    rows: list = _assignments_of(session, source.id) + _assignments_of(session, target.id)
+    ideas = opportunities_among(session, [a.sticky_id for a in rows])
+    held = len(ideas) < len(rows)  # pinned pain points keep the theme, its ideas too, through "Group afresh"
+    for a in rows:
+        a.theme_id, a.pinned = target.id, a.pinned or a.sticky_id not in ideas or not held
     for earlier in session.exec(select(Theme).where(Theme.merged_into_id == source.id)).all():
         earlier.merged_into_id = target.id
         rows.append(earlier)
@@ -156,7 +160,9 @@ def merge_themes(session: Session, discovery_id: int, target_id: int, source_id:
 def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: Sequence[str],
                 title: str | None = None) -> Theme:
     """Split the given stickies off into a new theme. Both sides are pinned: a person decided where
-    the line goes, so the next aggregation keeps it (even though the texts are alike)."""
+    the line goes, so the next aggregation keeps it (even though the texts are alike). The theme's
+    ideas that address the pain points split off rather than those staying go with them
+    (services.theme_ideas); an idea keeps its own pin unless it is among the stickies chosen."""
     theme = _theme(session, discovery_id, theme_id)
     wanted = list(dict.fromkeys(str(s) for s in (sticky_ids or [])))
     if not wanted:
@@ -173,13 +179,15 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
     else:
         first = session.get(Sticky, wanted[0])
         new = Theme(discovery_id=discovery_id, title=shorten_title(first.text if first else "Split theme"))
+    going = set(wanted) | set(ideas_following(session, discovery_id, wanted, None))
+    ideas = opportunities_among(session, current)
     with _transaction(session):
         session.add(new)
         session.flush()
         for sticky_id, a in current.items():
-            if sticky_id in wanted:
+            if sticky_id in going:
                 a.theme_id = new.id
-            a.pinned = True
+            a.pinned = a.pinned or sticky_id in wanted or sticky_id not in ideas
             session.add(a)
     return new
 
@@ -219,9 +227,11 @@ def move_sticky(session: Session, discovery_id: int, sticky_id: str, theme_id: i
 
 
 def move_stickies(session: Session, discovery_id: int, sticky_ids: Sequence[str], theme_id: int) -> list[ThemeAssignment]:
-    """Put stickies into another theme, pinned, all or none (one unknown sticky refuses the lot)."""
+    """Put stickies into another theme, pinned, all or none (one unknown sticky refuses the lot). The
+    ideas of the themes they leave that address the pain points moved rather than those staying go
+    with them, unpinned (services.theme_ideas); the assignments of the stickies given are returned."""
     theme = _theme(session, discovery_id, theme_id)
-    assignments = []
+    stickies = []
     for sticky_id in dict.fromkeys(str(s) for s in sticky_ids):
         sticky = session.get(Sticky, sticky_id)
         workshop = session.get(Workshop, sticky.workshop_id) if sticky is not None else None
@@ -230,11 +240,18 @@ def move_stickies(session: Session, discovery_id: int, sticky_ids: Sequence[str]
             raise NotFound("sticky_not_found", f"No sticky {sticky_id} in this discovery.")
         if sticky.kind not in THEMED_KINDS:
             raise ValidationError("sticky_not_themed", "Only pain points and opportunities belong to themes.")
-        assignment = session.get(ThemeAssignment, sticky.id)
+        stickies.append(sticky.id)
+    followers = ideas_following(session, discovery_id, stickies, theme.id)  # read before anything moves
+    assignments = []
+    for sticky_id in stickies:
+        assignment = session.get(ThemeAssignment, sticky_id)
         if assignment is None:
-            assignment = ThemeAssignment(sticky_id=sticky.id, theme_id=theme.id, pinned=True)
+            assignment = ThemeAssignment(sticky_id=sticky_id, theme_id=theme.id, pinned=True)
         else:
             assignment.theme_id, assignment.pinned = theme.id, True
         assignments.append(assignment)
-    _commit(session, *assignments)
+    followers = [session.get(ThemeAssignment, idea) for idea in followers]
+    for follower in followers:
+        follower.theme_id = theme.id
+    _commit(session, *assignments, *followers)
     return assignments
