@@ -203,6 +203,7 @@ def floor_frames(report: BacklogReport) -> dict[str, pd.DataFrame]:
     s = report.stickies
     labels = {k: v.label for k, v in KINDS_BY_KEY.items()}
     sticky_source = {
+        "Round": s["workshop_id"].map(dict(zip(w["workshop_id"], w["round"]))).fillna(1).astype("int64"),
         "Sticky ID": s["sticky_id"], "Workshop": s["workshop"], "Team": s["team"],
         "Kind": s["kind"].map(labels), "Text": s["text"], "Stage": s["stage"], "Position": s["position"],
         "Votes": s["votes"], "Theme ID": s["theme_id"], "Theme": s["theme"], "Created": s["created_at"],

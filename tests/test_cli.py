@@ -152,6 +152,54 @@ def test_import_messages_name_the_team_and_the_discovery_and_list_the_valid_kind
     assert "line 2: unknown kind 'foo' (kinds: event, pain, system, time, team, opportunity, note)" in refused.output
 
 
+def test_import_stickies_takes_the_day_the_workshop_was_held(runner, db, tmp_path):
+    """A product owner imported round 2, held weeks before, and the workshop showed today: --held-on
+    gives the day, the message says which day it took (and that it is today when none is given), and a
+    bad day is refused with nothing imported."""
+    from datetime import date, datetime, timezone
+    first = tmp_path / "round1.csv"
+    first.write_text("kind,text\npain,CAB only on Thursdays\nevent,Ticket raised\n", encoding="utf-8")
+    second = tmp_path / "round2.csv"
+    second.write_text("kind,text\npain,CAB still only on Thursdays\n", encoding="utf-8")
+
+    before = datetime.now(timezone.utc).date()
+    result = runner.invoke(args=["import-stickies", str(first), "--discovery", "Permits", "--team", "Payments"])
+    after = datetime.now(timezone.utc).date()
+    assert result.exit_code == 0, result.output
+    assert any(f"Held on {day} (today: no --held-on YYYY-MM-DD was given)." in result.output
+               for day in {before, after}), result.output
+
+    def workshops():
+        with db.session() as session:
+            return [(w.team, w.round, w.held_on) for w in session.exec(select(Workshop).order_by(Workshop.id))]
+
+    def stickies():
+        with db.session() as session:
+            return len(session.exec(select(Sticky)).all())
+
+    held = workshops()
+    for bad, needle in (("2026-11-31", "'2026-11-31' is not a date"), ("20/11/2026", "'20/11/2026' is not a date"),
+                        ("2999-01-01", "2999-01-01 is after today")):
+        refused = runner.invoke(args=["import-stickies", str(second), "--discovery", "Permits", "--team", "Payments",
+                                      "--round", "2", "--held-on", bad])
+        assert refused.exit_code == 2 and f"Error: The day the workshop was held: {needle}" in refused.output, \
+            refused.output
+        assert "nothing was imported" in refused.output
+        assert workshops() == held and stickies() == 2  # round 2 not started, nothing written
+
+    result = runner.invoke(args=["import-stickies", str(second), "--discovery", "Permits", "--team", "Payments",
+                                 "--round", "2", "--held-on", "2026-11-20"])
+    assert result.exit_code == 0, result.output
+    assert "round 2, of discovery 'Permits'. Held on 2026-11-20." in result.output
+    assert workshops()[-1] == ("Payments", 2, date(2026, 11, 20))
+
+
+def test_import_stickies_help_says_how_to_give_the_day_and_what_it_is_without_one(runner):
+    help_text = " ".join(runner.invoke(args=["import-stickies", "--help"]).output.split())
+    assert "--held-on YYYY-MM-DD" in help_text
+    assert "The day the workshop was held" in help_text and "today" in help_text, help_text
+
+
 def test_import_and_export_commands_end_to_end(tmp_path, runner):
     """In-process (Flask's CLI runner, stdout and stderr apart) over the test app's database: the
     same commands as `flask --app app ...`; test_every_command_works_on_a_fresh_database runs the

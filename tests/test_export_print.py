@@ -135,9 +135,26 @@ def test_ids_and_raw_positions_stay_out_of_print_and_stages_print(printed):
     assert not [p for p in positions if re.search(rf"(?<![\d.]){re.escape(p)}(?![\d])", "\n".join(stickies_pages))]
     for stage in report.discovery["stages"]:
         assert any(re.search(rf"\s{stage}\s", p) for p in stickies_pages), stage
-    # the header row is repeated at the top of every page of the long sheet
+    # the header row is repeated at the top of every page of the long sheet, the round first
     for p in stickies_pages:
-        assert re.search(r"^Team\s+Kind\s+Text\s+Stage\s+Votes\s+Theme", p, re.M), p[:400]
+        assert re.search(r"^Round\s+Team\s+Kind\s+Text\s+Stage\s+Votes\s+Theme", p, re.M), p[:400]
+
+
+def test_each_printed_sticky_says_its_round(printed):
+    """A later round's stickies could not be told from the first's on paper: each printed row starts with
+    its round, and the demo's round-2 stickies print as round 2 beside their team, apart from the
+    number that tells them apart."""
+    report, pages, _ = printed
+    text = "\n".join(p for p in pages if sheet_of(p) == "Stickies")
+    teams = "|".join(re.escape(t) for t in sorted(set(report.workshops["team"]), key=len, reverse=True))
+    printed_rounds = [(int(m[1]), m[2]) for m in re.finditer(rf"^\s*([0-9]+)\s+({teams})(?:\s|$)", text, re.M)]
+    round_of = dict(zip(report.workshops["workshop_id"], report.workshops["round"]))
+    per_round = report.stickies["workshop_id"].map(round_of).value_counts().to_dict()
+    assert sorted(per_round) == [1, 2]
+    # every sticky a row (a wrapped text's further lines start with no number)
+    assert {r: sum(1 for n, _ in printed_rounds if n == r) for r in per_round} == per_round
+    second = set(report.workshops.loc[report.workshops["round"] == 2, "team"])
+    assert {team for n, team in printed_rounds if n == 2} == second
 
 
 def test_backlog_prints_on_one_page_in_rank_order(printed):
@@ -168,8 +185,9 @@ def test_printed_numbers_keep_a_gap_before_the_next_column(printed):
     """A right-aligned number must not run into the text of the column after it: the rank '1' beside
     '1 nurse to 14 patients' read '11 nurse…' (a product owner's walkthrough). Measured on the PDF's
     word boxes: at least 2.5 pt (about a space) between a rank or a theme id and the theme's first word
-    on the Backlog and Rounds pages (1.0 and 1.9 pt before). The Stickies sheet's votes are left plain
-    (a style on every one of 300,000 cells costs a tenth of the export)."""
+    on the Backlog and Rounds pages (1.0 and 1.9 pt before), and between a sticky's round and its team on
+    the Stickies pages. The Stickies sheet's votes are left plain (a style on every one of 300,000 cells
+    costs a tenth of the export)."""
     import re
     report, pages, pdf = printed
     html = subprocess.run([_tool("pdftotext", "poppler-utils"), "-bbox", str(pdf), "-"], check=True,
@@ -185,6 +203,13 @@ def test_printed_numbers_keep_a_gap_before_the_next_column(printed):
             if p not in stickies_pages and a[2].isdigit() and b[2] in firsts and 0 < b[0] - a[1] < 20]
     assert len(gaps) >= 20
     assert min(gaps) >= 2.5, sorted(gaps)[:5]
+    # the Stickies sheet's round, at the left edge, and its team: "1Search" was 0.9 pt apart
+    teams = {t.split()[0] for t in report.workshops["team"]}
+    team_column = min(x0 for (x0, _, w), p in zip(words, page_of) if p in stickies_pages and w == "Team")
+    round_gaps = [b[0] - a[1] for a, b, p in zip(words, words[1:], page_of)
+                  if p in stickies_pages and a[1] < team_column and a[2].isdigit() and b[2] in teams]
+    assert len(round_gaps) >= 100
+    assert min(round_gaps) >= 2.5, sorted(round_gaps)[:5]
 
 
 def test_the_readme_says_how_many_pages_the_demo_prints(printed):

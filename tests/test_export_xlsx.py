@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from workshop.aggregation.report import BacklogReport
 from workshop.export import default_export_filename, write_backlog_workbook
@@ -25,6 +26,11 @@ from workshop.export.xlsx import (BACKLOG_HEADERS, BACKLOG_TABLE_NAME, PRINTED_C
 ROOT = Path(__file__).resolve().parents[1]
 TEXT_COL = STICKY_HEADERS.index("Text") + 1
 AUTHOR_COL = STICKY_HEADERS.index("Author") + 1
+
+
+def sticky_letter(header: str) -> str:
+    """The Stickies sheet's column of that header ("C" for the third)."""
+    return get_column_letter(STICKY_HEADERS.index(header) + 1)
 STAGES = ["Request", "=Approval", "Build", "Release"]
 
 #: Text a spreadsheet would run or reinterpret if it were not stored as a string.
@@ -148,8 +154,10 @@ def test_sheets_in_order_with_headers(wb):
                                      "Stages", "Value", "Effort", "Priority", "Quick win", "Status",
                                      "Reviewed", "Team names", "Workshop names", "Theme ID"]
     assert header(wb["Backlog"]) == list(BACKLOG_HEADERS)
-    assert header(wb["Stickies"]) == ["Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
-                                      "Duration", "Workshop", "Position", "Duration (min)", "Theme ID", "Sticky ID"]
+    # the round first, as on the Workshops sheet: a later round's stickies told from the first's
+    assert header(wb["Stickies"]) == ["Round", "Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created",
+                                      "Author", "Duration", "Workshop", "Position", "Duration (min)", "Theme ID",
+                                      "Sticky ID"]
     assert header(wb["Stickies"]) == list(STICKY_HEADERS)
     assert header(wb["Workshops"]) == list(WORKSHOP_HEADERS)
     assert header(wb["Heatmap"]) == ["Team", *STAGES, "Total"]  # timeline order, not the frame's
@@ -164,15 +172,16 @@ def test_data_sheets_have_bold_frozen_header_filter_and_widths(wb, report):
         widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
         assert all(6 <= w <= 60 for w in widths), (name, widths)
     n = len(report.stickies)
-    assert wb["Stickies"].auto_filter.ref == f"A1:O{n + 1}"
+    assert wb["Stickies"].auto_filter.ref == f"A1:P{n + 1}"
     assert wb["Workshops"].auto_filter.ref == "A1:Q4"  # Round, Team, ... Workshop ID
     assert wb["Heatmap"].auto_filter.ref == "A1:F4"
     # the Backlog's filter is its table's (a sheet filter over a table is a repair prompt in Excel)
     assert not wb["Backlog"].auto_filter.ref
-    text_width = wb["Stickies"].column_dimensions["C"].width
+    text_width = wb["Stickies"].column_dimensions[sticky_letter("Text")].width
     assert text_width == 60  # capped; longer text wraps
-    id_width = wb["Stickies"].column_dimensions["M"].width
-    assert id_width < 20
+    minutes_width = wb["Stickies"].column_dimensions[sticky_letter("Duration (min)")].width
+    assert minutes_width < 20
+    assert wb["Stickies"].column_dimensions[sticky_letter("Round")].width <= 10  # a small number: narrow
 
 
 def test_backlog_table_rank_order_and_colour_scale(wb, report):
@@ -259,7 +268,46 @@ def test_stickies_sheet_values_and_types(wb, report):
     assert data[3]["Duration"] == "30 min" and data[0]["Duration"] is None  # as the board shows it
     assert data[0]["Linked to"] is None and data[4]["Linked to"] == report.stickies["text"][2]  # the text it points at
     assert data[5]["Linked to"] is None
-    assert ws["H2"].is_date and ws["L2"].number_format == "0.000"
+    assert ws[f"{sticky_letter('Created')}2"].is_date and ws[f"{sticky_letter('Position')}2"].number_format == "0.000"
+    assert all(r["Round"] == 1 for r in data)  # a discovery run once is in round 1, as on the Workshops sheet
+
+
+def two_round_report() -> BacklogReport:
+    """The report with its third workshop (@Ops, 2026-10-03) run in round 2."""
+    report = make_report(bad=False)
+    report.workshops["round"] = [1, 1, 2]
+    return report
+
+
+def test_the_stickies_sheet_says_each_stickys_round(tmp_path):
+    """A product owner could not tell a later round's stickies from the first's on the Stickies sheet: it
+    has the round of each sticky's workshop, a whole number, first (as on the Workshops sheet) with the
+    sheet's header style, width, filter and frozen row, and printed."""
+    report = two_round_report()
+    path = tmp_path / "rounds.xlsx"
+    write_backlog_workbook(report, path)
+    ws = load_workbook(path)["Stickies"]
+    data = [dict(zip(STICKY_HEADERS, r)) for r in rows(ws)[1:]]
+    want = {1: 1, 2: 1, 3: 2}
+    assert {r["Sticky ID"]: r["Round"] for r in data} == {
+        s: want[w] for s, w in zip(report.stickies["sticky_id"], report.stickies["workshop_id"])}
+    assert all(type(r["Round"]) is int for r in data)
+    assert {r["Team"] for r in data if r["Round"] == 2} == {"@Ops"}
+    round_header = ws["A1"]
+    assert round_header.value == "Round" and round_header.font.b and round_header.data_type == "s"
+    assert round_header.fill.fgColor.rgb == ws["B1"].fill.fgColor.rgb  # styled as the other headers
+    assert 6 <= ws.column_dimensions["A"].width <= 10
+    assert ws["A2"].number_format == "0_ "  # a space's width before the team: a printed "1Search" read as one
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{get_column_letter(len(STICKY_HEADERS))}{len(data) + 1}"
+    assert "Round" in STICKY_HEADERS[:PRINTED_COLUMNS["Stickies"]] and ws.print_area.startswith("'Stickies'!$A$1:")
+    # pandas reads it as numbers a product owner can filter and count by
+    frame = pd.read_excel(path, sheet_name="Stickies", engine="openpyxl")
+    assert frame["Round"].dtype == "int64"
+    assert frame.groupby("Round").size().to_dict() == {1: sum(w != 3 for w in report.stickies["workshop_id"]),
+                                                      2: sum(w == 3 for w in report.stickies["workshop_id"])}
+    # and the Workshops sheet says the same round of the same workshop
+    workshops = pd.read_excel(path, sheet_name="Workshops", engine="openpyxl")
+    assert dict(zip(workshops["Team"], workshops["Round"])) == {"Payments": 1, "+Cards": 1, "@Ops": 2}
 
 
 def test_summary_totals_top_themes_and_chart(wb, xlsx, report):
@@ -319,12 +367,13 @@ def test_every_sheet_has_a_print_setup(wb, report):
             assert setup.fitToHeight == (1 if name == "Heatmap" else 0), name
     printed = {name: [c.value for c in wb[name][1]][:PRINTED_COLUMNS[name]] for name in PRINTED_COLUMNS}
     assert wb["Backlog"].print_area == f"'Backlog'!$A$1:$O${n['Backlog'] + 1}"
-    assert wb["Stickies"].print_area == f"'Stickies'!$A$1:$J${n['Stickies'] + 1}"
+    assert wb["Stickies"].print_area == f"'Stickies'!$A$1:$K${n['Stickies'] + 1}"
     assert wb["Workshops"].print_area == "'Workshops'!$A$1:$P$4"
     assert wb["Heatmap"].print_area == "'Heatmap'!$A$1:$F$4"
     for name, headers in printed.items():
         assert not {"Theme ID", "Sticky ID", "Workshop ID", "Position"} & set(headers), name
     assert printed["Stickies"][-1] == "Duration" and "Stage" in printed["Stickies"]
+    assert printed["Stickies"][0] == "Round"  # which round a printed sticky is from
     assert "Duration (min)" not in printed["Stickies"]  # the number for formulas, outside the print
 
 
@@ -520,7 +569,7 @@ def test_libreoffice_opens_and_shows_text_not_formulas(libreoffice_csv):
     sheets = libreoffice_csv["full"]
     st = sheets["Stickies"]
     assert st[0] == list(STICKY_HEADERS)
-    texts = [r[2] for r in st[1:]]
+    texts = [r[STICKY_HEADERS.index("Text")] for r in st[1:]]
     assert texts[: len(INJECTIONS)] == INJECTIONS  # "=1+1" shown as typed, not 2
     # LibreOffice stores a CRLF line break as LF; everything else shows exactly, "_x0041_" included
     assert texts[len(INJECTIONS): len(INJECTIONS) + len(UNICODE)] == \

@@ -75,6 +75,53 @@ def test_a_workshop_is_named_after_its_team_by_what_tells_it_apart():
     assert workshop_said("Payments", "Payments") == ""
 
 
+def test_with_two_rounds_a_workshop_is_named_by_its_round_first():
+    """A product owner read "Payments · workshop 2026-10-02" and "Payments · workshop 2026-11-20" under
+    one number and could not tell which was round 2: with more than one round the round comes first,
+    then the day (never the round twice), then what else tells the workshop apart."""
+    assert workshop_said("Payments", "Payments (2026-11-20)", 2) == "round 2 · 2026-11-20"
+    assert workshop_said("Payments", "Payments (2026-10-02)", 1) == "round 1 · 2026-10-02"
+    assert workshop_said("Payments", "Payments (2026-10-02, round 2)", 2) == "round 2 · 2026-10-02"
+    assert workshop_said("Payments", "Payments", 2) == "round 2"
+    assert workshop_said("Payments", "Payments #2", 1) == "round 1 · workshop #2"
+    assert workshop_said("Payments", "Payments (2026-10-02) #2", 1) == "round 1 · 2026-10-02 · workshop #2"
+    # a team whose name has brackets of its own is still read from its end
+    assert workshop_said("Ops (EU)", "Ops (EU) (2026-11-20)", 2) == "round 2 · 2026-11-20"
+
+
+def two_rounds() -> tuple:
+    """The sample's Payments in round 1 (2026-10-02) and again in round 2 (2026-11-20)."""
+    stickies = frame(SAMPLE + [("r2", "Payments", "pain", "Still waiting for environments", 2, 2)])
+    second = stickies["sticky_id"] == "r2"
+    stickies.loc[second, "workshop_id"] = 1000  # the sample's ids are below 1000
+    stickies.loc[second, "workshop"] = "Payments (2026-11-20)"
+    rounds = {int(w): 1 for w in stickies["workshop_id"].unique()} | {1000: 2}
+    return stickies, rounds
+
+
+def test_each_pain_point_carries_its_round():
+    stickies, rounds = two_rounds()
+    cells = pain_cells(stickies, STAGES, TEAMS, rounds)
+    assert list(cells.columns) == CELL_COLUMNS
+    by_id = dict(zip(cells["sticky_id"], cells["round"]))
+    assert by_id["r2"] == 2 and by_id["a1"] == 1 and by_id["c1"] == 1
+    assert set(pain_cells(stickies, STAGES, TEAMS)["round"]) == {1}  # without the rounds: round 1
+
+
+def test_with_two_rounds_the_page_names_the_round_of_each_pain_point():
+    stickies, rounds = two_rounds()
+    heat = pain_heatmap(stickies, STAGES, TEAMS)
+    cells = pain_cells(stickies, STAGES, TEAMS, rounds)
+    peak = int(heat.to_numpy().max())
+    build = heat_rows(heat, cells, peak, name_rounds=True)[1]["cells"][2]
+    assert [(s["text"], s["workshop_said"]) for s in build["stickies"]] == [
+        ("Waiting weeks for a new environment", "round 1 · 2026-10-02"),
+        ("Still waiting for environments", "round 2 · 2026-11-20")]
+    # one round: the day alone, as before
+    once = heat_rows(heat, pain_cells(stickies, STAGES, TEAMS), peak)[1]["cells"][2]
+    assert [s["workshop_said"] for s in once["stickies"]] == ["workshop 2026-10-02", "workshop 2026-11-20"]
+
+
 def test_every_cell_of_the_demo_carries_the_pain_points_it_counts(demo_template, db):
     with db.session() as session:
         view = backlog_view(session, 1)
@@ -92,11 +139,17 @@ def test_every_cell_of_the_demo_carries_the_pain_points_it_counts(demo_template,
     assert set(seen) == set(counted["sticky_id"])
     texts = dict(zip(stickies["sticky_id"], stickies["text"]))
     themes = dict(zip(stickies["sticky_id"], stickies["theme_id"]))
+    rounds = {int(w): int(r) for w, r in zip(view.report.workshops["workshop_id"], view.report.workshops["round"])}
+    round_of = {s: rounds[int(w)] for s, w in zip(stickies["sticky_id"], stickies["workshop_id"])}
     for row in view.heat_rows:
         for cell in row["cells"]:
             for sticky in cell["stickies"]:
                 assert sticky["text"] == texts[sticky["sticky_id"]]
                 assert sticky["theme_id"] == themes[sticky["sticky_id"]]
+                # the demo has two rounds: each pain point says its own
+                assert sticky["round"] == round_of[sticky["sticky_id"]]
+                assert sticky["workshop_said"].startswith(f"round {sticky['round']} · "), sticky["workshop_said"]
+    assert {2, 1} <= set(round_of.values())
 
 
 def test_the_page_links_each_number_to_the_list_of_its_pain_points(demo_template, auth, client):
@@ -112,3 +165,7 @@ def test_the_page_links_each_number_to_the_list_of_its_pain_points(demo_template
     for cell, label, number in links:
         assert re.fullmatch(rf".+ at .+: {number} pain points?, show them", label), label
         assert sections[cell].count('<li class="heat-sticky"') == int(number)
+    # the demo has run round 2 for three teams: each pain point says its round before its day
+    where = re.findall(r'<span class="heat-where">([^<]*)', html)
+    assert where and all(re.match(r".+ · round [12] · \d{4}-\d{2}-\d{2}", w) for w in where), where[:3]
+    assert any(" · round 2 · " in w for w in where) and not any(" · workshop " in w for w in where)

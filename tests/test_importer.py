@@ -214,3 +214,69 @@ def test_imported_stickies_never_land_on_one_another(session):
     build = [s for s in stickies if s.text.startswith("Step")]
     assert all(2 / 6 < s.x < 3 / 6 for s in build) and max(s.y for s in build) > 1  # the wall grew downward
     assert all(s.x == pytest.approx(0.62) for s in stickies if s.text.startswith("Same spot"))  # its x kept
+
+
+# --- the day the workshop was held (a round-2 import held weeks ago showed today) -----------------------
+
+ROUND_2 = "kind,text\npain,Still waiting for environments\nevent,Ticket raised\n"
+
+
+def test_the_day_the_workshop_was_held_is_the_one_given(session):
+    from datetime import date
+    first = import_stickies(session, GOOD, "Path to prod", "Payments", held_on="2026-10-02")
+    second = import_stickies(session, ROUND_2, "Path to prod", "Payments", held_on=" 2026-11-20 ", round_number=2)
+    assert session.get(Workshop, first.workshop_id).held_on == date(2026, 10, 2)
+    assert session.get(Workshop, second.workshop_id).held_on == date(2026, 11, 20)
+    assert (second.round, second.held_on, second.held_on_from) == (2, date(2026, 11, 20), "given")
+    third = import_stickies(session, ROUND_2, "Path to prod", "Search", held_on=date(2026, 11, 21))
+    assert session.get(Workshop, third.workshop_id).held_on == date(2026, 11, 21)
+
+
+def test_without_a_day_the_workshop_is_held_today_and_says_so(session):
+    from datetime import datetime, timezone
+    before = datetime.now(timezone.utc).date()
+    result = import_stickies(session, GOOD, "Path to prod", "Payments")
+    after = datetime.now(timezone.utc).date()
+    assert result.held_on in {before, after} and result.held_on_from == "today"
+    assert session.get(Workshop, result.workshop_id).held_on == result.held_on
+
+
+def test_round_2s_workshop_that_has_not_run_takes_the_day_given_or_keeps_its_own(session):
+    """"Start round 2" gives every team a workshop that has not run; the import fills it, on the day given,
+    else on the day the facilitator had set for it, else today."""
+    from datetime import date
+    import_stickies(session, GOOD, "Path to prod", "Payments", held_on="2026-10-02")
+    import_stickies(session, GOOD, "Path to prod", "Search", held_on="2026-10-03")
+    discovery_id = session.exec(select(Discovery.id)).one()
+    waiting = {team: Workshop(discovery_id=discovery_id, team=team, template="discovery", join_token=f"t-{team}",
+                              round=2, held_on=day)
+               for team, day in (("Payments", None), ("Search", date(2026, 11, 24)))}
+    session.add_all(waiting.values())
+    session.commit()
+    payments = import_stickies(session, ROUND_2, "Path to prod", "Payments", held_on="2026-11-20", round_number=2)
+    assert payments.workshop_id == waiting["Payments"].id
+    assert session.get(Workshop, payments.workshop_id).held_on == date(2026, 11, 20)
+    search = import_stickies(session, ROUND_2, "Path to prod", "Search", round_number=2)
+    assert search.workshop_id == waiting["Search"].id
+    assert (search.held_on, search.held_on_from) == (date(2026, 11, 24), "workshop")
+
+
+@pytest.mark.parametrize("day, needle", [
+    ("2026-11-31", "'2026-11-31' is not a date"),
+    ("20.11.2026", "'20.11.2026' is not a date"),
+    ("next tuesday", "'next tuesday' is not a date"),
+    ("0026-11-20", "0026-11-20 is before 2000"),
+    ("2999-11-20", "2999-11-20 is after today"),
+])
+def test_a_bad_day_is_refused_and_nothing_is_imported(session, day, needle):
+    import_stickies(session, GOOD, "Path to prod", "Payments", held_on="2026-10-02")
+    counts = (len(session.exec(select(Discovery)).all()), len(session.exec(select(Workshop)).all()),
+              len(session.exec(select(Sticky)).all()), len(session.exec(select(Vote)).all()))
+    for discovery in ("Path to prod", "A new one"):  # into a discovery there is, and one it would create
+        with pytest.raises(ValidationError) as refused:
+            import_stickies(session, ROUND_2, discovery, "Payments", held_on=day, round_number=1)
+        assert refused.value.code == "invalid_date"
+        message = refused.value.message
+        assert needle in message and "YYYY-MM-DD" in message and "nothing was imported" in message, message
+    assert (len(session.exec(select(Discovery)).all()), len(session.exec(select(Workshop)).all()),
+            len(session.exec(select(Sticky)).all()), len(session.exec(select(Vote)).all())) == counts

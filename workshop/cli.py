@@ -78,16 +78,22 @@ def init_app(app: Flask) -> None:
     @click.option("--team", required=True, help="The team whose workshop this was.")
     @click.option("--round", "round_number", type=int, default=None,
                   help="The round it belongs to (default: the latest; the next one starts it).")
+    @click.option("--held-on", "held_on", metavar="YYYY-MM-DD", default=None,
+                  help="The day the workshop was held (default: the day its workshop of the round already has, "
+                       "else today).")
     @click.option("--again", is_flag=True, help="Import a file that this team's workshop of the round already holds.")
     def import_stickies_command(csv_file: Path, discovery_name: str, team: str, round_number: int | None,
-                                again: bool) -> None:
-        """Import a workshop's stickies from CSV (kind,text[,stage,position,votes,author,duration]; duration: minutes, or 45m, 4h, 3d, 2w)."""
+                                held_on: str | None, again: bool) -> None:
+        """Import a workshop's stickies from CSV (kind,text[,stage,position,votes,author,duration]; duration: minutes, or 45m, 4h, 3d, 2w).
+
+        --held-on gives the day the workshop was held; without it, the workshop takes today (or the day its
+        workshop of the round already has). A bad day imports nothing."""
         from .services.importer import import_stickies
         with get_db(app).session() as session:
             try:
                 with csv_file.open("rb") as handle:
-                    result = import_stickies(session, handle, discovery_name, team, round_number=round_number,
-                                             again=again)
+                    result = import_stickies(session, handle, discovery_name, team, held_on=held_on,
+                                             round_number=round_number, again=again)
             except DomainError as error:
                 _fail(error)
             if result.created_discovery:
@@ -126,8 +132,11 @@ def init_app(app: Flask) -> None:
 def _describe_import(result) -> str:
     detail = ", ".join(f"{n} {kind}" for kind, n in sorted(result.by_kind.items()))
     created = " (new discovery)" if result.created_discovery else ""
+    held = {"given": "", "workshop": " (the day its workshop had: no --held-on YYYY-MM-DD was given)",
+            "today": " (today: no --held-on YYYY-MM-DD was given)"}[result.held_on_from]
     return (f"Imported {result.total} stickies ({detail}) and {result.votes} votes into the workshop of team "
-            f"{result.team!r}, round {result.round}, of discovery {result.discovery_name!r}{created}.")
+            f"{result.team!r}, round {result.round}, of discovery {result.discovery_name!r}{created}. "
+            f"Held on {result.held_on}{held}.")
 
 
 def _safe_url(url: str) -> str:

@@ -77,9 +77,12 @@ def test_a_number_opens_its_pain_points_and_escape_gives_the_focus_back(browser,
     assert panel.is_visible() and cell.get_attribute("aria-expanded") == "true"
     assert panel.locator("h3").inner_text() == "Payments at Build: 3 pain points"
     assert panel.locator(".heat-text").all_inner_texts() == PAYMENTS_BUILD  # most voted first; no event, no idea
+    # two rounds: each pain point says which round it is from before the day it was held (a product
+    # owner could not tell "workshop 2026-10-02" from "workshop 2026-11-20" as rounds)
     where = panel.locator(".heat-where").all_inner_texts()
-    assert where[0].startswith("Payments · workshop 2026-10-02 · 4 votes · in theme ")
-    assert where[1].startswith("Payments · workshop 2026-11-20 · 2 votes · in theme ")
+    assert where[0].startswith("Payments · round 1 · 2026-10-02 · 4 votes · in theme ")
+    assert where[1].startswith("Payments · round 2 · 2026-11-20 · 2 votes · in theme ")
+    assert where[2].startswith("Payments · round 1 · 2026-10-02 · in theme ")  # no votes: none said
     assert page.evaluate("(id) => document.activeElement.id === id", panel.get_attribute("id"))
     page.locator("#where-it-hurts").screenshot(path=str(output_dir / "backlog-heatmap-cell.png"))
     ui.axe(page)
@@ -103,6 +106,8 @@ def test_a_number_opens_its_pain_points_and_escape_gives_the_focus_back(browser,
     assert panel.is_hidden() and cell.get_attribute("aria-expanded") == "false"
     assert page.locator("[data-test=heat-cell]:visible .heat-text").all_inner_texts() == [
         "Test data is copied from production by hand"]
+    assert page.locator("[data-test=heat-cell]:visible .heat-where").all_inner_texts()[0].startswith(
+        "Search · round 1 · 2026-10-03")  # a team that has not run round 2 yet: its pain points are round 1's
     other.click()  # the same number again shuts it
     assert page.locator("[data-test=heat-cell]:visible").count() == 0
     # Escape in another part of the page is that part's business

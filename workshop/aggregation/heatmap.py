@@ -7,12 +7,14 @@ reader can open a cell and see what its number stands for. Pure: DataFrame in, D
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-#: pain_cells: one row per pain sticky the heatmap counts (the sticky's STICKY_COLUMNS of the same name).
-CELL_COLUMNS = ["team", "stage", "stage_index", "sticky_id", "text", "workshop", "votes", "theme_id", "theme"]
+#: pain_cells: one row per pain sticky the heatmap counts (the sticky's STICKY_COLUMNS of the same name),
+#: and "round" (int): the round of its workshop.
+CELL_COLUMNS = ["team", "stage", "stage_index", "sticky_id", "text", "workshop", "round", "votes", "theme_id",
+                "theme"]
 
 
 def _teams(stickies: pd.DataFrame, teams: Sequence[str] | None) -> list[str]:
@@ -43,19 +45,24 @@ def pain_heatmap(stickies: pd.DataFrame, stages: Sequence[str], teams: Sequence[
     return counts
 
 
-def pain_cells(stickies: pd.DataFrame, stages: Sequence[str], teams: Sequence[str] | None = None) -> pd.DataFrame:
+def pain_cells(stickies: pd.DataFrame, stages: Sequence[str], teams: Sequence[str] | None = None,
+               rounds: Mapping[int, int] | None = None) -> pd.DataFrame:
     """The pain stickies behind each cell of ``pain_heatmap(stickies, stages, teams)``: CELL_COLUMNS,
     one row per sticky counted, with the heatmap's team (str) and stage name. Grouped by (team, stage)
     the sizes are the heatmap's values. In the heatmap's order (its teams, then stages), and within a
-    cell the most voted first, then along the timeline.
+    cell the most voted first, then along the timeline. ``rounds``: workshop id -> its round (1 for a
+    workshop it does not name, and for all without it).
 
-    Input columns: STICKY_COLUMNS (team, kind, stage_index, position, and what CELL_COLUMNS names).
+    Input columns: STICKY_COLUMNS (team, kind, stage_index, position, workshop_id, and what CELL_COLUMNS
+    names).
     """
     stages = list(stages)
     teams = _teams(stickies, teams)
     pain = _counted(stickies, len(stages), teams)
     row = {team: i for i, team in enumerate(teams)}
-    out = pain.assign(team=pain["team"].astype(str), stage_index=pain["stage_index"].astype("int64"))
+    out = pain.assign(team=pain["team"].astype(str), stage_index=pain["stage_index"].astype("int64"),
+                      round=pd.Series([int((rounds or {}).get(int(w), 1)) for w in pain["workshop_id"]],
+                                      index=pain.index, dtype="int64"))
     out = out.assign(stage=[stages[i] for i in out["stage_index"]], _row=out["team"].map(row))
     out = out.sort_values(["_row", "stage_index", "votes", "position", "sticky_id"],
                           ascending=[True, True, False, True, True], kind="stable")

@@ -201,7 +201,8 @@ def _template_key(template) -> str:
     return template_key
 
 
-def _day(held_on) -> date | None:
+def parse_day(held_on) -> date | None:
+    """A day as people type it, YYYY-MM-DD (surrounding spaces aside), a date, or None for none."""
     if held_on in (None, ""):
         return None
     if isinstance(held_on, date):
@@ -214,7 +215,7 @@ def _day(held_on) -> date | None:
 
 def validate_workshop(team, template=None, held_on=None) -> WorkshopDraft:
     values = every_field(team=lambda: clean_line(team, "team"), template=lambda: _template_key(template),
-                         held_on=lambda: _day(held_on))
+                         held_on=lambda: parse_day(held_on))
     return WorkshopDraft(**values)
 
 

@@ -7,7 +7,8 @@ totals, top-10 themes and a native bar chart of them), ``Backlog`` (the ranked t
 table, a colour scale on Priority), ``Heatmap`` (pain points by team and stage, colour scale); from a
 second round on, ``Rounds`` (each theme round by round and its change), ``Lead time`` (per round) and
 ``Pain by stage`` (per team, a column and a bar per round); then ``Workshops`` (one row per workshop)
-and ``Stickies`` (one row per sticky, traced to its theme). Five sheets for one round, eight for more.
+and ``Stickies`` (one row per sticky, its round first, traced to its theme). Five sheets for one round,
+eight for more.
 
 Spreadsheet quality: numbers are numbers, dates and datetimes are real date cells with number
 formats, every data sheet has a bold, frozen header row and an auto-filter (the Backlog's comes from
@@ -82,7 +83,7 @@ BACKLOG_HEADERS = ("Rank", "Theme", "Teams", "Workshops", "Pain points", "Ideas"
 WORKSHOP_HEADERS = ("Round", "Team", "Date", "Facilitator", "Template", "Status", "Participants",
                     "Events", "Pain points", "Systems", "Time stickies", "Team stickies",
                     "Opportunities", "Notes", "Stickies", "Votes", "Workshop ID")
-STICKY_HEADERS = ("Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
+STICKY_HEADERS = ("Round", "Team", "Kind", "Text", "Stage", "Votes", "Theme", "Linked to", "Created", "Author",
                   "Duration", "Workshop", "Position", "Duration (min)", "Theme ID", "Sticky ID")
 #: How many leading columns of each data sheet are printed (the rest are data, not for the meeting).
 PRINTED_COLUMNS = {"Backlog": BACKLOG_HEADERS.index("Workshop names"),
@@ -584,12 +585,23 @@ def _linked_texts(stickies: pd.DataFrame, link_to: pd.Series) -> list:
     return _text_list(pd.Series([text_of.get(t) if isinstance(t, str) else None for t in targets], dtype=object))
 
 
-def _sticky_columns(stickies: pd.DataFrame) -> list[_Column]:
+def _sticky_rounds(stickies: pd.DataFrame, workshops: pd.DataFrame) -> list:
+    """The round of each sticky's workshop (the Workshops sheet's Round; 1 where the report has none)."""
+    if not {"workshop_id", "round"} <= set(workshops.columns) or "workshop_id" not in stickies.columns:
+        return [1] * len(stickies)
+    round_of = dict(zip(workshops["workshop_id"].tolist(), workshops["round"].tolist()))
+    return _number_list(stickies["workshop_id"].map(round_of).fillna(1), True)
+
+
+def _sticky_columns(stickies: pd.DataFrame, workshops: pd.DataFrame) -> list[_Column]:
     n = len(stickies)
     s = lambda name: _series(stickies, name, n)  # noqa: E731
     minutes = _number_list(s("duration_minutes"))
     durations_shown = [None if m is None else format_duration(m) for m in minutes]  # "3 wk", as on the board
     cols = [
+        # first, as on the Workshops sheet: a later round's stickies told from the first's; a space's width
+        # after it, or a printed "1" ran into the team ("1Search", 0.9 pt apart)
+        _Column("Round", _sticky_rounds(stickies, workshops), "int", gap=True),
         _Column("Team", _text_list(s("team"))),
         _Column("Kind", _kind_labels(s("kind"))),
         _Column("Text", _text_list(s("text")), wrap=True, max_width=MAX_TEXT_WIDTH),
@@ -964,7 +976,7 @@ def _build_workbook(report: BacklogReport, callback: ProgressCallback | None) ->
     backlog_cols = _backlog_columns(backlog)
     heat_cols = _heatmap_columns(report)
     workshop_cols = _workshop_columns(workshops)
-    sticky_cols = _sticky_columns(_in_timeline_order(stickies))
+    sticky_cols = _sticky_columns(_in_timeline_order(stickies), workshops)
     top = [_Column(c.header, c.values[:TOP_THEMES], c.kind, c.number_format)
            for c in backlog_cols if c.header in ("Rank", "Theme", "Priority", "Teams", "Votes")]
     top = [next(c for c in top if c.header == h) for h in ("Rank", "Theme", "Priority", "Teams", "Votes")]

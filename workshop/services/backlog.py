@@ -214,7 +214,8 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
     backlog = build_backlog(stickies, themes_frame, total_teams=len(teams), stages=stages,
                             cohesion=sureness, shaped=shaped_themes(themes_frame, _pinned(session, themes)))
     heatmap = pain_heatmap(stickies, stages, teams)
-    heatmap_stickies = pain_cells(stickies, stages, teams)  # what each of its numbers stands for
+    workshop_round = {w.id: w.round or 1 for w in workshops}
+    heatmap_stickies = pain_cells(stickies, stages, teams, workshop_round)  # what each of its numbers stands for
     workshops_frame = _workshops_frame(session, workshops, stickies)
     by_kind = stickies["kind"].value_counts()
     run = len(workshops_run(stickies) & {w.id for w in workshops})
@@ -236,5 +237,5 @@ def build_report(session: Session, discovery_id: int, config: GroupingConfig = D
         generated_at=datetime.now(timezone.utc), backlog=backlog, heatmap=heatmap,
         workshops=workshops_frame, stickies=stickies, totals=totals, heatmap_stickies=heatmap_stickies)
     # rounds, lead time, pain by stage and the basis sentence, once for the page and the workbook
-    return with_rounds(report, {w.id: w.round for w in workshops},
+    return with_rounds(report, workshop_round,
                        {t.id: t.shipped_on for t in themes if t.shipped_on is not None})

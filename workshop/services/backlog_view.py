@@ -4,6 +4,7 @@ each. Plain Python and pandas (no Flask): the page only renders it."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -67,24 +68,42 @@ def theme_views(report: BacklogReport) -> list[dict]:
     return themes
 
 
-def workshop_said(team: str, workshop: str) -> str:
+# what a workshop's label says after its team (services.backlog_reading.workshop_labels): "(day[, round N])"
+# where known, then " #k" for a second workshop of the same label
+_LABEL_AFTER_TEAM = re.compile(r"(?: \((?P<details>.*)\))?(?: #(?P<number>\d+))?")
+
+
+def workshop_said(team: str, workshop: str, round_number: int | None = None) -> str:
     """How a heatmap cell names the workshop of a sticky, after its team: "workshop 2026-10-02" (the day
     it was held, and its round where two rounds would read alike), "workshop Payments #2" for a label
-    that is more than the team's, and nothing where the team is all a workshop is called."""
-    if workshop.startswith(f"{team} (") and workshop.endswith(")"):
-        return f"workshop {workshop[len(team) + 2:-1]}"
-    return f"workshop {workshop}" if workshop != team else ""
+    that is more than the team's, and nothing where the team is all a workshop is called.
+
+    With ``round_number`` (a discovery of more than one round) the round comes first, then the day and
+    what else tells the workshop apart: "round 2 · 2026-11-20", "round 1 · 2026-10-02 · workshop #2",
+    "round 2" (a round never said twice)."""
+    if round_number is None:
+        if workshop.startswith(f"{team} (") and workshop.endswith(")"):
+            return f"workshop {workshop[len(team) + 2:-1]}"
+        return f"workshop {workshop}" if workshop != team else ""
+    label = _LABEL_AFTER_TEAM.fullmatch(workshop[len(team):]) if workshop.startswith(team) else None
+    details = (label["details"] or "").split(", ") if label else []
+    parts = [f"round {round_number}"] + [d for d in details if d and not re.fullmatch(r"round \d+", d)]
+    if label and label["number"]:
+        parts.append(f"workshop #{label['number']}")
+    return " · ".join(parts)
 
 
-def heat_rows(heat: pd.DataFrame, cells: pd.DataFrame | None, peak: int) -> list[dict]:
+def heat_rows(heat: pd.DataFrame, cells: pd.DataFrame | None, peak: int, name_rounds: bool = False) -> list[dict]:
     """The heatmap as the page draws it: per team ("team") its "cells", one a stage in timeline order,
     each with "stage", "count" (the heatmap's value), "level" (its shade: 0 for none, 1-5 against the
     peak), "id" (its place on the page) and "stickies": the pain points counted in it, from
-    report.heatmap_stickies (aggregation.heatmap.CELL_COLUMNS, missing values None, and "workshop_said")."""
+    report.heatmap_stickies (aggregation.heatmap.CELL_COLUMNS, missing values None, and "workshop_said",
+    which names each one's round first when ``name_rounds``: the discovery has more than one)."""
     by_cell: dict[tuple[str, int], list[dict]] = {}
     if cells is not None and len(cells):
         for sticky in cells.astype(object).where(cells.notna(), None).to_dict("records"):
-            sticky["workshop_said"] = workshop_said(sticky["team"], sticky["workshop"])
+            sticky["workshop_said"] = workshop_said(sticky["team"], sticky["workshop"],
+                                                    int(sticky.get("round") or 1) if name_rounds else None)
             by_cell.setdefault((sticky["team"], int(sticky["stage_index"])), []).append(sticky)
     return [{"team": team, "cells": [
                 {"stage": stage, "count": int(count), "level": math.ceil(count * 5 / peak) if peak else 0,
@@ -115,8 +134,10 @@ def backlog_view(session: Session, discovery_id: int) -> BacklogView:
     top_max = float(top["priority"].max()) if len(top) else 0.0
     lead, lead_note, no_duration = lead_view(report)
     peak = int(heat.to_numpy().max()) if heat.size else 0
+    workshops = report.workshops
+    several_rounds = workshops is not None and len(workshops) > 0 and workshops["round"].nunique() > 1
     return BacklogView(report=report, themes=themes, heat=heat, peak=peak,
-                       heat_rows=heat_rows(heat, report.heatmap_stickies, peak),
+                       heat_rows=heat_rows(heat, report.heatmap_stickies, peak, name_rounds=several_rounds),
                        top=[t["row"] for t in themes[:TOP]], top_max=top_max or 1.0,
                        theme_choices=[(t["row"]["theme_id"], f'{t["row"]["rank"]}. {t["row"]["title"]}') for t in themes],
                        lead=lead, lead_note=lead_note, no_duration=no_duration,

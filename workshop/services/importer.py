@@ -18,6 +18,11 @@ exist (default stages and labels); the file becomes one closed workshop of ``tea
 latest round, or in the round named (which may be the next one: the file then starts it). When the team
 already has a workshop in that round that has not run (no stickies: "Start round N" made it), the file
 fills that workshop instead of adding another.
+
+The day the workshop was held (``held_on``, a date or YYYY-MM-DD) is the one given; without one, the day
+the workshop it fills already has, else today (``ImportResult.held_on_from`` says which). A CSV has no
+column for it: every row is a sticky, and the day is the workshop's. A day that is not a date, before
+2000 or after today is refused before anything is written.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ import secrets
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import IO
 
 from sqlmodel import Session, select
@@ -37,7 +42,7 @@ from workshop.domain.errors import Conflict, ValidationError
 from workshop.domain.durations import MAX_MINUTES, duration_in, parse_duration
 from workshop.domain.kinds import KINDS_BY_KEY, kind_from_name
 from workshop.domain.placement import NEAR, TIDY, Wall, place
-from workshop.domain.validation import sticky_text, validate_display_name
+from workshop.domain.validation import parse_day, sticky_text, validate_display_name
 
 DEFAULT_STAGES = ["Idea", "Plan", "Build", "Test", "Release", "Operate"]
 DEFAULT_START_LABEL = "Project starts"
@@ -48,6 +53,7 @@ REQUIRED = ("kind", "text")
 OPTIONAL = ("stage", "position", "votes", "author", "duration")
 MAX_REPORTED = 50
 WANTED_Y = 0.1  # where on the wall a sticky is wanted before it moves to a free place (listview.js)
+EARLIEST_HELD = date(2000, 1, 1)  # a workshop held before it is a typo ("0026-11-20")
 
 
 @dataclass
@@ -60,6 +66,8 @@ class ImportResult:
     round: int = 1
     by_kind: dict[str, int] = field(default_factory=dict)
     votes: int = 0
+    held_on: date | None = None  # the day the workshop was held
+    held_on_from: str = "given"  # where that day came from: "given", "workshop" (the day it had) or "today"
 
     @property
     def total(self) -> int:
@@ -221,6 +229,21 @@ def _wanted_xs(rows: list[_Row], n_stages: int) -> list[float]:
     return xs
 
 
+def _held_day(value: date | str | None, today: date) -> date | None:
+    """The day the workshop was held, as given (None for none); refused unless it is a date from 2000 to
+    today (a day later, for a workshop held where the day has already begun)."""
+    refused = "The day the workshop was held: {} (use YYYY-MM-DD, e.g. 2026-11-20); nothing was imported."
+    try:
+        day = parse_day(value)
+    except ValidationError:
+        raise ValidationError("invalid_date", refused.format(f"{value!r} is not a date")) from None
+    if day is not None and day < EARLIEST_HELD:
+        raise ValidationError("invalid_date", refused.format(f"{day.isoformat()} is before {EARLIEST_HELD.year}"))
+    if day is not None and day > today + timedelta(days=1):
+        raise ValidationError("invalid_date", refused.format(f"{day.isoformat()} is after today, {today.isoformat()}"))
+    return day
+
+
 def _round(session: Session, discovery: Discovery | None, wanted: int | None) -> int:
     """The round to import into: the latest by default; the next one may be named (it starts then)."""
     from sqlalchemy import func
@@ -263,10 +286,11 @@ def _not_run_yet(session: Session, discovery: Discovery | None, team: str, round
 
 
 def import_stickies(session: Session, source: str | bytes | IO, discovery_name: str, team: str,
-                    held_on: date | None = None, round_number: int | None = None,
+                    held_on: date | str | None = None, round_number: int | None = None,
                     again: bool = False) -> ImportResult:
     """Create (if needed) the discovery, fill the team's workshop of the round that has not run yet or
-    add a closed one, and import its stickies.
+    add a closed one, held on ``held_on`` (a date or YYYY-MM-DD; without one, the day that workshop
+    has, else today), and import its stickies.
 
     One transaction: on any problem nothing is written and a ValidationError lists every bad row.
     The same file for the same team and round a second time is refused (``already_imported``) unless
@@ -278,6 +302,8 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
         raise ValidationError("invalid_discovery", "The discovery name must be 1 to 120 characters.")
     if not team_name or len(team_name) > TEAM_MAX:
         raise ValidationError("invalid_team", f"The team must be 1 to {TEAM_MAX} characters.")
+    now = datetime.now(timezone.utc)
+    day = _held_day(held_on, now.date())
     text = _read_text(source)
     discovery = session.exec(select(Discovery).where(Discovery.name == name)).first()
     stages = list(discovery.stages) if discovery is not None and discovery.stages else list(DEFAULT_STAGES)
@@ -291,7 +317,6 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
                        f"These {len(rows)} stickies are already workshop {twin.id} of {team_name} in round "
                        f"{round_number} of {name}: importing them again would count each twice. "
                        "Pass --again to import them as another workshop anyway.")
-    now = datetime.now(timezone.utc)
     try:
         if created:
             discovery = Discovery(name=name, stages=list(DEFAULT_STAGES), start_label=DEFAULT_START_LABEL,
@@ -302,7 +327,8 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
             discovery_id=discovery.id, team=team_name, template="discovery", join_token=secrets.token_urlsafe(24),
             round=round_number)
         workshop.status, workshop.phase = "closed", "wrapup"
-        workshop.held_on = held_on or workshop.held_on or now.date()
+        held_on_from = "given" if day else "workshop" if workshop.held_on else "today"
+        workshop.held_on = day or workshop.held_on or now.date()
         session.add(workshop)
         session.flush()
         stickies, votes = [], []
@@ -323,4 +349,5 @@ def import_stickies(session: Session, source: str | bytes | IO, discovery_name: 
         raise
     return ImportResult(discovery_id=discovery.id, workshop_id=workshop.id, created_discovery=created,
                         discovery_name=discovery.name, team=team_name, round=round_number,
-                        by_kind=dict(Counter(r.kind for r in rows)), votes=len(votes))
+                        by_kind=dict(Counter(r.kind for r in rows)), votes=len(votes),
+                        held_on=workshop.held_on, held_on_from=held_on_from)
