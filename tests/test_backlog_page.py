@@ -278,7 +278,10 @@ def test_a_skipped_question_stays_skipped_after_a_reload_and_each_sticky_names_i
         return re.search(r'data-suggestion="([^"]+)"', page).group(1)
 
     first = question(client.get("/discoveries/1/review").get_data(as_text=True))
-    client.post("/discoveries/1/review/answer", data={"suggestion": first, "answer": "skip", "skip": ""})
+    skipped = client.post("/discoveries/1/review/answer", data={"suggestion": first, "answer": "skip", "skip": ""})
+    # kept past the browser's closing (it was gone the next day): the session cookie has an expiry
+    session_set = [h for h in skipped.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    assert session_set and "Expires=" in session_set[0], session_set
     again = client.get("/discoveries/1/review").get_data(as_text=True)  # a reload: no address parameters
     assert question(again) != first and "1 skipped for now" in again
     assert question(client.get("/discoveries/1/review?skip=").get_data(as_text=True)) == first

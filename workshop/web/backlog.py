@@ -183,15 +183,22 @@ def _review_service():
 
 
 def _skipped(discovery_id: int) -> list[str]:
-    """The questions skipped for now: from the page's own links and forms, and remembered for this
-    browser's session, so that a reload does not bring a skipped question back first (a new owner
+    """The questions skipped for now: from the page's own links and forms, and remembered in this
+    browser (`_remember_skips`), so that a reload does not bring a skipped question back first (a new owner
     answered it by mistake on a phone); ``?skip=`` (empty) asks them all again."""
-    key = f"review_skip:{discovery_id}"
     if "skip" in request.values:
-        skipped = [s for s in request.values.get("skip", "").split(",") if s][:50]
-        session_cookie[key] = skipped
-        return skipped
-    return list(session_cookie.get(key) or [])[:50]
+        return _remember_skips(discovery_id, [s for s in request.values.get("skip", "").split(",") if s])
+    return list(session_cookie.get(f"review_skip:{discovery_id}") or [])[:50]
+
+
+def _remember_skips(discovery_id: int, skipped: list[str]) -> list[str]:
+    """Kept in this browser's cookie for the session's lifetime (PERMANENT_SESSION_LIFETIME), not only
+    until the browser closes: a new owner skipped a question, came back the next day, and it was
+    asked first again."""
+    skipped = list(skipped)[:50]
+    session_cookie[f"review_skip:{discovery_id}"] = skipped
+    session_cookie.permanent = True
+    return skipped
 
 
 @bp.get("/discoveries/<int:discovery_id>/review")
@@ -211,7 +218,7 @@ def review_page(discovery_id: int):
 
 
 def _to_review(discovery_id: int, skip: list[str] | None = None):
-    session_cookie[f"review_skip:{discovery_id}"] = list(skip or [])[:50]
+    _remember_skips(discovery_id, skip or [])
     return redirect(url_for("backlog.review_page", discovery_id=discovery_id,
                             skip=",".join(skip) if skip else None, _anchor="question"))
 
