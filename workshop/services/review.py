@@ -409,7 +409,9 @@ def _apply_yes(session: Session, discovery_id: int, state: _State, candidate) ->
             session.add(theme)
             before["merged"] = source
     else:  # and the ideas that address the pain points moved rather than those left behind
-        moving |= set(theme_ideas.ideas_following(session, discovery_id, candidate.moving, candidate.target))
+        followers = theme_ideas.ideas_following(session, discovery_id, candidate.moving, candidate.target)
+        moving |= set(followers)
+        before["ideas_along"] = len(followers)
     ideas = theme_ideas.opportunities_among(session, rows)
     for sticky_id, row in rows.items():  # the owner looked at the pain points: every one is pinned
         if sticky_id in moving:
@@ -685,6 +687,13 @@ def progress(session: Session, discovery_id: int, ranks: dict[int, int] | None =
     top = {t for t, r in ranks.items() if r <= PROGRESS_TOP}
     given = [a for a in answers if (a.before or {}).get("part_of") is None]  # a yes for some: one answer
     return Progress(len(given), len(top & touched), len(top), bool(answers), _last_answer(answers), len(touched))
+
+
+def ideas_along(session: Session, discovery_id: int) -> int:
+    """How many ideas (opportunities) went with the pain points the last answer moved (0 after a no,
+    a merge, whose ideas all go, or a title): the page says so, since they are not in the question."""
+    answers = _answers(session, discovery_id)
+    return int((answers[-1].before or {}).get("ideas_along", 0)) if answers else 0
 
 
 def _last_answer(answers: list[ReviewAnswer]) -> str:

@@ -235,6 +235,12 @@ def _partial_yes_message(ticked: int, shown: int) -> str:
             f"{'stay where they were' if left > 1 else 'stays where it was'}, and that is kept too.")
 
 
+def _ideas_along(review, session, discovery_id: int) -> str:
+    """" 1 idea went with the pain points it addresses." when a yes took ideas along (not in the question)."""
+    n = review.ideas_along(session, discovery_id)
+    return f" {n} idea{'s' if n != 1 else ''} went with the pain points {'it addresses' if n == 1 else 'they address'}." if n else ""
+
+
 @bp.post("/discoveries/<int:discovery_id>/review/answer")
 @login_required
 def review_answer(discovery_id: int):
@@ -258,10 +264,12 @@ def review_answer(discovery_id: int):
             # the ticks beside the stickies in question: a yes for the ticked ones only
             ticked = request.form.getlist("sticky")
             review.answer_some(session, discovery_id, suggestion_id, ticked)
-            flash(_partial_yes_message(len(set(ticked)), len(_shown())), "success")
+            flash(_partial_yes_message(len(set(ticked)), len(_shown())) + _ideas_along(review, session, discovery_id),
+                  "success")
         elif choice in ("yes", "no"):
             review.answer(session, discovery_id, suggestion_id, choice == "yes")
-            flash("Yes: done, and kept." if choice == "yes" else "No: kept, it will not be asked again.", "success")
+            flash("Yes: done, and kept." + _ideas_along(review, session, discovery_id) if choice == "yes"
+                  else "No: kept, it will not be asked again.", "success")
         else:
             flash("Answer with Yes, No or Skip.", "error")
     except DomainError as error:
