@@ -183,3 +183,36 @@ def test_the_backlog_page_shows_the_ideas_where_they_are_after_a_yes(product_own
         new = session.get(ThemeAssignment, pains["env"][0]).theme_id
     shown = idea_lists(client.get(f"/discoveries/{discovery_id}/backlog").get_data(as_text=True))
     assert shown[mixed] == [FIREWALL_IDEA] and shown[new] == [ENV_IDEA]
+
+
+def _fit(similarities: dict[str, float], cut: float = 0.088):
+    """A PainFit whose opportunity "idea" has these similarities with the named pain points."""
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from workshop.aggregation.themes import Features, PainFit
+    names = ["idea", *similarities]
+    dense = np.zeros((len(names), len(names)))
+    dense[0, 0] = 1.0
+    for row, value in enumerate(similarities.values(), start=1):
+        dense[row, 0], dense[row, row] = value, (1.0 - value ** 2) ** 0.5
+    return PainFit(pd.Series(range(len(names)), index=names), np.array([True] + [False] * len(similarities)),
+                   Features(sp.csr_matrix((len(names), 1)), dense), 1.0 - cut)
+
+
+def test_an_idea_goes_only_where_both_its_nearest_pain_and_the_average_say():
+    """A new owner split "No uptime checks on forms" off a theme of access pains mixed with strangers,
+    and "Access granted from HR system on day 1" went with it: the strangers staying pulled the average
+    below the one moved sticky's. An idea now goes only where its nearest pain points are too."""
+    walkthrough = _fit({"uptime": 0.135, "contractors": 0.191, "new joiner": 0.091, "app store": 0.05,
+                        "cloud bill": 0.046})  # the features' similarities on the demo
+    assert walkthrough.addressed([["uptime"], ["contractors", "new joiner", "app store", "cloud bill"]], ["idea"]) == {}
+    clear = _fit({"a": 0.6, "b": 0.5, "c": 0.1, "d": 0.05})
+    assert clear.addressed([["a", "b"], ["c", "d"]], ["idea"]) == {"idea": 0}
+    assert clear.addressed([["c", "d"], ["a", "b"]], ["idea"]) == {"idea": 1}
+    # one of its pain points moved elsewhere, its others staying: the idea stays with them
+    one_out = _fit({"f2": 0.7, "e1": 0.1, "e2": 0.1, "e3": 0.1, "f0": 0.35, "f1": 0.35})
+    assert one_out.addressed([["f2", "e1", "e2", "e3"], ["f0", "f1"]], ["idea"]) == {}
+    # close to nothing: addresses nothing
+    assert _fit({"a": 0.05, "b": 0.02}).addressed([["a"], ["b"]], ["idea"]) == {}
