@@ -801,3 +801,17 @@ def test_a_sticky_refused_for_three_themes_is_not_offered_to_a_fourth():
     assert questions.OFFERS_REFUSED == 3
     assert [c.target for c in offers(no[:2])] == [4]  # two no's: the next theme is offered
     assert offers(no) == []
+
+
+def test_a_theme_left_behind_is_named_after_its_most_central_sticky_not_its_first(session):
+    """A new owner split "No uptime checks on forms" off a theme of access pains and two strangers: the
+    theme left behind was named "App store review adds 2-5 days, unpredictable", its first sticky in the
+    page's order. It is now named after the sticky most like the rest."""
+    from workshop.services import review
+    staying = {"s1": "App store review adds 2-5 days, unpredictable",
+               "s2": "Cloud bill shows up 6 weeks later, cost surprises",
+               "s3": "Contractors wait 2 wks for repo access",
+               "s4": "New joiner waited 9 days for GitHub + VPN",
+               "s5": "Waited 3 weeks for access to the GitHub org"}
+    assert review._most_central(session, list(staying), staying) in ("s3", "s4", "s5")
+    assert review._most_central(session, ["s1", "s3"], staying) == "s1"  # two: the first, as before

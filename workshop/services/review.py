@@ -36,7 +36,7 @@ from workshop.aggregation import review as questions
 from workshop.aggregation.backlog import build_backlog
 from workshop.aggregation.reconcile import title_names_one_of
 from workshop.aggregation.rounds import compare_rounds
-from workshop.aggregation.themes import DEFAULT_CONFIG, shorten_title, vectorise
+from workshop.aggregation.themes import DEFAULT_CONFIG, shorten_title, title_flaws, vectorise
 from workshop.db.models import ReviewAnswer, Sticky, Theme, ThemeAssignment
 from workshop.domain.errors import Conflict, NotFound, ValidationError
 from workshop.domain.validation import THEME_TITLE_MAX, theme_title
@@ -448,10 +448,23 @@ def _title_follows_its_sticky(session: Session, state: _State, source_id: int, m
         restore[str(new.id)] = [new.title, bool(new.title_is_custom)]
         new.title, new.title_is_custom = source.title, bool(source.title_is_custom)
         session.add(new)
-    source.title = shorten_title(str(texts[staying[0]]), THEME_TITLE_MAX)
+    source.title = shorten_title(str(texts[_most_central(session, staying, texts)]), THEME_TITLE_MAX)
     source.title_is_custom = False
     session.add(source)
     return restore
+
+
+def _most_central(session: Session, stickies: list[str], texts: dict) -> str:
+    """The sticky most like the others (its mean similarity to them), fewest title flaws first among
+    equals: a theme left behind was named after the one stranger among its access pains ("App store
+    review adds 2-5 days"), its first sticky in the page's order."""
+    if len(stickies) < 3:
+        return stickies[0]
+    sim = _similarity(session, [str(texts.get(s, "")) for s in stickies])
+    centrality = (sim.sum(axis=1) - np.diag(sim)) / (len(stickies) - 1)
+    best = max(range(len(stickies)), key=lambda i: (round(float(centrality[i]), 3),
+                                                    -title_flaws(str(texts.get(stickies[i], ""))), -i))
+    return stickies[best]
 
 
 def _asked_text(state: _State, candidate) -> str:
