@@ -199,7 +199,8 @@ def _rounds(rounds: dict[int, int], frame: pd.DataFrame) -> tuple[set[int], set[
 
 def _knowledge(answers: list[ReviewAnswer]) -> list[questions.Answer]:
     return [questions.Answer(a.kind, [str(s) for s in a.moving or []], [str(s) for s in a.others or []],
-                             bool(a.accepted), a.key, [str(s) for s in a.parted or []]) for a in answers]
+                             bool(a.accepted), a.key, [str(s) for s in a.parted or []],
+                             kept=(a.before or {}).get("part_of") is not None) for a in answers]
 
 
 def _candidates(session: Session, discovery_id: int, state: _State) -> list:
