@@ -216,3 +216,28 @@ def test_an_idea_goes_only_where_both_its_nearest_pain_and_the_average_say():
     assert one_out.addressed([["f2", "e1", "e2", "e3"], ["f0", "f1"]], ["idea"]) == {}
     # close to nothing: addresses nothing
     assert _fit({"a": 0.05, "b": 0.02}).addressed([["a"], ["b"]], ["idea"]) == {}
+
+
+def test_a_split_of_every_pain_point_leaves_the_ideas_and_the_theme_where_they_are(session):
+    """Splitting off every pain point of a theme took its ideas too and left the theme, with its title
+    and estimate, empty: the ideas now keep the theme."""
+    d, pains, ideas, mixed = build(session)
+    new = svc.split_theme(session, d.id, mixed, pains["firewall"] + pains["env"])
+    where = themes_of(session, d.id)
+    assert (where.loc[pains["firewall"] + pains["env"]] == new.id).all()
+    assert where[ideas["firewall"]] == where[ideas["env"]] == mixed
+
+
+def test_a_yes_for_some_says_how_many_ideas_went_along(session):
+    """The message counted the ideas of a plain yes only: a yes for some is kept as a yes and a no, and
+    the no came last."""
+    from workshop.services import review
+    d, pains, ideas, mixed = build(session)
+    asked = the_question_moving(session, d.id, pains["env"])
+    some = [s for s in asked.changes][:max(1, len(asked.changes) - 1)]
+    if len(some) == len(asked.changes):
+        pytest.skip("the question moves one sticky: no yes for some")
+    review.answer_some(session, d.id, asked.id, some)
+    moved = themes_of(session, d.id)
+    assert moved[ideas["env"]] != mixed  # two of the three environment pains take their idea along
+    assert review.ideas_along(session, d.id) == 1

@@ -839,3 +839,15 @@ def test_a_sticky_kept_in_its_theme_by_hand_is_not_offered_to_another():
     # its theme no longer the one it was kept in: offered again
     moved_on = questions.Answer("move", ["x"], ["c1", "c2", "c3"], False, "k", ["c1", "c2", "c3"], kept=True)
     assert offers([moved_on])
+
+
+def test_a_sticky_kept_by_hand_still_lets_round_two_ask_about_its_whole_theme():
+    """Round 2's "the same problem as the gone one?" moves a whole new theme: a sticky kept in it by hand
+    is no reason not to ask it."""
+    from workshop.aggregation import review as questions
+    ids = ["a1", "x", "b1", "b2", "b3"]
+    theme_of = [1, 1, 2, 2, 2]
+    p = _probabilities(ids, {(("a1", "x"), ("b1", "b2", "b3")): 0.5}, theme_of=theme_of)
+    by_hand = questions.Answer("move", ["x"], ["a1"], False, "k", ["a1"], kept=True)
+    pool = questions.candidates(ids, theme_of, p, {1: 1, 2: 2}, new_themes={1}, gone_themes={2}, answers=[by_hand])
+    assert [c for c in pool if c.kind == "round" and set(c.moving) == {"a1", "x"}]

@@ -505,7 +505,7 @@ def candidates(ids: Sequence[str], theme_of: Sequence[int], p: np.ndarray, ranks
             return
         if target is None and len(source_codes) == 1 and one_problem[source_codes[0]]:
             return
-        if KEPT_BY_HAND_STAY and target is not None and kind != "merge" and kept_home and any(
+        if KEPT_BY_HAND_STAY and target is not None and kind not in ("merge", "round") and kept_home and any(
                 s in kept_home and kept_home[s] & home_of(s) for s in moving):
             return
         if cand.key not in asked:

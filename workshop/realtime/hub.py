@@ -106,6 +106,8 @@ class RoomHub:
     # 25 people sent 4,600 a second, most of the server's CPU). Past this budget every room's interval
     # grows with the process's connections (500: every 200 ms), in CURSOR_STEP steps, and the rooms
     # are told (presence's `cursor_ms`). 0: no budget. ADR 0020's amendment, docs/benchmarks.md.
+    # Scaled out, presence reaches a room's members on every process: a room spread over a busy and an
+    # idle process hears whichever announced last (ADR 0020: not fixed).
     CURSORS_IN_PER_SECOND = int(os.environ.get("BOARD_CURSORS_IN_PER_SECOND", "3000"))
     CURSOR_STEP = 0.05
     # How often each process checks the accounts behind its open facilitator sockets (a safety net:

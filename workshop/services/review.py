@@ -707,7 +707,13 @@ def ideas_along(session: Session, discovery_id: int) -> int:
     """How many ideas (opportunities) went with the pain points the last answer moved (0 after a no,
     a merge, whose ideas all go, or a title): the page says so, since they are not in the question."""
     answers = _answers(session, discovery_id)
-    return int((answers[-1].before or {}).get("ideas_along", 0)) if answers else 0
+    if not answers:
+        return 0
+    last = answers[-1]
+    part_of = (last.before or {}).get("part_of")  # a yes for some: its yes is the answer before the no
+    if part_of is not None:
+        last = next((a for a in answers if a.id == part_of), last)
+    return int((last.before or {}).get("ideas_along", 0))
 
 
 def _last_answer(answers: list[ReviewAnswer]) -> str:

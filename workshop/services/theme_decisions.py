@@ -179,7 +179,10 @@ def split_theme(session: Session, discovery_id: int, theme_id: int, sticky_ids: 
     else:
         first = session.get(Sticky, wanted[0])
         new = Theme(discovery_id=discovery_id, title=shorten_title(first.text if first else "Split theme"))
-    going = set(wanted) | set(ideas_following(session, discovery_id, wanted, None))
+    followers = set(ideas_following(session, discovery_id, wanted, None))
+    if len(set(wanted) | followers) >= len(current):  # every pain point chosen: the ideas keep the theme
+        followers = set()
+    going = set(wanted) | followers
     ideas = opportunities_among(session, current)
     with _transaction(session):
         session.add(new)
