@@ -308,7 +308,17 @@ def add_sticky_by_hand(page, kind: str, text: str, x: float, y: float, duration:
     page.wait_for_timeout(50)
     sx, sy = board_point(page, x, y)
     page.mouse.dblclick(sx, sy)
-    page.wait_for_selector(".sticky.draft .editor-text")
+    try:
+        page.wait_for_selector(".sticky.draft .editor-text", timeout=10_000)
+    except Exception:  # noqa: BLE001
+        # a double-click whose two clicks land on different elements fires no dblclick (the board
+        # redrew the spot between them, as after an undo on a loaded machine): a person clicks again.
+        # Once; what was under the pointer goes in the log if that fails too.
+        under = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
+                              " return e ? e.className + ' | ' + (e.textContent || '').slice(0, 60) : null; }", [sx, sy])
+        print(f"add_sticky_by_hand: no draft after a double-click at {x}, {y}; under it: {under!r}; again")
+        page.mouse.dblclick(sx, sy)
+        page.wait_for_selector(".sticky.draft .editor-text")
     if duration is not None:
         page.fill(".sticky.draft .editor-duration-input", duration)
         page.focus(".sticky.draft .editor-text")
