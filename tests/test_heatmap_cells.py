@@ -169,3 +169,16 @@ def test_the_page_links_each_number_to_the_list_of_its_pain_points(demo_template
     where = re.findall(r'<span class="heat-where">([^<]*)', html)
     assert where and all(re.match(r".+ · round [12] · \d{4}-\d{2}-\d{2}", w) for w in where), where[:3]
     assert any(" · round 2 · " in w for w in where) and not any(" · workshop " in w for w in where)
+
+
+def test_the_round_is_named_only_when_pain_points_come_from_more_than_one():
+    """A round 2 planned but not run yet adds no pain point: its heatmap said "round 1 · ..." on every
+    line, which told the owner nothing."""
+    import pandas as pd
+
+    from workshop.services.backlog_view import names_rounds
+    planned = pd.DataFrame({"round": [1, 1, 2], "pain": [3, 2, 0]})
+    assert not names_rounds(planned)
+    assert names_rounds(planned.assign(pain=[3, 2, 1]))
+    assert not names_rounds(pd.DataFrame({"round": [1, 1], "pain": [3, 2]}))
+    assert not names_rounds(None) and not names_rounds(planned.iloc[:0])

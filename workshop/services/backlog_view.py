@@ -93,6 +93,15 @@ def workshop_said(team: str, workshop: str, round_number: int | None = None) -> 
     return " · ".join(parts)
 
 
+def names_rounds(workshops: pd.DataFrame | None) -> bool:
+    """Whether the heatmap's pain points name their round: when pain points come from more than one
+    round (a round 2 planned but not yet run adds none: "round 1 · ..." on every line said nothing)."""
+    if workshops is None or not len(workshops):
+        return False
+    with_pain = workshops[workshops["pain"].fillna(0) > 0] if "pain" in workshops else workshops
+    return with_pain["round"].nunique() > 1
+
+
 def heat_rows(heat: pd.DataFrame, cells: pd.DataFrame | None, peak: int, name_rounds: bool = False) -> list[dict]:
     """The heatmap as the page draws it: per team ("team") its "cells", one a stage in timeline order,
     each with "stage", "count" (the heatmap's value), "level" (its shade: 0 for none, 1-5 against the
@@ -134,8 +143,7 @@ def backlog_view(session: Session, discovery_id: int) -> BacklogView:
     top_max = float(top["priority"].max()) if len(top) else 0.0
     lead, lead_note, no_duration = lead_view(report)
     peak = int(heat.to_numpy().max()) if heat.size else 0
-    workshops = report.workshops
-    several_rounds = workshops is not None and len(workshops) > 0 and workshops["round"].nunique() > 1
+    several_rounds = names_rounds(report.workshops)
     return BacklogView(report=report, themes=themes, heat=heat, peak=peak,
                        heat_rows=heat_rows(heat, report.heatmap_stickies, peak, name_rounds=several_rounds),
                        top=[t["row"] for t in themes[:TOP]], top_max=top_max or 1.0,
